@@ -1,0 +1,69 @@
+namespace ECommerceAgents.Resources;
+
+/// <summary>DynamoDB attribute types used in keys, by DynamoDB's own codes (S = string, N = number).</summary>
+public enum KeyType
+{
+    S,
+    N,
+}
+
+public sealed record KeyField(string Name, KeyType Type = KeyType.S);
+
+public sealed record IndexDefinition(string Name, KeyField PartitionKey, KeyField? SortKey = null);
+
+/// <summary>One DynamoDB table: the logical id, its keys, indexes and TTL attribute. Physical names come from <see cref="ResourceNames"/>.</summary>
+public sealed record TableDefinition(
+    string Id,
+    string Purpose,
+    KeyField PartitionKey,
+    KeyField? SortKey = null,
+    string? TtlAttribute = null,
+    IReadOnlyList<IndexDefinition>? Indexes = null)
+{
+    public IReadOnlyList<IndexDefinition> GlobalIndexes => Indexes ?? [];
+
+    /// <summary>Name of the environment variable a function reads this table's physical name from.</summary>
+    public string EnvironmentVariable => "ECA_TABLE_" + Id.ToUpperInvariant().Replace('-', '_');
+}
+
+/// <summary>S3 lifecycle for a zone. Null means the rule is absent.</summary>
+public sealed record Lifecycle(int? InfrequentAccessAfterDays = null, int? GlacierAfterDays = null, int? ExpireAfterDays = null);
+
+public sealed record BucketDefinition(string Id, string Purpose, Lifecycle Lifecycle, bool HoldsRawPii)
+{
+    public string EnvironmentVariable => "ECA_BUCKET_" + Id.ToUpperInvariant().Replace('-', '_');
+}
+
+public sealed record StreamDefinition(string Id, string Purpose)
+{
+    public string EnvironmentVariable => "ECA_STREAM_" + Id.ToUpperInvariant().Replace('-', '_');
+}
+
+/// <summary>
+/// A Firehose delivery stream. Prefixes are Firehose's own templates (<c>!{partitionKeyFromQuery:x}</c>,
+/// <c>!{partitionKeyFromLambda:x}</c>, <c>!{timestamp:…}</c>, <c>!{firehose:…}</c>), used verbatim by the CDK app
+/// and evaluated by the local stand-in.
+/// </summary>
+public sealed record DeliveryStreamDefinition(
+    string Id,
+    string Purpose,
+    BucketDefinition Destination,
+    string Prefix,
+    string ErrorPrefix,
+    DeliverySource Source,
+    IReadOnlyDictionary<string, string>? PartitionQueries = null,
+    bool TransformedByLambda = false,
+    int BufferSeconds = 60,
+    int BufferMegabytes = 64)
+{
+    public string EnvironmentVariable => "ECA_FIREHOSE_" + Id.ToUpperInvariant().Replace('-', '_');
+}
+
+public enum DeliverySource
+{
+    /// <summary>Firehose reads the Kinesis stream itself.</summary>
+    KinesisStream,
+
+    /// <summary>Producers call PutRecordBatch.</summary>
+    DirectPut,
+}

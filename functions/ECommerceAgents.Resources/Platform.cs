@@ -1,0 +1,165 @@
+namespace ECommerceAgents.Resources;
+
+/// <summary>
+/// The one definition of every table, stream, bucket and prefix. The local stack creates from it,
+/// the CDK app synthesizes from it and functions find their resources through it.
+/// </summary>
+public static class Tables
+{
+    public static readonly TableDefinition Profiles = new(
+        "profiles", "User profile: counters, last seen, affinities, engagement, intent.",
+        new KeyField("userId"));
+
+    public static readonly TableDefinition Sessions = new(
+        "sessions", "Sessionizer state (sk = STATE) and one item per session, keyed by subject (user or anonymous id).",
+        new KeyField("subjectId"), new KeyField("sk"));
+
+    public static readonly TableDefinition Identities = new(
+        "identities", "Identity links: anonymous id to user id.",
+        new KeyField("anonymousId"),
+        Indexes: [new IndexDefinition("byUser", new KeyField("userId"), new KeyField("anonymousId"))]);
+
+    public static readonly TableDefinition Catalog = new(
+        "catalog", "Products by SKU; range queries by category + SKU through the byCategory index.",
+        new KeyField("sku"),
+        Indexes: [new IndexDefinition("byCategory", new KeyField("category"), new KeyField("sku"))]);
+
+    public static readonly TableDefinition ProductStats = new(
+        "product-stats", "Real-time per-product counters (views, carts, purchases, revenue).",
+        new KeyField("sku"));
+
+    public static readonly TableDefinition Orders = new(
+        "orders", "Order state and history, by order id; by date and by user through indexes.",
+        new KeyField("orderId"),
+        Indexes:
+        [
+            new IndexDefinition("byDate", new KeyField("orderDate"), new KeyField("orderId")),
+            new IndexDefinition("byUser", new KeyField("userId"), new KeyField("orderId")),
+        ]);
+
+    public static readonly TableDefinition Dedup = new(
+        "dedup", "Event-id claims, API idempotency keys and the webhook replay cache. Expire through TTL.",
+        new KeyField("pk"), TtlAttribute: "expiresAt");
+
+    public static readonly TableDefinition Consent = new(
+        "consent", "Per-user consent: personalisation opt-outs. Survives erasure on purpose.",
+        new KeyField("userId"));
+
+    public static readonly TableDefinition ApiKeys = new(
+        "api-keys", "API keys, stored as SHA-256 hashes, each with a role.",
+        new KeyField("keyHash"),
+        Indexes: [new IndexDefinition("byKeyId", new KeyField("keyId"))]);
+
+    public static readonly TableDefinition Audit = new(
+        "audit", "Audit entries for erasure, export and key administration.",
+        new KeyField("subject"), new KeyField("at"));
+
+    public static readonly TableDefinition Tombstones = new(
+        "tombstones", "Erasure requests the batch layer applies to the zones, warehouse and index.",
+        new KeyField("userId"));
+
+    public static readonly TableDefinition Watermarks = new(
+        "watermarks", "Batch partitions processed (dt → type/hr) and stream-processing markers.",
+        new KeyField("pk"), new KeyField("sk"));
+
+    public static IReadOnlyList<TableDefinition> All { get; } =
+        [Profiles, Sessions, Identities, Catalog, ProductStats, Orders, Dedup, Consent, ApiKeys, Audit, Tombstones, Watermarks];
+}
+
+public static class Buckets
+{
+    public static readonly BucketDefinition Raw = new(
+        "raw", "Exact copy of every stream record, for replay. May hold a record more than once.",
+        new Lifecycle(InfrequentAccessAfterDays: 30, GlacierAfterDays: 90, ExpireAfterDays: 400), HoldsRawPii: true);
+
+    public static readonly BucketDefinition Landing = new(
+        "landing", "Catalog file uploads (notification prefix) and their import reports.",
+        new Lifecycle(ExpireAfterDays: 90), HoldsRawPii: false);
+
+    public static readonly BucketDefinition Quarantine = new(
+        "quarantine", "Records that failed parsing or schema, with reasons; failed batches from the on-failure destination.",
+        new Lifecycle(ExpireAfterDays: 30), HoldsRawPii: true);
+
+    public static readonly BucketDefinition Enriched = new(
+        "enriched", "Validated, enriched, pseudonymised events (and bot traffic apart), written by Firehose.",
+        new Lifecycle(InfrequentAccessAfterDays: 30, GlacierAfterDays: 180), HoldsRawPii: false);
+
+    public static readonly BucketDefinition Logs = new(
+        "logs", "Normalised, masked service logs, written by Firehose after LogTransformer.",
+        new Lifecycle(InfrequentAccessAfterDays: 30, ExpireAfterDays: 365), HoldsRawPii: false);
+
+    public static readonly BucketDefinition Processed = new(
+        "processed", "Compacted Parquet, search outbox, quality reports, catalog copies.",
+        new Lifecycle(InfrequentAccessAfterDays: 90), HoldsRawPii: false);
+
+    public static IReadOnlyList<BucketDefinition> All { get; } = [Raw, Landing, Quarantine, Enriched, Logs, Processed];
+}
+
+/// <summary>Key prefixes inside the buckets. Hive-style partitions (<c>key=value/</c>) so Glue crawlers and Athena see them.</summary>
+public static class Prefixes
+{
+    public const string RawArchive = "raw/";
+    public const string CatalogIncoming = "catalog/incoming/";
+    public const string CatalogReports = "catalog/reports/";
+    public const string Quarantine = "quarantine/";
+    public const string FailedBatches = "failed-batches/";
+    public const string EnrichedEvents = "events/";
+    public const string Bots = "bots/";
+    public const string LogsZone = "logs/";
+    public const string ProcessedEvents = "events/";
+    public const string SearchOutbox = "search-outbox/";
+    public const string SearchExport = "search-export/";
+    public const string Quality = "quality/";
+    public const string ProcessedCatalog = "catalog/";
+}
+
+public static class Streams
+{
+    public static readonly StreamDefinition Events = new(
+        "events", "All events: interactions keyed by user or anonymous id, orders by order id, catalog changes by SKU, telemetry by device.");
+
+    public static IReadOnlyList<StreamDefinition> All { get; } = [Events];
+}
+
+public static class DeliveryStreams
+{
+    public static readonly DeliveryStreamDefinition RawArchive = new(
+        "raw", "Exact copy of the events stream.", Buckets.Raw,
+        Prefix: Prefixes.RawArchive + "dt=!{timestamp:yyyy-MM-dd}/hr=!{timestamp:HH}/",
+        ErrorPrefix: "raw-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
+        Source: DeliverySource.KinesisStream);
+
+    /// <summary>Enriched events. <c>zone</c> is <c>events</c> or <c>bots</c>, so bot traffic never mixes with real users.</summary>
+    public static readonly DeliveryStreamDefinition Enriched = new(
+        "enriched", "Enriched events from StreamProcessor.", Buckets.Enriched,
+        Prefix: "!{partitionKeyFromQuery:zone}/type=!{partitionKeyFromQuery:type}/dt=!{partitionKeyFromQuery:dt}/hr=!{partitionKeyFromQuery:hr}/",
+        ErrorPrefix: "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
+        Source: DeliverySource.DirectPut,
+        PartitionQueries: new Dictionary<string, string>
+        {
+            ["zone"] = ".partition.zone",
+            ["type"] = ".partition.type",
+            ["dt"] = ".partition.dt",
+            ["hr"] = ".partition.hr",
+        },
+        BufferSeconds: 60,
+        BufferMegabytes: 64);
+
+    public static readonly DeliveryStreamDefinition Logs = new(
+        "logs", "Service logs, transformed by LogTransformer.", Buckets.Logs,
+        Prefix: Prefixes.LogsZone + "service=!{partitionKeyFromLambda:service}/dt=!{partitionKeyFromLambda:dt}/hr=!{partitionKeyFromLambda:hr}/",
+        ErrorPrefix: "logs-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
+        Source: DeliverySource.DirectPut,
+        TransformedByLambda: true,
+        BufferSeconds: 60,
+        BufferMegabytes: 64);
+
+    public static IReadOnlyList<DeliveryStreamDefinition> All { get; } = [RawArchive, Enriched, Logs];
+}
+
+/// <summary>The warehouse: one schema; tables are created by the warehouse adapter's migrations.</summary>
+public static class Warehouse
+{
+    public const string Schema = "eca";
+    public const string Database = "ecommerce";
+}
