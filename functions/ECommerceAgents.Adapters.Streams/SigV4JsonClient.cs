@@ -83,7 +83,8 @@ public sealed class SigV4JsonClient
             try
             {
                 var responseBody = await SendAsync(operation, body, cancellationToken).ConfigureAwait(false);
-                return JsonSerializer.Deserialize(responseBody, responseType)
+                // Some operations (CreateStream, …) answer 200 with an empty body.
+                return JsonSerializer.Deserialize(responseBody.Length == 0 ? "{}"u8 : responseBody, responseType)
                     ?? throw new AwsServiceException("EmptyResponse", $"{operation} returned no body", HttpStatusCode.OK);
             }
             catch (Exception ex) when (attempt < policy.MaxAttempts && IsTransient(ex, cancellationToken))

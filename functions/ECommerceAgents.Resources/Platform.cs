@@ -102,7 +102,8 @@ public static class Prefixes
     public const string CatalogIncoming = "catalog/incoming/";
     public const string CatalogReports = "catalog/reports/";
     public const string Quarantine = "quarantine/";
-    public const string FailedBatches = "failed-batches/";
+    /// <summary>Where Lambda's S3 on-failure destination writes failed stream batches (its own, fixed key format).</summary>
+    public const string FailedBatches = "aws/lambda/";
     public const string EnrichedEvents = "events/";
     public const string Bots = "bots/";
     public const string LogsZone = "logs/";

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ECommerceAgents.Local.Stack;
+
+/// <summary>Ports of the local servers. The defaults are fixed; each can be changed with an <c>ECA_PORT_*</c> variable.</summary>
+public sealed record LocalPorts(int DynamoDb, int Kinesis, int S3, int Redis, int Postgres, int Firehose, int Api)
+{
+    public static LocalPorts Defaults { get; } = new(4567, 4568, 4569, 6380, 5433, 4573, 8080);
+
+    public static LocalPorts FromEnvironment()
+    {
+        static int Port(string name, int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable("ECA_PORT_" + name), out var p) && p is > 0 and < 65536 ? p : fallback;
+
+        var d = Defaults;
+        return new LocalPorts(
+            Port("DYNAMODB", d.DynamoDb), Port("KINESIS", d.Kinesis), Port("S3", d.S3), Port("REDIS", d.Redis),
+            Port("POSTGRES", d.Postgres), Port("FIREHOSE", d.Firehose), Port("API", d.Api));
+    }
+
+    /// <summary>Free loopback ports, for a test run that must not collide with a developer's stack or another test run.</summary>
+    public static LocalPorts Free()
+    {
+        var listeners = Enumerable.Range(0, 7).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        foreach (var l in listeners) l.Start();
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var l in listeners) l.Stop();
+        return new LocalPorts(ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6]);
+    }
+}
+
+public sealed record LocalStackOptions
+{
+    /// <summary>Everything the servers keep (data, logs, pid files) lives under this one directory.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>The repository root: <c>local/node_modules</c> and <c>local/servers</c> are found from it.</summary>
+    public required string RepositoryRoot { get; init; }
+
+    public LocalPorts Ports { get; init; } = LocalPorts.Defaults;
+
+    public string Prefix { get; init; } = "eca-local";
+
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>Shards of the local events stream: more than one, so per-key ordering across shards is exercised.</summary>
+    public int StreamShards { get; init; } = 2;
+
+    /// <summary>Install what is missing (npm ci, apt-get install redis-server) instead of only reporting it.</summary>
+    public bool InstallMissing { get; init; } = true;
+
+    public const string AccessKey = "S3RVER";
+    public const string SecretKey = "S3RVER";
+    public const string PostgresPassword = "eca-local";
+
+    /// <summary>Finds the repository root by walking up from <paramref name="start"/> to the folder holding ECommerceAgents.sln.</summary>
+    public static string FindRepositoryRoot(string? start = null)
+    {
+        for (var dir = new DirectoryInfo(start ?? AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ECommerceAgents.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root (the folder holding ECommerceAgents.sln). Run from inside the repository.");
+    }
+}

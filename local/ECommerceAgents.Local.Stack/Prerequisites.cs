@@ -1,0 +1,113 @@
+using ECommerceAgents.Local.Stack.Servers;
+
+namespace ECommerceAgents.Local.Stack;
+
+/// <summary>Finds (and, where allowed, installs) what the local stack needs: Node.js with the npm emulators, redis-server, PostgreSQL.</summary>
+public sealed class Prerequisites(string repositoryRoot, bool installMissing, TextWriter? log = null)
+{
+    private readonly TextWriter _log = log ?? TextWriter.Null;
+
+    public string LocalRoot => Path.Combine(repositoryRoot, "local");
+
+    public string RedisServer { get; private set; } = "redis-server";
+
+    public string PostgresBin { get; private set; } = string.Empty;
+
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+
+        if (ProcessControl.Which("node") is null || ProcessControl.Which("npm") is null)
+        {
+            problems.Add("Node.js and npm are missing: install Node.js 20 (Debian: apt-get install -y nodejs npm).");
+        }
+        else if (!EmulatorsInstalled())
+        {
+            if (installMissing)
+            {
+                _log.WriteLine("installing the npm emulators (npm ci in local/) …");
+                var (exit, output) = await ProcessControl.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], cancellationToken, LocalRoot).ConfigureAwait(false);
+                if (exit != 0 || !EmulatorsInstalled())
+                {
+                    problems.Add($"npm ci in local/ failed ({exit}): {Last(output)}. Fix: cd local && npm ci");
+                }
+            }
+            else
+            {
+                problems.Add("The npm emulators are not installed. Fix: cd local && npm ci");
+            }
+        }
+
+        var redis = ProcessControl.Which("redis-server");
+        if (redis is null && installMissing && ProcessControl.IsRoot && ProcessControl.Which("apt-get") is not null)
+        {
+            _log.WriteLine("installing redis-server (apt-get) …");
+            await ProcessControl.RunAsync("apt-get", ["update", "-qq"], cancellationToken).ConfigureAwait(false);
+            await ProcessControl.RunAsync("apt-get", ["install", "-y", "-qq", "redis-server"], cancellationToken,
+                environment: new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" }).ConfigureAwait(false);
+            redis = ProcessControl.Which("redis-server");
+        }
+
+        if (redis is null)
+        {
+            problems.Add("redis-server is missing. Fix: sudo apt-get update && sudo apt-get install -y redis-server");
+        }
+        else
+        {
+            RedisServer = redis;
+        }
+
+        var pg = FindPostgresBin();
+        if (pg is null)
+        {
+            problems.Add("PostgreSQL 15 server binaries are missing. Fix: sudo apt-get install -y postgresql-15");
+        }
+        else
+        {
+            PostgresBin = pg;
+        }
+
+        if (ProcessControl.Which("setsid") is null)
+        {
+            problems.Add("setsid is missing (util-linux). Fix: sudo apt-get install -y util-linux");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PrerequisiteException(problems);
+        }
+    }
+
+    private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js"];
+
+    private bool EmulatorsInstalled() =>
+        EmulatorEntryPoints.All(f => File.Exists(Path.Combine(LocalRoot, "node_modules", f)));
+
+    private static string? FindPostgresBin()
+    {
+        if (Environment.GetEnvironmentVariable("ECA_POSTGRES_BIN") is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
+        {
+            return configured;
+        }
+
+        var root = "/usr/lib/postgresql";
+        if (Directory.Exists(root))
+        {
+            foreach (var version in Directory.GetDirectories(root).OrderByDescending(d => d, StringComparer.Ordinal))
+            {
+                var bin = Path.Combine(version, "bin");
+                if (File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl"))) return bin;
+            }
+        }
+
+        return ProcessControl.Which("initdb") is { } initdb ? Path.GetDirectoryName(initdb) : null;
+    }
+
+    private static string Last(string output) => output.Trim().Split('\n').LastOrDefault() ?? string.Empty;
+}
+
+public sealed class PrerequisiteException(IReadOnlyList<string> problems)
+    : Exception("The local stack cannot start:\n  - " + string.Join("\n  - ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace ECommerceAgents.Local.Stack.Servers;
+
+/// <summary>
+/// redis-server as a one-node cluster that owns all 16384 slots, so a multi-key command across slots fails with
+/// CROSSSLOT as it does on ElastiCache Serverless. A cache: nothing is saved to disk.
+/// </summary>
+public sealed class RedisClusterServer(int port, string stateDirectory, string redisServer)
+    : LocalServer("redis", port, stateDirectory)
+{
+    protected override string ProcessMarker => "redis-server";
+
+    public override string Endpoint => $"127.0.0.1:{Port}";
+
+    protected override (string, IReadOnlyList<string>) Command() =>
+        (redisServer,
+        [
+            "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--protected-mode", "yes",
+            "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(DataDirectory, "nodes.conf"),
+            "--dir", DataDirectory, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
+        ]);
+
+    public override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        await using var resp = await Resp.ConnectAsync("127.0.0.1", Port, cancellationToken).ConfigureAwait(false);
+        return await resp.CommandAsync(cancellationToken, "PING").ConfigureAwait(false) == "PONG";
+    }
+
+    /// <summary>Assigns every slot to this node (once; nodes.conf remembers it) and waits for <c>cluster_state:ok</c>.</summary>
+    protected override async Task AfterReadyAsync(CancellationToken cancellationToken)
+    {
+        await using var resp = await Resp.ConnectAsync("127.0.0.1", Port, cancellationToken).ConfigureAwait(false);
+        var info = await resp.CommandAsync(cancellationToken, "CLUSTER", "INFO").ConfigureAwait(false);
+        if (info.Contains("cluster_slots_assigned:0", StringComparison.Ordinal))
+        {
+            var reply = await resp.CommandAsync(cancellationToken, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").ConfigureAwait(false);
+            if (reply.StartsWith('-')) throw new InvalidOperationException("redis: CLUSTER ADDSLOTSRANGE failed: " + reply);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!(await resp.CommandAsync(cancellationToken, "CLUSTER", "INFO").ConfigureAwait(false)).Contains("cluster_state:ok", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("redis: the cluster did not reach cluster_state:ok.");
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Lambda.Runtime;
+
+namespace ECommerceAgents.Local;
+
+/// <summary>The platform's functions by name, and how to build each one's handler in process.</summary>
+public static class FunctionCatalog
+{
+    public sealed record Entry(string Name, string Trigger, Func<FunctionEnvironment, CancellationToken, Task<IFunctionHandler>>? Create)
+    {
+        public bool IsBuilt => Create is not null;
+    }
+
+    public static IReadOnlyList<Entry> All { get; } =
+    [
+        new("StreamProcessor", "Kinesis events stream", null),
+        new("LogTransformer", "Firehose logs transformation", null),
+        new("CatalogImport", "S3 ObjectCreated in the landing zone", null),
+        new("BatchLoader", "Glue crawler state change / schedule", null),
+        new("SearchIndexer", "search outbox in the processed zone", null),
+    ];
+
+    public static Entry? Find(string name) => All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using ECommerceAgents.Local;
+using ECommerceAgents.Local.Commands;
+using ECommerceAgents.Local.Stack;
+
+var state = new Option<string?>("--state")
+{
+    Description = "State directory of the local stack (default: $ECA_STATE_DIR or <repo>/.state/local).",
+    Recursive = true,
+};
+
+var root = new RootCommand("ECommerceAgents: the local AWS stack, the local event sources, function invocation and benchmarks.")
+{
+    state,
+};
+root.Subcommands.Add(StackCommands.Up(state));
+root.Subcommands.Add(StackCommands.Down(state));
+root.Subcommands.Add(StackCommands.Status(state));
+root.Subcommands.Add(ServeCommand.Create(state));
+root.Subcommands.Add(InvokeCommand.Create(state));
+root.Subcommands.Add(BenchCommands.Create(state));
+
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (CliException ex)
+{
+    await Console.Error.WriteLineAsync("error: " + ex.Message);
+    return ex.ExitCode;
+}
+catch (PrerequisiteException ex)
+{
+    await Console.Error.WriteLineAsync("error: " + ex.Message);
+    return 3;
+}
+catch (Exception ex) when (Environment.GetEnvironmentVariable("ECA_DEBUG") != "1")
+{
+    await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
+    return 1;
+}
