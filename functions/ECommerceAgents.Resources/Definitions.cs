@@ -42,7 +42,8 @@ public sealed record StreamDefinition(string Id, string Purpose)
 /// <summary>
 /// A Firehose delivery stream. Prefixes are Firehose's own templates (<c>!{partitionKeyFromQuery:x}</c>,
 /// <c>!{partitionKeyFromLambda:x}</c>, <c>!{timestamp:…}</c>, <c>!{firehose:…}</c>), used verbatim by the CDK app
-/// and evaluated by the local stand-in.
+/// and evaluated by the local stand-in. Objects are GZIP; <paramref name="AppendNewline"/> is Firehose's
+/// AppendDelimiterToRecord processor, so each object is newline-delimited records.
 /// </summary>
 public sealed record DeliveryStreamDefinition(
     string Id,
@@ -54,7 +55,8 @@ public sealed record DeliveryStreamDefinition(
     IReadOnlyDictionary<string, string>? PartitionQueries = null,
     bool TransformedByLambda = false,
     int BufferSeconds = 60,
-    int BufferMegabytes = 64)
+    int BufferMegabytes = 64,
+    bool AppendNewline = true)
 {
     public string EnvironmentVariable => "ECA_FIREHOSE_" + Id.ToUpperInvariant().Replace('-', '_');
 }

@@ -33,17 +33,19 @@ public sealed class LocalStack : IAsyncDisposable
         _log = log ?? TextWriter.Null;
         Prerequisites = new Prerequisites(options.RepositoryRoot, options.InstallMissing, _log);
         var p = options.Ports;
+        var external = options.External;
         Endpoints = new ServiceEndpoints
         {
             Region = options.Region,
-            DynamoDb = new Uri($"http://127.0.0.1:{p.DynamoDb}"),
-            Kinesis = new Uri($"http://127.0.0.1:{p.Kinesis}"),
-            S3 = new Uri($"http://127.0.0.1:{p.S3}"),
-            Firehose = new Uri($"http://127.0.0.1:{p.Firehose}"),
-            Redis = $"127.0.0.1:{p.Redis}",
-            Warehouse = null,
-            AccessKey = LocalStackOptions.AccessKey,
-            SecretKey = LocalStackOptions.SecretKey,
+            DynamoDb = external?.DynamoDb ?? new Uri($"http://127.0.0.1:{p.DynamoDb}"),
+            Kinesis = external?.Kinesis ?? new Uri($"http://127.0.0.1:{p.Kinesis}"),
+            S3 = external?.S3 ?? new Uri($"http://127.0.0.1:{p.S3}"),
+            Firehose = external?.Firehose ?? new Uri($"http://127.0.0.1:{p.Firehose}"),
+            Redis = external?.Redis ?? $"127.0.0.1:{p.Redis}",
+            Warehouse = external?.Warehouse,
+            OpenSearch = external?.OpenSearch,
+            AccessKey = external?.AccessKey ?? LocalStackOptions.AccessKey,
+            SecretKey = external?.SecretKey ?? LocalStackOptions.SecretKey,
         };
         Names = ResourceBindings.FromPrefix(options.Prefix);
 
@@ -59,7 +61,7 @@ public sealed class LocalStack : IAsyncDisposable
         S3 = new S3rverServer(p.S3, state, localRoot, () => _s3.Value);
         Redis = new RedisClusterServer(p.Redis, state, Prerequisites.RedisServer);
         Postgres = new PostgresServer(p.Postgres, state, Prerequisites.PostgresBin, LocalStackOptions.PostgresPassword);
-        Endpoints = Endpoints with { Warehouse = Postgres.ConnectionString(Warehouse.Database) };
+        Endpoints = Endpoints with { Warehouse = external?.Warehouse ?? Postgres.ConnectionString(Warehouse.Database) };
     }
 
     public LocalStackOptions Options { get; }
@@ -80,7 +82,21 @@ public sealed class LocalStack : IAsyncDisposable
 
     public PostgresServer Postgres { get; private set; }
 
-    public IReadOnlyList<LocalServer> Servers => [DynamoDb, Kinesis, S3, Redis, Postgres];
+    /// <summary>The servers this stack runs itself: all five, less those given as external endpoints.</summary>
+    public IReadOnlyList<LocalServer> Servers
+    {
+        get
+        {
+            var external = Options.External;
+            var servers = new List<LocalServer>();
+            if (external?.DynamoDb is null) servers.Add(DynamoDb);
+            if (external?.Kinesis is null) servers.Add(Kinesis);
+            if (external?.S3 is null) servers.Add(S3);
+            if (external?.Redis is null) servers.Add(Redis);
+            if (external?.Warehouse is null) servers.Add(Postgres);
+            return servers;
+        }
+    }
 
     public IAmazonDynamoDB DynamoDbClient => _dynamo.Value;
 
@@ -131,12 +147,15 @@ public sealed class LocalStack : IAsyncDisposable
     }
 
     /// <summary>Creates the tables, stream, buckets and warehouse database where missing. Idempotent.</summary>
-    public async Task ProvisionAsync(CancellationToken cancellationToken)
+    public async Task ProvisionAsync(CancellationToken cancellationToken) => await ProvisionAsync(Names, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates another set of the platform's resources, named from another prefix (a test class's own).</summary>
+    public async Task ProvisionAsync(ResourceBindings names, CancellationToken cancellationToken)
     {
-        await new TableProvisioner(DynamoDbClient).EnsureAsync(Names, cancellationToken).ConfigureAwait(false);
-        await EnsureStreamsAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureBucketsAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureWarehouseAsync(cancellationToken).ConfigureAwait(false);
+        await new TableProvisioner(DynamoDbClient).EnsureAsync(names, cancellationToken).ConfigureAwait(false);
+        await EnsureStreamsAsync(names, cancellationToken).ConfigureAwait(false);
+        await EnsureBucketsAsync(names, cancellationToken).ConfigureAwait(false);
+        if (Options.External?.Warehouse is null) await EnsureWarehouseAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DownAsync(CancellationToken cancellationToken) =>
@@ -148,11 +167,11 @@ public sealed class LocalStack : IAsyncDisposable
     public LocalServer Server(string name) =>
         Servers.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"No local server named '{name}'.", nameof(name));
 
-    private async Task EnsureStreamsAsync(CancellationToken cancellationToken)
+    private async Task EnsureStreamsAsync(ResourceBindings names, CancellationToken cancellationToken)
     {
         foreach (var stream in ECommerceAgents.Resources.Streams.All)
         {
-            var name = Names.Stream(stream);
+            var name = names.Stream(stream);
             try
             {
                 await KinesisClient.CreateStreamAsync(name, Options.StreamShards, cancellationToken).ConfigureAwait(false);
@@ -172,12 +191,12 @@ public sealed class LocalStack : IAsyncDisposable
         }
     }
 
-    private async Task EnsureBucketsAsync(CancellationToken cancellationToken)
+    private async Task EnsureBucketsAsync(ResourceBindings names, CancellationToken cancellationToken)
     {
         var existing = (await S3Client.ListBucketsAsync(cancellationToken).ConfigureAwait(false)).Buckets?.Select(b => b.BucketName).ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var bucket in Buckets.All)
         {
-            var name = Names.Bucket(bucket);
+            var name = names.Bucket(bucket);
             if (existing.Contains(name)) continue;
             try
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local.Stack;
 
@@ -46,6 +47,12 @@ public sealed record LocalStackOptions
 
     /// <summary>Shards of the local events stream: more than one, so per-key ordering across shards is exercised.</summary>
     public int StreamShards { get; init; } = 2;
+
+    /// <summary>
+    /// Services that already run elsewhere (an endpoint from the environment, LocalStack in a container). A service
+    /// with an endpoint here is used as it is and its local server is not started.
+    /// </summary>
+    public ServiceEndpoints? External { get; init; }
 
     /// <summary>Install what is missing (npm ci, apt-get install redis-server) instead of only reporting it.</summary>
     public bool InstallMissing { get; init; } = true;

@@ -9,9 +9,9 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
 
     public string LocalRoot => Path.Combine(repositoryRoot, "local");
 
-    public string RedisServer { get; private set; } = "redis-server";
+    public string RedisServer { get; private set; } = ProcessControl.Which("redis-server") ?? "redis-server";
 
-    public string PostgresBin { get; private set; } = string.Empty;
+    public string PostgresBin { get; private set; } = FindPostgresBin() ?? string.Empty;
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {

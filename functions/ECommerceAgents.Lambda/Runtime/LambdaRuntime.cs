@@ -61,6 +61,12 @@ public static class LambdaRuntime
             {
                 break;
             }
+            catch (RuntimeApiException ex)
+            {
+                // 500 on next means the execution environment is going away: the runtime should exit promptly.
+                Log.Error("the Runtime API refused the next invocation; exiting", ("status", (int)ex.Status));
+                return 1;
+            }
 
             served++;
             if (invocation.TraceId is not null)

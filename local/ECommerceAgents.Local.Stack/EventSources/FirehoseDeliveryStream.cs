@@ -1,0 +1,370 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Local.Stack.EventSources;
+
+public sealed record LocalFirehoseOptions
+{
+    /// <summary>Buffer interval; shorter than AWS's 60 s by default so local runs see their data quickly.</summary>
+    public TimeSpan BufferInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Null uses the definition's buffer size.</summary>
+    public long? BufferBytes { get; init; }
+
+    /// <summary>Lambda buffering hint for transformation invocations (AWS default 1 MB, at most 3 MB).</summary>
+    public int TransformBatchBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Retries of a failed transformation invocation before its records go to the error prefix (AWS default 3).</summary>
+    public int TransformRetries { get; init; } = 3;
+
+    public TimeSpan S3RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+}
+
+public sealed class FirehoseStats
+{
+    private long _in, _delivered, _dropped, _failed, _objects, _invocations;
+
+    public long RecordsIn => Interlocked.Read(ref _in);
+
+    public long RecordsDelivered => Interlocked.Read(ref _delivered);
+
+    public long RecordsDropped => Interlocked.Read(ref _dropped);
+
+    public long RecordsFailed => Interlocked.Read(ref _failed);
+
+    public long ObjectsWritten => Interlocked.Read(ref _objects);
+
+    public long TransformInvocations => Interlocked.Read(ref _invocations);
+
+    internal void In(int n) => Interlocked.Add(ref _in, n);
+
+    internal void Delivered(int n) => Interlocked.Add(ref _delivered, n);
+
+    internal void Dropped(int n) => Interlocked.Add(ref _dropped, n);
+
+    internal void Failed(int n) => Interlocked.Add(ref _failed, n);
+
+    internal void Object() => Interlocked.Increment(ref _objects);
+
+    internal void Invocation() => Interlocked.Increment(ref _invocations);
+}
+
+/// <summary>
+/// One Firehose delivery stream, locally: buffers by size and time, optionally transforms through a function with
+/// Firehose's contract (Ok / Dropped / ProcessingFailed, one answer per recordId, 6 MB response limit), partitions
+/// dynamically, and writes GZIP objects under the evaluated prefix; failures go to the error prefix in Firehose's format.
+/// </summary>
+public sealed class FirehoseDeliveryStream(
+    DeliveryStreamDefinition definition,
+    string name,
+    string bucket,
+    IAmazonS3 s3,
+    IFunctionHandler? transform,
+    LocalFirehoseOptions options,
+    JsonLog? log = null,
+    string region = "us-east-1") : IDisposable
+{
+    private const int MaxLambdaPayload = 6 * 1024 * 1024;
+
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private readonly JsonLog _log = log ?? new JsonLog("firehose", TextWriter.Null);
+    private List<Buffered> _buffer = [];
+    private long _bufferedBytes;
+    private DateTime _oldest = DateTime.MaxValue;
+    private long _nextId;
+
+    public DeliveryStreamDefinition Definition => definition;
+
+    public string Name => name;
+
+    public FirehoseStats Stats { get; } = new();
+
+    private long BufferLimit => options.BufferBytes ?? definition.BufferMegabytes * 1024L * 1024L;
+
+    private string LambdaArn => $"arn:aws:lambda:{region}:000000000000:function:{transform?.Name ?? "none"}";
+
+    public void Add(byte[] data, DateTimeOffset arrival)
+    {
+        lock (_gate)
+        {
+            _buffer.Add(new Buffered(Interlocked.Increment(ref _nextId).ToString("D20", System.Globalization.CultureInfo.InvariantCulture), data, arrival));
+            _bufferedBytes += data.Length;
+            if (_oldest == DateTime.MaxValue) _oldest = DateTime.UtcNow;
+        }
+
+        Stats.In(1);
+    }
+
+    /// <summary>True when the buffer has reached its size or its age.</summary>
+    public bool Due
+    {
+        get
+        {
+            lock (_gate) return _buffer.Count > 0 && (_bufferedBytes >= BufferLimit || DateTime.UtcNow - _oldest >= options.BufferInterval);
+        }
+    }
+
+    public int Pending
+    {
+        get
+        {
+            lock (_gate) return _buffer.Count;
+        }
+    }
+
+    /// <summary>Flushes on time and size until cancelled, then flushes what is left.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (Due) await FlushAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers everything buffered now. Returns once it is in S3.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            List<Buffered> batch;
+            lock (_gate)
+            {
+                batch = _buffer;
+                _buffer = [];
+                _bufferedBytes = 0;
+                _oldest = DateTime.MaxValue;
+            }
+
+            if (batch.Count == 0) return;
+            var (ok, failed) = transform is null
+                ? (batch.Select(b => new Output(b, b.Data, null)).ToList(), new List<Failure>())
+                : await TransformAsync(batch, cancellationToken).ConfigureAwait(false);
+
+            var groups = new Dictionary<string, List<Output>>(StringComparer.Ordinal);
+            var timestamp = batch.Min(b => b.Arrival);
+            foreach (var o in ok)
+            {
+                string prefix;
+                try
+                {
+                    prefix = FirehosePrefix.Evaluate(definition.Prefix, timestamp, o.PartitionKeys ?? QueryKeys(o.Data));
+                }
+                catch (Exception ex) when (ex is PartitionKeyMissingException or JsonException or FormatException)
+                {
+                    failed.Add(new Failure(o.Source, "partitioning-failed", "DynamicPartitioning.MetadataExtractionFailed", ex.Message));
+                    continue;
+                }
+
+                if (!groups.TryGetValue(prefix, out var list)) groups[prefix] = list = [];
+                list.Add(o);
+            }
+
+            foreach (var (prefix, outputs) in groups)
+            {
+                await PutAsync(prefix + ObjectName(), Gzip(outputs.Select(o => o.Data)), cancellationToken).ConfigureAwait(false);
+                Stats.Delivered(outputs.Count);
+            }
+
+            foreach (var byType in failed.GroupBy(f => f.OutputType))
+            {
+                var prefix = FirehosePrefix.Evaluate(definition.ErrorPrefix, timestamp, errorOutputType: byType.Key);
+                await PutAsync(prefix + ObjectName(), Gzip(byType.Select(ErrorLine)), cancellationToken).ConfigureAwait(false);
+                Stats.Failed(byType.Count());
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    private async Task<(List<Output> Ok, List<Failure> Failed)> TransformAsync(List<Buffered> batch, CancellationToken cancellationToken)
+    {
+        var ok = new List<Output>();
+        var failed = new List<Failure>();
+        foreach (var chunk in Chunk(batch))
+        {
+            var request = new FirehoseTransformationEvent
+            {
+                InvocationId = Guid.NewGuid().ToString(),
+                DeliveryStreamArn = $"arn:aws:firehose:{region}:000000000000:deliverystream/{name}",
+                Region = region,
+                Records = chunk.Select(b => new FirehoseInputRecord { RecordId = b.Id, ApproximateArrivalTimestamp = b.Arrival.ToUnixTimeMilliseconds(), Data = b.Data }).ToArray(),
+            };
+            var payload = JsonSerializer.SerializeToUtf8Bytes(request, LambdaEventsJsonContext.Default.FirehoseTransformationEvent);
+            FirehoseTransformationResponse? response = null;
+            string? error = null;
+            for (var attempt = 0; attempt <= options.TransformRetries && response is null; attempt++)
+            {
+                Stats.Invocation();
+                try
+                {
+                    var bytes = await transform!.InvokeAsync(payload, LambdaInvocation.Local(TimeSpan.FromMinutes(5)), cancellationToken).ConfigureAwait(false);
+                    if (bytes.Length > MaxLambdaPayload)
+                    {
+                        error = $"The response of {bytes.Length} bytes exceeds the 6 MB Lambda payload limit.";
+                        continue;
+                    }
+
+                    response = JsonSerializer.Deserialize(bytes, LambdaEventsJsonContext.Default.FirehoseTransformationResponse);
+                    if (response is null) error = "The function returned null.";
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    error = ex.GetType().Name + ": " + ex.Message;
+                    response = null;
+                }
+            }
+
+            if (response is null)
+            {
+                failed.AddRange(chunk.Select(b => new Failure(b, "processing-failed", "Lambda.FunctionError", error ?? "invocation failed")));
+                continue;
+            }
+
+            var byId = chunk.ToDictionary(b => b.Id, StringComparer.Ordinal);
+            var answered = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var r in response.Records)
+            {
+                if (!byId.TryGetValue(r.RecordId, out var source) || !answered.Add(r.RecordId))
+                {
+                    _log.Warn("transformation returned an unknown or repeated recordId", ("stream", name), ("recordId", r.RecordId));
+                    continue;
+                }
+
+                switch (r.Result)
+                {
+                    case FirehoseResult.Ok:
+                        ok.Add(new Output(source, r.Data, r.Metadata?.PartitionKeys));
+                        break;
+                    case FirehoseResult.Dropped:
+                        Stats.Dropped(1);
+                        break;
+                    case FirehoseResult.ProcessingFailed:
+                        failed.Add(new Failure(source, "processing-failed", "Lambda.ProcessingFailedStatus", "The function returned ProcessingFailed."));
+                        break;
+                    default:
+                        failed.Add(new Failure(source, "processing-failed", "Lambda.InvalidResult", $"Unknown result '{r.Result}'."));
+                        break;
+                }
+            }
+
+            foreach (var missing in chunk.Where(b => !answered.Contains(b.Id)))
+            {
+                failed.Add(new Failure(missing, "processing-failed", "Lambda.MissingRecordId", "The function did not return this recordId."));
+            }
+        }
+
+        return (ok, failed);
+    }
+
+    private IEnumerable<List<Buffered>> Chunk(List<Buffered> batch)
+    {
+        var chunk = new List<Buffered>();
+        long bytes = 0;
+        foreach (var b in batch)
+        {
+            if (chunk.Count > 0 && bytes + b.Data.Length > options.TransformBatchBytes)
+            {
+                yield return chunk;
+                chunk = [];
+                bytes = 0;
+            }
+
+            chunk.Add(b);
+            bytes += b.Data.Length;
+        }
+
+        if (chunk.Count > 0) yield return chunk;
+    }
+
+    private Dictionary<string, string>? QueryKeys(byte[] data)
+    {
+        if (definition.PartitionQueries is not { Count: > 0 } queries) return null;
+        using var doc = JsonDocument.Parse(data);
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, path) in queries)
+        {
+            if (JqPath.Evaluate(doc.RootElement, path) is { } value) keys[key] = value;
+        }
+
+        return keys;
+    }
+
+    private byte[] Gzip(IEnumerable<byte[]> records)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            foreach (var r in records)
+            {
+                gzip.Write(r);
+                if (definition.AppendNewline) gzip.WriteByte((byte)'\n');
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private byte[] ErrorLine(Failure f)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var line = new FirehoseErrorRecord(
+            AttemptsMade: f.OutputType == "processing-failed" ? options.TransformRetries + 1 : 1,
+            ArrivalTimestamp: f.Source.Arrival.ToUnixTimeMilliseconds(),
+            ErrorCode: f.Code,
+            ErrorMessage: f.Message,
+            AttemptEndingTimestamp: now,
+            RawData: Convert.ToBase64String(f.Source.Data),
+            LambdaArn: transform is null ? null : LambdaArn);
+        return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, FirehoseJsonContext.Default.FirehoseErrorRecord));
+    }
+
+    private string ObjectName() => $"{name}-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.gz";
+
+    private async Task PutAsync(string key, byte[] body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var stream = new MemoryStream(body);
+                await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = stream, ContentType = "application/gzip", AutoCloseStream = false }, cancellationToken).ConfigureAwait(false);
+                Stats.Object();
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Firehose keeps retrying S3 delivery for up to 24 hours; locally, until the stand-in stops.
+                _log.Warn("S3 delivery failed; retrying", ("stream", name), ("attempt", attempt), ("error", ex));
+                await Task.Delay(options.S3RetryDelay * Math.Min(attempt, 25), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose() => _flushing.Dispose();
+
+    private sealed record Buffered(string Id, byte[] Data, DateTimeOffset Arrival);
+
+    private sealed record Output(Buffered Source, byte[] Data, IReadOnlyDictionary<string, string>? PartitionKeys);
+
+    private sealed record Failure(Buffered Source, string OutputType, string Code, string Message);
+}

@@ -1,0 +1,76 @@
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Lambda.Logging;
+
+namespace ECommerceAgents.Local.Stack.EventSources;
+
+/// <summary>
+/// A delivery stream's own reader of a Kinesis stream (Firehose with a Kinesis source): copies every record as it
+/// is, and moves its position on only after the data is in S3, so a restart re-reads rather than loses (the raw
+/// archive may then hold a record twice, as in AWS).
+/// </summary>
+public sealed class FirehoseKinesisSource(KinesisClient kinesis, string streamName, FirehoseDeliveryStream destination, string? checkpointFile, JsonLog? log = null)
+{
+    private readonly CheckpointFile _checkpoints = new(checkpointFile);
+    private readonly JsonLog _log = log ?? new JsonLog("firehose-kinesis-source", TextWriter.Null);
+    private DateTime _idleSince = DateTime.MinValue;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var shards = await kinesis.ListShardsAsync(streamName, cancellationToken).ConfigureAwait(false);
+        var readers = shards.Select(s => new ShardReader(kinesis, streamName, s.ShardId, "TRIM_HORIZON", _checkpoints.Get(s.ShardId))).ToArray();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var read = 0;
+                foreach (var reader in readers)
+                {
+                    var records = await reader.ReadAsync(10_000, cancellationToken).ConfigureAwait(false);
+                    foreach (var r in records)
+                    {
+                        destination.Add(r.Data, DateTimeOffset.FromUnixTimeMilliseconds((long)(r.ApproximateArrivalTimestamp * 1000)));
+                    }
+
+                    read += records.Count;
+                }
+
+                if (destination.Due || (read == 0 && destination.Pending > 0))
+                {
+                    await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var reader in readers)
+                    {
+                        if (reader.LastRead is { } seq) _checkpoints.Set(reader.ShardId, seq);
+                    }
+                }
+
+                if (read == 0)
+                {
+                    if (destination.Pending == 0) _idleSince = DateTime.UtcNow;
+                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _log.Warn("raw archive read failed; retrying", ("stream", streamName), ("error", ex));
+                foreach (var reader in readers) reader.Rewind(_checkpoints.Get(reader.ShardId));
+                await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until everything in the stream before this call is archived.</summary>
+    public async Task WaitUntilCaughtUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var asked = DateTime.UtcNow;
+        var deadline = asked + timeout;
+        while (_idleSince <= asked)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The raw archive did not catch up.");
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
