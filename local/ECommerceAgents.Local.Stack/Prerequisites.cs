@@ -15,6 +15,8 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
 
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
+        // Test assemblies start in parallel: one installer at a time (npm ci and apt-get do not share a folder well).
+        using var installLock = await InstallLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "eca-install.lock"), cancellationToken).ConfigureAwait(false);
         var problems = new List<string>();
 
         if (ProcessControl.Which("node") is null || ProcessControl.Which("npm") is null)
@@ -104,6 +106,27 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
     }
 
     private static string Last(string output) => output.Trim().Split('\n').LastOrDefault() ?? string.Empty;
+}
+
+/// <summary>An exclusive lock on a file, held across processes until disposed.</summary>
+internal sealed class InstallLock(FileStream stream) : IDisposable
+{
+    public static async Task<InstallLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new InstallLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            }
+            catch (IOException) when (attempt < 6000)
+            {
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
 }
 
 public sealed class PrerequisiteException(IReadOnlyList<string> problems)

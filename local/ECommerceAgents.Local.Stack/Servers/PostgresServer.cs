@@ -54,6 +54,7 @@ public sealed class PostgresServer(int port, string stateDirectory, string binDi
         var asRoot = ProcessControl.IsRoot;
         if (asRoot)
         {
+            EnsureReachableByPostgres();
             // pg_ctl runs as postgres and appends to the log itself.
             if (!File.Exists(LogFile)) await File.WriteAllTextAsync(LogFile, string.Empty, cancellationToken).ConfigureAwait(false);
             await RunAsync("chown", ["-R", "postgres:postgres", DataDirectory, LogFile], cancellationToken, asPostgres: false).ConfigureAwait(false);
@@ -77,6 +78,24 @@ public sealed class PostgresServer(int port, string stateDirectory, string binDi
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "-c max_connections=100 -c shared_buffers=128MB");
         await RunAsync(Path.Combine(binDirectory, "pg_ctl"), ["start", "-D", PgData, "-l", LogFile, "-w", "-t", "60", "-o", options], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>As root, PostgreSQL runs as the postgres user, which must be able to traverse every folder above its data.</summary>
+    private void EnsureReachableByPostgres()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        for (var dir = new DirectoryInfo(DataDirectory).Parent; dir is not null; dir = dir.Parent)
+        {
+            var mode = File.GetUnixFileMode(dir.FullName);
+            if ((mode & UnixFileMode.OtherExecute) != 0) continue;
+            if (dir.FullName.StartsWith(StateDirectory, StringComparison.Ordinal))
+            {
+                File.SetUnixFileMode(dir.FullName, mode | UnixFileMode.OtherExecute | UnixFileMode.GroupExecute);
+                continue;
+            }
+
+            throw new InvalidOperationException($"postgres: PostgreSQL runs as the postgres user and cannot reach {dir.FullName}. Fix: chmod o+x {dir.FullName}, or choose a state directory elsewhere.");
+        }
     }
 
     public override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

@@ -1,0 +1,95 @@
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Local;
+
+/// <summary>
+/// What <c>serve</c> runs: the local stack, the event-source layer with every built function registered on its
+/// trigger, and (once built) the API. Also used by <c>demo</c> and the end-to-end tests.
+/// </summary>
+public sealed class LocalHost : IAsyncDisposable
+{
+    private readonly Dictionary<string, IFunctionHandler> _functions = new(StringComparer.Ordinal);
+
+    private LocalHost(LocalStack stack, LocalEventSources sources, IReadOnlyList<string> registered)
+    {
+        Stack = stack;
+        Sources = sources;
+        Registered = registered;
+    }
+
+    public LocalStack Stack { get; }
+
+    public LocalEventSources Sources { get; }
+
+    /// <summary>Lines saying which function listens on which trigger.</summary>
+    public IReadOnlyList<string> Registered { get; }
+
+    public IFunctionHandler? Function(string name) => _functions.GetValueOrDefault(name);
+
+    public static async Task<LocalHost> StartAsync(LocalStack stack, LocalHostOptions options, CancellationToken cancellationToken)
+    {
+        var environment = LocalFunctions.Environment(stack, options.Settings);
+        var functions = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
+        foreach (var entry in FunctionCatalog.All.Where(e => e.IsBuilt))
+        {
+            functions[entry.Name] = await entry.Create!(environment, cancellationToken).ConfigureAwait(false);
+        }
+
+        var log = new JsonLog("serve", options.Log ?? TextWriter.Null);
+        var transforms = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
+        if (functions.TryGetValue("LogTransformer", out var logTransformer)) transforms[DeliveryStreams.Logs.Id] = logTransformer;
+        var sources = new LocalEventSources(stack, log, options.Firehose, transforms);
+        var registered = new List<string>();
+        if (functions.TryGetValue("StreamProcessor", out var streamProcessor))
+        {
+            sources.AddKinesis(streamProcessor, options.StreamProcessor);
+            registered.Add($"StreamProcessor ← Kinesis {stack.Names.Stream(Streams.Events)}");
+        }
+
+        if (logTransformer is not null) registered.Add($"LogTransformer ← Firehose {stack.Names.DeliveryStream(DeliveryStreams.Logs)} (transformation)");
+        if (functions.TryGetValue("CatalogImport", out var catalogImport))
+        {
+            sources.AddS3(catalogImport, Buckets.Landing, Prefixes.CatalogIncoming);
+            registered.Add($"CatalogImport ← S3 s3://{stack.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
+        }
+
+        if (functions.TryGetValue("SearchIndexer", out var searchIndexer))
+        {
+            sources.AddS3(searchIndexer, Buckets.Processed, Prefixes.SearchOutbox);
+            registered.Add($"SearchIndexer ← S3 s3://{stack.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
+        }
+
+        registered.Add($"Firehose API on http://127.0.0.1:{stack.Options.Ports.Firehose} → raw archive, enriched, logs");
+        await sources.StartAsync(cancellationToken).ConfigureAwait(false);
+        var host = new LocalHost(stack, sources, registered);
+        foreach (var (name, f) in functions) host._functions[name] = f;
+        return host;
+    }
+
+    public Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken) => Sources.DrainAsync(timeout, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sources.DisposeAsync().ConfigureAwait(false);
+        foreach (var f in _functions.Values)
+        {
+            if (f is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
+            else if (f is IDisposable s) s.Dispose();
+        }
+    }
+}
+
+public sealed record LocalHostOptions
+{
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
+    public KinesisEventSourceOptions StreamProcessor { get; init; } = new() { BatchSize = 500, MaximumBatchingWindow = TimeSpan.FromMilliseconds(250) };
+
+    public LocalFirehoseOptions Firehose { get; init; } = new();
+
+    public TextWriter? Log { get; init; }
+}
