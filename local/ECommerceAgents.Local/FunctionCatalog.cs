@@ -13,7 +13,7 @@ public static class FunctionCatalog
 
     public static IReadOnlyList<Entry> All { get; } =
     [
-        new("StreamProcessor", "Kinesis events stream", null),
+        new("StreamProcessor", "Kinesis events stream", Functions.StreamProcessor.StreamProcessorFunction.CreateAsync),
         new("LogTransformer", "Firehose logs transformation", null),
         new("CatalogImport", "S3 ObjectCreated in the landing zone", null),
         new("BatchLoader", "Glue crawler state change / schedule", null),

@@ -1,5 +1,7 @@
+using System.Net.Sockets;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
 
 namespace ECommerceAgents.Local;
 
@@ -18,5 +20,38 @@ public static class LocalFunctions
         }
 
         return new FunctionEnvironment(stack.Endpoints, stack.Names, all) { Output = Console.Error };
+    }
+
+    /// <summary>
+    /// The Firehose stand-in for a one-off invocation, when nothing serves the Firehose port: started here and flushed
+    /// to S3 when disposed. Null (nothing to dispose) when <c>serve</c> already runs it.
+    /// </summary>
+    public static async Task<IAsyncDisposable> FirehoseUnlessServingAsync(LocalStack stack, CancellationToken cancellationToken)
+    {
+        using (var probe = new TcpClient())
+        {
+            try
+            {
+                await probe.ConnectAsync("127.0.0.1", stack.Options.Ports.Firehose, cancellationToken);
+                return new Nothing();
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        var sources = new LocalEventSources(stack);
+        await sources.StartAsync(cancellationToken, rawArchive: false);
+        return new Flushing(sources);
+    }
+
+    private sealed class Nothing : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Flushing(LocalEventSources sources) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await sources.DisposeAsync();
     }
 }

@@ -33,6 +33,7 @@ public sealed class LocalHost : IAsyncDisposable
     public static async Task<LocalHost> StartAsync(LocalStack stack, LocalHostOptions options, CancellationToken cancellationToken)
     {
         var environment = LocalFunctions.Environment(stack, options.Settings);
+        if (options.FunctionOutput is { } output) environment = environment with { Output = output };
         var functions = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
         foreach (var entry in FunctionCatalog.All.Where(e => e.IsBuilt))
         {
@@ -92,4 +93,7 @@ public sealed record LocalHostOptions
     public LocalFirehoseOptions Firehose { get; init; } = new();
 
     public TextWriter? Log { get; init; }
+
+    /// <summary>Where the functions' EMF metrics and JSON logs go (stdout in Lambda); null keeps stderr.</summary>
+    public TextWriter? FunctionOutput { get; init; }
 }

@@ -75,15 +75,20 @@ public sealed class LocalEventSources : IAsyncDisposable
     }
 
     /// <summary>Starts the Firehose API, the raw archive's reader of the events stream and every registered source.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <param name="rawArchive">False for a one-off <c>invoke</c>: only the Firehose API runs, and nothing reads the stream.</param>
+    public async Task StartAsync(CancellationToken cancellationToken, bool rawArchive = true)
     {
         Directory.CreateDirectory(StateFile(string.Empty));
         _firehose = new FirehoseEndpoint(_stack.Options.Ports.Firehose, _deliveryStreams.Values);
         await _firehose.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        var raw = DeliveryStream(DeliveryStreams.RawArchive);
-        _rawArchive = new FirehoseKinesisSource(_stack.KinesisClient, _stack.Names.Stream(Streams.Events), raw, StateFile("raw-archive.checkpoints.json"), _log);
-        _running.Add(Task.Run(() => _rawArchive.RunAsync(_stop.Token), CancellationToken.None));
+        if (rawArchive)
+        {
+            var raw = DeliveryStream(DeliveryStreams.RawArchive);
+            _rawArchive = new FirehoseKinesisSource(_stack.KinesisClient, _stack.Names.Stream(Streams.Events), raw, StateFile("raw-archive.checkpoints.json"), _log);
+            _running.Add(Task.Run(() => _rawArchive.RunAsync(_stop.Token), CancellationToken.None));
+        }
+
         foreach (var stream in _deliveryStreams.Values.Where(s => s.Definition.Source == DeliverySource.DirectPut))
         {
             _running.Add(Task.Run(() => stream.RunAsync(_stop.Token), CancellationToken.None));

@@ -30,6 +30,9 @@ internal static class InvokeCommand
             await stack.UpAsync(ct);
             var environment = LocalFunctions.Environment(stack);
             var handler = await entry.Create(environment, ct);
+
+            // Functions write to Firehose; when `serve` is not running, its stand-in runs here for the invocation.
+            await using var firehose = await LocalFunctions.FirehoseUnlessServingAsync(stack, ct);
             byte[] response;
             try
             {
@@ -38,6 +41,10 @@ internal static class InvokeCommand
             catch (InvalidEventException ex)
             {
                 throw new CliException(ex.Message);
+            }
+            finally
+            {
+                if (handler is IAsyncDisposable disposable) await disposable.DisposeAsync();
             }
 
             await using var stdout = Console.OpenStandardOutput();

@@ -24,8 +24,11 @@ internal static class ServeCommand
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
-            await using var host = await LocalHost.StartAsync(stack, new LocalHostOptions { Log = parse.GetValue(verbose) ? Console.Error : null }, ct);
+            var logPath = Path.Combine(stack.Options.StateDirectory, "logs", "functions.log");
+            await using var functionLog = parse.GetValue(verbose) ? null : new StreamWriter(logPath, append: true) { AutoFlush = true };
+            await using var host = await LocalHost.StartAsync(stack, new LocalHostOptions { Log = parse.GetValue(verbose) ? Console.Error : null, FunctionOutput = functionLog }, ct);
             foreach (var line in host.Registered) AnsiConsole.MarkupLine("[grey]trigger[/] " + Markup.Escape(line));
+            if (functionLog is not null) AnsiConsole.MarkupLine($"[grey]function logs and EMF metrics →[/] {Markup.Escape(logPath)}");
 
             if (parse.GetValue(smoke))
             {

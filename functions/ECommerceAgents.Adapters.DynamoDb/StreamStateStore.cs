@@ -1,0 +1,324 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Adapters.DynamoDb;
+
+/// <summary>
+/// StreamProcessor's state in DynamoDB without transactions (dynalite has none): one BatchGetItem round across
+/// tables for everything a batch reads, then one write per entity. Whole-item state (sessions, profiles, orders) is
+/// a JSON document guarded by a version number; product counters are ADDs guarded by a per-shard watermark
+/// attribute; event-id markers go out in BatchWriteItem calls of 25.
+/// </summary>
+public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null) : IStreamStateStore
+{
+    private const string StateSortKey = "STATE";
+    private const string CursorKey = "stream#enriched-cursor";
+    private const string StaleKey = "realtime#stale";
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly string _dedup = names.Table(Tables.Dedup);
+    private readonly string _sessions = names.Table(Tables.Sessions);
+    private readonly string _profiles = names.Table(Tables.Profiles);
+    private readonly string _identities = names.Table(Tables.Identities);
+    private readonly string _consent = names.Table(Tables.Consent);
+    private readonly string _orders = names.Table(Tables.Orders);
+    private readonly string _stats = names.Table(Tables.ProductStats);
+    private readonly string _watermarks = names.Table(Tables.Watermarks);
+
+    private static StateJsonContext Json => StateJsonContext.Default;
+
+    public async Task<StateSnapshot> LoadAsync(StateRequest request, CancellationToken cancellationToken)
+    {
+        var snapshot = new StateSnapshot();
+        var keys = new List<(string Table, Dictionary<string, AttributeValue> Key)>();
+        keys.AddRange(request.EventIds.Select(id => (_dedup, Key("pk", "evt#" + id))));
+        keys.AddRange(request.Subjects.Select(s => (_sessions, Key("subjectId", s, "sk", StateSortKey))));
+        keys.AddRange(request.Users.Select(u => (_profiles, Key("userId", u))));
+        keys.AddRange(request.Users.Select(u => (_consent, Key("userId", u))));
+        keys.AddRange(request.AnonymousIds.Select(a => (_identities, Key("anonymousId", a))));
+        keys.AddRange(request.Orders.Select(o => (_orders, Key("orderId", o))));
+        keys.Add((_watermarks, Key("pk", CursorKey, "sk", request.ShardId)));
+        string? cursor = null;
+        await foreach (var (table, item) in BatchGetAsync(keys, cancellationToken).ConfigureAwait(false))
+        {
+            if (table == _watermarks) cursor = item["position"].S;
+            else Absorb(snapshot, table, item);
+        }
+
+        // Anonymous ids linked to users not named in the batch: their profiles and consent are needed too.
+        var linkedUsers = snapshot.IdentityLinks.Values.Where(u => !request.Users.Contains(u)).Distinct(StringComparer.Ordinal).ToArray();
+        if (linkedUsers.Length > 0)
+        {
+            var more = linkedUsers.SelectMany(u => new[] { (_profiles, Key("userId", u)), (_consent, Key("userId", u)) }).ToList();
+            await foreach (var (table, item) in BatchGetAsync(more, cancellationToken).ConfigureAwait(false)) Absorb(snapshot, table, item);
+        }
+
+        return snapshot with { EnrichedCursor = cursor };
+    }
+
+    private void Absorb(StateSnapshot snapshot, string table, Dictionary<string, AttributeValue> item)
+    {
+        if (table == _dedup)
+        {
+            var id = item["pk"].S["evt#".Length..];
+            snapshot.Markers[id] = new DedupMarker(id, item["position"].S, DateTimeOffset.FromUnixTimeSeconds(long.Parse(item["expiresAt"].N, CultureInfo.InvariantCulture)));
+        }
+        else if (table == _sessions)
+        {
+            var state = JsonSerializer.Deserialize(item["doc"].S, Json.SubjectState)!;
+            snapshot.Subjects[state.SubjectId] = state with { Version = Version(item) };
+        }
+        else if (table == _profiles)
+        {
+            var profile = JsonSerializer.Deserialize(item["doc"].S, Json.UserProfile)!;
+            snapshot.Profiles[profile.UserId] = profile with { Version = Version(item) };
+        }
+        else if (table == _orders)
+        {
+            var order = JsonSerializer.Deserialize(item["doc"].S, Json.OrderRecord)!;
+            snapshot.Orders[order.OrderId] = order with { Version = Version(item) };
+        }
+        else if (table == _identities)
+        {
+            snapshot.IdentityLinks[item["anonymousId"].S] = item["userId"].S;
+        }
+        else if (table == _consent)
+        {
+            snapshot.Consents[item["userId"].S] = new ConsentRecord(item["userId"].S, item.TryGetValue("personalisation", out var p) && p.BOOL == true,
+                item.TryGetValue("updatedAt", out var at) ? DateTimeOffset.Parse(at.S, CultureInfo.InvariantCulture) : default);
+        }
+    }
+
+    public Task SaveSubjectAsync(SubjectState state, CancellationToken cancellationToken) =>
+        PutVersionedAsync(_sessions, Key("subjectId", state.SubjectId, "sk", StateSortKey), "subjectId", state.Version,
+            JsonSerializer.Serialize(state with { Version = state.Version + 1 }, Json.SubjectState),
+            new Dictionary<string, AttributeValue>
+            {
+                ["sessionId"] = S(state.Current?.Id),
+                ["lastEventTime"] = S(state.Current?.End.ToString("O", CultureInfo.InvariantCulture)),
+                ["userId"] = S(state.Current?.UserId),
+            }, cancellationToken);
+
+    public Task SaveProfileAsync(UserProfile profile, CancellationToken cancellationToken) =>
+        PutVersionedAsync(_profiles, Key("userId", profile.UserId), "userId", profile.Version,
+            JsonSerializer.Serialize(profile with { Version = profile.Version + 1 }, Json.UserProfile),
+            new Dictionary<string, AttributeValue>
+            {
+                ["lastSeen"] = S(profile.LastSeen.ToString("O", CultureInfo.InvariantCulture)),
+                ["engagement"] = N(profile.Engagement),
+                ["intent"] = S(profile.Intent),
+            }, cancellationToken);
+
+    public Task SaveOrderAsync(OrderRecord order, CancellationToken cancellationToken) =>
+        PutVersionedAsync(_orders, Key("orderId", order.OrderId), "orderId", order.Version,
+            JsonSerializer.Serialize(order with { Version = order.Version + 1 }, Json.OrderRecord),
+            new Dictionary<string, AttributeValue>
+            {
+                ["orderDate"] = S(order.OrderDate),
+                ["userId"] = S(order.UserId),
+                ["state"] = S(order.State),
+                ["total"] = N((double)order.Total),
+                ["currency"] = S(order.Currency),
+            }, cancellationToken);
+
+    public async Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = _identities,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    ["anonymousId"] = S(link.AnonymousId),
+                    ["userId"] = S(link.UserId),
+                    ["linkedAt"] = S(link.LinkedAt.ToString("O", CultureInfo.InvariantCulture)),
+                    ["eventId"] = S(link.EventId),
+                },
+                ConditionExpression = "attribute_not_exists(anonymousId)",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // The first link of an anonymous id stands; writing it again is a no-op.
+        }
+    }
+
+    public async Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken)
+    {
+        var watermark = "wm_" + shardId;
+        string? stored = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var pending = stored is null ? events : events.Where(e => string.CompareOrdinal(e.PaddedSequence, stored) > 0).ToArray();
+            if (pending.Count == 0) return;
+            var last = pending.Max(e => e.PaddedSequence)!;
+            var values = new Dictionary<string, AttributeValue>
+            {
+                [":views"] = N(pending.Sum(e => e.Views)),
+                [":adds"] = N(pending.Sum(e => e.CartAdds)),
+                [":removes"] = N(pending.Sum(e => e.CartRemoves)),
+                [":purchases"] = N(pending.Sum(e => e.Purchases)),
+                [":revenue"] = new() { N = pending.Sum(e => e.Revenue).ToString(CultureInfo.InvariantCulture) },
+                [":last"] = S(last),
+                [":category"] = S(pending.Select(e => e.Category).FirstOrDefault(c => c is not null) ?? "unknown"),
+                [":time"] = S(pending.Max(e => e.EventTime).ToString("O", CultureInfo.InvariantCulture)),
+            };
+            if (stored is not null) values[":stored"] = S(stored);
+            try
+            {
+                await dynamo.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _stats,
+                    Key = Key("sku", sku),
+                    UpdateExpression = "ADD #views :views, #adds :adds, #removes :removes, #purchases :purchases, #revenue :revenue SET #wm = :last, #category = if_not_exists(#category, :category), #time = :time",
+                    ConditionExpression = stored is null ? "attribute_not_exists(#wm) OR #wm < :last" : "#wm = :stored",
+                    ExpressionAttributeNames = new Dictionary<string, string>
+                    {
+                        ["#views"] = "views", ["#adds"] = "cartAdds", ["#removes"] = "cartRemoves", ["#purchases"] = "purchases",
+                        ["#revenue"] = "revenue", ["#wm"] = watermark, ["#category"] = "category", ["#time"] = "lastEventTime",
+                    },
+                    ExpressionAttributeValues = values,
+                }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Some of these events were applied by an earlier delivery: read the watermark and add only the rest.
+                var current = await dynamo.GetItemAsync(new GetItemRequest { TableName = _stats, Key = Key("sku", sku), ConsistentRead = true, ProjectionExpression = "#wm", ExpressionAttributeNames = new Dictionary<string, string> { ["#wm"] = watermark } }, cancellationToken).ConfigureAwait(false);
+                stored = current.Item is not null && current.Item.TryGetValue(watermark, out var wm) ? wm.S : null;
+            }
+        }
+
+        throw new ConcurrentUpdateException($"product-stats {sku}: the watermark kept moving");
+    }
+
+    public Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken) =>
+        dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = _watermarks,
+            Item = new Dictionary<string, AttributeValue>
+            {
+                ["pk"] = S(CursorKey),
+                ["sk"] = S(shardId),
+                ["position"] = S(paddedSequence),
+                ["updatedAt"] = S(_clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            },
+        }, cancellationToken);
+
+    public async Task MarkRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = _watermarks,
+                Item = new Dictionary<string, AttributeValue> { ["pk"] = S(StaleKey), ["sk"] = S(shardId), ["since"] = S(since.ToString("O", CultureInfo.InvariantCulture)) },
+                ConditionExpression = "attribute_not_exists(pk)",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Already stale since an earlier time.
+        }
+    }
+
+    public async Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken)
+    {
+        var requests = markers.Select(m => new WriteRequest(new PutRequest(new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = S("evt#" + m.EventId),
+            ["position"] = S(m.Position),
+            ["expiresAt"] = N(m.ExpiresAt.ToUnixTimeSeconds()),
+        }))).ToList();
+        await BatchWriteAsync(_dedup, requests, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>BatchGetItem in rounds of 100 keys, following UnprocessedKeys with backoff.</summary>
+    private async IAsyncEnumerable<(string Table, Dictionary<string, AttributeValue> Item)> BatchGetAsync(
+        List<(string Table, Dictionary<string, AttributeValue> Key)> keys,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var chunk in keys.DistinctBy(k => k.Table + "|" + string.Join("|", k.Key.Values.Select(v => v.S))).Chunk(100))
+        {
+            var pending = chunk.GroupBy(k => k.Table).ToDictionary(g => g.Key, g => new KeysAndAttributes { Keys = g.Select(k => k.Key).ToList(), ConsistentRead = true });
+            for (var attempt = 0; pending.Count > 0; attempt++)
+            {
+                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchGetItem kept returning unprocessed keys");
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                foreach (var (table, items) in response.Responses ?? [])
+                {
+                    foreach (var item in items) yield return (table, item);
+                }
+
+                pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+    }
+
+    /// <summary>BatchWriteItem in rounds of 25 items, following UnprocessedItems with backoff.</summary>
+    private async Task BatchWriteAsync(string table, List<WriteRequest> requests, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in requests.Chunk(25))
+        {
+            var pending = new Dictionary<string, List<WriteRequest>> { [table] = [.. chunk] };
+            for (var attempt = 0; pending.Count > 0; attempt++)
+            {
+                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchWriteItem kept returning unprocessed items");
+                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                pending = response.UnprocessedItems is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+    }
+
+    private async Task PutVersionedAsync(string table, Dictionary<string, AttributeValue> key, string hashKey, long expected, string doc, Dictionary<string, AttributeValue> extra, CancellationToken cancellationToken)
+    {
+        var item = new Dictionary<string, AttributeValue>(key) { ["doc"] = S(doc), ["version"] = N(expected + 1) };
+        foreach (var (k, v) in extra)
+        {
+            if (v.S is not null || v.N is not null) item[k] = v;
+        }
+
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = table,
+                Item = item,
+                ConditionExpression = expected == 0 ? "attribute_not_exists(#k)" : "#v = :expected",
+                ExpressionAttributeNames = expected == 0 ? new Dictionary<string, string> { ["#k"] = hashKey } : new Dictionary<string, string> { ["#v"] = "version" },
+                ExpressionAttributeValues = expected == 0 ? null : new Dictionary<string, AttributeValue> { [":expected"] = N(expected) },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new ConcurrentUpdateException($"{table}: {string.Join(",", key.Values.Select(v => v.S))} changed since it was read");
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 * Math.Pow(2, attempt)) * (0.5 + Random.Shared.NextDouble() / 2));
+
+    private static long Version(Dictionary<string, AttributeValue> item) =>
+        item.TryGetValue("version", out var v) ? long.Parse(v.N, CultureInfo.InvariantCulture) : 0;
+
+    internal static Dictionary<string, AttributeValue> Key(string name, string value) => new() { [name] = S(value) };
+
+    internal static Dictionary<string, AttributeValue> Key(string name, string value, string sortName, string sortValue) => new() { [name] = S(value), [sortName] = S(sortValue) };
+
+    internal static AttributeValue S(string? value) => new() { S = value };
+
+    internal static AttributeValue N(double value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+}
+
+/// <summary>JSON of the state documents kept in DynamoDB.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SubjectState))]
+[JsonSerializable(typeof(UserProfile))]
+[JsonSerializable(typeof(OrderRecord))]
+internal sealed partial class StateJsonContext : JsonSerializerContext;

@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ECommerceAgents.Domain.Processing;
+using StackExchange.Redis;
+
+namespace ECommerceAgents.Adapters.Redis;
+
+/// <summary>
+/// The key layout of the real-time store. Every key that a multi-key command or script touches shares a hash tag,
+/// so it stays in one slot on ElastiCache Serverless (cluster mode).
+/// </summary>
+public static class RedisKeys
+{
+    public static string Recent(string userId) => $"{{u:{userId}}}:recent";
+
+    public static string Bought(string userId) => $"{{u:{userId}}}:bought";
+
+    public static string Recommendations(string userId) => $"{{u:{userId}}}:recs";
+
+    public static string RecommendationsChannel(string userId) => $"recs:{userId}";
+
+    public static string TrendingBucket(string category, long bucketEpochSeconds) => $"{{t:{category}}}:{bucketEpochSeconds.ToString(CultureInfo.InvariantCulture)}";
+
+    public static string TrendingWatermark(string category) => $"{{t:{category}}}:wm";
+
+    public const string TrendingCategories = "{t}:categories";
+
+    public static string CoViews(int group, string sku) => $"{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:{sku}";
+
+    public static string CoViewWatermark(int group) => $"{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:wm";
+
+    public static string Counters(long minute) => $"{{m}}:{minute.ToString(CultureInfo.InvariantCulture)}";
+
+    public const string CounterWatermark = "{m}:wm";
+
+    public const string CounterTotals = "{m}:totals";
+}
+
+/// <summary>A product recommended to a user, with why.</summary>
+public sealed record RecommendedItem(string Sku, double Score, string Reason);
+
+public sealed record RecommendationList(string UserId, DateTimeOffset GeneratedAt, IReadOnlyList<RecommendedItem> Items);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(RecommendationList))]
+public sealed partial class RealtimeJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// StreamProcessor's real-time writes to Redis. Counting structures (trending per category in time buckets, "viewed
+/// next" counts, metric counters) change through one Lua script per hash slot that applies a batch's increments only if
+/// the slot's watermark for the shard is below the batch's span, so a redelivered batch adds nothing. Per-user data is
+/// idempotent by nature: recently viewed is a sorted set by view time, purchases a set, recommendations a value that is
+/// recomputed and published for the API's push.
+/// </summary>
+public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, RealtimeOptions? options = null) : IRealtimeProjection
+{
+    // KEYS[1] is the watermark hash; ARGV: shard, first, last, then triples (op, key index, member, amount) where
+    // op is z (ZINCRBY), h (HINCRBY), h+ (HINCRBYFLOAT) or x (EXPIRE seconds).
+    private const string ApplyGroup = """
+        local wm = redis.call('HGET', KEYS[1], ARGV[1])
+        if wm and wm >= ARGV[3] then return 0 end
+        if wm and wm >= ARGV[2] then return -1 end
+        local i = 4
+        while i <= #ARGV do
+          local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
+          if op == 'z' then redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
+          elseif op == 'h' then redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+          elseif op == 'x' then redis.call('EXPIRE', key, ARGV[i + 3]) end
+          i = i + 4
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        return 1
+        """;
+
+    // The top of a category's trending window: union of its buckets (same slot), highest first.
+    private const string TrendingTop = """
+        local n = tonumber(ARGV[1])
+        local scores = {}
+        for k = 1, #KEYS do
+          local items = redis.call('ZREVRANGE', KEYS[k], 0, n - 1, 'WITHSCORES')
+          for j = 1, #items, 2 do scores[items[j]] = (scores[items[j]] or 0) + tonumber(items[j + 1]) end
+        end
+        local out = {}
+        for m, s in pairs(scores) do out[#out + 1] = {m, s} end
+        table.sort(out, function(a, b) if a[2] == b[2] then return a[1] < b[1] end return a[2] > b[2] end)
+        local flat = {}
+        for j = 1, math.min(n, #out) do flat[#flat + 1] = out[j][1]; flat[#flat + 1] = tostring(out[j][2]) end
+        return flat
+        """;
+
+    private readonly RealtimeOptions _options = options ?? new RealtimeOptions();
+
+    public async Task ApplyAsync(RealtimeBatch batch, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var groups = new List<Task<RedisResult>>();
+        var pipeline = db.CreateBatch();
+
+        foreach (var group in batch.Trending)
+        {
+            var keys = new List<RedisKey> { RedisKeys.TrendingWatermark(group.Category) };
+            var args = Header(batch.ShardId, group.Span);
+            foreach (var bucket in group.Scores.GroupBy(s => s.Key.Bucket))
+            {
+                keys.Add(RedisKeys.TrendingBucket(group.Category, bucket.Key));
+                foreach (var ((_, sku), score) in bucket) Op(args, "z", keys.Count, sku, score.ToString(CultureInfo.InvariantCulture));
+                Op(args, "x", keys.Count, "", ((long)_options.TrendingRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            }
+
+            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+        }
+
+        foreach (var group in batch.CoViews)
+        {
+            var keys = new List<RedisKey> { RedisKeys.CoViewWatermark(group.Shard) };
+            var args = Header(batch.ShardId, group.Span);
+            foreach (var from in group.Counts.GroupBy(c => c.Key.From))
+            {
+                keys.Add(RedisKeys.CoViews(group.Shard, from.Key));
+                foreach (var ((_, to), count) in from) Op(args, "z", keys.Count, to, count.ToString(CultureInfo.InvariantCulture));
+            }
+
+            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+        }
+
+        if (batch.Counters is { } counters)
+        {
+            var keys = new List<RedisKey> { RedisKeys.CounterWatermark, RedisKeys.CounterTotals };
+            var args = Header(batch.ShardId, counters.Span);
+            foreach (var (field, total) in counters.Counts.GroupBy(c => c.Key.Field).Select(g => (g.Key, g.Sum(c => c.Value))))
+            {
+                Op(args, "h", 2, field, total.ToString(CultureInfo.InvariantCulture));
+            }
+
+            foreach (var minute in counters.Counts.GroupBy(c => c.Key.Minute))
+            {
+                keys.Add(RedisKeys.Counters(minute.Key));
+                foreach (var ((_, field), value) in minute) Op(args, "h", keys.Count, field, value.ToString(CultureInfo.InvariantCulture));
+                Op(args, "x", keys.Count, "", ((long)_options.CounterRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            }
+
+            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+        }
+
+        var userWrites = new List<Task>();
+        foreach (var user in batch.Users)
+        {
+            if (user.Viewed.Count > 0)
+            {
+                var recent = RedisKeys.Recent(user.UserId);
+                userWrites.Add(pipeline.SortedSetAddAsync(recent, user.Viewed.Select(v => new SortedSetEntry(v.Key, v.Value.ToUnixTimeMilliseconds())).ToArray(), SortedSetWhen.GreaterThan));
+                userWrites.Add(pipeline.SortedSetRemoveRangeByRankAsync(recent, 0, -(_options.RecentlyViewed + 1)));
+            }
+
+            if (user.Purchased.Count > 0)
+            {
+                userWrites.Add(pipeline.SetAddAsync(RedisKeys.Bought(user.UserId), user.Purchased.Select(p => (RedisValue)p).ToArray()));
+            }
+        }
+
+        pipeline.Execute();
+        await Task.WhenAll(userWrites).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var results = await Task.WhenAll(groups).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (results.Any(r => (long)r == -1))
+        {
+            throw new RealtimeOverlapException("a redelivered batch only partly overlaps what a slot already applied; the real-time store needs a rebuild");
+        }
+
+        await RefreshRecommendationsAsync(db, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Candidates are products viewed next after the user's latest views (weight 2 per co-view) and the trending
+    /// products of the user's strongest categories (weighted by affinity); already viewed or bought ones are left out.
+    /// </summary>
+    private async Task RefreshRecommendationsAsync(IDatabase db, RealtimeBatch batch, CancellationToken cancellationToken)
+    {
+        var users = batch.Users.Where(u => u.RefreshRecommendations).ToArray();
+        if (users.Length == 0) return;
+        var now = DateTimeOffset.UtcNow;
+
+        var seeds = users.SelectMany(u => u.Viewed.OrderByDescending(v => v.Value).Take(3).Select(v => v.Key)).Distinct(StringComparer.Ordinal).ToArray();
+        var categories = users.SelectMany(u => u.TopCategories.Select(c => c.Category)).Distinct(StringComparer.Ordinal).ToArray();
+        var reads = db.CreateBatch();
+        var coViewReads = seeds.ToDictionary(s => s, s => reads.SortedSetRangeByRankWithScoresAsync(RedisKeys.CoViews(CoViewGroup(s), s), 0, 9, Order.Descending), StringComparer.Ordinal);
+        var bucketSeconds = (long)_options.TrendingBucket.TotalSeconds;
+        var current = now.ToUnixTimeSeconds() / bucketSeconds * bucketSeconds;
+        var windowBuckets = (int)(_options.TrendingWindow.TotalSeconds / bucketSeconds);
+        var trendingReads = categories.ToDictionary(c => c, c => reads.ScriptEvaluateAsync(TrendingTop,
+            Enumerable.Range(0, windowBuckets).Select(i => (RedisKey)RedisKeys.TrendingBucket(c, current - i * bucketSeconds)).ToArray(),
+            [10]), StringComparer.Ordinal);
+        reads.Execute();
+
+        var coViews = new Dictionary<string, SortedSetEntry[]>(StringComparer.Ordinal);
+        foreach (var (seed, task) in coViewReads) coViews[seed] = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var trending = new Dictionary<string, List<(string Sku, double Score)>>(StringComparer.Ordinal);
+        foreach (var (category, task) in trendingReads)
+        {
+            var flat = (RedisResult[])(await task.WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            var list = new List<(string, double)>();
+            for (var i = 0; i + 1 < flat.Length; i += 2) list.Add(((string)flat[i]!, double.Parse((string)flat[i + 1]!, CultureInfo.InvariantCulture)));
+            trending[category] = list;
+        }
+
+        var writes = db.CreateBatch();
+        var pending = new List<Task>();
+        foreach (var user in users)
+        {
+            var scores = new Dictionary<string, (double Score, string Reason)>(StringComparer.Ordinal);
+            foreach (var seed in user.Viewed.OrderByDescending(v => v.Value).Take(3).Select(v => v.Key))
+            {
+                foreach (var entry in coViews.GetValueOrDefault(seed) ?? [])
+                {
+                    var sku = (string)entry.Element!;
+                    var (score, reason) = scores.GetValueOrDefault(sku);
+                    scores[sku] = (score + 2 * entry.Score, reason ?? "viewed_together:" + seed);
+                }
+            }
+
+            var maxAffinity = user.TopCategories.Select(c => c.Score).DefaultIfEmpty(1).Max();
+            foreach (var (category, affinity) in user.TopCategories)
+            {
+                var top = trending.GetValueOrDefault(category) ?? [];
+                var maxTrend = top.Select(t => t.Score).DefaultIfEmpty(1).Max();
+                foreach (var (sku, trend) in top)
+                {
+                    var (score, reason) = scores.GetValueOrDefault(sku);
+                    scores[sku] = (score + (affinity / maxAffinity) * (trend / maxTrend), reason ?? "trending_in:" + category);
+                }
+            }
+
+            var items = scores.Where(s => !user.Viewed.ContainsKey(s.Key) && !user.Purchased.Contains(s.Key))
+                .OrderByDescending(s => s.Value.Score).ThenBy(s => s.Key, StringComparer.Ordinal).Take(_options.Recommendations)
+                .Select(s => new RecommendedItem(s.Key, Math.Round(s.Value.Score, 4), s.Value.Reason)).ToArray();
+            if (items.Length == 0) continue;
+            var json = JsonSerializer.Serialize(new RecommendationList(user.UserId, now, items), RealtimeJsonContext.Default.RecommendationList);
+            pending.Add(writes.StringSetAsync(RedisKeys.Recommendations(user.UserId), json, _options.RecommendationTtl));
+            pending.Add(writes.PublishAsync(RedisChannel.Literal(RedisKeys.RecommendationsChannel(user.UserId)), json));
+        }
+
+        writes.Execute();
+        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private int CoViewGroup(string sku) => (int)((uint)ECommerceAgents.Domain.Processing.BatchPlanner.StableHash(sku) % (uint)_options.CoViewGroups);
+
+    private static List<RedisValue> Header(string shard, SequenceSpan span) => [shard, span.First, span.Last];
+
+    private static void Op(List<RedisValue> args, string op, int keyIndex, string member, string amount)
+    {
+        args.Add(op);
+        args.Add(keyIndex);
+        args.Add(member);
+        args.Add(amount);
+    }
+}
+
+public sealed record RealtimeOptions
+{
+    public int RecentlyViewed { get; init; } = 20;
+
+    public int Recommendations { get; init; } = 10;
+
+    public TimeSpan RecommendationTtl { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Must match the processor's trending bucket size.</summary>
+    public TimeSpan TrendingBucket { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The sliding window read for "trending now".</summary>
+    public TimeSpan TrendingWindow { get; init; } = TimeSpan.FromHours(1);
+
+    public TimeSpan TrendingRetention { get; init; } = TimeSpan.FromHours(25);
+
+    public TimeSpan CounterRetention { get; init; } = TimeSpan.FromHours(48);
+
+    /// <summary>Must match the processor's co-view group count.</summary>
+    public int CoViewGroups { get; init; } = 16;
+}
+
+/// <summary>A batch could be applied only partly in some slot; the store is marked stale for a rebuild.</summary>
+public sealed class RealtimeOverlapException(string message) : Exception(message);

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Domain.Validation;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Adapters.S3;
+
+/// <summary>
+/// The quarantine zone: one JSON object per rejected record, keyed by its stream position under
+/// <c>quarantine/reason=…/dt=…/hr=…/</c>, so a redelivered record overwrites its own copy. Each object holds the
+/// exact original bytes (base64), a readable copy when they are UTF-8, every violation with its path, and the lineage.
+/// </summary>
+public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuarantine
+{
+    private readonly string _bucket = names.Bucket(Buckets.Quarantine);
+
+    public static string KeyFor(QuarantineEntry entry)
+    {
+        var at = entry.ArrivalTime.UtcDateTime;
+        return $"{Prefixes.Quarantine}reason={entry.Reason}/dt={at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/hr={at.ToString("HH", CultureInfo.InvariantCulture)}/{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}.json";
+    }
+
+    public async Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    {
+        var record = QuarantineRecord.From(entry);
+        var body = JsonSerializer.SerializeToUtf8Bytes(record, QuarantineJsonContext.Default.QuarantineRecord);
+        using var stream = new MemoryStream(body);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = KeyFor(entry), InputStream = stream, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A quarantined record as stored: self-describing, with everything redrive needs.</summary>
+public sealed record QuarantineRecord
+{
+    public required string Reason { get; init; }
+
+    public required IReadOnlyList<Violation> Violations { get; init; }
+
+    public required string PayloadBase64 { get; init; }
+
+    /// <summary>The payload as text, when it is valid UTF-8 (for people reading the quarantine).</summary>
+    public string? PayloadText { get; init; }
+
+    public string? EventId { get; init; }
+
+    public string? Schema { get; init; }
+
+    public required string PartitionKey { get; init; }
+
+    public required string ShardId { get; init; }
+
+    public required string SequenceNumber { get; init; }
+
+    public required string Source { get; init; }
+
+    public DateTimeOffset ArrivalTime { get; init; }
+
+    public DateTimeOffset QuarantinedAt { get; init; }
+
+    public required string PipelineVersion { get; init; }
+
+    public static QuarantineRecord From(QuarantineEntry e) => new()
+    {
+        Reason = e.Reason,
+        Violations = e.Violations,
+        PayloadBase64 = Convert.ToBase64String(e.Payload.Span),
+        PayloadText = System.Text.Unicode.Utf8.IsValid(e.Payload.Span) && e.Payload.Length <= 256 * 1024 ? System.Text.Encoding.UTF8.GetString(e.Payload.Span) : null,
+        EventId = e.EventId,
+        Schema = e.Schema,
+        PartitionKey = e.PartitionKey,
+        ShardId = e.Position.ShardId,
+        SequenceNumber = e.Position.SequenceNumber,
+        Source = e.Source,
+        ArrivalTime = e.ArrivalTime,
+        QuarantinedAt = e.QuarantinedAt,
+        PipelineVersion = e.PipelineVersion,
+    };
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(QuarantineRecord))]
+public sealed partial class QuarantineJsonContext : JsonSerializerContext;

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ECommerceAgents.Domain.Events;
+
+/// <summary>
+/// An event after StreamProcessor: valid, pseudonymised (no raw e-mail, device id or full IP), enriched and with its
+/// lineage. This is what the enriched zone, the processed zone and the warehouse hold.
+/// </summary>
+public sealed record EnrichedEvent
+{
+    public required string EventId { get; init; }
+
+    public required string Schema { get; init; }
+
+    public required string Type { get; init; }
+
+    public DateTimeOffset EventTime { get; init; }
+
+    public string? UserId { get; init; }
+
+    public string? AnonymousId { get; init; }
+
+    /// <summary>The user id, also for anonymous events of a shopper who has identified.</summary>
+    public string? ResolvedUserId { get; init; }
+
+    public string? SessionId { get; init; }
+
+    public string? OrderId { get; init; }
+
+    public string? Sku { get; init; }
+
+    public required EnrichedContext Context { get; init; }
+
+    public required EventData Data { get; init; }
+
+    public required EventEnrichment Enrichment { get; init; }
+
+    public required Lineage Lineage { get; init; }
+
+    public required PartitionInfo Partition { get; init; }
+}
+
+public sealed record EnrichedContext
+{
+    public string? DeviceType { get; init; }
+
+    public string? Browser { get; init; }
+
+    public string? Os { get; init; }
+
+    public string? IpPrefix { get; init; }
+
+    public string? Locale { get; init; }
+
+    public string? DeviceIdHash { get; init; }
+
+    public string? EmailHash { get; init; }
+
+    public PageContext? Page { get; init; }
+
+    public CampaignContext? Campaign { get; init; }
+}
+
+public sealed record EventEnrichment
+{
+    public string? Intent { get; init; }
+
+    public double? Engagement { get; init; }
+
+    public bool Bot { get; init; }
+
+    public string? BotReason { get; init; }
+
+    public string? PriceBand { get; init; }
+
+    /// <summary><c>full</c>, or <c>aggregate_only</c> when the user opted out of personalisation.</summary>
+    public string Consent { get; init; } = "full";
+}
+
+public sealed record Lineage
+{
+    public string? Source { get; init; }
+
+    public DateTimeOffset? IngestTime { get; init; }
+
+    public DateTimeOffset ArrivalTime { get; init; }
+
+    public DateTimeOffset ProcessingTime { get; init; }
+
+    public required string PipelineVersion { get; init; }
+
+    public required IReadOnlyList<string> Steps { get; init; }
+
+    public string? ShardId { get; init; }
+
+    public string? SequenceNumber { get; init; }
+
+    public string? Traceparent { get; init; }
+
+    public string? RequestId { get; init; }
+}
+
+/// <summary>Where the event lands in the zones: <c>zone</c> is <c>events</c> or <c>bots</c>; dt and hr are the event time's.</summary>
+public sealed record PartitionInfo(string Zone, string Type, string Dt, string Hr);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = false)]
+[JsonSerializable(typeof(EnrichedEvent))]
+public sealed partial class EnrichedEventJsonContext : JsonSerializerContext;

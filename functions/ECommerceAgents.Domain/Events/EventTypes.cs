@@ -1,0 +1,49 @@
+namespace ECommerceAgents.Domain.Events;
+
+/// <summary>The event types the platform knows, and the family each belongs to.</summary>
+public static class EventTypes
+{
+    public const string PageView = "page_view";
+    public const string ProductView = "product_view";
+    public const string Search = "search";
+    public const string AddToCart = "add_to_cart";
+    public const string RemoveFromCart = "remove_from_cart";
+    public const string BeginCheckout = "begin_checkout";
+    public const string Purchase = "purchase";
+    public const string Identify = "identify";
+    public const string OrderPlaced = "order_placed";
+    public const string OrderPaid = "order_paid";
+    public const string OrderShipped = "order_shipped";
+    public const string OrderDelivered = "order_delivered";
+    public const string OrderCancelled = "order_cancelled";
+    public const string OrderRefunded = "order_refunded";
+    public const string ProductUpserted = "product_upserted";
+    public const string DeviceTelemetry = "device_telemetry";
+
+    public static readonly IReadOnlyList<string> Interactions = [PageView, ProductView, Search, AddToCart, RemoveFromCart, BeginCheckout, Purchase, Identify];
+
+    public static readonly IReadOnlyList<string> OrderLifecycle = [OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded];
+
+    public static readonly IReadOnlyList<string> All = [.. Interactions, .. OrderLifecycle, ProductUpserted, DeviceTelemetry];
+
+    public static bool IsInteraction(string type) => Interactions.Contains(type);
+
+    public static bool IsOrderLifecycle(string type) => OrderLifecycle.Contains(type);
+}
+
+/// <summary>
+/// Partition keys decide ordering on the stream: interactions by user (or anonymous id when there is no user),
+/// order lifecycle events by order id, catalog changes by SKU, telemetry by device.
+/// </summary>
+public static class PartitionKeys
+{
+    public static string For(string type, string? userId, string? anonymousId, string? orderId, string? sku, string? deviceId, string eventId) => type switch
+    {
+        _ when EventTypes.IsOrderLifecycle(type) && orderId is not null => "order:" + orderId,
+        EventTypes.ProductUpserted when sku is not null => "sku:" + sku,
+        EventTypes.DeviceTelemetry when deviceId is not null => "device:" + deviceId,
+        _ when userId is not null => "user:" + userId,
+        _ when anonymousId is not null => "anon:" + anonymousId,
+        _ => "event:" + eventId,
+    };
+}

@@ -1,0 +1,92 @@
+namespace ECommerceAgents.Domain.Processing;
+
+/// <summary>A claim that an event id has been processed, written after its effects, so a client's resend is dropped.</summary>
+public sealed record DedupMarker(string EventId, string Position, DateTimeOffset ExpiresAt);
+
+public sealed record ConsentRecord(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
+
+public sealed record IdentityLink(string AnonymousId, string UserId, DateTimeOffset LinkedAt, string EventId);
+
+/// <summary>Per-product counters added by one event.</summary>
+public sealed record ProductStatsDelta(string PaddedSequence, long Views, long CartAdds, long CartRemoves, long Purchases, decimal Revenue, string? Category, DateTimeOffset EventTime);
+
+/// <summary>What StreamProcessor needs to read before it can plan a batch. All of it goes in as few batched reads as the store allows.</summary>
+public sealed record StateRequest(
+    string ShardId,
+    IReadOnlyCollection<string> EventIds,
+    IReadOnlyCollection<string> Subjects,
+    IReadOnlyCollection<string> Users,
+    IReadOnlyCollection<string> AnonymousIds,
+    IReadOnlyCollection<string> Orders);
+
+public sealed record StateSnapshot
+{
+    public Dictionary<string, DedupMarker> Markers { get; init; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, SubjectState> Subjects { get; init; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, UserProfile> Profiles { get; init; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> IdentityLinks { get; init; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, ConsentRecord> Consents { get; init; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, OrderRecord> Orders { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The padded sequence number of the last record of this shard sent to the enriched zone.</summary>
+    public string? EnrichedCursor { get; init; }
+}
+
+/// <summary>A write lost a race with another writer of the same item: the records behind it are retried.</summary>
+public sealed class ConcurrentUpdateException(string message) : Exception(message);
+
+/// <summary>DynamoDB, as StreamProcessor sees it: one batched read, then one write per entity. No transactions.</summary>
+public interface IStreamStateStore
+{
+    Task<StateSnapshot> LoadAsync(StateRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Writes the sessionizer state, which holds the subject's current and recent sessions.</summary>
+    Task SaveSubjectAsync(SubjectState state, CancellationToken cancellationToken);
+
+    Task SaveProfileAsync(UserProfile profile, CancellationToken cancellationToken);
+
+    Task SaveOrderAsync(OrderRecord order, CancellationToken cancellationToken);
+
+    Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken);
+
+    /// <summary>Adds the events' counters once: events at or below the product's watermark for the shard are skipped.</summary>
+    Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken);
+
+    Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken);
+
+    Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken);
+
+    /// <summary>Records that the real-time store missed this shard's writes since <paramref name="since"/>, so it is rebuilt.</summary>
+    Task MarkRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken);
+}
+
+/// <summary>The enriched zone (Firehose PutRecordBatch). Records are newline-free JSON.</summary>
+public interface IEnrichedSink
+{
+    Task SendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken);
+}
+
+/// <summary>A record that failed parsing or schema, with the original payload, the reasons and the lineage.</summary>
+public sealed record QuarantineEntry(
+    string Reason,
+    IReadOnlyList<Validation.Violation> Violations,
+    ReadOnlyMemory<byte> Payload,
+    StreamPosition Position,
+    string PartitionKey,
+    DateTimeOffset ArrivalTime,
+    DateTimeOffset QuarantinedAt,
+    string PipelineVersion,
+    string? EventId,
+    string? Schema,
+    string Source);
+
+/// <summary>The quarantine zone. Writing the same record twice leaves one copy (its key is its stream position).</summary>
+public interface IQuarantine
+{
+    Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken);
+}

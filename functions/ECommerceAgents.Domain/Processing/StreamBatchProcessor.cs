@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using ECommerceAgents.Domain.Validation;
+
+namespace ECommerceAgents.Domain.Processing;
+
+/// <summary>What became of a batch, for the handler's response and metrics.</summary>
+public sealed record BatchOutcome
+{
+    /// <summary>The first record whose effects are not all written; Lambda retries from it. Null when the batch is done.</summary>
+    public StreamPosition? RetryFrom { get; init; }
+
+    public int Records { get; init; }
+
+    public int Valid { get; init; }
+
+    public int Quarantined { get; init; }
+
+    public int Bots { get; init; }
+
+    public int Duplicates { get; init; }
+
+    public bool RealtimeStale { get; init; }
+
+    public IReadOnlyDictionary<string, int> QuarantinedByReason { get; init; } = new Dictionary<string, int>();
+
+    public IReadOnlyDictionary<string, double> StoreMilliseconds { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Arrival on the stream to written, per completed valid record, in milliseconds.</summary>
+    public IReadOnlyList<double> LagMilliseconds { get; init; } = [];
+
+    public IReadOnlyList<string> Errors { get; init; } = [];
+}
+
+/// <summary>
+/// StreamProcessor's domain service: parse and validate every record, drop client duplicates, read the state the batch
+/// needs in one go, plan every write with <see cref="BatchPlanner"/>, then write: the quarantine (one object per bad
+/// record), the enriched zone (past the shard's cursor), one write per DynamoDB entity, the real-time store, and last
+/// the event-id markers. A record is done when every write carrying it succeeded; the batch is retried from the first
+/// record that is not, and everything already written is recognised on the retry (watermarks, cursor, markers).
+/// </summary>
+public sealed class StreamBatchProcessor(
+    EventParser parser,
+    BatchPlanner planner,
+    IStreamStateStore store,
+    IEnrichedSink enriched,
+    IQuarantine quarantine,
+    IRealtimeProjection realtime,
+    ProcessorOptions options,
+    TimeProvider clock)
+{
+    public async Task<BatchOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0) return new BatchOutcome();
+        var shard = records[0].Position.ShardId;
+        var failed = new bool[records.Count];
+        var errors = new List<string>();
+        var timings = new Dictionary<string, double>(StringComparer.Ordinal);
+
+        // 1. Parse and validate: pure, never throws for bad input.
+        var valid = new List<EventWork>(records.Count);
+        var rejected = new List<(int Index, RejectedRecord Rejection)>();
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        var duplicates = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            switch (parser.Parse(records[i].Data.Span))
+            {
+                case ParsedEvent parsed when seenIds.Add(parsed.Event.EventId):
+                    valid.Add(new EventWork { Index = i, Input = records[i], Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });
+                    break;
+                case ParsedEvent:
+                    duplicates++; // the same event id earlier in this batch
+                    break;
+                case RejectedRecord r:
+                    rejected.Add((i, r));
+                    break;
+            }
+        }
+
+        // 2. Read the state in as few requests as the store allows.
+        StateSnapshot snapshot;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            snapshot = await store.LoadAsync(Request(shard, valid), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new BatchOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["state read failed: " + ex.Message] };
+        }
+
+        timings["dynamodb.read"] = watch.Elapsed.TotalMilliseconds;
+
+        // 3. Drop events whose id was already processed from another stream position (a client's resend).
+        var now = clock.GetUtcNow();
+        var kept = new List<EventWork>(valid.Count);
+        foreach (var w in valid)
+        {
+            if (snapshot.Markers.TryGetValue(w.Event.EventId, out var marker) && marker.ExpiresAt > now && marker.Position != w.Input.Position.ToString())
+            {
+                duplicates++;
+                continue;
+            }
+
+            kept.Add(w);
+        }
+
+        // 4. Plan every write, with no I/O.
+        var plan = planner.Plan(shard, kept, snapshot);
+
+        // 5. Write. The three families are independent; each failure fails only the records it carries.
+        void Fail(IEnumerable<int> members, string what, Exception ex)
+        {
+            lock (failed)
+            {
+                foreach (var m in members) failed[m] = true;
+                errors.Add($"{what}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        var writes = new List<Task>
+        {
+            Timed("s3.quarantine", timings, () => WriteQuarantineAsync(records, rejected, now, Fail, cancellationToken)),
+            Timed("firehose.enriched", timings, () => WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, Fail, cancellationToken)),
+            Timed("dynamodb.write", timings, () => WriteEntitiesAsync(plan, Fail, cancellationToken)),
+        };
+        await Task.WhenAll(writes).ConfigureAwait(false);
+
+        var stale = false;
+        if (!plan.Realtime.IsEmpty)
+        {
+            watch.Restart();
+            try
+            {
+                await realtime.ApplyAsync(plan.Realtime, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Redis is a cache of what DynamoDB and the zones hold: the batch goes on and the cache is rebuilt.
+                stale = true;
+                errors.Add("realtime: " + ex.Message);
+                try
+                {
+                    await store.MarkRealtimeStaleAsync(shard, now, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception markEx) when (markEx is not OperationCanceledException)
+                {
+                    Fail(plan.Events.Select(e => e.Index), "realtime stale marker", markEx);
+                }
+            }
+
+            timings["redis"] = watch.Elapsed.TotalMilliseconds;
+        }
+
+        // 6. Markers last, for the events whose effects are all written.
+        var done = plan.Events.Where(e => !failed[e.Index]).ToArray();
+        if (done.Length > 0)
+        {
+            watch.Restart();
+            var expires = now + options.DedupWindow;
+            try
+            {
+                await store.WriteMarkersAsync(done.Select(e => new DedupMarker(e.Event.EventId, e.Input.Position.ToString(), expires)).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Fail(done.Select(e => e.Index), "dedup markers", ex);
+            }
+
+            timings["dynamodb.markers"] = watch.Elapsed.TotalMilliseconds;
+        }
+
+        var written = clock.GetUtcNow();
+        var retryFrom = Enumerable.Range(0, records.Count).Where(i => failed[i]).Select(i => (StreamPosition?)records[i].Position).Min();
+        return new BatchOutcome
+        {
+            RetryFrom = retryFrom,
+            Records = records.Count,
+            Valid = plan.Events.Count(e => !e.Bot),
+            Bots = plan.Events.Count(e => e.Bot),
+            Quarantined = rejected.Count,
+            Duplicates = duplicates,
+            RealtimeStale = stale,
+            QuarantinedByReason = rejected.GroupBy(r => r.Rejection.Reason.Name()).ToDictionary(g => g.Key, g => g.Count()),
+            StoreMilliseconds = timings,
+            LagMilliseconds = plan.Events.Where(e => !failed[e.Index]).Select(e => (written - e.Input.ArrivalTime).TotalMilliseconds).ToArray(),
+            Errors = errors,
+        };
+    }
+
+    private static StateRequest Request(string shard, List<EventWork> valid)
+    {
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        var anonymous = new HashSet<string>(StringComparer.Ordinal);
+        var orders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in valid)
+        {
+            var e = w.Event;
+            if (Events.EventTypes.IsInteraction(w.Type) && (e.UserId ?? e.AnonymousId) is { } subject) subjects.Add(subject);
+            if (e.UserId is not null) users.Add(e.UserId);
+            if (e.AnonymousId is not null) anonymous.Add(e.AnonymousId);
+            if (e.Data.OrderId is not null) orders.Add(e.Data.OrderId);
+        }
+
+        return new StateRequest(shard, valid.Select(v => v.Event.EventId).ToArray(), subjects, users, anonymous, orders);
+    }
+
+    private async Task WriteQuarantineAsync(IReadOnlyList<StreamInput> records, List<(int Index, RejectedRecord Rejection)> rejected, DateTimeOffset now, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(rejected, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (r, ct) =>
+        {
+            var input = records[r.Index];
+            var entry = new QuarantineEntry(r.Rejection.Reason.Name(), r.Rejection.Violations, input.Data, input.Position, input.PartitionKey, input.ArrivalTime, now,
+                options.PipelineVersion, r.Rejection.EventId, r.Rejection.Schema, "stream");
+            try
+            {
+                await quarantine.PutAsync(entry, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                fail([r.Index], "quarantine", ex);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private async Task WriteEnrichedAsync(string shard, BatchPlan plan, string? cursor, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
+    {
+        var pending = plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position).ToArray();
+        if (pending.Length == 0) return;
+        try
+        {
+            await enriched.SendAsync(pending.Select(p => p.Json).ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            fail(pending.Select(p => p.Index), "enriched", ex);
+            return;
+        }
+
+        try
+        {
+            await store.SetEnrichedCursorAsync(shard, pending[^1].Position.Padded, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The records are in the zone; without the cursor a retry would send them again, so do not ask for one.
+        }
+    }
+
+    private async Task WriteEntitiesAsync(BatchPlan plan, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
+    {
+        var jobs = new List<(string What, IReadOnlyList<int> Members, Func<CancellationToken, Task> Write)>();
+        jobs.AddRange(plan.Links.Select(l => ("identity", l.Members, (Func<CancellationToken, Task>)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
+        jobs.AddRange(plan.Subjects.Select(s => ("session", s.Members, (Func<CancellationToken, Task>)(ct => store.SaveSubjectAsync(s.Item, ct)))));
+        jobs.AddRange(plan.Profiles.Select(p => ("profile", p.Members, (Func<CancellationToken, Task>)(ct => store.SaveProfileAsync(p.Item, ct)))));
+        jobs.AddRange(plan.Orders.Select(o => ("order", o.Members, (Func<CancellationToken, Task>)(ct => store.SaveOrderAsync(o.Item, ct)))));
+        jobs.AddRange(plan.ProductStats.Select(p => ("product-stats", p.Members, (Func<CancellationToken, Task>)(ct => store.AddProductStatsAsync(p.Item.Sku, plan.Realtime.ShardId, p.Item.Deltas, ct)))));
+
+        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (job, ct) =>
+        {
+            try
+            {
+                await job.Write(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                fail(job.Members, job.What, ex);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task Timed(string name, Dictionary<string, double> timings, Func<Task> action)
+    {
+        var watch = Stopwatch.StartNew();
+        await action().ConfigureAwait(false);
+        lock (timings) timings[name] = watch.Elapsed.TotalMilliseconds;
+    }
+}

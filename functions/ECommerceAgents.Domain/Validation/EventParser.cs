@@ -1,0 +1,191 @@
+using System.Text.Json;
+using ECommerceAgents.Domain.Events;
+
+namespace ECommerceAgents.Domain.Validation;
+
+/// <summary>Why a record cannot become an event. A closed set: every quarantined record carries one.</summary>
+public enum FailureReason
+{
+    PayloadTooLarge,
+    InvalidUtf8,
+    MalformedJson,
+    UnknownSchema,
+    SchemaViolation,
+    TimestampOutOfRange,
+    EnrichmentFailure,
+}
+
+public static class FailureReasons
+{
+    /// <summary>The snake_case name used in the quarantine's keys and records.</summary>
+    public static string Name(this FailureReason reason) => reason switch
+    {
+        FailureReason.PayloadTooLarge => "payload_too_large",
+        FailureReason.InvalidUtf8 => "invalid_utf8",
+        FailureReason.MalformedJson => "malformed_json",
+        FailureReason.UnknownSchema => "unknown_schema",
+        FailureReason.SchemaViolation => "schema_violation",
+        FailureReason.TimestampOutOfRange => "timestamp_out_of_range",
+        FailureReason.EnrichmentFailure => "enrichment_failure",
+        _ => reason.ToString(),
+    };
+}
+
+public abstract record ParseOutcome;
+
+/// <summary>A valid event of a known schema.</summary>
+public sealed record ParsedEvent(TrackedEvent Event, SchemaKey Key) : ParseOutcome
+{
+    public string Type => Key.Name;
+}
+
+/// <summary>A record that is not a valid event, with every reason found.</summary>
+public sealed record RejectedRecord(FailureReason Reason, IReadOnlyList<Violation> Violations, string? EventId = null, string? Schema = null) : ParseOutcome
+{
+    public string Summary => Violations.Count == 0 ? Reason.Name() : string.Join("; ", Violations.Take(5).Select(v => v.ToString()));
+}
+
+public sealed record EventParserOptions
+{
+    /// <summary>Records above this size are rejected before parsing (Kinesis allows 1 MiB per record).</summary>
+    public int MaxRecordBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How far in the future an event time may be (clock skew).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How old an event time may be; older events are quarantined as out of range.</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(400);
+}
+
+/// <summary>
+/// Turns one record's bytes into a <see cref="ParsedEvent"/> or a <see cref="RejectedRecord"/>: UTF-8 check, envelope
+/// schema, the type's data schema (all violations, with JSON paths), identity rules, time range, then the typed model.
+/// Never throws for bad input. One instance per thread.
+/// </summary>
+public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, EventParserOptions? options = null)
+{
+    private static readonly string[] EnvelopeCaptures = ["schema", "data"];
+    private readonly StreamingValidator _validator = new();
+    private readonly EventParserOptions _options = options ?? new EventParserOptions();
+
+    public SchemaRegistry Registry => registry;
+
+    public ParseOutcome Parse(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > _options.MaxRecordBytes)
+        {
+            return new RejectedRecord(FailureReason.PayloadTooLarge, [new Violation("$", "maxBytes", $"the record is {payload.Length} bytes; at most {_options.MaxRecordBytes} are allowed")]);
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            return new RejectedRecord(FailureReason.InvalidUtf8, [new Violation("$", "encoding", "the record is not valid UTF-8")]);
+        }
+
+        try
+        {
+            return ParseValid(payload);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            // Deep nesting, lone surrogates, bad escapes, numbers the model cannot hold: all are the sender's problem.
+            return new RejectedRecord(FailureReason.MalformedJson, [new Violation("$", "json", Trim(ex.Message))]);
+        }
+    }
+
+    private ParseOutcome ParseValid(ReadOnlySpan<byte> payload)
+    {
+        _validator.Reset();
+        _validator.Validate(payload, registry.Envelope.Compiled, EnvelopeCaptures);
+        var violations = new List<Violation>(_validator.Violations);
+
+        string? schemaText = null;
+        SchemaEntry? schema = null;
+        if (_validator.Captures.TryGetValue("schema", out var schemaRange))
+        {
+            var reader = new Utf8JsonReader(payload[schemaRange.Start..schemaRange.End]);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                schemaText = reader.GetString();
+                schema = SchemaKey.TryParse(schemaText, out var key) ? registry.Resolve(key.Value) : null;
+            }
+        }
+
+        if (schemaText is not null && schema is null && violations.All(v => v.Path != "$.schema"))
+        {
+            return new RejectedRecord(FailureReason.UnknownSchema, [new Violation("$.schema", "schema", $"no schema '{schemaText}' is registered"), .. violations], Id(payload), schemaText);
+        }
+
+        if (schema is not null && _validator.Captures.TryGetValue("data", out var dataRange))
+        {
+            _validator.Reset("$.data");
+            _validator.Validate(payload[dataRange.Start..dataRange.End], schema.Compiled);
+            violations.AddRange(_validator.Violations);
+        }
+
+        if (violations.Count > 0)
+        {
+            return new RejectedRecord(FailureReason.SchemaViolation, violations, Id(payload), schemaText);
+        }
+
+        var evt = JsonSerializer.Deserialize(payload, TrackedEventJsonContext.Default.TrackedEvent)!;
+        var type = schema!.Key.Name;
+        IdentityRules(type, evt, violations);
+        if (violations.Count > 0)
+        {
+            return new RejectedRecord(FailureReason.SchemaViolation, violations, evt.EventId, schemaText);
+        }
+
+        var now = clock.GetUtcNow();
+        if (evt.EventTime > now + _options.MaxFutureSkew || evt.EventTime < now - _options.MaxAge)
+        {
+            return new RejectedRecord(FailureReason.TimestampOutOfRange,
+                [new Violation("$.eventTime", "range", $"{evt.EventTime:O} is outside [{now - _options.MaxAge:O}, {now + _options.MaxFutureSkew:O}]")], evt.EventId, schemaText);
+        }
+
+        return new ParsedEvent(evt, schema.Key);
+    }
+
+    /// <summary>Rules a JSON Schema subset cannot say: who an event is about.</summary>
+    private static void IdentityRules(string type, TrackedEvent evt, List<Violation> violations)
+    {
+        if (type == EventTypes.Identify)
+        {
+            if (evt.UserId is null) violations.Add(new Violation("$.userId", "required", "identify needs the user id"));
+            if (evt.AnonymousId is null) violations.Add(new Violation("$.anonymousId", "required", "identify needs the anonymous id it links"));
+        }
+        else if (EventTypes.IsInteraction(type) && evt.UserId is null && evt.AnonymousId is null)
+        {
+            violations.Add(new Violation("$.userId", "required", "an interaction needs a userId or an anonymousId"));
+        }
+        else if (type == EventTypes.DeviceTelemetry && evt.Context?.DeviceId is null)
+        {
+            violations.Add(new Violation("$.context.deviceId", "required", "telemetry needs the device id"));
+        }
+    }
+
+    /// <summary>The event id, when a rejected record still has a readable one (for the quarantine's key and the dedup of redrive).</summary>
+    private static string? Id(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("eventId"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.String) return reader.GetString() is { Length: <= 64 } id ? id : null;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static string Trim(string message) => message.Length > 300 ? message[..300] : message;
+}

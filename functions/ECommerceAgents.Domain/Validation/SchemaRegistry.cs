@@ -1,0 +1,85 @@
+using System.Reflection;
+using System.Text.Json;
+using ECommerceAgents.Domain.Events;
+
+namespace ECommerceAgents.Domain.Validation;
+
+/// <summary>One schema file: its key, its JSON and its compiled form.</summary>
+public sealed record SchemaEntry(SchemaKey Key, JsonElement Document, SchemaNode Compiled);
+
+/// <summary>
+/// Resolves self-describing schema keys to the schema files in <c>Schemas/</c> (embedded in this assembly, or read
+/// from a folder to try a change). The envelope schema is <c>com.ecommerceagents/envelope/1-0-0</c>; every other
+/// schema describes an event type's <c>data</c>.
+/// </summary>
+public sealed class SchemaRegistry
+{
+    private readonly Dictionary<string, SchemaEntry> _byKey;
+
+    private SchemaRegistry(IEnumerable<SchemaEntry> entries)
+    {
+        _byKey = entries.ToDictionary(e => e.Key.ToString(), StringComparer.Ordinal);
+        Envelope = Resolve(new SchemaKey(SchemaKey.PlatformVendor, "envelope", 1, 0, 0))
+            ?? throw new InvalidOperationException("The envelope schema com.ecommerceagents/envelope/1-0-0 is missing.");
+    }
+
+    private static readonly Lazy<SchemaRegistry> Embedded = new(LoadEmbedded);
+
+    /// <summary>The schemas shipped with this build.</summary>
+    public static SchemaRegistry Default => Embedded.Value;
+
+    public SchemaEntry Envelope { get; }
+
+    public IEnumerable<SchemaEntry> All => _byKey.Values;
+
+    public SchemaEntry? Resolve(SchemaKey key) => _byKey.GetValueOrDefault(key.ToString());
+
+    public SchemaEntry? Resolve(string key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>The newest version of each event type (not the envelope).</summary>
+    public IEnumerable<SchemaEntry> Latest =>
+        _byKey.Values.Where(e => e.Key.Name != "envelope").GroupBy(e => (e.Key.Vendor, e.Key.Name)).Select(g => g.OrderBy(e => e.Key, VersionComparer.Instance).Last());
+
+    /// <summary>Reads schema files from a folder laid out as <c>vendor/name/M-R-A.json</c>.</summary>
+    public static SchemaRegistry FromDirectory(string root) =>
+        new(Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories)
+            .Select(f => Load(Path.GetRelativePath(root, f).Replace('\\', '/'), File.ReadAllBytes(f))));
+
+    private static SchemaRegistry LoadEmbedded()
+    {
+        var assembly = typeof(SchemaRegistry).Assembly;
+        var entries = new List<SchemaEntry>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("schemas/", StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            entries.Add(Load(name["schemas/".Length..], buffer.ToArray()));
+        }
+
+        return new SchemaRegistry(entries);
+    }
+
+    private static SchemaEntry Load(string relativePath, byte[] json)
+    {
+        // vendor/name/1-0-0.json
+        var parts = relativePath.Split('/');
+        if (parts.Length != 3) throw new FormatException($"Schema file '{relativePath}' is not at vendor/name/M-R-A.json.");
+        var key = SchemaKey.Parse($"{parts[0]}/{parts[1]}/{Path.GetFileNameWithoutExtension(parts[2])}");
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement.Clone();
+        if (root.TryGetProperty("$id", out var id) && id.GetString() != key.ToString())
+        {
+            throw new FormatException($"Schema file '{relativePath}' declares $id '{id.GetString()}', not '{key}'.");
+        }
+
+        return new SchemaEntry(key, root, SchemaNode.Compile(root, "$"));
+    }
+
+    private sealed class VersionComparer : IComparer<SchemaKey>
+    {
+        public static readonly VersionComparer Instance = new();
+
+        public int Compare(SchemaKey x, SchemaKey y) => x.CompareVersion(y);
+    }
+}

@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace ECommerceAgents.Domain.Validation;
+
+/// <summary>
+/// Validates JSON against a compiled <see cref="SchemaNode"/> in one forward pass of a <see cref="Utf8JsonReader"/>,
+/// collecting every violation with its JSON path. Nothing is allocated unless something is wrong.
+/// </summary>
+public sealed class StreamingValidator
+{
+    private const int MaxDepth = 64;
+    private readonly string?[] _names = new string?[MaxDepth];
+    private readonly int[] _indexes = new int[MaxDepth];
+    private int _depth;
+    private string _root = "$";
+
+    public List<Violation> Violations { get; } = [];
+
+    /// <summary>Start and end of each property of the top-level object that the caller asked to capture.</summary>
+    public Dictionary<string, (int Start, int End)> Captures { get; } = new(StringComparer.Ordinal);
+
+    public void Reset(string root = "$")
+    {
+        Violations.Clear();
+        Captures.Clear();
+        _depth = 0;
+        _root = root;
+    }
+
+    /// <summary>Validates the whole of <paramref name="json"/>. Malformed JSON throws <see cref="JsonException"/>.</summary>
+    public void Validate(ReadOnlySpan<byte> json, SchemaNode schema, IReadOnlyCollection<string>? capture = null)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        if (!reader.Read()) throw new JsonException("empty document");
+        ValidateValue(ref reader, schema, capture);
+        if (reader.Read()) throw new JsonException("unexpected content after the JSON value");
+    }
+
+    private void ValidateValue(ref Utf8JsonReader r, SchemaNode s, IReadOnlyCollection<string>? capture = null)
+    {
+        switch (r.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                if (!s.Types.HasFlag(JsonTypes.Object))
+                {
+                    Add("type", $"expected {s.TypeName}, got an object");
+                    r.Skip();
+                    return;
+                }
+
+                ValidateObject(ref r, s, capture);
+                return;
+
+            case JsonTokenType.StartArray:
+                if (!s.Types.HasFlag(JsonTypes.Array))
+                {
+                    Add("type", $"expected {s.TypeName}, got an array");
+                    r.Skip();
+                    return;
+                }
+
+                var count = 0;
+                while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+                {
+                    if (s.Items is { } items)
+                    {
+                        Push(null, count);
+                        ValidateValue(ref r, items);
+                        Pop();
+                    }
+                    else
+                    {
+                        r.Skip();
+                    }
+
+                    count++;
+                }
+
+                if (s.MinItems is { } min && count < min) Add("minItems", $"must hold at least {min} items, has {count}");
+                if (s.MaxItems is { } max && count > max) Add("maxItems", $"must hold at most {max} items, has {count}");
+                return;
+
+            case JsonTokenType.String:
+                if (!s.Types.HasFlag(JsonTypes.String))
+                {
+                    Add("type", $"expected {s.TypeName}, got a string");
+                    return;
+                }
+
+                ValidateString(ref r, s);
+                return;
+
+            case JsonTokenType.Number:
+                ValidateNumber(ref r, s);
+                return;
+
+            case JsonTokenType.True or JsonTokenType.False:
+                if (!s.Types.HasFlag(JsonTypes.Boolean)) Add("type", $"expected {s.TypeName}, got a boolean");
+                return;
+
+            case JsonTokenType.Null:
+                if (!s.Types.HasFlag(JsonTypes.Null)) Add("type", $"expected {s.TypeName}, got null");
+                return;
+
+            default:
+                throw new JsonException($"unexpected token {r.TokenType}");
+        }
+    }
+
+    private void ValidateObject(ref Utf8JsonReader r, SchemaNode s, IReadOnlyCollection<string>? capture)
+    {
+        ulong seen = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+        {
+            var property = r.ValueIsEscaped ? FindEscaped(ref r, s) : s.Find(r.ValueSpan);
+            if (property is null)
+            {
+                if (!s.AdditionalProperties)
+                {
+                    Push(r.GetString(), -1);
+                    Add("additionalProperties", "is not a property of this schema");
+                    Pop();
+                }
+
+                r.Read();
+                r.Skip();
+                continue;
+            }
+
+            var bit = 1UL << property.Index;
+            if ((seen & bit) != 0)
+            {
+                Push(property.Name, -1);
+                Add("uniqueProperties", "appears more than once");
+                Pop();
+            }
+
+            seen |= bit;
+            r.Read();
+            Push(property.Name, -1);
+            if (capture is not null && capture.Contains(property.Name))
+            {
+                var start = (int)r.TokenStartIndex;
+                ValidateValue(ref r, property.Schema);
+                Captures[property.Name] = (start, (int)r.BytesConsumed);
+            }
+            else
+            {
+                ValidateValue(ref r, property.Schema);
+            }
+
+            Pop();
+        }
+
+        var missing = s.RequiredMask & ~seen;
+        if (missing == 0) return;
+        foreach (var p in s.Properties)
+        {
+            if ((missing & (1UL << p.Index)) == 0) continue;
+            Push(p.Name, -1);
+            Add("required", "is required");
+            Pop();
+        }
+    }
+
+    private static SchemaProperty? FindEscaped(ref Utf8JsonReader r, SchemaNode s)
+    {
+        var name = r.GetString()!;
+        return s.Properties.FirstOrDefault(p => p.Name == name);
+    }
+
+    private void ValidateString(ref Utf8JsonReader r, SchemaNode s)
+    {
+        if (s.MinLength is null && s.MaxLength is null && s.Pattern is null && s.Format == StringFormat.None && s.Enum is null) return;
+
+        // Work on the unescaped UTF-8 bytes; only an escaped string needs a copy.
+        byte[]? rented = null;
+        ReadOnlySpan<byte> utf8;
+        if (r.ValueIsEscaped || r.HasValueSequence)
+        {
+            var length = r.HasValueSequence ? checked((int)r.ValueSequence.Length) : r.ValueSpan.Length;
+            rented = ArrayPool<byte>.Shared.Rent(length);
+            var written = r.CopyString(rented);
+            utf8 = rented.AsSpan(0, written);
+        }
+        else
+        {
+            utf8 = r.ValueSpan;
+        }
+
+        try
+        {
+            if (s.MinLength is not null || s.MaxLength is not null)
+            {
+                var codePoints = CountCodePoints(utf8);
+                if (s.MinLength is { } min && codePoints < min) Add("minLength", $"must be at least {min} characters");
+                if (s.MaxLength is { } max && codePoints > max) Add("maxLength", $"must be at most {max} characters, has {codePoints}");
+            }
+
+            if (s.Enum is { } allowed && !InEnum(utf8, allowed))
+            {
+                Add("enum", "must be one of " + string.Join(", ", allowed.Select(a => Encoding.UTF8.GetString(a))));
+            }
+
+            if (s.Format != StringFormat.None && !FormatHolds(ref r, s.Format, utf8))
+            {
+                Add("format", $"is not a valid {FormatName(s.Format)}");
+            }
+
+            if (s.Pattern is { } pattern && utf8.Length <= 4096)
+            {
+                Span<char> chars = stackalloc char[utf8.Length];
+                var n = Encoding.UTF8.GetChars(utf8, chars);
+                bool matches;
+                try
+                {
+                    matches = pattern.IsMatch(chars[..n]);
+                }
+                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+                {
+                    matches = false;
+                }
+
+                if (!matches) Add("pattern", $"does not match {pattern}");
+            }
+            else if (s.Pattern is not null)
+            {
+                Add("pattern", "is too long to check against its pattern");
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private void ValidateNumber(ref Utf8JsonReader r, SchemaNode s)
+    {
+        if (!s.Types.HasFlag(JsonTypes.Number) && !s.Types.HasFlag(JsonTypes.Integer))
+        {
+            Add("type", $"expected {s.TypeName}, got a number");
+            return;
+        }
+
+        if (!r.TryGetDouble(out var value) || double.IsInfinity(value))
+        {
+            Add("maximum", "is out of range");
+            return;
+        }
+
+        if (!s.Types.HasFlag(JsonTypes.Number) && (Math.Floor(value) != value || r.ValueSpan.IndexOfAny("eE"u8) >= 0 && Math.Abs(value) > 9_007_199_254_740_992))
+        {
+            Add("type", "expected an integer");
+        }
+
+        if (s.Minimum is { } min && value < min) Add("minimum", $"must be at least {min.ToString(CultureInfo.InvariantCulture)}");
+        if (s.Maximum is { } max && value > max) Add("maximum", $"must be at most {max.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private static bool InEnum(ReadOnlySpan<byte> utf8, IReadOnlyList<byte[]> allowed)
+    {
+        foreach (var a in allowed)
+        {
+            if (utf8.SequenceEqual(a)) return true;
+        }
+
+        return false;
+    }
+
+    private static readonly SearchValues<byte> UrlForbidden = SearchValues.Create(" \t\r\n\"<>"u8);
+    private static readonly SearchValues<byte> EmailForbidden = SearchValues.Create(" \t\r\n,;<>()[]\\\""u8);
+
+    private static bool FormatHolds(ref Utf8JsonReader r, StringFormat format, ReadOnlySpan<byte> utf8) => format switch
+    {
+        StringFormat.Uuid => utf8.Length == 36 && r.TryGetGuid(out _),
+        StringFormat.DateTime => utf8.Length >= 20 && r.TryGetDateTimeOffset(out var t) && HasZone(utf8) && t.Year is >= 1970 and <= 9999,
+        StringFormat.Email => IsEmail(utf8),
+        StringFormat.Uri => (utf8.StartsWith("https://"u8) || utf8.StartsWith("http://"u8)) && utf8.IndexOfAny(UrlForbidden) < 0 && utf8.Length > 8,
+        StringFormat.Ip => IsIp(utf8),
+        _ => true,
+    };
+
+    /// <summary>RFC 3339 requires an offset: 'Z' or ±hh:mm.</summary>
+    private static bool HasZone(ReadOnlySpan<byte> utf8) =>
+        utf8[^1] is (byte)'Z' or (byte)'z' || (utf8.Length > 6 && utf8[^3] == ':' && utf8[^6] is (byte)'+' or (byte)'-');
+
+    private static bool IsEmail(ReadOnlySpan<byte> utf8)
+    {
+        var at = utf8.IndexOf((byte)'@');
+        if (at <= 0 || at != utf8.LastIndexOf((byte)'@') || at == utf8.Length - 1) return false;
+        var domain = utf8[(at + 1)..];
+        return domain.IndexOf((byte)'.') > 0 && domain[^1] != '.' && utf8.IndexOfAny(EmailForbidden) < 0;
+    }
+
+    private static bool IsIp(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 45) return false;
+        Span<char> chars = stackalloc char[utf8.Length];
+        var n = Encoding.UTF8.GetChars(utf8, chars);
+        return IPAddress.TryParse(chars[..n], out _);
+    }
+
+    private static string FormatName(StringFormat f) => f switch
+    {
+        StringFormat.Uuid => "UUID",
+        StringFormat.DateTime => "RFC 3339 date-time with an offset",
+        StringFormat.Email => "e-mail address",
+        StringFormat.Uri => "http(s) URL",
+        StringFormat.Ip => "IP address",
+        _ => f.ToString(),
+    };
+
+    private static int CountCodePoints(ReadOnlySpan<byte> utf8)
+    {
+        var count = 0;
+        foreach (var b in utf8)
+        {
+            if ((b & 0xC0) != 0x80) count++;
+        }
+
+        return count;
+    }
+
+    private void Push(string? name, int index)
+    {
+        if (_depth < MaxDepth)
+        {
+            _names[_depth] = name;
+            _indexes[_depth] = index;
+        }
+
+        _depth++;
+    }
+
+    private void Pop() => _depth--;
+
+    private void Add(string keyword, string message) => Violations.Add(new Violation(CurrentPath(), keyword, message));
+
+    private string CurrentPath()
+    {
+        var sb = new StringBuilder(_root);
+        for (var i = 0; i < Math.Min(_depth, MaxDepth); i++)
+        {
+            if (_names[i] is { } name)
+            {
+                sb.Append('.').Append(name);
+            }
+            else
+            {
+                sb.Append('[').Append(_indexes[i].ToString(CultureInfo.InvariantCulture)).Append(']');
+            }
+        }
+
+        return sb.ToString();
+    }
+}

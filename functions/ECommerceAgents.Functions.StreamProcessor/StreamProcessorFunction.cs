@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Adapters.S3;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Enrichment;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Domain.Validation;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Metrics;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+using ConnectionMultiplexer = StackExchange.Redis.ConnectionMultiplexer;
+
+namespace ECommerceAgents.Functions.StreamProcessor;
+
+/// <summary>
+/// StreamProcessor: Kinesis → validate → enrich → DynamoDB, Redis, the enriched zone and the quarantine. This class
+/// only wires clients (once per container) and maps the Kinesis event to the domain service and back.
+/// </summary>
+public sealed class StreamProcessorFunction : IAsyncDisposable
+{
+    public const string Name = "StreamProcessor";
+
+    private readonly ConcurrentBag<(EventParser Parser, BatchPlanner Planner, Pseudonymiser Pseudonymiser)> _contexts = [];
+    private readonly string _pseudonymKey;
+    private readonly SchemaRegistry _schemas = SchemaRegistry.Default;
+    private readonly IStreamStateStore _store;
+    private readonly IEnrichedSink _enriched;
+    private readonly IQuarantine _quarantine;
+    private readonly IRealtimeProjection _realtime;
+    private readonly ProcessorOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly TextWriter _output;
+    private readonly JsonLog _log;
+    private readonly IDisposable[] _owned;
+
+    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IDisposable[] owned)
+    {
+        _pseudonymKey = pseudonymKey;
+        _store = store;
+        _enriched = enriched;
+        _quarantine = quarantine;
+        _realtime = realtime;
+        _owned = owned;
+        _clock = env.Clock;
+        _output = env.Output;
+        _log = new JsonLog(Name, env.Output, env.Clock);
+        _options = new ProcessorOptions
+        {
+            DedupWindow = TimeSpan.FromHours(env.IntSetting("ECA_DEDUP_WINDOW_HOURS", 24)),
+            PipelineVersion = env.Setting("ECA_PIPELINE_VERSION") ?? "1.0.0",
+        };
+        Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
+    }
+
+    public IFunctionHandler Handler { get; }
+
+    /// <summary>Builds every client once per container. Credentials resolve on first use, not here.</summary>
+    public static async Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
+    {
+        var key = await Parameters.ResolveAsync(env, "ECA_PSEUDONYM_KEY", cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("ECA_PSEUDONYM_KEY (or ECA_PSEUDONYM_KEY_PARAMETER) is required: the pseudonymisation key comes from configuration.");
+        var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
+        var s3 = S3ClientFactory.Create(env.Endpoints);
+        var firehose = StreamClients.Firehose(env.Endpoints);
+        var redis = ConnectionMultiplexer.Connect(RedisConnectionFactory.Options(env.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required.")));
+        var function = new StreamProcessorFunction(
+            env,
+            key,
+            new StreamStateStore(dynamo, env.Names, env.Clock),
+            new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
+            new S3Quarantine(s3, env.Names),
+            new RedisRealtimeProjection(redis),
+            [dynamo, s3, redis]);
+        return new OwnedHandler(function);
+    }
+
+    /// <summary>For tests and benchmarks: the function over given ports.</summary>
+    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime) =>
+        new(env, pseudonymKey, store, enriched, quarantine, realtime, []);
+
+    public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        _log.CorrelationId = invocation.RequestId;
+        var inputs = evt.Records.Select(r => new StreamInput(
+            new StreamPosition(r.ShardId, r.Kinesis.SequenceNumber),
+            r.Kinesis.PartitionKey,
+            r.Kinesis.Data,
+            r.Kinesis.ApproximateArrivalTime)).ToArray();
+
+        if (!_contexts.TryTake(out var context))
+        {
+            var pseudonymiser = Pseudonymiser.FromSecret(_pseudonymKey);
+            context = (new EventParser(_schemas, _clock), new BatchPlanner(pseudonymiser, _options, _clock), pseudonymiser);
+        }
+
+        BatchOutcome outcome;
+        try
+        {
+            var processor = new StreamBatchProcessor(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _options, _clock);
+            outcome = await processor.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _contexts.Add(context);
+        }
+
+        Report(outcome, invocation);
+        return outcome.RetryFrom is { } from ? StreamsEventResponse.FailFrom(from.SequenceNumber) : StreamsEventResponse.Success;
+    }
+
+    private void Report(BatchOutcome outcome, LambdaInvocation invocation)
+    {
+        var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
+        metrics.Property("requestId", invocation.RequestId);
+        metrics.Add("RecordsIn", outcome.Records);
+        metrics.Add("RecordsValid", outcome.Valid);
+        metrics.Add("RecordsQuarantined", outcome.Quarantined);
+        metrics.Add("RecordsBot", outcome.Bots);
+        metrics.Add("DuplicatesDropped", outcome.Duplicates);
+        metrics.Add("RealtimeStale", outcome.RealtimeStale ? 1 : 0);
+        metrics.Add("BatchRetried", outcome.RetryFrom is null ? 0 : 1);
+        if (outcome.Records > 0)
+        {
+            metrics.Add("ErrorRate", Math.Round(100.0 * outcome.Quarantined / outcome.Records, 3), MetricUnit.Percent);
+        }
+
+        if (outcome.LagMilliseconds.Count > 0)
+        {
+            var lags = outcome.LagMilliseconds.Order().ToArray();
+            metrics.Add("ProcessingLagMs", lags[lags.Length / 2], MetricUnit.Milliseconds);
+            metrics.Add("ProcessingLagMaxMs", lags[^1], MetricUnit.Milliseconds);
+        }
+
+        foreach (var (store, ms) in outcome.StoreMilliseconds)
+        {
+            metrics.Add("LatencyMs." + store, Math.Round(ms, 2), MetricUnit.Milliseconds);
+        }
+
+        metrics.Flush();
+        foreach (var error in outcome.Errors.Take(5))
+        {
+            _log.Warn("write failed", ("error", error), ("retryFrom", outcome.RetryFrom?.ToString()));
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var (_, _, pseudonymiser) in _contexts) pseudonymiser.Dispose();
+        foreach (var d in _owned) d.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The handler that also releases the container's clients when a local host disposes it.</summary>
+    private sealed class OwnedHandler(StreamProcessorFunction function) : IFunctionHandler, IAsyncDisposable
+    {
+        public string Name => function.Handler.Name;
+
+        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
+            function.Handler.InvokeAsync(payload, invocation, cancellationToken);
+
+        public ValueTask DisposeAsync() => function.DisposeAsync();
+    }
+}
