@@ -8,33 +8,34 @@ namespace ECommerceAgents.Adapters.Redis;
 
 /// <summary>
 /// The key layout of the real-time store. Every key that a multi-key command or script touches shares a hash tag,
-/// so it stays in one slot on ElastiCache Serverless (cluster mode).
+/// so it stays in one slot on ElastiCache Serverless (cluster mode). An optional prefix outside the tag separates
+/// deployments (and test classes) sharing one cache.
 /// </summary>
-public static class RedisKeys
+public sealed class RedisKeys(string prefix = "")
 {
-    public static string Recent(string userId) => $"{{u:{userId}}}:recent";
+    public string Prefix => prefix;
 
-    public static string Bought(string userId) => $"{{u:{userId}}}:bought";
+    public string Recent(string userId) => $"{prefix}{{u:{userId}}}:recent";
 
-    public static string Recommendations(string userId) => $"{{u:{userId}}}:recs";
+    public string Bought(string userId) => $"{prefix}{{u:{userId}}}:bought";
 
-    public static string RecommendationsChannel(string userId) => $"recs:{userId}";
+    public string Recommendations(string userId) => $"{prefix}{{u:{userId}}}:recs";
 
-    public static string TrendingBucket(string category, long bucketEpochSeconds) => $"{{t:{category}}}:{bucketEpochSeconds.ToString(CultureInfo.InvariantCulture)}";
+    public string RecommendationsChannel(string userId) => $"{prefix}recs:{userId}";
 
-    public static string TrendingWatermark(string category) => $"{{t:{category}}}:wm";
+    public string TrendingBucket(string category, long bucketEpochSeconds) => $"{prefix}{{t:{category}}}:{bucketEpochSeconds.ToString(CultureInfo.InvariantCulture)}";
 
-    public const string TrendingCategories = "{t}:categories";
+    public string TrendingWatermark(string category) => $"{prefix}{{t:{category}}}:wm";
 
-    public static string CoViews(int group, string sku) => $"{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:{sku}";
+    public string CoViews(int group, string sku) => $"{prefix}{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:{sku}";
 
-    public static string CoViewWatermark(int group) => $"{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:wm";
+    public string CoViewWatermark(int group) => $"{prefix}{{cv:{group.ToString(CultureInfo.InvariantCulture)}}}:wm";
 
-    public static string Counters(long minute) => $"{{m}}:{minute.ToString(CultureInfo.InvariantCulture)}";
+    public string Counters(long minute) => $"{prefix}{{m}}:{minute.ToString(CultureInfo.InvariantCulture)}";
 
-    public const string CounterWatermark = "{m}:wm";
+    public string CounterWatermark => $"{prefix}{{m}}:wm";
 
-    public const string CounterTotals = "{m}:totals";
+    public string CounterTotals => $"{prefix}{{m}}:totals";
 }
 
 /// <summary>A product recommended to a user, with why.</summary>
@@ -90,6 +91,7 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         """;
 
     private readonly RealtimeOptions _options = options ?? new RealtimeOptions();
+    private readonly RedisKeys RedisKeys = new((options ?? new RealtimeOptions()).KeyPrefix);
 
     public async Task ApplyAsync(RealtimeBatch batch, CancellationToken cancellationToken)
     {
@@ -276,6 +278,9 @@ public sealed record RealtimeOptions
 
     /// <summary>Must match the processor's co-view group count.</summary>
     public int CoViewGroups { get; init; } = 16;
+
+    /// <summary>Prefix of every key (outside the hash tags), from <c>ECA_REDIS_PREFIX</c>.</summary>
+    public string KeyPrefix { get; init; } = "";
 }
 
 /// <summary>A batch could be applied only partly in some slot; the store is marked stale for a rebuild.</summary>

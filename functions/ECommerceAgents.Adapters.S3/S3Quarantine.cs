@@ -33,7 +33,10 @@ public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuaran
     }
 }
 
-/// <summary>A quarantined record as stored: self-describing, with everything redrive needs.</summary>
+/// <summary>
+/// A quarantined record as stored: self-describing, with everything redrive needs. It holds nothing that changes
+/// between deliveries (the object's LastModified says when), so a redelivery rewrites the same bytes.
+/// </summary>
 public sealed record QuarantineRecord
 {
     public required string Reason { get; init; }
@@ -59,8 +62,6 @@ public sealed record QuarantineRecord
 
     public DateTimeOffset ArrivalTime { get; init; }
 
-    public DateTimeOffset QuarantinedAt { get; init; }
-
     public required string PipelineVersion { get; init; }
 
     public static QuarantineRecord From(QuarantineEntry e) => new()
@@ -76,7 +77,6 @@ public sealed record QuarantineRecord
         SequenceNumber = e.Position.SequenceNumber,
         Source = e.Source,
         ArrivalTime = e.ArrivalTime,
-        QuarantinedAt = e.QuarantinedAt,
         PipelineVersion = e.PipelineVersion,
     };
 }

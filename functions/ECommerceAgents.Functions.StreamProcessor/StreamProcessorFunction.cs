@@ -52,6 +52,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         {
             DedupWindow = TimeSpan.FromHours(env.IntSetting("ECA_DEDUP_WINDOW_HOURS", 24)),
             PipelineVersion = env.Setting("ECA_PIPELINE_VERSION") ?? "1.0.0",
+            BotNetworks = ProcessorOptions.ParseNetworks(env.Setting("ECA_BOT_NETWORKS")),
         };
         Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
     }
@@ -73,7 +74,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             new StreamStateStore(dynamo, env.Names, env.Clock),
             new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
-            new RedisRealtimeProjection(redis),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
             [dynamo, s3, redis]);
         return new OwnedHandler(function);
     }

@@ -22,6 +22,15 @@ public sealed record ProcessorOptions
     public int CoViewGroups { get; init; } = 16;
 
     public int WriteConcurrency { get; init; } = 16;
+
+    /// <summary>Networks known to host automation (cloud and proxy ranges): traffic from them is bot traffic from its first event.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> BotNetworks { get; init; } = [];
+
+    /// <summary>Parses <c>ECA_BOT_NETWORKS</c>: comma-separated CIDR blocks.</summary>
+    public static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string? text) =>
+        string.IsNullOrWhiteSpace(text)
+            ? []
+            : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => System.Net.IPNetwork.Parse(n)).ToArray();
 }
 
 /// <summary>One valid event on its way through the batch.</summary>
@@ -50,6 +59,9 @@ public sealed class EventWork
     public SessionInterval? Session { get; set; }
 
     public bool AggregateOnly { get; set; }
+
+    /// <summary>An earlier delivery already applied this event to its subject's state.</summary>
+    public bool Redelivered { get; set; }
 }
 
 /// <summary>A write and the records whose effects it carries: if it fails, they are retried.</summary>
@@ -154,6 +166,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 var e = w.Event;
                 if (w.Input.Position.AppliedUnder(subject.Watermarks))
                 {
+                    w.Redelivered = true;
                     w.Session = _sessionizer.Find(subject, e.EventTime);
                     w.Bot = w.Session?.Bot ?? w.Agent.IsBot;
                     w.BotReason = w.Session?.BotReason;
@@ -169,10 +182,10 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 subject.RateWindowCount++;
                 var session = _sessionizer.Assign(subject, e.EventTime, e.EventId);
                 SessionSignals.Count(session.Counters, w.Type, e.Data, e.EventTime);
-                if (!session.Bot && (w.Agent.IsBot || subject.RateWindowCount > options.BotEventsPerMinute))
+                if (!session.Bot && BotReason(w, subject) is { } reason)
                 {
                     session.Bot = true;
-                    session.BotReason = w.Agent.IsBot ? "user_agent:" + w.Agent.BotSignature : "rate:" + options.BotEventsPerMinute.ToString(CultureInfo.InvariantCulture) + "/min";
+                    session.BotReason = reason;
                 }
 
                 session.Intent = SessionSignals.Intent(session.Counters, session.End);
@@ -187,9 +200,30 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             }
 
             if (members.Count == 0) continue;
+
+            // A session found to be a bot during this batch takes all of this batch's events with it.
+            foreach (var w in group.Where(w => !w.Redelivered && w.Session is { Bot: true } && !w.Bot))
+            {
+                w.Bot = true;
+                w.BotReason = w.Session!.BotReason;
+            }
+
             subject.Watermarks[group.First().Input.Position.ShardId] = watermark!;
             plan.Subjects.Add(new PlannedWrite<SubjectState>(subject, members));
         }
+    }
+
+    /// <summary>Bot signals, strongest first: an automation user agent, a known automation network, then the event rate.</summary>
+    private string? BotReason(EventWork w, SubjectState subject)
+    {
+        if (w.Agent.IsBot) return "user_agent:" + w.Agent.BotSignature;
+        if (options.BotNetworks.Count > 0 && w.Event.Context?.Ip is { } ip && System.Net.IPAddress.TryParse(ip, out var address)
+            && options.BotNetworks.FirstOrDefault(n => n.Contains(address)) is { PrefixLength: > 0 } network)
+        {
+            return "network:" + network;
+        }
+
+        return subject.RateWindowCount > options.BotEventsPerMinute ? "rate:" + options.BotEventsPerMinute.ToString(CultureInfo.InvariantCulture) + "/min" : null;
     }
 
     private void PlanProfiles(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
@@ -336,7 +370,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 }
             }
 
-            if (w.ResolvedUser is not { } user || w.AggregateOnly) continue;
+            if (w.ResolvedUser is not { } user || w.AggregateOnly || w.Redelivered) continue;
             if (!users.TryGetValue(user, out var realtime)) users[user] = realtime = new UserRealtime(user);
             if (w.Type == EventTypes.ProductView && e.Data.Sku is { } viewed)
             {

@@ -1,0 +1,88 @@
+using ECommerceAgents.Domain.Events;
+
+namespace ECommerceAgents.Local.Traffic;
+
+/// <summary>What the generator sent, by its own account: the reference every store is reconciled against.</summary>
+public sealed class GroundTruth
+{
+    private readonly HashSet<string> _validIds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _botIds = new(StringComparer.Ordinal);
+
+    public int Records { get; private set; }
+
+    public Dictionary<string, int> ValidByType { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Valid, unique, non-bot events (what the enriched, processed and warehouse zones must each hold once).</summary>
+    public int ValidUnique => _validIds.Count;
+
+    public IReadOnlySet<string> ValidIds => _validIds;
+
+    public IReadOnlySet<string> BotIds => _botIds;
+
+    public int BotEvents => _botIds.Count;
+
+    public int Malformed { get; private set; }
+
+    public int SchemaViolations { get; private set; }
+
+    public int UnknownSchema { get; private set; }
+
+    public int Duplicates { get; private set; }
+
+    public int Late { get; private set; }
+
+    public int OrdersPlaced { get; private set; }
+
+    public int OrdersCancelled { get; private set; }
+
+    public int OrdersRefunded { get; private set; }
+
+    public decimal GrossPaid { get; private set; }
+
+    public decimal Refunded { get; private set; }
+
+    /// <summary>Revenue net of refunds: what was paid less what was refunded (EUR).</summary>
+    public decimal NetRevenue => GrossPaid - Refunded;
+
+    internal void Count(GeneratedRecord r)
+    {
+        Records++;
+        switch (r.Fault)
+        {
+            case Fault.None or Fault.Late:
+                _validIds.Add(r.EventId!);
+                ValidByType[r.Type!] = ValidByType.GetValueOrDefault(r.Type!) + 1;
+                if (r.Fault == Fault.Late) Late++;
+                break;
+            case Fault.Bot:
+                _botIds.Add(r.EventId!);
+                break;
+            case Fault.Duplicate:
+                Duplicates++;
+                break;
+            case Fault.Malformed:
+                Malformed++;
+                break;
+            case Fault.SchemaViolation when r.ExpectedReason == "unknown_schema":
+                UnknownSchema++;
+                break;
+            case Fault.SchemaViolation:
+                SchemaViolations++;
+                break;
+        }
+    }
+
+    internal void OrderPlaced(decimal total) => OrdersPlaced++;
+
+    internal void OrderPaid(decimal amount) => GrossPaid += amount;
+
+    internal void OrderCancelled() => OrdersCancelled++;
+
+    internal void OrderRefunded(decimal amount)
+    {
+        OrdersRefunded++;
+        Refunded += amount;
+    }
+
+    public int Interactions => ValidByType.Where(kv => EventTypes.IsInteraction(kv.Key)).Sum(kv => kv.Value);
+}
