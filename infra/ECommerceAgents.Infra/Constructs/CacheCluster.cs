@@ -46,7 +46,7 @@ public sealed class CacheCluster : Construct
             },
             SnapshotRetentionLimit = props.Stage.Name == StageName.Prod ? 7 : 0,
         });
-        Cache.ApplyRemovalPolicy(props.Stage.RemovalPolicy == RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
+        Cache.ApplyRemovalPolicy(props.Stage.RemovalPolicy);
     }
 
     public CfnServerlessCache Cache { get; }
