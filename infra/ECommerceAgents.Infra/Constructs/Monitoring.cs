@@ -57,6 +57,21 @@ public sealed class Monitoring : Construct
             Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resources = ["*"],
         }));
+        // An explicit topic policy replaces the account default, so it names CloudWatch alarms as publishers
+        // (and carries EnforceSSL's deny of plain HTTP).
+        Topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [Topic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object>
+                {
+                    ["aws:SourceArn"] = Stack.Of(this).FormatArn(new ArnComponents { Service = "cloudwatch", Resource = "alarm", ResourceName = "*", ArnFormat = ArnFormat.COLON_RESOURCE_NAME }),
+                },
+            },
+        }));
         if (props.Settings.AlarmEmail is { } email)
         {
             Topic.AddSubscription(new EmailSubscription(email));

@@ -44,7 +44,7 @@ public sealed class TemplateJson
         {
             foreach (var variable in env.GetProperty("Variables").EnumerateObject())
             {
-                result[variable.Name] = variable.Value.ValueKind == JsonValueKind.String ? variable.Value.GetString()! : variable.Value.GetRawText();
+                result[variable.Name] = Render(variable.Value);
             }
         }
 
@@ -94,7 +94,8 @@ public sealed class TemplateJson
         : value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Select(Render)]
         : [Render(value)];
 
-    private static string Render(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+    /// <summary>A string as is; an intrinsic function as compact JSON.</summary>
+    public static string Render(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : JsonSerializer.Serialize(value);
 }
 
 /// <summary>One Allow statement: the policy's logical id, the role(s) it is attached to, its actions and rendered resources.</summary>
