@@ -30,11 +30,14 @@ public sealed class FunctionAssets(InfraSettings settings)
                 return Code.FromAsset(published);
             }
 
-            var message = $"No published asset for {name} at {Path.GetRelativePath(settings.RepositoryRoot, published)}/bootstrap: using a stub. " +
-                          "Run infra/publish-functions.sh (cdk.json's build step does) before deploying.";
-            Annotations.Of(scope).AddWarning(message);
-            Console.Error.WriteLine("warning: " + message);
-            _stubbed.Add(name);
+            // One warning per asset (ApiStream reuses Api's); the CDK CLI prints construct annotations after synth.
+            if (!_stubbed.Contains(name))
+            {
+                Annotations.Of(scope).AddWarning(
+                    $"No published asset for {name} at {Path.GetRelativePath(settings.RepositoryRoot, published)}/bootstrap: using a stub. " +
+                    "Run infra/publish-functions.sh (cdk.json's build step does) before deploying.");
+                _stubbed.Add(name);
+            }
         }
 
         return Code.FromAsset(WriteStub(name));
