@@ -1,0 +1,84 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.S3;
+using Constructs;
+using ECommerceAgents.Resources;
+using Lifecycle = ECommerceAgents.Resources.Lifecycle;
+
+namespace ECommerceAgents.Infra.Constructs;
+
+public sealed class DataLakeProps
+{
+    public required StageConfig Stage { get; init; }
+
+    /// <summary>Customer managed key for the zones that hold raw PII (raw archive, quarantine).</summary>
+    public required IKey Key { get; init; }
+}
+
+/// <summary>
+/// One bucket per <see cref="Buckets"/> definition: encrypted (KMS for zones holding raw PII, S3-managed otherwise),
+/// public access blocked, TLS 1.2+ only, lifecycle from the definition.
+/// </summary>
+public sealed class DataLake : Construct
+{
+    /// <summary>S3 request-metrics filter on the quarantine's on-failure prefix; the failed-batches alarm reads it.</summary>
+    public const string FailedBatchesMetricsFilter = "FailedBatches";
+
+    private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+
+    public DataLake(Construct scope, string id, DataLakeProps props) : base(scope, id)
+    {
+        foreach (var definition in Buckets.All)
+        {
+            // Versioning only where objects are overwritten and carry no raw PII: catalog uploads and the compacted zone.
+            // Zones that hold raw PII stay unversioned so erasure really deletes.
+            var versioned = definition == Buckets.Landing || definition == Buckets.Processed;
+            _buckets[definition.Id] = new Bucket(this, Naming.Pascal(definition.Id), new BucketProps
+            {
+                Encryption = definition.HoldsRawPii ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED,
+                EncryptionKey = definition.HoldsRawPii ? props.Key : null,
+                BucketKeyEnabled = definition.HoldsRawPii ? true : null,
+                BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+                EnforceSSL = true,
+                MinimumTLSVersion = 1.2,
+                ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                Versioned = versioned,
+                LifecycleRules = [Rule(definition.Lifecycle, versioned)],
+                Metrics = definition == Buckets.Quarantine
+                    ? [new BucketMetrics { Id = FailedBatchesMetricsFilter, Prefix = Prefixes.FailedBatches }]
+                    : null,
+                RemovalPolicy = props.Stage.RemovalPolicy,
+                AutoDeleteObjects = props.Stage.AutoDeleteObjects,
+            });
+        }
+    }
+
+    public Bucket this[BucketDefinition definition] => _buckets[definition.Id];
+
+    public IEnumerable<(BucketDefinition Definition, Bucket Bucket)> All => Buckets.All.Select(d => (d, _buckets[d.Id]));
+
+    private static LifecycleRule Rule(Lifecycle lifecycle, bool versioned)
+    {
+        var transitions = new List<ITransition>();
+        if (lifecycle.InfrequentAccessAfterDays is { } ia)
+        {
+            transitions.Add(new Transition { StorageClass = StorageClass.INFREQUENT_ACCESS, TransitionAfter = Duration.Days(ia) });
+        }
+
+        if (lifecycle.GlacierAfterDays is { } glacier)
+        {
+            transitions.Add(new Transition { StorageClass = StorageClass.GLACIER, TransitionAfter = Duration.Days(glacier) });
+        }
+
+        return new LifecycleRule
+        {
+            Id = "zone-lifecycle",
+            Enabled = true,
+            AbortIncompleteMultipartUploadAfter = Duration.Days(7),
+            Transitions = transitions.Count > 0 ? [.. transitions] : null,
+            Expiration = lifecycle.ExpireAfterDays is { } days ? Duration.Days(days) : null,
+            // Old versions of rewritten objects (e.g. after an erasure) leave within a week.
+            NoncurrentVersionExpiration = versioned ? Duration.Days(7) : null,
+        };
+    }
+}

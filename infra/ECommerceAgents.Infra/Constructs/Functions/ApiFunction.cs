@@ -1,0 +1,65 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Kinesis;
+using Constructs;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Infra.Constructs.Functions;
+
+public sealed class ApiFunctionProps
+{
+    public required FunctionPlatform Platform { get; init; }
+
+    public required OperationalTables Tables { get; init; }
+
+    public required IStream Events { get; init; }
+}
+
+/// <summary>
+/// The ingest and query API: the ASP.NET Core app as <c>bootstrap</c> behind the Lambda Web Adapter layer, which owns
+/// the Runtime API and forwards to Kestrel on port 8080. Reached only through the REST API (API keys, usage plan, WAF).
+/// </summary>
+public sealed class ApiFunction : Construct
+{
+    public const string AppPort = "8080";
+    public const string ReadinessPath = "/healthz";
+
+    public ApiFunction(Construct scope, string id, ApiFunctionProps props) : base(scope, id)
+    {
+        Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
+        {
+            Name = "Api",
+            Description = "Ingest and query API (ASP.NET Core on Kestrel behind the Lambda Web Adapter)",
+            Platform = props.Platform,
+            MemoryMb = 1024,
+            // API Gateway's REST integration gives up at 29 seconds.
+            Timeout = Duration.Seconds(29),
+            InVpc = true,
+            UsesSecrets = true,
+            WebAdapter = true,
+        });
+
+        var t = props.Tables;
+        Handler
+            // Erasure deletes the profile and the sessions at once; otherwise the API only reads them.
+            .TableReadPlus(Tables.Profiles, t[Tables.Profiles], "dynamodb:DeleteItem")
+            .TableReadPlus(Tables.Sessions, t[Tables.Sessions], "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+            .Table(Tables.Identities, t[Tables.Identities], TableAccess.ReadWrite)
+            .Table(Tables.Catalog, t[Tables.Catalog], TableAccess.Read)
+            .Table(Tables.Orders, t[Tables.Orders], TableAccess.Read)
+            .Table(Tables.ProductStats, t[Tables.ProductStats], TableAccess.Read)
+            .Table(Tables.Dedup, t[Tables.Dedup], TableAccess.ReadWrite)
+            .Table(Tables.Consent, t[Tables.Consent], TableAccess.ReadWrite)
+            .Table(Tables.ApiKeys, t[Tables.ApiKeys], TableAccess.ReadWrite)
+            .Table(Tables.Audit, t[Tables.Audit], TableAccess.Write)
+            .Table(Tables.Tombstones, t[Tables.Tombstones], TableAccess.Write)
+            .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName)
+            .Redis()
+            .OpenSearch("es:ESHttpGet", "es:ESHttpPost")
+            .WebhookSecrets()
+            .Environment("AWS_LWA_PORT", AppPort)
+            .Environment("AWS_LWA_READINESS_CHECK_PATH", ReadinessPath);
+        props.Events.GrantWrite(Handler.Function);
+    }
+
+    public PlatformFunction Handler { get; }
+}

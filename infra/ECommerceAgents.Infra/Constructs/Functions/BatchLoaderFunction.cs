@@ -1,0 +1,92 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Constructs;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Infra.Constructs.Functions;
+
+public sealed class BatchLoaderFunctionProps
+{
+    public required FunctionPlatform Platform { get; init; }
+
+    public required OperationalTables Tables { get; init; }
+
+    public required DataLake Lake { get; init; }
+
+    /// <summary>Null where the stage has no Glue (LocalStack): then only the schedule triggers.</summary>
+    public GlueCatalog? Catalog { get; init; }
+
+    public Duration SafetyNetInterval { get; init; } = Duration.Hours(1);
+}
+
+/// <summary>
+/// Compacts the enriched zone into Parquet, loads Redshift through the Data API, writes quality reports and applies
+/// erasure tombstones to every zone. Started early by our crawlers' success and, because Glue's events are best effort
+/// and name no partition, by a schedule too; the watermark table makes both idempotent.
+/// </summary>
+public sealed class BatchLoaderFunction : Construct
+{
+    private static readonly string[] SucceededState = ["Succeeded"];
+
+    public BatchLoaderFunction(Construct scope, string id, BatchLoaderFunctionProps props) : base(scope, id)
+    {
+        Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
+        {
+            Name = "BatchLoader",
+            Description = "Enriched zone → Parquet → Redshift; quality report; erasure tombstones",
+            Platform = props.Platform,
+            MemoryMb = 3008,
+            Timeout = Duration.Minutes(15),
+            InVpc = true,
+        });
+
+        Handler
+            .Table(Tables.Watermarks, props.Tables[Tables.Watermarks], TableAccess.ReadWrite)
+            .Table(Tables.Tombstones, props.Tables[Tables.Tombstones], TableAccess.ReadWrite);
+
+        // Reads every zone; rewrites the ones erasure must reach. The logs zone is masked at ingest and only read.
+        foreach (var zone in new[] { Buckets.Raw, Buckets.Quarantine, Buckets.Enriched, Buckets.Processed })
+        {
+            Handler.Bucket(zone, props.Lake[zone]).ReadWriteObjects(props.Lake[zone]);
+        }
+
+        Handler.Bucket(Buckets.Logs, props.Lake[Buckets.Logs]).ReadObjects(props.Lake[Buckets.Logs]);
+        props.Platform.Warehouse?.Connect(Handler);
+
+        var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2, MaxEventAge = Duration.Hours(1) });
+        if (props.Catalog is { } catalog)
+        {
+            Handler.Environment("ECA_GLUE_DATABASE", catalog.DatabaseName);
+            Handler.Environment("ECA_GLUE_CRAWLERS", string.Join(',', catalog.CrawlerNames));
+            CrawlerSucceeded = new Rule(this, "CrawlerSucceeded", new RuleProps
+            {
+                Description = "Our Glue crawlers finished: load what they found",
+                EventPattern = new EventPattern
+                {
+                    Source = ["aws.glue"],
+                    DetailType = ["Glue Crawler State Change"],
+                    Detail = new Dictionary<string, object>
+                    {
+                        ["state"] = SucceededState,
+                        ["crawlerName"] = catalog.CrawlerNames.ToArray(),
+                    },
+                },
+                Targets = [target],
+            });
+        }
+
+        Schedule = new Rule(this, "Schedule", new RuleProps
+        {
+            Description = "Safety net for missed crawler events: the watermark finds what is left to load",
+            Schedule = Amazon.CDK.AWS.Events.Schedule.Rate(props.SafetyNetInterval),
+            Targets = [target],
+        });
+    }
+
+    public PlatformFunction Handler { get; }
+
+    public Rule? CrawlerSucceeded { get; }
+
+    public Rule Schedule { get; }
+}

@@ -1,0 +1,62 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.S3.Notifications;
+using Constructs;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Infra.Constructs.Functions;
+
+public sealed class SearchIndexerFunctionProps
+{
+    public required FunctionPlatform Platform { get; init; }
+
+    public required DataLake Lake { get; init; }
+
+    public Duration ScheduleInterval { get; init; } = Duration.Hours(1);
+}
+
+/// <summary>
+/// Search outbox in the processed zone → OpenSearch <c>_bulk</c> (products, daily-metrics). Without an endpoint it
+/// writes <c>_bulk</c> NDJSON to the search export prefix. Rejected documents go to the quarantine.
+/// </summary>
+public sealed class SearchIndexerFunction : Construct
+{
+    public SearchIndexerFunction(Construct scope, string id, SearchIndexerFunctionProps props) : base(scope, id)
+    {
+        var processed = props.Lake[Buckets.Processed];
+        var quarantine = props.Lake[Buckets.Quarantine];
+        Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
+        {
+            Name = "SearchIndexer",
+            Description = "Search outbox → OpenSearch _bulk (products, daily-metrics); NDJSON export without an endpoint",
+            Platform = props.Platform,
+            MemoryMb = 512,
+            Timeout = Duration.Minutes(5),
+            InVpc = true,
+        });
+
+        Handler
+            .Bucket(Buckets.Processed, processed)
+            .ReadObjects(processed, Prefixes.SearchOutbox + "*")
+            .PutObjects(processed, Prefixes.SearchExport + "*")
+            .Bucket(Buckets.Quarantine, quarantine)
+            .PutObjects(quarantine, Prefixes.Quarantine + "*")
+            .OpenSearch("es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost");
+
+        processed.AddEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(Handler.Function),
+            new NotificationKeyFilter { Prefix = Prefixes.SearchOutbox });
+
+        Schedule = new Rule(this, "Schedule", new RuleProps
+        {
+            Description = "Re-drive the search outbox and refresh the daily-metrics index",
+            Schedule = Amazon.CDK.AWS.Events.Schedule.Rate(props.ScheduleInterval),
+            Targets = [new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2 })],
+        });
+    }
+
+    public PlatformFunction Handler { get; }
+
+    public Rule Schedule { get; }
+}

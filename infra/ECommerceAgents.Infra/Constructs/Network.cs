@@ -1,0 +1,73 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Constructs;
+
+namespace ECommerceAgents.Infra.Constructs;
+
+public sealed class NetworkProps
+{
+    public string Cidr { get; init; } = "10.40.0.0/16";
+}
+
+/// <summary>
+/// An isolated VPC over two AZs: no internet gateway, no NAT. AWS APIs are reached through gateway endpoints (S3, DynamoDB)
+/// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data). Redshift Serverless needs subnets in
+/// three AZs, so one more isolated subnet in a third AZ serves the warehouse only.
+/// </summary>
+public sealed class Network : Construct
+{
+    public Network(Construct scope, string id, NetworkProps props) : base(scope, id)
+    {
+        Vpc = new Vpc(this, "Vpc", new VpcProps
+        {
+            IpAddresses = IpAddresses.Cidr(props.Cidr),
+            MaxAzs = 2,
+            NatGateways = 0,
+            RestrictDefaultSecurityGroup = true,
+            SubnetConfiguration =
+            [
+                new SubnetConfiguration { Name = "isolated", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 22 },
+            ],
+        });
+
+        // Sits above the range CDK allocates for the two /22 isolated subnets (10.40.0.0/21).
+        WarehouseSubnet = new PrivateSubnet(this, "WarehouseSubnet", new PrivateSubnetProps
+        {
+            VpcId = Vpc.VpcId,
+            AvailabilityZone = Fn.Select(2, Fn.GetAzs()),
+            CidrBlock = Fn.Select(16, Fn.Cidr(Vpc.VpcCidrBlock, 17, "10")),
+            MapPublicIpOnLaunch = false,
+        });
+
+        var routed = new SubnetSelection { Subnets = [.. Vpc.IsolatedSubnets, WarehouseSubnet] };
+        Vpc.AddGatewayEndpoint("S3", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3, Subnets = [routed] });
+        Vpc.AddGatewayEndpoint("DynamoDb", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.DYNAMODB, Subnets = [routed] });
+
+        // Lambda ships logs and EMF metrics itself, so functions need no CloudWatch Logs or monitoring endpoint.
+        foreach (var (name, service) in new (string, InterfaceVpcEndpointAwsService)[]
+                 {
+                     ("Kinesis", InterfaceVpcEndpointAwsService.KINESIS_STREAMS),
+                     ("Firehose", InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE),
+                     ("SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
+                     ("Ssm", InterfaceVpcEndpointAwsService.SSM),
+                     ("RedshiftData", InterfaceVpcEndpointAwsService.REDSHIFT_DATA),
+                 })
+        {
+            Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
+            {
+                Service = service,
+                PrivateDnsEnabled = true,
+                Subnets = Isolated,
+            });
+        }
+    }
+
+    public Vpc Vpc { get; }
+
+    public PrivateSubnet WarehouseSubnet { get; }
+
+    public SubnetSelection Isolated { get; } = new() { SubnetType = SubnetType.PRIVATE_ISOLATED, OnePerAz = true };
+
+    /// <summary>The two isolated subnets plus the warehouse subnet: three AZs, as Redshift Serverless requires.</summary>
+    public IReadOnlyList<string> WarehouseSubnetIds => [.. Vpc.IsolatedSubnets.Select(s => s.SubnetId), WarehouseSubnet.SubnetId];
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using ECommerceAgents.Infra.Constructs;
+using ECommerceAgents.Infra.Tests.Fixtures;
+using ECommerceAgents.Resources;
+using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+
+namespace ECommerceAgents.Infra.Tests.Constructs;
+
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class FirehoseDeliveryTests(SynthesizedStages stages)
+{
+    public static TheoryData<string> StreamIds => [.. DeliveryStreams.All.Select(d => d.Id)];
+
+    [Theory]
+    [MemberData(nameof(StreamIds))]
+    public void DeliveryStream_UsesTheDefinitionVerbatim(string id)
+    {
+        var definition = DeliveryStreams.All.Single(d => d.Id == id);
+        var properties = Stream(id).GetProperty("Properties");
+        var s3 = properties.GetProperty("ExtendedS3DestinationConfiguration");
+
+        Assert.Equal($"eca-dev-{id}", properties.GetProperty("DeliveryStreamName").GetString());
+        Assert.Equal(definition.Prefix, s3.GetProperty("Prefix").GetString());
+        Assert.Equal(definition.ErrorPrefix, s3.GetProperty("ErrorOutputPrefix").GetString());
+        Assert.Equal("GZIP", s3.GetProperty("CompressionFormat").GetString());
+        Assert.Equal(definition.BufferSeconds, s3.GetProperty("BufferingHints").GetProperty("IntervalInSeconds").GetInt32());
+        Assert.Equal(definition.BufferMegabytes, s3.GetProperty("BufferingHints").GetProperty("SizeInMBs").GetInt32());
+        Assert.Contains(stages.Dev.Json.LogicalIdAt($"/DataLake/{Naming.Pascal(definition.Destination.Id)}/Resource"), s3.GetProperty("BucketARN").GetRawText(), StringComparison.Ordinal);
+        Assert.True(s3.GetProperty("CloudWatchLoggingOptions").GetProperty("Enabled").GetBoolean());
+        Assert.Equal(definition.AppendNewline, Processors(s3).Any(p => p.GetProperty("Type").GetString() == "AppendDelimiterToRecord"));
+    }
+
+    [Fact]
+    public void Raw_ReadsTheEventsStreamItself()
+    {
+        var properties = Stream(DeliveryStreams.RawArchive.Id).GetProperty("Properties");
+
+        Assert.Equal("KinesisStreamAsSource", properties.GetProperty("DeliveryStreamType").GetString());
+        Assert.Contains(stages.Dev.Json.LogicalIdAt("/Events/Stream/Resource"),
+            properties.GetProperty("KinesisStreamSourceConfiguration").GetProperty("KinesisStreamARN").GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Enriched_PartitionsDynamicallyWithJqFromTheDefinition()
+    {
+        var properties = Stream(DeliveryStreams.Enriched.Id).GetProperty("Properties");
+        var s3 = properties.GetProperty("ExtendedS3DestinationConfiguration");
+        var extraction = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "MetadataExtraction");
+        var parameters = extraction.GetProperty("Parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("ParameterName").GetString()!, p => p.GetProperty("ParameterValue").GetString()!);
+
+        Assert.Equal("DirectPut", properties.GetProperty("DeliveryStreamType").GetString());
+        Assert.True(s3.GetProperty("DynamicPartitioningConfiguration").GetProperty("Enabled").GetBoolean());
+        Assert.Equal("JQ-1.6", parameters["JsonParsingEngine"]);
+        Assert.Equal("{zone:.partition.zone,type:.partition.type,dt:.partition.dt,hr:.partition.hr}", parameters["MetadataExtractionQuery"]);
+        foreach (var key in DeliveryStreams.Enriched.PartitionQueries!.Keys)
+        {
+            Assert.Contains($"!{{partitionKeyFromQuery:{key}}}", DeliveryStreams.Enriched.Prefix, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Logs_TransformedByLogTransformerAndPartitionedFromItsKeys()
+    {
+        var properties = Stream(DeliveryStreams.Logs.Id).GetProperty("Properties");
+        var s3 = properties.GetProperty("ExtendedS3DestinationConfiguration");
+        var lambda = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "Lambda");
+
+        Assert.True(s3.GetProperty("DynamicPartitioningConfiguration").GetProperty("Enabled").GetBoolean());
+        Assert.Contains("LogTransformerFunction", lambda.GetProperty("Parameters").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("partitionKeyFromLambda", s3.GetProperty("Prefix").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DynamicPartitioning_BuffersAtLeast64Megabytes()
+    {
+        foreach (var (_, stream) in stages.Dev.Json.Resources("AWS::KinesisFirehose::DeliveryStream"))
+        {
+            var s3 = stream.GetProperty("Properties").GetProperty("ExtendedS3DestinationConfiguration");
+            if (s3.TryGetProperty("DynamicPartitioningConfiguration", out _))
+            {
+                Assert.True(s3.GetProperty("BufferingHints").GetProperty("SizeInMBs").GetInt32() >= FirehoseDelivery.DynamicPartitioningMinBufferMb);
+            }
+        }
+    }
+
+    [Fact]
+    public void DirectPutStreams_AreEncryptedAtRest()
+    {
+        foreach (var definition in DeliveryStreams.All.Where(d => d.Source == DeliverySource.DirectPut))
+        {
+            var encryption = Stream(definition.Id).GetProperty("Properties").GetProperty("DeliveryStreamEncryptionConfigurationInput");
+            Assert.Equal("AWS_OWNED_CMK", encryption.GetProperty("KeyType").GetString());
+        }
+    }
+
+    [Fact]
+    public void CloudWatchLogsSubscription_SendsAnExampleLogGroupToTheLogsStream()
+    {
+        var logs = stages.Dev.Json.LogicalIdAt("/Firehose/Logs");
+        stages.Dev.Template.HasResourceProperties("AWS::Logs::SubscriptionFilter", Obj(
+            ("DestinationArn", GetAtt(logs, "Arn")),
+            ("FilterPattern", ""),
+            ("RoleArn", GetAtt(stages.Dev.Json.LogicalIdAt("/Firehose/LogsToFirehoseRole/Resource"), "Arn"))));
+        stages.Dev.Template.HasResourceProperties("AWS::IAM::Role", Obj(
+            ("AssumeRolePolicyDocument", Obj(("Statement", Arr(Amazon.CDK.Assertions.Match.ObjectLike(Obj(
+                ("Principal", Obj(("Service", "logs.amazonaws.com")))))))))));
+    }
+
+    private JsonElement Stream(string id) => stages.Dev.Json.Resource(stages.Dev.Json.LogicalIdAt($"/Firehose/{Naming.Pascal(id)}"));
+
+    private static List<JsonElement> Processors(JsonElement s3) =>
+        s3.TryGetProperty("ProcessingConfiguration", out var processing) ? [.. processing.GetProperty("Processors").EnumerateArray()] : [];
+}

@@ -1,0 +1,107 @@
+using ECommerceAgents.Infra.Tests.Fixtures;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
+
+/// <summary>Each function gets the <c>ECA_*</c> names of exactly the resources it uses, under the names the definitions choose.</summary>
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
+{
+    private static readonly string[] Shared = ["ECA_STAGE"];
+
+    public static TheoryData<string, string[]> DevFunctions => new()
+    {
+        {
+            "StreamProcessor",
+            [
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.ProductStats, Tables.Orders, Tables.Dedup, Tables.Watermarks, Tables.Consent, Tables.Catalog),
+                Buckets.Quarantine.EnvironmentVariable, DeliveryStreams.Enriched.EnvironmentVariable,
+                "ECA_REDIS", "ECA_PSEUDONYM_KEY_PARAMETER", "ECA_DEDUP_WINDOW_HOURS",
+            ]
+        },
+        { "LogTransformer", [DeliveryStreams.Logs.EnvironmentVariable] },
+        { "CatalogImport", [Tables.Catalog.EnvironmentVariable, Buckets.Landing.EnvironmentVariable, Buckets.Processed.EnvironmentVariable, Streams.Events.EnvironmentVariable] },
+        {
+            "BatchLoader",
+            [
+                .. Names(Tables.Watermarks, Tables.Tombstones),
+                .. Buckets.All.Where(b => b != Buckets.Landing).Select(b => b.EnvironmentVariable),
+                "ECA_REDSHIFT_WORKGROUP", "ECA_REDSHIFT_DATABASE", "ECA_REDSHIFT_SECRET_ARN", "ECA_REDSHIFT_COPY_ROLE_ARN",
+                "ECA_GLUE_DATABASE", "ECA_GLUE_CRAWLERS",
+            ]
+        },
+        { "SearchIndexer", [Buckets.Processed.EnvironmentVariable, Buckets.Quarantine.EnvironmentVariable, "OPENSEARCH_ENDPOINT"] },
+        {
+            "Api",
+            [
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones),
+                Streams.Events.EnvironmentVariable, "ECA_REDIS", "OPENSEARCH_ENDPOINT", "ECA_WEBHOOK_SECRETS_PARAMETER",
+            ]
+        },
+        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), "ECA_REDIS", "ECA_API_MODE"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(DevFunctions))]
+    public void Function_Dev_GetsOnlyTheEcaNamesOfWhatItUses(string function, string[] expected)
+    {
+        var environment = stages.Dev.Json.FunctionEnvironment(function + "Function");
+
+        var eca = environment.Keys.Where(k => k.StartsWith("ECA_", StringComparison.Ordinal) || k == "OPENSEARCH_ENDPOINT").Order();
+        Assert.Equal([.. expected.Concat(Shared).Order()], eca);
+    }
+
+    [Fact]
+    public void StreamProcessor_DedupWindow_Is24Hours()
+    {
+        Assert.Equal("24", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_DEDUP_WINDOW_HOURS"]);
+    }
+
+    [Fact]
+    public void Redis_ConnectionString_IsTheServerlessEndpointWithTls()
+    {
+        var redis = stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_REDIS"];
+
+        Assert.Contains("Endpoint.Address", redis, StringComparison.Ordinal);
+        Assert.Contains("Endpoint.Port", redis, StringComparison.Ordinal);
+        Assert.Contains(",ssl=true", redis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OpenSearchEndpoint_IsHttpsDomainEndpoint()
+    {
+        var endpoint = stages.Dev.Json.FunctionEnvironment("SearchIndexerFunction")["OPENSEARCH_ENDPOINT"];
+
+        Assert.Contains("\"https://\"", endpoint, StringComparison.Ordinal);
+        Assert.Contains("DomainEndpoint", endpoint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TableVariables_HoldThePhysicalTableNames()
+    {
+        var environment = stages.Dev.Json.FunctionEnvironment("ApiFunction");
+        var profiles = stages.Dev.Json.LogicalIdAt("/Tables/Profiles/Resource");
+
+        Assert.Equal($$"""{"Ref":"{{profiles}}"}""", environment[Tables.Profiles.EnvironmentVariable]);
+    }
+
+    [Fact]
+    public void SecretParameters_AreSsmNamesUnderTheStagePrefix()
+    {
+        Assert.Equal("/eca-dev/pseudonym-key", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_PSEUDONYM_KEY_PARAMETER"]);
+        Assert.Equal("/eca-dev/webhook-secrets", stages.Dev.Json.FunctionEnvironment("ApiFunction")["ECA_WEBHOOK_SECRETS_PARAMETER"]);
+    }
+
+    [Fact]
+    public void Local_Functions_ReadADevelopmentKeyAndNoExtension()
+    {
+        var environment = stages.Local.Json.FunctionEnvironment("StreamProcessorFunction");
+
+        Assert.Equal("local-development-key-not-a-secret", environment["ECA_PSEUDONYM_KEY"]);
+        Assert.DoesNotContain("ECA_PSEUDONYM_KEY_PARAMETER", environment.Keys);
+        Assert.DoesNotContain("ECA_REDIS", environment.Keys);
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("PARAMETERS_SECRETS_EXTENSION", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> Names(params TableDefinition[] tables) => tables.Select(t => t.EnvironmentVariable);
+}

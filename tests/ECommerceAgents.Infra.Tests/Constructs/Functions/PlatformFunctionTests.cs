@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Amazon.CDK.Assertions;
+using ECommerceAgents.Infra.Tests.Fixtures;
+using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+
+namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
+
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class PlatformFunctionTests(SynthesizedStages stages)
+{
+    public static TheoryData<string, int, int> Sizes => new()
+    {
+        { "StreamProcessor", 1024, 120 },
+        { "LogTransformer", 1024, 120 },
+        { "CatalogImport", 1024, 900 },
+        { "BatchLoader", 3008, 900 },
+        { "SearchIndexer", 512, 300 },
+        { "Api", 1024, 29 },
+        { "ApiStream", 512, 300 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Function_IsNativeAotOnProvidedAl2023WithItsOwnSize(string name, int memory, int timeout)
+    {
+        var properties = stages.Dev.Json.Resource(name + "Function").GetProperty("Properties");
+
+        Assert.Equal("provided.al2023", properties.GetProperty("Runtime").GetString());
+        Assert.Equal("bootstrap", properties.GetProperty("Handler").GetString());
+        Assert.Equal("x86_64", properties.GetProperty("Architectures")[0].GetString());
+        Assert.Equal(memory, properties.GetProperty("MemorySize").GetInt32());
+        Assert.Equal(timeout, properties.GetProperty("Timeout").GetInt32());
+        Assert.Equal("Active", properties.GetProperty("TracingConfig").GetProperty("Mode").GetString());
+    }
+
+    [Theory]
+    [InlineData("StreamProcessor", true)]
+    [InlineData("BatchLoader", true)]
+    [InlineData("SearchIndexer", true)]
+    [InlineData("Api", true)]
+    [InlineData("ApiStream", true)]
+    [InlineData("LogTransformer", false)]
+    [InlineData("CatalogImport", false)]
+    public void Function_ThatReachesRedisSearchOrRedshift_RunsInTheVpc(string name, bool inVpc)
+    {
+        var properties = stages.Dev.Json.Resource(name + "Function").GetProperty("Properties");
+
+        Assert.Equal(inVpc, properties.TryGetProperty("VpcConfig", out _));
+    }
+
+    [Fact]
+    public void Api_RunsBehindTheWebAdapterLayer()
+    {
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
+            ("Handler", "bootstrap"),
+            ("Layers", Match.ArrayWith(Arr(Obj(("Fn::Sub", "arn:${AWS::Partition}:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:27"))))),
+            ("Environment", Obj(("Variables", Match.ObjectLike(Obj(("AWS_LWA_PORT", "8080"), ("AWS_LWA_READINESS_CHECK_PATH", "/healthz"))))))));
+    }
+
+    [Fact]
+    public void ApiStream_IsAResponseStreamingFunctionUrl()
+    {
+        var environment = stages.Dev.Json.FunctionEnvironment("ApiStreamFunction");
+        Assert.Equal("response_stream", environment["AWS_LWA_INVOKE_MODE"]);
+
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Url", Obj(
+            ("TargetFunctionArn", GetAtt("ApiStreamFunction", "Arn")),
+            ("AuthType", "NONE"),
+            ("InvokeMode", "RESPONSE_STREAM")));
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
+            ("Action", "lambda:InvokeFunctionUrl"), ("Principal", "*"), ("FunctionUrlAuthType", "NONE")));
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
+            ("Action", "lambda:InvokeFunction"), ("Principal", "*"), ("InvokedViaFunctionUrl", true)));
+    }
+
+    [Fact]
+    public void SecretsExtension_IsOnTheFunctionsThatReadParameters()
+    {
+        static bool HasExtension(JsonElement function) =>
+            function.GetProperty("Properties").TryGetProperty("Layers", out var layers) &&
+            layers.GetRawText().Contains("Paramsandsecrets", StringComparison.OrdinalIgnoreCase);
+
+        var json = stages.Dev.Json;
+        Assert.True(HasExtension(json.Resource("StreamProcessorFunction")));
+        Assert.True(HasExtension(json.Resource("ApiFunction")));
+        Assert.False(HasExtension(json.Resource("LogTransformerFunction")));
+    }
+
+    [Fact]
+    public void LogGroups_FollowTheStageRetention()
+    {
+        stages.Dev.Template.HasResourceProperties("AWS::Logs::LogGroup", Obj(("RetentionInDays", 14)));
+        stages.Prod.Template.HasResourceProperties("AWS::Logs::LogGroup", Obj(("RetentionInDays", 180)));
+        Assert.DoesNotContain(stages.Prod.Json.Resources("AWS::Logs::LogGroup"),
+            g => g.Resource.GetProperty("Properties").TryGetProperty("RetentionInDays", out var days) && days.GetInt32() < 180);
+    }
+}

@@ -1,0 +1,62 @@
+using Amazon.CDK.Assertions;
+using ECommerceAgents.Infra.Tests.Fixtures;
+using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+
+namespace ECommerceAgents.Infra.Tests.Constructs;
+
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class GlueCatalogTests(SynthesizedStages stages)
+{
+    [Fact]
+    public void ProcessedEventsTable_IsParquetPartitionedByTypeDateHour()
+    {
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Database", Obj(("DatabaseInput", Obj(("Name", "eca_dev"), ("Description", Match.AnyValue())))));
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Table", Obj(
+            ("DatabaseName", "eca_dev"),
+            ("TableInput", Match.ObjectLike(Obj(
+                ("Name", "processed_events"),
+                ("TableType", "EXTERNAL_TABLE"),
+                ("PartitionKeys", Arr(Obj(("Name", "type"), ("Type", "string")), Obj(("Name", "dt"), ("Type", "string")), Obj(("Name", "hr"), ("Type", "string")))),
+                ("StorageDescriptor", Match.ObjectLike(Obj(
+                    ("SerdeInfo", Obj(("SerializationLibrary", "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"))),
+                    ("Location", Match.AnyValue())))))))));
+    }
+
+    [Fact]
+    public void Crawlers_CoverEnrichedLogsAndProcessedZones()
+    {
+        stages.Dev.Template.ResourceCountIs("AWS::Glue::Crawler", 3);
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Crawler", Obj(
+            ("Name", "eca-dev-enriched-crawler"),
+            ("Targets", Obj(("S3Targets", Match.Exact(Arr(Match.AnyValue(), Match.AnyValue())))))));
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Crawler", Obj(("Name", "eca-dev-logs-crawler")));
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Crawler", Obj(
+            ("Name", "eca-dev-processed-crawler"),
+            ("Targets", Obj(("CatalogTargets", Arr(Obj(("DatabaseName", "eca_dev"), ("Tables", Arr("processed_events")))))))));
+    }
+
+    [Fact]
+    public void Workflow_ScheduledTriggerRunsTheCrawlers()
+    {
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Workflow", Obj(("Name", "eca-dev-catalog")));
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::Trigger", Obj(
+            ("Type", "SCHEDULED"),
+            ("StartOnCreation", true),
+            ("WorkflowName", "eca-dev-catalog"),
+            ("Schedule", Match.StringLikeRegexp("^cron\\(")),
+            ("Actions", Arr(
+                Obj(("CrawlerName", "eca-dev-enriched-crawler")),
+                Obj(("CrawlerName", "eca-dev-logs-crawler")),
+                Obj(("CrawlerName", "eca-dev-processed-crawler"))))));
+    }
+
+    [Fact]
+    public void CrawlerRole_IsScopedToThisDatabase()
+    {
+        var statements = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("CatalogCrawlerRole", StringComparison.Ordinal)).ToList();
+        var glue = statements.Where(s => s.Actions.Any(a => a.StartsWith("glue:", StringComparison.Ordinal))).ToList();
+
+        Assert.NotEmpty(glue);
+        Assert.All(glue.SelectMany(s => s.Resources), r => Assert.Matches(":glue:.*(catalog|database/eca_dev|table/eca_dev/\\*)", r));
+    }
+}

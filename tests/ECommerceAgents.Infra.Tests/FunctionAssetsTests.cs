@@ -1,0 +1,45 @@
+using Amazon.CDK;
+using ECommerceAgents.Infra.Tests.Fixtures;
+
+namespace ECommerceAgents.Infra.Tests;
+
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class FunctionAssetsTests(SynthesizedStages stages)
+{
+    [Fact]
+    public void PublishedAssetMissing_FallsBackToAStubWithAWarning()
+    {
+        var settings = new InfraSettings
+        {
+            Stage = StageName.Dev,
+            Assets = AssetMode.Published,
+            RepositoryRoot = stages.RepositoryRoot,
+            ResourcePrefix = "eca-test",
+        };
+        var assets = new FunctionAssets(settings);
+        var stack = new Stack(new App(), "AssetsProbe");
+
+        _ = assets.CodeFor(stack, "NoSuchFunction");
+
+        Assert.Equal(["NoSuchFunction"], assets.MissingPublished);
+        Assert.True(File.Exists(Path.Combine(stages.RepositoryRoot, "artifacts", "stub-functions", "NoSuchFunction", "bootstrap")));
+    }
+
+    [Fact]
+    public void PublishScript_CoversEveryFunctionAsset()
+    {
+        var script = File.ReadAllText(Path.Combine(stages.RepositoryRoot, "infra", "publish-functions.sh"));
+
+        Assert.All(FunctionAssets.Names, name => Assert.Contains(name, script, StringComparison.Ordinal));
+        Assert.Contains("-r linux-x64", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_UnknownStage_FailsWithTheChoices()
+    {
+        var app = new App(new AppProps { Context = new Dictionary<string, object> { ["stage"] = "staging" } });
+
+        var error = Assert.Throws<ArgumentException>(() => InfraSettings.FromContext(app.Node, stages.RepositoryRoot));
+        Assert.Contains("stage=dev", error.Message, StringComparison.Ordinal);
+    }
+}
