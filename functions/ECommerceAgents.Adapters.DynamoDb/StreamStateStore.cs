@@ -156,6 +156,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         {
             var pending = stored is null ? events : events.Where(e => string.CompareOrdinal(e.PaddedSequence, stored) > 0).ToArray();
             if (pending.Count == 0) return;
+            var first = pending.Min(e => e.PaddedSequence)!;
             var last = pending.Max(e => e.PaddedSequence)!;
             var values = new Dictionary<string, AttributeValue>
             {
@@ -166,21 +167,22 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
                 [":revenue"] = new() { N = pending.Sum(e => e.Revenue).ToString(CultureInfo.InvariantCulture) },
                 [":last"] = S(last),
                 [":category"] = S(pending.Select(e => e.Category).FirstOrDefault(c => c is not null) ?? "unknown"),
-                [":time"] = S(pending.Max(e => e.EventTime).ToString("O", CultureInfo.InvariantCulture)),
             };
             if (stored is not null) values[":stored"] = S(stored);
+            else values[":first"] = S(first);
             try
             {
                 await dynamo.UpdateItemAsync(new UpdateItemRequest
                 {
                     TableName = _stats,
                     Key = Key("sku", sku),
-                    UpdateExpression = "ADD #views :views, #adds :adds, #removes :removes, #purchases :purchases, #revenue :revenue SET #wm = :last, #category = if_not_exists(#category, :category), #time = :time",
-                    ConditionExpression = stored is null ? "attribute_not_exists(#wm) OR #wm < :last" : "#wm = :stored",
+                    UpdateExpression = "ADD #views :views, #adds :adds, #removes :removes, #purchases :purchases, #revenue :revenue SET #wm = :last, #category = if_not_exists(#category, :category)",
+                    // Every event here must be above the watermark: a retry that overlaps what was applied falls to the read below.
+                    ConditionExpression = stored is null ? "attribute_not_exists(#wm) OR #wm < :first" : "#wm = :stored",
                     ExpressionAttributeNames = new Dictionary<string, string>
                     {
                         ["#views"] = "views", ["#adds"] = "cartAdds", ["#removes"] = "cartRemoves", ["#purchases"] = "purchases",
-                        ["#revenue"] = "revenue", ["#wm"] = watermark, ["#category"] = "category", ["#time"] = "lastEventTime",
+                        ["#revenue"] = "revenue", ["#wm"] = watermark, ["#category"] = "category",
                     },
                     ExpressionAttributeValues = values,
                 }, cancellationToken).ConfigureAwait(false);

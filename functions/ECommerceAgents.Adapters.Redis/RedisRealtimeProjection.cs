@@ -49,24 +49,24 @@ public sealed partial class RealtimeJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// StreamProcessor's real-time writes to Redis. Counting structures (trending per category in time buckets, "viewed
-/// next" counts, metric counters) change through one Lua script per hash slot that applies a batch's increments only if
-/// the slot's watermark for the shard is below the batch's span, so a redelivered batch adds nothing. Per-user data is
+/// next" counts, metric counters) keep, per hash slot, a watermark per shard: a batch adds only its events above it,
+/// aggregated, in one Lua script that checks the watermark has not moved, so any redelivery adds each event once. Per-user data is
 /// idempotent by nature: recently viewed is a sorted set by view time, purchases a set, recommendations a value that is
 /// recomputed and published for the API's push.
 /// </summary>
 public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, RealtimeOptions? options = null) : IRealtimeProjection
 {
-    // KEYS[1] is the watermark hash; ARGV: shard, first, last, then triples (op, key index, member, amount) where
-    // op is z (ZINCRBY), h (HINCRBY), h+ (HINCRBYFLOAT) or x (EXPIRE seconds).
+    // KEYS[1] is the watermark hash; ARGV: shard, the watermark read before (or ''), the new watermark, then groups of
+    // four (op, key index, member, amount) where op is z (ZINCRBY), h (HINCRBYFLOAT) or x (EXPIRE seconds). The script
+    // applies only if the watermark is still the one the increments were filtered against.
     private const string ApplyGroup = """
-        local wm = redis.call('HGET', KEYS[1], ARGV[1])
-        if wm and wm >= ARGV[3] then return 0 end
-        if wm and wm >= ARGV[2] then return -1 end
+        local wm = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+        if wm ~= ARGV[2] then return -1 end
         local i = 4
         while i <= #ARGV do
           local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
           if op == 'z' then redis.call('ZINCRBY', key, ARGV[i + 3], ARGV[i + 2])
-          elseif op == 'h' then redis.call('HINCRBY', key, ARGV[i + 2], ARGV[i + 3])
+          elseif op == 'h' then redis.call('HINCRBYFLOAT', key, ARGV[i + 2], ARGV[i + 3])
           elseif op == 'x' then redis.call('EXPIRE', key, ARGV[i + 3]) end
           i = i + 4
         end
@@ -96,55 +96,27 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
     public async Task ApplyAsync(RealtimeBatch batch, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var groups = new List<Task<RedisResult>>();
-        var pipeline = db.CreateBatch();
-
+        var groups = new List<CountingGroup>();
         foreach (var group in batch.Trending)
         {
-            var keys = new List<RedisKey> { RedisKeys.TrendingWatermark(group.Category) };
-            var args = Header(batch.ShardId, group.Span);
-            foreach (var bucket in group.Scores.GroupBy(s => s.Key.Bucket))
-            {
-                keys.Add(RedisKeys.TrendingBucket(group.Category, bucket.Key));
-                foreach (var ((_, sku), score) in bucket) Op(args, "z", keys.Count, sku, score.ToString(CultureInfo.InvariantCulture));
-                Op(args, "x", keys.Count, "", ((long)_options.TrendingRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            }
-
-            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+            groups.Add(new CountingGroup(RedisKeys.TrendingWatermark(group.Category), group.Contributions,
+                key => RedisKeys.TrendingBucket(group.Category, long.Parse(key, CultureInfo.InvariantCulture)), "z", (long)_options.TrendingRetention.TotalSeconds, null));
         }
 
         foreach (var group in batch.CoViews)
         {
-            var keys = new List<RedisKey> { RedisKeys.CoViewWatermark(group.Shard) };
-            var args = Header(batch.ShardId, group.Span);
-            foreach (var from in group.Counts.GroupBy(c => c.Key.From))
-            {
-                keys.Add(RedisKeys.CoViews(group.Shard, from.Key));
-                foreach (var ((_, to), count) in from) Op(args, "z", keys.Count, to, count.ToString(CultureInfo.InvariantCulture));
-            }
-
-            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+            groups.Add(new CountingGroup(RedisKeys.CoViewWatermark(group.Shard), group.Contributions, from => RedisKeys.CoViews(group.Shard, from), "z", null, null));
         }
 
         if (batch.Counters is { } counters)
         {
-            var keys = new List<RedisKey> { RedisKeys.CounterWatermark, RedisKeys.CounterTotals };
-            var args = Header(batch.ShardId, counters.Span);
-            foreach (var (field, total) in counters.Counts.GroupBy(c => c.Key.Field).Select(g => (g.Key, g.Sum(c => c.Value))))
-            {
-                Op(args, "h", 2, field, total.ToString(CultureInfo.InvariantCulture));
-            }
-
-            foreach (var minute in counters.Counts.GroupBy(c => c.Key.Minute))
-            {
-                keys.Add(RedisKeys.Counters(minute.Key));
-                foreach (var ((_, field), value) in minute) Op(args, "h", keys.Count, field, value.ToString(CultureInfo.InvariantCulture));
-                Op(args, "x", keys.Count, "", ((long)_options.CounterRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-            }
-
-            groups.Add(pipeline.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]));
+            groups.Add(new CountingGroup(RedisKeys.CounterWatermark, counters.Contributions,
+                minute => RedisKeys.Counters(long.Parse(minute, CultureInfo.InvariantCulture)), "h", (long)_options.CounterRetention.TotalSeconds, RedisKeys.CounterTotals));
         }
 
+        await Task.WhenAll(groups.Select(g => ApplyGroupAsync(db, batch.ShardId, g, cancellationToken))).ConfigureAwait(false);
+
+        var pipeline = db.CreateBatch();
         var userWrites = new List<Task>();
         foreach (var user in batch.Users)
         {
@@ -163,18 +135,12 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
 
         pipeline.Execute();
         await Task.WhenAll(userWrites).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var results = await Task.WhenAll(groups).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (results.Any(r => (long)r == -1))
-        {
-            throw new RealtimeOverlapException("a redelivered batch only partly overlaps what a slot already applied; the real-time store needs a rebuild");
-        }
-
         await RefreshRecommendationsAsync(db, batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Candidates are products viewed next after the user's latest views (weight 2 per co-view) and the trending
-    /// products of the user's strongest categories (weighted by affinity); already viewed or bought ones are left out.
+    /// Candidates are products viewed next after the user's three latest views (weight 2 per co-view) and the trending
+    /// products of the user's strongest categories (weighted by affinity); products the user viewed or bought are left out.
     /// </summary>
     private async Task RefreshRecommendationsAsync(IDatabase db, RealtimeBatch batch, CancellationToken cancellationToken)
     {
@@ -182,7 +148,20 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         if (users.Length == 0) return;
         var now = DateTimeOffset.UtcNow;
 
-        var seeds = users.SelectMany(u => u.Viewed.OrderByDescending(v => v.Value).Take(3).Select(v => v.Key)).Distinct(StringComparer.Ordinal).ToArray();
+        // Seeds and exclusions come from the store, not the batch, so the result does not depend on how the stream was cut.
+        var state = db.CreateBatch();
+        var recentReads = users.ToDictionary(u => u.UserId, u => state.SortedSetRangeByRankAsync(RedisKeys.Recent(u.UserId), 0, -1, Order.Descending), StringComparer.Ordinal);
+        var boughtReads = users.ToDictionary(u => u.UserId, u => state.SetMembersAsync(RedisKeys.Bought(u.UserId)), StringComparer.Ordinal);
+        state.Execute();
+        var recent = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var bought = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var u in users)
+        {
+            recent[u.UserId] = (await recentReads[u.UserId].WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!).ToArray();
+            bought[u.UserId] = (await boughtReads[u.UserId].WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var seeds = users.SelectMany(u => recent[u.UserId].Take(3)).Distinct(StringComparer.Ordinal).ToArray();
         var categories = users.SelectMany(u => u.TopCategories.Select(c => c.Category)).Distinct(StringComparer.Ordinal).ToArray();
         var reads = db.CreateBatch();
         var coViewReads = seeds.ToDictionary(s => s, s => reads.SortedSetRangeByRankWithScoresAsync(RedisKeys.CoViews(CoViewGroup(s), s), 0, 9, Order.Descending), StringComparer.Ordinal);
@@ -210,7 +189,8 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         foreach (var user in users)
         {
             var scores = new Dictionary<string, (double Score, string Reason)>(StringComparer.Ordinal);
-            foreach (var seed in user.Viewed.OrderByDescending(v => v.Value).Take(3).Select(v => v.Key))
+            var seen = recent[user.UserId].ToHashSet(StringComparer.Ordinal);
+            foreach (var seed in recent[user.UserId].Take(3))
             {
                 foreach (var entry in coViews.GetValueOrDefault(seed) ?? [])
                 {
@@ -232,7 +212,7 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
                 }
             }
 
-            var items = scores.Where(s => !user.Viewed.ContainsKey(s.Key) && !user.Purchased.Contains(s.Key))
+            var items = scores.Where(s => !seen.Contains(s.Key) && !bought[user.UserId].Contains(s.Key))
                 .OrderByDescending(s => s.Value.Score).ThenBy(s => s.Key, StringComparer.Ordinal).Take(_options.Recommendations)
                 .Select(s => new RecommendedItem(s.Key, Math.Round(s.Value.Score, 4), s.Value.Reason)).ToArray();
             if (items.Length == 0) continue;
@@ -245,17 +225,52 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private int CoViewGroup(string sku) => (int)((uint)ECommerceAgents.Domain.Processing.BatchPlanner.StableHash(sku) % (uint)_options.CoViewGroups);
+    /// <summary>A group of counting keys in one hash slot, with its watermark hash and how its keys are named and kept.</summary>
+    private sealed record CountingGroup(string Watermark, IReadOnlyList<Contribution> Contributions, Func<string, string> KeyOf, string Op, long? ExpireSeconds, string? TotalsKey);
 
-    private static List<RedisValue> Header(string shard, SequenceSpan span) => [shard, span.First, span.Last];
+    /// <summary>
+    /// Reads the group's watermark for the shard, keeps the contributions above it, aggregates them per key and member,
+    /// and applies them in one script that first checks the watermark has not moved.
+    /// </summary>
+    private async Task ApplyGroupAsync(IDatabase db, string shard, CountingGroup group, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var stored = (string?)await db.HashGetAsync(group.Watermark, shard).WaitAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+            var fresh = group.Contributions.Where(c => string.CompareOrdinal(c.PaddedSequence, stored) > 0).ToArray();
+            if (fresh.Length == 0) return;
 
-    private static void Op(List<RedisValue> args, string op, int keyIndex, string member, string amount)
+            var keys = new List<RedisKey> { group.Watermark };
+            var args = new List<RedisValue> { shard, stored, fresh.Max(c => c.PaddedSequence)! };
+            if (group.TotalsKey is { } totals)
+            {
+                keys.Add(totals);
+                foreach (var (member, amount) in fresh.GroupBy(c => c.Member).Select(g => (g.Key, g.Sum(c => c.Amount)))) Op(args, group.Op, keys.Count, member, amount);
+            }
+
+            foreach (var byKey in fresh.GroupBy(c => c.Key))
+            {
+                keys.Add(group.KeyOf(byKey.Key));
+                foreach (var (member, amount) in byKey.GroupBy(c => c.Member).Select(g => (g.Key, g.Sum(c => c.Amount)))) Op(args, group.Op, keys.Count, member, amount);
+                if (group.ExpireSeconds is { } seconds) Op(args, "x", keys.Count, "", seconds);
+            }
+
+            var result = (long)await db.ScriptEvaluateAsync(ApplyGroup, [.. keys], [.. args]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (result != -1) return;
+        }
+
+        throw new RealtimeOverlapException($"the watermark of {group.Watermark} kept moving under this shard's writes");
+    }
+
+    private static void Op(List<RedisValue> args, string op, int keyIndex, string member, double amount)
     {
         args.Add(op);
         args.Add(keyIndex);
         args.Add(member);
-        args.Add(amount);
+        args.Add(amount.ToString("R", CultureInfo.InvariantCulture));
     }
+
+    private int CoViewGroup(string sku) => (int)((uint)ECommerceAgents.Domain.Processing.BatchPlanner.StableHash(sku) % (uint)_options.CoViewGroups);
 }
 
 public sealed record RealtimeOptions
@@ -283,5 +298,5 @@ public sealed record RealtimeOptions
     public string KeyPrefix { get; init; } = "";
 }
 
-/// <summary>A batch could be applied only partly in some slot; the store is marked stale for a rebuild.</summary>
+/// <summary>A group's watermark kept changing under this shard's writes (another writer of the same shard): the store is marked stale.</summary>
 public sealed class RealtimeOverlapException(string message) : Exception(message);

@@ -5,7 +5,8 @@ namespace ECommerceAgents.Domain.Enrichment;
 
 /// <summary>
 /// Category, brand and price-band affinities with exponential time decay (half-life 14 days by default): before an
-/// event adds its weight, every score is decayed to the event's time. Views weigh 1, searches in a category 0.5,
+/// event adds its weight, every score is decayed to the event's time (a late event's weight is decayed to the
+/// current reference time instead). Views weigh 1, searches in a category 0.5,
 /// cart adds 3, purchases 5 per line. Each dimension keeps its 20 strongest entries.
 /// </summary>
 public sealed class PreferenceExtractor(TimeSpan? halfLife = null, int keep = 20)
@@ -33,6 +34,9 @@ public sealed class PreferenceExtractor(TimeSpan? halfLife = null, int keep = 20
         if (weight == 0) return;
 
         DecayTo(profile, time);
+
+        // A late event's weight is decayed from its own time to the profile's reference time.
+        if (time < profile.AffinitiesAsOf) weight *= Math.Pow(0.5, (profile.AffinitiesAsOf - time) / HalfLife);
         if (type == EventTypes.Purchase && data.Items is { } lines)
         {
             foreach (var line in lines)
@@ -49,7 +53,7 @@ public sealed class PreferenceExtractor(TimeSpan? halfLife = null, int keep = 20
         if (data.Price is { } price) Add(profile.Affinities.PriceBand, PriceBand(price), weight);
     }
 
-    /// <summary>Decays every score to <paramref name="time"/>; an earlier time (a late event) adds its weight undecayed against the newer reference.</summary>
+    /// <summary>Decays every score to <paramref name="time"/> when it is newer than the reference time.</summary>
     public void DecayTo(UserProfile profile, DateTimeOffset time)
     {
         if (profile.AffinitiesAsOf == default)

@@ -6,9 +6,10 @@ namespace ECommerceAgents.Domain.Enrichment;
 
 /// <summary>
 /// Sessions by inactivity (30 minutes by default), per subject, kept in <see cref="SubjectState"/> between batches.
-/// A session's id is derived from the subject and the session's first event, so the same events give the same ids
-/// whatever the batch boundaries and whatever their order inside a batch (events are applied in event-time order).
-/// A late event joins the session whose span it falls in, or opens a session of its own.
+/// Events are applied in arrival (sequence) order, the one order that is the same however Lambda cuts the stream into
+/// batches. A session's id is derived from the subject and the event that opened it, so ids hold across batches,
+/// redeliveries and replays, and do not depend on the order records are listed in. A late event (earlier than the
+/// session's last) joins the session whose span it falls in, or opens a session of its own; sessions never merge.
 /// </summary>
 public sealed class Sessionizer(TimeSpan? inactivity = null, int keepRecent = 8)
 {

@@ -62,6 +62,17 @@ public sealed class EventWork
 
     /// <summary>An earlier delivery already applied this event to its subject's state.</summary>
     public bool Redelivered { get; set; }
+
+    /// <summary>The session's intent and engagement right after this event (not at the end of the batch).</summary>
+    public string? Intent { get; set; }
+
+    public double? Engagement { get; set; }
+
+    /// <summary>This event opened its session.</summary>
+    public bool OpenedSession { get; set; }
+
+    /// <summary>The product viewed just before this one in the same session, for "viewed next" counts.</summary>
+    public string? ViewedAfter { get; set; }
 }
 
 /// <summary>A write and the records whose effects it carries: if it fails, they are retried.</summary>
@@ -116,11 +127,10 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             w.Agent = UserAgentClassifier.Classify(w.Event.Context?.UserAgent);
         }
 
-        var links = PlanIdentity(plan, events, state);
+        PlanIdentity(plan, events, state);
         foreach (var w in events)
         {
             var e = w.Event;
-            w.ResolvedUser = e.UserId ?? (e.AnonymousId is { } anon && links.TryGetValue(anon, out var user) ? user : null);
             w.AggregateOnly = w.ResolvedUser is { } u && state.Consents.TryGetValue(u, out var consent) && !consent.Personalisation;
             if (EventTypes.IsInteraction(w.Type)) w.Subject = e.UserId ?? e.AnonymousId;
         }
@@ -139,19 +149,25 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         return plan;
     }
 
-    private static Dictionary<string, string> PlanIdentity(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
+    /// <summary>
+    /// Links anonymous ids to users (identify and sign-in events) and resolves each event's user, in arrival order: an
+    /// anonymous event is attributed only through a link that arrived before it, so the result is the same however the
+    /// stream is cut into batches. The first link of an anonymous id stands.
+    /// </summary>
+    private static void PlanIdentity(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
     {
         var links = new Dictionary<string, string>(state.IdentityLinks, StringComparer.Ordinal);
-        foreach (var w in events.OrderBy(w => w.Event.EventTime).ThenBy(w => w.Event.EventId, StringComparer.Ordinal))
+        foreach (var w in events.OrderBy(w => w.Input.Position))
         {
             var e = w.Event;
-            if (e.UserId is null || e.AnonymousId is null) continue;
-            if (links.ContainsKey(e.AnonymousId)) continue; // the first link of an anonymous id stands
-            links[e.AnonymousId] = e.UserId;
-            plan.Links.Add(new PlannedWrite<IdentityLink>(new IdentityLink(e.AnonymousId, e.UserId, e.EventTime, e.EventId), [w.Index]));
-        }
+            if (e.UserId is not null && e.AnonymousId is not null && !links.ContainsKey(e.AnonymousId))
+            {
+                links[e.AnonymousId] = e.UserId;
+                plan.Links.Add(new PlannedWrite<IdentityLink>(new IdentityLink(e.AnonymousId, e.UserId, e.EventTime, e.EventId), [w.Index]));
+            }
 
-        return links;
+            w.ResolvedUser = e.UserId ?? (e.AnonymousId is { } anon && links.TryGetValue(anon, out var user) ? user : null);
+        }
     }
 
     private void PlanSessions(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
@@ -161,7 +177,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             var subject = state.Subjects.TryGetValue(group.Key, out var existing) ? existing : new SubjectState { SubjectId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            foreach (var w in group.OrderBy(w => w.Event.EventTime).ThenBy(w => w.Event.EventId, StringComparer.Ordinal))
+            foreach (var w in group.OrderBy(w => w.Input.Position))
             {
                 var e = w.Event;
                 if (w.Input.Position.AppliedUnder(subject.Watermarks))
@@ -170,6 +186,8 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                     w.Session = _sessionizer.Find(subject, e.EventTime);
                     w.Bot = w.Session?.Bot ?? w.Agent.IsBot;
                     w.BotReason = w.Session?.BotReason;
+                    w.Intent = w.Session?.Intent;
+                    w.Engagement = w.Session?.Engagement;
                     continue;
                 }
 
@@ -180,12 +198,21 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 }
 
                 subject.RateWindowCount++;
+                var openedBefore = subject.Current?.Id;
                 var session = _sessionizer.Assign(subject, e.EventTime, e.EventId);
+                w.OpenedSession = session.Start == e.EventTime && session.Counters.Events == 0 && session.Id != openedBefore;
                 SessionSignals.Count(session.Counters, w.Type, e.Data, e.EventTime);
                 if (!session.Bot && BotReason(w, subject) is { } reason)
                 {
                     session.Bot = true;
                     session.BotReason = reason;
+                }
+
+                if (w.Type == EventTypes.ProductView && e.Data.Sku is { } viewed && !session.Bot && !w.AggregateOnly)
+                {
+                    // "Viewed next" pairs follow arrival order and carry over batches through the session state.
+                    if (session.LastViewedSku is { } previous && previous != viewed) w.ViewedAfter = previous;
+                    session.LastViewedSku = viewed;
                 }
 
                 session.Intent = SessionSignals.Intent(session.Counters, session.End);
@@ -195,6 +222,8 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 w.Session = session;
                 w.Bot = session.Bot;
                 w.BotReason = session.BotReason;
+                w.Intent = session.Intent;
+                w.Engagement = session.Engagement;
                 members.Add(w.Index);
                 watermark = Max(watermark, w.Input.Position.Padded);
             }
@@ -234,8 +263,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             var profile = state.Profiles.TryGetValue(group.Key, out var existing) ? existing : new UserProfile { UserId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            var sessions = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var w in group.OrderBy(w => w.Event.EventTime).ThenBy(w => w.Event.EventId, StringComparer.Ordinal))
+            foreach (var w in group.OrderBy(w => w.Input.Position))
             {
                 if (w.Input.Position.AppliedUnder(profile.Watermarks)) continue;
                 var e = w.Event;
@@ -243,11 +271,11 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
                 if (profile.FirstSeen == default || e.EventTime < profile.FirstSeen) profile.FirstSeen = e.EventTime;
                 if (e.EventTime > profile.LastSeen) profile.LastSeen = e.EventTime;
                 _preferences.Apply(profile, w.Type, e.Data, e.EventTime);
+                if (w.OpenedSession) profile.Sessions++;
                 if (w.Session is { } session && e.EventTime >= profile.LastSeen)
                 {
-                    profile.Engagement = session.Engagement;
-                    profile.Intent = session.Intent;
-                    if (profile.LastSessionId != session.Id && sessions.Add(session.Id) && session.Start == e.EventTime) profile.Sessions++;
+                    profile.Engagement = w.Engagement ?? 0;
+                    profile.Intent = w.Intent ?? Intents.Browsing;
                     profile.LastSessionId = session.Id;
                 }
 
@@ -277,7 +305,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             var order = state.Orders.TryGetValue(group.Key, out var existing) ? existing : new OrderRecord { OrderId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            foreach (var w in group.OrderBy(w => w.Event.EventTime).ThenBy(w => w.Event.EventId, StringComparer.Ordinal))
+            foreach (var w in group.OrderBy(w => w.Input.Position))
             {
                 if (w.Input.Position.AppliedUnder(order.Watermarks)) continue;
                 OrderStateMachine.Apply(order, w.Event, w.Type);
@@ -348,25 +376,24 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         {
             var e = w.Event;
             var seq = w.Input.Position.Padded;
-            var minute = e.EventTime.ToUnixTimeSeconds() / 60;
-            Count(counters, minute, w.Bot ? "bots" : "events", 1, seq);
+            var minute = (e.EventTime.ToUnixTimeSeconds() / 60).ToString(CultureInfo.InvariantCulture);
+            counters.Contributions.Add(new Contribution(seq, minute, w.Bot ? "bots" : "events", 1));
             if (w.Bot) continue;
-            Count(counters, minute, "type:" + w.Type, 1, seq);
-            if (w.Type == EventTypes.Purchase) Count(counters, minute, "revenue_cents:" + (e.Data.Currency ?? "XXX"), (long)decimal.Round((e.Data.Total ?? 0) * 100), seq);
+            counters.Contributions.Add(new Contribution(seq, minute, "type:" + w.Type, 1));
+            if (w.Type == EventTypes.Purchase) counters.Contributions.Add(new Contribution(seq, minute, "revenue_cents:" + (e.Data.Currency ?? "XXX"), (double)decimal.Round((e.Data.Total ?? 0) * 100)));
 
             if (w.Type is EventTypes.ProductView or EventTypes.AddToCart or EventTypes.Purchase)
             {
                 var weight = w.Type switch { EventTypes.ProductView => 1.0, EventTypes.AddToCart => 3.0, _ => 5.0 };
-                var bucket = e.EventTime.UtcTicks / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond;
+                var bucket = ((e.EventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond).ToString(CultureInfo.InvariantCulture);
                 IEnumerable<(string? Sku, string? Category)> items = w.Type == EventTypes.Purchase
                     ? (e.Data.Items ?? []).Select(l => ((string?)l.Sku, l.Category))
                     : [(e.Data.Sku, e.Data.Category)];
                 foreach (var (sku, category) in items)
                 {
                     if (sku is null || category is null) continue;
-                    if (!trending.TryGetValue(category, out var group)) trending[category] = group = new TrendingGroup(category) { Span = SequenceSpan.Of(seq) };
-                    group.Scores[(bucket, sku)] = group.Scores.GetValueOrDefault((bucket, sku)) + weight;
-                    group.Span = group.Span.Extend(seq);
+                    if (!trending.TryGetValue(category, out var group)) trending[category] = group = new TrendingGroup(category);
+                    group.Contributions.Add(new Contribution(seq, bucket, sku, weight));
                 }
             }
 
@@ -387,24 +414,14 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             if (w.Type == EventTypes.AddToCart) realtime.RefreshRecommendations = true;
         }
 
-        // "Viewed next": consecutive product views within a session, per subject.
-        foreach (var session in events.Where(w => !w.Bot && !w.AggregateOnly && w.Type == EventTypes.ProductView && w.Session is not null && w.Event.Data.Sku is not null)
-                     .GroupBy(w => w.Session!.Id, StringComparer.Ordinal))
+        // "Viewed next" pairs, found by the sessionizer in arrival order.
+        foreach (var w in events.Where(w => w.ViewedAfter is not null && !w.Bot))
         {
-            string? previous = null;
-            foreach (var w in session.OrderBy(w => w.Event.EventTime).ThenBy(w => w.Event.EventId, StringComparer.Ordinal))
-            {
-                var sku = w.Event.Data.Sku!;
-                if (previous is not null && previous != sku)
-                {
-                    var shard = (int)((uint)StableHash(previous) % (uint)options.CoViewGroups);
-                    if (!coViews.TryGetValue(shard, out var group)) coViews[shard] = group = new CoViewGroup(shard) { Span = SequenceSpan.Of(w.Input.Position.Padded) };
-                    group.Counts[(previous, sku)] = group.Counts.GetValueOrDefault((previous, sku)) + 1;
-                    group.Span = group.Span.Extend(w.Input.Position.Padded);
-                }
-
-                previous = sku;
-            }
+            var previous = w.ViewedAfter!;
+            var sku = w.Event.Data.Sku!;
+            var shard = (int)((uint)StableHash(previous) % (uint)options.CoViewGroups);
+            if (!coViews.TryGetValue(shard, out var group)) coViews[shard] = group = new CoViewGroup(shard);
+            group.Contributions.Add(new Contribution(w.Input.Position.Padded, previous, sku, 1));
         }
 
         foreach (var profile in plan.Profiles.Select(p => p.Item))
@@ -417,15 +434,9 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         batch.Users.AddRange(users.Values);
         batch.Trending.AddRange(trending.Values);
         batch.CoViews.AddRange(coViews.Values);
-        batch.Counters = counters.Counts.Count > 0 ? counters : null;
+        batch.Counters = counters.Contributions.Count > 0 ? counters : null;
         _ = state;
         return batch;
-    }
-
-    private static void Count(CounterGroup group, long minute, string field, long value, string seq)
-    {
-        group.Counts[(minute, field)] = group.Counts.GetValueOrDefault((minute, field)) + value;
-        group.Span = group.Span.First is null ? SequenceSpan.Of(seq) : group.Span.Extend(seq);
     }
 
     private EnrichedEvent Enrich(EventWork w, DateTimeOffset now)
@@ -461,8 +472,8 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             Data = MaskFreeText(e.Data),
             Enrichment = new EventEnrichment
             {
-                Intent = interaction ? w.Session?.Intent : null,
-                Engagement = interaction ? w.Session?.Engagement : null,
+                Intent = interaction ? w.Intent : null,
+                Engagement = interaction ? w.Engagement : null,
                 Bot = w.Bot,
                 BotReason = w.BotReason,
                 PriceBand = e.Data.Price is { } price ? PreferenceExtractor.PriceBand(price) : null,

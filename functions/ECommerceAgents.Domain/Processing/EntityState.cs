@@ -64,6 +64,8 @@ public sealed record SessionInterval
     public string? UserId { get; set; }
 
     public string? EntryUrl { get; set; }
+
+    public string? LastViewedSku { get; set; }
 }
 
 /// <summary>The sessionizer's state for one subject (a user id, or an anonymous id before sign-in).</summary>

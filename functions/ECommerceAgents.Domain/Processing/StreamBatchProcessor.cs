@@ -121,10 +121,13 @@ public sealed class StreamBatchProcessor(
         var writes = new List<Task>
         {
             Timed("s3.quarantine", timings, () => WriteQuarantineAsync(records, rejected, now, Fail, cancellationToken)),
-            Timed("firehose.enriched", timings, () => WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, Fail, cancellationToken)),
             Timed("dynamodb.write", timings, () => WriteEntitiesAsync(plan, Fail, cancellationToken)),
         };
         await Task.WhenAll(writes).ConfigureAwait(false);
+
+        // The enriched zone only gets events whose state is committed, so what it holds (session ids, intent) always
+        // matches DynamoDB, also when a retry recomputes it.
+        await Timed("firehose.enriched", timings, () => WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, failed, Fail, cancellationToken)).ConfigureAwait(false);
 
         var stale = false;
         if (!plan.Realtime.IsEmpty)
@@ -152,8 +155,8 @@ public sealed class StreamBatchProcessor(
             timings["redis"] = watch.Elapsed.TotalMilliseconds;
         }
 
-        // 6. Markers last, for the events whose effects are all written.
-        var done = plan.Events.Where(e => !failed[e.Index]).ToArray();
+        // 6. Markers last, for the events whose effects are all written (a redelivered event already has its own).
+        var done = plan.Events.Where(e => !failed[e.Index] && !snapshot.Markers.ContainsKey(e.Event.EventId)).ToArray();
         if (done.Length > 0)
         {
             watch.Restart();
@@ -224,10 +227,28 @@ public sealed class StreamBatchProcessor(
         }).ConfigureAwait(false);
     }
 
-    private async Task WriteEnrichedAsync(string shard, BatchPlan plan, string? cursor, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
+    private async Task WriteEnrichedAsync(string shard, BatchPlan plan, string? cursor, bool[] failed, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
     {
-        var pending = plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position).ToArray();
-        if (pending.Length == 0) return;
+        // Past the cursor, and only up to the first record whose state is not committed: the cursor must never pass a
+        // record that is still to be sent.
+        var pending = new List<(int Index, StreamPosition Position, byte[] Json)>();
+        foreach (var e in plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position))
+        {
+            if (failed[e.Index]) break;
+            pending.Add(e);
+        }
+
+        var sending = pending.Select(p => p.Index).ToHashSet();
+        var held = plan.Enriched.Where(e => (cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0) && !sending.Contains(e.Index)).Select(e => e.Index).ToArray();
+        if (held.Length > 0)
+        {
+            lock (failed)
+            {
+                foreach (var i in held) failed[i] = true;
+            }
+        }
+
+        if (pending.Count == 0) return;
         try
         {
             await enriched.SendAsync(pending.Select(p => p.Json).ToArray(), cancellationToken).ConfigureAwait(false);
@@ -237,6 +258,7 @@ public sealed class StreamBatchProcessor(
             fail(pending.Select(p => p.Index), "enriched", ex);
             return;
         }
+
 
         try
         {

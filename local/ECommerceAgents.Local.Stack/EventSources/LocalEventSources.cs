@@ -22,17 +22,24 @@ public sealed class LocalEventSources : IAsyncDisposable
     private FirehoseKinesisSource? _rawArchive;
     private FirehoseEndpoint? _firehose;
 
-    public LocalEventSources(LocalStack stack, JsonLog? log = null, LocalFirehoseOptions? firehoseOptions = null, IReadOnlyDictionary<string, IFunctionHandler>? transforms = null)
+    private readonly ResourceBindings _names;
+    private readonly int _firehosePort;
+
+    /// <param name="names">The resources to serve (a test class's own); the stack's by default.</param>
+    /// <param name="firehosePort">The Firehose API's port; the stack's by default.</param>
+    public LocalEventSources(LocalStack stack, JsonLog? log = null, LocalFirehoseOptions? firehoseOptions = null, IReadOnlyDictionary<string, IFunctionHandler>? transforms = null, ResourceBindings? names = null, int? firehosePort = null)
     {
         _stack = stack;
+        _names = names ?? stack.Names;
+        _firehosePort = firehosePort ?? stack.Options.Ports.Firehose;
         _log = log ?? new JsonLog("event-sources", TextWriter.Null);
         FirehoseOptions = firehoseOptions ?? new LocalFirehoseOptions();
         foreach (var definition in DeliveryStreams.All)
         {
             IFunctionHandler? transform = null;
             if (definition.TransformedByLambda) transforms?.TryGetValue(definition.Id, out transform);
-            var name = stack.Names.DeliveryStream(definition);
-            _deliveryStreams[name] = new FirehoseDeliveryStream(definition, name, stack.Names.Bucket(definition.Destination), stack.S3Client, transform, FirehoseOptions, _log, stack.Options.Region);
+            var name = _names.DeliveryStream(definition);
+            _deliveryStreams[name] = new FirehoseDeliveryStream(definition, name, _names.Bucket(definition.Destination), stack.S3Client, transform, FirehoseOptions, _log, stack.Options.Region);
         }
     }
 
@@ -44,7 +51,9 @@ public sealed class LocalEventSources : IAsyncDisposable
 
     public IReadOnlyList<S3NotificationSource> S3Sources => _s3Sources;
 
-    public FirehoseDeliveryStream DeliveryStream(DeliveryStreamDefinition definition) => _deliveryStreams[_stack.Names.DeliveryStream(definition)];
+    public FirehoseDeliveryStream DeliveryStream(DeliveryStreamDefinition definition) => _deliveryStreams[_names.DeliveryStream(definition)];
+
+    public int FirehosePort => _firehosePort;
 
     private string StateFile(string name) => Path.Combine(_stack.Options.StateDirectory, "event-sources", name);
 
@@ -52,11 +61,11 @@ public sealed class LocalEventSources : IAsyncDisposable
     public KinesisEventSource AddKinesis(IFunctionHandler function, KinesisEventSourceOptions? options = null, StreamDefinition? stream = null)
     {
         stream ??= Streams.Events;
-        var name = _stack.Names.Stream(stream);
+        var name = _names.Stream(stream);
         options ??= new KinesisEventSourceOptions();
         options = options with
         {
-            OnFailureBucket = options.OnFailureBucket ?? _stack.Names.Bucket(Buckets.Quarantine),
+            OnFailureBucket = options.OnFailureBucket ?? _names.Bucket(Buckets.Quarantine),
             CheckpointFile = options.CheckpointFile ?? StateFile($"{function.Name}.{name}.checkpoints.json"),
         };
         var source = new KinesisEventSource(_stack.KinesisClient, name, $"arn:aws:kinesis:{_stack.Options.Region}:000000000000:stream/{name}", function, options, _stack.S3Client, _log, _stack.Options.Region);
@@ -68,7 +77,7 @@ public sealed class LocalEventSources : IAsyncDisposable
     /// <summary>A function triggered by objects created under a prefix.</summary>
     public S3NotificationSource AddS3(IFunctionHandler function, BucketDefinition bucket, string prefix)
     {
-        var source = new S3NotificationSource(_stack.S3Client, _stack.Names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.s3-seen.json"), _log, _stack.Options.Region);
+        var source = new S3NotificationSource(_stack.S3Client, _names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.s3-seen.json"), _log, _stack.Options.Region);
         _s3Sources.Add(source);
         _loops.Add(source.RunAsync);
         return source;
@@ -79,13 +88,13 @@ public sealed class LocalEventSources : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken, bool rawArchive = true)
     {
         Directory.CreateDirectory(StateFile(string.Empty));
-        _firehose = new FirehoseEndpoint(_stack.Options.Ports.Firehose, _deliveryStreams.Values);
+        _firehose = new FirehoseEndpoint(_firehosePort, _deliveryStreams.Values);
         await _firehose.StartAsync(cancellationToken).ConfigureAwait(false);
 
         if (rawArchive)
         {
             var raw = DeliveryStream(DeliveryStreams.RawArchive);
-            _rawArchive = new FirehoseKinesisSource(_stack.KinesisClient, _stack.Names.Stream(Streams.Events), raw, StateFile("raw-archive.checkpoints.json"), _log);
+            _rawArchive = new FirehoseKinesisSource(_stack.KinesisClient, _names.Stream(Streams.Events), raw, StateFile(_names.Stream(Streams.Events) + ".raw-archive.checkpoints.json"), _log);
             _running.Add(Task.Run(() => _rawArchive.RunAsync(_stop.Token), CancellationToken.None));
         }
 

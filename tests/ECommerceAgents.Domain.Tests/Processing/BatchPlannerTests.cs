@@ -92,7 +92,7 @@ public sealed class BatchPlannerTests : IDisposable
         Assert.Equal("events", enriched[1].Partition.Zone);
         Assert.DoesNotContain(plan.Profiles, p => p.Item.UserId == "bot-1");
         Assert.Equal(1, plan.ProductStats.Single().Item.Deltas.Sum(d => d.Views));
-        Assert.Equal(1, plan.Realtime.Counters!.Counts.Where(c => c.Key.Field == "bots").Sum(c => c.Value));
+        Assert.Equal(1, plan.Realtime.Counters!.Contributions.Where(c => c.Member == "bots").Sum(c => c.Amount));
     }
 
     [Fact]

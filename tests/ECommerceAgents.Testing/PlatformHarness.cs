@@ -1,0 +1,64 @@
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Testing;
+
+/// <summary>
+/// A test class's own slice of the platform on a real stack: its own tables, stream and buckets (a unique prefix),
+/// its own Redis key prefix, and the Firehose stand-in on a free port. Functions built from <see cref="Environment"/>
+/// see exactly what they would in Lambda.
+/// </summary>
+public sealed class PlatformHarness : IAsyncDisposable
+{
+    public const string PseudonymKey = "test-pseudonym-key-0123456789";
+
+    private PlatformHarness(LocalStack stack, ResourceBindings names, LocalEventSources sources, FunctionEnvironment environment)
+    {
+        Stack = stack;
+        Names = names;
+        Sources = sources;
+        Environment = environment;
+    }
+
+    public LocalStack Stack { get; }
+
+    public ResourceBindings Names { get; }
+
+    public LocalEventSources Sources { get; }
+
+    public FunctionEnvironment Environment { get; }
+
+    public string RedisPrefix => Environment.Settings["ECA_REDIS_PREFIX"];
+
+    public static async Task<PlatformHarness> StartAsync(string owner, LocalStack? stack = null, IReadOnlyDictionary<string, string>? settings = null, ServiceEndpoints? endpoints = null)
+    {
+        stack ??= await TestStack.GetAsync().ConfigureAwait(false);
+        var names = ResourceBindings.FromPrefix(TestStack.UniquePrefix(owner));
+        await stack.ProvisionAsync(names, CancellationToken.None).ConfigureAwait(false);
+        var port = LocalPorts.Free().Firehose;
+        var sources = new LocalEventSources(stack, names: names, firehosePort: port);
+        await sources.StartAsync(CancellationToken.None, rawArchive: false).ConfigureAwait(false);
+
+        var resolved = (endpoints ?? stack.Endpoints) with { Firehose = new Uri($"http://127.0.0.1:{port}") };
+        var all = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in resolved.ToEnvironment()) all[k] = v;
+        foreach (var (k, v) in names.ToEnvironment()) all[k] = v;
+        all["ECA_PSEUDONYM_KEY"] = PseudonymKey;
+        all["ECA_REDIS_PREFIX"] = names.Table(Tables.Profiles).Replace("-profiles", ":", StringComparison.Ordinal);
+        if (settings is not null)
+        {
+            foreach (var (k, v) in settings) all[k] = v;
+        }
+
+        return new PlatformHarness(stack, names, sources, new FunctionEnvironment(resolved, names, all) { Output = System.Environment.GetEnvironmentVariable("ECA_TEST_FUNCTION_LOG") == "1" ? Console.Out : TextWriter.Null });
+    }
+
+    /// <summary>Delivers every buffered enriched record to S3.</summary>
+    public Task FlushAsync() => Sources.DrainAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+
+    public Task<StoreChecksum> ChecksumAsync() => StoreChecksum.ComputeAsync(Stack, Names, RedisPrefix);
+
+    public ValueTask DisposeAsync() => Sources.DisposeAsync();
+}

@@ -1,0 +1,155 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3.Model;
+using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Resources;
+using StackExchange.Redis;
+
+namespace ECommerceAgents.Testing;
+
+/// <summary>
+/// A count and a hash of everything the platform holds for one set of resources: every DynamoDB item, every enriched
+/// and quarantined record, every Redis key. Names are taken relative to the set's prefix, so two sets filled the same
+/// way have equal checksums. Left out: "when it was processed" stamps (<c>lineage.processingTime</c> in enriched
+/// records, <c>expiresAt</c> of dedup markers, <c>updatedAt</c>), write counters (<c>version</c>, which counts writes,
+/// not state), and recommendation lists, a cache recomputed from the current state (and the trending window of that
+/// moment) whenever a user is active, so they depend on when that was.
+/// </summary>
+public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, string Hash)> Parts)
+{
+    public static async Task<StoreChecksum> ComputeAsync(LocalStack stack, ResourceBindings names, string redisPrefix)
+    {
+        var parts = new SortedDictionary<string, (int, string)>(StringComparer.Ordinal);
+        foreach (var table in Tables.All)
+        {
+            var rows = new List<string>();
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var page = await stack.DynamoDbClient.ScanAsync(new ScanRequest { TableName = names.Table(table), ExclusiveStartKey = start, ConsistentRead = true }).ConfigureAwait(false);
+                rows.AddRange(page.Items.Select(Canonical));
+                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (start is not null);
+            parts["dynamodb:" + table.Id] = Digest(rows);
+        }
+
+        parts["s3:enriched"] = Digest(await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "events/").ConfigureAwait(false));
+        parts["s3:bots"] = Digest(await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
+        parts["s3:quarantine"] = Digest(await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.Quarantine).ConfigureAwait(false));
+        parts["redis"] = Digest(await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false));
+        return new StoreChecksum(parts);
+    }
+
+    public int Count(string part) => Parts[part].Count;
+
+    public override string ToString() => string.Join("\n", Parts.Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]}"));
+
+    /// <summary>The parts that differ, as "part: count hash → count hash".</summary>
+    public string Diff(StoreChecksum other) =>
+        string.Join("\n", Parts.Where(p => !other.Parts.TryGetValue(p.Key, out var o) || o != p.Value)
+            .Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]} → {(other.Parts.TryGetValue(p.Key, out var o) ? $"{o.Count} {o.Hash[..12]}" : "missing")}"));
+
+    public bool Matches(StoreChecksum other) => Parts.Count == other.Parts.Count && Parts.All(p => other.Parts.TryGetValue(p.Key, out var o) && o == p.Value);
+
+    private static (int, string) Digest(IEnumerable<string> rows)
+    {
+        var sorted = rows.Order(StringComparer.Ordinal).ToArray();
+        return (sorted.Length, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", sorted)))));
+    }
+
+    private static readonly HashSet<string> WhenNotWhat = ["expiresAt", "updatedAt", "version"];
+
+    private static string Canonical(Dictionary<string, AttributeValue> item) =>
+        string.Join("|", item.Where(kv => !WhenNotWhat.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => kv.Key + "=" + (kv.Key == "doc" ? WithoutVersion(kv.Value.S) : Value(kv.Value))));
+
+    private static string WithoutVersion(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        node.Remove("version");
+        return node.ToJsonString();
+    }
+
+    private static string Value(AttributeValue v) =>
+        v.S ?? v.N ?? (v.BOOL is { } b ? b.ToString() : null)
+        ?? (v.M is { Count: > 0 } m ? "{" + Canonical(m) + "}" : null)
+        ?? (v.L is { Count: > 0 } l ? "[" + string.Join(",", l.Select(Value)) + "]" : null)
+        ?? (v.SS is { Count: > 0 } ss ? "<" + string.Join(",", ss.Order(StringComparer.Ordinal)) + ">" : "null");
+
+    public static async Task<List<string>> EnrichedLinesAsync(LocalStack stack, string bucket, string prefix)
+    {
+        var lines = new List<string>();
+        foreach (var key in await KeysAsync(stack, bucket, prefix).ConfigureAwait(false))
+        {
+            using var response = await stack.S3Client.GetObjectAsync(bucket, key).ConfigureAwait(false);
+            using var gzip = new GZipStream(response.ResponseStream, CompressionMode.Decompress);
+            using var reader = new StreamReader(gzip, Encoding.UTF8);
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { Length: > 0 } line)
+            {
+                var node = JsonNode.Parse(line)!.AsObject();
+                node["lineage"]!.AsObject().Remove("processingTime");
+                lines.Add(node.ToJsonString());
+            }
+        }
+
+        return lines;
+    }
+
+    private static async Task<List<string>> ObjectsAsync(LocalStack stack, string bucket, string prefix)
+    {
+        var rows = new List<string>();
+        foreach (var key in await KeysAsync(stack, bucket, prefix).ConfigureAwait(false))
+        {
+            using var response = await stack.S3Client.GetObjectAsync(bucket, key).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream);
+            rows.Add(key + "=" + await reader.ReadToEndAsync().ConfigureAwait(false));
+        }
+
+        return rows;
+    }
+
+    public static async Task<List<string>> KeysAsync(LocalStack stack, string bucket, string prefix)
+    {
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token }).ConfigureAwait(false);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+        return keys;
+    }
+
+    private static async Task<List<string>> RedisAsync(string configuration, string prefix)
+    {
+        await using var redis = await RedisConnectionFactory.ConnectAsync(configuration).ConfigureAwait(false);
+        var db = redis.GetDatabase();
+        var rows = new List<string>();
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1000).ConfigureAwait(false))
+            {
+                var name = ((string)key!)[prefix.Length..];
+                if (name.EndsWith(":recs", StringComparison.Ordinal)) continue;
+                var value = await db.KeyTypeAsync(key).ConfigureAwait(false) switch
+                {
+                    RedisType.String => (string)(await db.StringGetAsync(key).ConfigureAwait(false))!,
+                    RedisType.Hash => string.Join(",", (await db.HashGetAllAsync(key).ConfigureAwait(false)).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal)),
+                    RedisType.SortedSet => string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key).ConfigureAwait(false)).Select(e => $"{e.Element}={e.Score}").Order(StringComparer.Ordinal)),
+                    RedisType.Set => string.Join(",", (await db.SetMembersAsync(key).ConfigureAwait(false)).Select(v => (string)v!).Order(StringComparer.Ordinal)),
+                    var other => other.ToString(),
+                };
+                rows.Add(name + "=" + value);
+            }
+        }
+
+        return rows;
+    }
+}
