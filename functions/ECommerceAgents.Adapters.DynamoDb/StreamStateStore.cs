@@ -50,7 +50,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }
 
         // Anonymous ids linked to users not named in the batch: their profiles and consent are needed too.
-        var linkedUsers = snapshot.IdentityLinks.Values.Where(u => !request.Users.Contains(u)).Distinct(StringComparer.Ordinal).ToArray();
+        var linkedUsers = snapshot.IdentityLinks.Values.Select(l => l.UserId).Where(u => !request.Users.Contains(u)).Distinct(StringComparer.Ordinal).ToArray();
         if (linkedUsers.Length > 0)
         {
             var more = linkedUsers.SelectMany(u => new[] { (_profiles, Key("userId", u)), (_consent, Key("userId", u)) }).ToList();
@@ -84,7 +84,12 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }
         else if (table == _identities)
         {
-            snapshot.IdentityLinks[item["anonymousId"].S] = item["userId"].S;
+            snapshot.IdentityLinks[item["anonymousId"].S] = new IdentityLink(
+                item["anonymousId"].S,
+                item["userId"].S,
+                DateTimeOffset.Parse(item["linkedAt"].S, CultureInfo.InvariantCulture),
+                item["eventId"].S,
+                new StreamPosition(item.TryGetValue("shardId", out var shard) ? shard.S : "", item.TryGetValue("sequence", out var seq) ? seq.S : "0"));
         }
         else if (table == _consent)
         {
@@ -138,6 +143,8 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
                     ["userId"] = S(link.UserId),
                     ["linkedAt"] = S(link.LinkedAt.ToString("O", CultureInfo.InvariantCulture)),
                     ["eventId"] = S(link.EventId),
+                    ["shardId"] = S(link.Position.ShardId),
+                    ["sequence"] = S(link.Position.SequenceNumber),
                 },
                 ConditionExpression = "attribute_not_exists(anonymousId)",
             }, cancellationToken).ConfigureAwait(false);

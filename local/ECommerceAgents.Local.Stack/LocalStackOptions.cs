@@ -20,14 +20,38 @@ public sealed record LocalPorts(int DynamoDb, int Kinesis, int S3, int Redis, in
             Port("POSTGRES", d.Postgres), Port("FIREHOSE", d.Firehose), Port("API", d.Api));
     }
 
-    /// <summary>Free loopback ports, for a test run that must not collide with a developer's stack or another test run.</summary>
+    /// <summary>
+    /// Free loopback ports, for a test run that must not collide with a developer's stack or another test run. They
+    /// are drawn at random below the kernel's ephemeral range (32768 and up on Linux), which outgoing connections use
+    /// for their own ends: a port found free there could be taken by a client socket before the server binds it.
+    /// Redis also needs its port + 10000 for the cluster bus, so ports stay below 22000.
+    /// </summary>
     public static LocalPorts Free()
     {
-        var listeners = Enumerable.Range(0, 7).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
+        var ports = new List<int>();
+        while (ports.Count < 7)
+        {
+            var candidate = Random.Shared.Next(12000, 22000);
+            if (ports.Contains(candidate) || !Bindable(candidate) || !Bindable(candidate + 10000)) continue;
+            ports.Add(candidate);
+        }
+
         return new LocalPorts(ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6]);
+    }
+
+    private static bool Bindable(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
 

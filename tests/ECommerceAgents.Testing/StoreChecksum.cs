@@ -21,9 +21,19 @@ namespace ECommerceAgents.Testing;
 /// </summary>
 public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, string Hash)> Parts)
 {
+    /// <summary>The canonical rows behind each part, to show what differs.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Rows { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     public static async Task<StoreChecksum> ComputeAsync(LocalStack stack, ResourceBindings names, string redisPrefix)
     {
         var parts = new SortedDictionary<string, (int, string)>(StringComparer.Ordinal);
+        var all = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        (int, string) Keep(string part, List<string> rows)
+        {
+            all[part] = rows;
+            return Digest(rows);
+        }
+
         foreach (var table in Tables.All)
         {
             var rows = new List<string>();
@@ -35,24 +45,29 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
                 start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
             }
             while (start is not null);
-            parts["dynamodb:" + table.Id] = Digest(rows);
+            parts["dynamodb:" + table.Id] = Keep("dynamodb:" + table.Id, rows);
         }
 
-        parts["s3:enriched"] = Digest(await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "events/").ConfigureAwait(false));
-        parts["s3:bots"] = Digest(await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
-        parts["s3:quarantine"] = Digest(await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.Quarantine).ConfigureAwait(false));
-        parts["redis"] = Digest(await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false));
-        return new StoreChecksum(parts);
+        parts["s3:enriched"] = Keep("s3:enriched", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "events/").ConfigureAwait(false));
+        parts["s3:bots"] = Keep("s3:bots", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
+        parts["s3:quarantine"] = Keep("s3:quarantine", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.Quarantine).ConfigureAwait(false));
+        parts["redis"] = Keep("redis", await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false));
+        return new StoreChecksum(parts) { Rows = all };
     }
 
     public int Count(string part) => Parts[part].Count;
 
     public override string ToString() => string.Join("\n", Parts.Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]}"));
 
-    /// <summary>The parts that differ, as "part: count hash → count hash".</summary>
+    /// <summary>The parts that differ, as "part: count hash → count hash", with the first row each side has alone.</summary>
     public string Diff(StoreChecksum other) =>
         string.Join("\n", Parts.Where(p => !other.Parts.TryGetValue(p.Key, out var o) || o != p.Value)
-            .Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]} → {(other.Parts.TryGetValue(p.Key, out var o) ? $"{o.Count} {o.Hash[..12]}" : "missing")}"));
+            .Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]} → {(other.Parts.TryGetValue(p.Key, out var o) ? $"{o.Count} {o.Hash[..12]}" : "missing")}"
+                + (Rows.TryGetValue(p.Key, out var mine) && other.Rows.TryGetValue(p.Key, out var theirs)
+                    ? $"\n  only here:  {Trim(mine.Except(theirs).FirstOrDefault())}\n  only there: {Trim(theirs.Except(mine).FirstOrDefault())}"
+                    : "")));
+
+    private static string? Trim(string? row) => row is { Length: > 700 } ? row[..700] + "…" : row;
 
     public bool Matches(StoreChecksum other) => Parts.Count == other.Parts.Count && Parts.All(p => other.Parts.TryGetValue(p.Key, out var o) && o == p.Value);
 

@@ -151,22 +151,25 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
 
     /// <summary>
     /// Links anonymous ids to users (identify and sign-in events) and resolves each event's user, in arrival order: an
-    /// anonymous event is attributed only through a link that arrived before it, so the result is the same however the
-    /// stream is cut into batches. The first link of an anonymous id stands.
+    /// anonymous event is attributed only through a link that arrived before it (also when the link was stored by an
+    /// earlier delivery of a later record), so the result is the same however the stream is cut into batches and
+    /// redelivered. The first link of an anonymous id stands.
     /// </summary>
     private static void PlanIdentity(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
     {
-        var links = new Dictionary<string, string>(state.IdentityLinks, StringComparer.Ordinal);
+        var links = new Dictionary<string, IdentityLink>(state.IdentityLinks, StringComparer.Ordinal);
         foreach (var w in events.OrderBy(w => w.Input.Position))
         {
             var e = w.Event;
             if (e.UserId is not null && e.AnonymousId is not null && !links.ContainsKey(e.AnonymousId))
             {
-                links[e.AnonymousId] = e.UserId;
-                plan.Links.Add(new PlannedWrite<IdentityLink>(new IdentityLink(e.AnonymousId, e.UserId, e.EventTime, e.EventId), [w.Index]));
+                var link = new IdentityLink(e.AnonymousId, e.UserId, e.EventTime, e.EventId, w.Input.Position);
+                links[e.AnonymousId] = link;
+                plan.Links.Add(new PlannedWrite<IdentityLink>(link, [w.Index]));
             }
 
-            w.ResolvedUser = e.UserId ?? (e.AnonymousId is { } anon && links.TryGetValue(anon, out var user) ? user : null);
+            w.ResolvedUser = e.UserId
+                ?? (e.AnonymousId is { } anon && links.TryGetValue(anon, out var found) && found.AppliesTo(w.Input.Position, e.EventTime) ? found.UserId : null);
         }
     }
 

@@ -5,7 +5,15 @@ public sealed record DedupMarker(string EventId, string Position, DateTimeOffset
 
 public sealed record ConsentRecord(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
 
-public sealed record IdentityLink(string AnonymousId, string UserId, DateTimeOffset LinkedAt, string EventId);
+/// <summary>
+/// An anonymous id linked to a user by the event at <see cref="Position"/>. It attributes an anonymous event only if it
+/// came before it: earlier on the same shard, or earlier in time across shards.
+/// </summary>
+public sealed record IdentityLink(string AnonymousId, string UserId, DateTimeOffset LinkedAt, string EventId, StreamPosition Position)
+{
+    public bool AppliesTo(StreamPosition position, DateTimeOffset eventTime) =>
+        Position.ShardId == position.ShardId ? string.CompareOrdinal(Position.Padded, position.Padded) < 0 : LinkedAt <= eventTime;
+}
 
 /// <summary>Per-product counters added by one event.</summary>
 public sealed record ProductStatsDelta(string PaddedSequence, long Views, long CartAdds, long CartRemoves, long Purchases, decimal Revenue, string? Category, DateTimeOffset EventTime);
@@ -27,7 +35,7 @@ public sealed record StateSnapshot
 
     public Dictionary<string, UserProfile> Profiles { get; init; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, string> IdentityLinks { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, IdentityLink> IdentityLinks { get; init; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, ConsentRecord> Consents { get; init; } = new(StringComparer.Ordinal);
 

@@ -34,9 +34,10 @@ public sealed record BatchOutcome
 /// <summary>
 /// StreamProcessor's domain service: parse and validate every record, drop client duplicates, read the state the batch
 /// needs in one go, plan every write with <see cref="BatchPlanner"/>, then write: the quarantine (one object per bad
-/// record), the enriched zone (past the shard's cursor), one write per DynamoDB entity, the real-time store, and last
-/// the event-id markers. A record is done when every write carrying it succeeded; the batch is retried from the first
-/// record that is not, and everything already written is recognised on the retry (watermarks, cursor, markers).
+/// record), the enriched zone (past the shard's cursor) before any state, one write per DynamoDB entity (subjects
+/// after the profiles they feed), the real-time store, and last the event-id markers. A record is done when every
+/// write carrying it succeeded; the batch is retried from the first record that is not, and everything already
+/// written is recognised on the retry (watermarks, cursor, markers), so the retry recomputes what was sent.
 /// </summary>
 public sealed class StreamBatchProcessor(
     EventParser parser,
@@ -118,16 +119,23 @@ public sealed class StreamBatchProcessor(
             }
         }
 
-        var writes = new List<Task>
+        // Enriched records first: they are computed from the state as read, and nothing of the batch is committed
+        // until they are in the zone, so a retry recomputes exactly what was sent (session ids, intent at each event).
+        var quarantined = Timed("s3.quarantine", timings, () => WriteQuarantineAsync(records, rejected, now, Fail, cancellationToken));
+        var sent = await TimedResult("firehose.enriched", timings, () => WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, Fail, cancellationToken)).ConfigureAwait(false);
+        if (sent)
         {
-            Timed("s3.quarantine", timings, () => WriteQuarantineAsync(records, rejected, now, Fail, cancellationToken)),
-            Timed("dynamodb.write", timings, () => WriteEntitiesAsync(plan, Fail, cancellationToken)),
-        };
-        await Task.WhenAll(writes).ConfigureAwait(false);
+            await Timed("dynamodb.write", timings, () => WriteEntitiesAsync(plan, Fail, cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            lock (failed)
+            {
+                foreach (var e in plan.Events) failed[e.Index] = true;
+            }
+        }
 
-        // The enriched zone only gets events whose state is committed, so what it holds (session ids, intent) always
-        // matches DynamoDB, also when a retry recomputes it.
-        await Timed("firehose.enriched", timings, () => WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, failed, Fail, cancellationToken)).ConfigureAwait(false);
+        await quarantined.ConfigureAwait(false);
 
         var stale = false;
         if (!plan.Realtime.IsEmpty)
@@ -227,28 +235,11 @@ public sealed class StreamBatchProcessor(
         }).ConfigureAwait(false);
     }
 
-    private async Task WriteEnrichedAsync(string shard, BatchPlan plan, string? cursor, bool[] failed, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
+    /// <summary>Sends the records past the shard's cursor, then moves the cursor. False when they could not be sent.</summary>
+    private async Task<bool> WriteEnrichedAsync(string shard, BatchPlan plan, string? cursor, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
     {
-        // Past the cursor, and only up to the first record whose state is not committed: the cursor must never pass a
-        // record that is still to be sent.
-        var pending = new List<(int Index, StreamPosition Position, byte[] Json)>();
-        foreach (var e in plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position))
-        {
-            if (failed[e.Index]) break;
-            pending.Add(e);
-        }
-
-        var sending = pending.Select(p => p.Index).ToHashSet();
-        var held = plan.Enriched.Where(e => (cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0) && !sending.Contains(e.Index)).Select(e => e.Index).ToArray();
-        if (held.Length > 0)
-        {
-            lock (failed)
-            {
-                foreach (var i in held) failed[i] = true;
-            }
-        }
-
-        if (pending.Count == 0) return;
+        var pending = plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position).ToArray();
+        if (pending.Length == 0) return true;
         try
         {
             await enriched.SendAsync(pending.Select(p => p.Json).ToArray(), cancellationToken).ConfigureAwait(false);
@@ -256,9 +247,8 @@ public sealed class StreamBatchProcessor(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             fail(pending.Select(p => p.Index), "enriched", ex);
-            return;
+            return false;
         }
-
 
         try
         {
@@ -266,19 +256,55 @@ public sealed class StreamBatchProcessor(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The records are in the zone; without the cursor a retry would send them again, so do not ask for one.
+            // The records are in the zone; failing them would send them again. The state writes still go ahead: if
+            // they fail too, the retry resends these records, and compaction keeps one copy per event id.
         }
+
+        return true;
     }
 
+    /// <summary>
+    /// One write per entity. A subject's sessionizer state goes last, and only when the profiles its events feed are
+    /// written: a committed subject marks its events as applied, and its profiles must then hold them too.
+    /// </summary>
     private async Task WriteEntitiesAsync(BatchPlan plan, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken)
     {
+        var profileFailed = new HashSet<string>(StringComparer.Ordinal);
         var jobs = new List<(string What, IReadOnlyList<int> Members, Func<CancellationToken, Task> Write)>();
         jobs.AddRange(plan.Links.Select(l => ("identity", l.Members, (Func<CancellationToken, Task>)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
-        jobs.AddRange(plan.Subjects.Select(s => ("session", s.Members, (Func<CancellationToken, Task>)(ct => store.SaveSubjectAsync(s.Item, ct)))));
-        jobs.AddRange(plan.Profiles.Select(p => ("profile", p.Members, (Func<CancellationToken, Task>)(ct => store.SaveProfileAsync(p.Item, ct)))));
+        jobs.AddRange(plan.Profiles.Select(p => ("profile", p.Members, (Func<CancellationToken, Task>)(async ct =>
+        {
+            try
+            {
+                await store.SaveProfileAsync(p.Item, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                lock (profileFailed) profileFailed.Add(p.Item.UserId);
+                throw;
+            }
+        }))));
         jobs.AddRange(plan.Orders.Select(o => ("order", o.Members, (Func<CancellationToken, Task>)(ct => store.SaveOrderAsync(o.Item, ct)))));
         jobs.AddRange(plan.ProductStats.Select(p => ("product-stats", p.Members, (Func<CancellationToken, Task>)(ct => store.AddProductStatsAsync(p.Item.Sku, plan.Realtime.ShardId, p.Item.Deltas, ct)))));
+        await RunAsync(jobs, fail, cancellationToken).ConfigureAwait(false);
 
+        var byIndex = plan.Events.ToDictionary(e => e.Index);
+        var subjects = new List<(string What, IReadOnlyList<int> Members, Func<CancellationToken, Task> Write)>();
+        foreach (var s in plan.Subjects)
+        {
+            if (s.Members.Select(m => byIndex[m].ResolvedUser).FirstOrDefault(u => u is not null && profileFailed.Contains(u)) is { } user)
+            {
+                fail(s.Members, "session", new InvalidOperationException($"held back: the profile of {user} was not written"));
+                continue;
+            }
+
+            subjects.Add(("session", s.Members, ct => store.SaveSubjectAsync(s.Item, ct)));
+        }
+
+        await RunAsync(subjects, fail, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(List<(string What, IReadOnlyList<int> Members, Func<CancellationToken, Task> Write)> jobs, Action<IEnumerable<int>, string, Exception> fail, CancellationToken cancellationToken) =>
         await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (job, ct) =>
         {
             try
@@ -290,6 +316,13 @@ public sealed class StreamBatchProcessor(
                 fail(job.Members, job.What, ex);
             }
         }).ConfigureAwait(false);
+
+    private static async Task<T> TimedResult<T>(string name, Dictionary<string, double> timings, Func<Task<T>> action)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await action().ConfigureAwait(false);
+        lock (timings) timings[name] = watch.Elapsed.TotalMilliseconds;
+        return result;
     }
 
     private static async Task Timed(string name, Dictionary<string, double> timings, Func<Task> action)

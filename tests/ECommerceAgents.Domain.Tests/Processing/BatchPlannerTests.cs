@@ -53,7 +53,7 @@ public sealed class BatchPlannerTests : IDisposable
     }
 
     [Fact]
-    public void Identity_AnonymousEventsAfterIdentify_ResolveToTheUser()
+    public void Identity_AnonymousEventsAfterIdentify_ResolveToTheUser_EarlierOnesDoNot()
     {
         var plan = Planner().Plan("s", Works(
             EventBuilder.ProductView().User(null, "a-9").AtMinute(0),
@@ -62,7 +62,7 @@ public sealed class BatchPlannerTests : IDisposable
 
         var link = Assert.Single(plan.Links).Item;
         Assert.Equal(("a-9", "u-9"), (link.AnonymousId, link.UserId));
-        Assert.All(Enriched(plan), e => Assert.Equal("u-9", e.ResolvedUserId));
+        Assert.Equal([null, "u-9", "u-9"], Enriched(plan).Select(e => e.ResolvedUserId));
         Assert.Equal("u-9", Assert.Single(plan.Profiles).Item.UserId);
     }
 
@@ -70,12 +70,23 @@ public sealed class BatchPlannerTests : IDisposable
     public void Identity_LinkFromAnEarlierBatch_ResolvesAnonymousEvents()
     {
         var snapshot = new StateSnapshot();
-        snapshot.IdentityLinks["a-9"] = "u-9";
+        snapshot.IdentityLinks["a-9"] = new IdentityLink("a-9", "u-9", EventBuilder.Now.AddDays(-1), "e-0", new StreamPosition("shardId-000000000000", "10"));
 
         var plan = Planner().Plan("s", Works(EventBuilder.ProductView().User(null, "a-9")), snapshot);
 
         Assert.Equal("u-9", Enriched(plan).Single().ResolvedUserId);
         Assert.Empty(plan.Links);
+    }
+
+    [Fact]
+    public void Identity_LinkStoredByALaterRecord_DoesNotReachBackToEarlierEvents()
+    {
+        var snapshot = new StateSnapshot();
+        snapshot.IdentityLinks["a-9"] = new IdentityLink("a-9", "u-9", EventBuilder.Now, "e-late", new StreamPosition("shardId-000000000000", "99999999"));
+
+        var plan = Planner().Plan("s", Works(EventBuilder.ProductView().User(null, "a-9")), snapshot);
+
+        Assert.Null(Enriched(plan).Single().ResolvedUserId);
     }
 
     [Fact]
