@@ -8,7 +8,10 @@ public sealed class FirehoseClient(SigV4JsonClient client)
 
     public SigV4JsonClient Transport => client;
 
-    public Task<BatchPutResult> PutRecordBatchAsync(string deliveryStreamName, IReadOnlyList<byte[]> records, CancellationToken cancellationToken, RetryPolicy? retry = null)
+    public Task<BatchPutResult> PutRecordBatchAsync(string deliveryStreamName, IReadOnlyList<byte[]> records, CancellationToken cancellationToken, RetryPolicy? retry = null) =>
+        PutRecordBatchAsync(deliveryStreamName, records.Select(r => (ReadOnlyMemory<byte>)r).ToArray(), cancellationToken, retry);
+
+    public Task<BatchPutResult> PutRecordBatchAsync(string deliveryStreamName, IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken, RetryPolicy? retry = null)
     {
         var sizes = records.Select(r => (long)r.Length).ToArray();
         return PartialBatch.SendAsync(sizes, Limits, retry ?? client.Retry, async (indexes, ct) =>

@@ -5,7 +5,7 @@ namespace ECommerceAgents.Adapters.Streams;
 /// <summary>The enriched zone through Firehose: PutRecordBatch with the failed records resent; anything still failing fails the call.</summary>
 public sealed class FirehoseEnrichedSink(FirehoseClient firehose, string deliveryStreamName) : IEnrichedSink
 {
-    public async Task SendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken)
+    public async Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken)
     {
         var result = await firehose.PutRecordBatchAsync(deliveryStreamName, records, cancellationToken).ConfigureAwait(false);
         if (!result.AllSucceeded)

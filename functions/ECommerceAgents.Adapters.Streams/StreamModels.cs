@@ -126,7 +126,7 @@ public sealed record StreamDescriptionSummary
 
 public sealed record EmptyResponse;
 
-public sealed record FirehoseRecord(byte[] Data);
+public sealed record FirehoseRecord(ReadOnlyMemory<byte> Data);
 
 public sealed record PutRecordBatchRequest(string DeliveryStreamName, IReadOnlyList<FirehoseRecord> Records);
 

@@ -150,7 +150,12 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        foreach (var (_, _, pseudonymiser) in _contexts) pseudonymiser.Dispose();
+        foreach (var (_, planner, pseudonymiser) in _contexts)
+        {
+            planner.Dispose();
+            pseudonymiser.Dispose();
+        }
+
         foreach (var d in _owned) d.Dispose();
         return ValueTask.CompletedTask;
     }

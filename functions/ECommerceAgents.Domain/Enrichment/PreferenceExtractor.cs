@@ -64,17 +64,26 @@ public sealed class PreferenceExtractor(TimeSpan? halfLife = null, int keep = 20
 
         if (time <= profile.AffinitiesAsOf) return;
         var factor = Math.Pow(0.5, (time - profile.AffinitiesAsOf) / HalfLife);
-        foreach (var dimension in new[] { profile.Affinities.Category, profile.Affinities.Brand, profile.Affinities.PriceBand })
-        {
-            foreach (var key in dimension.Keys.ToArray())
-            {
-                var decayed = Math.Round(dimension[key] * factor, 6);
-                if (decayed < 0.01) dimension.Remove(key);
-                else dimension[key] = decayed;
-            }
-        }
-
+        Decay(profile.Affinities.Category, factor);
+        Decay(profile.Affinities.Brand, factor);
+        Decay(profile.Affinities.PriceBand, factor);
         profile.AffinitiesAsOf = time;
+    }
+
+    [ThreadStatic]
+    private static List<string>? _keys;
+
+    private static void Decay(Dictionary<string, double> dimension, double factor)
+    {
+        var keys = _keys ??= [];
+        keys.Clear();
+        keys.AddRange(dimension.Keys);
+        foreach (var key in keys)
+        {
+            var decayed = Math.Round(dimension[key] * factor, 6);
+            if (decayed < 0.01) dimension.Remove(key);
+            else dimension[key] = decayed;
+        }
     }
 
     /// <summary>The scores as they stand at <paramref name="now"/>, strongest first (for reading, not stored).</summary>

@@ -93,8 +93,8 @@ public sealed class BatchPlan
 
     public List<PlannedWrite<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)>> ProductStats { get; } = [];
 
-    /// <summary>Enriched JSON per event, in stream order, with the event's record index.</summary>
-    public List<(int Index, StreamPosition Position, byte[] Json)> Enriched { get; } = [];
+    /// <summary>Enriched JSON per event, in stream order, with the event's record index (slices of the planner's buffer).</summary>
+    public List<(int Index, StreamPosition Position, ReadOnlyMemory<byte> Json)> Enriched { get; } = [];
 
     public RealtimeBatch Realtime { get; set; } = null!;
 }
@@ -105,29 +105,45 @@ public sealed class BatchPlan
 /// bots, pseudonymises, and produces every write coalesced per entity. Events at or below an entity's watermark for
 /// their shard were applied by an earlier delivery and change nothing.
 /// </summary>
-public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions options, TimeProvider clock)
+public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions options, TimeProvider clock) : IDisposable
 {
     private static readonly string[] InteractionSteps = ["validate", "bot_detection", "pseudonymise", "identity", "sessionize", "intent", "engagement", "preferences", "lineage"];
     private static readonly string[] OtherSteps = ["validate", "pseudonymise", "lineage"];
     private readonly Sessionizer _sessionizer = new();
     private readonly PreferenceExtractor _preferences = new();
+    private readonly EnrichedEventWriter _writer = new();
+    private readonly BoundedCache<UserAgentInfo> _agents = new(1024);
+    private readonly BoundedCache<string> _deviceHashes = new(8192);
+    private readonly BoundedCache<string> _emailHashes = new(8192);
+    private readonly BoundedCache<string?> _ipPrefixes = new(8192);
+    private readonly NumberStrings _numbers = new();
+    private static readonly Dictionary<string, string> TypeCounters = EventTypes.All.ToDictionary(t => t, t => "type:" + t, StringComparer.Ordinal);
+
+    private static string TypeCounter(string type) => TypeCounters.TryGetValue(type, out var field) ? field : "type:" + type;
 
     public Sessionizer Sessionizer => _sessionizer;
 
     public PreferenceExtractor Preferences => _preferences;
 
+    /// <summary>Plans one batch. The plan's enriched records live in this planner's buffer until the next call.</summary>
     public BatchPlan Plan(string shardId, IReadOnlyList<EventWork> events, StateSnapshot state)
     {
         var plan = new BatchPlan();
         plan.Events.AddRange(events);
         var now = clock.GetUtcNow();
+        _writer.Reset();
+
+        // Everything below works in arrival order; sorting once keeps each entity's group in that order too.
+        var ordered = events.ToArray();
+        Array.Sort(ordered, static (a, b) => a.Input.Position.CompareTo(b.Input.Position));
 
         foreach (var w in events)
         {
-            w.Agent = UserAgentClassifier.Classify(w.Event.Context?.UserAgent);
+            var agent = w.Event.Context?.UserAgent;
+            w.Agent = agent is null ? UserAgentClassifier.Classify(null) : _agents.GetOrAdd(agent, UserAgentClassifier.Classify);
         }
 
-        PlanIdentity(plan, events, state);
+        PlanIdentity(plan, ordered, state);
         foreach (var w in events)
         {
             var e = w.Event;
@@ -135,15 +151,15 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             if (EventTypes.IsInteraction(w.Type)) w.Subject = e.UserId ?? e.AnonymousId;
         }
 
-        PlanSessions(plan, events, state);
-        PlanProfiles(plan, events, state);
-        PlanOrders(plan, events, state);
-        PlanProductStats(plan, events, shardId);
-        plan.Realtime = PlanRealtime(shardId, plan, events, state, now);
+        PlanSessions(plan, ordered, state);
+        PlanProfiles(plan, ordered, state);
+        PlanOrders(plan, ordered, state);
+        PlanProductStats(plan, ordered);
+        plan.Realtime = PlanRealtime(shardId, plan, ordered, now);
 
         foreach (var w in events)
         {
-            plan.Enriched.Add((w.Index, w.Input.Position, JsonSerializer.SerializeToUtf8Bytes(Enrich(w, now), EnrichedEventJsonContext.Default.EnrichedEvent)));
+            plan.Enriched.Add((w.Index, w.Input.Position, _writer.Write(Fields(w, now))));
         }
 
         return plan;
@@ -155,10 +171,10 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
     /// earlier delivery of a later record), so the result is the same however the stream is cut into batches and
     /// redelivered. The first link of an anonymous id stands.
     /// </summary>
-    private static void PlanIdentity(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
+    private static void PlanIdentity(BatchPlan plan, EventWork[] ordered, StateSnapshot state)
     {
         var links = new Dictionary<string, IdentityLink>(state.IdentityLinks, StringComparer.Ordinal);
-        foreach (var w in events.OrderBy(w => w.Input.Position))
+        foreach (var w in ordered)
         {
             var e = w.Event;
             if (e.UserId is not null && e.AnonymousId is not null && !links.ContainsKey(e.AnonymousId))
@@ -173,14 +189,14 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         }
     }
 
-    private void PlanSessions(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
+    private void PlanSessions(BatchPlan plan, EventWork[] ordered, StateSnapshot state)
     {
-        foreach (var group in events.Where(w => w.Subject is not null).GroupBy(w => w.Subject!, StringComparer.Ordinal))
+        foreach (var group in Group(ordered, static w => w.Subject))
         {
             var subject = state.Subjects.TryGetValue(group.Key, out var existing) ? existing : new SubjectState { SubjectId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            foreach (var w in group.OrderBy(w => w.Input.Position))
+            foreach (var w in group.Items)
             {
                 var e = w.Event;
                 if (w.Input.Position.AppliedUnder(subject.Watermarks))
@@ -234,13 +250,14 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             if (members.Count == 0) continue;
 
             // A session found to be a bot during this batch takes all of this batch's events with it.
-            foreach (var w in group.Where(w => !w.Redelivered && w.Session is { Bot: true } && !w.Bot))
+            foreach (var w in group.Items)
             {
+                if (w.Redelivered || w.Bot || w.Session is not { Bot: true } botSession) continue;
                 w.Bot = true;
-                w.BotReason = w.Session!.BotReason;
+                w.BotReason = botSession.BotReason;
             }
 
-            subject.Watermarks[group.First().Input.Position.ShardId] = watermark!;
+            subject.Watermarks[group.Items[0].Input.Position.ShardId] = watermark!;
             plan.Subjects.Add(new PlannedWrite<SubjectState>(subject, members));
         }
     }
@@ -258,15 +275,16 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         return subject.RateWindowCount > options.BotEventsPerMinute ? "rate:" + options.BotEventsPerMinute.ToString(CultureInfo.InvariantCulture) + "/min" : null;
     }
 
-    private void PlanProfiles(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
+    private void PlanProfiles(BatchPlan plan, EventWork[] ordered, StateSnapshot state)
     {
-        var personal = events.Where(w => w.ResolvedUser is not null && !w.Bot && !w.AggregateOnly && (EventTypes.IsInteraction(w.Type) || w.Type == EventTypes.OrderPlaced));
-        foreach (var group in personal.GroupBy(w => w.ResolvedUser!, StringComparer.Ordinal))
+        static string? PersonalUser(EventWork w) =>
+            w.ResolvedUser is not null && !w.Bot && !w.AggregateOnly && (EventTypes.IsInteraction(w.Type) || w.Type == EventTypes.OrderPlaced) ? w.ResolvedUser : null;
+        foreach (var group in Group(ordered, PersonalUser))
         {
             var profile = state.Profiles.TryGetValue(group.Key, out var existing) ? existing : new UserProfile { UserId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            foreach (var w in group.OrderBy(w => w.Input.Position))
+            foreach (var w in group.Items)
             {
                 if (w.Input.Position.AppliedUnder(profile.Watermarks)) continue;
                 var e = w.Event;
@@ -295,20 +313,21 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             }
 
             if (members.Count == 0) continue;
-            profile.Watermarks[group.First().Input.Position.ShardId] = watermark!;
+            profile.Watermarks[group.Items[0].Input.Position.ShardId] = watermark!;
             plan.Profiles.Add(new PlannedWrite<UserProfile>(profile, members));
         }
     }
 
-    private static void PlanOrders(BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state)
+    private static void PlanOrders(BatchPlan plan, EventWork[] ordered, StateSnapshot state)
     {
-        var orderEvents = events.Where(w => !w.Bot && (EventTypes.IsOrderLifecycle(w.Type) || w.Type == EventTypes.Purchase) && w.Event.Data.OrderId is not null);
-        foreach (var group in orderEvents.GroupBy(w => w.Event.Data.OrderId!, StringComparer.Ordinal))
+        static string? OrderOf(EventWork w) =>
+            !w.Bot && (EventTypes.IsOrderLifecycle(w.Type) || w.Type == EventTypes.Purchase) ? w.Event.Data.OrderId : null;
+        foreach (var group in Group(ordered, OrderOf))
         {
             var order = state.Orders.TryGetValue(group.Key, out var existing) ? existing : new OrderRecord { OrderId = group.Key };
             var members = new List<int>();
             string? watermark = null;
-            foreach (var w in group.OrderBy(w => w.Input.Position))
+            foreach (var w in group.Items)
             {
                 if (w.Input.Position.AppliedUnder(order.Watermarks)) continue;
                 OrderStateMachine.Apply(order, w.Event, w.Type);
@@ -318,23 +337,24 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
             }
 
             if (members.Count == 0) continue;
-            order.Watermarks[group.First().Input.Position.ShardId] = watermark!;
+            order.Watermarks[group.Items[0].Input.Position.ShardId] = watermark!;
             plan.Orders.Add(new PlannedWrite<OrderRecord>(order, members));
         }
     }
 
-    private static void PlanProductStats(BatchPlan plan, IReadOnlyList<EventWork> events, string shardId)
+    private static void PlanProductStats(BatchPlan plan, EventWork[] ordered)
     {
         var deltas = new Dictionary<string, (List<ProductStatsDelta> Deltas, List<int> Members)>(StringComparer.Ordinal);
         void Add(string sku, EventWork w, ProductStatsDelta delta)
         {
             if (!deltas.TryGetValue(sku, out var entry)) deltas[sku] = entry = ([], []);
             entry.Deltas.Add(delta);
-            entry.Members.Add(w.Index);
+            if (entry.Members.Count == 0 || entry.Members[^1] != w.Index) entry.Members.Add(w.Index);
         }
 
-        foreach (var w in events.Where(w => !w.Bot))
+        foreach (var w in ordered)
         {
+            if (w.Bot) continue;
             var d = w.Event.Data;
             var seq = w.Input.Position.Padded;
             switch (w.Type)
@@ -360,13 +380,11 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
 
         foreach (var (sku, (list, members)) in deltas)
         {
-            plan.ProductStats.Add(new PlannedWrite<(string, IReadOnlyList<ProductStatsDelta>)>((sku, list), members.Distinct().ToArray()));
+            plan.ProductStats.Add(new PlannedWrite<(string, IReadOnlyList<ProductStatsDelta>)>((sku, list), members));
         }
-
-        _ = shardId;
     }
 
-    private RealtimeBatch PlanRealtime(string shardId, BatchPlan plan, IReadOnlyList<EventWork> events, StateSnapshot state, DateTimeOffset now)
+    private RealtimeBatch PlanRealtime(string shardId, BatchPlan plan, EventWork[] ordered, DateTimeOffset now)
     {
         var batch = new RealtimeBatch { ShardId = shardId };
         var counters = new CounterGroup();
@@ -375,20 +393,20 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         var coViews = new Dictionary<int, CoViewGroup>();
         var bucketTicks = TimeSpan.FromMinutes(options.TrendingBucketMinutes).Ticks;
 
-        foreach (var w in events.OrderBy(w => w.Input.Position))
+        foreach (var w in ordered)
         {
             var e = w.Event;
             var seq = w.Input.Position.Padded;
-            var minute = (e.EventTime.ToUnixTimeSeconds() / 60).ToString(CultureInfo.InvariantCulture);
+            var minute = _numbers.GetOrAdd(e.EventTime.ToUnixTimeSeconds() / 60);
             counters.Contributions.Add(new Contribution(seq, minute, w.Bot ? "bots" : "events", 1));
             if (w.Bot) continue;
-            counters.Contributions.Add(new Contribution(seq, minute, "type:" + w.Type, 1));
+            counters.Contributions.Add(new Contribution(seq, minute, TypeCounter(w.Type), 1));
             if (w.Type == EventTypes.Purchase) counters.Contributions.Add(new Contribution(seq, minute, "revenue_cents:" + (e.Data.Currency ?? "XXX"), (double)decimal.Round((e.Data.Total ?? 0) * 100)));
 
             if (w.Type is EventTypes.ProductView or EventTypes.AddToCart or EventTypes.Purchase)
             {
                 var weight = w.Type switch { EventTypes.ProductView => 1.0, EventTypes.AddToCart => 3.0, _ => 5.0 };
-                var bucket = ((e.EventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond).ToString(CultureInfo.InvariantCulture);
+                var bucket = _numbers.GetOrAdd((e.EventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond);
                 IEnumerable<(string? Sku, string? Category)> items = w.Type == EventTypes.Purchase
                     ? (e.Data.Items ?? []).Select(l => ((string?)l.Sku, l.Category))
                     : [(e.Data.Sku, e.Data.Category)];
@@ -418,8 +436,9 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         }
 
         // "Viewed next" pairs, found by the sessionizer in arrival order.
-        foreach (var w in events.Where(w => w.ViewedAfter is not null && !w.Bot))
+        foreach (var w in ordered)
         {
+            if (w.ViewedAfter is null || w.Bot) continue;
             var previous = w.ViewedAfter!;
             var sku = w.Event.Data.Sku!;
             var shard = (int)((uint)StableHash(previous) % (uint)options.CoViewGroups);
@@ -438,69 +457,86 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         batch.Trending.AddRange(trending.Values);
         batch.CoViews.AddRange(coViews.Values);
         batch.Counters = counters.Contributions.Count > 0 ? counters : null;
-        _ = state;
         return batch;
     }
 
-    private EnrichedEvent Enrich(EventWork w, DateTimeOffset now)
+    private EnrichedFields Fields(EventWork w, DateTimeOffset now)
     {
         var e = w.Event;
         var context = e.Context;
         var interaction = EventTypes.IsInteraction(w.Type);
-        var time = e.EventTime.UtcDateTime;
-        return new EnrichedEvent
-        {
-            EventId = e.EventId,
-            Schema = e.Schema,
-            Type = w.Type,
-            EventTime = e.EventTime,
-            UserId = e.UserId,
-            AnonymousId = e.AnonymousId,
-            ResolvedUserId = w.ResolvedUser,
-            SessionId = w.Session?.Id,
-            OrderId = e.Data.OrderId,
-            Sku = e.Data.Sku,
-            Context = new EnrichedContext
-            {
-                DeviceType = w.Agent.DeviceType,
-                Browser = w.Agent.Browser,
-                Os = w.Agent.Os,
-                IpPrefix = Pseudonymiser.TruncateIp(context?.Ip),
-                Locale = context?.Locale,
-                DeviceIdHash = context?.DeviceId is { } device ? pseudonymiser.Hash(device, "device") : null,
-                EmailHash = context?.Email is { } email ? pseudonymiser.Hash(email, "email") : null,
-                Page = context?.Page,
-                Campaign = context?.Campaign,
-            },
-            Data = MaskFreeText(e.Data),
-            Enrichment = new EventEnrichment
-            {
-                Intent = interaction ? w.Intent : null,
-                Engagement = interaction ? w.Engagement : null,
-                Bot = w.Bot,
-                BotReason = w.BotReason,
-                PriceBand = e.Data.Price is { } price ? PreferenceExtractor.PriceBand(price) : null,
-                Consent = w.AggregateOnly ? "aggregate_only" : "full",
-            },
-            Lineage = new Lineage
-            {
-                Source = e.Lineage?.Source ?? "device",
-                IngestTime = e.Lineage?.IngestTime,
-                ArrivalTime = w.Input.ArrivalTime,
-                ProcessingTime = now,
-                PipelineVersion = options.PipelineVersion,
-                Steps = interaction ? InteractionSteps : OtherSteps,
-                ShardId = w.Input.Position.ShardId,
-                SequenceNumber = w.Input.Position.SequenceNumber,
-                Traceparent = e.Lineage?.Traceparent,
-                RequestId = e.Lineage?.RequestId,
-            },
-            Partition = new PartitionInfo(w.Bot ? "bots" : "events", w.Type, time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time.ToString("HH", CultureInfo.InvariantCulture)),
-        };
+        return new EnrichedFields(
+            e,
+            w.Type,
+            MaskFreeText(e.Data),
+            w.Agent,
+            w.ResolvedUser,
+            w.Session?.Id,
+            context?.Ip is { } ip ? _ipPrefixes.GetOrAdd(ip, Pseudonymiser.TruncateIp) : null,
+            context?.DeviceId is { } device ? _deviceHashes.GetOrAdd(device, d => pseudonymiser.Hash(d, "device")) : null,
+            context?.Email is { } email ? _emailHashes.GetOrAdd(email, m => pseudonymiser.Hash(m, "email")) : null,
+            interaction ? w.Intent : null,
+            interaction ? w.Engagement : null,
+            w.Bot,
+            w.BotReason,
+            w.AggregateOnly,
+            w.Input.ArrivalTime,
+            now,
+            options.PipelineVersion,
+            interaction ? InteractionSteps : OtherSteps,
+            w.Input.Position);
     }
 
     private static EventData MaskFreeText(EventData data) =>
         data.Query is null && data.Reason is null ? data : data with { Query = TextMasking.MaskEmails(data.Query), Reason = TextMasking.MaskEmails(data.Reason) };
+
+    public void Dispose() => _writer.Dispose();
+
+    /// <summary>Events grouped by a key, groups in order of first appearance, each group in arrival order.</summary>
+    private static List<(string Key, List<EventWork> Items)> Group(EventWork[] ordered, Func<EventWork, string?> key)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = new List<(string Key, List<EventWork> Items)>();
+        foreach (var w in ordered)
+        {
+            if (key(w) is not { } k) continue;
+            if (!index.TryGetValue(k, out var i))
+            {
+                index[k] = i = groups.Count;
+                groups.Add((k, []));
+            }
+
+            groups[i].Items.Add(w);
+        }
+
+        return groups;
+    }
+
+    /// <summary>Epoch minutes and bucket starts as strings: a handful per batch, each used by many events.</summary>
+    private sealed class NumberStrings
+    {
+        private readonly Dictionary<long, string> _items = [];
+
+        public string GetOrAdd(long value)
+        {
+            if (_items.TryGetValue(value, out var text)) return text;
+            if (_items.Count > 4096) _items.Clear();
+            return _items[value] = value.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>A small memo that forgets everything when full: UA strings, device ids and IPs repeat heavily within and across batches.</summary>
+    private sealed class BoundedCache<T>(int capacity)
+    {
+        private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
+
+        public T GetOrAdd(string key, Func<string, T> create)
+        {
+            if (_items.TryGetValue(key, out var value)) return value;
+            if (_items.Count >= capacity) _items.Clear();
+            return _items[key] = create(key);
+        }
+    }
 
     private static string Max(string? a, string b) => a is null || string.CompareOrdinal(b, a) > 0 ? b : a;
 

@@ -76,7 +76,7 @@ public interface IStreamStateStore
 /// <summary>The enriched zone (Firehose PutRecordBatch). Records are newline-free JSON.</summary>
 public interface IEnrichedSink
 {
-    Task SendAsync(IReadOnlyList<byte[]> records, CancellationToken cancellationToken);
+    Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken);
 }
 
 /// <summary>A record that failed parsing or schema, with the original payload, the reasons and the lineage.</summary>

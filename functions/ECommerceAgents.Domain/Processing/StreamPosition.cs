@@ -8,7 +8,8 @@ namespace ECommerceAgents.Domain.Processing;
 /// </summary>
 public readonly record struct StreamPosition(string ShardId, string SequenceNumber) : IComparable<StreamPosition>
 {
-    public string Padded => Pad(SequenceNumber);
+    /// <summary>The sequence number padded to 64 digits, computed once.</summary>
+    public string Padded { get; } = Pad(SequenceNumber);
 
     public static string Pad(string sequenceNumber) => sequenceNumber.PadLeft(64, '0');
 

@@ -67,6 +67,20 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
     private static readonly string[] EnvelopeCaptures = ["schema", "data"];
     private readonly StreamingValidator _validator = new();
     private readonly EventParserOptions _options = options ?? new EventParserOptions();
+    private SchemaEntry? _resolved;
+
+    private StreamingValidator Validator
+    {
+        get
+        {
+            _validator.DataSchemaResolver ??= utf8 =>
+            {
+                _resolved = registry.Resolve(utf8);
+                return _resolved?.Compiled;
+            };
+            return _validator;
+        }
+    }
 
     public SchemaRegistry Registry => registry;
 
@@ -84,6 +98,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
 
         try
         {
+            _ = Validator;
             return ParseValid(payload);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
@@ -96,55 +111,59 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
     private ParseOutcome ParseValid(ReadOnlySpan<byte> payload)
     {
         _validator.Reset();
+        _resolved = null;
         _validator.Validate(payload, registry.Envelope.Compiled, EnvelopeCaptures);
-        var violations = new List<Violation>(_validator.Violations);
+        var schema = _resolved;
+        var violations = _validator.Violations.Count == 0 ? null : new List<Violation>(_validator.Violations);
 
-        string? schemaText = null;
-        SchemaEntry? schema = null;
-        if (_validator.Captures.TryGetValue("schema", out var schemaRange))
+        if (schema is null)
         {
-            var reader = new Utf8JsonReader(payload[schemaRange.Start..schemaRange.End]);
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.String)
+            // No schema read in passing: an escaped, missing or unknown schema name. Read it the slow way.
+            var schemaText = SchemaText(payload);
+            schema = SchemaKey.TryParse(schemaText, out var key) ? registry.Resolve(key.Value) : null;
+            if (schemaText is not null && schema is null && (violations is null || violations.All(v => v.Path != "$.schema")))
             {
-                schemaText = reader.GetString();
-                schema = SchemaKey.TryParse(schemaText, out var key) ? registry.Resolve(key.Value) : null;
+                return new RejectedRecord(FailureReason.UnknownSchema, [new Violation("$.schema", "schema", $"no schema '{schemaText}' is registered"), .. violations ?? []], Id(payload), schemaText);
             }
         }
 
-        if (schemaText is not null && schema is null && violations.All(v => v.Path != "$.schema"))
-        {
-            return new RejectedRecord(FailureReason.UnknownSchema, [new Violation("$.schema", "schema", $"no schema '{schemaText}' is registered"), .. violations], Id(payload), schemaText);
-        }
-
-        if (schema is not null && _validator.Captures.TryGetValue("data", out var dataRange))
+        if (schema is not null && !_validator.DataValidatedInline && _validator.Captures.TryGetValue("data", out var dataRange))
         {
             _validator.Reset("$.data");
             _validator.Validate(payload[dataRange.Start..dataRange.End], schema.Compiled);
-            violations.AddRange(_validator.Violations);
+            if (_validator.Violations.Count > 0) (violations ??= []).AddRange(_validator.Violations);
         }
 
-        if (violations.Count > 0)
+        if (violations is not null)
         {
-            return new RejectedRecord(FailureReason.SchemaViolation, violations, Id(payload), schemaText);
+            return new RejectedRecord(FailureReason.SchemaViolation, violations, Id(payload), SchemaText(payload));
         }
 
         var evt = JsonSerializer.Deserialize(payload, TrackedEventJsonContext.Default.TrackedEvent)!;
         var type = schema!.Key.Name;
-        IdentityRules(type, evt, violations);
-        if (violations.Count > 0)
+        var rules = new List<Violation>(0);
+        IdentityRules(type, evt, rules);
+        if (rules.Count > 0)
         {
-            return new RejectedRecord(FailureReason.SchemaViolation, violations, evt.EventId, schemaText);
+            return new RejectedRecord(FailureReason.SchemaViolation, rules, evt.EventId, evt.Schema);
         }
 
         var now = clock.GetUtcNow();
         if (evt.EventTime > now + _options.MaxFutureSkew || evt.EventTime < now - _options.MaxAge)
         {
             return new RejectedRecord(FailureReason.TimestampOutOfRange,
-                [new Violation("$.eventTime", "range", $"{evt.EventTime:O} is outside [{now - _options.MaxAge:O}, {now + _options.MaxFutureSkew:O}]")], evt.EventId, schemaText);
+                [new Violation("$.eventTime", "range", $"{evt.EventTime:O} is outside [{now - _options.MaxAge:O}, {now + _options.MaxFutureSkew:O}]")], evt.EventId, evt.Schema);
         }
 
         return new ParsedEvent(evt, schema.Key);
+    }
+
+    private string? SchemaText(ReadOnlySpan<byte> payload)
+    {
+        if (!_validator.Captures.TryGetValue("schema", out var range)) return null;
+        var reader = new Utf8JsonReader(payload[range.Start..range.End]);
+        reader.Read();
+        return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
     }
 
     /// <summary>Rules a JSON Schema subset cannot say: who an event is about.</summary>

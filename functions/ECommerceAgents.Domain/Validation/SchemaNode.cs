@@ -37,7 +37,8 @@ public sealed class SchemaNode
 {
     public JsonTypes Types { get; private set; } = JsonTypes.Any;
 
-    public IReadOnlyList<SchemaProperty> Properties { get; private set; } = [];
+    /// <summary>An array, not a list interface: the validator scans it for every property it reads, without allocating.</summary>
+    public SchemaProperty[] Properties { get; private set; } = [];
 
     public ulong RequiredMask { get; private set; }
 
@@ -57,7 +58,7 @@ public sealed class SchemaNode
 
     public StringFormat Format { get; private set; }
 
-    public IReadOnlyList<byte[]>? Enum { get; private set; }
+    public byte[][]? Enum { get; private set; }
 
     public double? Minimum { get; private set; }
 
@@ -80,9 +81,10 @@ public sealed class SchemaNode
 
     public SchemaProperty? Find(ReadOnlySpan<byte> utf8Name)
     {
-        foreach (var p in Properties)
+        var properties = Properties;
+        for (var i = 0; i < properties.Length; i++)
         {
-            if (utf8Name.SequenceEqual(p.Utf8Name)) return p;
+            if (utf8Name.SequenceEqual(properties[i].Utf8Name)) return properties[i];
         }
 
         return null;
@@ -109,7 +111,7 @@ public sealed class SchemaNode
                         properties.Add(new SchemaProperty(p.Name, Encoding.UTF8.GetBytes(p.Name), properties.Count, Compile(p.Value, $"{path}.{p.Name}")));
                     }
 
-                    node.Properties = properties;
+                    node.Properties = [.. properties];
                     break;
                 case "additionalProperties":
                     node.AdditionalProperties = v.ValueKind != JsonValueKind.False;

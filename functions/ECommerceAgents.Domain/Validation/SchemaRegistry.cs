@@ -36,6 +36,15 @@ public sealed class SchemaRegistry
 
     public SchemaEntry? Resolve(string key) => _byKey.GetValueOrDefault(key);
 
+    /// <summary>Resolves a key given as UTF-8 bytes (straight from the reader), without allocating a string.</summary>
+    public SchemaEntry? Resolve(ReadOnlySpan<byte> utf8Key)
+    {
+        if (utf8Key.Length > 128) return null;
+        Span<char> chars = stackalloc char[utf8Key.Length];
+        var n = System.Text.Encoding.UTF8.GetChars(utf8Key, chars);
+        return _byKey.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..n], out var entry) ? entry : null;
+    }
+
     /// <summary>The newest version of each event type (not the envelope).</summary>
     public IEnumerable<SchemaEntry> Latest =>
         _byKey.Values.Where(e => e.Key.Name != "envelope").GroupBy(e => (e.Key.Vendor, e.Key.Name)).Select(g => g.OrderBy(e => e.Key, VersionComparer.Instance).Last());

@@ -23,12 +23,25 @@ public sealed class StreamingValidator
     /// <summary>Start and end of each property of the top-level object that the caller asked to capture.</summary>
     public Dictionary<string, (int Start, int End)> Captures { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// For an envelope: given the top-level <c>schema</c> string's UTF-8 bytes, the schema of the top-level <c>data</c>.
+    /// When <c>schema</c> comes before <c>data</c> (as producers write it), <c>data</c> is then validated in the same pass.
+    /// </summary>
+    public Func<ReadOnlySpan<byte>, SchemaNode?>? DataSchemaResolver { get; set; }
+
+    /// <summary>True when the last <see cref="Validate"/> checked <c>data</c> against its resolved schema in the same pass.</summary>
+    public bool DataValidatedInline { get; private set; }
+
+    private SchemaNode? _dataSchema;
+
     public void Reset(string root = "$")
     {
         Violations.Clear();
         Captures.Clear();
         _depth = 0;
         _root = root;
+        _dataSchema = null;
+        DataValidatedInline = false;
     }
 
     /// <summary>Validates the whole of <paramref name="json"/>. Malformed JSON throws <see cref="JsonException"/>.</summary>
@@ -142,9 +155,19 @@ public sealed class StreamingValidator
             seen |= bit;
             r.Read();
             Push(property.Name, -1);
-            if (capture is not null && capture.Contains(property.Name))
+            if (_depth == 1 && DataSchemaResolver is not null && _dataSchema is not null && r.TokenType == JsonTokenType.StartObject && property.Name == "data")
+            {
+                ValidateValue(ref r, _dataSchema);
+                DataValidatedInline = true;
+            }
+            else if (capture is not null && capture.Contains(property.Name))
             {
                 var start = (int)r.TokenStartIndex;
+                if (_depth == 1 && DataSchemaResolver is not null && property.Name == "schema" && r.TokenType == JsonTokenType.String && !r.ValueIsEscaped)
+                {
+                    _dataSchema = DataSchemaResolver(r.ValueSpan);
+                }
+
                 ValidateValue(ref r, property.Schema);
                 Captures[property.Name] = (start, (int)r.BytesConsumed);
             }
@@ -261,11 +284,11 @@ public sealed class StreamingValidator
         if (s.Maximum is { } max && value > max) Add("maximum", $"must be at most {max.ToString(CultureInfo.InvariantCulture)}");
     }
 
-    private static bool InEnum(ReadOnlySpan<byte> utf8, IReadOnlyList<byte[]> allowed)
+    private static bool InEnum(ReadOnlySpan<byte> utf8, byte[][] allowed)
     {
-        foreach (var a in allowed)
+        for (var i = 0; i < allowed.Length; i++)
         {
-            if (utf8.SequenceEqual(a)) return true;
+            if (utf8.SequenceEqual(allowed[i])) return true;
         }
 
         return false;

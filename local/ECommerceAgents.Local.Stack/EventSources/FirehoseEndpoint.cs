@@ -72,7 +72,7 @@ public sealed class FirehoseEndpoint : IAsyncDisposable
                             continue;
                         }
 
-                        stream.Add(request.Records[i].Data, now);
+                        stream.Add(request.Records[i].Data.ToArray(), now);
                         responses.Add(new PutRecordBatchResponseEntry { RecordId = Guid.NewGuid().ToString("N") });
                     }
 
@@ -84,7 +84,7 @@ public sealed class FirehoseEndpoint : IAsyncDisposable
                 {
                     var request = await JsonSerializer.DeserializeAsync(context.Request.Body, FirehoseJsonContext.Default.PutRecordRequest, context.RequestAborted).ConfigureAwait(false)
                         ?? throw new InvalidRequestException("empty body");
-                    Stream(request.DeliveryStreamName).Add(request.Record.Data, DateTimeOffset.UtcNow);
+                    Stream(request.DeliveryStreamName).Add(request.Record.Data.ToArray(), DateTimeOffset.UtcNow);
                     await WriteAsync(context, 200, new PutRecordResponse(Guid.NewGuid().ToString("N"), false), FirehoseJsonContext.Default.PutRecordResponse).ConfigureAwait(false);
                     break;
                 }

@@ -32,7 +32,7 @@ public sealed class BatchPlannerTests : IDisposable
         }).ToList();
 
     private static List<EnrichedEvent> Enriched(BatchPlan plan) =>
-        plan.Enriched.Select(e => JsonSerializer.Deserialize(e.Json, EnrichedEventJsonContext.Default.EnrichedEvent)!).ToList();
+        plan.Enriched.Select(e => JsonSerializer.Deserialize(e.Json.Span, EnrichedEventJsonContext.Default.EnrichedEvent)!).ToList();
 
     [Fact]
     public void Sessions_SplitAcrossTwoBatches_SameIdsAsOneBatch()
@@ -154,7 +154,7 @@ public sealed class BatchPlannerTests : IDisposable
 
         foreach (var (_, _, json) in plan.Enriched)
         {
-            var text = Encoding.UTF8.GetString(json);
+            var text = Encoding.UTF8.GetString(json.Span);
             Assert.DoesNotContain("jane.doe@example.com", text);
             Assert.DoesNotContain("203.0.113.77", text);
             Assert.DoesNotContain("device-42", text);
