@@ -18,6 +18,9 @@ public sealed class RedisClusterServer(int port, string stateDirectory, string r
         [
             "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--protected-mode", "yes",
             "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(DataDirectory, "nodes.conf"),
+            // A lone node does not learn its own address, and would advertise ":port" in CLUSTER NODES/SLOTS; clients
+            // then wait out their connect timeout on an empty host.
+            "--cluster-announce-ip", "127.0.0.1",
             "--dir", DataDirectory, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
         ]);
 
