@@ -36,6 +36,11 @@ public sealed class RedisKeys(string prefix = "")
     public string CounterWatermark => $"{prefix}{{m}}:wm";
 
     public string CounterTotals => $"{prefix}{{m}}:totals";
+
+    /// <summary>The categories that have trending data, for readers that list them.</summary>
+    public string Categories => $"{prefix}{{m}}:categories";
+
+    public string ProfileCache(string userId) => $"{prefix}{{u:{userId}}}:profile";
 }
 
 /// <summary>A product recommended to a user, with why.</summary>
@@ -93,6 +98,19 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
     private readonly RealtimeOptions _options = options ?? new RealtimeOptions();
     private readonly RedisKeys RedisKeys = new((options ?? new RealtimeOptions()).KeyPrefix);
 
+    /// <summary>The trending sliding window of a category, highest first (the script runs in the category's slot).</summary>
+    public static async Task<IReadOnlyList<(string Sku, double Score)>> TrendingAsync(IDatabase db, RedisKeys keys, string category, RealtimeOptions options, DateTimeOffset now, int count)
+    {
+        var bucketSeconds = (long)options.TrendingBucket.TotalSeconds;
+        var current = now.ToUnixTimeSeconds() / bucketSeconds * bucketSeconds;
+        var buckets = (int)(options.TrendingWindow.TotalSeconds / bucketSeconds);
+        var flat = (RedisResult[])(await db.ScriptEvaluateAsync(TrendingTop,
+            Enumerable.Range(0, buckets).Select(i => (RedisKey)keys.TrendingBucket(category, current - i * bucketSeconds)).ToArray(), [count]).ConfigureAwait(false))!;
+        var list = new List<(string, double)>();
+        for (var i = 0; i + 1 < flat.Length; i += 2) list.Add(((string)flat[i]!, double.Parse((string)flat[i + 1]!, CultureInfo.InvariantCulture)));
+        return list;
+    }
+
     public async Task ApplyAsync(RealtimeBatch batch, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
@@ -118,6 +136,11 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
 
         var pipeline = db.CreateBatch();
         var userWrites = new List<Task>();
+        if (batch.Trending.Count > 0)
+        {
+            userWrites.Add(pipeline.SetAddAsync(RedisKeys.Categories, batch.Trending.Select(t => (RedisValue)t.Category).ToArray()));
+        }
+
         foreach (var user in batch.Users)
         {
             if (user.Viewed.Count > 0)

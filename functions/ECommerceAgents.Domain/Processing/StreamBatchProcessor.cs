@@ -61,7 +61,7 @@ public sealed class StreamBatchProcessor(
         var valid = new List<EventWork>(records.Count);
         var rejected = new List<(int Index, RejectedRecord Rejection)>();
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
-        var duplicates = 0;
+        var duplicateIndexes = new List<int>();
         for (var i = 0; i < records.Count; i++)
         {
             switch (parser.Parse(records[i].Data.Span))
@@ -70,7 +70,7 @@ public sealed class StreamBatchProcessor(
                     valid.Add(new EventWork { Index = i, Input = records[i], Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });
                     break;
                 case ParsedEvent:
-                    duplicates++; // the same event id earlier in this batch
+                    duplicateIndexes.Add(i); // the same event id earlier in this batch
                     break;
                 case RejectedRecord r:
                     rejected.Add((i, r));
@@ -99,7 +99,7 @@ public sealed class StreamBatchProcessor(
         {
             if (snapshot.Markers.TryGetValue(w.Event.EventId, out var marker) && marker.ExpiresAt > now && marker.Position != w.Input.Position.ToString())
             {
-                duplicates++;
+                duplicateIndexes.Add(w.Index);
                 continue;
             }
 
@@ -108,6 +108,21 @@ public sealed class StreamBatchProcessor(
 
         // 4. Plan every write, with no I/O.
         var plan = planner.Plan(shard, kept, snapshot);
+        var duplicates = duplicateIndexes.Count;
+
+        // Quality counters for the metrics API: quarantined records by reason, dropped duplicates.
+        var counters = plan.Realtime.Counters ??= new CounterGroup();
+        foreach (var (index, rejection) in rejected)
+        {
+            counters.Contributions.Add(new Contribution(records[index].Position.Padded, Minute(records[index].ArrivalTime), "quarantined:" + rejection.Reason.Name(), 1));
+        }
+
+        foreach (var index in duplicateIndexes)
+        {
+            counters.Contributions.Add(new Contribution(records[index].Position.Padded, Minute(records[index].ArrivalTime), "duplicates", 1));
+        }
+
+        if (counters.Contributions.Count == 0) plan.Realtime.Counters = null;
 
         // 5. Write. The three families are independent; each failure fails only the records it carries.
         void Fail(IEnumerable<int> members, string what, Exception ex)
@@ -198,6 +213,8 @@ public sealed class StreamBatchProcessor(
             Errors = errors,
         };
     }
+
+    private static string Minute(DateTimeOffset time) => (time.ToUnixTimeSeconds() / 60).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static StateRequest Request(string shard, List<EventWork> valid)
     {

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Resources;
+using static ECommerceAgents.Adapters.DynamoDb.StreamStateStore;
+
+namespace ECommerceAgents.Adapters.DynamoDb;
+
+/// <summary>What the API reads and erases about one user in DynamoDB: profile, sessions, identity links, orders, consent, audit.</summary>
+public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public async Task<UserProfile?> ProfileAsync(string userId, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(Tables.Profiles, Key("userId", userId), cancellationToken).ConfigureAwait(false);
+        return item is null ? null : JsonSerializer.Deserialize(item["doc"].S, StateJsonContext.Default.UserProfile);
+    }
+
+    public async Task<SubjectState?> SubjectAsync(string subjectId, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(Tables.Sessions, Key("subjectId", subjectId, "sk", "STATE"), cancellationToken).ConfigureAwait(false);
+        return item is null ? null : JsonSerializer.Deserialize(item["doc"].S, StateJsonContext.Default.SubjectState);
+    }
+
+    public async Task<IReadOnlyList<string>> AnonymousIdsAsync(string userId, CancellationToken cancellationToken)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(Tables.Identities),
+            IndexName = "byUser",
+            KeyConditionExpression = "userId = :u",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":u"] = S(userId) },
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(i => i["anonymousId"].S).ToArray();
+    }
+
+    public async Task<IReadOnlyList<OrderRecord>> OrdersAsync(string userId, CancellationToken cancellationToken)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(Tables.Orders),
+            IndexName = "byUser",
+            KeyConditionExpression = "userId = :u",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":u"] = S(userId) },
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(i => JsonSerializer.Deserialize(i["doc"].S, StateJsonContext.Default.OrderRecord)!).ToArray();
+    }
+
+    public async Task<ConsentRecord?> ConsentAsync(string userId, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(Tables.Consent, Key("userId", userId), cancellationToken).ConfigureAwait(false);
+        return item is null ? null : new ConsentRecord(userId, item["personalisation"].BOOL == true, DateTimeOffset.Parse(item["updatedAt"].S, CultureInfo.InvariantCulture));
+    }
+
+    public Task SetConsentAsync(ConsentRecord consent, CancellationToken cancellationToken) =>
+        dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = names.Table(Tables.Consent),
+            Item = new Dictionary<string, AttributeValue>
+            {
+                ["userId"] = S(consent.UserId),
+                ["personalisation"] = new() { BOOL = consent.Personalisation },
+                ["updatedAt"] = S(consent.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)),
+            },
+        }, cancellationToken);
+
+    /// <summary>A product as CatalogImport stored it, attribute by attribute, or null.</summary>
+    public async Task<JsonObject?> ProductAsync(string sku, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(Tables.Catalog, Key("sku", sku), cancellationToken).ConfigureAwait(false);
+        return item is null ? null : ToJson(item);
+    }
+
+    /// <summary>Products of a category (the byCategory index: category + SKU range).</summary>
+    public async Task<IReadOnlyList<JsonObject>> CategoryProductsAsync(string category, int limit, CancellationToken cancellationToken)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(Tables.Catalog),
+            IndexName = "byCategory",
+            KeyConditionExpression = "category = :c",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":c"] = S(category) },
+            Limit = limit,
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(ToJson).ToArray();
+    }
+
+    public async Task<JsonObject?> ProductStatsAsync(string sku, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(Tables.ProductStats, Key("sku", sku), cancellationToken).ConfigureAwait(false);
+        if (item is null) return null;
+        var json = ToJson(item);
+        foreach (var k in json.Select(p => p.Key).Where(k => k.StartsWith("wm_", StringComparison.Ordinal)).ToArray()) json.Remove(k);
+        return json;
+    }
+
+    /// <summary>Realtime store marked stale by StreamProcessor (a Redis outage), per shard and since when.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> RealtimeStaleAsync(CancellationToken cancellationToken)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(Tables.Watermarks),
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = S("realtime#stale") },
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items.ToDictionary(i => i["sk"].S, i => i["since"].S);
+    }
+
+    public async Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(Tables.Audit),
+            KeyConditionExpression = "subject = :s",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = S(subject) },
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(ToJson).ToArray();
+    }
+
+    public Task AppendAuditAsync(string subject, string action, string actor, string details, CancellationToken cancellationToken) =>
+        dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = names.Table(Tables.Audit),
+            Item = new Dictionary<string, AttributeValue>
+            {
+                ["subject"] = S(subject),
+                ["at"] = S(_clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) + "#" + Guid.NewGuid().ToString("N")[..8]),
+                ["action"] = S(action),
+                ["actor"] = S(actor),
+                ["details"] = S(details),
+            },
+        }, cancellationToken);
+
+    /// <summary>
+    /// Erases what DynamoDB holds about a user at once: profile, sessionizer state (the user's and each linked anonymous
+    /// id's), identity links and consent; orders stay (accounting) with the user id removed. A tombstone asks the batch
+    /// layer to erase the zones, the warehouse and the index on its next run. Returns the counts.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, CancellationToken cancellationToken)
+    {
+        var anonymous = await AnonymousIdsAsync(userId, cancellationToken).ConfigureAwait(false);
+        var orders = await OrdersAsync(userId, cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["profiles"] = await DeleteAsync(Tables.Profiles, Key("userId", userId), cancellationToken).ConfigureAwait(false),
+            ["consent"] = await DeleteAsync(Tables.Consent, Key("userId", userId), cancellationToken).ConfigureAwait(false),
+        };
+        var sessions = 0;
+        foreach (var subject in anonymous.Prepend(userId))
+        {
+            sessions += await DeleteAsync(Tables.Sessions, Key("subjectId", subject, "sk", "STATE"), cancellationToken).ConfigureAwait(false);
+        }
+
+        counts["sessions"] = sessions;
+        var links = 0;
+        foreach (var anon in anonymous) links += await DeleteAsync(Tables.Identities, Key("anonymousId", anon), cancellationToken).ConfigureAwait(false);
+        counts["identityLinks"] = links;
+
+        foreach (var order in orders)
+        {
+            order.UserId = null;
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = names.Table(Tables.Orders),
+                Key = Key("orderId", order.OrderId),
+                UpdateExpression = "REMOVE userId SET doc = :doc",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":doc"] = S(JsonSerializer.Serialize(order, StateJsonContext.Default.OrderRecord)) },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        counts["ordersPseudonymised"] = orders.Count;
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = names.Table(Tables.Tombstones),
+            Item = new Dictionary<string, AttributeValue>
+            {
+                ["userId"] = S(userId),
+                ["requestedAt"] = S(_clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+                ["status"] = S("pending"),
+                ["anonymousIds"] = new() { L = anonymous.Select(S).ToList() },
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        return counts;
+    }
+
+    private async Task<Dictionary<string, AttributeValue>?> GetAsync(TableDefinition table, Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = names.Table(table), Key = key, ConsistentRead = true }, cancellationToken).ConfigureAwait(false)).Item;
+        return item is { Count: > 0 } ? item : null;
+    }
+
+    private async Task<int> DeleteAsync(TableDefinition table, Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = names.Table(table), Key = key, ReturnValues = ReturnValue.ALL_OLD }, cancellationToken).ConfigureAwait(false);
+        return response.Attributes is { Count: > 0 } ? 1 : 0;
+    }
+
+    internal static JsonObject ToJson(Dictionary<string, AttributeValue> item)
+    {
+        var json = new JsonObject();
+        foreach (var (k, v) in item.OrderBy(kv => kv.Key, StringComparer.Ordinal)) json[k] = ToNode(v);
+        return json;
+    }
+
+    private static JsonNode? ToNode(AttributeValue v) =>
+        v.S is not null ? JsonValue.Create(v.S)
+        : v.N is not null ? JsonValue.Create(decimal.Parse(v.N, CultureInfo.InvariantCulture))
+        : v.BOOL is { } b ? JsonValue.Create(b)
+        : v.L is { Count: > 0 } l ? new JsonArray(l.Select(ToNode).ToArray())
+        : v.M is { Count: > 0 } m ? ToJson(m)
+        : v.SS is { Count: > 0 } ss ? new JsonArray(ss.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray())
+        : null;
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Domain.Events;
+using ECommerceAgents.Domain.Ingest;
+
+namespace ECommerceAgents.Functions.Api;
+
+/// <summary>
+/// Ingest: <c>POST /v1/events</c>, <c>/v1/orders</c>, <c>/v1/products</c> and signed webhooks. Each event is validated on
+/// its own; a batch keeps its valid events (202, the rest reported by index) and is refused only when none is valid
+/// (400). 202 means Kinesis acknowledged every accepted event; when it keeps throttling the answer is 503 with
+/// Retry-After, and events it did take are dropped as duplicates downstream when the client retries.
+/// </summary>
+public static partial class IngestEndpoints
+{
+    private sealed record Answer(int Status, string ContentType, string Body, string? RetryAfter = null);
+
+    public static void Map(WebApplication app)
+    {
+        var ingest = new RequiresRole(ApiRole.Ingest);
+        app.MapPost("/v1/events", (HttpContext c, ApiServices s) => HandleAsync(c, s, null)).WithMetadata(ingest);
+        app.MapPost("/v1/orders", (HttpContext c, ApiServices s) => HandleAsync(c, s, EventTypes.IsOrderLifecycle)).WithMetadata(ingest);
+        app.MapPost("/v1/products", (HttpContext c, ApiServices s) => HandleAsync(c, s, static t => t == EventTypes.ProductUpserted)).WithMetadata(ingest);
+        app.MapPost("/v1/webhooks/{source}", (HttpContext c, ApiServices s, string source) => HandleAsync(c, s, null, source)).WithMetadata(ingest);
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, ApiServices services, Func<string, bool>? allowed, string? webhookSource = null)
+    {
+        var (body, error) = await ApiApplication.ReadBodyAsync(context, services.Options.MaxBodyBytes);
+        if (error is not null) return error;
+
+        if (webhookSource is not null && await VerifyWebhookAsync(context, services, webhookSource, body!) is { } refused)
+        {
+            return refused;
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length == 0)
+        {
+            return ToResult(context, await IngestAsync(context, services, body!, allowed, webhookSource));
+        }
+
+        if (idempotencyKey.Length > 255 || idempotencyKey.Any(ch => ch < 0x21 || ch > 0x7E))
+        {
+            return ApiApplication.Problem(context, 400, "Bad Idempotency-Key", "An Idempotency-Key is 1 to 255 visible ASCII characters.");
+        }
+
+        var scope = (string)context.Items["keyId"]!;
+        var hash = Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(context.Request.Path + "\n"), .. body!]));
+        var (claim, stored) = await services.Idempotency.ClaimAsync(scope, idempotencyKey, hash, services.Options.IdempotencyTtl, context.RequestAborted);
+        switch (claim)
+        {
+            case IdempotencyStore.Claim.Done when stored!.RequestHash != hash:
+                return ApiApplication.Problem(context, 422, "Idempotency-Key reused", "This Idempotency-Key was used with a different request.");
+            case IdempotencyStore.Claim.Done:
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return ToResult(context, new Answer(stored.Status, stored.ContentType, stored.Body));
+            case IdempotencyStore.Claim.InProgress:
+                context.Response.Headers.RetryAfter = "1";
+                return ApiApplication.Problem(context, 409, "Request in progress", "A request with this Idempotency-Key is still being processed; retry shortly.");
+        }
+
+        Answer answer;
+        try
+        {
+            answer = await IngestAsync(context, services, body!, allowed, webhookSource);
+        }
+        catch
+        {
+            await services.Idempotency.ReleaseAsync(scope, idempotencyKey, CancellationToken.None);
+            throw;
+        }
+
+        if (answer.Status >= 500)
+        {
+            await services.Idempotency.ReleaseAsync(scope, idempotencyKey, CancellationToken.None);
+        }
+        else
+        {
+            await services.Idempotency.CompleteAsync(scope, idempotencyKey, new StoredResponse(answer.Status, answer.ContentType, answer.Body, hash), services.Options.IdempotencyTtl, CancellationToken.None);
+        }
+
+        return ToResult(context, answer);
+    }
+
+    private static async Task<Answer> IngestAsync(HttpContext context, ApiServices services, byte[] body, Func<string, bool>? allowed, string? webhookSource)
+    {
+        var requestId = (string)context.Items["requestId"]!;
+        var traceparent = (string)context.Items["traceparent"]!;
+        var lineage = new IngestLineage(webhookSource is null ? "api" : "webhook", services.Clock.GetUtcNow(), traceparent, requestId, webhookSource);
+        var result = ApiServices.Validator.Validate(body, lineage, allowed, services.Options.MaxEventsPerRequest);
+        if (result.BodyError is { } bodyError)
+        {
+            return Problem(context, 400, "Invalid request body", bodyError.Message, [ProblemError.From(bodyError)]);
+        }
+
+        var rejected = result.Rejected.SelectMany(r => r.Violations.Select(v => ProblemError.From(v, r.Index, r.EventId))).ToArray();
+        if (result.Accepted.Count == 0)
+        {
+            return Problem(context, 400, "No valid events", $"None of the {result.Rejected.Count} events is valid; each error names the event's index and the JSON path at fault.", rejected);
+        }
+
+        var written = await services.Stream.WriteAsync(result.Accepted, context.RequestAborted);
+        if (!written.AllWritten)
+        {
+            return Problem(context, 503, "Event stream unavailable",
+                $"The stream did not take {written.Failed.Count} of {result.Accepted.Count} events ({written.ErrorCode}). Nothing is acknowledged; retry the whole request (events already written are dropped as duplicates by event id).",
+                null, retryAfter: "1");
+        }
+
+        var accepted = new IngestAccepted(result.Accepted.Count, rejected, result.Accepted.Select(a => a.EventId).ToArray(), requestId, traceparent);
+        return new Answer(202, "application/json", JsonSerializer.Serialize(accepted, ApiJsonContext.Default.IngestAccepted));
+    }
+
+    /// <summary>
+    /// HMAC-SHA256 over <c>timestamp + "." + body</c> with the source's secret, in <c>X-Signature: sha256=&lt;hex&gt;</c>;
+    /// <c>X-Timestamp</c> in Unix seconds within a 5-minute window; each signature accepted once.
+    /// </summary>
+    private static async Task<IResult?> VerifyWebhookAsync(HttpContext context, ApiServices services, string source, byte[] body)
+    {
+        IResult Refuse(string why) => ApiApplication.Problem(context, 401, "Webhook not verified", why);
+        if (!services.WebhookSecrets.TryGetValue(source, out var secret)) return Refuse($"No secret is configured for webhook source '{source}'.");
+        var signatureHeader = context.Request.Headers["X-Signature"];
+        var timestampHeader = context.Request.Headers["X-Timestamp"];
+        if (signatureHeader.Count != 1 || timestampHeader.Count != 1) return Refuse("Exactly one X-Signature and one X-Timestamp header are required.");
+        var signature = signatureHeader.ToString();
+        var timestampText = timestampHeader.ToString();
+        if (!SignaturePattern().IsMatch(signature)) return Refuse("X-Signature must be sha256= followed by 64 lower-case hex digits.");
+        if (!TimestampPattern().IsMatch(timestampText)) return Refuse("X-Timestamp must be Unix seconds.");
+        var timestamp = DateTimeOffset.FromUnixTimeSeconds(long.Parse(timestampText, CultureInfo.InvariantCulture));
+        if ((services.Clock.GetUtcNow() - timestamp).Duration() > services.Options.WebhookWindow) return Refuse("The signature's timestamp is outside the 5-minute window.");
+
+        byte[] signed = [.. Encoding.ASCII.GetBytes(timestampText + "."), .. body];
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
+        if (!CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(signature.AsSpan(7)))) return Refuse("The signature does not match.");
+        if (!await services.Idempotency.FirstSightingAsync(source, signature[7..], services.Options.WebhookWindow * 2, context.RequestAborted))
+        {
+            return Refuse("This signature was already used (a replay).");
+        }
+
+        return null;
+    }
+
+    private static Answer Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors, string? retryAfter = null)
+    {
+        var problem = new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors };
+        return new Answer(status, "application/problem+json", JsonSerializer.Serialize(problem, ApiJsonContext.Default.Problem), retryAfter);
+    }
+
+    private static IResult ToResult(HttpContext context, Answer answer)
+    {
+        if (answer.RetryAfter is not null) context.Response.Headers.RetryAfter = answer.RetryAfter;
+        return Results.Content(answer.Body, answer.ContentType, Encoding.UTF8, answer.Status);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^sha256=[0-9a-f]{64}$")]
+    private static partial System.Text.RegularExpressions.Regex SignaturePattern();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]{1,12}$")]
+    private static partial System.Text.RegularExpressions.Regex TimestampPattern();
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ECommerceAgents.Domain.Validation;
+
+namespace ECommerceAgents.Functions.Api;
+
+/// <summary>An RFC 9457 problem, with each violation's JSON path.</summary>
+public sealed record Problem
+{
+    public string Type { get; init; } = "about:blank";
+
+    public required string Title { get; init; }
+
+    public int Status { get; init; }
+
+    public string? Detail { get; init; }
+
+    public string? Instance { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public IReadOnlyList<ProblemError>? Errors { get; init; }
+}
+
+public sealed record ProblemError(string Path, string Keyword, string Message, int? Index = null, string? EventId = null)
+{
+    public static ProblemError From(Violation v, int? index = null, string? eventId = null) => new(v.Path, v.Keyword, v.Message, index, eventId);
+}
+
+public sealed record IngestAccepted(int Accepted, IReadOnlyList<ProblemError> Rejected, IReadOnlyList<string> EventIds, string RequestId, string Traceparent);
+
+public sealed record ConsentRequest(bool? Personalisation);
+
+public sealed record ConsentResponse(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
+
+public sealed record KeyRequest(string? Name, string? Role);
+
+public sealed record KeyCreated(string KeyId, string Key, string Name, string Role, DateTimeOffset CreatedAt);
+
+public sealed record Health(string Status, string Version);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(IngestAccepted))]
+[JsonSerializable(typeof(ConsentRequest))]
+[JsonSerializable(typeof(ConsentResponse))]
+[JsonSerializable(typeof(KeyRequest))]
+[JsonSerializable(typeof(KeyCreated))]
+[JsonSerializable(typeof(Health))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonArray))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

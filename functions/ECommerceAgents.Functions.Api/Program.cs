@@ -1,0 +1,10 @@
+using System.Net;
+using ECommerceAgents.Functions.Api;
+using ECommerceAgents.Lambda.Hosting;
+
+// In Lambda the Web Adapter extension owns the Runtime API and forwards requests to this app on 127.0.0.1:8080.
+var environment = FunctionEnvironment.FromProcess();
+var port = environment.IntSetting("AWS_LWA_PORT", environment.IntSetting("PORT", 8080));
+await using var services = await ApiServices.CreateAsync(environment, CancellationToken.None);
+var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+await app.RunAsync();

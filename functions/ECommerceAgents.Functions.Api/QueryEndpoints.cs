@@ -1,0 +1,214 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Domain.Enrichment;
+
+namespace ECommerceAgents.Functions.Api;
+
+/// <summary>
+/// Reads for agents and dashboards: profile and recommendations (cache-aside: Redis, then DynamoDB), the live
+/// recommendations stream (Server-Sent Events), products, product search (OpenSearch), real-time metrics.
+/// </summary>
+public static class QueryEndpoints
+{
+    private static readonly PreferenceExtractor Preferences = new();
+
+    public static void Map(WebApplication app)
+    {
+        var query = new RequiresRole(ApiRole.Query);
+        app.MapGet("/v1/users/{id}/profile", ProfileAsync).WithMetadata(query);
+        app.MapGet("/v1/users/{id}/recommendations", RecommendationsAsync).WithMetadata(query);
+        app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(query);
+        app.MapGet("/v1/products/search", SearchAsync).WithMetadata(query);
+        app.MapGet("/v1/products/{sku}", ProductAsync).WithMetadata(query);
+        app.MapGet("/v1/metrics/realtime", MetricsAsync).WithMetadata(query);
+    }
+
+    private static async Task<IResult> ProfileAsync(HttpContext context, ApiServices services, string id)
+    {
+        if (!ApiApplication.ValidId(id)) return ApiApplication.Problem(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
+        if (await services.Realtime.CachedProfileAsync(id) is { } cached)
+        {
+            context.Response.Headers["x-cache"] = "hit";
+            return Results.Content(cached, "application/json", Encoding.UTF8);
+        }
+
+        var profile = await services.Users.ProfileAsync(id, context.RequestAborted);
+        var subject = await services.Users.SubjectAsync(id, context.RequestAborted);
+        if (profile is null && subject is null) return ApiApplication.Problem(context, 404, "Unknown user", $"No profile is held for user '{id}'.");
+        var now = services.Clock.GetUtcNow();
+        var recent = await services.Realtime.RecentlyViewedAsync(id, 10);
+        JsonArray Top(Dictionary<string, double>? dimension) => profile is null || dimension is null
+            ? []
+            : new JsonArray(Preferences.Top(dimension, profile.AffinitiesAsOf, now, 5).Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["score"] = t.Score }).ToArray());
+        var json = new JsonObject
+        {
+            ["userId"] = id,
+            ["firstSeen"] = profile?.FirstSeen,
+            ["lastSeen"] = profile?.LastSeen,
+            ["engagement"] = profile?.Engagement,
+            ["intent"] = profile?.Intent,
+            ["sessions"] = profile?.Sessions,
+            ["orders"] = profile?.Orders,
+            ["spend"] = profile?.Spend,
+            ["spendCurrency"] = profile?.SpendCurrency,
+            ["counters"] = profile is null ? null : new JsonObject(profile.Counters.Select(c => new KeyValuePair<string, JsonNode?>(c.Key, c.Value))),
+            ["affinities"] = new JsonObject { ["category"] = Top(profile?.Affinities.Category), ["brand"] = Top(profile?.Affinities.Brand), ["priceBand"] = Top(profile?.Affinities.PriceBand) },
+            ["currentSession"] = subject?.Current is { } s ? new JsonObject { ["id"] = s.Id, ["start"] = s.Start, ["end"] = s.End, ["events"] = s.Counters.Events, ["intent"] = s.Intent, ["engagement"] = s.Engagement } : null,
+            ["recentlyViewed"] = new JsonArray(recent.Select(r => (JsonNode?)new JsonObject { ["sku"] = r.Sku, ["viewedAt"] = r.ViewedAt }).ToArray()),
+        };
+        var text = json.ToJsonString();
+        await services.Realtime.CacheProfileAsync(id, text, services.Options.ProfileCacheTtl);
+        context.Response.Headers["x-cache"] = "miss";
+        return Results.Content(text, "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> RecommendationsAsync(HttpContext context, ApiServices services, string id)
+    {
+        if (!ApiApplication.ValidId(id)) return ApiApplication.Problem(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
+        if (await services.Realtime.RecommendationsAsync(id) is { } live)
+        {
+            context.Response.Headers["x-cache"] = "hit";
+            return Results.Content(live, "application/json", Encoding.UTF8);
+        }
+
+        // Cache miss: popular products of the user's strongest category, from DynamoDB, then cached.
+        var profile = await services.Users.ProfileAsync(id, context.RequestAborted);
+        if (profile is null) return ApiApplication.Problem(context, 404, "Unknown user", $"No profile is held for user '{id}'.");
+        var now = services.Clock.GetUtcNow();
+        var items = new JsonArray();
+        foreach (var (category, _) in Preferences.Top(profile.Affinities.Category, profile.AffinitiesAsOf, now, 2))
+        {
+            foreach (var product in await services.Users.CategoryProductsAsync(category, 5, context.RequestAborted))
+            {
+                items.Add((JsonNode)new JsonObject { ["sku"] = product["sku"]?.DeepClone(), ["score"] = 0, ["reason"] = "category_affinity:" + category });
+            }
+        }
+
+        var json = new JsonObject { ["userId"] = id, ["generatedAt"] = now, ["items"] = items, ["source"] = "profile" }.ToJsonString();
+        await services.Realtime.CacheRecommendationsAsync(id, json);
+        context.Response.Headers["x-cache"] = "miss";
+        return Results.Content(json, "application/json", Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// Server-Sent Events: the current recommendations, then each new list StreamProcessor publishes for the user, with a
+    /// comment every 15 s to keep intermediaries from closing the connection.
+    /// </summary>
+    private static async Task StreamAsync(HttpContext context, ApiServices services, string id)
+    {
+        if (!ApiApplication.ValidId(id))
+        {
+            await ApiApplication.WriteProblemAsync(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+        var subscription = await services.Realtime.SubscribeRecommendationsAsync(id);
+        try
+        {
+            if (await services.Realtime.RecommendationsAsync(id) is { } current) await WriteEventAsync(context, "recommendations", current);
+            else await context.Response.WriteAsync(": waiting for recommendations\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            var aborted = context.RequestAborted;
+            while (!aborted.IsCancellationRequested)
+            {
+                using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                heartbeat.CancelAfter(TimeSpan.FromSeconds(15));
+                try
+                {
+                    var message = await subscription.ReadAsync(heartbeat.Token);
+                    await WriteEventAsync(context, "recommendations", (string)message.Message!);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    await context.Response.WriteAsync(": keep-alive\n\n", aborted);
+                    await context.Response.Body.FlushAsync(aborted);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            await subscription.UnsubscribeAsync();
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string name, string data)
+    {
+        await context.Response.WriteAsync($"event: {name}\ndata: {data.Replace("\n", "\ndata: ", StringComparison.Ordinal)}\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task<IResult> ProductAsync(HttpContext context, ApiServices services, string sku)
+    {
+        if (!ApiApplication.ValidId(sku)) return ApiApplication.Problem(context, 400, "Invalid SKU", "A SKU is 1 to 128 letters, digits and ._:@- characters.");
+        var product = await services.Users.ProductAsync(sku, context.RequestAborted);
+        var stats = await services.Users.ProductStatsAsync(sku, context.RequestAborted);
+        if (product is null && stats is null) return ApiApplication.Problem(context, 404, "Unknown product", $"No product '{sku}' is in the catalog.");
+        var json = product ?? new JsonObject { ["sku"] = sku };
+        json["stats"] = stats;
+        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext context, ApiServices services, string? q, int? size)
+    {
+        if (services.Search is null)
+        {
+            return ApiApplication.Problem(context, 503, "Search not configured", "No OpenSearch endpoint is configured: set OPENSEARCH_ENDPOINT (the CDK app sets it in AWS).");
+        }
+
+        if (string.IsNullOrWhiteSpace(q) || q.Length > 256) return ApiApplication.Problem(context, 400, "Invalid query", "q is required, at most 256 characters.");
+        try
+        {
+            var result = await services.Search.SearchAsync(q, Math.Clamp(size ?? 20, 1, 100), context.RequestAborted);
+            return Results.Content(result.ToJsonString(), "application/json", Encoding.UTF8);
+        }
+        catch (HttpRequestException ex)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return ApiApplication.Problem(context, 503, "Search unavailable", ex.Message);
+        }
+    }
+
+    private static async Task<IResult> MetricsAsync(HttpContext context, ApiServices services, int? minutes)
+    {
+        var now = services.Clock.GetUtcNow();
+        var metrics = await services.Realtime.MetricsAsync(now, Math.Clamp(minutes ?? 60, 1, 1440), 10);
+        var stale = await services.Users.RealtimeStaleAsync(context.RequestAborted);
+        var totals = metrics.Totals;
+        double Total(string key) => totals.GetValueOrDefault(key);
+        var events = Total("events");
+        var quarantined = totals.Where(t => t.Key.StartsWith("quarantined:", StringComparison.Ordinal)).Sum(t => t.Value);
+        var json = new JsonObject
+        {
+            ["generatedAt"] = now,
+            ["stale"] = stale.Count > 0,
+            ["staleSince"] = stale.Count > 0 ? stale.Values.Min() : null,
+            ["totals"] = new JsonObject(totals.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
+            ["quality"] = new JsonObject
+            {
+                ["recordsSeen"] = events + Total("bots") + quarantined + Total("duplicates"),
+                ["errorRatePercent"] = events + quarantined == 0 ? 0 : Math.Round(100 * quarantined / (events + quarantined + Total("bots")), 3),
+                ["quarantinedByReason"] = new JsonObject(totals.Where(t => t.Key.StartsWith("quarantined:", StringComparison.Ordinal)).Select(t => new KeyValuePair<string, JsonNode?>(t.Key["quarantined:".Length..], t.Value))),
+                ["duplicatesDropped"] = Total("duplicates"),
+                ["botEvents"] = Total("bots"),
+            },
+            ["perMinute"] = new JsonArray(metrics.PerMinute.Select(m => (JsonNode?)new JsonObject
+            {
+                ["minute"] = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60),
+                ["events"] = m.Events,
+                ["bots"] = m.Bots,
+            }).ToArray()),
+            ["trending"] = new JsonObject(metrics.Trending.Select(t => new KeyValuePair<string, JsonNode?>(t.Key,
+                new JsonArray(t.Value.Select(i => (JsonNode?)new JsonObject { ["sku"] = i.Sku, ["score"] = i.Score }).ToArray())))),
+        };
+        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
+    }
+}
