@@ -20,14 +20,14 @@ public sealed class CategoryClassifier
     private readonly string[] _categories;
     private readonly double[] _logPrior;
     private readonly Dictionary<string, double[]> _logLikelihood;
-    private readonly double[] _logUnseen;
+    private readonly bool[] _trained;
 
-    private CategoryClassifier(string[] categories, double[] logPrior, Dictionary<string, double[]> logLikelihood, double[] logUnseen, int examples)
+    private CategoryClassifier(string[] categories, double[] logPrior, Dictionary<string, double[]> logLikelihood, int examples, int[] docCountsOf)
     {
         _categories = categories;
         _logPrior = logPrior;
         _logLikelihood = logLikelihood;
-        _logUnseen = logUnseen;
+        _trained = logPrior.Select((_, c) => docCountsOf[c] > 0).ToArray();
         Examples = examples;
     }
 
@@ -61,7 +61,6 @@ public sealed class CategoryClassifier
 
         var vocabulary = counts.Count;
         var logPrior = docCounts.Select(d => Math.Log((d + 1.0) / (n + categories.Length))).ToArray();
-        var logUnseen = wordTotals.Select(t => Math.Log(Alpha / (t + (Alpha * vocabulary)))).ToArray();
         var likelihood = new Dictionary<string, double[]>(counts.Count, StringComparer.Ordinal);
         foreach (var (word, perClass) in counts)
         {
@@ -70,12 +69,18 @@ public sealed class CategoryClassifier
             likelihood[word] = l;
         }
 
-        return new CategoryClassifier(categories, logPrior, likelihood, logUnseen, n);
+        return new CategoryClassifier(categories, logPrior, likelihood, n, docCounts);
     }
 
     public CategoryPrediction Predict(string text)
     {
+        // A category without training examples can never win (its smoothed likelihoods would otherwise look flat and likely).
         var scores = (double[])_logPrior.Clone();
+        for (var c = 0; c < scores.Length; c++)
+        {
+            if (!_trained[c]) scores[c] = double.NegativeInfinity;
+        }
+
         var known = 0;
         foreach (var f in Features(text))
         {
@@ -93,7 +98,11 @@ public sealed class CategoryClassifier
 
         if (known == 0) return new CategoryPrediction(_categories[best], 0);
         var sum = 0.0;
-        for (var c = 0; c < scores.Length; c++) sum += Math.Exp(scores[c] - scores[best]);
+        for (var c = 0; c < scores.Length; c++)
+        {
+            if (_trained[c]) sum += Math.Exp(scores[c] - scores[best]);
+        }
+
         return new CategoryPrediction(_categories[best], 1.0 / sum);
     }
 

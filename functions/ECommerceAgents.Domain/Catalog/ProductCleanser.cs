@@ -193,7 +193,7 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
             var w = words[i];
             if (w.Length == 0 || w.Any(char.IsDigit)) continue; // model numbers and sizes stay as written
             var lower = w.ToLowerInvariant();
-            words[i] = i > 0 && SmallWords.Contains(lower) ? lower : char.ToUpperInvariant(lower[0]) + lower[1..];
+            words[i] = i > 0 && SmallWords.Contains(lower) ? lower : string.Join('-', lower.Split('-').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
         }
 
         return string.Join(' ', words);

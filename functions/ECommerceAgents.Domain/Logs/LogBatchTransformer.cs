@@ -113,6 +113,10 @@ public sealed class LogBatchTransformer(LogTransformOptions options, ILogReinges
         long used = 32;
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
 
+        // Room kept for answering every later record Dropped, so accepting an Ok record can never push the total over.
+        var reserve = new long[records.Count + 1];
+        for (var i = records.Count - 1; i >= 0; i--) reserve[i] = reserve[i + 1] + RecordOverhead + records[i].RecordId.Length;
+
         for (var i = 0; i < records.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -130,13 +134,13 @@ public sealed class LogBatchTransformer(LogTransformOptions options, ILogReinges
                     break;
                 default:
                     var size = RecordOverhead + record.RecordId.Length + Base64Length(buffer.WrittenCount) + KeysLength(keys!);
-                    if (used + size <= options.ResponseBudgetBytes)
+                    if (used + size + reserve[i + 1] <= options.ResponseBudgetBytes)
                     {
                         answers[i] = new LogOutputRecord(record.RecordId, Ok, Convert.ToBase64String(buffer.WrittenSpan), keys);
                         used += size;
                         stats.LinesOut += LineCount(buffer.WrittenSpan);
                     }
-                    else if (size + 32 > options.ResponseBudgetBytes)
+                    else if (size + 32 + reserve[i + 1] > options.ResponseBudgetBytes)
                     {
                         // Could never fit one response: re-ingesting it as it is would loop forever.
                         if (payload is not null)

@@ -187,13 +187,16 @@ public static partial class SensitiveDataMasker
 
         if (result.Contains('=', StringComparison.Ordinal) || result.Contains(':', StringComparison.Ordinal))
         {
-            result = ReplaceCounting(SecretPair(), result, m => m.Groups["value"].Value == SecretMask || m.Groups["value"].Value.Length == 0
+            result = ReplaceCounting(SecretPair(), result, m => m.Groups["value"].Value is SecretMask or "" || IsAuthScheme(m.Groups["value"].Value)
                 ? m.Value
                 : m.Groups["key"].Value + m.Groups["sep"].Value + m.Groups["open"].Value + SecretMask + m.Groups["close"].Value, counts);
         }
 
         return result;
     }
+
+    // "Authorization: Bearer [secret]" is already masked by the scheme rule; keep the scheme readable.
+    private static bool IsAuthScheme(string value) => value.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || value.Equals("Basic", StringComparison.OrdinalIgnoreCase);
 
     private static string Count(string replaced, string original, MaskCounts? counts, Regex pattern)
     {
