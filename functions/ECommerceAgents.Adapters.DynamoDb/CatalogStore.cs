@@ -14,7 +14,7 @@ public sealed record CatalogPage(IReadOnlyList<CatalogProduct> Items, string? Ne
 /// (category + sku) follows the item's category and a product that changes category leaves nothing behind. Reads for
 /// the API (<see cref="GetAsync"/>, <see cref="QueryCategoryAsync"/>) and CatalogImport's batched compare and write.
 /// </summary>
-public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names) : ICatalogStore
+public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names, int concurrency = 8) : ICatalogStore
 {
     public const string CategoryIndex = "byCategory";
     private readonly string _table = names.Table(Tables.Catalog);
@@ -50,7 +50,9 @@ public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names)
     public async Task<IReadOnlyDictionary<string, StoredProduct>> GetManyAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, StoredProduct>(skus.Count, StringComparer.Ordinal);
-        foreach (var chunk in skus.Distinct(StringComparer.Ordinal).Chunk(100))
+        var gate = new Lock();
+        // BatchGetItem takes 100 keys: the rounds of a large lookup go out side by side.
+        await Parallel.ForEachAsync(skus.Distinct(StringComparer.Ordinal).Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
         {
             var pending = new Dictionary<string, KeysAndAttributes>
             {
@@ -63,46 +65,48 @@ public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names)
             };
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 0) await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
                 if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchGetItem kept returning unprocessed keys");
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
                 if (response.Responses?.TryGetValue(_table, out var items) == true)
                 {
                     foreach (var item in items)
                     {
                         var sku = item["sku"].S;
-                        found[sku] = new StoredProduct(
+                        var stored = new StoredProduct(
                             sku,
                             item.TryGetValue("contentHash", out var h) ? h.S : string.Empty,
                             item.TryGetValue("stock", out var st) && st.N is { } n ? long.Parse(n, CultureInfo.InvariantCulture) : 0,
                             item.TryGetValue("category", out var c) ? c.S : string.Empty);
+                        lock (gate) found[sku] = stored;
                     }
                 }
 
                 pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
             }
-        }
+        }).ConfigureAwait(false);
 
         return found;
     }
 
-    /// <summary>BatchWriteItem in rounds of 25, following UnprocessedItems with backoff. A put replaces the whole item.</summary>
+    /// <summary>BatchWriteItem in rounds of 25 (up to <c>concurrency</c> at once), following UnprocessedItems with backoff. A put replaces the whole item.</summary>
     public async Task WriteAsync(IReadOnlyList<CatalogProduct> upserts, IReadOnlyList<string> deletes, CancellationToken cancellationToken)
     {
         var requests = upserts.Select(p => new WriteRequest(new PutRequest(ToItem(p))))
             .Concat(deletes.Select(sku => new WriteRequest(new DeleteRequest(Key(sku)))))
             .ToList();
-        foreach (var chunk in requests.Chunk(25))
+        // Each SKU appears once per import, so the rounds of 25 are independent and go out side by side.
+        await Parallel.ForEachAsync(requests.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
         {
             var pending = new Dictionary<string, List<WriteRequest>> { [_table] = [.. chunk] };
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 0) await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
                 if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchWriteItem kept returning unprocessed items");
-                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
+                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
                 pending = response.UnprocessedItems is { Count: > 0 } unprocessed ? unprocessed : [];
             }
-        }
+        }).ConfigureAwait(false);
     }
 
     public static Dictionary<string, AttributeValue> ToItem(CatalogProduct p)

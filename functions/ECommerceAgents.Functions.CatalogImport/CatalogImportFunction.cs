@@ -38,7 +38,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
         });
         _importer = new CatalogImporter(cleanser, store, files, events, new CatalogImportOptions
         {
-            ChunkSize = env.IntSetting("ECA_CATALOG_CHUNK", 500),
+            ChunkSize = env.IntSetting("ECA_CATALOG_CHUNK", 1000),
             TempDirectory = env.Setting("ECA_CATALOG_TEMP"),
         }, env.Clock);
         Handler = new JsonFunctionHandler<S3Event, CatalogImportResponse>(Name, LambdaEventsJsonContext.Default.S3Event, CatalogImportJsonContext.Default.CatalogImportResponse, HandleAsync);
@@ -53,7 +53,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var kinesis = StreamClients.Kinesis(env.Endpoints);
         var function = new CatalogImportFunction(env,
-            new CatalogStore(dynamo, env.Names),
+            new CatalogStore(dynamo, env.Names, env.IntSetting("ECA_CATALOG_DYNAMODB_CONCURRENCY", 8)),
             new S3CatalogFiles(s3, env.Names),
             new KinesisProductEvents(kinesis, env.Names.Stream(Streams.Events)),
             [dynamo, s3]);

@@ -44,13 +44,13 @@ public interface ICatalogFiles
 public sealed record CatalogImportOptions
 {
     /// <summary>Distinct SKUs looked up in the store per round.</summary>
-    public int ChunkSize { get; init; } = 500;
+    public int ChunkSize { get; init; } = 1000;
 
     public int ReportListLimit { get; init; } = 100;
 
     public int EventBatchSize { get; init; } = 500;
 
-    public int WriteBatchSize { get; init; } = 500;
+    public int WriteBatchSize { get; init; } = 1000;
 
     public string? TempDirectory { get; init; }
 }

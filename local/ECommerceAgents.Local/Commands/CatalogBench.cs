@@ -20,7 +20,7 @@ namespace ECommerceAgents.Local.Commands;
 /// <summary>
 /// <c>bench catalog</c>: a seeded catalog CSV (100,000 rows by default) uploaded to the local stack's landing bucket and
 /// imported through CatalogImport's real code and adapters (DynamoDB, S3, Kinesis), three times: a first import (all
-/// new), the same file again (same content: recognised without reading it), and a daily-feed style re-import with 1%
+/// new), the same file uploaded again (same content: recognised without reading it), and a daily-feed style re-import with 1%
 /// of prices and stock changed (every row compared with the store).
 /// </summary>
 internal static class CatalogBench
@@ -67,7 +67,9 @@ internal static class CatalogBench
                 new KinesisProductEvents(StreamClients.Kinesis(stack.Endpoints), names.Stream(Streams.Events)));
 
             var first = await ImportAsync(function, stack, landing, key, ct);
-            var again = await ImportAsync(function, stack, landing, key.Replace(".csv", "-again.csv", StringComparison.Ordinal), ct, copyFrom: key);
+            var againKey = key.Replace(".csv", "-again.csv", StringComparison.Ordinal);
+            await PutAsync(stack, landing, againKey, file, ct);
+            var again = await ImportAsync(function, stack, landing, againKey, ct);
 
             Generate(file, rowCount, seed, changedShare: 0.01);
             var dailyKey = key.Replace(".csv", "-daily.csv", StringComparison.Ordinal);
@@ -99,13 +101,8 @@ internal static class CatalogBench
         await stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = stream, ContentType = "text/csv", AutoCloseStream = false }, ct);
     }
 
-    private static async Task<JsonObject> ImportAsync(CatalogImportFunction function, LocalStack stack, string bucket, string key, CancellationToken ct, string? copyFrom = null)
+    private static async Task<JsonObject> ImportAsync(CatalogImportFunction function, LocalStack stack, string bucket, string key, CancellationToken ct)
     {
-        if (copyFrom is not null)
-        {
-            await stack.S3Client.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = copyFrom, DestinationBucket = bucket, DestinationKey = key }, ct);
-        }
-
         var evt = new S3Event
         {
             Records =
