@@ -14,8 +14,8 @@ public static class FunctionCatalog
     public static IReadOnlyList<Entry> All { get; } =
     [
         new("StreamProcessor", "Kinesis events stream", Functions.StreamProcessor.StreamProcessorFunction.CreateAsync),
-        new("LogTransformer", "Firehose logs transformation", null),
-        new("CatalogImport", "S3 ObjectCreated in the landing zone", null),
+        new("LogTransformer", "Firehose logs transformation", Functions.LogTransformer.LogTransformerFunction.CreateAsync),
+        new("CatalogImport", "S3 ObjectCreated in the landing zone", Functions.CatalogImport.CatalogImportFunction.CreateAsync),
         new("BatchLoader", "Glue crawler state change / schedule", null),
         new("SearchIndexer", "search outbox in the processed zone", null),
     ];

@@ -1,0 +1,272 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ECommerceAgents.Domain.Logs;
+
+/// <summary>What a masking pass replaced, for metrics.</summary>
+public sealed class MaskCounts
+{
+    public int Emails { get; set; }
+
+    public int Cards { get; set; }
+
+    public int Secrets { get; set; }
+
+    public int Total => Emails + Cards + Secrets;
+
+    public void Add(MaskCounts other)
+    {
+        Emails += other.Emails;
+        Cards += other.Cards;
+        Secrets += other.Secrets;
+    }
+}
+
+/// <summary>
+/// Masks personal data and credentials in log text before it reaches the logs zone:
+/// <list type="bullet">
+/// <item>e-mail addresses become <c>[email]</c>;</item>
+/// <item>card numbers (13–19 digits, spaces or dashes allowed, a card network's leading digit 2–6, and a valid Luhn
+/// check digit) keep only their last 4 digits: <c>**** **** **** 1111</c>. Digit runs that fail Luhn, such as order
+/// numbers, are left alone;</item>
+/// <item>secrets: AWS access key ids, <c>Bearer</c>/<c>Basic</c> credentials, JWTs, private-key blocks, passwords in
+/// URLs, and the value of any <c>key=value</c> / <c>key: value</c> / <c>"key":"value"</c> pair whose key names a
+/// secret (password, secret, token, api_key, authorization, …) become <c>[secret]</c>.</item>
+/// </list>
+/// Each pattern is checked with a cheap character test first, so clean lines cost one scan.
+/// </summary>
+public static partial class SensitiveDataMasker
+{
+    public const string EmailMask = "[email]";
+    public const string SecretMask = "[secret]";
+
+    /// <summary>True when a structured field's name says its value is a credential (masked whatever it looks like).</summary>
+    public static bool IsSecretName(string name)
+    {
+        var normalised = NormaliseName(name);
+        foreach (var s in SecretNames)
+        {
+            if (normalised.Contains(s, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+    }
+
+    // Matched against the name lower-cased with '-', '_' and '.' removed.
+    private static readonly string[] SecretNames =
+    [
+        "password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization", "credential",
+        "sessionid", "cookie", "signature", "clientsecret",
+    ];
+
+    private static string NormaliseName(string name)
+    {
+        Span<char> buffer = name.Length <= 128 ? stackalloc char[name.Length] : new char[name.Length];
+        var n = 0;
+        foreach (var c in name)
+        {
+            if (c is '-' or '_' or '.' or ' ') continue;
+            buffer[n++] = char.ToLowerInvariant(c);
+        }
+
+        return new string(buffer[..n]);
+    }
+
+    public static string Mask(string text, MaskCounts? counts = null)
+    {
+        if (text.Length == 0) return text;
+        var result = text;
+        if (result.Contains('@', StringComparison.Ordinal))
+        {
+            result = MaskEmails(result, counts);
+        }
+
+        if (HasDigitRun(result, 12))
+        {
+            result = MaskCards(result, counts);
+        }
+
+        result = MaskSecrets(result, counts);
+        return result;
+    }
+
+    private static string MaskEmails(string text, MaskCounts? counts)
+    {
+        // Passwords in URLs (scheme://user:pass@host) before e-mails, which would otherwise eat "pass@host".
+        var replaced = UrlCredentials().Replace(text, m =>
+        {
+            if (counts is not null) counts.Secrets++;
+            return m.Groups["prefix"].Value + SecretMask + "@";
+        });
+        return Email().Replace(replaced, _ =>
+        {
+            if (counts is not null) counts.Emails++;
+            return EmailMask;
+        });
+    }
+
+    private static string MaskCards(string text, MaskCounts? counts) =>
+        CardCandidate().Replace(text, m =>
+        {
+            var value = m.Value;
+            Span<byte> digits = stackalloc byte[19];
+            var n = 0;
+            foreach (var c in value)
+            {
+                if (char.IsAsciiDigit(c))
+                {
+                    if (n == 19) return value;
+                    digits[n++] = (byte)(c - '0');
+                }
+            }
+
+            if (n < 13 || digits[0] < 2 || digits[0] > 6 || !Luhn(digits[..n])) return value;
+            if (counts is not null) counts.Cards++;
+            var keep = n - 4;
+            var sb = new StringBuilder(value.Length);
+            var seen = 0;
+            foreach (var c in value)
+            {
+                if (char.IsAsciiDigit(c))
+                {
+                    sb.Append(seen < keep ? '*' : c);
+                    seen++;
+                }
+                else
+                {
+                    sb.Append(c);
+                }
+            }
+
+            return sb.ToString();
+        });
+
+    /// <summary>The Luhn (mod 10) check that every payment card number passes.</summary>
+    public static bool Luhn(ReadOnlySpan<byte> digits)
+    {
+        var sum = 0;
+        var doubleIt = false;
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            var d = digits[i];
+            if (doubleIt)
+            {
+                d *= 2;
+                if (d > 9) d -= 9;
+            }
+
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+
+        return sum % 10 == 0;
+    }
+
+    private static string MaskSecrets(string text, MaskCounts? counts)
+    {
+        var result = text;
+        if (result.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            result = Count(PrivateKey().Replace(result, SecretMask), result, counts, PrivateKey());
+        }
+
+        if (ContainsAwsKeyPrefix(result))
+        {
+            result = ReplaceCounting(AwsAccessKey(), result, _ => "[aws-access-key]", counts);
+        }
+
+        if (result.Contains("eyJ", StringComparison.Ordinal))
+        {
+            result = ReplaceCounting(Jwt(), result, _ => "[jwt]", counts);
+        }
+
+        if (result.Contains("earer", StringComparison.OrdinalIgnoreCase) || result.Contains("asic ", StringComparison.OrdinalIgnoreCase))
+        {
+            result = ReplaceCounting(AuthScheme(), result, m => m.Groups["scheme"].Value + " " + SecretMask, counts);
+        }
+
+        if (result.Contains('=', StringComparison.Ordinal) || result.Contains(':', StringComparison.Ordinal))
+        {
+            result = ReplaceCounting(SecretPair(), result, m => m.Groups["value"].Value is SecretMask or "" || IsAuthScheme(m.Groups["value"].Value)
+                ? m.Value
+                : m.Groups["key"].Value + m.Groups["sep"].Value + m.Groups["open"].Value + SecretMask + m.Groups["close"].Value, counts);
+        }
+
+        return result;
+    }
+
+    // "Authorization: Bearer [secret]" is already masked by the scheme rule; keep the scheme readable.
+    private static bool IsAuthScheme(string value) => value.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || value.Equals("Basic", StringComparison.OrdinalIgnoreCase);
+
+    private static string Count(string replaced, string original, MaskCounts? counts, Regex pattern)
+    {
+        if (counts is not null && !ReferenceEquals(replaced, original)) counts.Secrets += pattern.Count(original);
+        return replaced;
+    }
+
+    private static string ReplaceCounting(Regex pattern, string text, Func<Match, string> replacement, MaskCounts? counts) =>
+        pattern.Replace(text, m =>
+        {
+            var r = replacement(m);
+            if (counts is not null && r != m.Value) counts.Secrets++;
+            return r;
+        });
+
+    private static bool ContainsAwsKeyPrefix(string text)
+    {
+        foreach (var p in AwsKeyPrefixes)
+        {
+            if (text.Contains(p, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+    }
+
+    private static readonly string[] AwsKeyPrefixes = ["AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"];
+
+    private static bool HasDigitRun(string text, int minimum)
+    {
+        var run = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                if (++run >= minimum) return true;
+            }
+            else if (c is not (' ' or '-'))
+            {
+                run = 0;
+            }
+        }
+
+        return false;
+    }
+
+    [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", RegexOptions.CultureInvariant)]
+    private static partial Regex Email();
+
+    [GeneratedRegex(@"(?<prefix>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlCredentials();
+
+    // 13-19 digits, single spaces or dashes between groups, not part of a longer number or word.
+    [GeneratedRegex(@"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
+    private static partial Regex CardCandidate();
+
+    [GeneratedRegex(@"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex AwsAccessKey();
+
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", RegexOptions.CultureInvariant)]
+    private static partial Regex Jwt();
+
+    [GeneratedRegex(@"(?<scheme>\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC))\s+(?!\[secret\])[A-Za-z0-9._~+/=-]{8,}", RegexOptions.CultureInvariant)]
+    private static partial Regex AuthScheme();
+
+    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex PrivateKey();
+
+    // key=value, key: value, "key":"value" where the key names a secret. The value runs to whitespace, a delimiter or the closing quote.
+    [GeneratedRegex(
+        @"(?<key>(?<![A-Za-z0-9])[""']?[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|authorization|credential|session[_-]?id|client[_-]?secret|signature)[A-Za-z0-9_.-]*[""']?)(?<sep>\s*[=:]\s*)(?<open>[""']?)(?<value>(?<=[""'])[^""']*|(?<![""'])[^\s,;&""'}\]]*)(?<close>[""']?)",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex SecretPair();
+}

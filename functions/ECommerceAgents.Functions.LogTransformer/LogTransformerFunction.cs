@@ -1,0 +1,109 @@
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Logs;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Metrics;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Functions.LogTransformer;
+
+/// <summary>
+/// LogTransformer: the logs delivery stream's Firehose transformation. This class only wires the Firehose client (once
+/// per container) and maps the transformation event to <see cref="LogBatchTransformer"/> and back.
+/// </summary>
+public sealed class LogTransformerFunction
+{
+    public const string Name = "LogTransformer";
+
+    private readonly LogTransformOptions _options;
+    private readonly FirehoseClient? _firehose;
+    private readonly string? _configuredStream;
+    private readonly ILogReingestion? _reingestion;
+    private readonly FunctionEnvironment _env;
+    private readonly JsonLog _log;
+
+    private LogTransformerFunction(FunctionEnvironment env, FirehoseClient? firehose, ILogReingestion? reingestion)
+    {
+        _env = env;
+        _firehose = firehose;
+        _reingestion = reingestion;
+        _log = new JsonLog(Name, env.Output, env.Clock);
+        _configuredStream = env.Setting(DeliveryStreams.Logs.EnvironmentVariable);
+        _options = new LogTransformOptions
+        {
+            ResponseBudgetBytes = env.IntSetting("ECA_LOGS_RESPONSE_BUDGET_BYTES", 6_000_000),
+            MaxDecompressedBytes = env.IntSetting("ECA_LOGS_MAX_DECOMPRESSED_BYTES", 6 * 1024 * 1024),
+            ServicePrefixes = (env.Setting("ECA_LOGS_SERVICE_PREFIXES") ?? "eca-").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        Handler = new JsonFunctionHandler<RawTransformationEvent, RawTransformationResponse>(
+            Name, TransformationWireJsonContext.Default.RawTransformationEvent, TransformationWireJsonContext.Default.RawTransformationResponse, HandleAsync);
+    }
+
+    public IFunctionHandler Handler { get; }
+
+    /// <summary>Builds the Firehose client once per container. Credentials resolve on first use, not here.</summary>
+    public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken) =>
+        Task.FromResult(new LogTransformerFunction(env, StreamClients.Firehose(env.Endpoints), null).Handler);
+
+    /// <summary>For tests: the function over a given re-ingestion port.</summary>
+    public static LogTransformerFunction Create(FunctionEnvironment env, ILogReingestion reingestion) => new(env, null, reingestion);
+
+    public async Task<RawTransformationResponse> HandleAsync(RawTransformationEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        _log.CorrelationId = invocation.RequestId;
+        var reingestion = _reingestion ?? new FirehoseLogReingestion(_firehose!, StreamName(evt));
+        var transformer = new LogBatchTransformer(_options, reingestion);
+        var inputs = evt.Records.Select(r => new LogInputRecord(r.RecordId, r.Data ?? string.Empty, r.ApproximateArrivalTimestamp)).ToArray();
+        var result = await transformer.TransformAsync(inputs, cancellationToken).ConfigureAwait(false);
+
+        var response = new RawTransformationResponse
+        {
+            Records = result.Records.Select(r => new RawOutputRecord
+            {
+                RecordId = r.RecordId,
+                Result = r.Result,
+                Data = r.Data,
+                Metadata = r.PartitionKeys is { } keys ? new FirehoseRecordMetadata { PartitionKeys = keys } : null,
+            }).ToArray(),
+        };
+        Report(result.Stats, invocation);
+        return response;
+    }
+
+    /// <summary>The configured logs delivery stream; else the one named by the event's ARN (the stream that invoked us).</summary>
+    private string StreamName(RawTransformationEvent evt) =>
+        _configuredStream
+        ?? (evt.DeliveryStreamArn is { } arn && arn.LastIndexOf('/') is var slash and >= 0 ? arn[(slash + 1)..] : null)
+        ?? throw new InvalidOperationException($"{DeliveryStreams.Logs.EnvironmentVariable} is required to re-ingest overflow records.");
+
+    private void Report(LogBatchStats stats, LambdaInvocation invocation)
+    {
+        var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _env.Output, _env.Clock);
+        metrics.Property("requestId", invocation.RequestId);
+        metrics.Add("RecordsIn", stats.Records);
+        metrics.Add("RecordsOk", stats.Ok);
+        metrics.Add("RecordsDropped", stats.Dropped);
+        metrics.Add("RecordsFailed", stats.Failed);
+        metrics.Add("ControlMessages", stats.ControlMessages);
+        metrics.Add("LinesIn", stats.LinesIn);
+        metrics.Add("LinesOut", stats.LinesOut);
+        metrics.Add("NoiseLines", stats.NoiseLines);
+        metrics.Add("RecordsReingested", stats.ReingestedRecords);
+        metrics.Add("MaskedEmails", stats.Masked.Emails);
+        metrics.Add("MaskedCards", stats.Masked.Cards);
+        metrics.Add("MaskedSecrets", stats.Masked.Secrets);
+        metrics.Add("ResponseBytes", stats.ResponseBytes, MetricUnit.Bytes);
+        metrics.Flush();
+        foreach (var (reason, count) in stats.FailureReasons)
+        {
+            _log.Warn("records failed", ("reason", reason), ("count", count));
+        }
+
+        if (stats.ReingestedRecords > 0)
+        {
+            _log.Info("response budget reached: records re-ingested", ("records", stats.ReingestedRecords), ("putRecords", stats.Reingested), ("split", stats.Split));
+        }
+    }
+}

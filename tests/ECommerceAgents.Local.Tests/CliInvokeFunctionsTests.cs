@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Resources;
+using ECommerceAgents.Testing;
+
+namespace ECommerceAgents.Local.Tests;
+
+/// <summary>
+/// <c>invoke LogTransformer</c> and <c>invoke CatalogImport</c> with the sample events, run as a user runs them: the
+/// CLI process against a local stack of its own.
+/// </summary>
+public sealed class CliInvokeFunctionsTests : IAsyncLifetime
+{
+    private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-fn-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
+    private Dictionary<string, string> _env = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_state);
+        File.WriteAllText(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        _env = Cli.PrivateStackEnvironment(_state);
+        var up = await Cli.RunAsync(_env, "up");
+        Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cli.RunAsync(_env, "down");
+        TestStack.TryDelete(_state);
+    }
+
+    [Fact]
+    public async Task Invoke_LogTransformerWithTheCloudWatchSample_RecordsAnsweredInOrder()
+    {
+        var result = await Cli.RunAsync(_env, "invoke", "LogTransformer", "--event", EventFiles.PathOf("firehose-cloudwatch-logs.json"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var records = JsonNode.Parse(result.Stdout)!["records"]!.AsArray();
+        Assert.Equal(["Ok", "Dropped"], records.Select(r => r!["result"]!.GetValue<string>()));
+        var lines = Encoding.UTF8.GetString(Convert.FromBase64String(records[0]!["data"]!.GetValue<string>())).Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("[email]", lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_CatalogImportWithTheLocalSample_ImportedThenUnchanged()
+    {
+        await using (var stack = LocalStack.Open(_state, LocalStackOptions.FindRepositoryRoot()) ?? throw new InvalidOperationException("no stack recorded"))
+        {
+            await stack.S3Client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = stack.Names.Bucket(Buckets.Landing),
+                Key = "catalog/incoming/products-sample.csv",
+                FilePath = EventFiles.PathOf("catalog/products-sample.csv"),
+            });
+        }
+
+        var first = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
+        var second = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var imported = JsonNode.Parse(first.Stdout)!["imports"]![0]!;
+        Assert.Equal(("completed", 10L, 3L), (imported["status"]!.GetValue<string>(), imported["new"]!.GetValue<long>(), imported["rejected"]!.GetValue<long>()));
+        var again = JsonNode.Parse(second.Stdout)!["imports"]![0]!;
+        Assert.Equal(("unchanged_same_content", 10L), (again["status"]!.GetValue<string>(), again["unchanged"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Invoke_CatalogImportWithTheAwsSample_NotFoundExitZero()
+    {
+        var result = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put.json"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var imports = JsonNode.Parse(result.Stdout)!["imports"]!.AsArray();
+        Assert.All(imports, i => Assert.Equal("not_found", i!["status"]!.GetValue<string>()));
+    }
+}
