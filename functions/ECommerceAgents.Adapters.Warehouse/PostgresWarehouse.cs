@@ -69,9 +69,9 @@ public sealed class PostgresWarehouse(NpgsqlDataSource dataSource, IParquetCodec
         {
             Date = dt,
             Revenue = reader.GetDecimal(0),
-            Orders = reader.GetInt32(1),
+            Orders = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
             Aov = reader.IsDBNull(2) ? 0 : reader.GetDecimal(2),
-            Sessions = reader.GetInt32(3),
+            Sessions = Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture),
             ConversionRate = reader.IsDBNull(4) ? 0 : Math.Round(reader.GetDouble(4), 4),
             Currency = reader.GetString(5),
             Completeness = reader.IsDBNull(6) ? 100 : Math.Round(reader.GetDouble(6), 3),

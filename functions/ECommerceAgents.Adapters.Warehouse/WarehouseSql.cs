@@ -185,7 +185,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "max(currency) as currency from ev group by order_id), " +
             $"st as (select order_id, {status} as status from (select order_id, event_type, row_number() over (partition by order_id order by occurred_at desc, rnk desc, event_id desc) as rn from ev) latest where rn = 1), " +
             "pe as (select order_id, event_id from (select order_id, event_id, row_number() over (partition by order_id order by case when event_type = 'order_placed' then 0 else 1 end, occurred_at, event_id) as rn " +
-            "from ev where rnk = 1) placing where rn = 1), " +
+            "from ev where rnk = 1) placing_events where rn = 1), " +
             $"it as (select pe.order_id, sum(l.quantity) as items from {T("fct_order_lines")} l join pe on pe.event_id = l.event_id group by pe.order_id), " +
             "net as (select agg.*, st.status, pe.event_id as placing_event_id, coalesce(it.items, 0) as items, " +
             "case when st.status = 'cancelled' and agg.paid = 0 then 0 else (case when agg.paid > 0 then agg.paid else coalesce(agg.total, 0) end) - agg.refunded end as net_revenue " +
@@ -312,8 +312,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             $"create view {T("mdl_kpi_daily")} as with o as (select date_trunc('day', placed_at) as day, sum(net_revenue_reporting) as revenue, " +
             $"sum(case when status <> 'cancelled' then 1 else 0 end) as orders from {T("fct_orders")} where placed_at is not null group by date_trunc('day', placed_at)), " +
             $"s as (select day, count(*) as sessions, sum(converted) as converted from {T("mdl_sessions")} group by day) " +
-            "select coalesce(o.day, s.day) as day, cast(coalesce(o.revenue, 0) as numeric(18,4)) as revenue, coalesce(o.orders, 0) as orders, " +
-            "case when o.orders > 0 then cast(o.revenue / o.orders as numeric(18,4)) end as aov, coalesce(s.sessions, 0) as sessions, " +
+            "select coalesce(o.day, s.day) as day, cast(coalesce(o.revenue, 0) as numeric(18,4)) as revenue, cast(coalesce(o.orders, 0) as integer) as orders, " +
+            "case when o.orders > 0 then cast(o.revenue / o.orders as numeric(18,4)) end as aov, cast(coalesce(s.sessions, 0) as integer) as sessions, " +
             "case when s.sessions > 0 then cast(s.converted as double precision) / s.sessions end as conversion_rate, " +
             $"{dialect.Literal(reportingCurrency)} as reporting_currency from o full outer join s on o.day = s.day";
 

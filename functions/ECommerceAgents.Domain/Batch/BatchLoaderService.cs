@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Quality;
 using ECommerceAgents.Domain.Search;
+using ECommerceAgents.Domain.Validation;
 
 namespace ECommerceAgents.Domain.Batch;
 
@@ -101,13 +103,13 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         return PartitionPlanner.Plan(scope, options, listings, watermarks);
     }
 
-    /// <summary>Every enriched partition of a date: one listing per event type folder.</summary>
+    /// <summary>Every enriched partition of a date: one listing per event type (the closed set of schemas), so no delimiter listing is needed.</summary>
     public async Task<IReadOnlyList<PartitionListing>> ListDateAsync(string dt, CancellationToken cancellationToken)
     {
         var result = new List<PartitionListing>();
-        foreach (var typeFolder in await ports.Enriched.ListFoldersAsync(ZoneLayout.EnrichedEvents, cancellationToken).ConfigureAwait(false))
+        foreach (var type in EventTypes.All)
         {
-            var objects = await ports.Enriched.ListAsync(typeFolder + "dt=" + dt + "/", cancellationToken).ConfigureAwait(false);
+            var objects = await ports.Enriched.ListAsync($"{ZoneLayout.EnrichedEvents}type={type}/dt={dt}/", cancellationToken).ConfigureAwait(false);
             foreach (var group in objects.GroupBy(o => PartitionId.FromKey(o.Key)))
             {
                 if (group.Key is { } p) result.Add(new PartitionListing(p, group.ToArray()));
@@ -159,6 +161,21 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
             Erasure = erasure,
             SearchOutboxKeys = outbox,
         };
+    }
+
+    /// <summary>A fanned-out invocation's work: the one partition, if its enriched objects changed since its watermark (or <paramref name="force"/>).</summary>
+    public async Task<BatchRunResult> RunPartitionAsync(PartitionId p, bool force, CancellationToken cancellationToken)
+    {
+        await ports.Warehouse.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var objects = await ports.Enriched.ListAsync(ZoneLayout.EnrichedPrefix(p), cancellationToken).ConfigureAwait(false);
+        var listing = new PartitionListing(p, objects);
+        var watermarks = await ports.Watermarks.ReadAsync(p.Dt, cancellationToken).ConfigureAwait(false);
+        var current = watermarks.TryGetValue(p, out var wm) && wm.Digest == listing.Digest;
+        var loaded = new List<PartitionOutcome>();
+        if (!current || force) loaded.Add(await LoadPartitionAsync(listing, cancellationToken).ConfigureAwait(false));
+        var outbox = new List<string>();
+        if (loaded.Count > 0 && !loaded[0].Skipped && await WriteDailyMetricsAsync(p.Dt, cancellationToken).ConfigureAwait(false) is { } key) outbox.Add(key);
+        return new BatchRunResult { Loaded = loaded, Remaining = [], BeyondWindow = [], UpToDate = loaded.Count == 0 ? 1 : 0, SearchOutboxKeys = outbox };
     }
 
     /// <summary>Loads one partition from its current enriched objects. Safe to repeat: same input, same output everywhere.</summary>
@@ -274,11 +291,9 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         if (!_rejectCache.TryGetValue((p.Dt, p.Hr), out var byType))
         {
             byType = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-            foreach (var reasonFolder in await ports.Quarantine.ListFoldersAsync(ZoneLayout.Quarantine, cancellationToken).ConfigureAwait(false))
+            foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
             {
-                var reason = reasonFolder[ZoneLayout.Quarantine.Length..].TrimEnd('/').Replace("reason=", "", StringComparison.Ordinal);
-                if (reason.StartsWith("batch_", StringComparison.Ordinal)) continue;
-                foreach (var o in await ports.Quarantine.ListAsync($"{reasonFolder}dt={p.Dt}/hr={p.Hr}/", cancellationToken).ConfigureAwait(false))
+                foreach (var o in await ports.Quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={p.Dt}/hr={p.Hr}/", cancellationToken).ConfigureAwait(false))
                 {
                     var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
                     var type = body is null ? null : TypeOfQuarantined(body);
@@ -371,4 +386,11 @@ public sealed record BatchRunSummary
     public int RecordsErased { get; init; }
 
     public bool FannedOut { get; init; }
+
+    public IReadOnlyList<PartitionSummary> Partitions { get; init; } = [];
+
+    public IReadOnlyList<string> SearchOutbox { get; init; } = [];
 }
+
+/// <summary>One loaded partition in an invocation's answer.</summary>
+public sealed record PartitionSummary(string Partition, int Events, int Lines, int Invalid, int Duplicates, double Completeness, double ErrorRate, double FreshnessSeconds, double ProcessingLatencyP95Ms, bool QualityPassed, PhaseTimings Timings);

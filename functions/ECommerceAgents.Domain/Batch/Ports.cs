@@ -11,9 +11,6 @@ public interface IObjectStore
     /// <summary>Every object under the prefix (all pages).</summary>
     Task<IReadOnlyList<ZoneObject>> ListAsync(string prefix, CancellationToken cancellationToken);
 
-    /// <summary>The "folders" directly under the prefix (S3 common prefixes with delimiter <c>/</c>).</summary>
-    Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken);
-
     /// <summary>The object's bytes, or null when it does not exist.</summary>
     Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken);
 
