@@ -13,6 +13,7 @@ public static class ZoneLayout
     public const string ProcessedOrderLines = "order-lines/";
     public const string Quality = "quality/";
     public const string SearchOutbox = "search-outbox/";
+    public const string SearchExport = "search-export/";
     public const string PartFile = "part-00000.parquet";
 
     public static string EnrichedPrefix(PartitionId p) => EnrichedEvents + p.Path;
