@@ -36,6 +36,9 @@ public abstract partial class SqlDialect
 
     public abstract string SecondsBetween(string from, string to);
 
+    /// <summary>Secondary indexes the loads' lookups need (PostgreSQL); Redshift has none and relies on its sort keys.</summary>
+    public abstract IReadOnlyList<string> Indexes(string schema);
+
     /// <summary>Serialises concurrent migrations (null where the engine's transaction does it).</summary>
     public abstract string? MigrationLock { get; }
 
@@ -57,6 +60,16 @@ public abstract partial class SqlDialect
         public override string SecondsBetween(string from, string to) => $"cast(extract(epoch from {to}) - extract(epoch from {from}) as integer)";
 
         public override string MigrationLock => "select pg_advisory_xact_lock(724193)";
+
+        public override IReadOnlyList<string> Indexes(string schema) =>
+        [
+            $"create index if not exists fct_events_partition on {schema}.fct_events (event_type, dt, hr)",
+            $"create index if not exists fct_events_order on {schema}.fct_events (order_id)",
+            $"create index if not exists fct_events_sku on {schema}.fct_events (sku)",
+            $"create index if not exists fct_events_subject on {schema}.fct_events ((coalesce(resolved_user_id, user_id)))",
+            $"create index if not exists fct_events_anonymous on {schema}.fct_events (anonymous_id)",
+            $"create index if not exists fct_order_lines_order on {schema}.fct_order_lines (order_id)",
+        ];
     }
 
     private sealed class RedshiftDialect : SqlDialect
@@ -85,5 +98,7 @@ public abstract partial class SqlDialect
         public override string SecondsBetween(string from, string to) => $"cast(datediff(second, {from}, {to}) as integer)";
 
         public override string? MigrationLock => null;
+
+        public override IReadOnlyList<string> Indexes(string schema) => [];
     }
 }

@@ -107,6 +107,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
         statements.Add(Table("dim_users", UserColumns, "user_id"));
         statements.Add(Table("dim_fx_rates", [new("currency", "varchar(3)"), new("rate_to_reporting", "numeric(18,8)"), new("reporting_currency", "varchar(3)")], "currency"));
         statements.Add(Table("dq_partition_quality", QualityColumns, "event_type, dt, hr"));
+        statements.AddRange(dialect.Indexes(schema));
         statements.Add($"delete from {T("dim_fx_rates")}");
         var reporting = EurRates.TryGetValue(reportingCurrency, out var r) ? r : throw new ArgumentException($"No rate for reporting currency {reportingCurrency}.");
         statements.Add($"insert into {T("dim_fx_rates")} (currency, rate_to_reporting, reporting_currency) values "

@@ -15,6 +15,7 @@ internal static class BenchCommands
         var command = new Command("bench", "Benchmarks that print figures (JSON with --json).");
         command.Subcommands.Add(Coldstart(state));
         command.Subcommands.Add(StreamBench.Create(state));
+        command.Subcommands.Add(BatchBench.Create(state));
         return command;
     }
 
