@@ -86,6 +86,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
 {
     private readonly Dictionary<(string Dt, string Hr), Dictionary<string, Dictionary<string, int>>> _rejectCache = [];
     private readonly string _owner = "run-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly Dictionary<string, (string ETag, IReadOnlyList<string> Ids)> _idCache = new(StringComparer.Ordinal);
     private readonly ErasureService _erasure = new(ports, clock);
 
     public BatchOptions Options => options;
@@ -206,15 +207,27 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         var watch = Stopwatch.StartNew();
 
         // Ids other processed partitions of this type already hold, within the lateness window either side.
+        // One listing per date in the window (not a GET per hour), then only the files that exist are read.
         var claimed = new HashSet<string>(StringComparer.Ordinal);
-        for (var h = -options.LatenessHours; h <= options.LatenessHours; h++)
+        var neighbours = Enumerable.Range(-options.LatenessHours, 2 * options.LatenessHours + 1).Where(h => h != 0)
+            .Select(h => PartitionId.At(p.Type, p.Hour.AddHours(h))).ToArray();
+        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dt in neighbours.Select(n => n.Dt).Distinct())
         {
-            if (h == 0) continue;
-            var neighbour = PartitionId.At(p.Type, p.Hour.AddHours(h));
-            if (await ports.Processed.GetAsync(ZoneLayout.EventsKey(neighbour), cancellationToken).ConfigureAwait(false) is { } bytes)
+            foreach (var o in await ports.Processed.ListAsync($"{ZoneLayout.ProcessedEvents}type={p.Type}/dt={dt}/", cancellationToken).ConfigureAwait(false)) existing[o.Key] = o.ETag;
+        }
+
+        foreach (var key in neighbours.Select(ZoneLayout.EventsKey).Where(existing.ContainsKey))
+        {
+            // Ids of a file are cached by its ETag: a warm container (or the CLI's loop) reads each neighbour once.
+            if (!_idCache.TryGetValue(key, out var cached) || cached.ETag != existing[key])
             {
-                foreach (var id in await ports.Parquet.DecodeEventIdsAsync(bytes, cancellationToken).ConfigureAwait(false)) claimed.Add(id);
+                if (await ports.Processed.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
+                if (_idCache.Count > 512) _idCache.Clear();
+                _idCache[key] = cached = (existing[key], await ports.Parquet.DecodeEventIdsAsync(bytes, cancellationToken).ConfigureAwait(false));
             }
+
+            foreach (var id in cached.Ids) claimed.Add(id);
         }
 
         var compactor = new PartitionCompactor(p, claimed);
