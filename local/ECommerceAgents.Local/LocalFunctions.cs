@@ -14,6 +14,13 @@ public static class LocalFunctions
         foreach (var (k, v) in stack.Endpoints.ToEnvironment()) all[k] = v;
         foreach (var (k, v) in stack.Names.ToEnvironment()) all[k] = v;
         all["ECA_PSEUDONYM_KEY"] = System.Environment.GetEnvironmentVariable("ECA_PSEUDONYM_KEY") ?? "local-development-key-not-a-secret";
+        // The crawlers the CDK app names for the default prefix: a sample crawler event for them starts the batch locally too.
+        all["ECA_GLUE_CRAWLERS"] = System.Environment.GetEnvironmentVariable("ECA_GLUE_CRAWLERS") ?? "eca-enriched-crawler,eca-logs-crawler,eca-processed-crawler";
+        foreach (var name in new[] { "ECA_LATENESS_HOURS", "ECA_SETTLE_MINUTES", "ECA_REPORTING_CURRENCY", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) all[name] = value;
+        }
+
         if (settings is not null)
         {
             foreach (var (k, v) in settings) all[k] = v;

@@ -16,6 +16,7 @@ internal static class BenchCommands
         command.Subcommands.Add(Coldstart(state));
         command.Subcommands.Add(StreamBench.Create(state));
         command.Subcommands.Add(CatalogBench.Create(state));
+        command.Subcommands.Add(BatchBench.Create(state));
         return command;
     }
 

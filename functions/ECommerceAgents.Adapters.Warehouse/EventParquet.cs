@@ -1,0 +1,291 @@
+using ECommerceAgents.Domain.Batch;
+using Parquet;
+using Parquet.Schema;
+
+namespace ECommerceAgents.Adapters.Warehouse;
+
+/// <summary>
+/// The processed zone's Parquet files, written and read with Parquet.Net's column API (no reflection serializer, so it
+/// stays AOT-safe). Snappy-compressed, one row group. Timestamps are INT64 microseconds adjusted to UTC and decimals are
+/// DECIMAL(18,4) in fixed-length byte arrays: what Glue/Athena (Hive) and Redshift COPY read. Every column is optional.
+/// The column order is the contract with the staging tables (Redshift COPY maps Parquet columns by position).
+/// </summary>
+public sealed class EventParquet : IParquetCodec
+{
+    private static DataField<string> Text(string name) => new(name, nullable: true);
+
+    private static DateTimeDataField Time(string name) => new(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: true);
+
+    private static DecimalDataField Money(string name) => new(name, 18, 4, forceByteArrayEncoding: true, isNullable: true);
+
+    public static readonly DataField EventId = Text("event_id");
+    public static readonly DataField Schema = Text("schema");
+    public static readonly DataField EventType = Text("event_type");
+    public static readonly DataField OccurredAt = Time("occurred_at");
+    public static readonly DataField ReceivedAt = Time("received_at");
+    public static readonly DataField UserId = Text("user_id");
+    public static readonly DataField AnonymousId = Text("anonymous_id");
+    public static readonly DataField SessionId = Text("session_id");
+    public static readonly DataField Sku = Text("sku");
+    public static readonly DataField Category = Text("category");
+    public static readonly DataField OrderId = Text("order_id");
+    public static readonly DataField Revenue = Money("revenue");
+    public static readonly DataField Currency = Text("currency");
+    public static readonly DataField Properties = Text("properties");
+    public static readonly DataField Lineage = Text("lineage");
+    public static readonly DataField ResolvedUserId = Text("resolved_user_id");
+    public static readonly DataField Brand = Text("brand");
+    public static readonly DataField Price = Money("price");
+    public static readonly DataField Quantity = new DataField<int?>("quantity");
+    public static readonly DataField SearchQuery = Text("search_query");
+    public static readonly DataField Intent = Text("intent");
+    public static readonly DataField Engagement = new DataField<double?>("engagement");
+    public static readonly DataField Consent = Text("consent");
+    public static readonly DataField DeviceType = Text("device_type");
+    public static readonly DataField IngestedAt = Time("ingested_at");
+    public static readonly DataField ProcessedAt = Time("processed_at");
+
+    /// <summary>Events: the Glue table's fifteen columns first, then the batch layer's.</summary>
+    public static readonly ParquetSchema EventsSchema = new(
+        EventId, Schema, EventType, OccurredAt, ReceivedAt, UserId, AnonymousId, SessionId, Sku, Category, OrderId, Revenue, Currency, Properties, Lineage,
+        ResolvedUserId, Brand, Price, Quantity, SearchQuery, Intent, Engagement, Consent, DeviceType, IngestedAt, ProcessedAt);
+
+    public static readonly DataField LineEventId = Text("event_id");
+    public static readonly DataField LineOrderId = Text("order_id");
+    public static readonly DataField LineNo = new DataField<int?>("line_no");
+    public static readonly DataField LineSku = Text("sku");
+    public static readonly DataField LineQuantity = new DataField<int?>("quantity");
+    public static readonly DataField LinePrice = Money("price");
+    public static readonly DataField LineCategory = Text("category");
+    public static readonly DataField LineCurrency = Text("currency");
+    public static readonly DataField LineOccurredAt = Time("occurred_at");
+
+    public static readonly ParquetSchema OrderLinesSchema = new(LineEventId, LineOrderId, LineNo, LineSku, LineQuantity, LinePrice, LineCategory, LineCurrency, LineOccurredAt);
+
+    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
+
+    public async Task<byte[]> EncodeEventsAsync(IReadOnlyList<ProcessedEvent> rows, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(EventsSchema, buffer, Options, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(EventId, Strings(rows, r => r.EventId)).ConfigureAwait(false);
+            await g.WriteAsync(Schema, Strings(rows, r => r.Schema)).ConfigureAwait(false);
+            await g.WriteAsync(EventType, Strings(rows, r => r.EventType)).ConfigureAwait(false);
+            await g.WriteAsync<DateTime>(OccurredAt, Values(rows, r => (DateTime?)Utc(r.OccurredAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync<DateTime>(ReceivedAt, Values(rows, r => (DateTime?)Utc(r.ReceivedAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(UserId, Strings(rows, r => r.UserId)).ConfigureAwait(false);
+            await g.WriteAsync(AnonymousId, Strings(rows, r => r.AnonymousId)).ConfigureAwait(false);
+            await g.WriteAsync(SessionId, Strings(rows, r => r.SessionId)).ConfigureAwait(false);
+            await g.WriteAsync(Sku, Strings(rows, r => r.Sku)).ConfigureAwait(false);
+            await g.WriteAsync(Category, Strings(rows, r => r.Category)).ConfigureAwait(false);
+            await g.WriteAsync(OrderId, Strings(rows, r => r.OrderId)).ConfigureAwait(false);
+            await g.WriteAsync<decimal>(Revenue, Values(rows, r => r.Revenue), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(Currency, Strings(rows, r => r.Currency)).ConfigureAwait(false);
+            await g.WriteAsync(Properties, Strings(rows, r => r.Properties)).ConfigureAwait(false);
+            await g.WriteAsync(Lineage, Strings(rows, r => r.Lineage)).ConfigureAwait(false);
+            await g.WriteAsync(ResolvedUserId, Strings(rows, r => r.ResolvedUserId)).ConfigureAwait(false);
+            await g.WriteAsync(Brand, Strings(rows, r => r.Brand)).ConfigureAwait(false);
+            await g.WriteAsync<decimal>(Price, Values(rows, r => r.Price), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync<int>(Quantity, Values(rows, r => r.Quantity), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(SearchQuery, Strings(rows, r => r.SearchQuery)).ConfigureAwait(false);
+            await g.WriteAsync(Intent, Strings(rows, r => r.Intent)).ConfigureAwait(false);
+            await g.WriteAsync<double>(Engagement, Values(rows, r => r.Engagement), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(Consent, Strings(rows, r => r.Consent)).ConfigureAwait(false);
+            await g.WriteAsync(DeviceType, Strings(rows, r => r.DeviceType)).ConfigureAwait(false);
+            await g.WriteAsync<DateTime>(IngestedAt, Values(rows, r => r.IngestedAt is { } t ? Utc(t) : (DateTime?)null), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync<DateTime>(ProcessedAt, Values(rows, r => (DateTime?)Utc(r.ProcessedAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public async Task<byte[]> EncodeOrderLinesAsync(IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(OrderLinesSchema, buffer, Options, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(LineEventId, Strings(rows, r => r.EventId)).ConfigureAwait(false);
+            await g.WriteAsync(LineOrderId, Strings(rows, r => r.OrderId)).ConfigureAwait(false);
+            await g.WriteAsync<int>(LineNo, Values(rows, r => (int?)r.LineNo), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(LineSku, Strings(rows, r => r.Sku)).ConfigureAwait(false);
+            await g.WriteAsync<int>(LineQuantity, Values(rows, r => (int?)r.Quantity), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync<decimal>(LinePrice, Values(rows, r => (decimal?)r.Price), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(LineCategory, Strings(rows, r => r.Category)).ConfigureAwait(false);
+            await g.WriteAsync(LineCurrency, Strings(rows, r => r.Currency)).ConfigureAwait(false);
+            await g.WriteAsync<DateTime>(LineOccurredAt, Values(rows, r => (DateTime?)Utc(r.OccurredAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public async Task<IReadOnlyList<ProcessedEvent>> DecodeEventsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = new List<ProcessedEvent>();
+        for (var i = 0; i < reader.RowGroupCount; i++)
+        {
+            using var g = reader.OpenRowGroupReader(i);
+            var n = (int)g.RowCount;
+            var c = new Columns(g, n, reader.Schema, cancellationToken);
+            var ids = await c.Strings(EventId).ConfigureAwait(false);
+            var schema = await c.Strings(Schema).ConfigureAwait(false);
+            var type = await c.Strings(EventType).ConfigureAwait(false);
+            var occurred = await c.Values<DateTime>(OccurredAt).ConfigureAwait(false);
+            var received = await c.Values<DateTime>(ReceivedAt).ConfigureAwait(false);
+            var user = await c.Strings(UserId).ConfigureAwait(false);
+            var anonymous = await c.Strings(AnonymousId).ConfigureAwait(false);
+            var session = await c.Strings(SessionId).ConfigureAwait(false);
+            var sku = await c.Strings(Sku).ConfigureAwait(false);
+            var category = await c.Strings(Category).ConfigureAwait(false);
+            var order = await c.Strings(OrderId).ConfigureAwait(false);
+            var revenue = await c.Values<decimal>(Revenue).ConfigureAwait(false);
+            var currency = await c.Strings(Currency).ConfigureAwait(false);
+            var properties = await c.Strings(Properties).ConfigureAwait(false);
+            var lineage = await c.Strings(Lineage).ConfigureAwait(false);
+            var resolved = await c.Strings(ResolvedUserId).ConfigureAwait(false);
+            var brand = await c.Strings(Brand).ConfigureAwait(false);
+            var price = await c.Values<decimal>(Price).ConfigureAwait(false);
+            var quantity = await c.Values<int>(Quantity).ConfigureAwait(false);
+            var query = await c.Strings(SearchQuery).ConfigureAwait(false);
+            var intent = await c.Strings(Intent).ConfigureAwait(false);
+            var engagement = await c.Values<double>(Engagement).ConfigureAwait(false);
+            var consent = await c.Strings(Consent).ConfigureAwait(false);
+            var device = await c.Strings(DeviceType).ConfigureAwait(false);
+            var ingested = await c.Values<DateTime>(IngestedAt).ConfigureAwait(false);
+            var processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false);
+            for (var r = 0; r < n; r++)
+            {
+                result.Add(new ProcessedEvent
+                {
+                    EventId = ids[r]!,
+                    Schema = schema[r]!,
+                    EventType = type[r]!,
+                    OccurredAt = Utc(occurred[r]!.Value),
+                    ReceivedAt = Utc(received[r]!.Value),
+                    UserId = user[r],
+                    AnonymousId = anonymous[r],
+                    SessionId = session[r],
+                    Sku = sku[r],
+                    Category = category[r],
+                    OrderId = order[r],
+                    Revenue = revenue[r],
+                    Currency = currency[r],
+                    Properties = properties[r] ?? "{}",
+                    Lineage = lineage[r] ?? "{}",
+                    ResolvedUserId = resolved[r],
+                    Brand = brand[r],
+                    Price = price[r],
+                    Quantity = quantity[r],
+                    SearchQuery = query[r],
+                    Intent = intent[r],
+                    Engagement = engagement[r],
+                    Consent = consent[r],
+                    DeviceType = device[r],
+                    IngestedAt = ingested[r] is { } t ? Utc(t) : null,
+                    ProcessedAt = Utc(processed[r]!.Value),
+                });
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<OrderLineRow>> DecodeOrderLinesAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = new List<OrderLineRow>();
+        for (var i = 0; i < reader.RowGroupCount; i++)
+        {
+            using var g = reader.OpenRowGroupReader(i);
+            var n = (int)g.RowCount;
+            var c = new Columns(g, n, reader.Schema, cancellationToken);
+            var ids = await c.Strings(LineEventId).ConfigureAwait(false);
+            var orders = await c.Strings(LineOrderId).ConfigureAwait(false);
+            var numbers = await c.Values<int>(LineNo).ConfigureAwait(false);
+            var skus = await c.Strings(LineSku).ConfigureAwait(false);
+            var quantities = await c.Values<int>(LineQuantity).ConfigureAwait(false);
+            var prices = await c.Values<decimal>(LinePrice).ConfigureAwait(false);
+            var categories = await c.Strings(LineCategory).ConfigureAwait(false);
+            var currencies = await c.Strings(LineCurrency).ConfigureAwait(false);
+            var occurred = await c.Values<DateTime>(LineOccurredAt).ConfigureAwait(false);
+            for (var r = 0; r < n; r++)
+            {
+                result.Add(new OrderLineRow
+                {
+                    EventId = ids[r]!,
+                    OrderId = orders[r]!,
+                    LineNo = numbers[r] ?? 0,
+                    Sku = skus[r]!,
+                    Quantity = quantities[r] ?? 0,
+                    Price = prices[r] ?? 0,
+                    Category = categories[r],
+                    Currency = currencies[r],
+                    OccurredAt = Utc(occurred[r]!.Value),
+                });
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<string>> DecodeEventIdsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = new List<string>();
+        for (var i = 0; i < reader.RowGroupCount; i++)
+        {
+            using var g = reader.OpenRowGroupReader(i);
+            var ids = await new Columns(g, (int)g.RowCount, reader.Schema, cancellationToken).Strings(EventId).ConfigureAwait(false);
+            foreach (var id in ids)
+            {
+                if (id is not null) result.Add(id);
+            }
+        }
+
+        return result;
+    }
+
+    private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);
+
+    private static string?[] Strings<T>(IReadOnlyList<T> rows, Func<T, string?> get)
+    {
+        var values = new string?[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        return values;
+    }
+
+    private static ReadOnlyMemory<TValue?> Values<T, TValue>(IReadOnlyList<T> rows, Func<T, TValue?> get)
+        where TValue : struct
+    {
+        var values = new TValue?[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        return values;
+    }
+
+    /// <summary>Reads columns of one row group by name, so files written with extra columns still read.</summary>
+    private sealed class Columns(ParquetRowGroupReader group, int rows, ParquetSchema schema, CancellationToken cancellationToken)
+    {
+        private DataField? Find(DataField field) => schema.GetDataFields().FirstOrDefault(f => f.Name == field.Name);
+
+        public async Task<string?[]> Strings(DataField field)
+        {
+            var values = new string?[rows];
+            if (Find(field) is { } actual) await group.ReadAsync(actual, values.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return values;
+        }
+
+        public async Task<T?[]> Values<T>(DataField field)
+            where T : struct
+        {
+            var values = new T?[rows];
+            if (Find(field) is { } actual) await group.ReadAsync<T>(actual, values.AsMemory(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return values;
+        }
+    }
+}

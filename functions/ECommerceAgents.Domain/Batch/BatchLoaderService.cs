@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ECommerceAgents.Domain.Events;
+using ECommerceAgents.Domain.Privacy;
+using ECommerceAgents.Domain.Quality;
+using ECommerceAgents.Domain.Search;
+using ECommerceAgents.Domain.Validation;
+
+namespace ECommerceAgents.Domain.Batch;
+
+/// <summary>The stores the batch layer works on.</summary>
+public sealed record BatchPorts
+{
+    public required IObjectStore Raw { get; init; }
+
+    public required IObjectStore Quarantine { get; init; }
+
+    public required IObjectStore Enriched { get; init; }
+
+    public required IObjectStore Processed { get; init; }
+
+    public required IWatermarkStore Watermarks { get; init; }
+
+    public required ITombstoneStore Tombstones { get; init; }
+
+    public required IParquetCodec Parquet { get; init; }
+
+    public required IWarehouse Warehouse { get; init; }
+}
+
+/// <summary>Milliseconds spent in each phase of a partition's load.</summary>
+public sealed record PhaseTimings
+{
+    public double ReadMs { get; set; }
+
+    public double CompactMs { get; set; }
+
+    public double ParquetMs { get; set; }
+
+    public double WarehouseMs { get; set; }
+
+    public double QualityMs { get; set; }
+
+    public double TotalMs { get; set; }
+
+    public void Add(PhaseTimings o)
+    {
+        ReadMs += o.ReadMs;
+        CompactMs += o.CompactMs;
+        ParquetMs += o.ParquetMs;
+        WarehouseMs += o.WarehouseMs;
+        QualityMs += o.QualityMs;
+        TotalMs += o.TotalMs;
+    }
+}
+
+public sealed record PartitionOutcome(PartitionId Partition, QualityReport Report, PhaseTimings Timings, bool Skipped = false, string? SkipReason = null);
+
+/// <summary>What a run did.</summary>
+public sealed record BatchRunResult
+{
+    public required IReadOnlyList<PartitionOutcome> Loaded { get; init; }
+
+    /// <summary>Pending partitions this run left for the next invocation (fan-out).</summary>
+    public required IReadOnlyList<PartitionId> Remaining { get; init; }
+
+    public required IReadOnlyList<PartitionId> BeyondWindow { get; init; }
+
+    public int UpToDate { get; init; }
+
+    public ErasureOutcome? Erasure { get; init; }
+
+    public required IReadOnlyList<string> SearchOutboxKeys { get; init; }
+}
+
+/// <summary>
+/// BatchLoader's domain service: plans what is left from the watermarks, applies pending erasure requests, and loads
+/// partitions one by one — enriched JSON → deduplicated rows → Parquet in the processed zone → staged and merged into
+/// the warehouse in one transaction → quality report → watermark. Every step is idempotent, so a retried or concurrent
+/// trigger (the lease keeps two runs off one partition) converges on the same state.
+/// </summary>
+public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, TimeProvider clock, Action<string>? log = null)
+{
+    private readonly Dictionary<(string Dt, string Hr), Dictionary<string, Dictionary<string, int>>> _rejectCache = [];
+    private readonly string _owner = "run-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly Dictionary<string, (string ETag, IReadOnlyList<string> Ids)> _idCache = new(StringComparer.Ordinal);
+    private readonly ErasureService _erasure = new(ports, clock);
+
+    public BatchOptions Options => options;
+
+    public async Task<BatchPlan> PlanAsync(BatchScope scope, CancellationToken cancellationToken)
+    {
+        var listings = new List<PartitionListing>();
+        var watermarks = new Dictionary<PartitionId, PartitionWatermark>();
+        foreach (var dt in PartitionPlanner.DatesToList(scope, options))
+        {
+            listings.AddRange(await ListDateAsync(dt, cancellationToken).ConfigureAwait(false));
+            foreach (var (k, v) in await ports.Watermarks.ReadAsync(dt, cancellationToken).ConfigureAwait(false)) watermarks[k] = v;
+        }
+
+        return PartitionPlanner.Plan(scope, options, listings, watermarks);
+    }
+
+    /// <summary>Every enriched partition of a date: one listing per event type (the closed set of schemas), so no delimiter listing is needed.</summary>
+    public async Task<IReadOnlyList<PartitionListing>> ListDateAsync(string dt, CancellationToken cancellationToken)
+    {
+        var result = new List<PartitionListing>();
+        foreach (var type in EventTypes.All)
+        {
+            var objects = await ports.Enriched.ListAsync($"{ZoneLayout.EnrichedEvents}type={type}/dt={dt}/", cancellationToken).ConfigureAwait(false);
+            foreach (var group in objects.GroupBy(o => PartitionId.FromKey(o.Key)))
+            {
+                if (group.Key is { } p) result.Add(new PartitionListing(p, group.ToArray()));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// One run: erasure first (so the loads after it already leave the erased users out), then pending partitions, oldest
+    /// first, until <paramref name="maxPartitions"/> or <paramref name="timeLeft"/> says stop; the rest is returned for fan-out.
+    /// </summary>
+    public async Task<BatchRunResult> RunAsync(BatchScope scope, int? maxPartitions, Func<bool>? timeLeft, CancellationToken cancellationToken)
+    {
+        await ports.Warehouse.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var erasure = await _erasure.ApplyPendingAsync(cancellationToken).ConfigureAwait(false);
+        var plan = await PlanAsync(scope, cancellationToken).ConfigureAwait(false);
+        var loaded = new List<PartitionOutcome>();
+        var remaining = new List<PartitionId>();
+        foreach (var listing in plan.Pending)
+        {
+            if ((maxPartitions is { } max && loaded.Count >= max) || (timeLeft is not null && loaded.Count > 0 && !timeLeft()))
+            {
+                remaining.Add(listing.Partition);
+                continue;
+            }
+
+            loaded.Add(await LoadPartitionAsync(listing, cancellationToken).ConfigureAwait(false));
+        }
+
+        var outbox = new List<string>();
+        foreach (var dt in loaded.Where(o => !o.Skipped).Select(o => o.Partition.Dt).Distinct().Order(StringComparer.Ordinal))
+        {
+            if (await WriteDailyMetricsAsync(dt, cancellationToken).ConfigureAwait(false) is { } key) outbox.Add(key);
+        }
+
+        if (plan.BeyondWindow.Count > 0)
+        {
+            log?.Invoke($"{plan.BeyondWindow.Count} partition(s) older than the lateness window ({options.LatenessHours} h) changed; a backfill (`batch --date`) loads them: {string.Join(", ", plan.BeyondWindow.Take(5))}");
+        }
+
+        return new BatchRunResult
+        {
+            Loaded = loaded,
+            Remaining = remaining,
+            BeyondWindow = plan.BeyondWindow,
+            UpToDate = plan.UpToDate.Count,
+            Erasure = erasure,
+            SearchOutboxKeys = outbox,
+        };
+    }
+
+    /// <summary>A fanned-out invocation's work: the one partition, if its enriched objects changed since its watermark (or <paramref name="force"/>).</summary>
+    public async Task<BatchRunResult> RunPartitionAsync(PartitionId p, bool force, CancellationToken cancellationToken)
+    {
+        await ports.Warehouse.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var objects = await ports.Enriched.ListAsync(ZoneLayout.EnrichedPrefix(p), cancellationToken).ConfigureAwait(false);
+        var listing = new PartitionListing(p, objects);
+        var watermarks = await ports.Watermarks.ReadAsync(p.Dt, cancellationToken).ConfigureAwait(false);
+        var current = watermarks.TryGetValue(p, out var wm) && wm.Digest == listing.Digest;
+        var loaded = new List<PartitionOutcome>();
+        if (!current || force) loaded.Add(await LoadPartitionAsync(listing, cancellationToken).ConfigureAwait(false));
+        var outbox = new List<string>();
+        if (loaded.Count > 0 && !loaded[0].Skipped && await WriteDailyMetricsAsync(p.Dt, cancellationToken).ConfigureAwait(false) is { } key) outbox.Add(key);
+        return new BatchRunResult { Loaded = loaded, Remaining = [], BeyondWindow = [], UpToDate = loaded.Count == 0 ? 1 : 0, SearchOutboxKeys = outbox };
+    }
+
+    /// <summary>Loads one partition from its current enriched objects. Safe to repeat: same input, same output everywhere.</summary>
+    public async Task<PartitionOutcome> LoadPartitionAsync(PartitionListing listing, CancellationToken cancellationToken)
+    {
+        var p = listing.Partition;
+        if (!await ports.Watermarks.TryLeaseAsync(p, _owner, TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false))
+        {
+            log?.Invoke($"{p}: another run holds the lease; skipped");
+            return new PartitionOutcome(p, QualityReport.Evaluate(new PartitionCompactor(p).Complete(), 0, new Dictionary<string, int>(), clock.GetUtcNow()), new PhaseTimings(), true, "leased by another run");
+        }
+
+        try
+        {
+            return await LoadLeasedAsync(listing, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ports.Watermarks.ReleaseAsync(p, _owner, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<PartitionOutcome> LoadLeasedAsync(PartitionListing listing, CancellationToken cancellationToken)
+    {
+        var p = listing.Partition;
+        var timings = new PhaseTimings();
+        var total = Stopwatch.StartNew();
+        var watch = Stopwatch.StartNew();
+
+        // Ids other processed partitions of this type already hold, within the lateness window either side.
+        // One listing per date in the window (not a GET per hour), then only the files that exist are read.
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var neighbours = Enumerable.Range(-options.LatenessHours, 2 * options.LatenessHours + 1).Where(h => h != 0)
+            .Select(h => PartitionId.At(p.Type, p.Hour.AddHours(h))).ToArray();
+        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dt in neighbours.Select(n => n.Dt).Distinct())
+        {
+            foreach (var o in await ports.Processed.ListAsync($"{ZoneLayout.ProcessedEvents}type={p.Type}/dt={dt}/", cancellationToken).ConfigureAwait(false)) existing[o.Key] = o.ETag;
+        }
+
+        foreach (var key in neighbours.Select(ZoneLayout.EventsKey).Where(existing.ContainsKey))
+        {
+            // Ids of a file are cached by its ETag: a warm container (or the CLI's loop) reads each neighbour once.
+            if (!_idCache.TryGetValue(key, out var cached) || cached.ETag != existing[key])
+            {
+                if (await ports.Processed.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
+                if (_idCache.Count > 512) _idCache.Clear();
+                _idCache[key] = cached = (existing[key], await ports.Parquet.DecodeEventIdsAsync(bytes, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (var id in cached.Ids) claimed.Add(id);
+        }
+
+        var compactor = new PartitionCompactor(p, claimed);
+        var bodies = new byte[listing.Objects.Count][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, listing.Objects.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var body = await ports.Enriched.GetAsync(listing.Objects[i].Key, ct).ConfigureAwait(false);
+            bodies[i] = body is null ? [] : Gzip.Decompress(body);
+        }).ConfigureAwait(false);
+        timings.ReadMs = watch.Elapsed.TotalMilliseconds;
+
+        watch.Restart();
+        for (var i = 0; i < bodies.Length; i++) compactor.AddObject(listing.Objects[i].Key, bodies[i]);
+        var compaction = compactor.Complete();
+        timings.CompactMs = watch.Elapsed.TotalMilliseconds;
+
+        watch.Restart();
+        var files = await WriteProcessedAsync(compaction, cancellationToken).ConfigureAwait(false);
+        timings.ParquetMs = watch.Elapsed.TotalMilliseconds;
+
+        watch.Restart();
+        var loaded = await ports.Warehouse.LoadPartitionAsync(files, cancellationToken).ConfigureAwait(false);
+        timings.WarehouseMs = watch.Elapsed.TotalMilliseconds;
+
+        watch.Restart();
+        var rejects = await RejectsAtIngestAsync(p, cancellationToken).ConfigureAwait(false);
+        var report = QualityReport.Evaluate(compaction, loaded, rejects, clock.GetUtcNow());
+        await ports.Processed.PutAsync(ZoneLayout.QualityKey(p), report.ToJson(), "application/json", cancellationToken).ConfigureAwait(false);
+        await ports.Warehouse.SaveQualityAsync(new PartitionQuality(p, report.Lines, report.Lines - compaction.Invalid.Count, loaded, report.CompletenessPercent, report.ValidityPercent, report.ErrorRatePercent), cancellationToken).ConfigureAwait(false);
+        foreach (var invalid in compaction.Invalid) await QuarantineAsync(p, invalid, cancellationToken).ConfigureAwait(false);
+        timings.QualityMs = watch.Elapsed.TotalMilliseconds;
+
+        await ports.Watermarks.WriteAsync(new PartitionWatermark(p, listing.Digest, listing.Objects.Count, compaction.Events.Count, clock.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        timings.TotalMs = total.Elapsed.TotalMilliseconds;
+        log?.Invoke($"{p}: {compaction.Lines} lines → {compaction.Events.Count} events ({compaction.DuplicatesWithin} duplicates within, {compaction.DuplicatesAcross} across, {compaction.Invalid.Count} invalid) in {timings.TotalMs:F0} ms");
+        return new PartitionOutcome(p, report, timings);
+    }
+
+    private async Task<ProcessedFiles> WriteProcessedAsync(CompactionResult compaction, CancellationToken cancellationToken)
+    {
+        var p = compaction.Partition;
+        var eventsKey = ZoneLayout.EventsKey(p);
+        var linesKey = ZoneLayout.OrderLinesKey(p);
+        byte[] events = [], lines = [];
+        if (compaction.Events.Count > 0)
+        {
+            events = await ports.Parquet.EncodeEventsAsync(compaction.Events, cancellationToken).ConfigureAwait(false);
+            await ports.Processed.PutAsync(eventsKey, events, "application/vnd.apache.parquet", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ports.Processed.DeleteAsync(eventsKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (compaction.OrderLines.Count > 0)
+        {
+            lines = await ports.Parquet.EncodeOrderLinesAsync(compaction.OrderLines, cancellationToken).ConfigureAwait(false);
+            await ports.Processed.PutAsync(linesKey, lines, "application/vnd.apache.parquet", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ports.Processed.DeleteAsync(linesKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ProcessedFiles(p, ports.Processed.Bucket, eventsKey, events, linesKey, lines, compaction.Events.Count, compaction.OrderLines.Count);
+    }
+
+    /// <summary>
+    /// Records of the partition's type that StreamProcessor quarantined in the partition's hour (arrival time), by reason.
+    /// Read once per hour and run; records without a readable schema (malformed JSON) name no type and count for none.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> RejectsAtIngestAsync(PartitionId p, CancellationToken cancellationToken)
+    {
+        if (!_rejectCache.TryGetValue((p.Dt, p.Hr), out var byType))
+        {
+            byType = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+            foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
+            {
+                foreach (var o in await ports.Quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={p.Dt}/hr={p.Hr}/", cancellationToken).ConfigureAwait(false))
+                {
+                    var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
+                    var type = body is null ? null : TypeOfQuarantined(body);
+                    if (type is null) continue;
+                    if (!byType.TryGetValue(type, out var reasons)) byType[type] = reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+                    reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                }
+            }
+
+            _rejectCache[(p.Dt, p.Hr)] = byType;
+        }
+
+        return byType.TryGetValue(p.Type, out var found) ? found : new Dictionary<string, int>();
+    }
+
+    private static string? TypeOfQuarantined(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("schema"u8))
+                {
+                    reader.Read();
+                    var schema = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    var parts = schema?.Split('/');
+                    return parts is { Length: >= 2 } ? parts[1] : null;
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1) reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private async Task QuarantineAsync(PartitionId p, InvalidLine invalid, CancellationToken cancellationToken)
+    {
+        var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(invalid.ObjectKey + "#" + invalid.LineNumber.ToString(CultureInfo.InvariantCulture))))[..24];
+        var key = $"{ZoneLayout.Quarantine}reason=batch_{invalid.Reason}/dt={p.Dt}/hr={p.Hr}/batch-{p.Type}-{id}.json";
+        var record = new BatchQuarantineRecord("batch_" + invalid.Reason, invalid.Detail, invalid.ObjectKey, invalid.LineNumber, Convert.ToBase64String(invalid.Line.Span),
+            System.Text.Unicode.Utf8.IsValid(invalid.Line.Span) ? Encoding.UTF8.GetString(invalid.Line.Span) : null, "BatchLoader");
+        await ports.Quarantine.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Default.BatchQuarantineRecord), "application/json", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The day's figures as the daily-metrics outbox object, which SearchIndexer picks up; null without data.</summary>
+    public async Task<string?> WriteDailyMetricsAsync(string dt, CancellationToken cancellationToken)
+    {
+        if (await ports.Warehouse.DailyMetricsAsync(dt, cancellationToken).ConfigureAwait(false) is not { } metrics) return null;
+        var key = ZoneLayout.MetricsOutboxKey(dt);
+        var line = JsonSerializer.SerializeToUtf8Bytes(metrics, SearchJsonContext.Default.DailyMetrics);
+        await ports.Processed.PutAsync(key, (byte[])[.. line, (byte)'\n'], "application/x-ndjson", cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+}
+
+/// <summary>An enriched line the batch rejected, as kept in the quarantine (with the original bytes).</summary>
+public sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchQuarantineRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchRunSummary))]
+public sealed partial class BatchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>The JSON a BatchLoader invocation answers with.</summary>
+public sealed record BatchRunSummary
+{
+    public required string Outcome { get; init; }
+
+    public string? Reason { get; init; }
+
+    public IReadOnlyList<string> Loaded { get; init; } = [];
+
+    public IReadOnlyList<string> Remaining { get; init; } = [];
+
+    public IReadOnlyList<string> BeyondWindow { get; init; } = [];
+
+    public int UpToDate { get; init; }
+
+    public int Events { get; init; }
+
+    public bool QualityPassed { get; init; } = true;
+
+    public int TombstonesApplied { get; init; }
+
+    public int RecordsErased { get; init; }
+
+    public bool FannedOut { get; init; }
+
+    public IReadOnlyList<PartitionSummary> Partitions { get; init; } = [];
+
+    public IReadOnlyList<string> SearchOutbox { get; init; } = [];
+}
+
+/// <summary>One loaded partition in an invocation's answer.</summary>
+public sealed record PartitionSummary(string Partition, int Events, int Lines, int Invalid, int Duplicates, double Completeness, double ErrorRate, double FreshnessSeconds, double ProcessingLatencyP95Ms, bool QualityPassed, PhaseTimings Timings);

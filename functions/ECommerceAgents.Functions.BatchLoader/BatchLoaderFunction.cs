@@ -1,0 +1,281 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.S3;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Warehouse;
+using ECommerceAgents.Domain.Batch;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Metrics;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Functions.BatchLoader;
+
+/// <summary>
+/// BatchLoader: EventBridge in ("Glue Crawler State Change" of our crawlers, the "Scheduled Event" safety net, a backfill
+/// request, or a fanned-out partition), the batch run out. It wires clients once per container and maps events to
+/// <see cref="BatchLoaderService"/>: a trigger plans from the watermarks and loads the first pending partition, then fans
+/// the rest out — in Lambda by invoking itself asynchronously once per partition, locally by answering with them.
+/// </summary>
+public sealed class BatchLoaderFunction : IAsyncDisposable
+{
+    public const string Name = "BatchLoader";
+
+    /// <summary>A backfill request: <c>{"date": "YYYY-MM-DD", "hour": "HH"?}</c> (what the CLI's <c>batch --date</c> sends).</summary>
+    public const string BackfillDetailType = "BatchLoader Backfill";
+
+    /// <summary>One partition of a fan-out: <c>{"type": …, "dt": …, "hr": …, "force": false}</c>.</summary>
+    public const string PartitionDetailType = "BatchLoader Partition";
+
+    public const string Source = "ecommerceagents.batch";
+
+    private readonly BatchLoaderService _service;
+    private readonly HashSet<string> _crawlers;
+    private readonly int _partitionsPerInvocation;
+    private readonly LambdaInvoker? _fanOut;
+    private readonly string? _functionName;
+    private readonly TimeProvider _clock;
+    private readonly TextWriter _output;
+    private readonly JsonLog _log;
+    private readonly IAsyncDisposable[] _owned;
+
+    private BatchLoaderFunction(FunctionEnvironment env, BatchPorts ports, LambdaInvoker? fanOut, IAsyncDisposable[] owned)
+    {
+        _clock = env.Clock;
+        _output = env.Output;
+        _log = new JsonLog(Name, env.Output, env.Clock);
+        _owned = owned;
+        _fanOut = fanOut;
+        _functionName = env.Setting("AWS_LAMBDA_FUNCTION_NAME");
+        _crawlers = (env.Setting("ECA_GLUE_CRAWLERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        _partitionsPerInvocation = Math.Max(1, env.IntSetting("ECA_PARTITIONS_PER_INVOCATION", 1));
+        _service = new BatchLoaderService(ports, Options(env), env.Clock, message => _log.Info(message));
+        Handler = new JsonFunctionHandler<EventBridgeEvent, BatchRunSummary>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, BatchJsonContext.Default.BatchRunSummary, HandleAsync);
+    }
+
+    public IFunctionHandler Handler { get; }
+
+    public BatchLoaderService Service => _service;
+
+    public static BatchOptions Options(FunctionEnvironment env) => new()
+    {
+        LatenessHours = env.IntSetting("ECA_LATENESS_HOURS", 6),
+        SettleMinutes = env.IntSetting("ECA_SETTLE_MINUTES", 5),
+        ReportingCurrency = env.Setting("ECA_REPORTING_CURRENCY") ?? "EUR",
+    };
+
+    /// <summary>Builds every client once per container: S3, DynamoDB, the warehouse (Redshift Data API when a workgroup is configured, else PostgreSQL).</summary>
+    public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
+    {
+        var s3 = S3ClientFactory.Create(env.Endpoints);
+        var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
+        var codec = new EventParquet();
+        var currency = env.Setting("ECA_REPORTING_CURRENCY") ?? "EUR";
+        var owned = new List<IAsyncDisposable> { new Disposing(s3), new Disposing(dynamo) };
+        IWarehouse warehouse;
+        if (env.Setting("ECA_REDSHIFT_WORKGROUP") is { } workgroup)
+        {
+            var endpoint = env.Setting("AWS_ENDPOINT_URL_REDSHIFT_DATA") is { } url ? new Uri(url) : null;
+            var client = StreamClients.Client(AwsJsonService.RedshiftData, endpoint, env.Endpoints);
+            warehouse = new RedshiftWarehouse(new RedshiftDataClient(client, new RedshiftTarget(workgroup,
+                env.Setting("ECA_REDSHIFT_DATABASE") ?? Warehouse.Database,
+                env.RequiredSetting("ECA_REDSHIFT_SECRET_ARN"),
+                env.RequiredSetting("ECA_REDSHIFT_COPY_ROLE_ARN")), env.Clock), currency);
+        }
+        else
+        {
+            var pg = new PostgresWarehouse(PostgresWarehouse.DataSource(env.Endpoints.Warehouse
+                ?? throw new InvalidOperationException($"{ServiceEndpoints.WarehouseVariable} (PostgreSQL) or ECA_REDSHIFT_WORKGROUP (Redshift) is required.")), codec, currency);
+            owned.Add(pg);
+            warehouse = pg;
+        }
+
+        var ports = new BatchPorts
+        {
+            Raw = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Raw)),
+            Quarantine = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine)),
+            Enriched = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Enriched)),
+            Processed = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed)),
+            Watermarks = new DynamoWatermarkStore(dynamo, env.Names, env.Clock),
+            Tombstones = new DynamoTombstoneStore(dynamo, env.Names),
+            Parquet = codec,
+            Warehouse = warehouse,
+        };
+
+        // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
+        var fanOut = env.Setting("AWS_LAMBDA_FUNCTION_NAME") is not null && env.Setting("ECA_FANOUT") != "off"
+            ? LambdaInvoker.For(env.Endpoints, env.Setting("AWS_ENDPOINT_URL_LAMBDA") is { } l ? new Uri(l) : null)
+            : null;
+        return Task.FromResult<IFunctionHandler>(new OwnedHandler(new BatchLoaderFunction(env, ports, fanOut, [.. owned])));
+    }
+
+    /// <summary>For tests: the function over given ports.</summary>
+    public static BatchLoaderFunction Create(FunctionEnvironment env, BatchPorts ports) => new(env, ports, null, []);
+
+    public async Task<BatchRunSummary> HandleAsync(EventBridgeEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        _log.CorrelationId = invocation.RequestId;
+        BatchRunResult result;
+        switch (evt.DetailType)
+        {
+            case EventBridgeDetailTypes.GlueCrawlerStateChange:
+                var crawler = evt.Detail.Deserialize(LambdaEventsJsonContext.Default.GlueCrawlerStateChange);
+                if (crawler is null || !_crawlers.Contains(crawler.CrawlerName))
+                {
+                    return Ignored($"crawler '{crawler?.CrawlerName}' is not one of ours ({string.Join(", ", _crawlers.Order(StringComparer.Ordinal))})");
+                }
+
+                if (crawler.State != "Succeeded") return Ignored($"crawler '{crawler.CrawlerName}' is {crawler.State}, not Succeeded");
+                result = await RunTriggerAsync(new BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
+                break;
+            case EventBridgeDetailTypes.ScheduledEvent:
+                result = await RunTriggerAsync(new BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
+                break;
+            case BackfillDetailType:
+                var backfill = evt.Detail.Deserialize(BatchLoaderJsonContext.Default.BackfillRequest);
+                if (backfill is null || !PartitionId.IsDate(backfill.Date) || backfill.Hour is { Length: not 2 }) throw new InvalidEventException("A backfill needs {\"date\": \"YYYY-MM-DD\", \"hour\": \"HH\"?}.");
+                result = await RunTriggerAsync(new BatchScope.Day(backfill.Date, backfill.Hour), invocation, cancellationToken).ConfigureAwait(false);
+                break;
+            case PartitionDetailType:
+                var partition = evt.Detail.Deserialize(BatchLoaderJsonContext.Default.PartitionRequest);
+                if (partition is null || !PartitionId.IsDate(partition.Dt) || partition.Hr.Length != 2) throw new InvalidEventException("A partition needs {\"type\", \"dt\", \"hr\"}.");
+                result = await _service.RunPartitionAsync(new PartitionId(partition.Type, partition.Dt, partition.Hr), partition.Force, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                return Ignored($"{evt.Source} \"{evt.DetailType}\" does not start the batch");
+        }
+
+        var fannedOut = false;
+        if (_fanOut is not null && _functionName is not null && result.Remaining.Count > 0)
+        {
+            foreach (var p in result.Remaining)
+            {
+                await _fanOut.InvokeEventAsync(_functionName, PartitionEvent(p), cancellationToken).ConfigureAwait(false);
+            }
+
+            fannedOut = true;
+        }
+
+        Report(result, invocation);
+        return Summary(result, fannedOut);
+    }
+
+    private Task<BatchRunResult> RunTriggerAsync(BatchScope scope, LambdaInvocation invocation, CancellationToken cancellationToken) =>
+        _service.RunAsync(scope, _partitionsPerInvocation, () => invocation.Deadline - _clock.GetUtcNow() > TimeSpan.FromMinutes(5), cancellationToken);
+
+    /// <summary>The EventBridge-shaped event that loads one partition (fan-out, and the CLI's loop).</summary>
+    public static byte[] PartitionEvent(PartitionId p, bool force = false) =>
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
+        {
+            Id = Guid.NewGuid().ToString(),
+            DetailType = PartitionDetailType,
+            Source = Source,
+            Time = DateTimeOffset.UtcNow,
+            Detail = JsonSerializer.SerializeToElement(new PartitionRequest(p.Type, p.Dt, p.Hr, force), BatchLoaderJsonContext.Default.PartitionRequest),
+        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+
+    public static byte[] BackfillEvent(string date, string? hour = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
+        {
+            Id = Guid.NewGuid().ToString(),
+            DetailType = BackfillDetailType,
+            Source = Source,
+            Time = DateTimeOffset.UtcNow,
+            Detail = JsonSerializer.SerializeToElement(new BackfillRequest(date, hour), BatchLoaderJsonContext.Default.BackfillRequest),
+        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+
+    private BatchRunSummary Ignored(string reason)
+    {
+        _log.Info("event acknowledged and ignored", ("reason", reason));
+        return new BatchRunSummary { Outcome = "ignored", Reason = reason };
+    }
+
+    private static BatchRunSummary Summary(BatchRunResult r, bool fannedOut) => new()
+    {
+        Outcome = "ran",
+        Loaded = [.. r.Loaded.Where(o => !o.Skipped).Select(o => o.Partition.ToString())],
+        Remaining = [.. r.Remaining.Select(p => p.ToString())],
+        BeyondWindow = [.. r.BeyondWindow.Select(p => p.ToString())],
+        UpToDate = r.UpToDate,
+        Events = r.Loaded.Sum(o => o.Report.Loaded),
+        QualityPassed = r.Loaded.Where(o => !o.Skipped).All(o => o.Report.Passed),
+        TombstonesApplied = r.Erasure?.Applied.Count ?? 0,
+        RecordsErased = r.Erasure?.Total.Total ?? 0,
+        FannedOut = fannedOut,
+        Partitions = [.. r.Loaded.Where(o => !o.Skipped).Select(o => new PartitionSummary(o.Partition.ToString(), o.Report.Loaded, o.Report.Lines,
+            o.Report.InvalidByReason.Values.Sum(), o.Report.DuplicatesWithin + o.Report.DuplicatesAcross, o.Report.CompletenessPercent,
+            o.Report.ErrorRatePercent, o.Report.FreshnessSeconds, o.Report.ProcessingLatencyP95Ms, o.Report.Passed, o.Timings))],
+        SearchOutbox = r.SearchOutboxKeys,
+    };
+
+    /// <summary>EMF: one line per loaded partition with the seed's quality figures (names the CDK alarms use), one for the run.</summary>
+    private void Report(BatchRunResult result, LambdaInvocation invocation)
+    {
+        foreach (var o in result.Loaded.Where(o => !o.Skipped))
+        {
+            var m = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
+            m.Property("requestId", invocation.RequestId);
+            m.Property("partition", o.Partition.ToString());
+            m.Add("DataCompleteness", o.Report.CompletenessPercent, MetricUnit.Percent);
+            m.Add("DataValidity", o.Report.ValidityPercent, MetricUnit.Percent);
+            m.Add("ErrorRate", o.Report.ErrorRatePercent, MetricUnit.Percent);
+            m.Add("FreshnessSeconds", o.Report.FreshnessSeconds, MetricUnit.None);
+            m.Add("ProcessingLagMs", o.Report.ProcessingLatencyP95Ms, MetricUnit.Milliseconds);
+            m.Add("EventsLoaded", o.Report.Loaded);
+            m.Add("DuplicatesDropped", o.Report.DuplicatesWithin + o.Report.DuplicatesAcross);
+            m.Add("PartitionMs", Math.Round(o.Timings.TotalMs, 1), MetricUnit.Milliseconds);
+            m.Flush();
+        }
+
+        var run = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
+        run.Property("requestId", invocation.RequestId);
+        run.Add("PartitionsLoaded", result.Loaded.Count(o => !o.Skipped));
+        run.Add("PartitionsRemaining", result.Remaining.Count);
+        run.Add("PartitionsBeyondWindow", result.BeyondWindow.Count);
+        if (result.Erasure is { } erasure)
+        {
+            run.Add("TombstonesApplied", erasure.Applied.Count);
+            run.Add("RecordsErased", erasure.Total.Total);
+        }
+
+        run.Flush();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in _owned) await d.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class Disposing(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class OwnedHandler(BatchLoaderFunction function) : IFunctionHandler, IAsyncDisposable
+    {
+        public string Name => function.Handler.Name;
+
+        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
+            function.Handler.InvokeAsync(payload, invocation, cancellationToken);
+
+        public ValueTask DisposeAsync() => function.DisposeAsync();
+    }
+}
+
+public sealed record BackfillRequest(string Date, string? Hour = null);
+
+public sealed record PartitionRequest(string Type, string Dt, string Hr, bool Force = false);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BackfillRequest))]
+[JsonSerializable(typeof(PartitionRequest))]
+public sealed partial class BatchLoaderJsonContext : JsonSerializerContext;

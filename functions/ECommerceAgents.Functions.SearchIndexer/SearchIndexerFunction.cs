@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ECommerceAgents.Adapters.S3;
+using ECommerceAgents.Adapters.Search;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Batch;
+using ECommerceAgents.Domain.Search;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Metrics;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Functions.SearchIndexer;
+
+/// <summary>
+/// SearchIndexer: S3 ObjectCreated on the processed zone's <c>search-outbox/</c> (or the hourly schedule, which re-drives
+/// today's and yesterday's outbox) → <c>_bulk</c> into OpenSearch's <c>products</c> and <c>daily-metrics</c> indexes, or,
+/// without <c>OPENSEARCH_ENDPOINT</c>, the same <c>_bulk</c> NDJSON into <c>search-export/</c>.
+/// </summary>
+public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
+{
+    public const string FunctionName = "SearchIndexer";
+
+    private readonly SearchIndexingService _service;
+    private readonly string _bucket;
+    private readonly TimeProvider _clock;
+    private readonly TextWriter _output;
+    private readonly JsonLog _log;
+    private readonly IDisposable[] _owned;
+
+    private SearchIndexerFunction(FunctionEnvironment env, SearchIndexingService service, string bucket, IDisposable[] owned)
+    {
+        _service = service;
+        _bucket = bucket;
+        _clock = env.Clock;
+        _output = env.Output;
+        _log = new JsonLog(FunctionName, env.Output, env.Clock);
+        _owned = owned;
+    }
+
+    public string Name => FunctionName;
+
+    public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
+    {
+        var s3 = S3ClientFactory.Create(env.Endpoints);
+        var processed = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed));
+        var quarantine = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine));
+        ISearchIndex? index = null;
+        if (env.Endpoints.OpenSearch is { } endpoint)
+        {
+            var auth = OpenSearchAuth.For(endpoint, env.Setting, () => StreamClients.Credentials(env.Endpoints), env.Endpoints.Region);
+            index = new OpenSearchClient(StreamClients.Http, endpoint, auth);
+        }
+
+        var service = new SearchIndexingService(processed, quarantine, index, env.Clock);
+        return Task.FromResult<IFunctionHandler>(new SearchIndexerFunction(env, service, processed.Bucket, [s3]));
+    }
+
+    /// <summary>For tests: the function over a given search index (null for export mode).</summary>
+    public static IFunctionHandler Create(FunctionEnvironment env, Amazon.S3.IAmazonS3 s3, ISearchIndex? index)
+    {
+        var service = new SearchIndexingService(new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed)), new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine)), index, env.Clock);
+        return new SearchIndexerFunction(env, service, env.Names.Bucket(Buckets.Processed), []);
+    }
+
+    public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        _log.CorrelationId = invocation.RequestId;
+        IReadOnlyList<string> keys;
+        try
+        {
+            using var doc = JsonDocument.Parse(payload);
+            if (doc.RootElement.TryGetProperty("Records", out _))
+            {
+                var s3 = doc.RootElement.Deserialize(LambdaEventsJsonContext.Default.S3Event)!;
+                keys = [.. s3.Records
+                    .Where(r => r.EventName.StartsWith("ObjectCreated", StringComparison.Ordinal) && r.S3.Bucket.Name == _bucket)
+                    .Select(r => r.S3.Item.DecodedKey)
+                    .Where(k => k.StartsWith(ZoneLayout.SearchOutbox, StringComparison.Ordinal))];
+            }
+            else if (doc.RootElement.TryGetProperty("detail-type", out _))
+            {
+                var today = _clock.GetUtcNow().UtcDateTime.Date;
+                keys = await _service.OutboxKeysAsync([today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                throw new InvalidEventException("SearchIndexer expects an S3 event (Records) or an EventBridge event.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidEventException("SearchIndexer expects an S3 event or an EventBridge event: " + ex.Message, ex);
+        }
+
+        var result = await _service.IndexObjectsAsync(keys, cancellationToken).ConfigureAwait(false);
+        if (result.Note is { } note) _log.Info(note, ("objects", result.Objects), ("actions", result.Actions));
+        var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = FunctionName }, _output, _clock);
+        metrics.Property("requestId", invocation.RequestId);
+        metrics.Property("mode", result.Mode);
+        metrics.Add("OutboxObjects", result.Objects);
+        metrics.Add("DocumentsIndexed", result.Succeeded);
+        metrics.Add("DocumentsRetried", result.Retried);
+        metrics.Add("DocumentsRejected", result.Rejected + result.InvalidLines);
+        metrics.Flush();
+        return JsonSerializer.SerializeToUtf8Bytes(result, SearchIndexerJsonContext.Default.SearchIndexingResult);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var d in _owned) d.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SearchIndexingResult))]
+public sealed partial class SearchIndexerJsonContext : JsonSerializerContext;
