@@ -20,6 +20,7 @@ root.Subcommands.Add(StackCommands.Status(state));
 root.Subcommands.Add(ServeCommand.Create(state));
 root.Subcommands.Add(InvokeCommand.Create(state));
 root.Subcommands.Add(BenchCommands.Create(state));
+root.Subcommands.Add(CostCommand.Create());
 
 try
 {
