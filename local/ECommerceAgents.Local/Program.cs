@@ -22,6 +22,7 @@ root.Subcommands.Add(InvokeCommand.Create(state));
 root.Subcommands.Add(BenchCommands.Create(state));
 root.Subcommands.Add(BatchCommand.Create(state));
 root.Subcommands.Add(ReplayCommand.Create(state));
+root.Subcommands.Add(CostCommand.Create());
 
 try
 {

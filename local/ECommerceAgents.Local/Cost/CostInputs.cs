@@ -1,0 +1,230 @@
+namespace ECommerceAgents.Local.Cost;
+
+/// <summary>
+/// The sizes of a deployed stage that cost money whether or not traffic flows. They mirror
+/// infra/ECommerceAgents.Infra/StageConfig.cs and the constructs (the CLI does not reference the CDK app, which would pull
+/// jsii into it); CostModelTests fails when the two drift apart.
+/// </summary>
+public sealed record CostStage
+{
+    public required string Name { get; init; }
+
+    public required int SearchDataNodes { get; init; }
+
+    public required string SearchDataNodeType { get; init; }
+
+    public required int SearchMasterNodes { get; init; }
+
+    public string? SearchMasterNodeType { get; init; }
+
+    /// <summary>EBS gp3 per data node.</summary>
+    public required int SearchVolumeGb { get; init; }
+
+    public required int RedshiftBaseRpu { get; init; }
+
+    public required int KinesisRetentionHours { get; init; }
+
+    /// <summary>CloudWatch Logs retention (RetentionDays.TWO_WEEKS, SIX_MONTHS), in months.</summary>
+    public required double LogRetentionMonths { get; init; }
+
+    /// <summary>Assumed average data in the cache; Valkey Serverless meters at least 100 MB. The CDK caps it (CacheMaxStorageGb).</summary>
+    public required double CacheDataGb { get; init; }
+
+    public required int CacheMaxStorageGb { get; init; }
+
+    /// <summary>Functions with an error alarm: StreamProcessor, LogTransformer, CatalogImport, BatchLoader, SearchIndexer, Api, ApiStream.</summary>
+    public int Functions { get; init; } = 7;
+
+    /// <summary>Seed thresholds (6) + one per function + one per delivery stream (3) + API 5xx (1): Monitoring.cs.</summary>
+    public int Alarms => 6 + Functions + 3 + 1;
+
+    public static CostStage Dev { get; } = new()
+    {
+        Name = "dev",
+        SearchDataNodes = 1,
+        SearchDataNodeType = "t3.small.search",
+        SearchMasterNodes = 0,
+        SearchVolumeGb = 10,
+        RedshiftBaseRpu = 8,
+        KinesisRetentionHours = 24,
+        LogRetentionMonths = 14 / (365.0 / 12),
+        CacheDataGb = 0.1,
+        CacheMaxStorageGb = 1,
+    };
+
+    public static CostStage Prod { get; } = new()
+    {
+        Name = "prod",
+        SearchDataNodes = 2,
+        SearchDataNodeType = "r6g.large.search",
+        SearchMasterNodes = 3,
+        SearchMasterNodeType = "m6g.large.search",
+        SearchVolumeGb = 100,
+        RedshiftBaseRpu = 32,
+        KinesisRetentionHours = 168,
+        LogRetentionMonths = 6,
+        CacheDataGb = 1,
+        CacheMaxStorageGb = 10,
+    };
+
+    public static IReadOnlyList<CostStage> All { get; } = [Dev, Prod];
+
+    public static CostStage Parse(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown stage '{name}' (dev or prod; the local stage runs on LocalStack and has no AWS bill)", nameof(name));
+}
+
+/// <summary>Traffic: requests per second of <see cref="EventsPerRequest"/> events of <see cref="EventBytes"/> each.</summary>
+public sealed record Workload(double RequestsPerSecond, int EventsPerRequest = 10, int EventBytes = 540)
+{
+    public double EventsPerSecond => RequestsPerSecond * EventsPerRequest;
+}
+
+/// <summary>One model input with its value and where the value comes from.</summary>
+public sealed record InputSource(string Name, double Value, string Unit, string Source, bool Measured);
+
+/// <summary>
+/// What the model needs beyond prices: our own measurements (each with its source), figures read from the CDK constructs,
+/// and labelled assumptions where nothing was measured yet.
+/// </summary>
+public sealed record CostInputs
+{
+    // Measured (bench stream and the local runs of issue 7).
+    public double StreamProcessorSecondsPerBatch { get; init; } = 0.65;
+
+    public double DynamoRequestsPer1000Events { get; init; } = 396;
+
+    public double DynamoWriteUnitsPer1000Events { get; init; } = 1_400;
+
+    public double DedupMarkersPer1000Events { get; init; } = 983;
+
+    public double RedisCommandsPer1000Events { get; init; } = 1_900;
+
+    public double FirehoseCallsPer1000Events { get; init; } = 2;
+
+    public int EnrichedRecordBytes { get; init; } = 1_200;
+
+    /// <summary>Events that reach the enriched zone: the bench batch wrote 983 dedup markers for 1,000 records.</summary>
+    public double ValidFraction { get; init; } = 0.983;
+
+    // From the CDK constructs.
+    public int StreamProcessorBatchSize { get; init; } = 500;
+
+    public int StreamProcessorMemoryMb { get; init; } = 1_024;
+
+    public int ApiMemoryMb { get; init; } = 1_024;
+
+    public int BatchLoaderMemoryMb { get; init; } = 3_008;
+
+    public double DedupWindowHours { get; init; } = 24;
+
+    public int InterfaceEndpoints { get; init; } = 5;
+
+    public int AvailabilityZones { get; init; } = 2;
+
+    public int Crawlers { get; init; } = 3;
+
+    public double CrawlsPerHour { get; init; } = 1;
+
+    public double BatchLoadsPerHour { get; init; } = 1;
+
+    public int FirehoseBufferSeconds { get; init; } = 60;
+
+    public int FirehoseBufferMb { get; init; } = 64;
+
+    public int KinesisConsumers { get; init; } = 2;
+
+    public int WafRules { get; init; } = 3;
+
+    public int Dashboards { get; init; } = 1;
+
+    public int Secrets { get; init; } = 1;
+
+    public int KmsKeys { get; init; } = 1;
+
+    // Assumptions (nothing measured yet).
+    public double DynamoReadUnitsPer1000Events { get; init; } = 400;
+
+    public double DedupMarkerBytes { get; init; } = 150;
+
+    public double EntityStateGb { get; init; } = 10;
+
+    public double EcpusPerRedisCommand { get; init; } = 1;
+
+    public double ApiSecondsPerRequest { get; init; } = 0.025;
+
+    public double BatchLoaderBaseSeconds { get; init; } = 5;
+
+    public double BatchLoaderSecondsPerMillionEvents { get; init; } = 20;
+
+    public double WarehouseMinutesPerLoad { get; init; } = 5;
+
+    public double CrawlerDpu { get; init; } = 1;
+
+    public double CrawlerMinimumMinutes { get; init; } = 10;
+
+    public double JqHoursPerMonth { get; init; } = 730;
+
+    public int EnrichedActivePartitions { get; init; } = 16;
+
+    public double GzipRatio { get; init; } = 4;
+
+    public double ParquetBytesPerEvent { get; init; } = 150;
+
+    public int KinesisWireBytesPerEvent { get; init; } = 820;
+
+    public int FirehoseWireBytesPerEvent { get; init; } = 1_700;
+
+    public double LogBytesPerBatch { get; init; } = 2_048;
+
+    public double LogBytesPerRequest { get; init; } = 1_024;
+
+    public int CustomMetrics { get; init; } = 30;
+
+    public double StorageHorizonMonths { get; init; } = 12;
+
+    /// <summary>Every input with its source, for the document, the CLI's --json and the tests.</summary>
+    public IReadOnlyList<InputSource> Sources =>
+    [
+        new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", true),
+        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", true),
+        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", true),
+        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "measured: `eca bench stream`", true),
+        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "measured: `eca bench stream` (INFO commandstats before and after)", true),
+        new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", true),
+        new("Enriched record size", EnrichedRecordBytes, "bytes", "measured: enriched JSON written by StreamProcessor, about 1.2 KB", true),
+        new("Events reaching the enriched zone", ValidFraction, "fraction", "measured: 983 of the bench batch's 1,000 records", true),
+        new("StreamProcessor batch size", StreamProcessorBatchSize, "records", "CDK: StreamProcessorFunction.BatchSize (full batches assumed)", false),
+        new("StreamProcessor memory", StreamProcessorMemoryMb, "MB", "CDK: StreamProcessorFunction MemoryMb", false),
+        new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
+        new("BatchLoader memory", BatchLoaderMemoryMb, "MB", "CDK: BatchLoaderFunction MemoryMb", false),
+        new("Dedup window", DedupWindowHours, "h", "CDK: StreamProcessorFunctionProps.DedupWindowHours (markers expire by TTL)", false),
+        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data)", false),
+        new("Availability zones", AvailabilityZones, "AZ", "CDK: Network.cs (MaxAzs = 2; the third warehouse subnet has no endpoint)", false),
+        new("Glue crawlers", Crawlers, "crawlers", "CDK: GlueCatalog.cs (enriched, logs, processed)", false),
+        new("Crawls per hour", CrawlsPerHour, "runs", "CDK: GlueCatalog.cs, trigger cron(10 * * * ? *)", false),
+        new("Warehouse loads per hour", BatchLoadsPerHour, "loads", "CDK: BatchLoaderFunction schedule (hourly); a crawler event may start it early, the watermark makes the second a no-op", false),
+        new("Firehose buffer", FirehoseBufferSeconds, "s", "Resources: DeliveryStreamDefinition (60 s or 64 MB)", false),
+        new("Kinesis consumers", KinesisConsumers, "consumers", "CDK: the StreamProcessor event source mapping and the raw-archive Firehose", false),
+        new("WAF rules", WafRules, "rules", "CDK: PublicApi.cs (rate rule + two AWS managed rule groups)", false),
+        new("DynamoDB read units per 1,000 events", DynamoReadUnitsPer1000Events, "RRU", "assumption: the state snapshot reads each touched item once (about 350 per 1,000 events), at most 1 RRU each (< 4 KB, strongly consistent); rounded up", false),
+        new("Dedup marker size", DedupMarkerBytes, "bytes", "assumption: key + TTL + DynamoDB's 100-byte item overhead", false),
+        new("Entity state in DynamoDB", EntityStateGb, "GB", "assumption: profiles, sessions, orders and product stats grow with users and products, not with the event rate", false),
+        new("ECPUs per Redis command", EcpusPerRedisCommand, "ECPU", "assumption: each command moves under 1 KB (1 ECPU per KB transferred)", false),
+        new("Api function seconds per request", ApiSecondsPerRequest, "s", "assumption: the Api function is not benchmarked on Lambda yet (one PutRecords of 10 records)", false),
+        new("BatchLoader seconds per run", BatchLoaderBaseSeconds, "s", "assumption (BatchLoader not implemented yet)", false),
+        new("BatchLoader seconds per million events", BatchLoaderSecondsPerMillionEvents, "s", "assumption (BatchLoader not implemented yet)", false),
+        new("Warehouse minutes per load", WarehouseMinutesPerLoad, "min", "assumption: COPY + MERGE keep the workgroup at base RPU for 5 minutes per hourly load", false),
+        new("Crawler DPU", CrawlerDpu, "DPU", "assumption: AWS does not publish a crawler's DPUs; each run billed at least 10 minutes", false),
+        new("Firehose JQ hours per month", JqHoursPerMonth, "h", "assumption: the enriched stream's JQ partition query is billed every hour while traffic flows", false),
+        new("Active enriched partitions", EnrichedActivePartitions, "partitions", "assumption: 16 event types in the current hour (zone × type × dt × hr)", false),
+        new("GZIP ratio", GzipRatio, "×", "assumption for JSON events", false),
+        new("Parquet bytes per event", ParquetBytesPerEvent, "bytes", "assumption for the processed zone and Redshift managed storage", false),
+        new("Kinesis wire bytes per event", KinesisWireBytesPerEvent, "bytes", "assumption: 540 B base64 in the PutRecords JSON body through the Kinesis endpoint", false),
+        new("Firehose wire bytes per event", FirehoseWireBytesPerEvent, "bytes", "assumption: 1.2 KB base64 in the PutRecordBatch JSON body through the Firehose endpoint", false),
+        new("Log bytes per StreamProcessor invocation", LogBytesPerBatch, "bytes", "assumption: START/END/REPORT + one EMF line + one summary line", false),
+        new("Log bytes per API request", LogBytesPerRequest, "bytes", "assumption: API Gateway access log line + the Api function's request line + Lambda's platform lines", false),
+        new("Custom metrics", CustomMetrics, "metrics", "assumption from the code: StreamProcessor's EMF set (about 15) plus BatchLoader and Api", false),
+        new("Storage horizon", StorageHorizonMonths, "months", "assumption: storage is priced in the 12th month of operation, by lifecycle class", false),
+    ];
+}

@@ -1,0 +1,227 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ECommerceAgents.Local.Cost;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Testing;
+
+namespace ECommerceAgents.Local.Tests;
+
+/// <summary>The cost model's arithmetic, its fixed/variable split, its sources, its agreement with the CDK app, and the <c>cost</c> command.</summary>
+public sealed partial class CostModelTests
+{
+    private static readonly Dictionary<string, string> NoStack = new() { ["ECA_STATE_DIR"] = Path.Combine(Path.GetTempPath(), "eca-tests", "cost-unused") };
+
+    private static CostLine Line(CostEstimate estimate, string service, string item) =>
+        Assert.Single(estimate.Lines, l => l.Service == service && l.Item == item);
+
+    [Fact]
+    public void Monthly_TenRequestsPerSecondDev_MatchesHandComputedLines()
+    {
+        // 10 requests/s × 10 events = 100 events/s; a 730 h month has 2,628,000 s, so 262,800,000 events and 26,280,000 requests.
+        var estimate = CostModel.Default.Monthly(new Workload(10), CostStage.Dev);
+
+        // Kinesis data in: each 540 B record billed as 1 KiB → 262.8e6 / 1,048,576 = 250.6256 GB × $0.08 = $20.0500.
+        Assert.Equal(20.0500, Line(estimate, "Kinesis Data Streams", "Data in").Usd, 4);
+        // Two consumers read it back: 501.2512 GB × $0.04 = $20.0500.
+        Assert.Equal(20.0500, Line(estimate, "Kinesis Data Streams", "Data out").Usd, 4);
+        // Stream-hours: 730 × $0.04 = $29.20.
+        Assert.Equal(29.20, Line(estimate, "Kinesis Data Streams", "Stream-hours").Usd, 6);
+        // StreamProcessor: 525,600 batches of 500 × 0.65 s × 1 GB = 341,640 GB-s × $0.0000166667 = $5.694011.
+        Assert.Equal(5.694011, Line(estimate, "Lambda", "StreamProcessor duration").Usd, 5);
+        // DynamoDB: 1,400 WRU per 1,000 events → 367,920,000 WRU × $0.625 per million = $229.95.
+        Assert.Equal(229.95, Line(estimate, "DynamoDB", "Write request units").Usd, 6);
+        // API Gateway: 26.28 M requests, all in the first tier: × $3.50 per million = $91.98.
+        Assert.Equal(91.98, Line(estimate, "API Gateway", "REST requests, first 333 M").Usd, 6);
+        // Raw archive through Firehose: each record billed as 5 KiB → 1,253.128 GB × $0.029 = $36.3407.
+        Assert.Equal(36.3407, Line(estimate, "Data Firehose", "Raw archive ingestion").Usd, 4);
+        // Interface endpoints: 5 endpoints × 2 AZ × 730 h × $0.01 = $73.00.
+        Assert.Equal(73.00, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        // OpenSearch dev: one t3.small.search, 730 h × $0.036 = $26.28; 10 GB gp3 × $0.122 = $1.22.
+        Assert.Equal(26.28, Line(estimate, "OpenSearch", "1 × t3.small.search").Usd, 6);
+        Assert.Equal(1.22, Line(estimate, "OpenSearch", "EBS gp3").Usd, 6);
+        // Redshift dev: 8 RPU × 730 loads × 5 min = 486.67 RPU-hours × $0.375 = $182.50.
+        Assert.Equal(182.50, Line(estimate, "Redshift Serverless", "Base RPU for the batch hours").Usd, 6);
+        // Valkey minimum: 0.1 GB × 730 h × $0.084 = $6.132.
+        Assert.Equal(6.132, Line(estimate, "ElastiCache Serverless", "Data stored (minimum)").Usd, 6);
+
+        Assert.Equal(estimate.Lines.Sum(l => l.Usd), estimate.TotalUsd, 9);
+        Assert.Equal(estimate.FixedUsd + estimate.VariableUsd, estimate.TotalUsd, 9);
+    }
+
+    [Fact]
+    public void Monthly_TenTimesTheRate_VariableTenTimesFixedUnchanged()
+    {
+        // 10 and 100 requests/s both stay inside API Gateway's first tier and Firehose's time-driven buffering.
+        var low = CostModel.Default.Monthly(new Workload(10), CostStage.Prod);
+        var high = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+
+        Assert.Equal(low.FixedUsd, high.FixedUsd, 9);
+        Assert.Equal(10 * low.VariableUsd, high.VariableUsd, 6);
+        foreach (var line in low.Lines.Where(l => l.Kind == CostKind.Variable))
+        {
+            Assert.Equal(10 * line.Usd, Line(high, line.Service, line.Item).Usd, 6);
+        }
+    }
+
+    [Fact]
+    public void Monthly_ZeroTraffic_OnlyFixedCosts()
+    {
+        var idle = CostModel.Default.Monthly(new Workload(0), CostStage.Prod);
+
+        Assert.Equal(0, idle.VariableUsd, 9);
+        Assert.True(idle.FixedUsd > 0);
+    }
+
+    [Fact]
+    public void Monthly_AboveTheFirstApiTier_CheaperPerRequest()
+    {
+        // 1,000 requests/s is 2.628 billion requests: 333 M at $3.50, 667 M at $2.80, the rest at $2.38.
+        var estimate = CostModel.Default.Monthly(new Workload(1_000), CostStage.Prod);
+
+        Assert.Equal(1_165.50 + 1_867.60 + (2_628 - 1_000) * 2.38, estimate.Usd("API Gateway"), 4);
+    }
+
+    [Fact]
+    public void PriceRun_MatchesTheMonthScaledToTheRun()
+    {
+        // 100,000 events in 100 s is 1,000 events/s = 100 requests/s; the run is 100 / 2,628,000 of a month.
+        var run = CostModel.PriceRun(100_000, TimeSpan.FromSeconds(100), CostStage.Dev);
+        var month = CostModel.Default.Monthly(new Workload(100), CostStage.Dev);
+        var share = 100 / CostModel.SecondsPerMonth;
+
+        Assert.Equal(month.VariableUsd * share, run.VariableUsd, 9);
+        Assert.Equal(month.FixedUsd * share, run.FixedUsd, 9);
+        Assert.Equal(run.FixedUsd + run.VariableUsd, run.TotalUsd, 12);
+    }
+
+    [Fact]
+    public void PriceTable_EveryEntry_NamesItsPageAndEvidence()
+    {
+        var prices = PriceTable.UsEast1.All;
+
+        Assert.Equal(prices.Count, prices.Select(p => p.Key).Distinct().Count());
+        foreach (var price in prices)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(price.Evidence), price.Key);
+            Assert.StartsWith("https://aws.amazon.com/", price.PageUrl, StringComparison.Ordinal);
+            Assert.Equal(PriceTable.ReadOn, price.ReadOn);
+            Assert.True(price.Usd >= 0, price.Key);
+            if (price.Assumption) Assert.Contains("assumption", price.Evidence, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Monthly_EveryLine_UsesAPriceFromTheTable()
+    {
+        var keys = PriceTable.UsEast1.All.Select(p => p.Key).ToHashSet();
+
+        foreach (var stage in CostStage.All)
+        {
+            foreach (var line in CostModel.Default.Monthly(new Workload(1_000), stage).Lines)
+            {
+                Assert.Contains(line.PriceKey, keys);
+                Assert.False(string.IsNullOrWhiteSpace(line.Basis), line.Item);
+            }
+        }
+    }
+
+    [Fact]
+    public void CostInputs_EveryInput_HasASource()
+    {
+        var sources = new CostInputs().Sources;
+
+        Assert.All(sources, s => Assert.False(string.IsNullOrWhiteSpace(s.Source), s.Name));
+        Assert.Contains(sources, s => s.Measured && s.Value == 0.65);
+    }
+
+    [Fact]
+    public void Comparison_EveryOneOfOurLines_FallsInExactlyOneRow()
+    {
+        var estimate = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+
+        foreach (var line in estimate.Lines)
+        {
+            Assert.Single(ClickstreamReference.Rows, r => r.InTotals && r.OurLines(line));
+        }
+
+        Assert.Equal(5_706.82, ClickstreamReference.TheirTotal(2), 2);
+    }
+
+    [Fact]
+    public void CostStages_MatchTheCdkApp()
+    {
+        var infra = Path.Combine(LocalStackOptions.FindRepositoryRoot(), "infra", "ECommerceAgents.Infra");
+        var stageConfig = File.ReadAllText(Path.Combine(infra, "StageConfig.cs"));
+        string Block(string stage) => Regex.Match(stageConfig, $@"StageName\.{stage} => new StageConfig\s*\{{(?<body>.*?)\n        \}},", RegexOptions.Singleline).Groups["body"].Value;
+
+        foreach (var (stage, name) in new[] { (CostStage.Dev, "Dev"), (CostStage.Prod, "Prod") })
+        {
+            var block = Block(name);
+            Assert.Contains($"DataNodes: {stage.SearchDataNodes}, DataNodeType: \"{stage.SearchDataNodeType}\"", block, StringComparison.Ordinal);
+            Assert.Contains($"MasterNodes: {stage.SearchMasterNodes}, MasterNodeType: {(stage.SearchMasterNodeType is null ? "null" : $"\"{stage.SearchMasterNodeType}\"")}, VolumeGb: {stage.SearchVolumeGb}", block, StringComparison.Ordinal);
+            Assert.Contains($"RedshiftBaseRpu = {stage.RedshiftBaseRpu},", block, StringComparison.Ordinal);
+            Assert.Contains($"KinesisRetentionHours = {stage.KinesisRetentionHours},", block, StringComparison.Ordinal);
+            Assert.Contains($"CacheMaxStorageGb = {stage.CacheMaxStorageGb},", block, StringComparison.Ordinal);
+        }
+
+        var inputs = new CostInputs();
+        string Construct(string file) => File.ReadAllText(Path.Combine(infra, "Constructs", "Functions", file));
+        Assert.Contains($"MemoryMb = {inputs.StreamProcessorMemoryMb},", Construct("StreamProcessorFunction.cs"), StringComparison.Ordinal);
+        Assert.Contains($"BatchSize = {inputs.StreamProcessorBatchSize};", Construct("StreamProcessorFunction.cs"), StringComparison.Ordinal);
+        Assert.Contains($"MemoryMb = {inputs.ApiMemoryMb},", Construct("ApiFunction.cs"), StringComparison.Ordinal);
+        Assert.Contains($"MemoryMb = {inputs.BatchLoaderMemoryMb},", Construct("BatchLoaderFunction.cs"), StringComparison.Ordinal);
+        var network = File.ReadAllText(Path.Combine(infra, "Constructs", "Network.cs"));
+        Assert.Equal(inputs.InterfaceEndpoints, InterfaceEndpoint().Count(network));
+    }
+
+    [Fact]
+    public async Task CostCommand_Default_PrintsTheThreeRatesSplitIntoFixedAndVariable()
+    {
+        var result = await Cli.RunAsync(NoStack, "cost");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("1,000 rps", result.Stdout);
+        Assert.Contains("fixed total", result.Stdout);
+        Assert.Contains("variable total", result.Stdout);
+        Assert.Contains("Total per month", result.Stdout);
+        var total = CostModel.Default.Monthly(new Workload(1_000), CostStage.Prod).TotalUsd;
+        Assert.Contains("$" + total.ToString("N2", System.Globalization.CultureInfo.InvariantCulture), result.Stdout);
+    }
+
+    [Fact]
+    public async Task CostCommand_Json_CarriesEstimatesPricesAndSources()
+    {
+        var result = await Cli.RunAsync(NoStack, "cost", "--json", "--rps", "10", "100", "--stage", "dev");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var estimates = json.RootElement.GetProperty("estimates");
+        Assert.Equal(2, estimates.GetArrayLength());
+        Assert.Equal(100, estimates[1].GetProperty("requestsPerSecond").GetDouble());
+        var expected = CostModel.Default.Monthly(new Workload(100), CostStage.Dev);
+        Assert.Equal(Math.Round(expected.TotalUsd, 2), estimates[1].GetProperty("totalUsd").GetDouble(), 2);
+        Assert.All(json.RootElement.GetProperty("prices").EnumerateArray(), p => Assert.NotEmpty(p.GetProperty("evidence").GetString()!));
+    }
+
+    [Fact]
+    public async Task CostCommand_Run_PrintsTheModelledCostOfTheRun()
+    {
+        var result = await Cli.RunAsync(NoStack, "cost", "--events", "100000", "--seconds", "100", "--stage", "dev");
+
+        Assert.Equal(0, result.ExitCode);
+        var run = CostModel.PriceRun(100_000, TimeSpan.FromSeconds(100), CostStage.Dev);
+        Assert.Contains("the modelled AWS cost of the run: $" + run.TotalUsd.ToString("N4", System.Globalization.CultureInfo.InvariantCulture), result.Stdout);
+    }
+
+    [Fact]
+    public async Task CostCommand_EventsWithoutSeconds_OneLineError()
+    {
+        var result = await Cli.RunAsync(NoStack, "cost", "--events", "10");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --events and --seconds go together", result.Stderr.Trim());
+    }
+
+    [GeneratedRegex(@"\(""\w+"", InterfaceVpcEndpointAwsService\.")]
+    private static partial Regex InterfaceEndpoint();
+}
