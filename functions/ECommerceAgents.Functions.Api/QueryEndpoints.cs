@@ -194,10 +194,9 @@ public static class QueryEndpoints
             ["totals"] = new JsonObject(totals.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new KeyValuePair<string, JsonNode?>(t.Key, t.Value))),
             ["quality"] = new JsonObject
             {
-                ["recordsSeen"] = events + Total("bots") + quarantined + Total("duplicates"),
-                ["errorRatePercent"] = events + quarantined == 0 ? 0 : Math.Round(100 * quarantined / (events + quarantined + Total("bots")), 3),
+                ["recordsSeen"] = events + Total("bots") + quarantined,
+                ["errorRatePercent"] = events + quarantined + Total("bots") == 0 ? 0 : Math.Round(100 * quarantined / (events + quarantined + Total("bots")), 3),
                 ["quarantinedByReason"] = new JsonObject(totals.Where(t => t.Key.StartsWith("quarantined:", StringComparison.Ordinal)).Select(t => new KeyValuePair<string, JsonNode?>(t.Key["quarantined:".Length..], t.Value))),
-                ["duplicatesDropped"] = Total("duplicates"),
                 ["botEvents"] = Total("bots"),
             },
             ["perMinute"] = new JsonArray(metrics.PerMinute.Select(m => (JsonNode?)new JsonObject

@@ -8,12 +8,20 @@ namespace ECommerceAgents.Local;
 /// <summary>The function environment the local stack gives a handler run in process: the same variables the CDK app sets in AWS.</summary>
 public static class LocalFunctions
 {
+    /// <summary>The local API's first administrator key (ECA_BOOTSTRAP_ADMIN_KEY overrides it). Local only: in AWS it is an SSM SecureString.</summary>
+    public static string LocalAdminKey => System.Environment.GetEnvironmentVariable("ECA_BOOTSTRAP_ADMIN_KEY") ?? "eca-local-admin-key-not-a-secret";
+
+    /// <summary>The local webhook secrets: one source, <c>shop</c>.</summary>
+    public static string LocalWebhookSecrets => System.Environment.GetEnvironmentVariable("ECA_WEBHOOK_SECRETS") ?? """{"shop":"eca-local-webhook-secret"}""";
+
     public static FunctionEnvironment Environment(LocalStack stack, IReadOnlyDictionary<string, string>? settings = null)
     {
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in stack.Endpoints.ToEnvironment()) all[k] = v;
         foreach (var (k, v) in stack.Names.ToEnvironment()) all[k] = v;
         all["ECA_PSEUDONYM_KEY"] = System.Environment.GetEnvironmentVariable("ECA_PSEUDONYM_KEY") ?? "local-development-key-not-a-secret";
+        all["ECA_BOOTSTRAP_ADMIN_KEY"] = LocalAdminKey;
+        all["ECA_WEBHOOK_SECRETS"] = LocalWebhookSecrets;
         // The crawlers the CDK app names for the default prefix: a sample crawler event for them starts the batch locally too.
         all["ECA_GLUE_CRAWLERS"] = System.Environment.GetEnvironmentVariable("ECA_GLUE_CRAWLERS") ?? "eca-enriched-crawler,eca-logs-crawler,eca-processed-crawler";
         foreach (var name in new[] { "ECA_LATENESS_HOURS", "ECA_SETTLE_MINUTES", "ECA_REPORTING_CURRENCY", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })

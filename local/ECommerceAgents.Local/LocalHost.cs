@@ -1,3 +1,6 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using ECommerceAgents.Functions.Api;
 using ECommerceAgents.Lambda.Logging;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
@@ -14,12 +17,21 @@ public sealed class LocalHost : IAsyncDisposable
 {
     private readonly Dictionary<string, IFunctionHandler> _functions = new(StringComparer.Ordinal);
 
+    private WebApplication? _api;
+    private ApiServices? _apiServices;
+
     private LocalHost(LocalStack stack, LocalEventSources sources, IReadOnlyList<string> registered)
     {
         Stack = stack;
         Sources = sources;
         Registered = registered;
     }
+
+    /// <summary>The API's base address when it is served (<see cref="LocalHostOptions.Api"/>).</summary>
+    public Uri? ApiBase { get; private set; }
+
+    /// <summary>The administrator key the local API was started with.</summary>
+    public string AdminKey => LocalFunctions.LocalAdminKey;
 
     public LocalStack Stack { get; }
 
@@ -68,6 +80,16 @@ public sealed class LocalHost : IAsyncDisposable
         await sources.StartAsync(cancellationToken).ConfigureAwait(false);
         var host = new LocalHost(stack, sources, registered);
         foreach (var (name, f) in functions) host._functions[name] = f;
+        if (options.Api)
+        {
+            // The API exactly as it runs behind the Lambda Web Adapter, on Kestrel at 127.0.0.1.
+            host._apiServices = await ApiServices.CreateAsync(environment, cancellationToken).ConfigureAwait(false);
+            host._api = ApiApplication.Build(host._apiServices, new IPEndPoint(IPAddress.Loopback, stack.Options.Ports.Api));
+            await host._api.StartAsync(cancellationToken).ConfigureAwait(false);
+            host.ApiBase = new Uri($"http://127.0.0.1:{stack.Options.Ports.Api}/");
+            registered.Add($"Api on {host.ApiBase} (x-api-key; local admin key from ECA_BOOTSTRAP_ADMIN_KEY)");
+        }
+
         return host;
     }
 
@@ -75,6 +97,13 @@ public sealed class LocalHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_api is not null)
+        {
+            await _api.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _api.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_apiServices is not null) await _apiServices.DisposeAsync().ConfigureAwait(false);
         await Sources.DisposeAsync().ConfigureAwait(false);
         foreach (var f in _functions.Values)
         {
@@ -93,6 +122,9 @@ public sealed record LocalHostOptions
     public LocalFirehoseOptions Firehose { get; init; } = new();
 
     public TextWriter? Log { get; init; }
+
+    /// <summary>Serve the ingest and query API on the stack's API port.</summary>
+    public bool Api { get; init; } = true;
 
     /// <summary>Where the functions' EMF metrics and JSON logs go (stdout in Lambda); null keeps stderr.</summary>
     public TextWriter? FunctionOutput { get; init; }

@@ -110,16 +110,12 @@ public sealed class StreamBatchProcessor(
         var plan = planner.Plan(shard, kept, snapshot);
         var duplicates = duplicateIndexes.Count;
 
-        // Quality counters for the metrics API: quarantined records by reason, dropped duplicates.
+        // Quality counters for the metrics API: quarantined records by reason. Dropped duplicates are an EMF metric only:
+        // they count deliveries, not state, so a replay or a client's resend must not change what Redis holds.
         var counters = plan.Realtime.Counters ??= new CounterGroup();
         foreach (var (index, rejection) in rejected)
         {
             counters.Contributions.Add(new Contribution(records[index].Position.Padded, Minute(records[index].ArrivalTime), "quarantined:" + rejection.Reason.Name(), 1));
-        }
-
-        foreach (var index in duplicateIndexes)
-        {
-            counters.Contributions.Add(new Contribution(records[index].Position.Padded, Minute(records[index].ArrivalTime), "duplicates", 1));
         }
 
         if (counters.Contributions.Count == 0) plan.Realtime.Counters = null;
