@@ -17,6 +17,7 @@ internal static class BenchCommands
         command.Subcommands.Add(StreamBench.Create(state));
         command.Subcommands.Add(CatalogBench.Create(state));
         command.Subcommands.Add(BatchBench.Create(state));
+        command.Subcommands.Add(ApiBench.Create(state));
         return command;
     }
 

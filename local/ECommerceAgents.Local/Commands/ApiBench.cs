@@ -1,0 +1,247 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Functions.Api;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Traffic;
+using ECommerceAgents.Resources;
+using Microsoft.AspNetCore.Builder;
+using StackExchange.Redis;
+
+namespace ECommerceAgents.Local.Commands;
+
+/// <summary>
+/// <c>bench api</c>: a bounded load of 10-event batches on loopback, from a .NET load loop in this process (HttpClient,
+/// HTTP/1.1 keep-alive, a fixed number of concurrent connections). Three measurements in one run: the stream stand-in's
+/// own PutRecords ceiling (500-record calls), the API end to end with the stream, and the API alone with a sink that
+/// acknowledges at once.
+/// </summary>
+internal static class ApiBench
+{
+    private const int EventsPerRequest = 10;
+
+    public static Command Create(Option<string?> state)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds of each load phase (after a 2 s warm-up).", DefaultValueFactory = _ => 8 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent connections of the end-to-end load.", DefaultValueFactory = _ => 24 };
+        var apiConcurrency = new Option<int>("--api-concurrency") { Description = "Concurrent connections of the API-only load.", DefaultValueFactory = _ => 32 };
+        var inFlight = new Option<int>("--calls-in-flight") { Description = "PutRecords calls the API's writer keeps in flight.", DefaultValueFactory = _ => 2 };
+        var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, and the API alone.")
+        {
+            json, seconds, concurrency, apiConcurrency, inFlight,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
+            await stack.UpAsync(ct);
+            var result = await RunAsync(stack, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(apiConcurrency), parse.GetValue(inFlight), ct);
+            Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<JsonObject> RunAsync(LocalStack stack, TimeSpan duration, int concurrency, int apiConcurrency, int callsInFlight, CancellationToken ct)
+    {
+        var names = ResourceBindings.FromPrefix("bench-api-" + Guid.NewGuid().ToString("N")[..8]);
+        await stack.ProvisionAsync(names, ct);
+        var environment = LocalFunctions.Environment(stack, new Dictionary<string, string>
+        {
+            ["ECA_RATE_LIMIT_RPS"] = "10000000",
+            ["ECA_RATE_LIMIT_BURST"] = "10000000",
+            ["ECA_REDIS_PREFIX"] = names.Table(Tables.Profiles) + ":",
+        }) with { Names = names, Output = TextWriter.Null };
+
+        var bodies = Bodies();
+        var result = new JsonObject
+        {
+            ["loadGenerator"] = ".NET load loop in the same process: HttpClient over SocketsHttpHandler, HTTP/1.1 keep-alive, closed loop (each connection sends its next request when the last is answered)",
+            ["eventsPerRequest"] = EventsPerRequest,
+            ["requestBytes"] = (int)bodies.Average(b => b.Length),
+            ["cores"] = Environment.ProcessorCount,
+        };
+
+        // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
+        var ceiling = await StreamCeilingAsync(stack, names, bodies, duration, ct);
+        result["streamCeilingRecordsPerSecond"] = Math.Round(ceiling);
+
+        // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
+        var kinesis = StreamClients.Kinesis(environment.Endpoints);
+        var writer = new KinesisEventStreamWriter(kinesis, names.Stream(Streams.Events), maxCallsInFlight: callsInFlight);
+        var e2e = await LoadAsync(environment, writer, bodies, concurrency, duration, ct);
+        var (calls, records) = writer.Sent;
+        result["requestsPerSecond"] = Math.Round(e2e.RequestsPerSecond);
+        result["eventsPerSecond"] = Math.Round(e2e.RequestsPerSecond * EventsPerRequest);
+        result["p50Ms"] = Math.Round(e2e.P50, 2);
+        result["p99Ms"] = Math.Round(e2e.P99, 2);
+        result["errors"] = e2e.Errors;
+        result["concurrency"] = concurrency;
+        result["callsInFlight"] = callsInFlight;
+        result["endToEndShareOfCeiling"] = Math.Round(e2e.RequestsPerSecond * EventsPerRequest / ceiling, 3);
+        result["putRecordsCalls"] = calls;
+        result["recordsPerPutRecordsCall"] = calls == 0 ? 0 : Math.Round((double)records / calls, 1);
+        result["endToEndCpu"] = e2e.Cpu;
+
+        // 3. The API alone: the same app, its stream writer swapped for a sink that acknowledges at once.
+        var apiOnly = await LoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct);
+        result["apiOnlyRequestsPerSecond"] = Math.Round(apiOnly.RequestsPerSecond);
+        result["apiOnlyP50Ms"] = Math.Round(apiOnly.P50, 2);
+        result["apiOnlyP99Ms"] = Math.Round(apiOnly.P99, 2);
+        result["apiOnlyErrors"] = apiOnly.Errors;
+        result["apiOnlyConcurrency"] = apiConcurrency;
+        result["apiOnlyCpu"] = apiOnly.Cpu;
+        result["targets"] = new JsonObject
+        {
+            ["endToEndShareOfCeiling"] = ">= 0.7",
+            ["p99Ms"] = "<= 50",
+            ["apiOnlyRequestsPerSecond"] = ">= 10000",
+        };
+        return result;
+    }
+
+    /// <summary>2,000 request bodies of 10 generated events each, as producers send them (no lineage: the API stamps it).</summary>
+    private static byte[][] Bodies()
+    {
+        var generator = new TrafficGenerator(new TrafficOptions { Seed = 11, Users = 500, Events = 20_500, MalformedRate = 0, SchemaViolationRate = 0, DuplicateRate = 0, BotRate = 0, LateRate = 0, End = DateTimeOffset.UtcNow });
+        var events = generator.Generate().Where(r => r.EventId is not null).Take(20_000).Select(r =>
+        {
+            var node = JsonNode.Parse(r.Data)!.AsObject();
+            node.Remove("lineage");
+            return node.ToJsonString();
+        });
+        return events.Chunk(EventsPerRequest).Select(c => Encoding.UTF8.GetBytes("[" + string.Join(",", c) + "]")).ToArray();
+    }
+
+    private static async Task<double> StreamCeilingAsync(LocalStack stack, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
+    {
+        var records = bodies.SelectMany(b => JsonNode.Parse(b)!.AsArray()).Select((e, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(e!.ToJsonString()), "k" + (i % 997).ToString(CultureInfo.InvariantCulture))).ToArray();
+        var calls = records.Chunk(500).ToArray();
+        var stream = names.Stream(Streams.Events);
+        long sent = 0;
+        var next = -1;
+        async Task Worker(DateTime until)
+        {
+            while (DateTime.UtcNow < until)
+            {
+                var call = calls[(int)((uint)Interlocked.Increment(ref next) % (uint)calls.Length)];
+                var put = await stack.KinesisClient.PutRecordsAsync(stream, call, ct);
+                Interlocked.Add(ref sent, put.Outcomes.Count(o => o.Succeeded));
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Worker(DateTime.UtcNow.AddSeconds(1)))); // warm-up
+        sent = 0;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Worker(DateTime.UtcNow + duration)));
+        return sent / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu);
+
+    private static async Task<LoadResult> LoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    {
+        var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis!));
+        await using var services = new ApiServices(environment, ApiOptions.From(environment), dynamo, redis, writer, new Dictionary<string, string>(), [dynamo, redis]);
+        var (_, key) = await services.Keys.CreateAsync("bench", ApiRole.Ingest, ct);
+        var port = LocalPorts.Free().Api;
+        await using var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+        await app.StartAsync(ct);
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+            };
+            http.DefaultRequestHeaders.Add(ApiApplication.KeyHeader, key);
+            var next = -1;
+            var errors = 0;
+
+            async Task<List<double>> Worker(DateTime until)
+            {
+                var latencies = new List<double>(4096);
+                while (DateTime.UtcNow < until)
+                {
+                    var body = bodies[(int)((uint)Interlocked.Increment(ref next) % (uint)bodies.Length)];
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        using var response = await http.PostAsync("v1/events", content, ct);
+                        await response.Content.LoadIntoBufferAsync(ct);
+                        if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref errors);
+                    }
+                    catch (HttpRequestException)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+
+                return latencies;
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow.AddSeconds(2))));
+            errors = 0;
+            var cpuBefore = CpuSample.Take();
+            var began = Stopwatch.GetTimestamp();
+            var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow + duration)))).SelectMany(l => l).ToArray();
+            var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
+            var cpu = CpuSample.Take().Since(cpuBefore, elapsed);
+            Array.Sort(all);
+            return new LoadResult(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors, cpu);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    /// <summary>Where the time goes: this process (API + load loop) against the whole machine (the rest is the local servers).</summary>
+    private sealed record CpuSample(TimeSpan Process, long MachineBusy, long MachineTotal)
+    {
+        public static CpuSample Take()
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            var idle = fields[3] + fields[4];
+            return new CpuSample(self.TotalProcessorTime, fields.Sum() - idle, fields.Sum());
+        }
+
+        public JsonObject Since(CpuSample before, double seconds)
+        {
+            var cores = Environment.ProcessorCount;
+            var machine = MachineTotal == before.MachineTotal ? 0 : (double)(MachineBusy - before.MachineBusy) / (MachineTotal - before.MachineTotal);
+            var process = (Process - before.Process).TotalSeconds / (seconds * cores);
+            return new JsonObject
+            {
+                ["machineBusyPercent"] = Math.Round(100 * machine, 1),
+                ["thisProcessPercent"] = Math.Round(100 * process, 1),
+                ["otherProcessesPercent"] = Math.Round(100 * Math.Max(0, machine - process), 1),
+                ["note"] = "this process = the API and the load loop; other processes = the local servers (kinesalite for the stream, redis, dynalite)",
+            };
+        }
+    }
+
+    /// <summary>The stream writer of the API-only measurement: acknowledges every record at once, writes nothing.</summary>
+    private sealed class AcknowledgingSink : IEventStreamWriter
+    {
+        public Task<StreamWriteResult> WriteAsync(IReadOnlyList<AcceptedEvent> events, CancellationToken cancellationToken) =>
+            Task.FromResult(new StreamWriteResult(events.Count, [], null));
+    }
+}
