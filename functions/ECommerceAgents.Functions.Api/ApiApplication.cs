@@ -21,6 +21,8 @@ public static partial class ApiApplication
 {
     public const string KeyHeader = "x-api-key";
 
+    private static readonly string[] Areas = ["ingest", "users", "products", "metrics", "admin", "health"];
+
     public static WebApplication Build(ApiServices services, IPEndPoint listen)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -33,7 +35,29 @@ public static partial class ApiApplication
         });
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.Services.AddSingleton(services);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        {
+            // One tag per area (ingest, users, products, metrics, admin), not the host assembly's name.
+            var path = context.Description.RelativePath ?? "";
+            var area = path.StartsWith("v1/", StringComparison.Ordinal) ? path.Split('/')[1] : "health";
+            operation.Tags = new HashSet<Microsoft.OpenApi.OpenApiTagReference> { new(area is "events" or "orders" or "products" && context.Description.HttpMethod == "POST" || area == "webhooks" ? "ingest" : area) };
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new Microsoft.OpenApi.OpenApiInfo
+            {
+                Title = "ECommerceAgents API",
+                Version = "v1",
+                Description = "Ingest (events, orders, products, signed webhooks) and queries for agents and dashboards. Every route but /healthz and this document needs an x-api-key header; problems are application/problem+json (RFC 9457).",
+            };
+            document.Tags = new HashSet<Microsoft.OpenApi.OpenApiTag>(Areas.Select(t => new Microsoft.OpenApi.OpenApiTag { Name = t }));
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>
+            {
+                ["ApiKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme { Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey, In = Microsoft.OpenApi.ParameterLocation.Header, Name = KeyHeader },
+            };
+            return Task.CompletedTask;
+        }));
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -99,6 +99,24 @@ public sealed class ApiServices : IAsyncDisposable
 
     public void ForgetKeys() => _keys.Clear();
 
+    /// <summary>True when the build's OpenAPI generator (GetDocument.Insider) is running the app.</summary>
+    public static bool GeneratingDocument => System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
+
+    /// <summary>Services that reach nothing: enough to build the app and describe its routes.</summary>
+    public static ApiServices Offline(FunctionEnvironment env)
+    {
+        var offline = env with { Names = ResourceBindings.FromPrefix("openapi"), Endpoints = env.Endpoints };
+        var dynamo = DynamoDbClientFactory.Create(offline.Endpoints);
+        var redis = ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { "127.0.0.1:1" }, AbortOnConnectFail = false, ConnectTimeout = 1 });
+        return new ApiServices(offline, ApiOptions.From(offline), dynamo, redis, new OfflineStream(), new Dictionary<string, string>(StringComparer.Ordinal), [dynamo, redis]);
+    }
+
+    private sealed class OfflineStream : IEventStreamWriter
+    {
+        public Task<StreamWriteResult> WriteAsync(IReadOnlyList<AcceptedEvent> events, CancellationToken cancellationToken) =>
+            Task.FromResult(new StreamWriteResult(0, Enumerable.Range(0, events.Count).ToArray(), "Offline"));
+    }
+
     /// <summary>Builds the API's clients from the function environment (the Lambda container's, or the local stack's).</summary>
     public static async Task<ApiServices> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {

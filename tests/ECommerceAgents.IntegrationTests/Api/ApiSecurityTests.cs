@@ -97,6 +97,12 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
             var template = route.Replace("sku-1", "{sku}", StringComparison.Ordinal).Replace("u-1", "{id}", StringComparison.Ordinal).Replace("k-1", "{keyId}", StringComparison.Ordinal).Replace("/shop", "/{source}", StringComparison.Ordinal);
             Assert.True(paths.Contains(template), template + " not in " + string.Join(", ", paths));
         }
+
+        // The document generated at build time (functions/ECommerceAgents.Functions.Api/openapi) describes the same operations.
+        var built = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Local.Stack.LocalStackOptions.FindRepositoryRoot(), "functions", "ECommerceAgents.Functions.Api", "openapi", "openapi.json")))!;
+        static IEnumerable<string> Operations(JsonNode d) => d["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m => m.Key + " " + p.Key)).Order(StringComparer.Ordinal);
+        Assert.Equal(Operations(built), Operations(doc));
+        Assert.Equal("ApiKey", built["components"]!["securitySchemes"]!.AsObject().Single().Key);
     }
 
     [Fact]
