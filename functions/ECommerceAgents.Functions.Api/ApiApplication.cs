@@ -89,6 +89,13 @@ public static partial class ApiApplication
         app.MapGet("/healthz", () => Results.Json(new Health("ok", typeof(ApiApplication).Assembly.GetName().Version?.ToString() ?? "1.0.0"), ApiJsonContext.Default.Health))
             .WithMetadata(new AllowAnonymousRoute()).DisableRateLimiting();
         app.MapOpenApi("/openapi/{documentName}.json").WithMetadata(new AllowAnonymousRoute()).DisableRateLimiting();
+        if (services.Environment.Setting("ECA_API_MODE") == "stream")
+        {
+            // The ApiStream function (a function URL in response-stream mode) serves only the push.
+            QueryEndpoints.MapStream(app);
+            return app;
+        }
+
         IngestEndpoints.Map(app);
         QueryEndpoints.Map(app);
         PrivacyEndpoints.Map(app);

@@ -19,11 +19,15 @@ public static class QueryEndpoints
         var query = new RequiresRole(ApiRole.Query);
         app.MapGet("/v1/users/{id}/profile", ProfileAsync).WithMetadata(query);
         app.MapGet("/v1/users/{id}/recommendations", RecommendationsAsync).WithMetadata(query);
-        app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(query);
         app.MapGet("/v1/products/search", SearchAsync).WithMetadata(query);
         app.MapGet("/v1/products/{sku}", ProductAsync).WithMetadata(query);
         app.MapGet("/v1/metrics/realtime", MetricsAsync).WithMetadata(query);
+        MapStream(app);
     }
+
+    /// <summary>The recommendations push, alone in the ApiStream function.</summary>
+    public static void MapStream(WebApplication app) =>
+        app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(new RequiresRole(ApiRole.Query));
 
     private static async Task<IResult> ProfileAsync(HttpContext context, ApiServices services, string id)
     {

@@ -106,6 +106,17 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
     }
 
     [Fact]
+    public async Task StreamMode_ServesOnlyThePush_StillBehindTheKeyCheck()
+    {
+        await using var stream = await ApiInstance.StartAsync(f.Harness.Environment, new Dictionary<string, string> { ["ECA_API_MODE"] = "stream" });
+        using (var ingest = await stream.PostJsonAsync("v1/events", f.IngestKey, ApiInstance.ProductView("u-s", "sku-s"))) Assert.Equal(HttpStatusCode.NotFound, ingest.StatusCode);
+        using (var noKey = await stream.SendAsync(HttpMethod.Get, "v1/users/u-s/recommendations/stream", null)) Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        using (var wrongRole = await stream.SendAsync(HttpMethod.Get, "v1/users/u-s/recommendations/stream", f.IngestKey)) Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
+        using var health = await stream.SendAsync(HttpMethod.Get, "healthz", null);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
     public async Task RevokedKey_401_RotatedKey_OldOneRefusedNewOneAccepted()
     {
         using var created = await f.Api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "rotating", role = "query" }));
