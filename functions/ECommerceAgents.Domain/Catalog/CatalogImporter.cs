@@ -362,7 +362,7 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
 
                     _deleted++;
                     Pending(new PendingChange { Kind = "delete", Sku = p.Sku, PreviousHash = before.ContentHash, PreviousStock = before.Stock });
-                    Outbox(SearchDocument.Delete(p.Sku, _started));
+                    Outbox(CatalogOutbox.Delete(p.Sku, _started));
                     continue;
                 }
 
@@ -381,7 +381,7 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
                 }
 
                 Pending(new PendingChange { Kind = before is null ? "new" : "changed", Sku = p.Sku, Product = p, PreviousHash = before?.ContentHash, PreviousStock = before?.Stock ?? 0 });
-                Outbox(SearchDocument.Index(p));
+                Outbox(CatalogOutbox.Index(p));
             }
 
             _chunk.Clear();
@@ -393,9 +393,9 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
             _pendingCount++;
         }
 
-        private void Outbox(SearchDocument doc)
+        private void Outbox(Search.ProductOutboxLine doc)
         {
-            Write(_outbox, JsonSerializer.SerializeToUtf8Bytes(doc, CatalogJsonContext.Default.SearchDocument));
+            Write(_outbox, JsonSerializer.SerializeToUtf8Bytes(doc, Search.SearchJsonContext.Default.ProductOutboxLine));
             _searchDocs++;
         }
 

@@ -88,35 +88,10 @@ public sealed record CatalogProduct
 /// <summary>What the store holds for a SKU, as much as an import needs to compare.</summary>
 public sealed record StoredProduct(string Sku, string ContentHash, long Stock, string Category);
 
-/// <summary>One line of the search outbox, the contract SearchIndexer consumes.</summary>
-public sealed record SearchDocument
+/// <summary>The search outbox lines an import writes; the contract is <see cref="Search.ProductOutboxLine"/>, which SearchIndexer reads.</summary>
+public static class CatalogOutbox
 {
-    /// <summary><c>index</c> or <c>delete</c>.</summary>
-    public required string Action { get; init; }
-
-    public required string Sku { get; init; }
-
-    public string? Title { get; init; }
-
-    public string? Category { get; init; }
-
-    public string? Brand { get; init; }
-
-    public decimal? Price { get; init; }
-
-    public string? Currency { get; init; }
-
-    public IReadOnlyList<string>? Keywords { get; init; }
-
-    public string? PriceBand { get; init; }
-
-    public string? StockStatus { get; init; }
-
-    public decimal? DiscountPct { get; init; }
-
-    public DateTimeOffset UpdatedAt { get; init; }
-
-    public static SearchDocument Index(CatalogProduct p) => new()
+    public static Search.ProductOutboxLine Index(CatalogProduct p) => new()
     {
         Action = "index",
         Sku = p.Sku,
@@ -129,16 +104,16 @@ public sealed record SearchDocument
         PriceBand = p.PriceBand,
         StockStatus = p.StockStatus,
         DiscountPct = p.DiscountPct,
+        Stock = p.Stock,
         UpdatedAt = p.ImportedAt,
     };
 
-    public static SearchDocument Delete(string sku, DateTimeOffset at) => new() { Action = "delete", Sku = sku, UpdatedAt = at };
+    public static Search.ProductOutboxLine Delete(string sku, DateTimeOffset at) => new() { Action = "delete", Sku = sku, UpdatedAt = at };
 }
 
 /// <summary>JSON of the catalog's documents: the processed copy, the search outbox, pending changes and the import report.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CatalogProduct))]
-[JsonSerializable(typeof(SearchDocument))]
 [JsonSerializable(typeof(PendingChange))]
 [JsonSerializable(typeof(ImportReport))]
 [JsonSerializable(typeof(LatestImport))]

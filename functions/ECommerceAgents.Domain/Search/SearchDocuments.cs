@@ -29,7 +29,7 @@ public sealed record ProductOutboxLine
 
     public string? StockStatus { get; init; }
 
-    public double? DiscountPct { get; init; }
+    public decimal? DiscountPct { get; init; }
 
     public long? Stock { get; init; }
 
@@ -74,7 +74,7 @@ public sealed record ProductDocument
         Keywords = l.Keywords,
         PriceBand = l.PriceBand,
         StockStatus = l.StockStatus,
-        DiscountPct = l.DiscountPct,
+        DiscountPct = (double?)l.DiscountPct,
         Stock = l.Stock,
         UpdatedAt = l.UpdatedAt,
     };

@@ -203,14 +203,14 @@ public sealed class ProductCleanserTests
     }
 
     [Fact]
-    public void SearchDocument_Json_HasTheOutboxContractFields()
+    public void OutboxLine_Json_HasTheOutboxContractFields()
     {
-        var doc = SearchDocument.Index(Ok(Row(listPrice: "60")).Product);
+        var doc = CatalogOutbox.Index(Ok(Row(listPrice: "60")).Product);
 
-        var json = JsonDocument.Parse(JsonSerializer.Serialize(doc, CatalogJsonContext.Default.SearchDocument)).RootElement;
+        var json = JsonDocument.Parse(JsonSerializer.Serialize(doc, ECommerceAgents.Domain.Search.SearchJsonContext.Default.ProductOutboxLine)).RootElement;
 
         Assert.Equal(
-            ["action", "sku", "title", "category", "brand", "price", "currency", "keywords", "priceBand", "stockStatus", "discountPct", "updatedAt"],
+            ["action", "sku", "title", "category", "brand", "price", "currency", "keywords", "priceBand", "stockStatus", "discountPct", "stock", "updatedAt"],
             json.EnumerateObject().Select(p => p.Name));
         Assert.Equal("index", json.GetProperty("action").GetString());
     }

@@ -161,7 +161,7 @@ public sealed class CatalogImportTests
         var docs = (await f.TextLinesAsync(f.Processed, outboxKey)).Select(l => JsonNode.Parse(l)!.AsObject()).ToArray();
         Assert.Equal(10, docs.Length);
         Assert.All(docs, d => Assert.Equal("index", d["action"]!.GetValue<string>()));
-        Assert.Equal(["action", "sku", "title", "category", "brand", "price", "currency", "keywords", "priceBand", "stockStatus", "discountPct", "updatedAt"], docs[0].Select(p => p.Key));
+        Assert.Equal(["action", "sku", "title", "category", "brand", "price", "currency", "keywords", "priceBand", "stockStatus", "discountPct", "stock", "updatedAt"], docs[0].Select(p => p.Key));
 
         // Processed copy and stock events.
         var copy = Assert.Single(await f.KeysAsync(f.Processed, "catalog/dt="));
