@@ -50,7 +50,6 @@ public sealed class OpenSearchException(HttpStatusCode status, string body) : Ex
 public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAuth auth, RetryPolicy? retry = null) : ISearchIndex
 {
     private readonly RetryPolicy _retry = retry ?? new RetryPolicy(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
-    private readonly AWS4Signer _signer = new();
     private int _ensured;
 
     public int MaxBulkActions { get; init; } = 500;
@@ -193,44 +192,12 @@ public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAu
     private async Task SignAsync(HttpRequestMessage message, Uri uri, string path, byte[]? body, string? contentType, OpenSearchAuth.SigV4 sig)
     {
         var credentials = await sig.Credentials.GetCredentialsAsync().ConfigureAwait(false);
-        var request = new DefaultRequest(new SignedCall(), "es")
-        {
-            HttpMethod = message.Method.Method,
-            Endpoint = new Uri(uri.GetLeftPart(UriPartial.Authority)),
-            ResourcePath = path,
-            Content = body ?? [],
-            AuthenticationRegion = sig.Region,
-            OverrideSigningServiceName = "es",
-        };
-        if (contentType is not null) request.Headers["Content-Type"] = contentType;
-        if (credentials.UseToken) request.Headers["X-Amz-Security-Token"] = credentials.Token;
-        var result = _signer.SignRequest(request, new SigningConfig(sig.Region, request.Endpoint), null, credentials.AccessKey, credentials.SecretKey, DateTime.UtcNow);
+        var headers = contentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = contentType };
+        var request = new Streams.SigV4Signer("es", sig.Region, new Uri(uri.GetLeftPart(UriPartial.Authority))).Sign(message.Method.Method, path, body ?? [], headers, credentials, DateTime.UtcNow);
         foreach (var (name, value) in request.Headers)
         {
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Host", StringComparison.OrdinalIgnoreCase)) continue;
             message.Headers.TryAddWithoutValidation(name, value);
         }
-
-        message.Headers.TryAddWithoutValidation("Authorization", result.ForAuthorizationHeader);
-    }
-
-    private sealed class SignedCall : AmazonWebServiceRequest;
-
-    private sealed class SigningConfig : ClientConfig
-    {
-        public SigningConfig(string region, Uri endpoint)
-            : base(new DefaultConfigurationProvider([new DefaultConfiguration()]))
-        {
-            AuthenticationRegion = region;
-            ServiceURL = endpoint.ToString();
-        }
-
-        public override string RegionEndpointServiceName => "es";
-
-        public override string ServiceVersion => "1";
-
-        public override string UserAgent => "ecommerceagents-sigv4";
-
-        public override Amazon.Runtime.Endpoints.Endpoint DetermineServiceOperationEndpoint(Amazon.Runtime.Endpoints.ServiceOperationEndpointParameters parameters) => new(ServiceURL);
     }
 }

@@ -1,7 +1,5 @@
 // Stands in for AWSSDK.Lambda (not served to this build): only Invoke with InvocationType=Event, for fan-out.
 using Amazon.Runtime;
-using Amazon.Runtime.Internal;
-using Amazon.Runtime.Internal.Auth;
 
 namespace ECommerceAgents.Adapters.Streams;
 
@@ -12,7 +10,7 @@ namespace ECommerceAgents.Adapters.Streams;
 /// </summary>
 public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, AWSCredentials credentials)
 {
-    private readonly AWS4Signer _signer = new();
+    private readonly SigV4Signer _signer = new("lambda", region, endpoint);
 
     public static LambdaInvoker For(Resources.ServiceEndpoints endpoints, Uri? endpoint = null) =>
         new(StreamClients.Http, endpoint ?? new Uri($"https://lambda.{endpoints.Region}.amazonaws.com/"), endpoints.Region, StreamClients.Credentials(endpoints));
@@ -21,20 +19,8 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
     {
         var path = $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/invocations";
         var resolved = await credentials.GetCredentialsAsync().ConfigureAwait(false);
-        var request = new DefaultRequest(new InvokeCall(), "lambda")
-        {
-            HttpMethod = "POST",
-            Endpoint = endpoint,
-            ResourcePath = path,
-            Content = payload,
-            AuthenticationRegion = region,
-            OverrideSigningServiceName = "lambda",
-        };
-        request.Headers["Content-Type"] = "application/json";
-        request.Headers["X-Amz-Invocation-Type"] = "Event";
-        if (resolved.UseToken) request.Headers["X-Amz-Security-Token"] = resolved.Token;
-        var signed = _signer.SignRequest(request, new SigningConfig(region, endpoint), null, resolved.AccessKey, resolved.SecretKey, DateTime.UtcNow);
-        request.Headers["Authorization"] = signed.ForAuthorizationHeader;
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["Content-Type"] = "application/json", ["X-Amz-Invocation-Type"] = "Event" };
+        var request = _signer.Sign("POST", path, payload, headers, resolved, DateTime.UtcNow);
 
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, path)) { Content = new ByteArrayContent(payload) };
         foreach (var (name, value) in request.Headers)
@@ -49,25 +35,5 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             throw SigV4JsonClient.ParseError(response.StatusCode, body);
         }
-    }
-
-    private sealed class InvokeCall : AmazonWebServiceRequest;
-
-    private sealed class SigningConfig : ClientConfig
-    {
-        public SigningConfig(string region, Uri endpoint)
-            : base(new DefaultConfigurationProvider([new DefaultConfiguration()]))
-        {
-            AuthenticationRegion = region;
-            ServiceURL = endpoint.ToString();
-        }
-
-        public override string RegionEndpointServiceName => "lambda";
-
-        public override string ServiceVersion => "2015-03-31";
-
-        public override string UserAgent => "ecommerceagents-sigv4";
-
-        public override Amazon.Runtime.Endpoints.Endpoint DetermineServiceOperationEndpoint(Amazon.Runtime.Endpoints.ServiceOperationEndpointParameters parameters) => new(ServiceURL);
     }
 }

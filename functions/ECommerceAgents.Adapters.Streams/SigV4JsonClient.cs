@@ -48,8 +48,7 @@ public sealed class SigV4JsonClient
     private readonly string _region;
     private readonly AWSCredentials _credentials;
     private readonly RetryPolicy _retry;
-    private readonly SigningConfig _signingConfig;
-    private readonly AWS4Signer _signer = new();
+    private readonly SigV4Signer _signer;
     private readonly TimeProvider _clock;
 
     public SigV4JsonClient(HttpClient http, AwsJsonService service, Uri endpoint, string region, AWSCredentials credentials, RetryPolicy? retry = null, TimeProvider? clock = null)
@@ -61,7 +60,7 @@ public sealed class SigV4JsonClient
         _region = region;
         _credentials = credentials;
         _retry = retry ?? RetryPolicy.Default;
-        _signingConfig = new SigningConfig(region, endpoint);
+        _signer = new SigV4Signer(service.SigningName, region, endpoint);
     }
 
     public Uri Endpoint => _endpoint;
@@ -137,25 +136,12 @@ public sealed class SigV4JsonClient
     /// <summary>Builds and signs a call with AWSSDK.Core's SigV4 signer. Public so a test can check it against an independent signature.</summary>
     public IRequest Sign(string operation, byte[] body, ImmutableCredentials credentials, DateTime signedAt)
     {
-        var request = new DefaultRequest(new SignedCall(), _service.SigningName)
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            HttpMethod = "POST",
-            Endpoint = _endpoint,
-            ResourcePath = "/",
-            Content = body,
-            AuthenticationRegion = _region,
-            OverrideSigningServiceName = _service.SigningName,
+            ["Content-Type"] = $"application/x-amz-json-{_service.JsonVersion}",
+            ["X-Amz-Target"] = $"{_service.TargetPrefix}.{operation}",
         };
-        request.Headers["Content-Type"] = $"application/x-amz-json-{_service.JsonVersion}";
-        request.Headers["X-Amz-Target"] = $"{_service.TargetPrefix}.{operation}";
-        if (credentials.UseToken)
-        {
-            request.Headers["X-Amz-Security-Token"] = credentials.Token;
-        }
-
-        var result = _signer.SignRequest(request, _signingConfig, null, credentials.AccessKey, credentials.SecretKey, signedAt);
-        request.Headers["Authorization"] = result.ForAuthorizationHeader;
-        return request;
+        return _signer.Sign("POST", "/", body, headers, credentials, signedAt);
     }
 
     internal static AwsServiceException ParseError(HttpStatusCode status, byte[] body)
@@ -188,27 +174,6 @@ public sealed class SigV4JsonClient
         return new AwsServiceException(code, message, status);
     }
 
-    private sealed class SignedCall : AmazonWebServiceRequest;
-
-    /// <summary>The few settings the signer reads from a client configuration.</summary>
-    private sealed class SigningConfig : ClientConfig
-    {
-        public SigningConfig(string region, Uri endpoint)
-            : base(new DefaultConfigurationProvider([new DefaultConfiguration()]))
-        {
-            AuthenticationRegion = region;
-            ServiceURL = endpoint.ToString();
-        }
-
-        public override string RegionEndpointServiceName => "sigv4-json";
-
-        public override string ServiceVersion => "1";
-
-        public override string UserAgent => "ecommerceagents-sigv4";
-
-        public override Amazon.Runtime.Endpoints.Endpoint DetermineServiceOperationEndpoint(Amazon.Runtime.Endpoints.ServiceOperationEndpointParameters parameters) =>
-            new(ServiceURL);
-    }
 }
 
 /// <summary>Capped exponential backoff with full jitter.</summary>
