@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Ingest;
 using ECommerceAgents.Domain.Validation;
@@ -56,7 +57,11 @@ public sealed class ApiServices : IAsyncDisposable
         Idempotency = new IdempotencyStore(dynamo, environment.Names, environment.Clock);
         Users = new UserDataStore(dynamo, environment.Names, environment.Clock);
         Realtime = new RealtimeReader(redis, new RealtimeOptions { KeyPrefix = environment.Setting("ECA_REDIS_PREFIX") ?? "" });
-        Search = environment.Endpoints.OpenSearch is { } search ? new ProductSearch(search, environment) : null;
+        Search = environment.Endpoints.OpenSearch is { } search
+            ? new ProductSearch(
+                new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region)),
+                environment.Setting("ECA_PRODUCTS_INDEX") ?? Domain.Search.SearchIndexes.Products)
+            : null;
         _owned = owned ?? [];
     }
 

@@ -1,22 +1,15 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Adapters.Search;
 
 namespace ECommerceAgents.Functions.Api;
 
 /// <summary>
-/// Product search against the OpenSearch <c>products</c> index (a multi_match over title, keywords, brand and category).
-/// Basic auth comes from the endpoint's user info (plain OpenSearch). Requests to an AWS domain are signed with SigV4
-/// ("es") by the search adapter's signer when it is configured; without an endpoint the API answers 503.
+/// Product search against the OpenSearch <c>products</c> index: a multi_match over title, keywords, brand and category,
+/// through the search adapter (SigV4 "es" for an AWS domain, basic auth or none for a plain OpenSearch).
 /// </summary>
-public sealed class ProductSearch(Uri endpoint, FunctionEnvironment environment)
+public sealed class ProductSearch(OpenSearchClient client, string index)
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = TimeSpan.FromSeconds(10) };
-
-    public Uri Endpoint => endpoint;
-
     public async Task<JsonObject> SearchAsync(string query, int size, CancellationToken cancellationToken)
     {
         var body = new JsonObject
@@ -32,33 +25,26 @@ public sealed class ProductSearch(Uri endpoint, FunctionEnvironment environment)
                 },
             },
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, (environment.Setting("ECA_PRODUCTS_INDEX") ?? "products") + "/_search"))
+        using var result = await client.SearchAsync(index, body.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        var hits = result.RootElement.TryGetProperty("hits", out var h) ? h : default;
+        var items = new JsonArray();
+        if (hits.ValueKind == JsonValueKind.Object && hits.TryGetProperty("hits", out var list))
         {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        };
-        if (endpoint.UserInfo is { Length: > 0 } userInfo)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(userInfo))));
+            foreach (var hit in list.EnumerateArray())
+            {
+                items.Add((JsonNode)new JsonObject
+                {
+                    ["score"] = hit.TryGetProperty("_score", out var score) && score.ValueKind == JsonValueKind.Number ? score.GetDouble() : null,
+                    ["product"] = hit.TryGetProperty("_source", out var source) ? JsonNode.Parse(source.GetRawText()) : null,
+                });
+            }
         }
 
-        using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"OpenSearch answered {(int)response.StatusCode}: {text[..Math.Min(200, text.Length)]}");
-        }
-
-        var result = JsonSerializer.Deserialize(text, ApiJsonContext.Default.JsonObject)!;
-        var hits = result["hits"]?["hits"]?.AsArray() ?? [];
         return new JsonObject
         {
             ["query"] = query,
-            ["total"] = result["hits"]?["total"]?["value"]?.DeepClone(),
-            ["items"] = new JsonArray(hits.Select(h => (JsonNode?)new JsonObject
-            {
-                ["score"] = h?["_score"]?.DeepClone(),
-                ["product"] = h?["_source"]?.DeepClone(),
-            }).ToArray()),
+            ["total"] = hits.ValueKind == JsonValueKind.Object && hits.TryGetProperty("total", out var total) && total.TryGetProperty("value", out var value) ? value.GetInt64() : items.Count,
+            ["items"] = items,
         };
     }
 }

@@ -174,7 +174,7 @@ public static class QueryEndpoints
             var result = await services.Search.SearchAsync(q, Math.Clamp(size ?? 20, 1, 100), context.RequestAborted);
             return Results.Content(result.ToJsonString(), "application/json", Encoding.UTF8);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or Adapters.Search.OpenSearchException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";
             return ApiApplication.Problem(context, 503, "Search unavailable", ex.Message);
