@@ -108,6 +108,7 @@ public static class Prefixes
     public const string Bots = "bots/";
     public const string LogsZone = "logs/";
     public const string ProcessedEvents = "events/";
+    public const string ProcessedOrderLines = "order-lines/";
     public const string SearchOutbox = "search-outbox/";
     public const string SearchExport = "search-export/";
     public const string Quality = "quality/";

@@ -40,6 +40,7 @@ public sealed class WarehouseCluster : Construct
             Description = "Redshift COPY from the processed zone (Parquet)",
         });
         props.Processed.GrantRead(CopyRole, Prefixes.ProcessedEvents + "*");
+        props.Processed.GrantRead(CopyRole, Prefixes.ProcessedOrderLines + "*");
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {

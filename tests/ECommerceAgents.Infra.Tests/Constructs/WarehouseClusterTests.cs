@@ -19,6 +19,21 @@ public sealed class WarehouseClusterTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void CopyRole_ReadsTheProcessedEventsAndOrderLines_Only()
+    {
+        var copyRole = stages.Dev.Json.LogicalIdAt("/Warehouse/CopyRole/Resource");
+        var reads = stages.Dev.Json.IdentityStatements()
+            .Where(s => s.Roles == copyRole && s.Actions.Any(a => a.StartsWith("s3:GetObject", StringComparison.Ordinal)))
+            .SelectMany(s => s.Resources).ToList();
+
+        // Object ARNs are Fn::Join of the bucket ARN and a key pattern; the bucket ARN itself is there for listing.
+        var objects = reads.Where(r => r.Contains("Fn::Join", StringComparison.Ordinal)).ToList();
+        Assert.Contains(objects, r => r.Contains("\"/events/*\"", StringComparison.Ordinal));
+        Assert.Contains(objects, r => r.Contains("\"/order-lines/*\"", StringComparison.Ordinal));
+        Assert.Equal(2, objects.Count);
+    }
+
+    [Fact]
     public void Workgroup_IsPrivateInThreeSubnetsWithTls()
     {
         stages.Dev.Template.HasResourceProperties("AWS::RedshiftServerless::Workgroup", Obj(

@@ -54,6 +54,21 @@ public sealed class BatchLoaderFunction : Construct
         Handler.Bucket(Buckets.Logs, props.Lake[Buckets.Logs]).ReadObjects(props.Lake[Buckets.Logs]);
         props.Platform.Warehouse?.Connect(Handler);
 
+        // Fan-out: a trigger invokes this function once per pending partition. A separate policy, not the role's default
+        // one, so the function does not depend on a policy that names the function (a cycle).
+        var fanOut = new Amazon.CDK.AWS.IAM.Policy(this, "FanOutPolicy", new Amazon.CDK.AWS.IAM.PolicyProps
+        {
+            Statements =
+            [
+                new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+                {
+                    Actions = ["lambda:InvokeFunction"],
+                    Resources = [Handler.Function.FunctionArn],
+                }),
+            ],
+        });
+        fanOut.AttachToRole(Handler.Role);
+
         var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2, MaxEventAge = Duration.Hours(1) });
         if (props.Catalog is { } catalog)
         {

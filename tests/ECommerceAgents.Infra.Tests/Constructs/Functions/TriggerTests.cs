@@ -61,6 +61,19 @@ public sealed class TriggerTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void BatchLoader_FansOut_ByInvokingItselfOnly()
+    {
+        var batchRole = stages.Dev.Json.LogicalIdAt("/BatchLoader/Handler/Role/Resource");
+        var statements = stages.Dev.Json.IdentityStatements()
+            .Where(s => s.Actions.Contains("lambda:InvokeFunction") && s.Roles == batchRole)
+            .ToList();
+
+        var fanOut = Assert.Single(statements);
+        var resource = Assert.Single(fanOut.Resources);
+        Assert.Contains("BatchLoaderFunction", resource, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LogTransformer_IsInvokedByTheLogsDeliveryStreamOnly()
     {
         var logsRole = stages.Dev.Json.LogicalIdAt("/Firehose/LogsRole/Resource");
