@@ -26,6 +26,8 @@ public sealed class GlueCatalog : Construct
 {
     public const string ProcessedEventsTable = "processed_events";
 
+    public const string OrderLinesTable = "order_lines";
+
     public GlueCatalog(Construct scope, string id, GlueCatalogProps props) : base(scope, id)
     {
         var stack = Stack.Of(this);
@@ -41,50 +43,27 @@ public sealed class GlueCatalog : Construct
         });
 
         var processed = props.Lake[Buckets.Processed];
-        var table = new CfnTable(this, "ProcessedEvents", new CfnTableProps
-        {
-            CatalogId = stack.Account,
-            DatabaseName = DatabaseName,
-            TableInput = new CfnTable.TableInputProperty
-            {
-                Name = ProcessedEventsTable,
-                Description = "Compacted, deduplicated events written by BatchLoader",
-                TableType = "EXTERNAL_TABLE",
-                Parameters = new Dictionary<string, string> { ["classification"] = "parquet", ["EXTERNAL"] = "TRUE" },
-                PartitionKeys = new object[]
-                {
-                    Column("type", "string"),
-                    Column("dt", "string"),
-                    Column("hr", "string"),
-                },
-                StorageDescriptor = new CfnTable.StorageDescriptorProperty
-                {
-                    Location = processed.S3UrlForObject(Prefixes.ProcessedEvents),
-                    InputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-                    OutputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                    SerdeInfo = new CfnTable.SerdeInfoProperty { SerializationLibrary = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
-                    Columns = new object[]
-                    {
-                        Column("event_id", "string"),
-                        Column("schema", "string"),
-                        Column("event_type", "string"),
-                        Column("occurred_at", "timestamp"),
-                        Column("received_at", "timestamp"),
-                        Column("user_id", "string"),
-                        Column("anonymous_id", "string"),
-                        Column("session_id", "string"),
-                        Column("sku", "string"),
-                        Column("category", "string"),
-                        Column("order_id", "string"),
-                        Column("revenue", "decimal(18,4)"),
-                        Column("currency", "string"),
-                        Column("properties", "string"),
-                        Column("lineage", "string"),
-                    },
-                },
-            },
-        });
+        // The Parquet BatchLoader writes, column for column (EventParquet), so Athena, Spectrum and QuickSight read it as is.
+        var table = ParquetTable("ProcessedEvents", ProcessedEventsTable, "Compacted, deduplicated events written by BatchLoader", processed.S3UrlForObject(Prefixes.ProcessedEvents),
+        [
+            Column("event_id", "string"), Column("schema", "string"), Column("event_type", "string"),
+            Column("occurred_at", "timestamp"), Column("received_at", "timestamp"), Column("user_id", "string"),
+            Column("anonymous_id", "string"), Column("session_id", "string"), Column("sku", "string"),
+            Column("category", "string"), Column("order_id", "string"), Column("revenue", "decimal(18,4)"),
+            Column("currency", "string"), Column("properties", "string"), Column("lineage", "string"),
+            Column("resolved_user_id", "string"), Column("brand", "string"), Column("price", "decimal(18,4)"),
+            Column("quantity", "int"), Column("search_query", "string"), Column("intent", "string"),
+            Column("engagement", "double"), Column("consent", "string"), Column("device_type", "string"),
+            Column("ingested_at", "timestamp"), Column("processed_at", "timestamp"),
+        ]);
         table.AddDependency(database);
+        var lines = ParquetTable("OrderLines", OrderLinesTable, "One row per order line, written by BatchLoader beside the events", processed.S3UrlForObject(Prefixes.ProcessedOrderLines),
+        [
+            Column("event_id", "string"), Column("order_id", "string"), Column("line_no", "int"), Column("sku", "string"),
+            Column("quantity", "int"), Column("price", "decimal(18,4)"), Column("category", "string"),
+            Column("currency", "string"), Column("occurred_at", "timestamp"),
+        ]);
+        lines.AddDependency(database);
 
         Role = new Role(this, "CrawlerRole", new RoleProps
         {
@@ -115,6 +94,7 @@ public sealed class GlueCatalog : Construct
         enriched.GrantRead(Role);
         logs.GrantRead(Role);
         processed.GrantRead(Role, Prefixes.ProcessedEvents + "*");
+        processed.GrantRead(Role, Prefixes.ProcessedOrderLines + "*");
 
         var crawlers = new[]
         {
@@ -122,7 +102,7 @@ public sealed class GlueCatalog : Construct
             Crawler("LogsCrawler", $"{props.Prefix}-logs-crawler", "", S3Targets(logs, Prefixes.LogsZone)),
             Crawler("ProcessedCrawler", $"{props.Prefix}-processed-crawler", null, new CfnCrawler.TargetsProperty
             {
-                CatalogTargets = new object[] { new CfnCrawler.CatalogTargetProperty { DatabaseName = DatabaseName, Tables = new[] { ProcessedEventsTable } } },
+                CatalogTargets = new object[] { new CfnCrawler.CatalogTargetProperty { DatabaseName = DatabaseName, Tables = new[] { ProcessedEventsTable, OrderLinesTable } } },
             }),
         };
         foreach (var crawler in crawlers)
@@ -189,4 +169,27 @@ public sealed class GlueCatalog : Construct
     };
 
     private static CfnTable.ColumnProperty Column(string name, string type) => new() { Name = name, Type = type };
+
+    /// <summary>An external Parquet table partitioned by type, dt and hr, as the processed zone is laid out.</summary>
+    private CfnTable ParquetTable(string id, string name, string description, string location, object[] columns) => new(this, id, new CfnTableProps
+    {
+        CatalogId = Stack.Of(this).Account,
+        DatabaseName = DatabaseName,
+        TableInput = new CfnTable.TableInputProperty
+        {
+            Name = name,
+            Description = description,
+            TableType = "EXTERNAL_TABLE",
+            Parameters = new Dictionary<string, string> { ["classification"] = "parquet", ["EXTERNAL"] = "TRUE" },
+            PartitionKeys = new object[] { Column("type", "string"), Column("dt", "string"), Column("hr", "string") },
+            StorageDescriptor = new CfnTable.StorageDescriptorProperty
+            {
+                Location = location,
+                InputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                OutputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                SerdeInfo = new CfnTable.SerdeInfoProperty { SerializationLibrary = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
+                Columns = columns,
+            },
+        },
+    });
 }

@@ -22,6 +22,22 @@ public sealed class GlueCatalogTests(SynthesizedStages stages)
                     ("Location", Match.AnyValue())))))))));
     }
 
+    [Theory]
+    [InlineData("processed_events", 26, "processed_at")]
+    [InlineData("order_lines", 9, "line_no")]
+    public void ProcessedTables_DescribeEveryParquetColumnBatchLoaderWrites(string table, int columns, string column)
+    {
+        var pattern = Obj(("Properties", Obj(("TableInput", Match.ObjectLike(Obj(("Name", table)))))));
+        var found = stages.Dev.Template.FindResources("AWS::Glue::Table", pattern);
+        var json = System.Text.Json.JsonSerializer.Serialize(Assert.Single(found).Value);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var names = doc.RootElement.GetProperty("Properties").GetProperty("TableInput").GetProperty("StorageDescriptor").GetProperty("Columns")
+            .EnumerateArray().Select(c => c.GetProperty("Name").GetString()).ToList();
+        Assert.Equal(columns, names.Count);
+        Assert.Contains(column, names);
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
     [Fact]
     public void Crawlers_CoverEnrichedLogsAndProcessedZones()
     {
@@ -32,7 +48,7 @@ public sealed class GlueCatalogTests(SynthesizedStages stages)
         stages.Dev.Template.HasResourceProperties("AWS::Glue::Crawler", Obj(("Name", "eca-dev-logs-crawler")));
         stages.Dev.Template.HasResourceProperties("AWS::Glue::Crawler", Obj(
             ("Name", "eca-dev-processed-crawler"),
-            ("Targets", Obj(("CatalogTargets", Arr(Obj(("DatabaseName", "eca_dev"), ("Tables", Arr("processed_events")))))))));
+            ("Targets", Obj(("CatalogTargets", Arr(Obj(("DatabaseName", "eca_dev"), ("Tables", Arr("processed_events", "order_lines")))))))));
     }
 
     [Fact]
