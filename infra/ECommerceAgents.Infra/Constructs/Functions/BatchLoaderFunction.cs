@@ -39,6 +39,8 @@ public sealed class BatchLoaderFunction : Construct
             MemoryMb = 3008,
             Timeout = Duration.Minutes(15),
             InVpc = true,
+            // Fan-out must not flood the warehouse with concurrent MERGE transactions.
+            ReservedConcurrency = 4,
         });
 
         Handler

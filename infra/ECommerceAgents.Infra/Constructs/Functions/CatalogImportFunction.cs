@@ -36,6 +36,8 @@ public sealed class CatalogImportFunction : Construct
             Platform = props.Platform,
             MemoryMb = 1024,
             Timeout = Duration.Minutes(15),
+            // Changes are spilled to /tmp while a file streams through: a 1M-row file of new products needs ~450 MB.
+            EphemeralStorageMb = 2048,
         });
 
         Handler

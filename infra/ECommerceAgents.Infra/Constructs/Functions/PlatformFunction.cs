@@ -41,6 +41,12 @@ public sealed class PlatformFunctionProps
 
     /// <summary>Adds the Web Adapter layer: the asset's <c>bootstrap</c> is a Kestrel app, not a Runtime API loop.</summary>
     public bool WebAdapter { get; init; }
+
+    /// <summary>/tmp size; Lambda's default is 512 MB.</summary>
+    public int? EphemeralStorageMb { get; init; }
+
+    /// <summary>Caps concurrent executions (protects a downstream store); null leaves the account pool.</summary>
+    public int? ReservedConcurrency { get; init; }
 }
 
 /// <summary>
@@ -114,6 +120,8 @@ public sealed class PlatformFunction : Construct
             Layers = layers.Count > 0 ? [.. layers] : null,
             ParamsAndSecrets = props.UsesSecrets ? props.Platform.SecretsExtension : null,
             Environment = new Dictionary<string, string> { ["ECA_STAGE"] = props.Platform.Settings.StageText },
+            EphemeralStorageSize = props.EphemeralStorageMb is { } mb ? Size.Mebibytes(mb) : null,
+            ReservedConcurrentExecutions = props.ReservedConcurrency,
         });
 
         // Stable logical ids, so samconfig.toml and `sam local invoke <Name>Function` keep working across refactors.

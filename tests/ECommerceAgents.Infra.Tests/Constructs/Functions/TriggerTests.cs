@@ -74,6 +74,13 @@ public sealed class TriggerTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void BatchLoader_ReservedConcurrencyProtectsTheWarehouse_CatalogImportHasRoomToSpill()
+    {
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Function", Obj(("Description", Match.StringLikeRegexp("^Enriched zone")), ("ReservedConcurrentExecutions", 4)));
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Function", Obj(("Description", Match.StringLikeRegexp("[Cc]atalog")), ("EphemeralStorage", Obj(("Size", 2048)))));
+    }
+
+    [Fact]
     public void LogTransformer_IsInvokedByTheLogsDeliveryStreamOnly()
     {
         var logsRole = stages.Dev.Json.LogicalIdAt("/Firehose/LogsRole/Resource");
