@@ -31,6 +31,11 @@ public sealed class GroundTruth
 
     public int Late { get; private set; }
 
+    /// <summary>The ids of the events held back and sent last (their event time is earlier than their arrival).</summary>
+    public IReadOnlySet<string> LateIds => _lateIds;
+
+    private readonly HashSet<string> _lateIds = new(StringComparer.Ordinal);
+
     public int OrdersPlaced { get; private set; }
 
     public int OrdersCancelled { get; private set; }
@@ -52,7 +57,12 @@ public sealed class GroundTruth
             case Fault.None or Fault.Late:
                 _validIds.Add(r.EventId!);
                 ValidByType[r.Type!] = ValidByType.GetValueOrDefault(r.Type!) + 1;
-                if (r.Fault == Fault.Late) Late++;
+                if (r.Fault == Fault.Late)
+                {
+                    Late++;
+                    _lateIds.Add(r.EventId!);
+                }
+
                 break;
             case Fault.Bot:
                 _botIds.Add(r.EventId!);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using ECommerceAgents.Functions.Api;
+using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Logging;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
@@ -37,6 +38,9 @@ public sealed class LocalHost : IAsyncDisposable
 
     public LocalEventSources Sources { get; }
 
+    /// <summary>The environment every hosted function and the API were built from.</summary>
+    public FunctionEnvironment Environment { get; private init; } = null!;
+
     /// <summary>Lines saying which function listens on which trigger.</summary>
     public IReadOnlyList<string> Registered { get; }
 
@@ -46,6 +50,8 @@ public sealed class LocalHost : IAsyncDisposable
     {
         var environment = LocalFunctions.Environment(stack, options.Settings);
         if (options.FunctionOutput is { } output) environment = environment with { Output = output };
+        if (options.Names is { } names) environment = environment with { Names = names };
+        if (options.Endpoints is { } endpoints) environment = environment with { Endpoints = endpoints };
         var functions = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
         foreach (var entry in FunctionCatalog.All.Where(e => e.IsBuilt))
         {
@@ -55,30 +61,30 @@ public sealed class LocalHost : IAsyncDisposable
         var log = new JsonLog("serve", options.Log ?? TextWriter.Null);
         var transforms = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
         if (functions.TryGetValue("LogTransformer", out var logTransformer)) transforms[DeliveryStreams.Logs.Id] = logTransformer;
-        var sources = new LocalEventSources(stack, log, options.Firehose, transforms);
+        var sources = new LocalEventSources(stack, log, options.Firehose, transforms, environment.Names);
         var registered = new List<string>();
         if (functions.TryGetValue("StreamProcessor", out var streamProcessor))
         {
             sources.AddKinesis(streamProcessor, options.StreamProcessor);
-            registered.Add($"StreamProcessor ← Kinesis {stack.Names.Stream(Streams.Events)}");
+            registered.Add($"StreamProcessor ← Kinesis {environment.Names.Stream(Streams.Events)}");
         }
 
-        if (logTransformer is not null) registered.Add($"LogTransformer ← Firehose {stack.Names.DeliveryStream(DeliveryStreams.Logs)} (transformation)");
+        if (logTransformer is not null) registered.Add($"LogTransformer ← Firehose {environment.Names.DeliveryStream(DeliveryStreams.Logs)} (transformation)");
         if (functions.TryGetValue("CatalogImport", out var catalogImport))
         {
             sources.AddS3(catalogImport, Buckets.Landing, Prefixes.CatalogIncoming);
-            registered.Add($"CatalogImport ← S3 s3://{stack.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
+            registered.Add($"CatalogImport ← S3 s3://{environment.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
         }
 
         if (functions.TryGetValue("SearchIndexer", out var searchIndexer))
         {
             sources.AddS3(searchIndexer, Buckets.Processed, Prefixes.SearchOutbox);
-            registered.Add($"SearchIndexer ← S3 s3://{stack.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
+            registered.Add($"SearchIndexer ← S3 s3://{environment.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
         }
 
         registered.Add($"Firehose API on http://127.0.0.1:{stack.Options.Ports.Firehose} → raw archive, enriched, logs");
         await sources.StartAsync(cancellationToken).ConfigureAwait(false);
-        var host = new LocalHost(stack, sources, registered);
+        var host = new LocalHost(stack, sources, registered) { Environment = environment };
         foreach (var (name, f) in functions) host._functions[name] = f;
         if (options.Api)
         {
@@ -122,6 +128,12 @@ public sealed record LocalHostOptions
     public LocalFirehoseOptions Firehose { get; init; } = new();
 
     public TextWriter? Log { get; init; }
+
+    /// <summary>Another set of resources than the stack's own (a demo run's).</summary>
+    public ResourceBindings? Names { get; init; }
+
+    /// <summary>Other endpoints than the stack's (e.g. a demo run's own warehouse database).</summary>
+    public ServiceEndpoints? Endpoints { get; init; }
 
     /// <summary>Serve the ingest and query API on the stack's API port.</summary>
     public bool Api { get; init; } = true;

@@ -77,7 +77,7 @@ public sealed class LocalEventSources : IAsyncDisposable
     /// <summary>A function triggered by objects created under a prefix.</summary>
     public S3NotificationSource AddS3(IFunctionHandler function, BucketDefinition bucket, string prefix)
     {
-        var source = new S3NotificationSource(_stack.S3Client, _names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.s3-seen.json"), _log, _stack.Options.Region);
+        var source = new S3NotificationSource(_stack.S3Client, _names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.{_names.Bucket(bucket)}.s3-seen.json"), _log, _stack.Options.Region);
         _s3Sources.Add(source);
         _loops.Add(source.RunAsync);
         return source;

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using ECommerceAgents.Local.Demo;
+using Spectre.Console;
+
+namespace ECommerceAgents.Local.Commands;
+
+/// <summary><c>demo</c>: a seeded shop through the whole platform, then the books balanced. Exits 0 only when they balance.</summary>
+internal static class DemoCommand
+{
+    private static readonly string[] Phases = ["stack", "catalog", "traffic", "drain", "batch", "reconcile"];
+
+    public static Command Create(Option<string?> state)
+    {
+        var defaults = new DemoOptions();
+        var users = new Option<int>("--users") { Description = "Shoppers the generator simulates.", DefaultValueFactory = _ => defaults.Users };
+        var events = new Option<int>("--events") { Description = "Events to generate (the default finishes in about a minute here).", DefaultValueFactory = _ => defaults.Events };
+        var rate = new Option<double>("--rate") { Description = "Events per second through the API (0: as fast as it takes them).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed: the same seed sends the same shop.", DefaultValueFactory = _ => defaults.Seed };
+        var json = new Option<string?>("--json") { Description = "Where to write the JSON report (default: <state>/demo/report.json)." };
+        var html = new Option<string?>("--html") { Description = "Where to write the HTML report (default: <state>/demo/report.html)." };
+        var command = new Command("demo", "Run a seeded shop through the API, the stream, the functions and the batch on the local stack, and reconcile every store with what was sent.")
+        {
+            users, events, rate, seed, json, html,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new DemoOptions { Users = parse.GetValue(users), Events = parse.GetValue(events), Rate = parse.GetValue(rate), Seed = parse.GetValue(seed) };
+            if (options.Events < 100) throw new CliException("--events must be at least 100", 2);
+            if (options.Users < 1) throw new CliException("--users must be at least 1", 2);
+            await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
+            await stack.UpAsync(ct);
+            var directory = Path.Combine(stack.Options.StateDirectory, "demo");
+            Directory.CreateDirectory(directory);
+            await using var functionLog = new StreamWriter(Path.Combine(directory, "functions.log"), append: false) { AutoFlush = true };
+
+            DemoReport? report = null;
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                    foreach (var phase in Phases)
+                    {
+                        tasks[phase] = progress.AddTask(phase, autoStart: false, maxValue: 1);
+                    }
+
+                    report = await DemoRun.RunAsync(stack, options, (phase, done, total, detail) =>
+                    {
+                        var task = tasks[phase];
+                        if (!task.IsStarted) task.StartTask();
+                        task.MaxValue = Math.Max(total, 1);
+                        task.Value = done;
+                        task.Description = $"{phase,-9} {Markup.Escape(detail)}";
+                        if (done >= total) task.StopTask();
+                    }, functionLog, ct);
+                });
+
+            report!.Write(AnsiConsole.Console);
+            var jsonPath = parse.GetValue(json) ?? Path.Combine(directory, "report.json");
+            var htmlPath = parse.GetValue(html) ?? Path.Combine(directory, "report.html");
+            await File.WriteAllTextAsync(jsonPath, report.ToJson(), ct);
+            await File.WriteAllTextAsync(htmlPath, report.ToHtml(), ct);
+            AnsiConsole.MarkupLine($"[grey]report →[/] {Markup.Escape(jsonPath)} · {Markup.Escape(htmlPath)}");
+            return report.Balanced ? 0 : 1;
+        });
+        return command;
+    }
+}

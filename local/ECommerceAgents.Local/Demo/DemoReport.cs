@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ECommerceAgents.Local.Cost;
+using Spectre.Console;
+
+namespace ECommerceAgents.Local.Demo;
+
+public sealed record DemoCheck(string Area, string Name, string Expected, string Actual, bool Passed);
+
+public sealed record DemoTruth(int Records, int ValidUnique, int BotEvents, int Malformed, int SchemaViolations, int UnknownSchema, int Duplicates, int Late, int OrdersPlaced, decimal NetRevenue);
+
+public sealed record DemoQuality(int Partitions, int Passed, double CompletenessPercent, double ErrorRatePercent, double FreshnessSeconds, double LatencyP95Ms);
+
+public sealed record DemoLatency(int Events, double P50Ms, double P95Ms, double P99Ms);
+
+/// <summary>A demo run's reconciliation, throughput, latency, quality against seed 003's thresholds and modelled cost.</summary>
+public sealed record DemoReport
+{
+    public string RunId { get; init; } = "";
+
+    public int Seed { get; init; }
+
+    public int Users { get; init; }
+
+    public int RecordsSent { get; init; }
+
+    public int ApiRequests { get; init; }
+
+    public int SentDirectToStream { get; init; }
+
+    public double SendSeconds { get; init; }
+
+    public double EventsPerSecond { get; init; }
+
+    public double TotalSeconds { get; init; }
+
+    public required IReadOnlyList<DemoCheck> Checks { get; init; }
+
+    public required DemoTruth Truth { get; init; }
+
+    public required DemoQuality Quality { get; init; }
+
+    public DemoLatency? Latency { get; init; }
+
+    [JsonIgnore]
+    public RunCost? Cost { get; init; }
+
+    public double? CostUsd => Cost is null ? null : Math.Round(Cost.TotalUsd, 4);
+
+    public double? CostVariableUsd => Cost is null ? null : Math.Round(Cost.VariableUsd, 4);
+
+    public bool Balanced => Checks.All(c => c.Passed);
+
+    public string ToJson() => JsonSerializer.Serialize(this, DemoJsonContext.Default.DemoReport);
+
+    /// <summary>The printed report: one table of checks, then the run's figures.</summary>
+    public void Write(IAnsiConsole console)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]demo run {Markup.Escape(RunId)}[/] (seed {Seed})")
+            .AddColumns("area", "check", "expected", "found", "");
+        foreach (var c in Checks)
+        {
+            table.AddRow(Markup.Escape(c.Area), Markup.Escape(c.Name), Markup.Escape(c.Expected), Markup.Escape(c.Actual), c.Passed ? "[green]ok[/]" : "[red]MISMATCH[/]");
+        }
+
+        console.Write(table);
+        var figures = new Table().Border(TableBorder.Simple).AddColumns("figure", "value", "seed 003 threshold");
+        figures.AddRow("records sent", $"{RecordsSent:N0} ({ApiRequests:N0} API requests of 10 events, {SentDirectToStream} faulty records straight to the stream)", "");
+        figures.AddRow("throughput", $"{EventsPerSecond:N0} events/s through the API ({SendSeconds:0.0} s)", "");
+        if (Latency is { } l) figures.AddRow("latency, API accept → store write", $"p50 {l.P50Ms:0.0} ms · p95 {l.P95Ms:0.0} ms · p99 {l.P99Ms:0.0} ms", "< 5 min");
+        figures.AddRow("completeness (worst partition)", $"{Quality.CompletenessPercent:0.##} %", "> 95 %");
+        figures.AddRow("error rate (worst partition)", $"{Quality.ErrorRatePercent:0.###} %", "< 1 %");
+        figures.AddRow("freshness (worst partition)", $"{Quality.FreshnessSeconds:N0} s", "< 1 h");
+        figures.AddRow("quality reports passed", $"{Quality.Passed} of {Quality.Partitions} partitions", "");
+        if (Cost is { } cost) figures.AddRow("modelled AWS cost of the run", $"${cost.TotalUsd:0.0000} (${cost.VariableUsd:0.0000} variable; prod sizes, us-east-1)", "");
+        figures.AddRow("wall time", $"{TotalSeconds:0.0} s", "");
+        console.Write(figures);
+        console.MarkupLine(Balanced ? "[green bold]the books balance[/]" : $"[red bold]the books do not balance[/]: {Checks.Count(c => !c.Passed)} check(s) differ");
+    }
+
+    /// <summary>A self-contained HTML page (no scripts, no external assets).</summary>
+    public string ToHtml()
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var html = new StringBuilder();
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ECommerceAgents demo ").Append(E(RunId)).Append("</title>")
+            .Append("<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}")
+            .Append(".ok{color:#137333;font-weight:600}.bad{color:#c5221f;font-weight:600}</style></head><body>")
+            .Append("<h1>Demo run ").Append(E(RunId)).Append(" (seed ").Append(Seed.ToString(CultureInfo.InvariantCulture)).Append(")</h1>")
+            .Append("<p class=\"").Append(Balanced ? "ok\">The books balance." : "bad\">The books do not balance.").Append("</p>")
+            .Append("<h2>Reconciliation</h2><table><tr><th>area</th><th>check</th><th>expected</th><th>found</th><th></th></tr>");
+        foreach (var c in Checks)
+        {
+            html.Append("<tr><td>").Append(E(c.Area)).Append("</td><td>").Append(E(c.Name)).Append("</td><td>").Append(E(c.Expected)).Append("</td><td>")
+                .Append(E(c.Actual)).Append("</td><td class=\"").Append(c.Passed ? "ok\">ok" : "bad\">mismatch").Append("</td></tr>");
+        }
+
+        html.Append("</table><h2>Figures</h2><table>");
+        void Row(string name, string value) => html.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+        Row("records sent", RecordsSent.ToString("N0", CultureInfo.InvariantCulture));
+        Row("throughput", $"{EventsPerSecond.ToString("N0", CultureInfo.InvariantCulture)} events/s");
+        if (Latency is { } l) Row("latency API accept → store write", $"p50 {l.P50Ms} ms, p95 {l.P95Ms} ms, p99 {l.P99Ms} ms (threshold < 5 min)");
+        Row("completeness (worst partition)", $"{Quality.CompletenessPercent} % (threshold > 95 %)");
+        Row("error rate (worst partition)", $"{Quality.ErrorRatePercent} % (threshold < 1 %)");
+        Row("freshness (worst partition)", $"{Quality.FreshnessSeconds} s (threshold < 1 h)");
+        if (Cost is { } cost) Row("modelled AWS cost of the run", "$" + cost.TotalUsd.ToString("0.0000", CultureInfo.InvariantCulture));
+        Row("wall time", TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
+        html.Append("</table></body></html>");
+        return html.ToString();
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(DemoReport))]
+internal sealed partial class DemoJsonContext : JsonSerializerContext;

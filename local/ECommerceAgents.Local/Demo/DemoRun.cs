@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Warehouse;
+using ECommerceAgents.Local.Cost;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Traffic;
+using ECommerceAgents.Resources;
+using Npgsql;
+
+namespace ECommerceAgents.Local.Demo;
+
+public sealed record DemoOptions
+{
+    public int Users { get; init; } = 800;
+
+    /// <summary>Sized to finish in about a minute on this 2-core machine.</summary>
+    public int Events { get; init; } = 20_000;
+
+    /// <summary>Events per second sent through the API; 0 sends as fast as the API takes them.</summary>
+    public double Rate { get; init; }
+
+    public int Seed { get; init; } = 42;
+
+    public int LogLines { get; init; } = 400;
+}
+
+/// <summary>What a phase reports while it runs: done so far of a total, and a short detail.</summary>
+public delegate void DemoProgress(string phase, double done, double total, string detail);
+
+/// <summary>
+/// The main job: a seeded shop through the whole platform on the local stack. Its own resources (a run prefix, a
+/// Redis prefix, a warehouse database) keep runs apart, so the books of one run can be balanced exactly.
+/// </summary>
+/// <remarks>
+/// Well-formed events (valid, duplicated, late, bot) go through the HTTP API in batches of 10. The injected malformed
+/// and schema-violating records are what a misbehaving producer writing to the stream directly sends (the API would
+/// refuse them with 400), so they go to Kinesis as they are and must come out as exactly the quarantine.
+/// </remarks>
+public static class DemoRun
+{
+    public const string BotNetworks = "198.51.100.0/24";
+
+    public static async Task<DemoReport> RunAsync(LocalStack stack, DemoOptions options, DemoProgress progress, TextWriter functionLog, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + options.Seed.ToString(CultureInfo.InvariantCulture);
+        var names = ResourceBindings.FromPrefix("demo-" + runId);
+        progress("stack", 0, 1, "provisioning run " + runId);
+        await stack.ProvisionAsync(names, ct);
+        var warehouse = await CreateWarehouseAsync(stack, "demo_" + runId, ct);
+        var settings = new Dictionary<string, string>(names.ToEnvironment(), StringComparer.Ordinal)
+        {
+            ["ECA_BOT_NETWORKS"] = BotNetworks,
+            ["ECA_REDIS_PREFIX"] = "demo-" + runId + ":",
+            ["ECA_WAREHOUSE"] = warehouse,
+        };
+        await using var host = await LocalHost.StartAsync(stack, new LocalHostOptions
+        {
+            Names = names,
+            Endpoints = stack.Endpoints with { Warehouse = warehouse },
+            Settings = settings,
+            FunctionOutput = functionLog,
+        }, ct);
+        progress("stack", 1, 1, $"API on {host.ApiBase}");
+
+        // The shop's traffic: the generator ends at the last full hour, so every partition is closed when the batch runs.
+        var end = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).AddSeconds(-1);
+        var generator = new TrafficGenerator(new TrafficOptions { Seed = options.Seed, Users = options.Users, Events = options.Events, End = end, Span = TimeSpan.FromHours(2) });
+        var records = generator.Generate();
+        var truth = generator.Truth;
+
+        var catalog = await ImportCatalogAsync(host, generator, progress, ct);
+        var accepted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var sendStarted = Stopwatch.GetTimestamp();
+        var (apiRequests, direct) = await SendTrafficAsync(host, records, options.Rate, accepted, progress, ct);
+        var sendSeconds = Stopwatch.GetElapsedTime(sendStarted).TotalSeconds;
+        var logsSent = await SendLogsAsync(host, options, ct);
+
+        progress("drain", 0, 1, "waiting for the stream and the delivery streams");
+        await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
+        progress("drain", 1, 1, "drained");
+
+        var dates = records.Where(r => r.EventId is not null).Select(r => r.EventTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var partitions = new List<Domain.Batch.PartitionSummary>();
+        for (var i = 0; i < dates.Length; i++)
+        {
+            progress("batch", i, dates.Length, "day " + dates[i]);
+            var day = await BatchRunner.RunAsync(host.Environment, dates[i], null, null, ct);
+            partitions.AddRange(day.Partitions);
+        }
+
+        progress("batch", dates.Length, dates.Length, $"{partitions.Count} partitions");
+        progress("reconcile", 0, 1, "reading every zone and the warehouse");
+        var report = await DemoReconciliation.ReconcileAsync(stack, names, warehouse, truth, catalog, logsSent, partitions, ct);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var sent = records.Count;
+        report = report with
+        {
+            RunId = runId,
+            Seed = options.Seed,
+            Users = options.Users,
+            RecordsSent = sent,
+            ApiRequests = apiRequests,
+            SentDirectToStream = direct,
+            SendSeconds = Math.Round(sendSeconds, 1),
+            EventsPerSecond = Math.Round(sent / Math.Max(sendSeconds, 0.001)),
+            TotalSeconds = Math.Round(elapsed.TotalSeconds, 1),
+            Latency = await DemoReconciliation.LatencyAsync(stack, names, ct),
+            Cost = CostModel.PriceRun(sent, TimeSpan.FromSeconds(sendSeconds), CostStage.Prod),
+        };
+        progress("reconcile", 1, 1, report.Balanced ? "the books balance" : "the books do not balance");
+        return report;
+    }
+
+    private static async Task<string> CreateWarehouseAsync(LocalStack stack, string database, CancellationToken ct)
+    {
+        var server = new NpgsqlConnectionStringBuilder(stack.Endpoints.Warehouse ?? throw new CliException("the local stack has no warehouse", 1));
+        var admin = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres", Pooling = false };
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var create = new NpgsqlCommand($"create database \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        return new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database }.ConnectionString;
+    }
+
+    /// <summary>The generator's catalog as a CSV upload to the landing zone; CatalogImport runs on its notification.</summary>
+    private static async Task<int> ImportCatalogAsync(LocalHost host, TrafficGenerator generator, DemoProgress progress, CancellationToken ct)
+    {
+        progress("catalog", 0, 1, $"{generator.Catalog.Count} products");
+        var csv = new StringBuilder("sku,title,category,brand,price,currency,stock\n");
+        static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        foreach (var p in generator.Catalog)
+        {
+            csv.Append(Quoted(p.Sku)).Append(',').Append(Quoted(p.Title)).Append(',').Append(Quoted(p.Category)).Append(',').Append(Quoted(p.Brand)).Append(',')
+                .Append(p.Price.ToString(CultureInfo.InvariantCulture)).Append(',').Append(p.Currency).Append(',').Append(p.Stock.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        var names = host.Environment.Names;
+        await host.Stack.S3Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = names.Bucket(Buckets.Landing),
+            Key = Prefixes.CatalogIncoming + "demo-catalog.csv",
+            InputStream = new MemoryStream(Encoding.UTF8.GetBytes(csv.ToString())),
+        }, ct);
+        await host.DrainAsync(TimeSpan.FromMinutes(2), ct);
+        progress("catalog", 1, 1, $"{generator.Catalog.Count} products imported");
+        return generator.Catalog.Count;
+    }
+
+    private static async Task<(int Requests, int Direct)> SendTrafficAsync(LocalHost host, IReadOnlyList<GeneratedRecord> records, double rate, Dictionary<string, DateTimeOffset> accepted, DemoProgress progress, CancellationToken ct)
+    {
+        var names = host.Environment.Names;
+        var faults = records.Where(r => r.Fault is Fault.Malformed or Fault.SchemaViolation).ToArray();
+        var wellFormed = records.Where(r => r.Fault is not (Fault.Malformed or Fault.SchemaViolation)).ToArray();
+
+        // A misbehaving producer writes straight to the stream.
+        var put = await host.Stack.KinesisClient.PutRecordsAsync(names.Stream(Streams.Events), faults.Select(f => new PutRecordsRequestEntry(f.Data, f.PartitionKey)).ToArray(), ct);
+        if (!put.AllSucceeded) throw new CliException("the stream refused the injected fault records", 1);
+
+        using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
+        var batches = wellFormed.Chunk(10).ToArray();
+        var sent = 0;
+        var requests = 0;
+        var clock = Stopwatch.StartNew();
+        var gate = new SemaphoreSlim(4);
+        var pending = new List<Task>();
+        foreach (var batch in batches)
+        {
+            if (rate > 0)
+            {
+                var due = TimeSpan.FromSeconds(sent / rate);
+                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, ct);
+            }
+
+            await gate.WaitAsync(ct);
+            sent += batch.Length;
+            pending.Add(PostAsync(batch));
+            if (requests % 25 == 0) progress("traffic", sent + faults.Length, records.Count, $"{Math.Round(sent / Math.Max(clock.Elapsed.TotalSeconds, 0.001)):N0} events/s through the API");
+        }
+
+        await Task.WhenAll(pending);
+        progress("traffic", records.Count, records.Count, $"{requests} API requests, {faults.Length} faulty records straight to the stream");
+        return (requests, faults.Length);
+
+        async Task PostAsync(GeneratedRecord[] batch)
+        {
+            try
+            {
+                var body = "[" + string.Join(",", batch.Select(AsProducerSends)) + "]";
+                using var content = new StringContent(body, Encoding.UTF8);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                for (var attempt = 1; ; attempt++)
+                {
+                    using var response = await http.PostAsync("v1/events", content, ct);
+                    if ((int)response.StatusCode == 202) break;
+                    if ((int)response.StatusCode is 503 or 429 && attempt < 10)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+                        continue;
+                    }
+
+                    throw new CliException($"the API answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", 1);
+                }
+
+                Interlocked.Increment(ref requests);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>The generator stamps lineage as a producer behind the stream would see it; through the API the platform stamps it.</summary>
+    private static string AsProducerSends(GeneratedRecord record)
+    {
+        var node = JsonNode.Parse(record.Data)!.AsObject();
+        node.Remove("lineage");
+        return node.ToJsonString();
+    }
+
+    /// <summary>Service logs into the logs delivery stream (LogTransformer): JSON and text lines, some with PII, some health checks.</summary>
+    private static async Task<DemoLogs> SendLogsAsync(LocalHost host, DemoOptions options, CancellationToken ct)
+    {
+        var firehose = StreamClients.Firehose(host.Environment.Endpoints with { Firehose = new Uri($"http://127.0.0.1:{host.Stack.Options.Ports.Firehose}") });
+        var random = new Random(options.Seed);
+        var services = new[] { "checkout", "catalog", "search", "payments" };
+        var lines = new List<byte[]>();
+        var health = 0;
+        for (var i = 0; i < options.LogLines; i++)
+        {
+            var service = services[random.Next(services.Length)];
+            var at = DateTimeOffset.UtcNow.AddSeconds(-random.Next(3600)).ToString("O", CultureInfo.InvariantCulture);
+            string line;
+            if (i % 10 == 0)
+            {
+                line = $"{at} INFO GET /healthz 200";
+                health++;
+            }
+            else if (i % 7 == 0)
+            {
+                line = $$"""{"timestamp":"{{at}}","level":"ERROR","service":"{{service}}","message":"payment declined for shopper{{i}}@example.com card 4111 1111 1111 1111","requestId":"req-{{i}}"}""";
+            }
+            else
+            {
+                line = $$"""{"timestamp":"{{at}}","level":"INFO","service":"{{service}}","message":"handled request {{i}}","requestId":"req-{{i}}","durationMs":{{random.Next(5, 300)}}}""";
+            }
+
+            lines.Add(Encoding.UTF8.GetBytes(line + "\n"));
+        }
+
+        var put = await firehose.PutRecordBatchAsync(host.Environment.Names.DeliveryStream(DeliveryStreams.Logs), lines, ct);
+        if (!put.AllSucceeded) throw new CliException("the logs delivery stream refused records", 1);
+        return new DemoLogs(lines.Count, health);
+    }
+
+    internal static async IAsyncEnumerable<(string Key, string Line)> GzipLinesAsync(LocalStack stack, string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var key in KeysAsync(stack, bucket, prefix, ct))
+        {
+            using var response = await stack.S3Client.GetObjectAsync(bucket, key, ct);
+            await using var body = response.ResponseStream;
+            Stream stream = key.EndsWith(".json", StringComparison.Ordinal) ? body : new GZipStream(body, CompressionMode.Decompress);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Length > 0) yield return (key, line);
+            }
+        }
+    }
+
+    internal static async IAsyncEnumerable<string> KeysAsync(LocalStack stack, string bucket, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? token = null;
+        do
+        {
+            var page = await stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token }, ct);
+            foreach (var o in page.S3Objects ?? []) yield return o.Key;
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+    }
+
+    internal static async Task<byte[]> ReadAsync(LocalStack stack, string bucket, string key, CancellationToken ct)
+    {
+        using var response = await stack.S3Client.GetObjectAsync(bucket, key, ct);
+        using var buffer = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(buffer, ct);
+        return buffer.ToArray();
+    }
+
+    internal static EventParquet Parquet { get; } = new();
+}
+
+public sealed record DemoLogs(int Sent, int HealthChecks);
