@@ -80,7 +80,7 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
         }
     }
 
-    private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js"];
+    private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js", "chart.js/dist/chart.umd.min.js"];
 
     private bool EmulatorsInstalled() =>
         EmulatorEntryPoints.All(f => File.Exists(Path.Combine(LocalRoot, "node_modules", f)));

@@ -18,17 +18,25 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Generator seed: the same seed sends the same shop.", DefaultValueFactory = _ => defaults.Seed };
         var json = new Option<string?>("--json") { Description = "Where to write the JSON report (default: <state>/demo/report.json)." };
         var html = new Option<string?>("--html") { Description = "Where to write the HTML report (default: <state>/demo/report.html)." };
+        var hold = new Option<int>("--hold") { Description = "Keep the API and the dashboard serving this many seconds after the report.", DefaultValueFactory = _ => 0 };
         var command = new Command("demo", "Run a seeded shop through the API, the stream, the functions and the batch on the local stack, and reconcile every store with what was sent.")
         {
-            users, events, rate, seed, json, html,
+            users, events, rate, seed, json, html, hold,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var options = new DemoOptions { Users = parse.GetValue(users), Events = parse.GetValue(events), Rate = parse.GetValue(rate), Seed = parse.GetValue(seed) };
+            await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
+            var holdSeconds = parse.GetValue(hold);
+            var options = new DemoOptions
+            {
+                Users = parse.GetValue(users), Events = parse.GetValue(events), Rate = parse.GetValue(rate), Seed = parse.GetValue(seed),
+                DashboardPort = stack.Options.Ports.Api + 1,
+                WhileServing = holdSeconds > 0 ? (_, dashboard) => HoldAsync(dashboard, holdSeconds, ct) : null,
+            };
             if (options.Events < 100) throw new CliException("--events must be at least 100", 2);
             if (options.Users < 1) throw new CliException("--users must be at least 1", 2);
-            await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
+            AnsiConsole.MarkupLine($"[grey]dashboard →[/] http://127.0.0.1:{options.DashboardPort}/dashboard [grey](while the demo runs; --hold N keeps it)[/]");
             var directory = Path.Combine(stack.Options.StateDirectory, "demo");
             Directory.CreateDirectory(directory);
             await using var functionLog = new StreamWriter(Path.Combine(directory, "functions.log"), append: false) { AutoFlush = true };
@@ -64,5 +72,17 @@ internal static class DemoCommand
             return report.Balanced ? 0 : 1;
         });
         return command;
+    }
+
+    private static async Task HoldAsync(Uri? dashboard, int seconds, CancellationToken ct)
+    {
+        await Console.Out.WriteLineAsync($"holding {seconds} s: {dashboard}");
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

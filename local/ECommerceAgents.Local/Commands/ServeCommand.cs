@@ -35,6 +35,9 @@ internal static class ServeCommand
                 return await SmokeAsync(host, ct);
             }
 
+            await using var dashboard = await Dashboard.DashboardServer.StartAsync(host.ApiBase!, host.AdminKey, stack.Endpoints.Warehouse, stack.Options.RepositoryRoot, stack.Options.Ports.Api + 1, ct);
+            AnsiConsole.MarkupLine($"[grey]dashboard →[/] {dashboard.Address}");
+
             AnsiConsole.MarkupLine(parse.GetValue(seconds) is { } s ? $"serving for {s} s" : "serving; Ctrl-C stops");
             try
             {

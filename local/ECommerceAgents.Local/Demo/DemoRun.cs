@@ -28,6 +28,12 @@ public sealed record DemoOptions
     public int Seed { get; init; } = 42;
 
     public int LogLines { get; init; } = 400;
+
+    /// <summary>The dashboard's port (0: none).</summary>
+    public int DashboardPort { get; init; }
+
+    /// <summary>Runs after the report, while the API and the dashboard still serve (the CLI's --hold, the browser test).</summary>
+    public Func<DemoReport, Uri?, Task>? WhileServing { get; init; }
 }
 
 /// <summary>What a phase reports while it runs: done so far of a total, and a short detail.</summary>
@@ -67,7 +73,10 @@ public static class DemoRun
             Settings = settings,
             FunctionOutput = functionLog,
         }, ct);
-        progress("stack", 1, 1, $"API on {host.ApiBase}");
+        await using var dashboard = options.DashboardPort > 0
+            ? await Dashboard.DashboardServer.StartAsync(host.ApiBase!, host.AdminKey, warehouse, stack.Options.RepositoryRoot, options.DashboardPort, ct)
+            : null;
+        progress("stack", 1, 1, dashboard is null ? $"API on {host.ApiBase}" : $"dashboard on {dashboard.Address}");
 
         // The shop's traffic: the generator ends at the last full hour, so every partition is closed when the batch runs.
         var end = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).AddSeconds(-1);
@@ -115,6 +124,7 @@ public static class DemoRun
             Cost = CostModel.PriceRun(sent, TimeSpan.FromSeconds(sendSeconds), CostStage.Prod),
         };
         progress("reconcile", 1, 1, report.Balanced ? "the books balance" : "the books do not balance");
+        if (options.WhileServing is { } serving) await serving(report, dashboard?.Address);
         return report;
     }
 
