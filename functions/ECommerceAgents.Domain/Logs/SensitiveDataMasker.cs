@@ -108,37 +108,60 @@ public static partial class SensitiveDataMasker
     private static string MaskCards(string text, MaskCounts? counts) =>
         CardCandidate().Replace(text, m =>
         {
+            // The candidate is digit groups joined by single separators. A card may be only some of its groups, as in
+            // "4111 1111 1111 1111 5 items" or "qty 2 4111 1111 1111 1111": the longest run of whole groups, earliest
+            // first, that is 13-19 digits with a network's leading digit and a valid Luhn check digit is the card.
             var value = m.Value;
+            var groups = new List<(int Start, int End)>();
+            for (var i = 0; i < value.Length;)
+            {
+                var j = i;
+                while (j < value.Length && char.IsAsciiDigit(value[j])) j++;
+                groups.Add((i, j));
+                i = j + 1;
+            }
+
             Span<byte> digits = stackalloc byte[19];
-            var n = 0;
-            foreach (var c in value)
+            for (var first = 0; first < groups.Count; first++)
             {
-                if (char.IsAsciiDigit(c))
+                for (var last = groups.Count - 1; last >= first; last--)
                 {
-                    if (n == 19) return value;
-                    digits[n++] = (byte)(c - '0');
+                    var (from, to) = (groups[first].Start, groups[last].End);
+                    var n = 0;
+                    for (var k = from; k < to && n <= 19; k++)
+                    {
+                        if (char.IsAsciiDigit(value[k]))
+                        {
+                            if (n == 19) { n = 20; break; }
+                            digits[n++] = (byte)(value[k] - '0');
+                        }
+                    }
+
+                    if (n is < 13 or > 19 || digits[0] < 2 || digits[0] > 6 || !Luhn(digits[..n])) continue;
+                    if (counts is not null) counts.Cards++;
+                    var keep = n - 4;
+                    var sb = new StringBuilder(value.Length);
+                    sb.Append(value, 0, from);
+                    var seen = 0;
+                    for (var k = from; k < to; k++)
+                    {
+                        var c = value[k];
+                        if (char.IsAsciiDigit(c))
+                        {
+                            sb.Append(seen < keep ? '*' : c);
+                            seen++;
+                        }
+                        else
+                        {
+                            sb.Append(c);
+                        }
+                    }
+
+                    return sb.Append(value, to, value.Length - to).ToString();
                 }
             }
 
-            if (n < 13 || digits[0] < 2 || digits[0] > 6 || !Luhn(digits[..n])) return value;
-            if (counts is not null) counts.Cards++;
-            var keep = n - 4;
-            var sb = new StringBuilder(value.Length);
-            var seen = 0;
-            foreach (var c in value)
-            {
-                if (char.IsAsciiDigit(c))
-                {
-                    sb.Append(seen < keep ? '*' : c);
-                    seen++;
-                }
-                else
-                {
-                    sb.Append(c);
-                }
-            }
-
-            return sb.ToString();
+            return value;
         });
 
     /// <summary>The Luhn (mod 10) check that every payment card number passes.</summary>
@@ -248,8 +271,9 @@ public static partial class SensitiveDataMasker
     [GeneratedRegex(@"(?<prefix>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlCredentials();
 
-    // 13-19 digits, single spaces or dashes between groups, not part of a longer number or word.
-    [GeneratedRegex(@"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
+    // At least 13 digits, single spaces or dashes between groups, not part of a longer number or word (the card is then
+    // looked for among its groups).
+    [GeneratedRegex(@"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,}(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
     private static partial Regex CardCandidate();
 
     [GeneratedRegex(@"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", RegexOptions.CultureInvariant)]

@@ -20,6 +20,8 @@ public sealed class SensitiveDataMaskerTests
     [InlineData("pan=4111111111111111", "pan=************1111")]
     [InlineData("amex 3782-822463-10005 ok", "amex ****-******-*0005 ok")]
     [InlineData("mc 5555555555554444.", "mc ************4444.")]
+    [InlineData("paid with 4111 1111 1111 1111 5 items", "paid with **** **** **** 1111 5 items")] // found by the masking property
+    [InlineData("qty 2 4111 1111 1111 1111", "qty 2 **** **** **** 1111")]
     public void Mask_CardNumberPassingLuhn_AllButLastFourMasked(string input, string expected)
     {
         Assert.Equal(expected, SensitiveDataMasker.Mask(input));
