@@ -59,15 +59,28 @@ public static class TestStack
     /// <summary>A new, private local stack (own ports and state) for tests that stop and start servers.</summary>
     public static async Task<LocalStack> StartPrivateAsync(string owner)
     {
-        var stack = LocalStack.Create(new LocalStackOptions
+        // Ports are drawn free but bound only when each server starts: another test's listener can take one in between.
+        // Then the server exits at start-up, and a fresh set of ports is tried.
+        for (var attempt = 1; ; attempt++)
         {
-            StateDirectory = NewStateDirectory(owner),
-            RepositoryRoot = LocalStackOptions.FindRepositoryRoot(),
-            Ports = LocalPorts.Free(),
-        });
-        stack.StopOnDispose = true;
-        await stack.UpAsync(CancellationToken.None).ConfigureAwait(false);
-        return stack;
+            var stack = LocalStack.Create(new LocalStackOptions
+            {
+                StateDirectory = NewStateDirectory(owner),
+                RepositoryRoot = LocalStackOptions.FindRepositoryRoot(),
+                Ports = LocalPorts.Free(),
+            });
+            stack.StopOnDispose = true;
+            try
+            {
+                await stack.UpAsync(CancellationToken.None).ConfigureAwait(false);
+                return stack;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("exited during start-up", StringComparison.Ordinal))
+            {
+                await stack.DisposeAsync().ConfigureAwait(false);
+                TryDelete(stack.Options.StateDirectory);
+            }
+        }
     }
 
     private static async Task<LocalStack> StartAsync()

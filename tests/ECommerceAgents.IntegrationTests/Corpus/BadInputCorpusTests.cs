@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ECommerceAgents.IntegrationTests.Api;
+using ECommerceAgents.IntegrationTests.StreamProcessor;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Resources;
+using ECommerceAgents.Testing;
+
+namespace ECommerceAgents.IntegrationTests.Corpus;
+
+/// <summary>
+/// The bad-input corpus (<c>tests/corpus/</c>: one file per case, the expected outcome of each in
+/// <c>tests/corpus/expected.json</c>, plus the generated cases named there) through StreamProcessor and the API. Every
+/// case must end as its manifest says: a clear 4xx with the path at fault, or a quarantined record with its reason.
+/// Zero crashes (no failed batch item, no 5xx) and zero lost (every record is enriched or quarantined).
+/// </summary>
+public sealed class BadInputCorpusTests : IAsyncLifetime
+{
+    private PlatformHarness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await PlatformHarness.StartAsync("corpus", settings: Workload.Settings);
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    private static string Root => Path.Combine(LocalStackOptions.FindRepositoryRoot(), "tests", "corpus");
+
+    private static JsonObject Manifest => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "expected.json")))!.AsObject();
+
+    /// <summary>The corpus files, and the cases too large to commit, made here as the manifest names them.</summary>
+    private static IEnumerable<(string Name, byte[] Body)> Cases()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "events")).Order(StringComparer.Ordinal))
+        {
+            yield return ("events/" + Path.GetFileName(file), File.ReadAllBytes(file));
+        }
+
+        var valid = File.ReadAllText(Path.Combine(Root, "events", "valid.json"));
+        yield return ("generated/string-900kb", Encoding.UTF8.GetBytes(valid.Replace("\"books\"", "\"" + new string('x', 900 * 1024) + "\"", StringComparison.Ordinal).Replace("0b17", "0b90", StringComparison.Ordinal)));
+        yield return ("generated/nesting-10000", Encoding.UTF8.GetBytes(valid.Replace("\"books\"", new string('[', 10_000) + new string(']', 10_000), StringComparison.Ordinal).Replace("0b17", "0b91", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task StreamProcessor_EveryCase_QuarantinedWithItsReasonOrEnriched_NoneLost()
+    {
+        var builder = new KinesisEventBuilder();
+        var cases = Cases().ToList();
+        foreach (var (_, body) in cases) builder.Add(body, "corpus");
+        var function = await ECommerceAgents.Functions.StreamProcessor.StreamProcessorFunction.CreateAsync(_harness.Environment, CancellationToken.None);
+        var response = await Workload.InvokeAsync(function, builder.Event(..));
+        Assert.Empty(response.BatchItemFailures);
+        await _harness.FlushAsync();
+
+        var quarantined = new Dictionary<string, string>(StringComparer.Ordinal);
+        var listing = await _harness.Stack.S3Client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = _harness.Names.Bucket(Buckets.Quarantine) });
+        foreach (var o in listing.S3Objects ?? [])
+        {
+            var reason = o.Key.Split('/')[1]["reason=".Length..];
+            quarantined[o.Key[(o.Key.LastIndexOf('-') + 1)..^".json".Length]] = reason;
+        }
+
+        var enriched = (await StoreChecksum.EnrichedLinesAsync(_harness.Stack, _harness.Names.Bucket(Buckets.Enriched), "events/"))
+            .Select(l => JsonNode.Parse(l)!["eventId"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+
+        var actual = new List<string>();
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var sequence = builder.Records[i].Kinesis.SequenceNumber;
+            var outcome = quarantined.TryGetValue(sequence, out var reason) ? "quarantine:" + reason
+                : EventIdOf(cases[i].Body) is { } id && enriched.Contains(id) ? "enriched"
+                : "LOST";
+            actual.Add($"{cases[i].Name} → {outcome}");
+        }
+
+        var expected = cases.Select(c => $"{c.Name} → {Manifest[c.Name]?["stream"]?.GetValue<string>() ?? "(missing in expected.json)"}").ToList();
+        Assert.True(expected.SequenceEqual(actual), "stream outcomes differ from tests/corpus/expected.json:\n" + string.Join("\n", actual.Zip(expected).Where(p => p.First != p.Second).Select(p => $"  found {p.First}, expected {p.Second}")));
+    }
+
+    [Fact]
+    public async Task Api_EveryCase_ClearStatusWithThePathAtFault_NoServerError()
+    {
+        await using var api = await ApiInstance.StartAsync(_harness.Environment);
+        var actual = new List<string>();
+        var cases = Cases().ToList();
+        foreach (var (name, body) in cases)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await api.SendAsync(HttpMethod.Post, "v1/events", ApiInstance.AdminKey, content, [("Expect", "100-continue")]);
+            var outcome = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+                outcome += " " + problem!["errors"]![0]!["path"]!.GetValue<string>();
+            }
+
+            actual.Add($"{name} → {outcome}");
+        }
+
+        var expected = cases.Select(c => $"{c.Name} → {Manifest[c.Name]?["api"]?.GetValue<string>() ?? "(missing in expected.json)"}").ToList();
+        Assert.True(expected.SequenceEqual(actual), "API outcomes differ from tests/corpus/expected.json:\n" + string.Join("\n", actual.Zip(expected).Where(p => p.First != p.Second).Select(p => $"  found {p.First}, expected {p.Second}")));
+        Assert.DoesNotContain(actual, a => a.Contains("→ 5", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Api_BodyPastOneMegabyteAndPastLambdasSixMegabytes_413()
+    {
+        await using var api = await ApiInstance.StartAsync(_harness.Environment);
+        foreach (var size in new[] { 1024 * 1024 + 1, 6 * 1024 * 1024 + 1 })
+        {
+            using var content = new ByteArrayContent(new byte[size]);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await api.SendAsync(HttpMethod.Post, "v1/events", ApiInstance.AdminKey, content, [("Expect", "100-continue")]);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Webhook_HeaderInjectionInTheSignature_401_NothingWritten()
+    {
+        await using var api = await ApiInstance.StartAsync(_harness.Environment);
+        var body = File.ReadAllText(Path.Combine(Root, "events", "valid.json"));
+        var signed = ApiInstance.Sign(body, DateTimeOffset.UtcNow);
+        // A raw request, since HttpClient refuses CR/LF in a header value: the injected line must not become a header
+        // that makes the signature pass, and the request must not be split into two.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(api.BaseAddress.Host, api.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        var bodyBytes = Encoding.UTF8.GetBytes(body);
+        var head = $"POST /v1/webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {ApiInstance.AdminKey}\r\nContent-Type: application/json\r\n" +
+                   $"X-Timestamp: {signed[0].Value}\r\nX-Signature: sha256=00\r\n{signed[1].Name}: {signed[1].Value}\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(bodyBytes);
+        using var reader = new StreamReader(stream);
+        var statusLine = await reader.ReadLineAsync();
+        Assert.StartsWith("HTTP/1.1 401", statusLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(await ApiInstance.StreamEventsAsync(_harness.Stack, _harness.Names), e => e["eventId"]?.GetValue<string>() == EventIdOf(bodyBytes));
+    }
+
+    private static string? EventIdOf(byte[] body)
+    {
+        try
+        {
+            return JsonNode.Parse(body)?["eventId"]?.GetValue<string>();
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+}
