@@ -18,6 +18,7 @@ internal static class BenchCommands
         command.Subcommands.Add(CatalogBench.Create(state));
         command.Subcommands.Add(BatchBench.Create(state));
         command.Subcommands.Add(ApiBench.Create(state));
+        command.Subcommands.Add(SoakBench.Create(state));
         return command;
     }
 

@@ -56,23 +56,9 @@ public static class DemoRun
     {
         var started = Stopwatch.GetTimestamp();
         var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + options.Seed.ToString(CultureInfo.InvariantCulture);
-        var names = ResourceBindings.FromPrefix("demo-" + runId);
         progress("stack", 0, 1, "provisioning run " + runId);
-        await stack.ProvisionAsync(names, ct);
-        var warehouse = await CreateWarehouseAsync(stack, "demo_" + runId, ct);
-        var settings = new Dictionary<string, string>(names.ToEnvironment(), StringComparer.Ordinal)
-        {
-            ["ECA_BOT_NETWORKS"] = BotNetworks,
-            ["ECA_REDIS_PREFIX"] = "demo-" + runId + ":",
-            ["ECA_WAREHOUSE"] = warehouse,
-        };
-        await using var host = await LocalHost.StartAsync(stack, new LocalHostOptions
-        {
-            Names = names,
-            Endpoints = stack.Endpoints with { Warehouse = warehouse },
-            Settings = settings,
-            FunctionOutput = functionLog,
-        }, ct);
+        var (hostOwned, names, warehouse) = await StartIsolatedAsync(stack, "demo-" + runId, functionLog, ct);
+        await using var host = hostOwned;
         await using var dashboard = options.DashboardPort > 0
             ? await Dashboard.DashboardServer.StartAsync(host.ApiBase!, host.AdminKey, warehouse, stack.Options.RepositoryRoot, options.DashboardPort, ct)
             : null;
@@ -126,6 +112,31 @@ public static class DemoRun
         progress("reconcile", 1, 1, report.Balanced ? "the books balance" : "the books do not balance");
         if (options.WhileServing is { } serving) await serving(report, dashboard?.Address);
         return report;
+    }
+
+    /// <summary>
+    /// The whole local platform on resources of its own (tables, stream, buckets, Redis prefix, warehouse database), so a
+    /// run's books can be balanced without the stack's other data.
+    /// </summary>
+    internal static async Task<(LocalHost Host, ResourceBindings Names, string Warehouse)> StartIsolatedAsync(LocalStack stack, string prefix, TextWriter functionLog, CancellationToken ct)
+    {
+        var names = ResourceBindings.FromPrefix(prefix);
+        await stack.ProvisionAsync(names, ct);
+        var warehouse = await CreateWarehouseAsync(stack, prefix.Replace('-', '_'), ct);
+        var settings = new Dictionary<string, string>(names.ToEnvironment(), StringComparer.Ordinal)
+        {
+            ["ECA_BOT_NETWORKS"] = BotNetworks,
+            ["ECA_REDIS_PREFIX"] = prefix + ":",
+            ["ECA_WAREHOUSE"] = warehouse,
+        };
+        var host = await LocalHost.StartAsync(stack, new LocalHostOptions
+        {
+            Names = names,
+            Endpoints = stack.Endpoints with { Warehouse = warehouse },
+            Settings = settings,
+            FunctionOutput = functionLog,
+        }, ct);
+        return (host, names, warehouse);
     }
 
     private static async Task<string> CreateWarehouseAsync(LocalStack stack, string database, CancellationToken ct)

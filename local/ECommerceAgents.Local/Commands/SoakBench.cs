@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ECommerceAgents.Local.Demo;
+using ECommerceAgents.Local.Traffic;
+
+namespace ECommerceAgents.Local.Commands;
+
+/// <summary>
+/// <c>bench soak --minutes N</c>: steady ingest through the whole local pipeline (API → Kinesis → StreamProcessor →
+/// DynamoDB, Redis, Firehose → S3) at a fixed rate, on resources of its own, loopback only; it stops by itself. Reports
+/// per minute the throughput, API errors and latency, what StreamProcessor took, and this process's memory, then the
+/// memory growth and the throughput drift between the first and the last minute.
+/// </summary>
+internal static class SoakBench
+{
+    public static Command Create(Option<string?> state)
+    {
+        var minutes = new Option<double>("--minutes") { Description = "How long to run.", DefaultValueFactory = _ => 10 };
+        var rate = new Option<int>("--rate") { Description = "Events per second through the API (10-event requests).", DefaultValueFactory = _ => 500 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("soak", "Steady ingest through the whole local pipeline for N minutes: memory growth, throughput drift, errors.") { minutes, rate, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
+            await stack.UpAsync(ct);
+            var result = await RunAsync(stack, TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(rate), ct);
+            Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return result["errors"]!.GetValue<long>() == 0 && result["lost"]!.GetValue<long>() == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static async Task<JsonObject> RunAsync(Stack.LocalStack stack, TimeSpan duration, int rate, CancellationToken ct)
+    {
+        var prefix = "soak-" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+        var (host, _, _) = await DemoRun.StartIsolatedAsync(stack, prefix, TextWriter.Null, ct);
+        await using var _host = host;
+        using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
+        var source = host.Sources.KinesisSources.Single();
+
+        var minutes = new JsonArray();
+        long sent = 0, errors = 0, seed = 1;
+        var clock = Stopwatch.StartNew();
+        var queue = new Queue<string>();
+        var firstRate = 0.0;
+        double? firstHeap = null;
+        var minuteIndex = 0;
+        while (clock.Elapsed < duration)
+        {
+            var minuteStart = clock.Elapsed;
+            var minuteEnd = TimeSpan.FromTicks(Math.Min((minuteStart + TimeSpan.FromMinutes(1)).Ticks, duration.Ticks));
+            long minuteSent = 0, minuteErrors = 0;
+            var deliveredBefore = source.Stats.RecordsDelivered;
+            var latencies = new List<double>();
+            while (clock.Elapsed < minuteEnd)
+            {
+                // Ten events a request, paced to the rate; fresh events from the generator (new ids), one seed after another.
+                if (queue.Count < 10)
+                {
+                    var generator = new TrafficGenerator(new TrafficOptions { Seed = (int)seed++, Users = 200, Events = 5000, MalformedRate = 0, SchemaViolationRate = 0, DuplicateRate = 0, BotRate = 0 });
+                    foreach (var r in generator.Generate().Where(r => r.EventId is not null))
+                    {
+                        var node = JsonNode.Parse(r.Data)!.AsObject();
+                        node.Remove("lineage");
+                        queue.Enqueue(node.ToJsonString());
+                    }
+                }
+
+                var body = "[" + string.Join(",", Enumerable.Range(0, 10).Select(_ => queue.Dequeue())) + "]";
+                using var content = new StringContent(body, Encoding.UTF8);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.PostAsync("v1/events", content, ct);
+                    if ((int)response.StatusCode == 202) minuteSent += 10;
+                    else minuteErrors++;
+                }
+                catch (HttpRequestException)
+                {
+                    minuteErrors++;
+                }
+
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var due = TimeSpan.FromSeconds((sent + minuteSent) / (double)rate);
+                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, ct);
+            }
+
+            sent += minuteSent;
+            errors += minuteErrors;
+            var seconds = (clock.Elapsed - minuteStart).TotalSeconds;
+            latencies.Sort();
+            var heap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
+            firstHeap ??= heap;
+            using var self = Process.GetCurrentProcess();
+            var eventsPerSecond = minuteSent / seconds;
+            if (minuteIndex++ == 0) firstRate = eventsPerSecond;
+            minutes.Add((JsonNode)new JsonObject
+            {
+                ["minute"] = minuteIndex,
+                ["eventsPerSecond"] = Math.Round(eventsPerSecond, 1),
+                ["processedPerSecond"] = Math.Round((source.Stats.RecordsDelivered - deliveredBefore) / seconds, 1),
+                ["apiErrors"] = minuteErrors,
+                ["p99Ms"] = latencies.Count == 0 ? 0 : Math.Round(latencies[(int)Math.Ceiling(0.99 * latencies.Count) - 1], 1),
+                ["heapMB"] = Math.Round(heap, 1),
+                ["workingSetMB"] = Math.Round(self.WorkingSet64 / 1048576.0, 1),
+            });
+            await Console.Error.WriteLineAsync($"soak minute {minuteIndex}: {eventsPerSecond:0} events/s, {minuteErrors} errors, heap {heap:0.0} MB");
+        }
+
+        await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
+        var lastRate = minutes.Count == 0 ? 0 : minutes[^1]!["eventsPerSecond"]!.GetValue<double>();
+        var lastHeap = minutes.Count == 0 ? 0 : minutes[^1]!["heapMB"]!.GetValue<double>();
+        var processed = source.Stats.RecordsDelivered;
+        return new JsonObject
+        {
+            ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
+            ["targetEventsPerSecond"] = rate,
+            ["eventsSent"] = sent,
+            ["recordsProcessed"] = processed,
+            ["lost"] = Math.Max(0, sent - processed),
+            ["errors"] = errors + source.Stats.FunctionErrors,
+            ["throughputDriftPercent"] = firstRate == 0 ? 0 : Math.Round(100 * (lastRate - firstRate) / firstRate, 1),
+            ["heapGrowthMB"] = Math.Round(lastHeap - (firstHeap ?? 0), 1),
+            ["perMinute"] = minutes,
+            ["measures"] = "this process holds the API, StreamProcessor, the Kinesis poller and the Firehose stand-in; heap after a full collection at the end of each minute",
+        };
+    }
+}
