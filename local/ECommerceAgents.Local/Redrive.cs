@@ -1,0 +1,59 @@
+using System.Text.Json;
+using ECommerceAgents.Adapters.S3;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Validation;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Local;
+
+public sealed record RedriveResult(int Examined, int Redriven, IReadOnlyDictionary<string, int> StillFailing);
+
+/// <summary>
+/// After a schema (or the pipeline) is fixed: every record StreamProcessor quarantined is checked again with the
+/// current registry; those that now pass go back on the events stream as they were first sent (same bytes, same
+/// partition key), and their quarantine object moves to <c>quarantine-redriven/</c>. Exactly once: a record is put
+/// before its object moves, so a crash in between re-sends it on the next run, and StreamProcessor drops the repeated
+/// event id; once moved, it is never looked at again. Those that still fail stay, counted by their new reason.
+/// </summary>
+public static class Redrive
+{
+    public const string RedrivenPrefix = "quarantine-redriven/";
+
+    public static async Task<RedriveResult> RunAsync(FunctionEnvironment environment, Amazon.S3.IAmazonS3 s3, string? reason, bool dryRun, CancellationToken ct)
+    {
+        var quarantine = new S3ObjectStore(s3, environment.Names.Bucket(Buckets.Quarantine));
+        var kinesis = StreamClients.Kinesis(environment.Endpoints);
+        var parser = new EventParser(SchemaRegistry.Default, environment.Clock);
+        var stream = environment.Names.Stream(Streams.Events);
+        var prefix = Prefixes.Quarantine + (reason is null ? "" : $"reason={reason}/");
+        var examined = 0;
+        var redriven = 0;
+        var still = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var o in (await quarantine.ListAsync(prefix, ct)).OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            // Only what StreamProcessor quarantined: the batch layer's and the indexer's own reasons are not stream records.
+            if (o.Key.Contains("reason=batch_", StringComparison.Ordinal) || o.Key.Contains("reason=search_", StringComparison.Ordinal)) continue;
+            if (await quarantine.GetAsync(o.Key, ct) is not { } body) continue;
+            var record = JsonSerializer.Deserialize(body, QuarantineJsonContext.Default.QuarantineRecord);
+            if (record is null || record.Source != "stream") continue;
+            examined++;
+            var payload = Convert.FromBase64String(record.PayloadBase64);
+            if (parser.Parse(payload) is RejectedRecord rejected)
+            {
+                var name = rejected.Reason.Name();
+                still[name] = still.GetValueOrDefault(name) + 1;
+                continue;
+            }
+
+            redriven++;
+            if (dryRun) continue;
+            var put = await kinesis.PutRecordsAsync(stream, [new PutRecordsRequestEntry(payload, record.PartitionKey)], ct);
+            if (!put.AllSucceeded) throw new CliException($"the stream refused a redriven record ({put.Failures.First().ErrorCode}); run redrive again", 1);
+            await quarantine.PutAsync(RedrivenPrefix + o.Key[Prefixes.Quarantine.Length..], body, "application/json", ct);
+            await quarantine.DeleteAsync(o.Key, ct);
+        }
+
+        return new RedriveResult(examined, redriven, still);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using ECommerceAgents.Functions.StreamProcessor;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Resources;
+using ECommerceAgents.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ECommerceAgents.Local.Tests;
+
+/// <summary>
+/// Redrive after the pipeline can take what it once refused: an event dated two days ahead of the processor's clock is
+/// quarantined (timestamp out of range); once the clock has caught up, redrive puts exactly that record back on the
+/// stream, once, and StreamProcessor enriches it. A second redrive changes nothing; a malformed record stays.
+/// </summary>
+public sealed class RedriveTests
+{
+    [Fact]
+    public async Task Redrive_RecordThatNowPasses_ReinjectedOnce_EnrichedOnce_OthersStay()
+    {
+        await using var harness = await PlatformHarness.StartAsync("redrive");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var environment = harness.Environment with { Clock = clock };
+        var eventId = Guid.NewGuid().ToString();
+        var ahead = clock.GetUtcNow().AddDays(2);
+        var early = $$"""{"schema":"com.ecommerceagents/page_view/1-0-0","eventId":"{{eventId}}","eventTime":"{{ahead:O}}","userId":"u-redrive","data":{"url":"https://shop.example.com/"}""" + "}";
+        var builder = new KinesisEventBuilder();
+        builder.Add(Encoding.UTF8.GetBytes(early), "u-redrive", clock.GetUtcNow());
+        builder.Add(Encoding.UTF8.GetBytes("{\"schema\":"), "broken", clock.GetUtcNow());
+        await InvokeAsync(environment, builder.Event(..));
+        Assert.Equal(2, await CountAsync(harness, Prefixes.Quarantine));
+
+        clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(5));
+        var first = await Redrive.RunAsync(environment, harness.Stack.S3Client, null, dryRun: false, CancellationToken.None);
+        var second = await Redrive.RunAsync(environment, harness.Stack.S3Client, null, dryRun: false, CancellationToken.None);
+
+        Assert.Equal((2, 1), (first.Examined, first.Redriven));
+        Assert.Equal(1, first.StillFailing["malformed_json"]);
+        Assert.Equal((1, 0), (second.Examined, second.Redriven));
+        Assert.Equal(1, await CountAsync(harness, Prefixes.Quarantine));
+        Assert.Equal(1, await CountAsync(harness, Redrive.RedrivenPrefix));
+
+        // Exactly that record is back on the stream, once, with its original bytes and partition key.
+        var onStream = await ReadStreamAsync(harness);
+        var record = Assert.Single(onStream);
+        Assert.Equal(early, Encoding.UTF8.GetString(record.Data));
+        Assert.Equal("u-redrive", record.PartitionKey);
+
+        // StreamProcessor takes it now, and a repeat delivery of it (a crash before the object moved) is dropped.
+        var again = new KinesisEventBuilder("shardId-000000000002");
+        again.Add(record.Data, record.PartitionKey, clock.GetUtcNow());
+        again.Add(record.Data, record.PartitionKey, clock.GetUtcNow());
+        await InvokeAsync(environment, again.Event(..));
+        await harness.FlushAsync();
+        var enriched = await StoreChecksum.EnrichedLinesAsync(harness.Stack, harness.Names.Bucket(Buckets.Enriched), "events/");
+        Assert.Single(enriched, l => JsonNode.Parse(l)!["eventId"]!.GetValue<string>() == eventId);
+    }
+
+    private static async Task InvokeAsync(Lambda.Hosting.FunctionEnvironment environment, byte[] kinesisEvent)
+    {
+        var function = await StreamProcessorFunction.CreateAsync(environment, CancellationToken.None);
+        var response = JsonSerializer.Deserialize(await function.InvokeAsync(kinesisEvent, LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None), LambdaEventsJsonContext.Default.StreamsEventResponse)!;
+        Assert.Empty(response.BatchItemFailures);
+    }
+
+    private static async Task<int> CountAsync(PlatformHarness harness, string prefix) =>
+        (await harness.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = harness.Names.Bucket(Buckets.Quarantine), Prefix = prefix })).S3Objects?.Count ?? 0;
+
+    private static async Task<List<Adapters.Streams.StreamRecord>> ReadStreamAsync(PlatformHarness harness)
+    {
+        var kinesis = harness.Stack.KinesisClient;
+        var stream = harness.Names.Stream(Streams.Events);
+        var read = new List<Adapters.Streams.StreamRecord>();
+        foreach (var shard in await kinesis.ListShardsAsync(stream, CancellationToken.None))
+        {
+            var iterator = await kinesis.GetShardIteratorAsync(new Adapters.Streams.GetShardIteratorRequest(stream, shard.ShardId, "TRIM_HORIZON"), CancellationToken.None);
+            var page = await kinesis.GetRecordsAsync(iterator, 1000, CancellationToken.None);
+            read.AddRange(page.Records);
+        }
+
+        return read;
+    }
+}
