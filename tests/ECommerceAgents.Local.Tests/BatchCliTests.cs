@@ -12,30 +12,18 @@ namespace ECommerceAgents.Local.Tests;
 /// <summary>The CLI's batch commands, run as a user runs them, against a stack of their own.</summary>
 public sealed class BatchCliTests : IAsyncLifetime
 {
-    private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-batch-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
-    private Dictionary<string, string> _env = null!;
+    private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_state);
-        await File.WriteAllTextAsync(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        _env = Cli.PrivateStackEnvironment(_state);
-        var up = await Cli.RunAsync(_env, "up");
-        Assert.True(up.ExitCode == 0, up.Stderr);
-    }
+    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("batch");
 
-    public async Task DisposeAsync()
-    {
-        await Cli.RunAsync(_env, "down");
-        TestStack.TryDelete(_state);
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task InvokeBatchLoader_GlueSamples_OursRuns_UnrelatedIgnored()
     {
-        var ours = await Cli.RunAsync(_env, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-crawler-succeeded.json"));
-        var unrelated = await Cli.RunAsync(_env, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-crawler-unrelated.json"));
-        var job = await Cli.RunAsync(_env, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-job-state-change.json"));
+        var ours = await Cli.RunAsync(_stack.Environment, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-crawler-succeeded.json"));
+        var unrelated = await Cli.RunAsync(_stack.Environment, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-crawler-unrelated.json"));
+        var job = await Cli.RunAsync(_stack.Environment, "invoke", "BatchLoader", "--event", EventFiles.PathOf("eventbridge-glue-job-state-change.json"));
 
         Assert.True(ours.ExitCode == 0, ours.Stderr);
         Assert.Equal("ran", JsonNode.Parse(ours.Stdout)!["outcome"]!.GetValue<string>());
@@ -47,7 +35,7 @@ public sealed class BatchCliTests : IAsyncLifetime
     [Fact]
     public async Task Batch_BadDate_OneLineError()
     {
-        var result = await Cli.RunAsync(_env, "batch", "--date", "2026-13-01");
+        var result = await Cli.RunAsync(_stack.Environment, "batch", "--date", "2026-13-01");
 
         Assert.NotEqual(0, result.ExitCode);
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -57,15 +45,15 @@ public sealed class BatchCliTests : IAsyncLifetime
     [Fact]
     public async Task BatchDate_FillsTheWarehouseAndTheSearchExport_AgainChangesNothing()
     {
-        var stack = LocalStack.Open(_state, LocalStackOptions.FindRepositoryRoot())!;
+        var stack = LocalStack.Open(_stack.State, LocalStackOptions.FindRepositoryRoot())!;
         var hour = new DateTimeOffset(2026, 3, 10, 8, 0, 0, TimeSpan.Zero);
         var lines = Enumerable.Range(0, 40).Select(i => Line("product_view", hour.AddMinutes(i), $"cli-{i:D3}", new EventData { Sku = "SKU-" + (i % 4), Category = "books", Price = 10, Currency = "EUR" }));
         var body = Gzip.Compress(Gzip.JoinLines(lines.Select(l => (ReadOnlyMemory<byte>)l)));
         await stack.S3Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = stack.Names.Bucket(Buckets.Enriched), Key = "events/type=product_view/dt=2026-03-10/hr=08/cli-1.gz", InputStream = new MemoryStream(body) });
 
-        var first = await Cli.RunAsync(_env, "batch", "--date", "2026-03-10", "--json");
+        var first = await Cli.RunAsync(_stack.Environment, "batch", "--date", "2026-03-10", "--json");
         var tablesAfterFirst = await TestWarehouse.ChecksumAsync(stack.Endpoints.Warehouse!, ["fct_events", "dim_products", "dq_partition_quality"]);
-        var second = await Cli.RunAsync(_env, "batch", "--date", "2026-03-10", "--json");
+        var second = await Cli.RunAsync(_stack.Environment, "batch", "--date", "2026-03-10", "--json");
         var tablesAfterSecond = await TestWarehouse.ChecksumAsync(stack.Endpoints.Warehouse!, ["fct_events", "dim_products", "dq_partition_quality"]);
 
         Assert.True(first.ExitCode == 0, first.Stderr);

@@ -14,28 +14,16 @@ namespace ECommerceAgents.Local.Tests;
 /// </summary>
 public sealed class CliInvokeFunctionsTests : IAsyncLifetime
 {
-    private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-fn-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
-    private Dictionary<string, string> _env = null!;
+    private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_state);
-        File.WriteAllText(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        _env = Cli.PrivateStackEnvironment(_state);
-        var up = await Cli.RunAsync(_env, "up");
-        Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
-    }
+    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("fn");
 
-    public async Task DisposeAsync()
-    {
-        await Cli.RunAsync(_env, "down");
-        TestStack.TryDelete(_state);
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Invoke_LogTransformerWithTheCloudWatchSample_RecordsAnsweredInOrder()
     {
-        var result = await Cli.RunAsync(_env, "invoke", "LogTransformer", "--event", EventFiles.PathOf("firehose-cloudwatch-logs.json"));
+        var result = await Cli.RunAsync(_stack.Environment, "invoke", "LogTransformer", "--event", EventFiles.PathOf("firehose-cloudwatch-logs.json"));
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         var records = JsonNode.Parse(result.Stdout)!["records"]!.AsArray();
@@ -48,7 +36,7 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
     [Fact]
     public async Task Invoke_CatalogImportWithTheLocalSample_ImportedThenUnchanged()
     {
-        await using (var stack = LocalStack.Open(_state, LocalStackOptions.FindRepositoryRoot()) ?? throw new InvalidOperationException("no stack recorded"))
+        await using (var stack = LocalStack.Open(_stack.State, LocalStackOptions.FindRepositoryRoot()) ?? throw new InvalidOperationException("no stack recorded"))
         {
             await stack.S3Client.PutObjectAsync(new PutObjectRequest
             {
@@ -58,8 +46,8 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
             });
         }
 
-        var first = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
-        var second = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
+        var first = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
+        var second = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
 
         Assert.True(first.ExitCode == 0, first.Stderr);
         var imported = JsonNode.Parse(first.Stdout)!["imports"]![0]!;
@@ -71,7 +59,7 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
     [Fact]
     public async Task Invoke_CatalogImportWithTheAwsSample_NotFoundExitZero()
     {
-        var result = await Cli.RunAsync(_env, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put.json"));
+        var result = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put.json"));
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         var imports = JsonNode.Parse(result.Stdout)!["imports"]!.AsArray();

@@ -14,29 +14,17 @@ namespace ECommerceAgents.Local.Tests;
 public sealed class DashboardBrowserTests : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
-    private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-dashboard-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
-    private Dictionary<string, string> _env = null!;
+    private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_state);
-        await File.WriteAllTextAsync(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        _env = Cli.PrivateStackEnvironment(_state);
-        var up = await Cli.RunAsync(_env, "up");
-        Assert.True(up.ExitCode == 0, up.Stderr);
-    }
+    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("dashboard");
 
-    public async Task DisposeAsync()
-    {
-        await Cli.RunAsync(_env, "down");
-        TestStack.TryDelete(_state);
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Dashboard_InHeadlessChromium_ChartsShowTheRunsNumbers_ScreenshotSaved()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: .ci/run installs Debian's chromium (apt-get install chromium)");
-        await using var stack = LocalStack.Open(_state, LocalStackOptions.FindRepositoryRoot())!;
+        await using var stack = LocalStack.Open(_stack.State, LocalStackOptions.FindRepositoryRoot())!;
         var screenshot = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         File.Delete(screenshot);

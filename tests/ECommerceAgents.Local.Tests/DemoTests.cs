@@ -11,29 +11,19 @@ namespace ECommerceAgents.Local.Tests;
 /// </summary>
 public sealed class DemoTests : IAsyncLifetime
 {
-    private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-demo-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
-    private Dictionary<string, string> _env = null!;
+    private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_state);
-        await File.WriteAllTextAsync(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        _env = Cli.PrivateStackEnvironment(_state);
-    }
+    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("demo", up: false);
 
-    public async Task DisposeAsync()
-    {
-        await Cli.RunAsync(_env, "down");
-        TestStack.TryDelete(_state);
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Demo_SmallShop_BooksBalanceExactly_ReportWrittenAsTableJsonAndHtml()
     {
-        var json = Path.Combine(_state, "report.json");
-        var html = Path.Combine(_state, "report.html");
+        var json = Path.Combine(_stack.State, "report.json");
+        var html = Path.Combine(_stack.State, "report.html");
 
-        var result = await Cli.RunAsync(_env, "demo", "--events", "2500", "--users", "120", "--seed", "7", "--json", json, "--html", html);
+        var result = await Cli.RunAsync(_stack.Environment, "demo", "--events", "2500", "--users", "120", "--seed", "7", "--json", json, "--html", html);
 
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         Assert.Contains("the books balance", result.Stdout, StringComparison.Ordinal);

@@ -69,18 +69,6 @@ public sealed class RedriveTests
     private static async Task<int> CountAsync(PlatformHarness harness, string prefix) =>
         (await harness.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = harness.Names.Bucket(Buckets.Quarantine), Prefix = prefix })).S3Objects?.Count ?? 0;
 
-    private static async Task<List<Adapters.Streams.StreamRecord>> ReadStreamAsync(PlatformHarness harness)
-    {
-        var kinesis = harness.Stack.KinesisClient;
-        var stream = harness.Names.Stream(Streams.Events);
-        var read = new List<Adapters.Streams.StreamRecord>();
-        foreach (var shard in await kinesis.ListShardsAsync(stream, CancellationToken.None))
-        {
-            var iterator = await kinesis.GetShardIteratorAsync(new Adapters.Streams.GetShardIteratorRequest(stream, shard.ShardId, "TRIM_HORIZON"), CancellationToken.None);
-            var page = await kinesis.GetRecordsAsync(iterator, 1000, CancellationToken.None);
-            read.AddRange(page.Records);
-        }
-
-        return read;
-    }
+    private static Task<List<Adapters.Streams.StreamRecord>> ReadStreamAsync(PlatformHarness harness) =>
+        StreamContents.ReadAllAsync(harness.Stack.KinesisClient, harness.Names.Stream(Streams.Events));
 }

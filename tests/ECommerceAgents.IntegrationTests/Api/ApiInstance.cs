@@ -95,24 +95,7 @@ public sealed class ApiInstance : IAsyncDisposable
     public static string ProductView(string userId, string sku, string category = "books", Guid? id = null, DateTimeOffset? at = null) =>
         $$"""{"schema":"com.ecommerceagents/product_view/1-0-0","eventId":"{{id ?? Guid.NewGuid()}}","eventTime":"{{(at ?? DateTimeOffset.UtcNow).ToString("O")}}","userId":"{{userId}}","anonymousId":"anon-{{userId}}","context":{"userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36","ip":"203.0.113.9"},"data":{"sku":"{{sku}}","category":"{{category}}","brand":"Acme","price":12.5,"currency":"EUR" """.TrimEnd() + "}}";
 
-    /// <summary>Every record on the stream, from the start of each shard.</summary>
-    public static async Task<List<StreamRecord>> ReadStreamAsync(KinesisClient kinesis, string stream)
-    {
-        var read = new List<StreamRecord>();
-        foreach (var shard in await kinesis.ListShardsAsync(stream, CancellationToken.None))
-        {
-            var iterator = await kinesis.GetShardIteratorAsync(new GetShardIteratorRequest(stream, shard.ShardId, "TRIM_HORIZON"), CancellationToken.None);
-            while (true)
-            {
-                var page = await kinesis.GetRecordsAsync(iterator, 1000, CancellationToken.None);
-                read.AddRange(page.Records);
-                if (page.Records.Count == 0 || page.NextShardIterator is null) break;
-                iterator = page.NextShardIterator;
-            }
-        }
-
-        return read;
-    }
+    public static Task<List<StreamRecord>> ReadStreamAsync(KinesisClient kinesis, string stream) => Testing.StreamContents.ReadAllAsync(kinesis, stream);
 
     public static async Task<List<JsonObject>> StreamEventsAsync(LocalStack stack, ResourceBindings names) =>
         (await ReadStreamAsync(stack.KinesisClient, names.Stream(Streams.Events))).Select(r => JsonNode.Parse(r.Data)!.AsObject()).ToList();
