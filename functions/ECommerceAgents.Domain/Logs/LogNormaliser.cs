@@ -77,7 +77,7 @@ public sealed partial class LogNormaliser
         using (doc)
         {
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return LineOutcome.Malformed;
+            if (root.ValueKind != JsonValueKind.Object || !Decodable(root)) return LineOutcome.Malformed;
             var message = Text(root, MessageNames) ?? string.Empty;
             if (HealthCheckFilter.IsNoise(message, Text(root, PathNames), Text(root, AgentNames))) return LineOutcome.Noise;
 
@@ -272,6 +272,28 @@ public sealed partial class LogNormaliser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// False when a name or string holds an escape that is no text (a lone surrogate such as <c>\ud800</c>): the parser
+    /// accepts it, but reading it throws, so such a line is malformed rather than a crash of the whole batch.
+    /// </summary>
+    private static bool Decodable(JsonElement element)
+    {
+        try
+        {
+            return element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString() is not null,
+                JsonValueKind.Object => element.EnumerateObject().All(p => p.Name is not null && Decodable(p.Value)),
+                JsonValueKind.Array => element.EnumerateArray().All(Decodable),
+                _ => true,
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string? Text(JsonElement root, string[] names) => Find(root, names) is { } v

@@ -150,3 +150,42 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The log lines of the corpus (<c>tests/corpus/logs/</c>) through LogTransformer, each answered as <c>expected.json</c> says.</summary>
+public sealed class LogCorpusTests
+{
+    [Fact]
+    public async Task LogTransformer_EveryCase_AnsweredOnceInOrderAsExpected()
+    {
+        var root = Path.Combine(LocalStackOptions.FindRepositoryRoot(), "tests", "corpus");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "expected.json")))!.AsObject();
+        var cases = Directory.GetFiles(Path.Combine(root, "logs")).Order(StringComparer.Ordinal)
+            .Select(f => ("logs/" + Path.GetFileName(f), Convert.ToBase64String(File.ReadAllBytes(f))))
+            .Append(("logs/base64-garbage", "!!!not base64!!!"))
+            .Append(("logs/gzip-bomb", Convert.ToBase64String(GzipOfZeros(64 * 1024 * 1024))))
+            .ToList();
+        var records = new JsonArray(cases.Select((c, i) => (JsonNode?)new JsonObject { ["recordId"] = "r" + i, ["approximateArrivalTimestamp"] = 1795428000000, ["data"] = c.Item2 }).ToArray());
+        var payload = Encoding.UTF8.GetBytes(new JsonObject { ["invocationId"] = "corpus", ["deliveryStreamArn"] = "arn:aws:firehose:us-east-1:1:deliverystream/logs", ["records"] = records }.ToJsonString());
+        await using var harness = await PlatformHarness.StartAsync("logcorpus");
+        var handler = await ECommerceAgents.Functions.LogTransformer.LogTransformerFunction.CreateAsync(harness.Environment, CancellationToken.None);
+
+        var response = JsonNode.Parse(await handler.InvokeAsync(payload, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None))!["records"]!.AsArray();
+
+        Assert.Equal(cases.Select((_, i) => "r" + i), response.Select(r => r!["recordId"]!.GetValue<string>()));
+        var actual = cases.Select((c, i) => $"{c.Item1} → {response[i]!["result"]!.GetValue<string>()}").ToList();
+        var expected = cases.Select(c => $"{c.Item1} → {manifest[c.Item1]?["logs"]?.GetValue<string>() ?? "(missing in expected.json)"}").ToList();
+        Assert.True(expected.SequenceEqual(actual), "log outcomes differ from tests/corpus/expected.json:\n" + string.Join("\n", actual.Zip(expected).Where(p => p.First != p.Second).Select(p => $"  found {p.First}, expected {p.Second}")));
+    }
+
+    private static byte[] GzipOfZeros(int size)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.SmallestSize))
+        {
+            var zeros = new byte[1 << 20];
+            for (var written = 0; written < size; written += zeros.Length) gzip.Write(zeros);
+        }
+
+        return buffer.ToArray();
+    }
+}
