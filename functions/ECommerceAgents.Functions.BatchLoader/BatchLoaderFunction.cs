@@ -111,7 +111,8 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         var fanOut = env.Setting("AWS_LAMBDA_FUNCTION_NAME") is not null && env.Setting("ECA_FANOUT") != "off"
             ? LambdaInvoker.For(env.Endpoints, env.Setting("AWS_ENDPOINT_URL_LAMBDA") is { } l ? new Uri(l) : null)
             : null;
-        return Task.FromResult<IFunctionHandler>(new OwnedHandler(new BatchLoaderFunction(env, ports, fanOut, [.. owned])));
+        var function = new BatchLoaderFunction(env, ports, fanOut, [.. owned]);
+        return Task.FromResult<IFunctionHandler>(new OwningHandler(function.Handler, function));
     }
 
     /// <summary>For tests: the function over given ports.</summary>
@@ -260,15 +261,6 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         }
     }
 
-    private sealed class OwnedHandler(BatchLoaderFunction function) : IFunctionHandler, IAsyncDisposable
-    {
-        public string Name => function.Handler.Name;
-
-        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
-            function.Handler.InvokeAsync(payload, invocation, cancellationToken);
-
-        public ValueTask DisposeAsync() => function.DisposeAsync();
-    }
 }
 
 public sealed record BackfillRequest(string Date, string? Hour = null);

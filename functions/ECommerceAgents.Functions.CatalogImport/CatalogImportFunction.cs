@@ -57,7 +57,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
             new S3CatalogFiles(s3, env.Names),
             new KinesisProductEvents(kinesis, env.Names.Stream(Streams.Events)),
             [dynamo, s3]);
-        return Task.FromResult<IFunctionHandler>(new OwnedHandler(function));
+        return Task.FromResult<IFunctionHandler>(new OwningHandler(function.Handler, function));
     }
 
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
@@ -117,16 +117,6 @@ public sealed class CatalogImportFunction : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The handler that also releases the container's clients when a local host disposes it.</summary>
-    private sealed class OwnedHandler(CatalogImportFunction function) : IFunctionHandler, IAsyncDisposable
-    {
-        public string Name => function.Handler.Name;
-
-        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
-            function.Handler.InvokeAsync(payload, invocation, cancellationToken);
-
-        public ValueTask DisposeAsync() => function.DisposeAsync();
-    }
 }
 
 /// <summary>What an invocation answers: one summary per notification record (the full report is in S3).</summary>

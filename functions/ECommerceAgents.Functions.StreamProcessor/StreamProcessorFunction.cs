@@ -76,7 +76,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             new S3Quarantine(s3, env.Names),
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
             [dynamo, s3, redis]);
-        return new OwnedHandler(function);
+        return new OwningHandler(function.Handler, function);
     }
 
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
@@ -158,16 +158,5 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
 
         foreach (var d in _owned) d.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>The handler that also releases the container's clients when a local host disposes it.</summary>
-    private sealed class OwnedHandler(StreamProcessorFunction function) : IFunctionHandler, IAsyncDisposable
-    {
-        public string Name => function.Handler.Name;
-
-        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
-            function.Handler.InvokeAsync(payload, invocation, cancellationToken);
-
-        public ValueTask DisposeAsync() => function.DisposeAsync();
     }
 }

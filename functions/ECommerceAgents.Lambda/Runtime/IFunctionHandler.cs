@@ -58,3 +58,14 @@ public sealed class JsonFunctionHandler<TEvent, TResponse>(
         return JsonSerializer.SerializeToUtf8Bytes(response, responseType);
     }
 }
+
+/// <summary>A handler that also releases the container's clients (its owner) when a local host disposes it.</summary>
+public sealed class OwningHandler(IFunctionHandler handler, IAsyncDisposable owner) : IFunctionHandler, IAsyncDisposable
+{
+    public string Name => handler.Name;
+
+    public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken) =>
+        handler.InvokeAsync(payload, invocation, cancellationToken);
+
+    public ValueTask DisposeAsync() => owner.DisposeAsync();
+}
