@@ -32,7 +32,13 @@ public sealed class StreamProcessorFunction : Construct
 {
     public const int BatchSize = 500;
     public const int RetryAttempts = 10;
-    public const int ParallelizationFactor = 2;
+    /// <summary>
+    /// One batch per shard at a time. The processor's exactly-once watermarks (the enriched cursor, product counters,
+    /// Redis counting groups) are the highest sequence number applied per shard, which is only exact when a shard's
+    /// records arrive in order; with a factor above 1 Lambda runs several batches of one shard at once, their
+    /// sequence numbers interleave, and the lower ones would be skipped. Throughput scales with shards instead.
+    /// </summary>
+    public const int ParallelizationFactor = 1;
 
     public StreamProcessorFunction(Construct scope, string id, StreamProcessorFunctionProps props) : base(scope, id)
     {

@@ -20,7 +20,7 @@ public sealed class StreamProcessorFunctionTests(SynthesizedStages stages)
             ("BisectBatchOnFunctionError", true),
             ("MaximumRetryAttempts", 10),
             ("MaximumRecordAgeInSeconds", 86_400),
-            ("ParallelizationFactor", 2)));
+            ("ParallelizationFactor", 1)));
     }
 
     [Fact]
