@@ -42,11 +42,14 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         keys.AddRange(request.AnonymousIds.Select(a => (_identities, Key("anonymousId", a))));
         keys.AddRange(request.Orders.Select(o => (_orders, Key("orderId", o))));
         keys.Add((_watermarks, Key("pk", CursorKey, "sk", request.ShardId)));
+        keys.Add((_watermarks, Key("pk", StaleKey, "sk", request.ShardId)));
         string? cursor = null;
+        DateTimeOffset? staleSince = null;
         await foreach (var (table, item) in BatchGetAsync(keys, cancellationToken).ConfigureAwait(false))
         {
-            if (table == _watermarks) cursor = item["position"].S;
-            else Absorb(snapshot, table, item);
+            if (table != _watermarks) Absorb(snapshot, table, item);
+            else if (item["pk"].S == StaleKey) staleSince = DateTimeOffset.Parse(item["since"].S, CultureInfo.InvariantCulture);
+            else cursor = item["position"].S;
         }
 
         // Anonymous ids linked to users not named in the batch: their profiles and consent are needed too.
@@ -57,7 +60,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
             await foreach (var (table, item) in BatchGetAsync(more, cancellationToken).ConfigureAwait(false)) Absorb(snapshot, table, item);
         }
 
-        return snapshot with { EnrichedCursor = cursor };
+        return snapshot with { EnrichedCursor = cursor, RealtimeStaleSince = staleSince };
     }
 
     private void Absorb(StateSnapshot snapshot, string table, Dictionary<string, AttributeValue> item)
@@ -233,6 +236,25 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         catch (ConditionalCheckFailedException)
         {
             // Already stale since an earlier time.
+        }
+    }
+
+    public async Task ClearRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = _watermarks,
+                Key = Key("pk", StaleKey, "sk", shardId),
+                ConditionExpression = "#since = :since",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#since"] = "since" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":since"] = S(since.ToString("O", CultureInfo.InvariantCulture)) },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Already cleared, or marked again since: the newer mark stays.
         }
     }
 

@@ -31,19 +31,21 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     private readonly IEnrichedSink _enriched;
     private readonly IQuarantine _quarantine;
     private readonly IRealtimeProjection _realtime;
+    private readonly IRealtimeJournal _journal;
     private readonly ProcessorOptions _options;
     private readonly TimeProvider _clock;
     private readonly TextWriter _output;
     private readonly JsonLog _log;
     private readonly IDisposable[] _owned;
 
-    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IDisposable[] owned)
+    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned)
     {
         _pseudonymKey = pseudonymKey;
         _store = store;
         _enriched = enriched;
         _quarantine = quarantine;
         _realtime = realtime;
+        _journal = journal;
         _owned = owned;
         _clock = env.Clock;
         _output = env.Output;
@@ -75,13 +77,14 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
+            new S3RealtimeJournal(s3, env.Names),
             [dynamo, s3, redis]);
         return new OwningHandler(function.Handler, function);
     }
 
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
-    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime) =>
-        new(env, pseudonymKey, store, enriched, quarantine, realtime, []);
+    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal) =>
+        new(env, pseudonymKey, store, enriched, quarantine, realtime, journal, []);
 
     public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
@@ -101,7 +104,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         BatchOutcome outcome;
         try
         {
-            var processor = new StreamBatchProcessor(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _options, _clock);
+            var processor = new StreamBatchProcessor(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _journal, _options, _clock);
             outcome = await processor.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -104,6 +104,8 @@ public static class Prefixes
     public const string Quarantine = "quarantine/";
     /// <summary>Where Lambda's S3 on-failure destination writes failed stream batches (its own, fixed key format).</summary>
     public const string FailedBatches = "aws/lambda/";
+    /// <summary>StreamProcessor's real-time work deferred while Redis was down, per shard, until it is replayed.</summary>
+    public const string RealtimePending = "realtime-pending/";
     public const string EnrichedEvents = "events/";
     public const string Bots = "bots/";
     public const string LogsZone = "logs/";

@@ -43,6 +43,9 @@ public sealed record StateSnapshot
 
     /// <summary>The padded sequence number of the last record of this shard sent to the enriched zone.</summary>
     public string? EnrichedCursor { get; init; }
+
+    /// <summary>Since when the real-time store has missed this shard's writes (its deferred batches wait in the journal); null when it is current.</summary>
+    public DateTimeOffset? RealtimeStaleSince { get; init; }
 }
 
 /// <summary>A write lost a race with another writer of the same item: the records behind it are retried.</summary>
@@ -71,6 +74,9 @@ public interface IStreamStateStore
 
     /// <summary>Records that the real-time store missed this shard's writes since <paramref name="since"/>, so it is rebuilt.</summary>
     Task MarkRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>The shard's real-time store is current again (its journal replayed). Only the mark set at <paramref name="since"/> is removed.</summary>
+    Task ClearRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken);
 }
 
 /// <summary>The enriched zone (Firehose PutRecordBatch). Records are newline-free JSON.</summary>

@@ -58,8 +58,48 @@ public sealed record UserRealtime(string UserId)
     public bool RefreshRecommendations { get; set; }
 }
 
-/// <summary>The real-time store (Redis). A failure does not fail the batch: the store is marked stale and rebuilt.</summary>
+/// <summary>The real-time store (Redis). A failure does not fail the batch: the batch is deferred to the journal, the shard marked stale, and the store rebuilt from the journal.</summary>
 public interface IRealtimeProjection
 {
     Task ApplyAsync(RealtimeBatch batch, CancellationToken cancellationToken);
+}
+
+/// <summary>A real-time batch held back while the store was down, with the journal's id for it.</summary>
+public sealed record DeferredRealtime(string Id, RealtimeBatch Batch);
+
+/// <summary>
+/// Real-time work deferred while the real-time store was down, per shard. A deferred batch is replayed in stream order
+/// before the shard's next live write, through the same watermarked apply, so each event still counts once.
+/// </summary>
+public interface IRealtimeJournal
+{
+    /// <summary>Keeps the batch until it is replayed. Deferring the same batch again replaces it.</summary>
+    Task DeferAsync(RealtimeBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>The shard's deferred batches, in stream order.</summary>
+    Task<IReadOnlyList<DeferredRealtime>> PendingAsync(string shardId, CancellationToken cancellationToken);
+
+    Task CompleteAsync(DeferredRealtime entry, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The rebuild of the real-time store after an outage: replays a shard's deferred batches in stream order. The
+/// counting groups add only contributions above their per-shard watermark, and the user writes are idempotent, so a
+/// replay cut short by a crash is simply run again. A batch that was deferred and then redelivered live (a retry from
+/// a failed record) counts once: the replay runs first and moves the watermarks past it.
+/// </summary>
+public sealed class RealtimeRecovery(IRealtimeProjection realtime, IRealtimeJournal journal)
+{
+    /// <summary>Replays everything deferred for the shard; returns how many batches.</summary>
+    public async Task<int> ReplayAsync(string shardId, CancellationToken cancellationToken)
+    {
+        var pending = await journal.PendingAsync(shardId, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in pending)
+        {
+            await realtime.ApplyAsync(entry.Batch, cancellationToken).ConfigureAwait(false);
+            await journal.CompleteAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        return pending.Count;
+    }
 }

@@ -46,9 +46,12 @@ public sealed class StreamBatchProcessor(
     IEnrichedSink enriched,
     IQuarantine quarantine,
     IRealtimeProjection realtime,
+    IRealtimeJournal journal,
     ProcessorOptions options,
     TimeProvider clock)
 {
+    private readonly RealtimeRecovery recovery = new(realtime, journal);
+
     public async Task<BatchOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0) return new BatchOutcome();
@@ -148,31 +151,7 @@ public sealed class StreamBatchProcessor(
 
         await quarantined.ConfigureAwait(false);
 
-        var stale = false;
-        if (!plan.Realtime.IsEmpty)
-        {
-            watch.Restart();
-            try
-            {
-                await realtime.ApplyAsync(plan.Realtime, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Redis is a cache of what DynamoDB and the zones hold: the batch goes on and the cache is rebuilt.
-                stale = true;
-                errors.Add("realtime: " + ex.Message);
-                try
-                {
-                    await store.MarkRealtimeStaleAsync(shard, now, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception markEx) when (markEx is not OperationCanceledException)
-                {
-                    Fail(plan.Events.Select(e => e.Index), "realtime stale marker", markEx);
-                }
-            }
-
-            timings["redis"] = watch.Elapsed.TotalMilliseconds;
-        }
+        var stale = await WriteRealtimeAsync(shard, plan, snapshot.RealtimeStaleSince, now, Fail, errors, timings, cancellationToken).ConfigureAwait(false);
 
         // 6. Markers last, for the events whose effects are all written (a redelivered event already has its own).
         var done = plan.Events.Where(e => !failed[e.Index] && !snapshot.Markers.ContainsKey(e.Event.EventId)).ToArray();
@@ -208,6 +187,64 @@ public sealed class StreamBatchProcessor(
             LagMilliseconds = plan.Events.Where(e => !failed[e.Index]).Select(e => (written - e.Input.ArrivalTime).TotalMilliseconds).ToArray(),
             Errors = errors,
         };
+    }
+
+    /// <summary>
+    /// The real-time store is a cache of what the durable stores hold, so its failure does not fail the records: the
+    /// batch's real-time work goes to the journal and the shard is marked stale. While a shard is stale, its next
+    /// batch first replays the journal in stream order (the counting watermarks then skip anything replayed, so a
+    /// batch deferred and later redelivered counts once), then applies its own work and clears the mark. Only when the
+    /// journal or the mark cannot be written do the records fail, so that nothing is lost. Returns whether the store
+    /// is stale after this batch.
+    /// </summary>
+    private async Task<bool> WriteRealtimeAsync(string shard, BatchPlan plan, DateTimeOffset? staleSince, DateTimeOffset now,
+        Action<IEnumerable<int>, string, Exception> fail, List<string> errors, Dictionary<string, double> timings, CancellationToken cancellationToken)
+    {
+        if (plan.Realtime.IsEmpty && staleSince is null) return false;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            try
+            {
+                if (staleSince is not null) await recovery.ReplayAsync(shard, cancellationToken).ConfigureAwait(false);
+                if (!plan.Realtime.IsEmpty) await realtime.ApplyAsync(plan.Realtime, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                lock (errors) errors.Add("realtime: " + ex.Message);
+                try
+                {
+                    if (!plan.Realtime.IsEmpty) await journal.DeferAsync(plan.Realtime, cancellationToken).ConfigureAwait(false);
+                    if (staleSince is null) await store.MarkRealtimeStaleAsync(shard, now, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception deferEx) when (deferEx is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    fail(plan.Events.Select(e => e.Index), "realtime journal", deferEx);
+                }
+
+                return true;
+            }
+
+            if (staleSince is { } since)
+            {
+                try
+                {
+                    await store.ClearRealtimeStaleAsync(shard, since, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The mark stays: the next batch replays an empty journal and clears it then.
+                    lock (errors) errors.Add("realtime stale mark: " + ex.Message);
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        finally
+        {
+            timings["redis"] = watch.Elapsed.TotalMilliseconds;
+        }
     }
 
     private static string Minute(DateTimeOffset time) => (time.ToUnixTimeSeconds() / 60).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -145,7 +145,7 @@ internal static class StreamBench
         var env = new FunctionEnvironment(endpoints, names, new Dictionary<string, string>()) { Output = TextWriter.Null };
         var function = StreamProcessorFunction.Create(env, "benchmark-key-0123456789abcdef",
             new StreamStateStore(dynamo, names), new FirehoseEnrichedSink(StreamClients.Firehose(endpoints), names.DeliveryStream(DeliveryStreams.Enriched)),
-            new S3Quarantine(stack.S3Client, names), new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }));
+            new S3Quarantine(stack.S3Client, names), new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }), new S3RealtimeJournal(stack.S3Client, names));
 
         var kinesis = new KinesisEvent
         {

@@ -66,6 +66,7 @@ public sealed class StreamProcessorFunction : Construct
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.Read)
             .Bucket(Buckets.Quarantine, quarantine)
             .PutObjects(quarantine, Prefixes.Quarantine + "*")
+            .ReadWriteObjects(quarantine, Prefixes.RealtimePending + "*")
             .Firehose(DeliveryStreams.Enriched, props.Firehose)
             .Redis()
             .PseudonymKey()

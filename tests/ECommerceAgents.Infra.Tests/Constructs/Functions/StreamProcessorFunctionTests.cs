@@ -51,6 +51,21 @@ public sealed class StreamProcessorFunctionTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void Role_RealtimeJournal_ReadsWritesAndDeletesOnlyItsPrefix()
+    {
+        var json = stages.Dev.Json;
+        var quarantine = json.LogicalIdAt("/DataLake/Quarantine/Resource");
+        var statements = json.IdentityStatements().Where(s => s.Roles.Contains("StreamProcessorHandlerRole", StringComparison.Ordinal)).ToList();
+
+        var journal = Assert.Single(statements, s => s.Actions.Contains("s3:DeleteObject*"));
+        Assert.Contains("s3:GetObject*", journal.Actions);
+        Assert.Contains("s3:PutObject", journal.Actions);
+        Assert.Contains(journal.Resources, r => r.Contains(quarantine, StringComparison.Ordinal) && r.Contains("\"/realtime-pending/*\"", StringComparison.Ordinal));
+        // Objects only under the journal's prefix (the other resource is the bucket itself, for ListBucket).
+        Assert.All(journal.Resources.Where(r => r.Contains("/*", StringComparison.Ordinal)), r => Assert.Contains("\"/realtime-pending/*\"", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EventSourceMapping_CreatedAfterTheRolePolicy()
     {
         var json = stages.Dev.Json;

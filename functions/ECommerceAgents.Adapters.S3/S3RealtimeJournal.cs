@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Adapters.S3;
+
+/// <summary>
+/// The real-time journal in the quarantine bucket: one JSON object per deferred batch under
+/// <c>realtime-pending/shard=…/&lt;first&gt;-&lt;last&gt;.json</c>, named by the padded sequence numbers the batch spans, so
+/// a listing is in stream order and deferring the same batch again overwrites its own object. It holds pseudonymous
+/// ids only (the planner's output), and the bucket's 30-day expiry bounds how long an unreplayed batch waits.
+/// </summary>
+public sealed class S3RealtimeJournal(IAmazonS3 s3, ResourceBindings names) : IRealtimeJournal
+{
+    private readonly string _bucket = names.Bucket(Buckets.Quarantine);
+
+    public static string ShardPrefix(string shardId) => $"{Prefixes.RealtimePending}shard={shardId}/";
+
+    public async Task DeferAsync(RealtimeBatch batch, CancellationToken cancellationToken)
+    {
+        var sequences = batch.Trending.SelectMany(t => t.Contributions)
+            .Concat(batch.CoViews.SelectMany(c => c.Contributions))
+            .Concat(batch.Counters?.Contributions ?? [])
+            .Select(c => c.PaddedSequence).ToArray();
+        var first = sequences.Length == 0 ? "0" : sequences.Min(StringComparer.Ordinal)!;
+        var last = sequences.Length == 0 ? "0" : sequences.Max(StringComparer.Ordinal)!;
+        var body = JsonSerializer.SerializeToUtf8Bytes(JournalBatch.From(batch), JournalJsonContext.Default.JournalBatch);
+        using var stream = new MemoryStream(body);
+        await s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = $"{ShardPrefix(batch.ShardId)}{first}-{last}.json",
+            InputStream = stream,
+            ContentType = "application/json",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DeferredRealtime>> PendingAsync(string shardId, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = ShardPrefix(shardId), ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+
+        // Padded sequence numbers sort as text: by first sequence, then last, is stream order.
+        keys.Sort(StringComparer.Ordinal);
+        var pending = new List<DeferredRealtime>(keys.Count);
+        foreach (var key in keys)
+        {
+            using var response = await s3.GetObjectAsync(_bucket, key, cancellationToken).ConfigureAwait(false);
+            var batch = await JsonSerializer.DeserializeAsync(response.ResponseStream, JournalJsonContext.Default.JournalBatch, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"s3://{_bucket}/{key} is not a deferred real-time batch");
+            pending.Add(new DeferredRealtime(key, batch.ToBatch()));
+        }
+
+        return pending;
+    }
+
+    public Task CompleteAsync(DeferredRealtime entry, CancellationToken cancellationToken) =>
+        s3.DeleteObjectAsync(_bucket, entry.Id, cancellationToken);
+}
+
+/// <summary>A deferred batch as stored (the domain's tuples as named fields).</summary>
+internal sealed record JournalBatch(string ShardId, List<JournalUser> Users, List<TrendingGroup> Trending, List<CoViewGroup> CoViews, CounterGroup? Counters)
+{
+    public static JournalBatch From(RealtimeBatch b) => new(
+        b.ShardId,
+        b.Users.Select(u => new JournalUser(u.UserId, u.Viewed, [.. u.Purchased],
+            [.. u.TopCategories.Select(c => new JournalWeight(c.Category, c.Score))],
+            [.. u.TopPriceBands.Select(p => new JournalWeight(p.Band, p.Score))],
+            u.RefreshRecommendations)).ToList(),
+        b.Trending,
+        b.CoViews,
+        b.Counters);
+
+    public RealtimeBatch ToBatch()
+    {
+        var batch = new RealtimeBatch { ShardId = ShardId, Counters = Counters };
+        batch.Trending.AddRange(Trending);
+        batch.CoViews.AddRange(CoViews);
+        batch.Users.AddRange(Users.Select(u => new UserRealtime(u.UserId)
+        {
+            Viewed = new Dictionary<string, DateTimeOffset>(u.Viewed, StringComparer.Ordinal),
+            Purchased = u.Purchased.ToHashSet(StringComparer.Ordinal),
+            TopCategories = u.TopCategories.Select(c => (c.Name, c.Score)).ToArray(),
+            TopPriceBands = u.TopPriceBands.Select(p => (p.Name, p.Score)).ToArray(),
+            RefreshRecommendations = u.RefreshRecommendations,
+        }));
+        return batch;
+    }
+}
+
+internal sealed record JournalUser(string UserId, Dictionary<string, DateTimeOffset> Viewed, List<string> Purchased, List<JournalWeight> TopCategories, List<JournalWeight> TopPriceBands, bool RefreshRecommendations);
+
+internal sealed record JournalWeight(string Name, double Score);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(JournalBatch))]
+internal sealed partial class JournalJsonContext : JsonSerializerContext;
