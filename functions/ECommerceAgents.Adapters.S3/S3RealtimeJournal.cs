@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.S3;
-using Amazon.S3.Model;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Resources;
 
@@ -15,11 +14,11 @@ namespace ECommerceAgents.Adapters.S3;
 /// </summary>
 public sealed class S3RealtimeJournal(IAmazonS3 s3, ResourceBindings names) : IRealtimeJournal
 {
-    private readonly string _bucket = names.Bucket(Buckets.Quarantine);
+    private readonly S3ObjectStore _objects = new(s3, names.Bucket(Buckets.Quarantine));
 
     public static string ShardPrefix(string shardId) => $"{Prefixes.RealtimePending}shard={shardId}/";
 
-    public async Task DeferAsync(RealtimeBatch batch, CancellationToken cancellationToken)
+    public Task DeferAsync(RealtimeBatch batch, CancellationToken cancellationToken)
     {
         var sequences = batch.Trending.SelectMany(t => t.Contributions)
             .Concat(batch.CoViews.SelectMany(c => c.Contributions))
@@ -28,44 +27,27 @@ public sealed class S3RealtimeJournal(IAmazonS3 s3, ResourceBindings names) : IR
         var first = sequences.Length == 0 ? "0" : sequences.Min(StringComparer.Ordinal)!;
         var last = sequences.Length == 0 ? "0" : sequences.Max(StringComparer.Ordinal)!;
         var body = JsonSerializer.SerializeToUtf8Bytes(JournalBatch.From(batch), JournalJsonContext.Default.JournalBatch);
-        using var stream = new MemoryStream(body);
-        await s3.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = _bucket,
-            Key = $"{ShardPrefix(batch.ShardId)}{first}-{last}.json",
-            InputStream = stream,
-            ContentType = "application/json",
-        }, cancellationToken).ConfigureAwait(false);
+        return _objects.PutAsync($"{ShardPrefix(batch.ShardId)}{first}-{last}.json", body, "application/json", cancellationToken);
     }
 
     public async Task<IReadOnlyList<DeferredRealtime>> PendingAsync(string shardId, CancellationToken cancellationToken)
     {
-        var keys = new List<string>();
-        string? token = null;
-        do
-        {
-            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = ShardPrefix(shardId), ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
-
         // Padded sequence numbers sort as text: by first sequence, then last, is stream order.
-        keys.Sort(StringComparer.Ordinal);
-        var pending = new List<DeferredRealtime>(keys.Count);
+        var keys = (await _objects.ListAsync(ShardPrefix(shardId), cancellationToken).ConfigureAwait(false)).Select(o => o.Key).Order(StringComparer.Ordinal).ToArray();
+        var pending = new List<DeferredRealtime>(keys.Length);
         foreach (var key in keys)
         {
-            using var response = await s3.GetObjectAsync(_bucket, key, cancellationToken).ConfigureAwait(false);
-            var batch = await JsonSerializer.DeserializeAsync(response.ResponseStream, JournalJsonContext.Default.JournalBatch, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"s3://{_bucket}/{key} is not a deferred real-time batch");
+            // Gone since the listing: another replay completed it.
+            if (await _objects.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
+            var batch = JsonSerializer.Deserialize(bytes, JournalJsonContext.Default.JournalBatch)
+                ?? throw new InvalidDataException($"s3://{_objects.Bucket}/{key} is not a deferred real-time batch");
             pending.Add(new DeferredRealtime(key, batch.ToBatch()));
         }
 
         return pending;
     }
 
-    public Task CompleteAsync(DeferredRealtime entry, CancellationToken cancellationToken) =>
-        s3.DeleteObjectAsync(_bucket, entry.Id, cancellationToken);
+    public Task CompleteAsync(DeferredRealtime entry, CancellationToken cancellationToken) => _objects.DeleteAsync(entry.Id, cancellationToken);
 }
 
 /// <summary>A deferred batch as stored (the domain's tuples as named fields).</summary>

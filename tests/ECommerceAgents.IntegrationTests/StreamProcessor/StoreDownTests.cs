@@ -40,14 +40,19 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         }
     }
 
+    /// <summary>False (and says so) where the servers are not ours to stop: an endpoint from the environment, or LocalStack.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_stack))]
+    private bool Applies()
+    {
+        if (_stack is not null) return true;
+        Console.WriteLine($"[StoreDownTests] not applicable in {TestStack.Mode} mode: it stops and starts servers, which only the local stack allows");
+        return false;
+    }
+
     [Fact]
     public async Task DynamoDbStoppedMidBatch_FailuresReported_RetryAfterRestartLosesNothing()
     {
-        if (_stack is null)
-        {
-            Console.WriteLine($"[StoreDownTests] not applicable in {TestStack.Mode} mode: it stops and starts servers, which only the local stack allows");
-            return;
-        }
+        if (!Applies()) return;
 
         await using var proxy = new FaultProxy(_stack.Options.Ports.DynamoDb);
         var killedAt = 0;
@@ -87,11 +92,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     [Fact]
     public async Task S3KilledDuringQuarantineWrites_FailuresReported_RetryAfterRestartLosesNothing()
     {
-        if (_stack is null)
-        {
-            Console.WriteLine($"[StoreDownTests] not applicable in {TestStack.Mode} mode: it stops and starts servers, which only the local stack allows");
-            return;
-        }
+        if (!Applies()) return;
 
         var stack = _stack;
         await using var harness = await PlatformHarness.StartAsync("s3down", stack, Workload.Settings);
@@ -137,11 +138,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     [Fact]
     public async Task KinesisKilledWhileThePollerDelivers_ResumesAfterRestart_NothingLostNothingDoubled()
     {
-        if (_stack is null)
-        {
-            Console.WriteLine($"[StoreDownTests] not applicable in {TestStack.Mode} mode: it stops and starts servers, which only the local stack allows");
-            return;
-        }
+        if (!Applies()) return;
 
         var stack = _stack;
         await using var harness = await PlatformHarness.StartAsync("kinesisdown", stack, Workload.Settings);
