@@ -53,6 +53,9 @@ public sealed record CatalogImportOptions
     public int WriteBatchSize { get; init; } = 1000;
 
     public string? TempDirectory { get; init; }
+
+    /// <summary>What a <c>.gz</c> upload may expand to before it is rejected as a bomb.</summary>
+    public GzipLimits Gzip { get; init; } = new();
 }
 
 /// <summary>
@@ -130,11 +133,13 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
         var run = new Run(this, bucket, key, importId, started);
         try
         {
-            await using (var source = await _files.OpenReadAsync(bucket, key, cancellationToken).ConfigureAwait(false))
-            using (var hashing = new HashingStream(source))
-            using (var reader = new CatalogRowReader(hashing, format.Format, format.Gzip))
+            baseReport = baseReport with { Format = format.Format == CatalogFormat.Csv ? "csv" : "jsonl" };
+            try
             {
-                baseReport = baseReport with { Format = format.Format == CatalogFormat.Csv ? "csv" : "jsonl", Delimiter = format.Format == CatalogFormat.Csv ? reader.Delimiter.ToString() : null };
+                await using var source = await _files.OpenReadAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+                using var hashing = new HashingStream(source);
+                using var reader = new CatalogRowReader(hashing, format.Format, format.Gzip, gzipLimits: _options.Gzip);
+                baseReport = baseReport with { Delimiter = format.Format == CatalogFormat.Csv ? reader.Delimiter.ToString() : null };
                 if (reader.HeaderError is { } headerError)
                 {
                     return await FinishAsync(baseReport with { Status = "rejected_file", Message = headerError }, null, cancellationToken).ConfigureAwait(false);
@@ -143,6 +148,17 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
                 await run.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
                 hashing.Drain();
                 baseReport = baseReport with { ContentSha256 = hashing.Hex() };
+            }
+            catch (InvalidDataException ex)
+            {
+                // Corrupt, truncated or bomb-like compressed data. Nothing has gone out yet (effects follow the whole
+                // read), so the file is rejected as a whole; S3 would only retry the same bytes.
+                return await FinishAsync(baseReport with { Status = "rejected_file", Message = "the file cannot be decompressed: " + ex.Message + "; nothing was imported" }, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (run.Rows == 0)
+            {
+                return await FinishAsync(baseReport with { Status = "rejected_file", Message = "the file has no rows (an empty export?); nothing was imported" }, null, cancellationToken).ConfigureAwait(false);
             }
 
             phases["readAndPlan"] = watch.Elapsed.TotalMilliseconds;
@@ -289,6 +305,8 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
         }
 
         public double LookupMilliseconds { get; private set; }
+
+        public long Rows => _rows;
 
         private string Dt => _started.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

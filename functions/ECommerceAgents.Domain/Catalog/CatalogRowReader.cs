@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 
@@ -53,12 +52,22 @@ public sealed class CatalogRowReader : IDisposable
     private readonly string?[]? _columns;
     private long _jsonLine;
 
-    public CatalogRowReader(Stream stream, CatalogFormat format, bool gzip = false, int maxRowChars = 1 << 20)
+    /// <summary>
+    /// Stands in for bytes that are not UTF-8. U+FDD0 is a Unicode noncharacter, never meant for interchange, so unlike
+    /// U+FFFD (which a file may legitimately contain) finding it in a row means the row's bytes were not UTF-8.
+    /// </summary>
+    public const char InvalidByte = '\uFDD0';
+
+    private static readonly Encoding Utf8Marking = Encoding.GetEncoding("utf-8", EncoderFallback.ReplacementFallback, new DecoderReplacementFallback(InvalidByte.ToString()));
+
+    /// <param name="gzip">Decompress through <see cref="CheckedGzipStream"/>: corrupt, truncated or bomb-like data throws
+    /// <see cref="InvalidDataException"/>, from here (the header) or from <see cref="Rows"/>.</param>
+    public CatalogRowReader(Stream stream, CatalogFormat format, bool gzip = false, int maxRowChars = 1 << 20, GzipLimits? gzipLimits = null)
     {
         Format = format;
         MaxRowChars = maxRowChars;
-        var source = gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
-        _text = new StreamReader(source, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        var source = gzip ? new CheckedGzipStream(stream, gzipLimits) : stream;
+        _text = new StreamReader(source, Utf8Marking, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         if (format == CatalogFormat.Csv)
         {
             _csv = new CsvRecordReader(_text, null, maxRowChars);
@@ -128,6 +137,11 @@ public sealed class CatalogRowReader : IDisposable
             return RawProductRow.Malformed(record.Line, $"malformed_csv: expected {_columns.Length} fields, found {record.Fields.Count}");
         }
 
+        foreach (var field in record.Fields)
+        {
+            if (field.Contains(InvalidByte, StringComparison.Ordinal)) return RawProductRow.Malformed(record.Line, NotUtf8);
+        }
+
         var row = new RawProductRow { Line = record.Line };
         for (var i = 0; i < _columns.Length; i++)
         {
@@ -137,8 +151,11 @@ public sealed class CatalogRowReader : IDisposable
         return row;
     }
 
+    private const string NotUtf8 = "invalid_utf8: the row has bytes that are not UTF-8";
+
     private static RawProductRow FromJson(long line, string text)
     {
+        if (text.Contains(InvalidByte, StringComparison.Ordinal)) return RawProductRow.Malformed(line, NotUtf8);
         JsonDocument doc;
         try
         {
@@ -153,19 +170,30 @@ public sealed class CatalogRowReader : IDisposable
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return RawProductRow.Malformed(line, "malformed_json: a line must be a JSON object");
             var row = new RawProductRow { Line = line };
-            foreach (var p in doc.RootElement.EnumerateObject())
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            try
             {
-                if (!Aliases.TryGetValue(Normalise(p.Name), out var column)) continue;
-                var value = p.Value.ValueKind switch
+                foreach (var p in doc.RootElement.EnumerateObject())
                 {
-                    JsonValueKind.String => p.Value.GetString(),
-                    JsonValueKind.Number => p.Value.GetRawText(),
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.Null => null,
-                    _ => p.Value.GetRawText(),
-                };
-                Set(row, column, value);
+                    // JSON leaves duplicate names undefined (RFC 8259 §4) and parsers disagree on which one wins.
+                    if (!names.Add(p.Name)) return RawProductRow.Malformed(line, $"malformed_json: the key '{Clip(p.Name)}' appears twice");
+                    if (!Aliases.TryGetValue(Normalise(p.Name), out var column)) continue;
+                    var value = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.Number => p.Value.GetRawText(),
+                        JsonValueKind.True => "true",
+                        JsonValueKind.False => "false",
+                        JsonValueKind.Null => null,
+                        _ => p.Value.GetRawText(),
+                    };
+                    Set(row, column, value);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json parses "\ud800" but cannot turn it into a string: the corpus found this failing the whole import.
+                return RawProductRow.Malformed(line, "malformed_json: a string has a lone surrogate escape (not valid Unicode)");
             }
 
             return row;
@@ -198,6 +226,8 @@ public sealed class CatalogRowReader : IDisposable
         // An over-long line is cut, so it fails to parse and is rejected with its line number.
         return (_jsonLine, tooLong ? sb.ToString(0, Math.Min(sb.Length, 64)) + "…" : sb.ToString());
     }
+
+    private static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
 
     private static void Set(RawProductRow row, string column, string? value)
     {

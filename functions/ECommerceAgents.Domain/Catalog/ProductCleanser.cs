@@ -203,10 +203,17 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
     public static decimal? ParsePrice(string raw)
     {
         var sb = new StringBuilder(raw.Length);
+        var afterNumber = false;
         foreach (var c in raw)
         {
-            if (char.IsAsciiDigit(c) || c is '.' or ',' or '-') sb.Append(c);
-            else if (char.IsWhiteSpace(c) || c is '\'' or '\u00A0' or '\u202F' || char.IsLetter(c) || CurrencySymbols.ContainsKey(c.ToString())) continue;
+            if (char.IsAsciiDigit(c) || c is '.' or ',' or '-')
+            {
+                // Letters and symbols may come before the number or after it (€12, 12 EUR), never inside it: 1e400 is not 1400.
+                if (afterNumber) return null;
+                sb.Append(c);
+            }
+            else if (char.IsWhiteSpace(c) || c is '\'' or '\u00A0' or '\u202F') continue;
+            else if (char.IsLetter(c) || CurrencySymbols.ContainsKey(c.ToString())) afterNumber = sb.Length > 0;
             else return null;
         }
 

@@ -66,4 +66,26 @@ public sealed class CatalogRowReaderTests
     {
         Assert.Null(CatalogRowReader.FormatOf("catalog/incoming/a.xlsx"));
     }
+
+    [Fact]
+    public void Rows_BytesNotUtf8_RowMalformedOthersRead()
+    {
+        var bytes = Encoding.UTF8.GetBytes("sku,title,price\nA1,Caf").Concat(new byte[] { 0xE9 }).Concat(Encoding.UTF8.GetBytes(",3\nA2,Caf\u00E9 \uFFFD,4\n")).ToArray();
+        var rows = new CatalogRowReader(new MemoryStream(bytes), CatalogFormat.Csv).Rows().ToList();
+
+        Assert.StartsWith("invalid_utf8", rows[0].Error, StringComparison.Ordinal);
+        Assert.Equal("Caf\u00E9 \uFFFD", rows[1].Title); // a well-formed U+FFFD is text, not a decoding failure
+    }
+
+    [Theory]
+    [InlineData("{\"sku\":\"A1\",\"price\":5,\"price\":0.01}", "appears twice")]
+    [InlineData("{\"sku\":\"A1\",\"title\":\"x\\ud800y\"}", "lone surrogate")]
+    [InlineData("{\"sku\":\"A1\",\"t\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}", "malformed_json")]
+    public void Rows_JsonLineNotAcceptable_MalformedWithReason(string line, string reason)
+    {
+        var (_, rows) = Read(line + "\n{\"sku\":\"A2\",\"price\":1}\n", CatalogFormat.JsonLines);
+
+        Assert.Contains(reason, rows[0].Error, StringComparison.Ordinal);
+        Assert.Equal(("A2", null), (rows[1].Sku, rows[1].Error));
+    }
 }

@@ -26,6 +26,8 @@ public sealed class ProductCleanserTests
     [InlineData("€ 12", "12")]
     [InlineData("EUR 3.10", "3.1")]
     [InlineData("1 299,00", "1299")]
+    [InlineData("12.99 EUR", "12.99")]
+    [InlineData("US$ 1,299", "1299")]
     public void ParsePrice_CommonSpellings_Decimal(string raw, string expected)
     {
         Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), ProductCleanser.ParsePrice(raw));
@@ -34,6 +36,11 @@ public sealed class ProductCleanserTests
     [Theory]
     [InlineData("twelve")]
     [InlineData("12.5%")]
+    [InlineData("1e400")]
+    [InlineData("1.5e2")]
+    [InlineData("NaN")]
+    [InlineData("-Infinity")]
+    [InlineData("12 EUR 50")]
     [InlineData("")]
     public void ParsePrice_NotAPrice_Null(string raw)
     {

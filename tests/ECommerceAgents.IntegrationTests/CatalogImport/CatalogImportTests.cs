@@ -19,7 +19,8 @@ public sealed class CatalogImportTests
 {
     private const string SampleKey = "catalog/incoming/products-sample.csv";
 
-    private sealed class Fixture : IAsyncDisposable
+    /// <summary>Also used by <c>CatalogCorpusTests</c>.</summary>
+    internal sealed class Fixture : IAsyncDisposable
     {
         private Fixture(PlatformHarness harness, IFunctionHandler handler)
         {
@@ -47,6 +48,11 @@ public sealed class CatalogImportTests
         public async Task PutAsync(string key, string content)
         {
             await Harness.Stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = Landing, Key = key, ContentBody = content });
+        }
+
+        public async Task PutAsync(string key, byte[] body)
+        {
+            await Harness.Stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = Landing, Key = key, InputStream = new MemoryStream(body) });
         }
 
         /// <summary>Runs the handler with a sample event whose bucket (and key) point at this test's landing bucket.</summary>

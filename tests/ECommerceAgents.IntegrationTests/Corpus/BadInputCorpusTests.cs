@@ -162,7 +162,7 @@ public sealed class LogCorpusTests
         var cases = Directory.GetFiles(Path.Combine(root, "logs")).Order(StringComparer.Ordinal)
             .Select(f => ("logs/" + Path.GetFileName(f), Convert.ToBase64String(File.ReadAllBytes(f))))
             .Append(("logs/base64-garbage", "!!!not base64!!!"))
-            .Append(("logs/gzip-bomb", Convert.ToBase64String(GzipOfZeros(64 * 1024 * 1024))))
+            .Append(("logs/gzip-bomb", Convert.ToBase64String(GeneratedCases.GzipBomb([], 64L << 20))))
             .ToList();
         var records = new JsonArray(cases.Select((c, i) => (JsonNode?)new JsonObject { ["recordId"] = "r" + i, ["approximateArrivalTimestamp"] = 1795428000000, ["data"] = c.Item2 }).ToArray());
         var payload = Encoding.UTF8.GetBytes(new JsonObject { ["invocationId"] = "corpus", ["deliveryStreamArn"] = "arn:aws:firehose:us-east-1:1:deliverystream/logs", ["records"] = records }.ToJsonString());
@@ -175,17 +175,5 @@ public sealed class LogCorpusTests
         var actual = cases.Select((c, i) => $"{c.Item1} → {response[i]!["result"]!.GetValue<string>()}").ToList();
         var expected = cases.Select(c => $"{c.Item1} → {manifest[c.Item1]?["logs"]?.GetValue<string>() ?? "(missing in expected.json)"}").ToList();
         Assert.True(expected.SequenceEqual(actual), "log outcomes differ from tests/corpus/expected.json:\n" + string.Join("\n", actual.Zip(expected).Where(p => p.First != p.Second).Select(p => $"  found {p.First}, expected {p.Second}")));
-    }
-
-    private static byte[] GzipOfZeros(int size)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.SmallestSize))
-        {
-            var zeros = new byte[1 << 20];
-            for (var written = 0; written < size; written += zeros.Length) gzip.Write(zeros);
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -1,0 +1,191 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+
+namespace ECommerceAgents.Domain.Catalog;
+
+/// <summary>Bounds on what a compressed upload may expand to.</summary>
+public sealed record GzipLimits
+{
+    /// <summary>Past <see cref="RatioCheckAfterBytes"/>, more than this many decompressed bytes per compressed byte is a bomb.
+    /// Catalog CSV and JSON Lines compress 4–20×; a file of zeros compresses about 1000×.</summary>
+    public int MaxExpansionRatio { get; init; } = 100;
+
+    public long RatioCheckAfterBytes { get; init; } = 64L << 20;
+
+    /// <summary>No catalog file is larger than this decompressed, whatever its ratio.</summary>
+    public long MaxDecompressedBytes { get; init; } = 16L << 30;
+}
+
+/// <summary>
+/// Decompresses a gzip file and checks it the way <c>gzip -t</c> does, which <see cref="GZipStream"/> alone does not:
+/// .NET returns end-of-stream, without an error, on a file cut short (even one cut inside the deflate data), so a
+/// truncated upload would import as a smaller, complete-looking catalog. At the end this stream compares the file's
+/// trailer (CRC-32 and length of the decompressed data, RFC 1952 §2.3.1) with what it decompressed, and it stops an
+/// upload that expands past <see cref="GzipLimits"/>. Both failures, like corrupt deflate data, are
+/// <see cref="InvalidDataException"/>. A multi-member file (<c>cat a.gz b.gz</c>) fails the trailer check: the trailer
+/// covers its last member only.
+/// </summary>
+public sealed class CheckedGzipStream : Stream
+{
+    private readonly CountingStream _compressed;
+    private readonly GZipStream _gzip;
+    private readonly GzipLimits _limits;
+    private readonly Crc32 _crc = new();
+    private long _decompressed;
+    private bool _ended;
+
+    public CheckedGzipStream(Stream compressed, GzipLimits? limits = null)
+    {
+        _compressed = new CountingStream(compressed);
+        _gzip = new GZipStream(_compressed, CompressionMode.Decompress);
+        _limits = limits ?? new GzipLimits();
+    }
+
+    public long DecompressedBytes => _decompressed;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_ended || buffer.Length == 0) return 0;
+        var n = _gzip.Read(buffer);
+        if (n == 0)
+        {
+            End();
+            return 0;
+        }
+
+        _crc.Append(buffer[..n]);
+        _decompressed += n;
+        if (_decompressed > _limits.MaxDecompressedBytes)
+        {
+            throw new InvalidDataException($"the file expands past {_limits.MaxDecompressedBytes >> 20} MiB decompressed");
+        }
+
+        if (_decompressed > _limits.RatioCheckAfterBytes && _decompressed > (long)_limits.MaxExpansionRatio * Math.Max(1, _compressed.BytesRead))
+        {
+            throw new InvalidDataException($"the file expands more than {_limits.MaxExpansionRatio}× ({_decompressed >> 20} MiB from {_compressed.BytesRead >> 10} KiB so far): a gzip bomb, not a catalog");
+        }
+
+        return n;
+    }
+
+    private void End()
+    {
+        _ended = true;
+        _compressed.Drain();
+        if (_compressed.BytesRead < 18) throw new InvalidDataException("the gzip data is truncated (shorter than a gzip header and trailer)");
+        var tail = _compressed.LastEight;
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(tail);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]);
+        if (crc != _crc.GetCurrentHashAsUInt32() || size != (uint)_decompressed)
+        {
+            throw new InvalidDataException("the gzip data is truncated or damaged: its trailer does not match the data (a file of several gzip members is not supported either; recompress it as one)");
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _gzip.Dispose();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Counts the compressed bytes read and keeps the last eight (the gzip trailer once the file is read).</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        private readonly byte[] _last = new byte[8];
+
+        public long BytesRead { get; private set; }
+
+        public ReadOnlySpan<byte> LastEight
+        {
+            get
+            {
+                // _last is a ring indexed by BytesRead; unroll it into file order.
+                var ordered = new byte[8];
+                for (var i = 0; i < 8; i++) ordered[i] = _last[(BytesRead + i) % 8];
+                return ordered;
+            }
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            var skip = Math.Max(0, n - 8);
+            BytesRead += skip;
+            foreach (var b in buffer[skip..n])
+            {
+                _last[BytesRead % 8] = b;
+                BytesRead++;
+            }
+
+            return n;
+        }
+
+        /// <summary>Reads what the decompressor left unread, so the last eight bytes are the file's.</summary>
+        public void Drain()
+        {
+            var buffer = new byte[8192];
+            while (Read(buffer) > 0)
+            {
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
