@@ -14,7 +14,8 @@ namespace ECommerceAgents.Local.Commands;
 /// <c>bench soak --minutes N</c>: steady ingest through the whole local pipeline (API → Kinesis → StreamProcessor →
 /// DynamoDB, Redis, Firehose → S3) at a fixed rate, on resources of its own, loopback only; it stops by itself. Reports
 /// per minute the throughput, API errors and latency, what StreamProcessor took, and this process's memory, then the
-/// memory growth and the throughput drift between the first and the last minute.
+/// memory growth and the throughput drift between the first and the last minute, and what was lost or doubled: every
+/// accepted event's id looked up in the enriched and bot zones.
 /// </summary>
 internal static class SoakBench
 {
@@ -30,7 +31,7 @@ internal static class SoakBench
             await stack.UpAsync(ct);
             var result = await RunAsync(stack, TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(rate), ct);
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            return result["errors"]!.GetValue<long>() == 0 && result["lost"]!.GetValue<long>() == 0 ? 0 : 1;
+            return result["errors"]!.GetValue<long>() == 0 && result["lost"]!.GetValue<long>() == 0 && result["doubled"]!.GetValue<long>() == 0 ? 0 : 1;
         });
         return command;
     }
@@ -38,7 +39,7 @@ internal static class SoakBench
     private static async Task<JsonObject> RunAsync(Stack.LocalStack stack, TimeSpan duration, int rate, CancellationToken ct)
     {
         var prefix = "soak-" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        var (host, _, _) = await DemoRun.StartIsolatedAsync(stack, prefix, TextWriter.Null, ct);
+        var (host, names, _) = await DemoRun.StartIsolatedAsync(stack, prefix, TextWriter.Null, ct);
         await using var _host = host;
         using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
@@ -47,7 +48,8 @@ internal static class SoakBench
         var minutes = new JsonArray();
         long sent = 0, errors = 0, seed = 1;
         var clock = Stopwatch.StartNew();
-        var queue = new Queue<string>();
+        var queue = new Queue<(string Id, string Json)>();
+        var accepted = new List<string>();
         var firstRate = 0.0;
         double? firstHeap = null;
         var minuteIndex = 0;
@@ -68,18 +70,24 @@ internal static class SoakBench
                     {
                         var node = JsonNode.Parse(r.Data)!.AsObject();
                         node.Remove("lineage");
-                        queue.Enqueue(node.ToJsonString());
+                        queue.Enqueue((r.EventId!, node.ToJsonString()));
                     }
                 }
 
-                var body = "[" + string.Join(",", Enumerable.Range(0, 10).Select(_ => queue.Dequeue())) + "]";
+                var request = Enumerable.Range(0, 10).Select(_ => queue.Dequeue()).ToArray();
+                var body = "[" + string.Join(",", request.Select(e => e.Json)) + "]";
                 using var content = new StringContent(body, Encoding.UTF8);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
                     using var response = await http.PostAsync("v1/events", content, ct);
-                    if ((int)response.StatusCode == 202) minuteSent += 10;
+                    if ((int)response.StatusCode == 202)
+                    {
+                        minuteSent += 10;
+                        accepted.AddRange(request.Select(e => e.Id));
+                    }
+
                     else minuteErrors++;
                 }
                 catch (HttpRequestException)
@@ -118,13 +126,29 @@ internal static class SoakBench
         var lastRate = minutes.Count == 0 ? 0 : minutes[^1]!["eventsPerSecond"]!.GetValue<double>();
         var lastHeap = minutes.Count == 0 ? 0 : minutes[^1]!["heapMB"]!.GetValue<double>();
         var processed = source.Stats.RecordsDelivered;
+
+        // Lost and doubled are counted where the events end up, not in deliveries: every accepted event must be in the
+        // enriched zone (or the bot zone) exactly once.
+        var landed = new HashSet<string>(StringComparer.Ordinal);
+        long doubled = 0;
+        foreach (var zone in new[] { Resources.Prefixes.EnrichedEvents, Resources.Prefixes.Bots })
+        {
+            await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Resources.Buckets.Enriched), zone, ct))
+            {
+                if (!landed.Add(JsonNode.Parse(line)!["eventId"]!.GetValue<string>())) doubled++;
+            }
+        }
+
+        var lost = accepted.LongCount(id => !landed.Contains(id));
         return new JsonObject
         {
             ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
             ["targetEventsPerSecond"] = rate,
             ["eventsSent"] = sent,
             ["recordsProcessed"] = processed,
-            ["lost"] = Math.Max(0, sent - processed),
+            ["eventsLanded"] = landed.Count,
+            ["lost"] = lost,
+            ["doubled"] = doubled,
             ["errors"] = errors + source.Stats.FunctionErrors,
             ["throughputDriftPercent"] = firstRate == 0 ? 0 : Math.Round(100 * (lastRate - firstRate) / firstRate, 1),
             ["heapGrowthMB"] = Math.Round(lastHeap - (firstHeap ?? 0), 1),
