@@ -26,7 +26,7 @@ public sealed record GzipLimits
 /// <see cref="InvalidDataException"/>. A multi-member file (<c>cat a.gz b.gz</c>) fails the trailer check: the trailer
 /// covers its last member only.
 /// </summary>
-public sealed class CheckedGzipStream : Stream
+public sealed class CheckedGzipStream : ReadOnlyStream
 {
     private readonly CountingStream _compressed;
     private readonly GZipStream _gzip;
@@ -43,22 +43,6 @@ public sealed class CheckedGzipStream : Stream
     }
 
     public long DecompressedBytes => _decompressed;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -99,16 +83,6 @@ public sealed class CheckedGzipStream : Stream
         }
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing) _gzip.Dispose();
@@ -116,7 +90,7 @@ public sealed class CheckedGzipStream : Stream
     }
 
     /// <summary>Counts the compressed bytes read and keeps the last eight (the gzip trailer once the file is read).</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    private sealed class CountingStream(Stream inner) : ReadOnlyStream
     {
         private readonly byte[] _last = new byte[8];
 
@@ -132,22 +106,6 @@ public sealed class CheckedGzipStream : Stream
                 return ordered;
             }
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -171,16 +129,6 @@ public sealed class CheckedGzipStream : Stream
             {
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -43,7 +43,11 @@ public sealed class KinesaliteServer(int port, string stateDirectory, string loc
     }
 }
 
-/// <summary>s3rver on the local file system, keys S3RVER/S3RVER.</summary>
+/// <summary>
+/// s3rver on the local file system, keys S3RVER/S3RVER. Its continuation tokens are DES-encrypted, which OpenSSL 3 (Node
+/// 17 and later) only offers through the legacy provider: without <c>--openssl-legacy-provider</c> every listing that
+/// needs a second page (more than 1,000 keys, or fewer than the keys asked per page) answers 500 InternalError.
+/// </summary>
 public sealed class S3rverServer(int port, string stateDirectory, string localRoot, Func<IAmazonS3> client)
     : LocalServer("s3", port, stateDirectory)
 {
@@ -52,7 +56,7 @@ public sealed class S3rverServer(int port, string stateDirectory, string localRo
     public override string Endpoint => $"http://127.0.0.1:{Port}";
 
     protected override (string, IReadOnlyList<string>) Command() =>
-        ("node", [Path.Combine(localRoot, "node_modules", "s3rver", "bin", "s3rver.js"), "--directory", DataDirectory, "--address", "127.0.0.1",
+        ("node", ["--openssl-legacy-provider", Path.Combine(localRoot, "node_modules", "s3rver", "bin", "s3rver.js"), "--directory", DataDirectory, "--address", "127.0.0.1",
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--no-vhost-buckets"]);
 
     public override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
