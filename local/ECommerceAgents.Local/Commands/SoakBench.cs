@@ -24,22 +24,24 @@ internal static class SoakBench
         var minutes = new Option<double>("--minutes") { Description = "How long to run.", DefaultValueFactory = _ => 10 };
         var rate = new Option<int>("--rate") { Description = "Events per second through the API (10-event requests).", DefaultValueFactory = _ => 500 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("soak", "Steady ingest through the whole local pipeline for N minutes: memory growth, throughput drift, errors.") { minutes, rate, json };
+        var functionLog = new Option<string?>("--function-log") { Description = "Write the functions' JSON log lines to this file (default: discarded)." };
+        var command = new Command("soak", "Steady ingest through the whole local pipeline for N minutes: memory growth, throughput drift, errors.") { minutes, rate, json, functionLog };
         command.SetAction(async (parse, ct) =>
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
-            var result = await RunAsync(stack, TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(rate), ct);
+            await using var log = parse.GetValue(functionLog) is { } path ? TextWriter.Synchronized(new StreamWriter(path)) : TextWriter.Null;
+            var result = await RunAsync(stack, TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(rate), log, ct);
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return result["errors"]!.GetValue<long>() == 0 && result["lost"]!.GetValue<long>() == 0 && result["doubled"]!.GetValue<long>() == 0 ? 0 : 1;
         });
         return command;
     }
 
-    private static async Task<JsonObject> RunAsync(Stack.LocalStack stack, TimeSpan duration, int rate, CancellationToken ct)
+    private static async Task<JsonObject> RunAsync(Stack.LocalStack stack, TimeSpan duration, int rate, TextWriter functionLog, CancellationToken ct)
     {
         var prefix = "soak-" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        var (host, names, _) = await DemoRun.StartIsolatedAsync(stack, prefix, TextWriter.Null, ct);
+        var (host, names, _) = await DemoRun.StartIsolatedAsync(stack, prefix, functionLog, ct);
         await using var _host = host;
         using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
@@ -153,6 +155,9 @@ internal static class SoakBench
             ["targetEventsPerSecond"] = rate,
             ["eventsSent"] = sent,
             ["recordsProcessed"] = processed,
+            ["invocations"] = source.Stats.Invocations,
+            ["partialFailures"] = source.Stats.PartialFailures,
+            ["retries"] = source.Stats.Retries,
             ["eventsLanded"] = landed.Count,
             ["lost"] = lost,
             ["doubled"] = doubled,
