@@ -149,7 +149,7 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
                 hashing.Drain();
                 baseReport = baseReport with { ContentSha256 = hashing.Hex() };
             }
-            catch (InvalidDataException ex)
+            catch (BadCompressedFileException ex)
             {
                 // Corrupt, truncated or bomb-like compressed data. Nothing has gone out yet (effects follow the whole
                 // read), so the file is rejected as a whole; S3 would only retry the same bytes.

@@ -61,29 +61,39 @@ public sealed class CatalogRowReader : IDisposable
     private static readonly Encoding Utf8Marking = Encoding.GetEncoding("utf-8", EncoderFallback.ReplacementFallback, new DecoderReplacementFallback(InvalidByte.ToString()));
 
     /// <param name="gzip">Decompress through <see cref="CheckedGzipStream"/>: corrupt, truncated or bomb-like data throws
-    /// <see cref="InvalidDataException"/>, from here (the header) or from <see cref="Rows"/>.</param>
+    /// <see cref="BadCompressedFileException"/>, from here (the header) or from <see cref="Rows"/>.</param>
     public CatalogRowReader(Stream stream, CatalogFormat format, bool gzip = false, int maxRowChars = 1 << 20, GzipLimits? gzipLimits = null)
     {
         Format = format;
         MaxRowChars = maxRowChars;
         var source = gzip ? new CheckedGzipStream(stream, gzipLimits) : stream;
         _text = new StreamReader(source, Utf8Marking, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-        if (format == CatalogFormat.Csv)
+        try
         {
-            _csv = new CsvRecordReader(_text, null, maxRowChars);
-            var header = _csv.Read();
-            if (header is null || header.IsMalformed)
-            {
-                HeaderError = header is null ? "the file is empty" : $"the header row is malformed: {header.Error}";
-                return;
-            }
-
-            _columns = header.Fields.Select(f => Aliases.GetValueOrDefault(Normalise(f))).ToArray();
-            if (!_columns.Contains("sku")) HeaderError = "the header has no sku column (sku, id, product_id, item_id)";
-            else if (!_columns.Contains("title")) HeaderError = "the header has no title column (title, name, product_name)";
-            else if (!_columns.Contains("price")) HeaderError = "the header has no price column (price, sale_price)";
-            Columns = header.Fields;
+            (HeaderError, Columns, _csv, _columns) = format == CatalogFormat.Csv ? ReadHeader(_text, maxRowChars) : (null, [], null, null);
         }
+        catch
+        {
+            _text.Dispose(); // the decompressor's native state too, when the header itself cannot be read
+            throw;
+        }
+    }
+
+    private static (string? Error, IReadOnlyList<string> Columns, CsvRecordReader? Csv, string?[]? Mapped) ReadHeader(StreamReader text, int maxRowChars)
+    {
+        var csv = new CsvRecordReader(text, null, maxRowChars);
+        var header = csv.Read();
+        if (header is null || header.IsMalformed)
+        {
+            return (header is null ? "the file is empty" : $"the header row is malformed: {header.Error}", [], csv, null);
+        }
+
+        var columns = header.Fields.Select(f => Aliases.GetValueOrDefault(Normalise(f))).ToArray();
+        var error = !columns.Contains("sku") ? "the header has no sku column (sku, id, product_id, item_id)"
+            : !columns.Contains("title") ? "the header has no title column (title, name, product_name)"
+            : !columns.Contains("price") ? "the header has no price column (price, sale_price)"
+            : null;
+        return (error, header.Fields, csv, columns);
     }
 
     public CatalogFormat Format { get; }
@@ -176,8 +186,10 @@ public sealed class CatalogRowReader : IDisposable
                 foreach (var p in doc.RootElement.EnumerateObject())
                 {
                     // JSON leaves duplicate names undefined (RFC 8259 §4) and parsers disagree on which one wins.
-                    if (!names.Add(p.Name)) return RawProductRow.Malformed(line, $"malformed_json: the key '{Clip(p.Name)}' appears twice");
-                    if (!Aliases.TryGetValue(Normalise(p.Name), out var column)) continue;
+                    // Names are matched as columns are (Price, price and PRICE are one), so compare them that way.
+                    var name = Normalise(p.Name);
+                    if (!names.Add(name)) return RawProductRow.Malformed(line, $"malformed_json: the key '{Clip(p.Name)}' appears twice");
+                    if (!Aliases.TryGetValue(name, out var column)) continue;
                     var value = p.Value.ValueKind switch
                     {
                         JsonValueKind.String => p.Value.GetString(),

@@ -4,6 +4,9 @@ using System.IO.Hashing;
 
 namespace ECommerceAgents.Domain.Catalog;
 
+/// <summary>A compressed upload that cannot be read: corrupt, truncated, or expanding past <see cref="GzipLimits"/>.</summary>
+public sealed class BadCompressedFileException(string message, Exception? inner = null) : IOException(message, inner);
+
 /// <summary>Bounds on what a compressed upload may expand to.</summary>
 public sealed record GzipLimits
 {
@@ -19,12 +22,13 @@ public sealed record GzipLimits
 
 /// <summary>
 /// Decompresses a gzip file and checks it the way <c>gzip -t</c> does, which <see cref="GZipStream"/> alone does not:
-/// .NET returns end-of-stream, without an error, on a file cut short (even one cut inside the deflate data), so a
-/// truncated upload would import as a smaller, complete-looking catalog. At the end this stream compares the file's
-/// trailer (CRC-32 and length of the decompressed data, RFC 1952 §2.3.1) with what it decompressed, and it stops an
-/// upload that expands past <see cref="GzipLimits"/>. Both failures, like corrupt deflate data, are
-/// <see cref="InvalidDataException"/>. A multi-member file (<c>cat a.gz b.gz</c>) fails the trailer check: the trailer
-/// covers its last member only.
+/// zlib checks a member's trailer when it is there, but .NET returns end-of-stream, without an error, on a file cut
+/// short (inside the deflate data or the trailer), so a truncated upload would import as a smaller, complete-looking
+/// catalog. At the end this stream compares the file's last eight bytes (CRC-32 and length of the decompressed data,
+/// RFC 1952 §2.3.1) with what it decompressed, and it stops an upload that expands past <see cref="GzipLimits"/>. Every
+/// failure, corrupt deflate data included, is a <see cref="BadCompressedFileException"/>, and every read after one
+/// throws it again. A multi-member file (<c>cat a.gz b.gz</c>) fails the check, since the last trailer covers the last
+/// member only; it is rejected with a message that says so.
 /// </summary>
 public sealed class CheckedGzipStream : ReadOnlyStream
 {
@@ -34,6 +38,7 @@ public sealed class CheckedGzipStream : ReadOnlyStream
     private readonly Crc32 _crc = new();
     private long _decompressed;
     private bool _ended;
+    private BadCompressedFileException? _failure;
 
     public CheckedGzipStream(Stream compressed, GzipLimits? limits = null)
     {
@@ -46,8 +51,18 @@ public sealed class CheckedGzipStream : ReadOnlyStream
 
     public override int Read(Span<byte> buffer)
     {
+        if (_failure is not null) throw _failure;
         if (_ended || buffer.Length == 0) return 0;
-        var n = _gzip.Read(buffer);
+        int n;
+        try
+        {
+            n = _gzip.Read(buffer);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Fail("the data is not valid gzip (" + ex.Message.TrimEnd('.') + ")", ex);
+        }
+
         if (n == 0)
         {
             End();
@@ -58,29 +73,32 @@ public sealed class CheckedGzipStream : ReadOnlyStream
         _decompressed += n;
         if (_decompressed > _limits.MaxDecompressedBytes)
         {
-            throw new InvalidDataException($"the file expands past {_limits.MaxDecompressedBytes >> 20} MiB decompressed");
+            throw Fail($"the file expands past {_limits.MaxDecompressedBytes >> 20} MiB decompressed");
         }
 
         if (_decompressed > _limits.RatioCheckAfterBytes && _decompressed > (long)_limits.MaxExpansionRatio * Math.Max(1, _compressed.BytesRead))
         {
-            throw new InvalidDataException($"the file expands more than {_limits.MaxExpansionRatio}× ({_decompressed >> 20} MiB from {_compressed.BytesRead >> 10} KiB so far): a gzip bomb, not a catalog");
+            throw Fail($"the file expands more than {_limits.MaxExpansionRatio}× ({_decompressed >> 20} MiB from {_compressed.BytesRead >> 10} KiB so far): a gzip bomb, not a catalog");
         }
 
         return n;
     }
 
+    private BadCompressedFileException Fail(string message, Exception? inner = null) => _failure = new BadCompressedFileException(message, inner);
+
     private void End()
     {
-        _ended = true;
         _compressed.Drain();
-        if (_compressed.BytesRead < 18) throw new InvalidDataException("the gzip data is truncated (shorter than a gzip header and trailer)");
+        if (_compressed.BytesRead < 18) throw Fail("the gzip data is truncated (shorter than a gzip header and trailer)");
         var tail = _compressed.LastEight;
         var crc = BinaryPrimitives.ReadUInt32LittleEndian(tail);
         var size = BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]);
         if (crc != _crc.GetCurrentHashAsUInt32() || size != (uint)_decompressed)
         {
-            throw new InvalidDataException("the gzip data is truncated or damaged: its trailer does not match the data (a file of several gzip members is not supported either; recompress it as one)");
+            throw Fail("the gzip data is truncated: its last eight bytes are not the trailer of the data (a file of several gzip members is not supported either; recompress it as one)");
         }
+
+        _ended = true;
     }
 
     protected override void Dispose(bool disposing)

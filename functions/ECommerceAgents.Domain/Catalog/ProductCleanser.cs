@@ -203,17 +203,27 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
     public static decimal? ParsePrice(string raw)
     {
         var sb = new StringBuilder(raw.Length);
+        var digits = false;
         var afterNumber = false;
+        var afterWord = false;
         foreach (var c in raw)
         {
             if (char.IsAsciiDigit(c) || c is '.' or ',' or '-')
             {
                 // Letters and symbols may come before the number or after it (€12, 12 EUR), never inside it: 1e400 is not 1400.
                 if (afterNumber) return null;
+                // A point right after a word before the number ends an abbreviation (Rs. 499, Fr. 12.50); $.99 is a decimal.
+                if (c is '.' or ',' && !digits && afterWord) continue;
+                afterWord = false;
+                digits |= char.IsAsciiDigit(c);
                 sb.Append(c);
             }
-            else if (char.IsWhiteSpace(c) || c is '\'' or '\u00A0' or '\u202F') continue;
-            else if (char.IsLetter(c) || CurrencySymbols.ContainsKey(c.ToString())) afterNumber = sb.Length > 0;
+            else if (char.IsWhiteSpace(c) || c is '\'' or '\u00A0' or '\u202F') afterWord = false;
+            else if (char.IsLetter(c) || CurrencySymbols.ContainsKey(c.ToString()))
+            {
+                afterNumber = digits;
+                afterWord = !digits && char.IsLetter(c);
+            }
             else return null;
         }
 

@@ -79,6 +79,7 @@ public sealed class CatalogRowReaderTests
 
     [Theory]
     [InlineData("{\"sku\":\"A1\",\"price\":5,\"price\":0.01}", "appears twice")]
+    [InlineData("{\"sku\":\"A1\",\"Price\":5,\"price\":0.01}", "appears twice")]
     [InlineData("{\"sku\":\"A1\",\"title\":\"x\\ud800y\"}", "lone surrogate")]
     [InlineData("{\"sku\":\"A1\",\"t\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}", "malformed_json")]
     public void Rows_JsonLineNotAcceptable_MalformedWithReason(string line, string reason)

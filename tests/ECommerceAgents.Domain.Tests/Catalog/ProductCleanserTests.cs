@@ -28,6 +28,13 @@ public sealed class ProductCleanserTests
     [InlineData("1 299,00", "1299")]
     [InlineData("12.99 EUR", "12.99")]
     [InlineData("US$ 1,299", "1299")]
+    [InlineData("Rs. 499", "499")]
+    [InlineData("Rs. 1,299", "1299")]
+    [InlineData("Fr. 12.50", "12.5")]
+    [InlineData("-$12.99", "-12.99")]
+    [InlineData(".99", "0.99")]
+    [InlineData("$.99", "0.99")]
+    [InlineData("EUR .99", "0.99")]
     public void ParsePrice_CommonSpellings_Decimal(string raw, string expected)
     {
         Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), ProductCleanser.ParsePrice(raw));
