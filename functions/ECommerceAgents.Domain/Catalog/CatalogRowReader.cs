@@ -188,7 +188,7 @@ public sealed class CatalogRowReader : IDisposable
                     // JSON leaves duplicate names undefined (RFC 8259 §4) and parsers disagree on which one wins.
                     // Names are matched as columns are (Price, price and PRICE are one), so compare them that way.
                     var name = Normalise(p.Name);
-                    if (!names.Add(name)) return RawProductRow.Malformed(line, $"malformed_json: the key '{Clip(p.Name)}' appears twice");
+                    if (!names.Add(name)) return RawProductRow.Malformed(line, $"malformed_json: the key '{ProductCleanser.Clip(p.Name)}' appears twice");
                     if (!Aliases.TryGetValue(name, out var column)) continue;
                     var value = p.Value.ValueKind switch
                     {
@@ -238,8 +238,6 @@ public sealed class CatalogRowReader : IDisposable
         // An over-long line is cut, so it fails to parse and is rejected with its line number.
         return (_jsonLine, tooLong ? sb.ToString(0, Math.Min(sb.Length, 64)) + "…" : sb.ToString());
     }
-
-    private static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
 
     private static void Set(RawProductRow row, string column, string? value)
     {

@@ -262,7 +262,8 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
     private static decimal RoundToMinorUnit(decimal value, string currency) =>
         Math.Round(value, ZeroDecimal.Contains(currency) ? 0 : ThreeDecimal.Contains(currency) ? 3 : 2, MidpointRounding.AwayFromZero);
 
-    private static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
+    /// <summary>A value as a reason quotes it: at most 32 characters.</summary>
+    internal static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
 
     private static readonly Dictionary<string, string> CurrencySymbols = new(StringComparer.Ordinal)
     {

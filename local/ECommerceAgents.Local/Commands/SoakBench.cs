@@ -96,8 +96,10 @@ internal static class SoakBench
                             accepted[acceptedCount++] = Guid.Parse(e.Id);
                         }
                     }
-
-                    else minuteErrors++;
+                    else
+                    {
+                        minuteErrors++;
+                    }
                 }
                 catch (HttpRequestException)
                 {

@@ -1,16 +1,16 @@
+using System.Text.Json.Nodes;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Functions.StreamProcessor;
-using ECommerceAgents.Local.Stack.EventSources;
-using ECommerceAgents.Resources;
-using System.Text.Json.Nodes;
-using StackExchange.Redis;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
+using StackExchange.Redis;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
