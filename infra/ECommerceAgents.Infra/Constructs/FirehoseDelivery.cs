@@ -181,7 +181,7 @@ public sealed class FirehoseDelivery : Construct
                     ["aws:SourceArn"] = stack.FormatArn(new ArnComponents { Service = "logs", Resource = "*" }),
                 },
             }),
-            Description = "CloudWatch Logs subscription → logs delivery stream",
+            Description = "CloudWatch Logs subscription to the logs delivery stream",
         });
         Grant.AddToPrincipal(new GrantOnPrincipalOptions
         {

@@ -110,7 +110,8 @@ public sealed class QuickSightAnalytics : Construct
             ImportMode = "DIRECT_QUERY",
             PhysicalTableMap = new Dictionary<string, object>
             {
-                [model.Table] = new CfnDataSet.PhysicalTableProperty
+                // Map keys allow only [0-9a-zA-Z-].
+                [model.Table.Replace('_', '-')] = new CfnDataSet.PhysicalTableProperty
                 {
                     RelationalTable = new CfnDataSet.RelationalTableProperty
                     {

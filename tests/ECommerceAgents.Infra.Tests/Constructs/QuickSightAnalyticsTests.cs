@@ -32,11 +32,16 @@ public sealed class QuickSightAnalyticsTests(SynthesizedStages stages)
     public void DataSets_OnePerWarehouseModel_OverSchemaEca()
     {
         stages.Prod.Template.ResourceCountIs("AWS::QuickSight::DataSet", WarehouseModels.All.Count);
-        foreach (var model in new[] { "fct_events", "fct_orders", "mdl_funnel_daily", "mdl_kpi_daily", "mdl_product_performance", "mdl_customer_segments", "mdl_retention_weekly" })
+        // PhysicalTableMap keys allow only [0-9a-zA-Z-] (cfn-lint E3002): the table name with hyphens for underscores.
+        foreach (var (key, model) in new[]
+                 {
+                     ("fct-events", "fct_events"), ("fct-orders", "fct_orders"), ("mdl-funnel-daily", "mdl_funnel_daily"), ("mdl-kpi-daily", "mdl_kpi_daily"),
+                     ("mdl-product-performance", "mdl_product_performance"), ("mdl-customer-segments", "mdl_customer_segments"), ("mdl-retention-weekly", "mdl_retention_weekly"),
+                 })
         {
             stages.Prod.Template.HasResourceProperties("AWS::QuickSight::DataSet", Obj(
                 ("ImportMode", "DIRECT_QUERY"),
-                ("PhysicalTableMap", Obj((model, Obj(("RelationalTable", Match.ObjectLike(Obj(
+                ("PhysicalTableMap", Obj((key, Obj(("RelationalTable", Match.ObjectLike(Obj(
                     ("Schema", Resources.Warehouse.Schema), ("Name", model), ("InputColumns", Match.AnyValue()))))))))));
         }
     }
