@@ -6,17 +6,13 @@ namespace ECommerceAgents.Infra;
 
 /// <summary>
 /// Resolves each function's code: <c>artifacts/functions/&lt;Name&gt;/bootstrap</c> published by
-/// <c>infra/publish-functions.sh</c>, or a generated stub when stubs were asked for or the published asset is missing.
+/// <c>infra/publish-functions.sh</c>, or a generated stub when stubs are asked for (<c>-c assets=stub</c>). A missing
+/// published asset stops the synth: a deploy must never ship a stub that exits 1 on every invocation.
 /// </summary>
 public sealed class FunctionAssets(InfraSettings settings)
 {
     /// <summary>Function projects the publish script builds, by asset name (ApiStream reuses Api).</summary>
     public static IReadOnlyList<string> Names { get; } = ["Api", "StreamProcessor", "LogTransformer", "CatalogImport", "BatchLoader", "SearchIndexer"];
-
-    private readonly List<string> _stubbed = [];
-
-    /// <summary>Assets that fell back to a stub although published assets were asked for.</summary>
-    public IReadOnlyList<string> MissingPublished => _stubbed;
 
     public string PublishedDirectory(string name) => Path.Combine(settings.RepositoryRoot, "artifacts", "functions", name);
 
@@ -30,14 +26,9 @@ public sealed class FunctionAssets(InfraSettings settings)
                 return Code.FromAsset(published);
             }
 
-            // One warning per asset (ApiStream reuses Api's); the CDK CLI prints construct annotations after synth.
-            if (!_stubbed.Contains(name))
-            {
-                Annotations.Of(scope).AddWarning(
-                    $"No published asset for {name} at {Path.GetRelativePath(settings.RepositoryRoot, published)}/bootstrap: using a stub. " +
-                    "Run infra/publish-functions.sh (cdk.json's build step does) before deploying.");
-                _stubbed.Add(name);
-            }
+            throw new InvalidOperationException(
+                $"No published asset for {name} at {Path.GetRelativePath(settings.RepositoryRoot, published)}/bootstrap. " +
+                "Run infra/publish-functions.sh (cdk.json's build step does), or synthesize with -c assets=stub for a template that must not be deployed.");
         }
 
         return Code.FromAsset(WriteStub(name));

@@ -60,6 +60,13 @@ public sealed record InfraSettings
     /// <summary>Local stage only: an OpenSearch endpoint you run next to LocalStack.</summary>
     public string? LocalOpenSearch { get; init; }
 
+    /// <summary>
+    /// Whether this stack sets API Gateway's account-wide CloudWatch Logs role (<c>AWS::ApiGateway::Account</c>, one per
+    /// account and region). The first stage deployed to an account and region creates it (retained on deletion); every
+    /// other stage there passes <c>-c apiGatewayCloudWatchRole=existing</c>, so stages do not overwrite each other's role.
+    /// </summary>
+    public bool ApiGatewayCloudWatchRole { get; init; } = true;
+
     public string StackName => "ECommerceAgents-" + StageText;
 
     public string StageText => Stage.ToString().ToLowerInvariant();
@@ -103,6 +110,12 @@ public sealed record InfraSettings
             AlarmEmail = Get("alarmEmail"),
             LocalRedis = Get("localRedis"),
             LocalOpenSearch = Get("localOpenSearch"),
+            ApiGatewayCloudWatchRole = (Get("apiGatewayCloudWatchRole") ?? "create").ToLowerInvariant() switch
+            {
+                "create" or "true" => true,
+                "existing" or "false" => false,
+                var other => throw new ArgumentException($"Unknown apiGatewayCloudWatchRole '{other}': use create or existing."),
+            },
         };
     }
 

@@ -60,7 +60,7 @@ public sealed record StageConfig
             RedshiftMaxRpu = 16,
             CacheMaxStorageGb = 1,
             CacheMaxEcpuPerSecond = 5_000,
-            Api = new ApiLimits(RatePerSecond: 50, Burst: 100, QuotaPerDay: 100_000, WafRequestsPer5MinPerIp: 2_000),
+            Api = new ApiLimits(RatePerSecond: 50, Burst: 100, WafRequestsPer5MinPerIp: 2_000, WafRequestsPer5MinPerKey: 15_000, StreamConcurrency: 10),
         },
         StageName.Prod => new StageConfig
         {
@@ -78,7 +78,7 @@ public sealed record StageConfig
             RedshiftMaxRpu = 128,
             CacheMaxStorageGb = 10,
             CacheMaxEcpuPerSecond = 50_000,
-            Api = new ApiLimits(RatePerSecond: 2_000, Burst: 4_000, QuotaPerDay: 50_000_000, WafRequestsPer5MinPerIp: 20_000),
+            Api = new ApiLimits(RatePerSecond: 2_000, Burst: 4_000, WafRequestsPer5MinPerIp: 20_000, WafRequestsPer5MinPerKey: 600_000, StreamConcurrency: 100),
         },
         StageName.Local => new StageConfig
         {
@@ -96,7 +96,7 @@ public sealed record StageConfig
             RedshiftMaxRpu = 0,
             CacheMaxStorageGb = 0,
             CacheMaxEcpuPerSecond = 0,
-            Api = new ApiLimits(RatePerSecond: 50, Burst: 100, QuotaPerDay: 100_000, WafRequestsPer5MinPerIp: 2_000),
+            Api = new ApiLimits(RatePerSecond: 50, Burst: 100, WafRequestsPer5MinPerIp: 2_000, WafRequestsPer5MinPerKey: 15_000, StreamConcurrency: 10),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Unknown stage."),
     };
@@ -104,5 +104,9 @@ public sealed record StageConfig
 
 public sealed record SearchSize(int DataNodes, string DataNodeType, int MasterNodes, string? MasterNodeType, int VolumeGb);
 
-/// <summary>API Gateway usage-plan throttling and quota, and the WAF per-IP rate limit (requests per 5 minutes).</summary>
-public sealed record ApiLimits(int RatePerSecond, int Burst, int QuotaPerDay, int WafRequestsPer5MinPerIp);
+/// <summary>
+/// API Gateway stage throttling; WAF rate limits per client IP and per API key (requests per 5 minutes, the key read
+/// from the <c>x-api-key</c> or <c>Authorization</c> header); the most recommendation streams open at once (each one is a
+/// running ApiStream invocation).
+/// </summary>
+public sealed record ApiLimits(int RatePerSecond, int Burst, int WafRequestsPer5MinPerIp, int WafRequestsPer5MinPerKey, int StreamConcurrency);

@@ -7,21 +7,23 @@ namespace ECommerceAgents.Infra.Tests;
 public sealed class FunctionAssetsTests(SynthesizedStages stages)
 {
     [Fact]
-    public void PublishedAssetMissing_FallsBackToAStubWithAWarning()
+    public void PublishedAssetMissing_StopsTheSynth_StubsOnlyWhenAskedFor()
     {
-        var settings = new InfraSettings
+        InfraSettings Settings(AssetMode mode) => new()
         {
             Stage = StageName.Dev,
-            Assets = AssetMode.Published,
+            Assets = mode,
             RepositoryRoot = stages.RepositoryRoot,
             ResourcePrefix = "eca-test",
         };
-        var assets = new FunctionAssets(settings);
         var stack = new Stack(new App(), "AssetsProbe");
 
-        _ = assets.CodeFor(stack, "NoSuchFunction");
+        // A deploy must never ship the stub, which exits 1 on every invocation.
+        var refused = Assert.Throws<InvalidOperationException>(() => new FunctionAssets(Settings(AssetMode.Published)).CodeFor(stack, "NoSuchFunction"));
+        Assert.Contains("NoSuchFunction", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("-c assets=stub", refused.Message, StringComparison.Ordinal);
 
-        Assert.Equal(["NoSuchFunction"], assets.MissingPublished);
+        _ = new FunctionAssets(Settings(AssetMode.Stub)).CodeFor(stack, "NoSuchFunction");
         Assert.True(File.Exists(Path.Combine(stages.RepositoryRoot, "artifacts", "stub-functions", "NoSuchFunction", "bootstrap")));
     }
 

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
 using Constructs;
@@ -50,8 +51,49 @@ public sealed class DataLake : Construct
                 RemovalPolicy = props.Stage.RemovalPolicy,
                 AutoDeleteObjects = props.Stage.AutoDeleteObjects,
             });
+
+            if (NotifiesEventBridge(definition))
+            {
+                // Set on the L1: CDK 2.160's EventBridgeEnabled still deploys its notifications custom resource (a
+                // python3.11 helper function AWS no longer lets anyone create). CloudFormation sets this natively.
+                var cfn = (CfnBucket)_buckets[definition.Id].Node.DefaultChild!;
+                cfn.NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+                {
+                    EventBridgeConfiguration = new CfnBucket.EventBridgeConfigurationProperty { EventBridgeEnabled = true },
+                };
+            }
         }
     }
+
+    /// <summary>Buckets whose object events go to EventBridge: catalog uploads (landing) and the search outbox (processed).</summary>
+    public static bool NotifiesEventBridge(BucketDefinition definition) => definition == Buckets.Landing || definition == Buckets.Processed;
+
+    /// <summary>An EventBridge rule for S3's "Object Created" events of one bucket under one key prefix.</summary>
+    public Rule ObjectCreatedRule(Construct scope, string id, BucketDefinition definition, string prefix, IRuleTarget target, string description)
+    {
+        if (!NotifiesEventBridge(definition))
+        {
+            throw new InvalidOperationException($"The {definition.Id} bucket does not send its events to EventBridge.");
+        }
+
+        return new Rule(scope, id, new RuleProps
+        {
+            Description = description,
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.s3"],
+                DetailType = [ObjectCreatedDetailType],
+                Detail = new Dictionary<string, object>
+                {
+                    ["bucket"] = new Dictionary<string, object> { ["name"] = new[] { this[definition].BucketName } },
+                    ["object"] = new Dictionary<string, object> { ["key"] = new object[] { new Dictionary<string, object> { ["prefix"] = prefix } } },
+                },
+            },
+            Targets = [target],
+        });
+    }
+
+    public const string ObjectCreatedDetailType = "Object Created";
 
     public Bucket this[BucketDefinition definition] => _buckets[definition.Id];
 

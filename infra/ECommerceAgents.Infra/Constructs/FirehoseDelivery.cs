@@ -158,7 +158,7 @@ public sealed class FirehoseDelivery : Construct
         });
 
         // Firehose checks its permissions on creation: create the stream after the role's policy.
-        stream.Node.AddDependency(role);
+        RolePolicies.DependOnPolicies(stream, role);
         return stream;
     }
 
@@ -197,7 +197,7 @@ public sealed class FirehoseDelivery : Construct
             DestinationArn = logs.AttrArn,
             RoleArn = role.RoleArn,
         });
-        filter.Node.AddDependency(role);
+        RolePolicies.DependOnPolicies(filter, role);
         return group;
     }
 }

@@ -159,7 +159,7 @@ public sealed class GlueCatalog : Construct
             SchemaChangePolicy = new CfnCrawler.SchemaChangePolicyProperty { UpdateBehavior = "LOG", DeleteBehavior = "LOG" },
             Configuration = """{"Version":1.0,"CrawlerOutput":{"Partitions":{"AddOrUpdateBehavior":"InheritFromTable"}},"Grouping":{"TableGroupingPolicy":"CombineCompatibleSchemas"}}""",
         });
-        crawler.Node.AddDependency(Role);
+        RolePolicies.DependOnPolicies(crawler, Role);
         return crawler;
     }
 

@@ -8,6 +8,7 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
+using Amazon.CDK.AWS.SQS;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
@@ -25,6 +26,9 @@ public sealed class MonitoringProps
     public required IStream Events { get; init; }
 
     public required IBucket Quarantine { get; init; }
+
+    /// <summary>On-failure destination and rule dead-letter queue of the asynchronously invoked functions.</summary>
+    public required IQueue FailedInvocations { get; init; }
 
     public required DeliveryStreamNames Firehose { get; init; }
 
@@ -118,6 +122,13 @@ public sealed class Monitoring : Construct
                 }),
                 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING,
                 $"A failed stream batch reached the on-failure destination (s3://<quarantine>/{Prefixes.FailedBatches}): redrive it"),
+            Alarm("FailedInvocations", $"{prefix}-failed-invocations", props.FailedInvocations.MetricApproximateNumberOfMessagesVisible(new MetricOptions
+                {
+                    Statistic = "Maximum",
+                    Period = Duration.Minutes(5),
+                }),
+                1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING,
+                "A catalog import, search indexing or batch run failed after its retries: its event waits in the failed-invocations queue"),
         };
 
         foreach (var function in props.Functions)

@@ -11,7 +11,8 @@ public sealed class NetworkProps
 
 /// <summary>
 /// An isolated VPC over two AZs: no internet gateway, no NAT. AWS APIs are reached through gateway endpoints (S3, DynamoDB)
-/// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data). Redshift Serverless needs subnets in
+/// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, and Lambda, which BatchLoader's
+/// fan-out invokes from inside the VPC). Redshift Serverless needs subnets in
 /// three AZs, so one more isolated subnet in a third AZ serves the warehouse only.
 /// </summary>
 public sealed class Network : Construct
@@ -51,6 +52,7 @@ public sealed class Network : Construct
                      ("SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
                      ("Ssm", InterfaceVpcEndpointAwsService.SSM),
                      ("RedshiftData", InterfaceVpcEndpointAwsService.REDSHIFT_DATA),
+                     ("Lambda", InterfaceVpcEndpointAwsService.LAMBDA),
                  })
         {
             Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions

@@ -15,11 +15,18 @@ public sealed class PublicApiProps
     public required StageConfig Stage { get; init; }
 
     public required IFunction Handler { get; init; }
+
+    /// <summary>The recommendations push (Server-Sent Events), reached through a response-streaming route.</summary>
+    public IFunction? StreamHandler { get; init; }
 }
 
 /// <summary>
-/// REST API proxying every route to the Api function. API keys are required on every route but <c>/healthz</c>;
-/// a usage plan throttles and caps each key; a WAF web ACL with a per-IP rate rule and AWS managed rules guards the stage.
+/// REST API proxying every route to the Api function. The gateway requires no API key of its own: the app checks the
+/// key on every route (hashed keys in DynamoDB, created and revoked through <c>/v1/admin/keys</c>), because gateway keys
+/// exist only where they are registered, arrive only as <c>x-api-key</c> (Segment's SDKs send HTTP Basic, browsers'
+/// <c>sendBeacon</c> no header at all) and are not meant for authorisation. A WAF web ACL guards the stage with rate
+/// rules per client IP and per key header, and AWS managed rules. The recommendations push is one route in API
+/// Gateway's response-streaming mode on its own function, behind the same WAF and key check.
 /// </summary>
 public sealed class PublicApi : Construct
 {
@@ -37,10 +44,9 @@ public sealed class PublicApi : Construct
             RestApiName = props.Settings.ResourcePrefix + "-api",
             Description = "ECommerceAgents ingest and query API",
             EndpointConfiguration = new EndpointConfiguration { Types = [EndpointType.REGIONAL] },
-            ApiKeySourceType = ApiKeySourceType.HEADER,
-            DefaultMethodOptions = new MethodOptions { ApiKeyRequired = true },
-            CloudWatchRole = true,
-            CloudWatchRoleRemovalPolicy = RemovalPolicy.RETAIN,
+            // AWS::ApiGateway::Account is one per account and region: only the stage that owns it creates it.
+            CloudWatchRole = props.Settings.ApiGatewayCloudWatchRole,
+            CloudWatchRoleRemovalPolicy = props.Settings.ApiGatewayCloudWatchRole ? RemovalPolicy.RETAIN : null,
             DeployOptions = new StageOptions
             {
                 StageName = props.Settings.StageText,
@@ -69,18 +75,11 @@ public sealed class PublicApi : Construct
         var integration = new LambdaIntegration(props.Handler, new LambdaIntegrationOptions { Proxy = true });
         RestApi.Root.AddMethod("ANY", integration);
         RestApi.Root.AddProxy(new ProxyResourceOptions { DefaultIntegration = integration, AnyMethod = true });
-        RestApi.Root.AddResource("healthz").AddMethod("GET", integration, new MethodOptions { ApiKeyRequired = false });
-
-        UsagePlan = RestApi.AddUsagePlan("UsagePlan", new UsagePlanProps
+        RestApi.Root.AddResource("healthz").AddMethod("GET", integration);
+        if (props.StreamHandler is { } stream)
         {
-            Name = props.Settings.ResourcePrefix + "-default",
-            Description = "Default per-key throttling and daily quota; create more plans for partners",
-            Throttle = new ThrottleSettings { RateLimit = limits.RatePerSecond, BurstLimit = limits.Burst },
-            Quota = new QuotaSettings { Limit = limits.QuotaPerDay, Period = Period.DAY },
-        });
-        UsagePlan.AddApiStage(new UsagePlanPerApiStage { Api = RestApi, Stage = RestApi.DeploymentStage });
-        var key = RestApi.AddApiKey("DefaultKey", new ApiKeyOptions { Description = "First key; the admin routes create, rotate and revoke the rest" });
-        UsagePlan.AddApiKey(key);
+            StreamMethod = AddStreamingRoute(stream);
+        }
 
         WebAcl = new CfnWebACL(this, "WebAcl", new CfnWebACLProps
         {
@@ -101,24 +100,78 @@ public sealed class PublicApi : Construct
                     },
                     VisibilityConfig = Visibility("rate-limit-per-ip"),
                 },
-                ManagedRules("aws-common", 1, "AWSManagedRulesCommonRuleSet",
+                // Per API key, wherever a client sends it; a request without that header is not counted by the rule.
+                RateLimitPerHeader("rate-limit-per-key", 1, ApiKeyHeader, limits.WafRequestsPer5MinPerKey),
+                RateLimitPerHeader("rate-limit-per-basic-key", 2, "authorization", limits.WafRequestsPer5MinPerKey),
+                ManagedRules("aws-common", 3, "AWSManagedRulesCommonRuleSet",
                     // Batches of up to 500 events reach 1 MB; the API enforces its own size limit (413).
                     new RuleActionOverrideProperty { Name = "SizeRestrictions_BODY", ActionToUse = new RuleActionProperty { Count = new CountActionProperty() } }),
-                ManagedRules("aws-known-bad-inputs", 2, "AWSManagedRulesKnownBadInputsRuleSet"),
+                ManagedRules("aws-known-bad-inputs", 4, "AWSManagedRulesKnownBadInputsRuleSet"),
             },
         });
 
-        var association = new CfnWebACLAssociation(this, "WebAclAssociation", new CfnWebACLAssociationProps
+        _ = new CfnWebACLAssociation(this, "WebAclAssociation", new CfnWebACLAssociationProps
         {
             ResourceArn = RestApi.DeploymentStage.StageArn,
             WebAclArn = WebAcl.AttrArn,
         });
-        association.Node.AddDependency(RestApi.DeploymentStage);
     }
+
+    /// <summary>The header the app reads API keys from (Segment-style clients send HTTP Basic instead).</summary>
+    public const string ApiKeyHeader = "x-api-key";
+
+    /// <summary>The Server-Sent Events route, served in response-streaming mode by the ApiStream function.</summary>
+    public const string StreamPath = "v1/users/{id}/recommendations/stream";
+
+    /// <summary>An open stream ends after this long (API Gateway streams for up to 15 minutes; EventSource reconnects).</summary>
+    public const int StreamTimeoutMillis = 300_000;
 
     public RestApi RestApi { get; }
 
-    public UsagePlan UsagePlan { get; }
+    public Method? StreamMethod { get; }
+
+    /// <summary>
+    /// GET on the push route through Lambda's InvokeWithResponseStream (response transfer mode STREAM, November 2025).
+    /// CDK 2.160 predates it, so the L1 integration gets the streaming URI and mode.
+    /// </summary>
+    private Method AddStreamingRoute(IFunction stream)
+    {
+        var method = RestApi.Root.ResourceForPath(StreamPath).AddMethod("GET", new LambdaIntegration(stream, new LambdaIntegrationOptions { Proxy = true }));
+        var cfn = (CfnMethod)method.Node.DefaultChild!;
+        cfn.AddPropertyOverride("Integration.ResponseTransferMode", "STREAM");
+        cfn.AddPropertyOverride("Integration.TimeoutInMillis", StreamTimeoutMillis);
+        cfn.AddPropertyOverride("Integration.Uri", Fn.Join("", [
+            "arn:", Aws.PARTITION, ":apigateway:", Aws.REGION, ":lambda:path/2021-11-15/functions/", stream.FunctionArn, "/response-streaming-invocations",
+        ]));
+        return method;
+    }
+
+    private static RuleProperty RateLimitPerHeader(string name, int priority, string header, int limit) => new()
+    {
+        Name = name,
+        Priority = priority,
+        Action = new RuleActionProperty { Block = new BlockActionProperty() },
+        Statement = new StatementProperty
+        {
+            RateBasedStatement = new RateBasedStatementProperty
+            {
+                Limit = limit,
+                AggregateKeyType = "CUSTOM_KEYS",
+                CustomKeys = new object[]
+                {
+                    new RateBasedStatementCustomKeyProperty
+                    {
+                        Header = new RateLimitHeaderProperty
+                        {
+                            Name = header,
+                            TextTransformations = new object[] { new TextTransformationProperty { Priority = 0, Type = "NONE" } },
+                        },
+                    },
+                },
+            },
+        },
+        VisibilityConfig = Visibility(name),
+    };
 
     public CfnWebACL WebAcl { get; }
 

@@ -78,7 +78,7 @@ public sealed class QuickSightAnalytics : Construct
             SecurityGroupIds = [securityGroup.SecurityGroupId],
             SubnetIds = props.Network.Vpc.SelectSubnets(props.Network.Isolated).SubnetIds,
         });
-        connection.Node.AddDependency(role);
+        RolePolicies.DependOnPolicies(connection, role);
 
         var owner = props.Settings.QuickSightPrincipalArn;
         DataSource = new CfnDataSource(this, "Warehouse", new CfnDataSourceProps

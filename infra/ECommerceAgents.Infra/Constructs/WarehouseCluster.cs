@@ -4,7 +4,6 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.RedshiftServerless;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
-using Amazon.CDK.CustomResources;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
@@ -24,8 +23,10 @@ public sealed class WarehouseClusterProps
 }
 
 /// <summary>
-/// Redshift Serverless namespace and workgroup in the VPC. The admin password is generated and kept by Secrets Manager
-/// (<c>ManageAdminPassword</c>); CloudFormation does not return that secret's ARN, so a scoped SDK call (GetNamespace) reads it.
+/// Redshift Serverless namespace and workgroup in the VPC. The admin credentials are a Secrets Manager secret this stack
+/// owns (username and a generated password), passed to the namespace by dynamic reference: with <c>ManageAdminPassword</c>
+/// the secret's ARN is not returned to CloudFormation, and reading it needed a custom-resource helper function.
+/// The Redshift Data API and QuickSight read the same secret.
 /// </summary>
 public sealed class WarehouseCluster : Construct
 {
@@ -49,12 +50,28 @@ public sealed class WarehouseCluster : Construct
             AllowAllOutbound = true,
         });
 
+        AdminSecret = new Secret(this, "AdminSecret", new SecretProps
+        {
+            Description = "Redshift Serverless admin credentials (username, password) for the batch layer and QuickSight",
+            GenerateSecretString = new SecretStringGenerator
+            {
+                SecretStringTemplate = $$"""{"username":"{{AdminUser}}"}""",
+                GenerateStringKey = "password",
+                PasswordLength = 32,
+                // Redshift refuses ' " \ / @ and spaces in passwords, and wants upper, lower and digits.
+                ExcludeCharacters = "'\"\\/@ ",
+                RequireEachIncludedType = true,
+            },
+            RemovalPolicy = props.Stage.RemovalPolicy,
+        });
+
         Namespace = new CfnNamespace(this, "Namespace", new CfnNamespaceProps
         {
             NamespaceName = props.Name,
             DbName = Resources.Warehouse.Database,
             AdminUsername = AdminUser,
-            ManageAdminPassword = true,
+            // A {{resolve:secretsmanager:…}} dynamic reference: the password never appears in the template.
+            AdminUserPassword = AdminSecret.SecretValueFromJson("password").UnsafeUnwrap(),
             IamRoles = [CopyRole.RoleArn],
             DefaultIamRoleArn = CopyRole.RoleArn,
             LogExports = ["userlog", "connectionlog", "useractivitylog"],
@@ -75,25 +92,6 @@ public sealed class WarehouseCluster : Construct
         });
         Workgroup.AddDependency(Namespace);
         Workgroup.ApplyRemovalPolicy(props.Stage.RemovalPolicy);
-
-        var getNamespace = new AwsSdkCall
-        {
-            Service = "RedshiftServerless",
-            Action = "getNamespace",
-            Parameters = new Dictionary<string, object> { ["namespaceName"] = props.Name },
-            PhysicalResourceId = PhysicalResourceId.Of(props.Name + "-admin-secret"),
-            OutputPaths = ["namespace.adminPasswordSecretArn"],
-        };
-        var lookup = new AwsCustomResource(this, "AdminSecretLookup", new AwsCustomResourceProps
-        {
-            OnCreate = getNamespace,
-            OnUpdate = getNamespace,
-            Policy = AwsCustomResourcePolicy.FromSdkCalls(new SdkCallsPolicyOptions { Resources = [Namespace.AttrNamespaceNamespaceArn] }),
-            InstallLatestAwsSdk = false,
-        });
-        lookup.Node.AddDependency(Namespace);
-        AdminSecretArn = lookup.GetResponseField("namespace.adminPasswordSecretArn");
-        AdminSecret = Secret.FromSecretCompleteArn(this, "AdminSecret", AdminSecretArn);
     }
 
     public CfnNamespace Namespace { get; }
@@ -104,9 +102,9 @@ public sealed class WarehouseCluster : Construct
 
     public SecurityGroup SecurityGroup { get; }
 
-    public string AdminSecretArn { get; }
+    public string AdminSecretArn => AdminSecret.SecretArn;
 
-    public ISecret AdminSecret { get; }
+    public Secret AdminSecret { get; }
 
     public string WorkgroupArn => Workgroup.AttrWorkgroupWorkgroupArn;
 

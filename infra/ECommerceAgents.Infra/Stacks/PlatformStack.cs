@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.KMS;
 using Constructs;
+using ECommerceAgents.Infra.Aspects;
 using ECommerceAgents.Infra.Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
@@ -26,6 +27,7 @@ public sealed class PlatformStack : Stack
         Assets = new FunctionAssets(settings);
         Amazon.CDK.Tags.Of(this).Add("Project", "ECommerceAgents");
         Amazon.CDK.Tags.Of(this).Add("Stage", settings.StageText);
+        Amazon.CDK.Aspects.Of(this).Add(new HelperFunctionRuntimes());
 
         var key = new Key(this, "DataKey", new KeyProps
         {
@@ -39,6 +41,7 @@ public sealed class PlatformStack : Stack
         Tables = new OperationalTables(this, "Tables", new OperationalTablesProps { Stage = stage });
         Events = new EventStream(this, "Events", new EventStreamProps { Stage = stage, Key = key });
         var firehoseNames = new DeliveryStreamNames(this, settings.ResourcePrefix);
+        Failures = new FailedInvocations(this, "FailedInvocations", new FailedInvocationsProps { Stage = stage });
 
         Network? network = null;
         CacheCluster? cache = null;
@@ -72,13 +75,13 @@ public sealed class PlatformStack : Stack
         functions.Add(logTransformer.Handler);
         functions.Add(new CatalogImportFunction(this, "CatalogImport", new CatalogImportFunctionProps
         {
-            Platform = platform, Tables = Tables, Lake = Lake, Events = Events.Stream,
+            Platform = platform, Tables = Tables, Lake = Lake, Events = Events.Stream, Failures = Failures,
         }).Handler);
         functions.Add(new BatchLoaderFunction(this, "BatchLoader", new BatchLoaderFunctionProps
         {
-            Platform = platform, Tables = Tables, Lake = Lake, Catalog = catalog,
+            Platform = platform, Tables = Tables, Lake = Lake, Catalog = catalog, Failures = Failures,
         }).Handler);
-        functions.Add(new SearchIndexerFunction(this, "SearchIndexer", new SearchIndexerFunctionProps { Platform = platform, Lake = Lake }).Handler);
+        functions.Add(new SearchIndexerFunction(this, "SearchIndexer", new SearchIndexerFunctionProps { Platform = platform, Lake = Lake, Failures = Failures }).Handler);
 
         if (stage.PublicApi)
         {
@@ -86,12 +89,15 @@ public sealed class PlatformStack : Stack
             var apiStream = new ApiStreamFunction(this, "ApiStream", new ApiStreamFunctionProps { Platform = platform, Tables = Tables });
             functions.Add(api.Handler);
             functions.Add(apiStream.Handler);
-            PublicApi = new PublicApi(this, "PublicApi", new PublicApiProps { Settings = settings, Stage = stage, Handler = api.Handler.Function });
-            _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = PublicApi.RestApi.Url, Description = "REST API (send x-api-key)" });
+            PublicApi = new PublicApi(this, "PublicApi", new PublicApiProps
+            {
+                Settings = settings, Stage = stage, Handler = api.Handler.Function, StreamHandler = apiStream.Handler.Function,
+            });
+            _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = PublicApi.RestApi.Url, Description = "REST API (every route but /healthz needs an API key, checked by the app)" });
             _ = new CfnOutput(this, "RecommendationsStreamUrl", new CfnOutputProps
             {
-                Value = apiStream.Url.Url,
-                Description = "SSE function URL: bypasses API Gateway keys and WAF; the app's own key check guards it",
+                Value = PublicApi.RestApi.Url + Constructs.PublicApi.StreamPath,
+                Description = "Server-Sent Events route (response streaming, same WAF and key check); replace {id} with a user id",
             });
         }
 
@@ -108,6 +114,7 @@ public sealed class PlatformStack : Stack
             Key = key,
             Events = Events.Stream,
             Quarantine = Lake[Buckets.Quarantine],
+            FailedInvocations = Failures.Queue,
             Firehose = firehoseNames,
             Functions = functions,
             Api = PublicApi?.RestApi,
@@ -149,6 +156,8 @@ public sealed class PlatformStack : Stack
     public EventStream Events { get; }
 
     public FirehoseDelivery Delivery { get; }
+
+    public FailedInvocations Failures { get; }
 
     public IReadOnlyList<PlatformFunction> Functions { get; }
 

@@ -36,6 +36,7 @@ public sealed class NetworkTests(SynthesizedStages stages)
     [InlineData("secretsmanager")]
     [InlineData("ssm")]
     [InlineData("redshift-data")]
+    [InlineData("lambda")] // BatchLoader's fan-out invokes itself from the isolated subnets
     public void InterfaceEndpoint_WithPrivateDns(string service)
     {
         stages.Dev.Template.HasResourceProperties("AWS::EC2::VPCEndpoint", Obj(

@@ -8,25 +8,57 @@ namespace ECommerceAgents.Infra.Tests.Constructs;
 public sealed class PublicApiTests(SynthesizedStages stages)
 {
     [Fact]
-    public void Routes_RequireApiKeys_ExceptHealthz()
+    public void Routes_NeedNoGatewayKey_TheAppChecksKeysItself()
     {
-        var methods = stages.Dev.Json.Resources("AWS::ApiGateway::Method").Select(m => m.Resource.GetProperty("Properties")).ToList();
-
-        Assert.Equal(3, methods.Count);
-        Assert.Equal(2, methods.Count(m => m.GetProperty("HttpMethod").GetString() == "ANY" && m.GetProperty("ApiKeyRequired").GetBoolean()));
-        Assert.Single(methods, m => m.GetProperty("HttpMethod").GetString() == "GET" && !m.GetProperty("ApiKeyRequired").GetBoolean());
-        Assert.All(methods, m => Assert.Equal("AWS_PROXY", m.GetProperty("Integration").GetProperty("Type").GetString()));
+        // Keys created through /v1/admin/keys live in DynamoDB only; a gateway key requirement would refuse them (and
+        // Segment's HTTP Basic or a browser's sendBeacon carry no x-api-key at all).
+        foreach (var stage in new[] { stages.Dev, stages.Prod })
+        {
+            var methods = stage.Json.Resources("AWS::ApiGateway::Method").Select(m => m.Resource.GetProperty("Properties")).ToList();
+            Assert.Equal(4, methods.Count);
+            Assert.All(methods, m => Assert.False(m.TryGetProperty("ApiKeyRequired", out var required) && required.GetBoolean()));
+            Assert.All(methods, m => Assert.Equal("AWS_PROXY", m.GetProperty("Integration").GetProperty("Type").GetString()));
+            Assert.DoesNotContain(stage.Json.Resource(stage.Json.Resources("AWS::ApiGateway::RestApi").Single().LogicalId).GetProperty("Properties").EnumerateObject(), p => p.Name == "ApiKeySourceType");
+            stage.Template.ResourceCountIs("AWS::ApiGateway::ApiKey", 0);
+            stage.Template.ResourceCountIs("AWS::ApiGateway::UsagePlan", 0);
+        }
     }
 
     [Fact]
-    public void UsagePlan_ThrottlesAndCapsEachKey()
+    public void Stage_ThrottlesEveryRoute()
     {
-        stages.Dev.Template.HasResourceProperties("AWS::ApiGateway::UsagePlan", Obj(
-            ("Throttle", Obj(("RateLimit", 50), ("BurstLimit", 100))),
-            ("Quota", Obj(("Limit", 100_000), ("Period", "DAY"))),
-            ("ApiStages", Arr(Match.ObjectLike(Obj(("Stage", Match.AnyValue())))))));
-        stages.Dev.Template.ResourceCountIs("AWS::ApiGateway::UsagePlanKey", 1);
-        stages.Prod.Template.HasResourceProperties("AWS::ApiGateway::UsagePlan", Obj(("Throttle", Obj(("RateLimit", 2_000), ("BurstLimit", 4_000)))));
+        stages.Dev.Template.HasResourceProperties("AWS::ApiGateway::Stage", Obj(
+            ("MethodSettings", Match.ArrayWith(Arr(Match.ObjectLike(Obj(("ThrottlingRateLimit", 50), ("ThrottlingBurstLimit", 100))))))));
+        stages.Prod.Template.HasResourceProperties("AWS::ApiGateway::Stage", Obj(
+            ("MethodSettings", Match.ArrayWith(Arr(Match.ObjectLike(Obj(("ThrottlingRateLimit", 2_000), ("ThrottlingBurstLimit", 4_000))))))));
+    }
+
+    [Fact]
+    public void StreamRoute_UsesResponseStreamingOnTheStreamFunction()
+    {
+        var method = stages.Dev.Json.Resources("AWS::ApiGateway::Method")
+            .Single(m => m.Resource.GetProperty("Properties").GetProperty("Integration").TryGetProperty("ResponseTransferMode", out _)).Resource.GetProperty("Properties");
+        var integration = method.GetProperty("Integration");
+
+        Assert.Equal("GET", method.GetProperty("HttpMethod").GetString());
+        Assert.Equal("STREAM", integration.GetProperty("ResponseTransferMode").GetString());
+        Assert.Equal(300_000, integration.GetProperty("TimeoutInMillis").GetInt32());
+        var uri = integration.GetProperty("Uri").GetRawText();
+        Assert.Contains(":lambda:path/2021-11-15/functions/", uri, StringComparison.Ordinal);
+        Assert.Contains("/response-streaming-invocations", uri, StringComparison.Ordinal);
+        Assert.Contains("ApiStreamFunction", uri, StringComparison.Ordinal);
+        var resource = method.GetProperty("ResourceId").GetProperty("Ref").GetString()!;
+        Assert.Equal("stream", stages.Dev.Json.Resource(resource).GetProperty("Properties").GetProperty("PathPart").GetString());
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
+            ("Action", "lambda:InvokeFunction"), ("FunctionName", GetAtt("ApiStreamFunction", "Arn")), ("Principal", "apigateway.amazonaws.com")));
+    }
+
+    [Fact]
+    public void CloudWatchRole_IsCreatedOnlyWhenThisStageOwnsTheAccountSetting()
+    {
+        stages.Dev.Template.ResourceCountIs("AWS::ApiGateway::Account", 1);
+        stages.DevExistingAccountRole.Template.ResourceCountIs("AWS::ApiGateway::Account", 0);
+        stages.DevExistingAccountRole.Template.ResourceCountIs("AWS::ApiGateway::RestApi", 1);
     }
 
     [Fact]
@@ -48,6 +80,17 @@ public sealed class PublicApiTests(SynthesizedStages stages)
                 ("Name", "rate-limit-per-ip"),
                 ("Action", Obj(("Block", Obj()))),
                 ("Statement", Obj(("RateBasedStatement", Obj(("Limit", 2_000), ("AggregateKeyType", "IP"))))))))))));
+        foreach (var (rule, header) in new[] { ("rate-limit-per-key", "x-api-key"), ("rate-limit-per-basic-key", "authorization") })
+        {
+            stages.Dev.Template.HasResourceProperties("AWS::WAFv2::WebACL", Obj(
+                ("Rules", Match.ArrayWith(Arr(Match.ObjectLike(Obj(
+                    ("Name", rule),
+                    ("Action", Obj(("Block", Obj()))),
+                    ("Statement", Obj(("RateBasedStatement", Obj(
+                        ("Limit", 15_000),
+                        ("AggregateKeyType", "CUSTOM_KEYS"),
+                        ("CustomKeys", Arr(Obj(("Header", Obj(("Name", header), ("TextTransformations", Arr(Obj(("Priority", 0), ("Type", "NONE"))))))))))))))))))));
+        }
 
         var stage = stages.Dev.Json.LogicalIdAt("/PublicApi/RestApi/DeploymentStage.dev/Resource");
         var association = stages.Dev.Json.Resources("AWS::WAFv2::WebACLAssociation").Single().Resource.GetProperty("Properties");

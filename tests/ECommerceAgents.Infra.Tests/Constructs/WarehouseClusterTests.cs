@@ -8,14 +8,23 @@ namespace ECommerceAgents.Infra.Tests.Constructs;
 public sealed class WarehouseClusterTests(SynthesizedStages stages)
 {
     [Fact]
-    public void Namespace_AdminPasswordIsManagedBySecretsManager()
+    public void Namespace_AdminPasswordComesFromTheStacksOwnSecret_ByDynamicReference()
     {
+        var secret = stages.Dev.Json.LogicalIdAt("/Warehouse/AdminSecret/Resource");
         stages.Dev.Template.HasResourceProperties("AWS::RedshiftServerless::Namespace", Obj(
             ("NamespaceName", "eca-dev"),
             ("DbName", Resources.Warehouse.Database),
-            ("ManageAdminPassword", true),
-            ("AdminUserPassword", Match.Absent()),
+            ("AdminUsername", "eca_admin"),
+            ("ManageAdminPassword", Match.Absent()),
+            ("AdminUserPassword", Obj(("Fn::Join", Arr("", Arr("{{resolve:secretsmanager:", Ref(secret), ":SecretString:password::}}"))))),
             ("DefaultIamRoleArn", GetAtt(stages.Dev.Json.LogicalIdAt("/Warehouse/CopyRole/Resource"), "Arn"))));
+        stages.Dev.Template.HasResourceProperties("AWS::SecretsManager::Secret", Obj(
+            ("GenerateSecretString", Obj(
+                ("SecretStringTemplate", "{\"username\":\"eca_admin\"}"),
+                ("GenerateStringKey", "password"),
+                ("PasswordLength", 32),
+                ("ExcludeCharacters", "'\"\\/@ "),
+                ("RequireEachIncludedType", true)))));
     }
 
     [Fact]
@@ -47,17 +56,12 @@ public sealed class WarehouseClusterTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void AdminSecretArn_IsReadWithAScopedGetNamespaceCall()
+    public void AdminSecret_NeedsNoLookupHelper()
     {
-        var namespaceId = stages.Dev.Json.LogicalIdAt("/Warehouse/Namespace");
-        stages.Dev.Template.HasResourceProperties("AWS::IAM::Policy", Obj(
-            ("PolicyDocument", Obj(("Statement", Arr(Obj(
-                ("Action", "redshift-serverless:GetNamespace"),
-                ("Effect", "Allow"),
-                ("Resource", GetAtt(namespaceId, "Namespace.NamespaceArn")))))))));
-        var secretArn = stages.Dev.Json.FunctionEnvironment("BatchLoaderFunction")["ECA_REDSHIFT_SECRET_ARN"];
-        Assert.Contains("AdminSecretLookup", secretArn, StringComparison.Ordinal);
-        Assert.Contains("namespace.adminPasswordSecretArn", secretArn, StringComparison.Ordinal);
+        // The secret's ARN is a plain Ref: no AwsCustomResource (a Node.js helper function) reads it from the namespace.
+        foreach (var stage in stages.All) stage.Template.ResourceCountIs("Custom::AWS", 0);
+        var secret = stages.Dev.Json.LogicalIdAt("/Warehouse/AdminSecret/Resource");
+        Assert.Equal($$"""{"Ref":"{{secret}}"}""", stages.Dev.Json.FunctionEnvironment("BatchLoaderFunction")["ECA_REDSHIFT_SECRET_ARN"]);
     }
 
     [Fact]
@@ -67,6 +71,7 @@ public sealed class WarehouseClusterTests(SynthesizedStages stages)
         var statements = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("BatchLoaderHandler", StringComparison.Ordinal)).ToList();
 
         Assert.Contains(statements, s => s.Actions.Contains("redshift-data:ExecuteStatement") && s.Resources.All(r => r.Contains(workgroup, StringComparison.Ordinal)));
-        Assert.Contains(statements, s => s.Actions.Contains("secretsmanager:GetSecretValue") && s.Resources.All(r => r.Contains("AdminSecretLookup", StringComparison.Ordinal)));
+        var secret = stages.Dev.Json.LogicalIdAt("/Warehouse/AdminSecret/Resource");
+        Assert.Contains(statements, s => s.Actions.Contains("secretsmanager:GetSecretValue") && s.Resources.All(r => r.Contains(secret, StringComparison.Ordinal)));
     }
 }

@@ -23,14 +23,15 @@ public sealed class SynthesizedStage(PlatformStack stack, Template template, str
 }
 
 /// <summary>
-/// Synthesizes dev, prod (with QuickSight on) and local once for the whole test run, from stub assets and the same
-/// context as cdk.json. jsii's node process inherits TMPDIR, so it is pointed at a scratch folder removed afterwards.
+/// Synthesizes every stage the app can make once for the whole test run: dev, prod with QuickSight on, prod without it,
+/// and local (the LocalStack stage), from stub assets and the same context as cdk.json. jsii's node process inherits TMPDIR, so it is pointed at a scratch folder removed afterwards.
 /// </summary>
 public sealed class SynthesizedStages : IDisposable
 {
     public const string QuickSightPrincipal = "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts";
 
     private readonly string _scratch;
+    private readonly Lazy<SynthesizedStage> _devExistingAccountRole;
     private readonly string? _previousTmp;
 
     public SynthesizedStages()
@@ -43,18 +44,28 @@ public sealed class SynthesizedStages : IDisposable
 
         Dev = Synthesize("dev");
         Prod = Synthesize("prod", ("quicksight", "true"), ("quicksightPrincipalArn", QuickSightPrincipal));
+        ProdWithoutQuickSight = Synthesize("prod");
         Local = Synthesize("local");
+        _devExistingAccountRole = new Lazy<SynthesizedStage>(() => Synthesize("dev", ("apiGatewayCloudWatchRole", "existing")));
     }
 
     public string RepositoryRoot { get; }
 
     public SynthesizedStage Dev { get; }
 
+    /// <summary>prod with the QuickSight option on (<c>-c quicksight=true</c>).</summary>
     public SynthesizedStage Prod { get; }
+
+    public SynthesizedStage ProdWithoutQuickSight { get; }
 
     public SynthesizedStage Local { get; }
 
-    public IEnumerable<SynthesizedStage> All => [Dev, Prod, Local];
+    /// <summary>dev for a second stage in an account whose API Gateway CloudWatch role another stage owns (synthesized on first use).</summary>
+    public SynthesizedStage DevExistingAccountRole => _devExistingAccountRole.Value;
+
+
+    /// <summary>Every stage the app can synthesize, with a name for messages.</summary>
+    public IEnumerable<SynthesizedStage> All => [Dev, Prod, ProdWithoutQuickSight, Local];
 
     public void Dispose()
     {
@@ -82,7 +93,7 @@ public sealed class SynthesizedStages : IDisposable
             context[key] = value;
         }
 
-        var outdir = Path.Combine(_scratch, stage, "cdk.out");
+        var outdir = Path.Combine(_scratch, stage + string.Concat(extra.Select(e => "-" + e.Key)), "cdk.out");
         var app = new App(new AppProps { Outdir = outdir, Context = context });
         var stack = PlatformApp.Build(app, RepositoryRoot);
         var template = Template.FromStack(stack);

@@ -1,5 +1,4 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.Lambda;
 using Constructs;
 using ECommerceAgents.Resources;
 
@@ -13,10 +12,11 @@ public sealed class ApiStreamFunctionProps
 }
 
 /// <summary>
-/// The recommendations push (Server-Sent Events): the same Api asset in the Web Adapter's response-stream mode behind a
-/// function URL with RESPONSE_STREAM. A function URL bypasses API Gateway — no API keys, usage plan or WAF — so the URL
-/// is <c>NONE</c>-authenticated and the app's own API-key check guards it; <c>ECA_API_MODE=stream</c> tells the app to
-/// map only the streaming routes, and this role can read only what those routes need.
+/// The recommendations push (Server-Sent Events): the same Api asset in the Web Adapter's response-stream mode, reached
+/// only through the REST API's streaming route (<see cref="PublicApi.StreamPath"/>), so the WAF and the app's key check
+/// apply as on every other route; there is no function URL. Each open stream is one running invocation, so reserved
+/// concurrency caps them (a stream beyond the cap is refused with 429 by Lambda, and the client reconnects).
+/// <c>ECA_API_MODE=stream</c> tells the app to map only the streaming route; this role reads only what that route needs.
 /// </summary>
 public sealed class ApiStreamFunction : Construct
 {
@@ -26,13 +26,14 @@ public sealed class ApiStreamFunction : Construct
         {
             Name = "ApiStream",
             AssetName = "Api",
-            Description = "Recommendations push (SSE) through a response-streaming function URL",
+            Description = "Recommendations push (SSE) through the REST API's response-streaming route",
             Platform = props.Platform,
             MemoryMb = 512,
-            // An SSE connection lives until the timeout; EventSource clients reconnect by themselves.
-            Timeout = Duration.Minutes(5),
+            // An SSE connection lives until the route's timeout; EventSource clients reconnect by themselves.
+            Timeout = Duration.Millis(PublicApi.StreamTimeoutMillis + 5_000),
             InVpc = true,
             WebAdapter = true,
+            ReservedConcurrency = props.Platform.Stage.Api.StreamConcurrency,
         });
 
         Handler
@@ -44,25 +45,7 @@ public sealed class ApiStreamFunction : Construct
             .Environment("AWS_LWA_READINESS_CHECK_PATH", ApiFunction.ReadinessPath)
             .Environment("AWS_LWA_INVOKE_MODE", "response_stream")
             .Environment("ECA_API_MODE", "stream");
-
-        Url = Handler.Function.AddFunctionUrl(new FunctionUrlOptions
-        {
-            AuthType = FunctionUrlAuthType.NONE,
-            InvokeMode = InvokeMode.RESPONSE_STREAM,
-        });
-
-        // Since October 2025 a new function URL also needs lambda:InvokeFunction (scoped to URL calls); CDK 2.160 adds
-        // only lambda:InvokeFunctionUrl, and its L1 predates the InvokedViaFunctionUrl property.
-        var invoke = new CfnPermission(this, "UrlInvokeFunction", new CfnPermissionProps
-        {
-            Action = "lambda:InvokeFunction",
-            FunctionName = Handler.Function.FunctionArn,
-            Principal = "*",
-        });
-        invoke.AddPropertyOverride("InvokedViaFunctionUrl", true);
     }
 
     public PlatformFunction Handler { get; }
-
-    public FunctionUrl Url { get; }
 }

@@ -17,6 +17,8 @@ public sealed class BatchLoaderFunctionProps
     /// <summary>Null where the stage has no Glue (LocalStack): then only the schedule triggers.</summary>
     public GlueCatalog? Catalog { get; init; }
 
+    public required FailedInvocations Failures { get; init; }
+
     public Duration SafetyNetInterval { get; init; } = Duration.Hours(1);
 }
 
@@ -71,7 +73,9 @@ public sealed class BatchLoaderFunction : Construct
         });
         fanOut.AttachToRole(Handler.Role);
 
-        var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2, MaxEventAge = Duration.Hours(1) });
+        // Triggers and the fan-out's own invocations are asynchronous: after Lambda's retries they land in the queue.
+        props.Failures.Receive(Handler.Function, Duration.Hours(1));
+        var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2, MaxEventAge = Duration.Hours(1), DeadLetterQueue = props.Failures.Queue });
         if (props.Catalog is { } catalog)
         {
             Handler.Environment("ECA_GLUE_DATABASE", catalog.DatabaseName);

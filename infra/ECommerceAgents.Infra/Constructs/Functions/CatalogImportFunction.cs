@@ -1,7 +1,7 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.Kinesis;
-using Amazon.CDK.AWS.S3;
-using Amazon.CDK.AWS.S3.Notifications;
 using Constructs;
 using ECommerceAgents.Resources;
 
@@ -16,10 +16,12 @@ public sealed class CatalogImportFunctionProps
     public required DataLake Lake { get; init; }
 
     public required IStream Events { get; init; }
+
+    public required FailedInvocations Failures { get; init; }
 }
 
 /// <summary>
-/// S3 ObjectCreated under <see cref="Prefixes.CatalogIncoming"/> in the landing zone → products in DynamoDB, a processed
+/// S3 "Object Created" (through EventBridge) under <see cref="Prefixes.CatalogIncoming"/> in the landing zone → products in DynamoDB, a processed
 /// copy and search documents in the processed zone, a report beside the upload, stock deltas on the stream.
 /// Reports and copies are written outside the notification prefix, so an import never triggers itself.
 /// </summary>
@@ -52,9 +54,14 @@ public sealed class CatalogImportFunction : Construct
             .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName);
         props.Events.GrantWrite(Handler.Function);
 
-        landing.AddEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(Handler.Function),
-            new NotificationKeyFilter { Prefix = Prefixes.CatalogIncoming });
+        // A failed import is retried twice by Lambda, then kept in the failed-invocations queue, never dropped.
+        props.Failures.Receive(Handler.Function, Duration.Hours(6));
+        Uploads = props.Lake.ObjectCreatedRule(this, "Uploads", Buckets.Landing, Prefixes.CatalogIncoming,
+            new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 4, MaxEventAge = Duration.Hours(6), DeadLetterQueue = props.Failures.Queue }),
+            "Catalog file uploaded: import it");
     }
 
     public PlatformFunction Handler { get; }
+
+    public Rule Uploads { get; }
 }

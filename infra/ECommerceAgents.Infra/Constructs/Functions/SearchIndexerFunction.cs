@@ -1,8 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
-using Amazon.CDK.AWS.S3;
-using Amazon.CDK.AWS.S3.Notifications;
 using Constructs;
 using ECommerceAgents.Resources;
 
@@ -13,6 +11,8 @@ public sealed class SearchIndexerFunctionProps
     public required FunctionPlatform Platform { get; init; }
 
     public required DataLake Lake { get; init; }
+
+    public required FailedInvocations Failures { get; init; }
 
     public Duration ScheduleInterval { get; init; } = Duration.Hours(1);
 }
@@ -45,18 +45,20 @@ public sealed class SearchIndexerFunction : Construct
             .PutObjects(quarantine, Prefixes.Quarantine + "*")
             .OpenSearch("es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost");
 
-        processed.AddEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(Handler.Function),
-            new NotificationKeyFilter { Prefix = Prefixes.SearchOutbox });
-
+        props.Failures.Receive(Handler.Function, Duration.Hours(6));
+        var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 4, MaxEventAge = Duration.Hours(6), DeadLetterQueue = props.Failures.Queue });
+        Outbox = props.Lake.ObjectCreatedRule(this, "Outbox", Buckets.Processed, Prefixes.SearchOutbox, target, "Search outbox object written: index it");
         Schedule = new Rule(this, "Schedule", new RuleProps
         {
             Description = "Re-drive the search outbox and refresh the daily-metrics index",
             Schedule = Amazon.CDK.AWS.Events.Schedule.Rate(props.ScheduleInterval),
-            Targets = [new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2 })],
+            Targets = [target],
         });
     }
 
     public PlatformFunction Handler { get; }
+
+    public Rule Outbox { get; }
 
     public Rule Schedule { get; }
 }

@@ -16,7 +16,7 @@ public sealed class PlatformFunctionTests(SynthesizedStages stages)
         { "BatchLoader", 3008, 900 },
         { "SearchIndexer", 512, 300 },
         { "Api", 1024, 29 },
-        { "ApiStream", 512, 300 },
+        { "ApiStream", 512, 305 },
     };
 
     [Theory]
@@ -58,19 +58,17 @@ public sealed class PlatformFunctionTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void ApiStream_IsAResponseStreamingFunctionUrl()
+    public void ApiStream_StreamsThroughTheRestApiOnly_WithCappedConcurrency()
     {
         var environment = stages.Dev.Json.FunctionEnvironment("ApiStreamFunction");
         Assert.Equal("response_stream", environment["AWS_LWA_INVOKE_MODE"]);
+        Assert.Equal("stream", environment["ECA_API_MODE"]);
 
-        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Url", Obj(
-            ("TargetFunctionArn", GetAtt("ApiStreamFunction", "Arn")),
-            ("AuthType", "NONE"),
-            ("InvokeMode", "RESPONSE_STREAM")));
-        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
-            ("Action", "lambda:InvokeFunctionUrl"), ("Principal", "*"), ("FunctionUrlAuthType", "NONE")));
-        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
-            ("Action", "lambda:InvokeFunction"), ("Principal", "*"), ("InvokedViaFunctionUrl", true)));
+        // No function URL: it would bypass the WAF.
+        foreach (var stage in stages.All) stage.Template.ResourceCountIs("AWS::Lambda::Url", 0);
+        Assert.DoesNotContain(stages.Dev.Json.Resources("AWS::Lambda::Permission"), p => p.Resource.GetProperty("Properties").GetProperty("Principal").GetRawText() == "\"*\"");
+        stages.Dev.Template.HasResourceProperties("AWS::Lambda::Function", Obj(("Description", Match.StringLikeRegexp("Recommendations push")), ("ReservedConcurrentExecutions", 10), ("Timeout", 305)));
+        stages.Prod.Template.HasResourceProperties("AWS::Lambda::Function", Obj(("Description", Match.StringLikeRegexp("Recommendations push")), ("ReservedConcurrentExecutions", 100)));
     }
 
     [Fact]

@@ -8,29 +8,44 @@ namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
 [Collection(SynthesizedStagesCollection.Name)]
 public sealed class TriggerTests(SynthesizedStages stages)
 {
-    [Fact]
-    public void CatalogImport_ObjectCreatedUnderIncoming_OnTheLandingBucket()
+    [Theory]
+    [InlineData("/DataLake/Landing/Resource", "catalog/incoming/", "CatalogImportFunction")]
+    [InlineData("/DataLake/Processed/Resource", "search-outbox/", "SearchIndexerFunction")]
+    public void ObjectCreated_ReachesItsFunctionThroughEventBridge_WithoutAHelperFunction(string bucketPath, string prefix, string function)
     {
-        var landing = stages.Dev.Json.LogicalIdAt("/DataLake/Landing/Resource");
-
-        stages.Dev.Template.HasResourceProperties("Custom::S3BucketNotifications", Obj(
-            ("BucketName", Ref(landing)),
-            ("NotificationConfiguration", Obj(("LambdaFunctionConfigurations", Arr(Obj(
-                ("Events", Arr("s3:ObjectCreated:*")),
-                ("Filter", Obj(("Key", Obj(("FilterRules", Arr(Obj(("Name", "prefix"), ("Value", Prefixes.CatalogIncoming)))))))),
-                ("LambdaFunctionArn", GetAtt("CatalogImportFunction", "Arn")))))))));
+        foreach (var stage in stages.All)
+        {
+            var bucket = stage.Json.LogicalIdAt(bucketPath);
+            Assert.Equal("""{"EventBridgeConfiguration":{"EventBridgeEnabled":true}}""",
+                stage.Json.Resource(bucket).GetProperty("Properties").GetProperty("NotificationConfiguration").GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal));
+            stage.Template.HasResourceProperties("AWS::Events::Rule", Obj(
+                ("EventPattern", Obj(
+                    ("source", Arr("aws.s3")),
+                    ("detail-type", Arr("Object Created")),
+                    ("detail", Obj(
+                        ("bucket", Obj(("name", Arr(Ref(bucket))))),
+                        ("object", Obj(("key", Arr(Obj(("prefix", prefix)))))))))),
+                ("Targets", Arr(Match.ObjectLike(Obj(
+                    ("Arn", GetAtt(function, "Arn")),
+                    ("DeadLetterConfig", Obj(("Arn", Match.AnyValue()))),
+                    ("RetryPolicy", Match.AnyValue())))))));
+            stage.Template.ResourceCountIs("Custom::S3BucketNotifications", 0);
+        }
     }
 
     [Fact]
-    public void SearchIndexer_ObjectCreatedInTheSearchOutbox_AndASchedule()
+    public void OtherBuckets_DoNotNotify()
     {
-        var processed = stages.Dev.Json.LogicalIdAt("/DataLake/Processed/Resource");
+        foreach (var id in new[] { "Raw", "Quarantine", "Enriched", "Logs" })
+        {
+            var bucket = stages.Dev.Json.LogicalIdAt($"/DataLake/{id}/Resource");
+            Assert.False(stages.Dev.Json.Resource(bucket).GetProperty("Properties").TryGetProperty("NotificationConfiguration", out _), id);
+        }
+    }
 
-        stages.Dev.Template.HasResourceProperties("Custom::S3BucketNotifications", Obj(
-            ("BucketName", Ref(processed)),
-            ("NotificationConfiguration", Obj(("LambdaFunctionConfigurations", Arr(Obj(
-                ("Filter", Obj(("Key", Obj(("FilterRules", Arr(Obj(("Name", "prefix"), ("Value", Prefixes.SearchOutbox)))))))),
-                ("LambdaFunctionArn", GetAtt("SearchIndexerFunction", "Arn")))))))));
+    [Fact]
+    public void SearchIndexer_HasAnHourlySchedule()
+    {
         stages.Dev.Template.HasResourceProperties("AWS::Events::Rule", Obj(
             ("ScheduleExpression", "rate(1 hour)"),
             ("Targets", Arr(Match.ObjectLike(Obj(("Arn", GetAtt("SearchIndexerFunction", "Arn"))))))));
