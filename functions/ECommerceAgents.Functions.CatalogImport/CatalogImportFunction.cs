@@ -14,8 +14,9 @@ using ECommerceAgents.Resources;
 namespace ECommerceAgents.Functions.CatalogImport;
 
 /// <summary>
-/// CatalogImport: S3 ObjectCreated under <see cref="Prefixes.CatalogIncoming"/> → <see cref="CatalogImporter"/>. This class
-/// only wires the DynamoDB, S3 and Kinesis clients (once per container) and maps each notification record to an import.
+/// CatalogImport: S3 "Object Created" (through EventBridge) under <see cref="Prefixes.CatalogIncoming"/> →
+/// <see cref="CatalogImporter"/>. This class only wires the DynamoDB, S3 and Kinesis clients (once per container) and
+/// maps the event's object to an import.
 /// </summary>
 public sealed class CatalogImportFunction : IAsyncDisposable
 {
@@ -41,7 +42,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
             ChunkSize = env.IntSetting("ECA_CATALOG_CHUNK", 1000),
             TempDirectory = env.Setting("ECA_CATALOG_TEMP"),
         }, env.Clock);
-        Handler = new JsonFunctionHandler<S3Event, CatalogImportResponse>(Name, LambdaEventsJsonContext.Default.S3Event, CatalogImportJsonContext.Default.CatalogImportResponse, HandleAsync);
+        Handler = new JsonFunctionHandler<EventBridgeEvent, CatalogImportResponse>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, CatalogImportJsonContext.Default.CatalogImportResponse, HandleAsync);
     }
 
     public IFunctionHandler Handler { get; }
@@ -63,27 +64,37 @@ public sealed class CatalogImportFunction : IAsyncDisposable
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
     public static CatalogImportFunction Create(FunctionEnvironment env, ICatalogStore store, ICatalogFiles files, IProductEventSink events) => new(env, store, files, events, []);
 
-    public async Task<CatalogImportResponse> HandleAsync(S3Event evt, LambdaInvocation invocation, CancellationToken cancellationToken)
+    public async Task<CatalogImportResponse> HandleAsync(EventBridgeEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         _log.CorrelationId = invocation.RequestId;
-        var results = new List<CatalogImportResult>(evt.Records.Count);
-        foreach (var record in evt.Records)
+        if (evt.AsS3ObjectCreated() is not { } created)
         {
-            var bucket = record.S3.Bucket.Name;
-            var key = record.S3.Item.DecodedKey;
-            if (!record.EventName.StartsWith("ObjectCreated", StringComparison.Ordinal) || !key.StartsWith(Prefixes.CatalogIncoming, StringComparison.Ordinal))
-            {
-                // Only uploads under the incoming prefix are imports: a report or copy must never start one.
-                results.Add(new CatalogImportResult { Bucket = bucket, Key = key, Status = "ignored", Message = $"not an ObjectCreated event under {Prefixes.CatalogIncoming}" });
-                continue;
-            }
-
-            var report = await _importer.ImportAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-            Report(report, invocation);
-            results.Add(CatalogImportResult.From(report));
+            return Ignored(string.Empty, string.Empty, $"{evt.Source} \"{evt.DetailType}\" is not an S3 Object Created event");
         }
 
-        return new CatalogImportResponse { Imports = results };
+        var bucket = created.Bucket.Name;
+        var key = created.Object.Key;
+        if (!key.StartsWith(Prefixes.CatalogIncoming, StringComparison.Ordinal))
+        {
+            // Only uploads under the incoming prefix are imports: a report or copy must never start one.
+            return Ignored(bucket, key, $"not under {Prefixes.CatalogIncoming}");
+        }
+
+        var report = await _importer.ImportAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+        if (report.Status == "not_found" && created.Object.FallbackKey is { } decoded)
+        {
+            // The event may carry the key URL-encoded, as S3's notifications do (a space as '+').
+            report = await _importer.ImportAsync(bucket, decoded, cancellationToken).ConfigureAwait(false);
+        }
+
+        Report(report, invocation);
+        return new CatalogImportResponse { Imports = [CatalogImportResult.From(report)] };
+    }
+
+    private CatalogImportResponse Ignored(string bucket, string key, string reason)
+    {
+        _log.Info("event ignored", ("bucket", bucket), ("key", key), ("reason", reason));
+        return new CatalogImportResponse { Imports = [new CatalogImportResult { Bucket = bucket, Key = key, Status = "ignored", Message = reason }] };
     }
 
     private void Report(ImportReport report, LambdaInvocation invocation)
@@ -119,7 +130,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
 
 }
 
-/// <summary>What an invocation answers: one summary per notification record (the full report is in S3).</summary>
+/// <summary>What an invocation answers: one summary for the event's object (the full report is in S3). A list, as callers already read it.</summary>
 public sealed record CatalogImportResponse
 {
     public required IReadOnlyList<CatalogImportResult> Imports { get; init; }

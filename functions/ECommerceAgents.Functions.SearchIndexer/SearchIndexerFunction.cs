@@ -16,7 +16,7 @@ using ECommerceAgents.Resources;
 namespace ECommerceAgents.Functions.SearchIndexer;
 
 /// <summary>
-/// SearchIndexer: S3 ObjectCreated on the processed zone's <c>search-outbox/</c> (or the hourly schedule, which re-drives
+/// SearchIndexer: S3 "Object Created" (through EventBridge) on the processed zone's <c>search-outbox/</c> (or the hourly schedule, which re-drives
 /// today's and yesterday's outbox) → <c>_bulk</c> into OpenSearch's <c>products</c> and <c>daily-metrics</c> indexes, or,
 /// without <c>OPENSEARCH_ENDPOINT</c>, the same <c>_bulk</c> NDJSON into <c>search-export/</c>.
 /// </summary>
@@ -69,34 +69,39 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
     public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         _log.CorrelationId = invocation.RequestId;
-        IReadOnlyList<string> keys;
+        EventBridgeEvent evt;
         try
         {
-            using var doc = JsonDocument.Parse(payload);
-            if (doc.RootElement.TryGetProperty("Records", out _))
-            {
-                var s3 = doc.RootElement.Deserialize(LambdaEventsJsonContext.Default.S3Event)!;
-                keys = [.. s3.Records
-                    .Where(r => r.EventName.StartsWith("ObjectCreated", StringComparison.Ordinal) && r.S3.Bucket.Name == _bucket)
-                    .Select(r => r.S3.Item.DecodedKey)
-                    .Where(k => k.StartsWith(ZoneLayout.SearchOutbox, StringComparison.Ordinal))];
-            }
-            else if (doc.RootElement.TryGetProperty("detail-type", out _))
-            {
-                var today = _clock.GetUtcNow().UtcDateTime.Date;
-                keys = await _service.OutboxKeysAsync([today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                throw new InvalidEventException("SearchIndexer expects an S3 event (Records) or an EventBridge event.");
-            }
+            evt = JsonSerializer.Deserialize(payload.Span, LambdaEventsJsonContext.Default.EventBridgeEvent)
+                ?? throw new InvalidEventException("SearchIndexer expects an EventBridge event (S3 Object Created or the schedule), got null.");
         }
         catch (JsonException ex)
         {
-            throw new InvalidEventException("SearchIndexer expects an S3 event or an EventBridge event: " + ex.Message, ex);
+            throw new InvalidEventException("SearchIndexer expects an EventBridge event (S3 Object Created or the schedule): " + ex.Message, ex);
         }
 
-        var result = await _service.IndexObjectsAsync(keys, cancellationToken).ConfigureAwait(false);
+        SearchIndexingResult result;
+        if (evt.DetailType == EventBridgeDetailTypes.ObjectCreated)
+        {
+            var created = evt.AsS3ObjectCreated();
+            if (created is null || created.Bucket.Name != _bucket || !created.Object.Key.StartsWith(ZoneLayout.SearchOutbox, StringComparison.Ordinal))
+            {
+                var reason = $"not an S3 Object Created event under s3://{_bucket}/{ZoneLayout.SearchOutbox}";
+                _log.Info("event ignored", ("bucket", created?.Bucket.Name), ("key", created?.Object.Key), ("reason", reason));
+                return JsonSerializer.SerializeToUtf8Bytes(new SearchIndexingResult { Mode = "ignored", Note = reason }, SearchIndexerJsonContext.Default.SearchIndexingResult);
+            }
+
+            // The event may carry the key URL-encoded, as S3's notifications do (dt= as dt%3D): the decoded key is the fallback.
+            result = await _service.IndexObjectAsync(created.Object.Key, created.Object.FallbackKey, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The schedule (or any other EventBridge event) re-drives today's and yesterday's outbox.
+            var today = _clock.GetUtcNow().UtcDateTime.Date;
+            var keys = await _service.OutboxKeysAsync([today.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+            result = await _service.IndexObjectsAsync(keys, cancellationToken).ConfigureAwait(false);
+        }
+
         if (result.Note is { } note) _log.Info(note, ("objects", result.Objects), ("actions", result.Actions));
         var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = FunctionName }, _output, _clock);
         metrics.Property("requestId", invocation.RequestId);

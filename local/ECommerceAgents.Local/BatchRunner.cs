@@ -7,6 +7,7 @@ using ECommerceAgents.Functions.SearchIndexer;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local;
@@ -22,7 +23,7 @@ public sealed record BatchDayResult(IReadOnlyList<BatchRunSummary> Invocations, 
 /// <summary>
 /// The batch as Lambda would run it, in process: the BatchLoader handler gets a backfill event for the day (it plans
 /// from the watermarks and loads the first pending partition), then one invocation per partition it left — what
-/// fan-out does in AWS. SearchIndexer then gets the S3 notification for each outbox object the runs wrote.
+/// fan-out does in AWS. SearchIndexer then gets the S3 Object Created event for each outbox object the runs wrote.
 /// </summary>
 public static class BatchRunner
 {
@@ -47,15 +48,14 @@ public static class BatchRunner
 
             SearchIndexingResult? search = null;
             var outbox = all.SelectMany(a => a.SearchOutbox).Distinct(StringComparer.Ordinal).ToArray();
-            if (outbox.Length > 0)
+            var bucket = environment.Names.Bucket(Buckets.Processed);
+            foreach (var key in outbox)
             {
-                var bucket = environment.Names.Bucket(Buckets.Processed);
-                var s3Event = new S3Event
-                {
-                    Records = [.. outbox.Select(k => new S3EventRecord { EventName = "ObjectCreated:Put", EventTime = DateTimeOffset.UtcNow, S3 = new S3Entity { Bucket = new S3BucketEntity { Name = bucket }, Item = new S3ObjectEntity { Key = k } } })],
-                };
-                var response = await indexer.InvokeAsync(JsonSerializer.SerializeToUtf8Bytes(s3Event, LambdaEventsJsonContext.Default.S3Event), LambdaInvocation.Local(TimeSpan.FromMinutes(5)), cancellationToken).ConfigureAwait(false);
-                search = JsonSerializer.Deserialize(response, SearchIndexerJsonContext.Default.SearchIndexingResult);
+                // EventBridge carries one object per event: one invocation per outbox object, summed.
+                var evt = S3EventBridgeSource.ObjectCreatedEvent(bucket, key, region: environment.Endpoints.Region);
+                var response = await indexer.InvokeAsync(JsonSerializer.SerializeToUtf8Bytes(evt, LambdaEventsJsonContext.Default.EventBridgeEvent), LambdaInvocation.Local(TimeSpan.FromMinutes(5)), cancellationToken).ConfigureAwait(false);
+                var one = JsonSerializer.Deserialize(response, SearchIndexerJsonContext.Default.SearchIndexingResult)!;
+                search = search is null ? one : Sum(search, one);
             }
 
             return new BatchDayResult(all, search, watch.Elapsed);
@@ -66,6 +66,17 @@ public static class BatchRunner
             if (indexer is IAsyncDisposable i) await i.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private static SearchIndexingResult Sum(SearchIndexingResult a, SearchIndexingResult b) => a with
+    {
+        Objects = a.Objects + b.Objects,
+        Actions = a.Actions + b.Actions,
+        Succeeded = a.Succeeded + b.Succeeded,
+        Retried = a.Retried + b.Retried,
+        Rejected = a.Rejected + b.Rejected,
+        InvalidLines = a.InvalidLines + b.InvalidLines,
+        Exported = [.. a.Exported, .. b.Exported],
+    };
 
     private static async Task<BatchRunSummary> InvokeAsync(IFunctionHandler handler, byte[] payload, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ public static class FunctionCatalog
     [
         new("StreamProcessor", "Kinesis events stream", Functions.StreamProcessor.StreamProcessorFunction.CreateAsync),
         new("LogTransformer", "Firehose logs transformation", Functions.LogTransformer.LogTransformerFunction.CreateAsync),
-        new("CatalogImport", "S3 ObjectCreated in the landing zone", Functions.CatalogImport.CatalogImportFunction.CreateAsync),
+        new("CatalogImport", "S3 Object Created (EventBridge) in the landing zone", Functions.CatalogImport.CatalogImportFunction.CreateAsync),
         new("BatchLoader", "Glue crawler state change / schedule", Functions.BatchLoader.BatchLoaderFunction.CreateAsync),
         new("SearchIndexer", "search outbox in the processed zone", Functions.SearchIndexer.SearchIndexerFunction.CreateAsync),
     ];

@@ -73,13 +73,13 @@ public sealed class LocalHost : IAsyncDisposable
         if (functions.TryGetValue("CatalogImport", out var catalogImport))
         {
             sources.AddS3(catalogImport, Buckets.Landing, Prefixes.CatalogIncoming);
-            registered.Add($"CatalogImport ← S3 s3://{environment.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
+            registered.Add($"CatalogImport ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
         }
 
         if (functions.TryGetValue("SearchIndexer", out var searchIndexer))
         {
             sources.AddS3(searchIndexer, Buckets.Processed, Prefixes.SearchOutbox);
-            registered.Add($"SearchIndexer ← S3 s3://{environment.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
+            registered.Add($"SearchIndexer ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
         }
 
         registered.Add($"Firehose API on http://127.0.0.1:{stack.Options.Ports.Firehose} → raw archive, enriched, logs");

@@ -46,8 +46,8 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
             });
         }
 
-        var first = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
-        var second = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put-local.json"));
+        var first = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("eventbridge-s3-object-created-local.json"));
+        var second = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("eventbridge-s3-object-created-local.json"));
 
         Assert.True(first.ExitCode == 0, first.Stderr);
         var imported = JsonNode.Parse(first.Stdout)!["imports"]![0]!;
@@ -59,10 +59,10 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
     [Fact]
     public async Task Invoke_CatalogImportWithTheAwsSample_NotFoundExitZero()
     {
-        var result = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("s3-put.json"));
+        var result = await Cli.RunAsync(_stack.Environment, "invoke", "CatalogImport", "--event", EventFiles.PathOf("eventbridge-s3-object-created.json"));
 
         Assert.True(result.ExitCode == 0, result.Stderr);
-        var imports = JsonNode.Parse(result.Stdout)!["imports"]!.AsArray();
-        Assert.All(imports, i => Assert.Equal("not_found", i!["status"]!.GetValue<string>()));
+        var import = Assert.Single(JsonNode.Parse(result.Stdout)!["imports"]!.AsArray())!;
+        Assert.Equal(("not_found", "catalog/incoming/summer sale 2026.jsonl"), (import["status"]!.GetValue<string>(), import["key"]!.GetValue<string>()));
     }
 }

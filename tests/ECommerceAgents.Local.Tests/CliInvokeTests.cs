@@ -10,7 +10,7 @@ public sealed class CliInvokeTests
     [Fact]
     public async Task Invoke_UnknownFunction_OneLineNamingTheFunctions()
     {
-        var result = await Cli.RunAsync(NoStack, "invoke", "Nope", "--event", EventFiles.PathOf("s3-put.json"));
+        var result = await Cli.RunAsync(NoStack, "invoke", "Nope", "--event", EventFiles.PathOf("eventbridge-s3-object-created.json"));
 
         AssertOneLineError(result, "unknown function 'Nope'");
         Assert.Contains("StreamProcessor", result.Stderr);

@@ -90,13 +90,27 @@ public sealed record SearchIndexingResult
 /// </summary>
 public sealed class SearchIndexingService(IObjectStore processed, IObjectStore quarantine, ISearchIndex? index, TimeProvider clock)
 {
-    public async Task<SearchIndexingResult> IndexObjectsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public Task<SearchIndexingResult> IndexObjectsAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        IndexAsync([.. keys.Select(k => (k, (string?)null))], cancellationToken);
+
+    /// <summary>One object named by an event; when it is not found under <paramref name="key"/>, <paramref name="fallbackKey"/> is tried once.</summary>
+    public Task<SearchIndexingResult> IndexObjectAsync(string key, string? fallbackKey, CancellationToken cancellationToken) =>
+        IndexAsync([(key, fallbackKey)], cancellationToken);
+
+    private async Task<SearchIndexingResult> IndexAsync(IReadOnlyList<(string Key, string? FallbackKey)> objects, CancellationToken cancellationToken)
     {
         var actions = new List<BulkAction>();
         var invalid = 0;
-        foreach (var key in keys)
+        foreach (var (given, fallback) in objects)
         {
+            var key = given;
             var body = await processed.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (body is null && fallback is not null)
+            {
+                key = fallback;
+                body = await processed.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+
             if (body is null) continue;
             foreach (var line in Gzip.Lines(Gzip.Decompress(body)))
             {
@@ -125,7 +139,7 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
             return new SearchIndexingResult
             {
                 Mode = "export",
-                Objects = keys.Count,
+                Objects = objects.Count,
                 Actions = actions.Count,
                 InvalidLines = invalid,
                 Exported = exported,
@@ -144,7 +158,7 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
         return new SearchIndexingResult
         {
             Mode = "opensearch",
-            Objects = keys.Count,
+            Objects = objects.Count,
             Actions = actions.Count,
             Succeeded = outcome.Succeeded,
             Retried = outcome.Retried,

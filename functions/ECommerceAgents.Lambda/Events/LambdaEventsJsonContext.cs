@@ -14,10 +14,10 @@ namespace ECommerceAgents.Lambda.Events;
 [JsonSerializable(typeof(FirehoseTransformationResponse))]
 [JsonSerializable(typeof(CloudWatchLogsEvent))]
 [JsonSerializable(typeof(CloudWatchLogsPayload))]
-[JsonSerializable(typeof(S3Event))]
 [JsonSerializable(typeof(EventBridgeEvent))]
 [JsonSerializable(typeof(GlueCrawlerStateChange))]
 [JsonSerializable(typeof(GlueJobStateChange))]
+[JsonSerializable(typeof(S3ObjectCreated))]
 [JsonSerializable(typeof(ApiGatewayProxyRequest))]
 [JsonSerializable(typeof(ApiGatewayProxyResponse))]
 public sealed partial class LambdaEventsJsonContext : JsonSerializerContext;

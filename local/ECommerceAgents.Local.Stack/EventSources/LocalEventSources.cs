@@ -7,7 +7,7 @@ namespace ECommerceAgents.Local.Stack.EventSources;
 /// <summary>
 /// The local event-source layer, run by <c>serve</c>: Kinesis pollers with event-source-mapping semantics, the
 /// Firehose stand-in (HTTP API, buffering, transformation, partitioning, the Kinesis-sourced raw archive) and S3
-/// notifications. Functions register themselves; anything not registered simply has no trigger.
+/// Object Created events through EventBridge. Functions register themselves; anything not registered simply has no trigger.
 /// </summary>
 public sealed class LocalEventSources : IAsyncDisposable
 {
@@ -18,7 +18,7 @@ public sealed class LocalEventSources : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, FirehoseDeliveryStream> _deliveryStreams = new(StringComparer.Ordinal);
     private readonly List<KinesisEventSource> _kinesisSources = [];
-    private readonly List<S3NotificationSource> _s3Sources = [];
+    private readonly List<S3EventBridgeSource> _s3Sources = [];
     private FirehoseKinesisSource? _rawArchive;
     private FirehoseEndpoint? _firehose;
 
@@ -49,7 +49,7 @@ public sealed class LocalEventSources : IAsyncDisposable
 
     public IReadOnlyList<KinesisEventSource> KinesisSources => _kinesisSources;
 
-    public IReadOnlyList<S3NotificationSource> S3Sources => _s3Sources;
+    public IReadOnlyList<S3EventBridgeSource> S3Sources => _s3Sources;
 
     public FirehoseDeliveryStream DeliveryStream(DeliveryStreamDefinition definition) => _deliveryStreams[_names.DeliveryStream(definition)];
 
@@ -74,10 +74,10 @@ public sealed class LocalEventSources : IAsyncDisposable
         return source;
     }
 
-    /// <summary>A function triggered by objects created under a prefix.</summary>
-    public S3NotificationSource AddS3(IFunctionHandler function, BucketDefinition bucket, string prefix)
+    /// <summary>A function triggered by objects created under a prefix (S3 → EventBridge "Object Created", a rule on bucket and prefix).</summary>
+    public S3EventBridgeSource AddS3(IFunctionHandler function, BucketDefinition bucket, string prefix)
     {
-        var source = new S3NotificationSource(_stack.S3Client, _names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.{_names.Bucket(bucket)}.s3-seen.json"), _log, _stack.Options.Region);
+        var source = new S3EventBridgeSource(_stack.S3Client, _names.Bucket(bucket), prefix, function, StateFile($"{function.Name}.{_names.Bucket(bucket)}.s3-seen.json"), _log, _stack.Options.Region);
         _s3Sources.Add(source);
         _loops.Add(source.RunAsync);
         return source;
@@ -110,7 +110,7 @@ public sealed class LocalEventSources : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until everything written before this call has gone through: the stream pollers and S3 notifications
+    /// Waits until everything written before this call has gone through: the stream pollers and S3 Object Created events
     /// have caught up, then every delivery stream is flushed to S3.
     /// </summary>
     public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)

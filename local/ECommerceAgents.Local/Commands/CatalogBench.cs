@@ -9,10 +9,10 @@ using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Functions.CatalogImport;
-using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local.Commands;
@@ -103,18 +103,7 @@ internal static class CatalogBench
 
     private static async Task<JsonObject> ImportAsync(CatalogImportFunction function, LocalStack stack, string bucket, string key, CancellationToken ct)
     {
-        var evt = new S3Event
-        {
-            Records =
-            [
-                new S3EventRecord
-                {
-                    EventName = "ObjectCreated:Put",
-                    EventTime = DateTimeOffset.UtcNow,
-                    S3 = new S3Entity { Bucket = new S3BucketEntity { Name = bucket }, Item = new S3ObjectEntity { Key = key } },
-                },
-            ],
-        };
+        var evt = S3EventBridgeSource.ObjectCreatedEvent(bucket, key, region: stack.Options.Region);
         var watch = Stopwatch.StartNew();
         var response = await function.HandleAsync(evt, LambdaInvocation.Local(TimeSpan.FromMinutes(15)), ct);
         watch.Stop();

@@ -153,7 +153,7 @@ public static class DemoRun
         return new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database }.ConnectionString;
     }
 
-    /// <summary>The generator's catalog as a CSV upload to the landing zone; CatalogImport runs on its notification.</summary>
+    /// <summary>The generator's catalog as a CSV upload to the landing zone; CatalogImport runs on its Object Created event.</summary>
     private static async Task<int> ImportCatalogAsync(LocalHost host, TrafficGenerator generator, DemoProgress progress, CancellationToken ct)
     {
         progress("catalog", 0, 1, $"{generator.Catalog.Count} products");

@@ -55,16 +55,26 @@ public sealed class CatalogImportTests
             await Harness.Stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = Landing, Key = key, InputStream = new MemoryStream(body) });
         }
 
-        /// <summary>Runs the handler with a sample event whose bucket (and key) point at this test's landing bucket.</summary>
-        public async Task<JsonObject> InvokeAsync(string key, string eventFile = "s3-put-local.json")
+        /// <summary>
+        /// Runs the handler with a sample Object Created event whose bucket and key point at this test's landing bucket;
+        /// the key form-encoded as S3 encodes its notifications' keys, unless <paramref name="encode"/> is false.
+        /// </summary>
+        public async Task<JsonObject> InvokeAsync(string key, string eventFile = "eventbridge-s3-object-created-local.json", bool encode = true)
         {
             var evt = JsonNode.Parse(EventFiles.Read(eventFile))!.AsObject();
-            var s3 = evt["Records"]![0]!["s3"]!;
-            s3["bucket"]!["name"] = Landing;
-            s3["object"]!["key"] = Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal).Replace("%20", "+", StringComparison.Ordinal);
-            var response = await Handler.InvokeAsync(Encoding.UTF8.GetBytes(evt.ToJsonString()), LambdaInvocation.Local(TimeSpan.FromMinutes(5)), CancellationToken.None);
-            return JsonNode.Parse(response)!["imports"]![0]!.AsObject();
+            var detail = evt["detail"]!;
+            detail["bucket"]!["name"] = Landing;
+            detail["object"]!["key"] = encode ? FormEncoded(key) : key;
+            return Assert.Single(await InvokeAsync(evt))!.AsObject();
         }
+
+        public async Task<JsonArray> InvokeAsync(JsonObject evt)
+        {
+            var response = await Handler.InvokeAsync(Encoding.UTF8.GetBytes(evt.ToJsonString()), LambdaInvocation.Local(TimeSpan.FromMinutes(5)), CancellationToken.None);
+            return JsonNode.Parse(response)!["imports"]!.AsArray();
+        }
+
+        public static string FormEncoded(string key) => Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal).Replace("%20", "+", StringComparison.Ordinal);
 
         public async Task<JsonObject> ReportAsync(JsonObject result)
         {
@@ -273,7 +283,7 @@ public sealed class CatalogImportTests
         await using var f = await Fixture.StartAsync("catalogjsonl");
         const string key = "catalog/incoming/summer sale 2026.jsonl";
         await f.PutAsync(key, "{\"sku\":\"J-1\",\"name\":\"Beach Towel\",\"category\":\"home\",\"price\":12.5,\"currency\":\"EUR\",\"stock\":8}\n{\"sku\":\"J-2\",\"name\":\"Sun Hat\",\"category\":\"fashion\",\"price\":\"19.99\",\"currency\":\"EUR\",\"stock\":2}\n{broken\n");
-        var first = await f.InvokeAsync(key, "s3-put.json");
+        var first = await f.InvokeAsync(key, "eventbridge-s3-object-created.json");
         Assert.Equal((2L, 1L), (first["new"]!.GetValue<long>(), first["rejected"]!.GetValue<long>()));
         await f.PutAsync("catalog/incoming/delist.jsonl", "{\"sku\":\"J-2\",\"status\":\"discontinued\"}\n{\"sku\":\"J-9\",\"status\":\"deleted\"}\n");
 
@@ -288,29 +298,84 @@ public sealed class CatalogImportTests
     }
 
     [Fact]
+    public async Task Import_KeyWithSpaceAndPlus_ImportsWhetherTheEventEncodesTheKeyOrNot()
+    {
+        await using var f = await Fixture.StartAsync("catalogkeys");
+        const string key = "catalog/incoming/c++ picks 2026.csv";
+        await f.PutAsync(key, "sku,title,category,price,currency,stock\nK-1,Book Light,books,9.99,EUR,4\n");
+
+        var raw = await f.InvokeAsync(key, encode: false);
+        var encoded = await f.InvokeAsync(key, encode: true);
+
+        Assert.Equal(("completed", key, 1L), (raw["status"]!.GetValue<string>(), raw["key"]!.GetValue<string>(), raw["new"]!.GetValue<long>()));
+        Assert.Equal("catalog/incoming/c%2B%2B+picks+2026.csv", Fixture.FormEncoded(key));
+        Assert.Equal(("unchanged_same_content", key), (encoded["status"]!.GetValue<string>(), encoded["key"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Import_LiteralPlusInTheKey_TheKeyAsGivenWinsOverItsDecoding()
+    {
+        await using var f = await Fixture.StartAsync("catalogplus");
+        await f.PutAsync("catalog/incoming/a+b.csv", "sku,title,category,price,currency,stock\nP-1,Pen,office,1.50,EUR,9\n");
+        await f.PutAsync("catalog/incoming/a b.csv", "sku,title,category,price,currency,stock\nS-1,Stapler,office,7.00,EUR,2\n");
+
+        var result = await f.InvokeAsync("catalog/incoming/a+b.csv", encode: false);
+
+        Assert.Equal(("completed", "catalog/incoming/a+b.csv"), (result["status"]!.GetValue<string>(), result["key"]!.GetValue<string>()));
+        Assert.NotNull(await f.Store.GetAsync("P-1", CancellationToken.None));
+        Assert.Null(await f.Store.GetAsync("S-1", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Import_AwsSampleEventWhoseBucketIsNotHere_NotFoundNotACrash()
     {
         await using var f = await Fixture.StartAsync("catalogmissing");
 
-        var response = await f.Handler.InvokeAsync(EventFiles.Read("s3-put.json"), LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var response = await f.Handler.InvokeAsync(EventFiles.Read("eventbridge-s3-object-created.json"), LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None);
 
-        var imports = JsonNode.Parse(response)!["imports"]!.AsArray();
-        Assert.Equal(2, imports.Count);
-        Assert.All(imports, i => Assert.Equal("not_found", i!["status"]!.GetValue<string>()));
-        Assert.Equal("catalog/incoming/summer sale 2026.jsonl", imports[1]!["key"]!.GetValue<string>());
+        var import = Assert.Single(JsonNode.Parse(response)!["imports"]!.AsArray())!;
+        Assert.Equal("not_found", import["status"]!.GetValue<string>());
+        Assert.Equal("catalog/incoming/summer sale 2026.jsonl", import["key"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task Notifications_AfterAnImport_OnlyTheUploadTriggersAndNothingTheImportWrote()
+    public async Task Import_ScheduleOrObjectOutsideIncoming_IgnoredWithAReason_NothingImported()
+    {
+        await using var f = await Fixture.StartAsync("catalogignored");
+        await f.PutAsync("catalog/archive/old.csv", "sku,title,category,price,currency,stock\nR-1,Ruler,office,2.00,EUR,9\n");
+        var outside = JsonNode.Parse(EventFiles.Read("eventbridge-s3-object-created-local.json"))!.AsObject();
+        outside["detail"]!["bucket"]!["name"] = f.Landing;
+        outside["detail"]!["object"]!["key"] = "catalog/archive/old.csv";
+        var deleted = outside.DeepClone().AsObject();
+        deleted["detail-type"] = "Object Deleted";
+        deleted["detail"]!["object"]!["key"] = SampleKey;
+
+        var results = new[]
+        {
+            Assert.Single(await f.InvokeAsync(JsonNode.Parse(EventFiles.Read("eventbridge-scheduled.json"))!.AsObject()))!,
+            Assert.Single(await f.InvokeAsync(outside))!,
+            Assert.Single(await f.InvokeAsync(deleted))!,
+        };
+
+        Assert.All(results, r => Assert.Equal("ignored", r["status"]!.GetValue<string>()));
+        Assert.Contains("Scheduled Event", results[0]["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(Prefixes.CatalogIncoming, results[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("Object Deleted", results[2]["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, await f.ItemCountAsync());
+        Assert.Empty(await f.KeysAsync(f.Landing, Prefixes.CatalogReports));
+    }
+
+    [Fact]
+    public async Task EventBridgeSource_AfterAnImport_OnlyTheUploadTriggersAndNothingTheImportWrote()
     {
         await using var f = await Fixture.StartAsync("catalognotify");
-        var notifications = new S3NotificationSource(f.Harness.Stack.S3Client, f.Landing, Prefixes.CatalogIncoming, f.Handler, stateFile: null);
+        var source = new S3EventBridgeSource(f.Harness.Stack.S3Client, f.Landing, Prefixes.CatalogIncoming, f.Handler, stateFile: null);
         await f.PutAsync(SampleKey, await File.ReadAllTextAsync(EventFiles.PathOf("catalog/products-sample.csv")));
 
-        await notifications.PollOnceAsync(CancellationToken.None);
-        await notifications.PollOnceAsync(CancellationToken.None);
+        await source.PollOnceAsync(CancellationToken.None);
+        await source.PollOnceAsync(CancellationToken.None);
 
-        Assert.Equal(1, notifications.Delivered);
+        Assert.Equal(1, source.Delivered);
         Assert.NotEmpty(await f.KeysAsync(f.Landing, Prefixes.CatalogReports));
         Assert.Equal(10, await f.ItemCountAsync());
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Runtime;
@@ -23,38 +24,83 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task NewObjectUnderPrefix_DeliveredOnceWithFormEncodedKey_OverwriteDeliveredAgain()
+    public async Task NewObjectUnderPrefix_DeliveredOnceAsObjectCreatedWithFormEncodedKey_OverwriteDeliveredAgain()
     {
         var bucket = _names.Bucket(Buckets.Landing);
-        var events = new List<S3Event>();
-        var function = new S3Function(events);
-        var source = new S3NotificationSource(_stack.S3Client, bucket, Prefixes.CatalogIncoming, function, stateFile: null);
+        var events = new List<EventBridgeEvent>();
+        var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.CatalogIncoming, new Recorder(events), stateFile: null, region: "eu-west-1");
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "catalog/incoming/summer sale.csv", ContentBody = "sku,title\n" });
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "catalog/reports/ignored.json", ContentBody = "{}" });
 
         await source.PollOnceAsync(CancellationToken.None);
         await source.PollOnceAsync(CancellationToken.None);
 
-        var record = Assert.Single(events).Records.Single();
-        Assert.Equal("catalog/incoming/summer+sale.csv", record.S3.Item.Key);
-        Assert.Equal("catalog/incoming/summer sale.csv", record.S3.Item.DecodedKey);
-        Assert.Equal(bucket, record.S3.Bucket.Name);
-        Assert.Equal("ObjectCreated:Put", record.EventName);
+        var evt = Assert.Single(events);
+        Assert.Equal(("aws.s3", "Object Created", "000000000000", "eu-west-1"), (evt.Source, evt.DetailType, evt.Account, evt.Region));
+        Assert.Equal([$"arn:aws:s3:::{bucket}"], evt.Resources);
+        var detail = evt.AsS3ObjectCreated()!;
+        Assert.Equal(bucket, detail.Bucket.Name);
+        Assert.Equal("catalog/incoming/summer+sale.csv", detail.Object.Key);
+        Assert.Equal("catalog/incoming/summer sale.csv", detail.Object.FallbackKey);
+        Assert.Equal((10L, "PutObject"), (detail.Object.Size, detail.Reason));
+        Assert.Matches("^[0-9a-f]{32}$", detail.Object.ETag);
 
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "catalog/incoming/summer sale.csv", ContentBody = "sku,title\nA,b\n" });
         await source.PollOnceAsync(CancellationToken.None);
 
         Assert.Equal(2, events.Count);
-        Assert.Equal(1, source.Delivered - 1);
+        Assert.Equal(2, source.Delivered);
     }
 
-    private sealed class S3Function(List<S3Event> events) : IFunctionHandler
+    [Fact]
+    public async Task FunctionFailsOnce_RetriedAndDeliveredOnce()
     {
+        var bucket = _names.Bucket(Buckets.Processed);
+        var events = new List<EventBridgeEvent>();
+        var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.SearchOutbox, new Recorder(events, failures: 1), stateFile: null);
+        await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "search-outbox/products/dt=2026-01-01/retry.ndjson", ContentBody = "{}\n" });
+
+        await source.PollOnceAsync(CancellationToken.None);
+
+        Assert.Equal((1, 0, 1), (source.Delivered, source.Failed, events.Count));
+        Assert.Equal("search-outbox/products/dt%3D2026-01-01/retry.ndjson", events[0].AsS3ObjectCreated()!.Object.Key);
+    }
+
+    [Fact]
+    public async Task StateFileOfTheNotificationSource_SeenObjectsNotDeliveredAgain()
+    {
+        var bucket = _names.Bucket(Buckets.Raw);
+        const string key = "catalog/incoming/seen.csv";
+        await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "sku,title\n" });
+        var listed = Assert.Single((await _stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = key })).S3Objects);
+        var stateFile = Path.Combine(Path.GetTempPath(), $"s3-seen-{Guid.NewGuid():N}.json");
+        // The format the S3-notification source wrote: key → ETag as listed.
+        await File.WriteAllTextAsync(stateFile, new JsonObject { [key] = listed.ETag }.ToJsonString());
+        try
+        {
+            var events = new List<EventBridgeEvent>();
+            var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.CatalogIncoming, new Recorder(events), stateFile);
+
+            await source.PollOnceAsync(CancellationToken.None);
+
+            Assert.Empty(events);
+        }
+        finally
+        {
+            File.Delete(stateFile);
+        }
+    }
+
+    private sealed class Recorder(List<EventBridgeEvent> events, int failures = 0) : IFunctionHandler
+    {
+        private int _failures = failures;
+
         public string Name => "s3-recorder";
 
         public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
         {
-            events.Add(JsonSerializer.Deserialize(payload.Span, LambdaEventsJsonContext.Default.S3Event)!);
+            if (_failures-- > 0) throw new InvalidOperationException("the function failed");
+            events.Add(JsonSerializer.Deserialize(payload.Span, LambdaEventsJsonContext.Default.EventBridgeEvent)!);
             return Task.FromResult("{}"u8.ToArray());
         }
     }

@@ -5,7 +5,9 @@ using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Functions.BatchLoader;
 using ECommerceAgents.IntegrationTests.Batch;
+using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Local.Stack.Lambda;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
@@ -86,8 +88,8 @@ public sealed class BatchAotBootstrapTests(PublishedBatchFunctions published, IT
         Assert.Equal(2L, await TestWarehouse.ScalarAsync<long>(slice.Warehouse, "select items from eca.fct_orders where order_id = 'o-aot'"));
 
         var outbox = ZoneLayout.MetricsOutboxKey("2026-03-10");
-        var s3Event = "{\"Records\":[{\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"" + slice.Bucket(Buckets.Processed) + "\"},\"object\":{\"key\":\"" + outbox + "\"}}}]}";
-        var search = await RunAsync("SearchIndexer", slice, Encoding.UTF8.GetBytes(s3Event));
+        var objectCreated = JsonSerializer.SerializeToUtf8Bytes(S3EventBridgeSource.ObjectCreatedEvent(slice.Bucket(Buckets.Processed), outbox), LambdaEventsJsonContext.Default.EventBridgeEvent);
+        var search = await RunAsync("SearchIndexer", slice, objectCreated);
         Assert.Contains("\"mode\":\"export\"", Encoding.UTF8.GetString(search[0]));
         Assert.Contains("search-export/metrics/dt=2026-03-10/daily-metrics.ndjson.bulk.ndjson", await StoreChecksum.KeysAsync(slice.Harness.Stack, slice.Bucket(Buckets.Processed), "search-export/"));
     }

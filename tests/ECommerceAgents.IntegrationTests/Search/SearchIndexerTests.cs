@@ -7,6 +7,7 @@ using ECommerceAgents.Functions.SearchIndexer;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 using Xunit.Abstractions;
@@ -157,10 +158,8 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         return key;
     }
 
-    private byte[] S3Event(string key) => JsonSerializer.SerializeToUtf8Bytes(new S3Event
-    {
-        Records = [new S3EventRecord { EventName = "ObjectCreated:Put", S3 = new S3Entity { Bucket = new S3BucketEntity { Name = _names.Bucket(Buckets.Processed) }, Item = new S3ObjectEntity { Key = key } } }],
-    }, LambdaEventsJsonContext.Default.S3Event);
+    private byte[] ObjectCreated(string key, string? bucket = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(S3EventBridgeSource.ObjectCreatedEvent(bucket ?? _names.Bucket(Buckets.Processed), key), LambdaEventsJsonContext.Default.EventBridgeEvent);
 
     private static async Task<SearchIndexingResult> InvokeAsync(IFunctionHandler f, byte[] evt) =>
         JsonSerializer.Deserialize(await f.InvokeAsync(evt, LambdaInvocation.Local(TimeSpan.FromMinutes(1)), default), SearchIndexerJsonContext.Default.SearchIndexingResult)!;
@@ -173,7 +172,7 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         var function = SearchIndexerFunction.Create(Environment(_double.Endpoint), _stack.S3Client,
             new OpenSearchClient(new HttpClient(), _double.Endpoint, new OpenSearchAuth.None(), new RetryPolicy(4, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20))));
 
-        var result = await InvokeAsync(function, S3Event(key));
+        var result = await InvokeAsync(function, ObjectCreated(key));
 
         Assert.Equal("opensearch", result.Mode);
         Assert.Equal(3, result.Actions);
@@ -193,7 +192,7 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         _double.RejectItem("SKU-00001", 400, times: 1);
         var function = SearchIndexerFunction.Create(Environment(_double.Endpoint), _stack.S3Client, new OpenSearchClient(new HttpClient(), _double.Endpoint, new OpenSearchAuth.None()));
 
-        var result = await InvokeAsync(function, S3Event(key));
+        var result = await InvokeAsync(function, ObjectCreated(key));
 
         Assert.Equal(1, result.Rejected);
         var keys = await StoreChecksum.KeysAsync(_stack, _names.Bucket(Buckets.Quarantine), "quarantine/reason=search_rejected/");
@@ -208,7 +207,7 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         var key = await PutOutboxAsync("import-3");
         var function = SearchIndexerFunction.Create(Environment(null), _stack.S3Client, null);
 
-        var result = await InvokeAsync(function, S3Event(key));
+        var result = await InvokeAsync(function, ObjectCreated(key));
 
         Assert.Equal("export", result.Mode);
         Assert.Contains("OPENSEARCH_ENDPOINT", result.Note);
@@ -220,6 +219,45 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         Assert.Equal("""{"delete":{"_index":"products","_id":"SKU-00099"}}""", lines[^1]);
         Assert.EndsWith("\n", body, StringComparison.Ordinal);
         output.WriteLine(body);
+    }
+
+    [Fact]
+    public async Task ObjectCreated_KeyEncodedAsS3NotificationsEncodeIt_TheDecodedKeyIsIndexed()
+    {
+        await PutOutboxAsync("import 4");
+        var function = SearchIndexerFunction.Create(Environment(null), _stack.S3Client, null);
+
+        var result = await InvokeAsync(function, ObjectCreated("search-outbox/products/dt%3D2026-01-01/import+4.ndjson"));
+
+        Assert.Equal((1, 3), (result.Objects, result.Actions));
+        Assert.Equal("search-export/products/dt=2026-01-01/import 4.ndjson.bulk.ndjson", Assert.Single(result.Exported));
+    }
+
+    [Fact]
+    public async Task ObjectCreated_UnderTheOutboxPrefixOfAnotherBucket_Ignored()
+    {
+        var key = await PutOutboxAsync("import-5");
+        var function = SearchIndexerFunction.Create(Environment(_double.Endpoint), _stack.S3Client, new OpenSearchClient(new HttpClient(), _double.Endpoint, new OpenSearchAuth.None()));
+
+        var result = await InvokeAsync(function, ObjectCreated(key, bucket: "someone-elses-bucket"));
+
+        Assert.Equal(("ignored", 0, 0), (result.Mode, result.Objects, result.Actions));
+        Assert.Contains(_names.Bucket(Buckets.Processed), result.Note, StringComparison.Ordinal);
+        Assert.Empty(_double.Documents(SearchIndexes.Products));
+    }
+
+    [Fact]
+    public async Task ScheduledEvent_RedrivesTodaysOutbox()
+    {
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var key = $"search-outbox/products/dt={today}/scheduled.ndjson";
+        await _stack.S3Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _names.Bucket(Buckets.Processed), Key = key, ContentBody = Outbox.Replace("\r", "", StringComparison.Ordinal) + "\n" });
+        var function = SearchIndexerFunction.Create(Environment(null), _stack.S3Client, null);
+
+        var result = await InvokeAsync(function, EventFiles.Read("eventbridge-scheduled.json"));
+
+        Assert.Equal("export", result.Mode);
+        Assert.Contains($"search-export/products/dt={today}/scheduled.ndjson.bulk.ndjson", result.Exported);
     }
 
     [Fact]

@@ -102,14 +102,71 @@ public sealed class EventContractTests
     }
 
     [Fact]
-    public void S3_Put_KeysAreFormDecoded()
+    public void EventBridge_S3ObjectCreated_HyphenatedDetailFieldsRead()
     {
-        var evt = JsonSerializer.Deserialize(EventFiles.Read("s3-put.json"), Json.S3Event)!;
+        var evt = JsonSerializer.Deserialize(EventFiles.Read("eventbridge-s3-object-created.json"), Json.EventBridgeEvent)!;
 
-        Assert.Equal("ObjectCreated:Put", evt.Records[0].EventName);
-        Assert.Equal("catalog/incoming/products-2026-11-23.csv", evt.Records[0].S3.Item.DecodedKey);
-        Assert.Equal("catalog/incoming/summer sale 2026.jsonl", evt.Records[1].S3.Item.DecodedKey);
-        Assert.True(evt.Records[0].S3.Item.Size > 0);
+        var detail = evt.AsS3ObjectCreated()!;
+        Assert.Equal(("aws.s3", "Object Created"), (evt.Source, evt.DetailType));
+        Assert.Equal("eca-landing-123456789012", detail.Bucket.Name);
+        Assert.Equal(7340, detail.Object.Size);
+        Assert.Equal("5e3a9f0c7b21d84e6a1c3f9b0d72e485", detail.Object.ETag);
+        Assert.Equal("Kq7vT2xN9bR4mLpW0sYc3HdE8fUaJ5gZ", detail.Object.VersionId);
+        Assert.Equal("00678E4C1C5E6F7A02", detail.Object.Sequencer);
+        Assert.Equal(("7B5A2C9E1D3F4A60", "123456789012", "198.51.100.24", "PutObject"), (detail.RequestId, detail.Requester, detail.SourceIpAddress, detail.Reason));
+    }
+
+    [Fact]
+    public void EventBridge_S3ObjectCreatedWithEncodedKey_KeyAsGivenAndDecodedFallback()
+    {
+        var detail = JsonSerializer.Deserialize(EventFiles.Read("eventbridge-s3-object-created.json"), Json.EventBridgeEvent)!.AsS3ObjectCreated()!;
+
+        Assert.Equal("catalog/incoming/summer+sale+2026.jsonl", detail.Object.Key);
+        Assert.Equal("catalog/incoming/summer sale 2026.jsonl", detail.Object.FallbackKey);
+    }
+
+    [Fact]
+    public void EventBridge_S3ObjectCreatedLocal_SizeAndEtagOfTheSampleCatalog_NoFallback()
+    {
+        var detail = JsonSerializer.Deserialize(EventFiles.Read("eventbridge-s3-object-created-local.json"), Json.EventBridgeEvent)!.AsS3ObjectCreated()!;
+        var sample = File.ReadAllBytes(EventFiles.PathOf("catalog/products-sample.csv"));
+
+        Assert.Equal(("eca-local-landing", "catalog/incoming/products-sample.csv"), (detail.Bucket.Name, detail.Object.Key));
+        Assert.Null(detail.Object.FallbackKey);
+        Assert.Equal(sample.Length, detail.Object.Size);
+#pragma warning disable CA5351 // S3's ETag of a single-part upload is its MD5: compared, not used for security.
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(sample)), detail.Object.ETag);
+#pragma warning restore CA5351
+    }
+
+    [Fact]
+    public void EventBridge_S3ObjectCreated_WritesTheHyphenatedNames()
+    {
+        var detail = new S3ObjectCreated
+        {
+            Bucket = new S3ObjectCreatedBucket { Name = "b" },
+            Object = new S3ObjectCreatedObject { Key = "k+1", ETag = "e", VersionId = "v" },
+            RequestId = "r",
+            SourceIpAddress = "127.0.0.1",
+        };
+
+        var json = JsonSerializer.SerializeToElement(detail, Json.S3ObjectCreated);
+
+        Assert.Equal("e", json.GetProperty("object").GetProperty("etag").GetString());
+        Assert.Equal("v", json.GetProperty("object").GetProperty("version-id").GetString());
+        Assert.Equal("r", json.GetProperty("request-id").GetString());
+        Assert.Equal("127.0.0.1", json.GetProperty("source-ip-address").GetString());
+        Assert.False(json.GetProperty("object").TryGetProperty("fallbackKey", out _));
+    }
+
+    [Fact]
+    public void EventBridge_ScheduleOrObjectCreatedWithoutObject_NullOrInvalidEvent()
+    {
+        var scheduled = JsonSerializer.Deserialize(EventFiles.Read("eventbridge-scheduled.json"), Json.EventBridgeEvent)!;
+        var broken = scheduled with { Source = "aws.s3", DetailType = "Object Created", Detail = JsonDocument.Parse("{\"bucket\":{\"name\":\"b\"}}").RootElement };
+
+        Assert.Null(scheduled.AsS3ObjectCreated());
+        Assert.Throws<ECommerceAgents.Lambda.Runtime.InvalidEventException>(() => broken.AsS3ObjectCreated());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Amazon.S3;
@@ -9,14 +10,19 @@ using ECommerceAgents.Lambda.Runtime;
 namespace ECommerceAgents.Local.Stack.EventSources;
 
 /// <summary>
-/// S3 ObjectCreated notifications for one prefix. s3rver runs as its own process, so new objects are found by
-/// listing the prefix; each new key (or new ETag of a key) is delivered once as an S3 event, with the key
-/// form-encoded as S3 sends it. Failed invocations are retried twice, as for Lambda's asynchronous invocations.
+/// S3 → EventBridge "Object Created" events for one prefix, as the bucket's EventBridge notifications and a rule on
+/// bucket and key prefix deliver them. s3rver runs as its own process, so new objects are found by listing the prefix;
+/// each new key (or new ETag of a key) is delivered once, with the key form-encoded as S3 encodes its notifications'
+/// keys (the function tries the key as given, then decoded). Failed invocations are retried twice, as Lambda's asynchronous
+/// invocation (which EventBridge uses) retries them. The state file (key → ETag) is the one the S3-notification source kept.
 /// </summary>
-public sealed class S3NotificationSource(IAmazonS3 s3, string bucket, string prefix, IFunctionHandler function, string? stateFile, JsonLog? log = null, string region = "us-east-1")
+public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string prefix, IFunctionHandler function, string? stateFile, JsonLog? log = null, string region = "us-east-1")
 {
+    /// <summary>The local stack's account id in ARNs and events.</summary>
+    public const string LocalAccount = "000000000000";
+
     private readonly Dictionary<string, string> _seen = Load(stateFile);
-    private readonly JsonLog _log = log ?? new JsonLog("s3-notifications", TextWriter.Null);
+    private readonly JsonLog _log = log ?? new JsonLog("s3-eventbridge", TextWriter.Null);
     private DateTime _idleSince = DateTime.MinValue;
 
     public int Delivered { get; private set; }
@@ -41,7 +47,7 @@ public sealed class S3NotificationSource(IAmazonS3 s3, string bucket, string pre
             }
             catch (Exception ex)
             {
-                _log.Warn("listing the notification prefix failed; retrying", ("bucket", bucket), ("error", ex));
+                _log.Warn("listing the event prefix failed; retrying", ("bucket", bucket), ("error", ex));
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -72,32 +78,43 @@ public sealed class S3NotificationSource(IAmazonS3 s3, string bucket, string pre
         var deadline = asked + timeout;
         while (_idleSince <= asked)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("S3 notifications did not catch up.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("S3 Object Created events did not catch up.");
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }
 
+    /// <summary>An Object Created event as S3 sends it to EventBridge (local account, <c>PutObject</c>).</summary>
+    public static EventBridgeEvent ObjectCreatedEvent(string bucket, string key, long size = 0, string? etag = null, DateTimeOffset? time = null, string region = "us-east-1")
+    {
+        var at = time ?? DateTimeOffset.UtcNow;
+        var detail = new S3ObjectCreated
+        {
+            Bucket = new S3ObjectCreatedBucket { Name = bucket },
+            Object = new S3ObjectCreatedObject { Key = key, Size = size, ETag = etag, Sequencer = DateTime.UtcNow.Ticks.ToString("X16", CultureInfo.InvariantCulture) },
+            RequestId = Guid.NewGuid().ToString("N")[..16].ToUpperInvariant(),
+            Requester = LocalAccount,
+            SourceIpAddress = "127.0.0.1",
+            Reason = "PutObject",
+        };
+        return new EventBridgeEvent
+        {
+            Id = Guid.NewGuid().ToString(),
+            DetailType = EventBridgeDetailTypes.ObjectCreated,
+            Source = S3ObjectCreated.Source,
+            Account = LocalAccount,
+            Time = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
+            Region = region,
+            Resources = [$"arn:aws:s3:::{bucket}"],
+            Detail = JsonSerializer.SerializeToElement(detail, LambdaEventsJsonContext.Default.S3ObjectCreated),
+        };
+    }
+
     private async Task DeliverAsync(S3Object o, CancellationToken cancellationToken)
     {
-        var evt = new S3Event
-        {
-            Records =
-            [
-                new S3EventRecord
-                {
-                    AwsRegion = region,
-                    EventTime = o.LastModified is { } lm ? new DateTimeOffset(lm.ToUniversalTime()) : DateTimeOffset.UtcNow,
-                    EventName = "ObjectCreated:Put",
-                    S3 = new S3Entity
-                    {
-                        ConfigurationId = "local-notification",
-                        Bucket = new S3BucketEntity { Name = bucket, Arn = $"arn:aws:s3:::{bucket}" },
-                        Item = new S3ObjectEntity { Key = WebUtility.UrlEncode(o.Key).Replace("%2F", "/", StringComparison.Ordinal), Size = o.Size ?? 0, ETag = o.ETag?.Trim('"'), Sequencer = DateTime.UtcNow.Ticks.ToString("X16", System.Globalization.CultureInfo.InvariantCulture) },
-                    },
-                },
-            ],
-        };
-        var payload = JsonSerializer.SerializeToUtf8Bytes(evt, LambdaEventsJsonContext.Default.S3Event);
+        var key = WebUtility.UrlEncode(o.Key).Replace("%2F", "/", StringComparison.Ordinal);
+        var time = o.LastModified is { } lm ? new DateTimeOffset(lm.ToUniversalTime()) : DateTimeOffset.UtcNow;
+        var evt = ObjectCreatedEvent(bucket, key, o.Size ?? 0, o.ETag?.Trim('"'), time, region);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(evt, LambdaEventsJsonContext.Default.EventBridgeEvent);
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             try
@@ -108,13 +125,13 @@ public sealed class S3NotificationSource(IAmazonS3 s3, string bucket, string pre
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                _log.Warn("S3 notification delivery failed", ("function", function.Name), ("key", o.Key), ("attempt", attempt), ("error", ex));
+                _log.Warn("S3 Object Created delivery failed", ("function", function.Name), ("key", o.Key), ("attempt", attempt), ("error", ex));
                 if (attempt < 3) await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
             }
         }
 
         Failed++;
-        _log.Error("S3 notification abandoned after 3 attempts", ("function", function.Name), ("key", o.Key));
+        _log.Error("S3 Object Created event abandoned after 3 attempts", ("function", function.Name), ("key", o.Key));
     }
 
     private void Save()
