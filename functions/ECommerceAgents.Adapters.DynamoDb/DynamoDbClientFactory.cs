@@ -1,5 +1,8 @@
+using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.Runtime.Internal;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.DynamoDb;
 
@@ -19,8 +22,50 @@ public static class DynamoDbClientFactory
             config.AuthenticationRegion = endpoints.Region;
         }
 
-        return endpoints.AccessKey is { } key && endpoints.SecretKey is { } secret
-            ? new AmazonDynamoDBClient(new BasicAWSCredentials(key, secret), config)
-            : new AmazonDynamoDBClient(config);
+        var credentials = endpoints.AccessKey is { } key && endpoints.SecretKey is { } secret
+            ? new BasicAWSCredentials(key, secret)
+            : null;
+        if (endpoints.Caller is { } caller && AwsCallLog.Enabled) return new RecordingClient(caller, credentials, config);
+        return credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
+    }
+
+    /// <summary>The tables a marshalled request names: <c>TableName</c> (with <c>IndexName</c>) or the keys of <c>RequestItems</c>.</summary>
+    public static IEnumerable<(string Target, string? Detail)> Targets(IRequestContext context)
+    {
+        // SDK v4 marshals DynamoDB's JSON into a seekable stream; it is read and put back where it was.
+        var content = context.Request.Content;
+        if (content is null && context.Request.ContentStream is { CanSeek: true } stream)
+        {
+            var position = stream.Position;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            stream.Position = position;
+            content = copy.ToArray();
+        }
+
+        if (content is not { Length: > 0 }) yield break;
+        using var doc = JsonDocument.Parse(content);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("TableName", out var table))
+        {
+            yield return (root.TryGetProperty("IndexName", out var index) ? $"{table.GetString()}/index/{index.GetString()}" : table.GetString()!, null);
+        }
+        else if (root.TryGetProperty("RequestItems", out var items))
+        {
+            foreach (var t in items.EnumerateObject()) yield return (t.Name, null);
+        }
+    }
+
+    /// <summary>A client that writes each request to the AWS call log under its function's name.</summary>
+    private sealed class RecordingClient(string caller, AWSCredentials? credentials, AmazonDynamoDBConfig config)
+        : AmazonDynamoDBClient(credentials ?? DefaultCredentials(), config)
+    {
+        protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
+        {
+            base.CustomizeRuntimePipeline(pipeline);
+            SdkCallRecorder.AddTo(pipeline, caller, "dynamodb", Targets);
+        }
+
+        private static AWSCredentials DefaultCredentials() => Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
     }
 }

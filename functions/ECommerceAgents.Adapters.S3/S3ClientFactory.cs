@@ -1,6 +1,8 @@
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.S3;
+using Amazon.S3.Model;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.S3;
 
@@ -34,9 +36,40 @@ public static class S3ClientFactory
             }
         }
 
-        return endpoints.AccessKey is { } key && endpoints.SecretKey is { } secret
-            ? new AmazonS3Client(new BasicAWSCredentials(key, secret), config)
-            : new AmazonS3Client(config);
+        var credentials = endpoints.AccessKey is { } key && endpoints.SecretKey is { } secret
+            ? new BasicAWSCredentials(key, secret)
+            : null;
+        if (endpoints.Caller is { } caller && AwsCallLog.Enabled) return new RecordingClient(caller, credentials, config);
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    /// <summary>What an S3 request touches: <c>bucket/key</c> for object operations (both ends of a copy), the bucket for the rest (a listing's prefix as detail).</summary>
+    public static IEnumerable<(string Target, string? Detail)> Targets(IRequestContext context) => context.OriginalRequest switch
+    {
+        ListObjectsV2Request r => [(r.BucketName, r.Prefix)],
+        ListObjectsRequest r => [(r.BucketName, r.Prefix)],
+        DeleteObjectsRequest r => r.Objects.Select(o => ($"{r.BucketName}/{o.Key}", (string?)null)),
+        CopyObjectRequest r => [($"{r.DestinationBucket}/{r.DestinationKey}", $"source={r.SourceBucket}/{r.SourceKey}")],
+        PutObjectRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        GetObjectRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        GetObjectMetadataRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        DeleteObjectRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        InitiateMultipartUploadRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        UploadPartRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        CompleteMultipartUploadRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        AbortMultipartUploadRequest r => [($"{r.BucketName}/{r.Key}", null)],
+        _ => [(context.Request.PathResources.TryGetValue("{Bucket}", out var bucket) ? bucket : "(unknown)", null)],
+    };
+
+    /// <summary>A client that writes each request to the AWS call log under its function's name.</summary>
+    private sealed class RecordingClient(string caller, AWSCredentials? credentials, AmazonS3Config config)
+        : AmazonS3Client(credentials ?? Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(null), config)
+    {
+        protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
+        {
+            base.CustomizeRuntimePipeline(pipeline);
+            SdkCallRecorder.AddTo(pipeline, caller, "s3", Targets);
+        }
     }
 
     private sealed class NoChunkEncodingCustomizer : IRuntimePipelineCustomizer

@@ -47,7 +47,7 @@ public sealed class OpenSearchException(HttpStatusCode status, string body) : Ex
 /// not answered); other item errors are permanent and returned to the caller, which quarantines them. When retries run
 /// out for retryable items the call throws, so the invocation fails and is retried as a whole (indexing is idempotent).
 /// </summary>
-public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAuth auth, RetryPolicy? retry = null) : ISearchIndex
+public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAuth auth, RetryPolicy? retry = null, string? caller = null) : ISearchIndex
 {
     private readonly RetryPolicy _retry = retry ?? new RetryPolicy(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
     private int _ensured;
@@ -167,6 +167,8 @@ public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAu
     {
         var basePath = endpoint.AbsolutePath.TrimEnd('/');
         var uri = new UriBuilder(endpoint) { Path = basePath + path, UserName = "", Password = "" }.Uri;
+        // IAM authorises OpenSearch requests as es:ESHttp<Method> on the domain's path.
+        if (caller is not null) ECommerceAgents.Adapters.Aws.AwsCallLog.Record(caller, "es", method.Method, endpoint.Host + path);
         using var message = new HttpRequestMessage(method, uri);
         if (body is not null)
         {

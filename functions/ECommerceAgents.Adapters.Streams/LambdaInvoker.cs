@@ -1,5 +1,6 @@
 // Stands in for AWSSDK.Lambda (not served to this build): only Invoke with InvocationType=Event, for fan-out.
 using Amazon.Runtime;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.Streams;
 
@@ -8,16 +9,17 @@ namespace ECommerceAgents.Adapters.Streams;
 /// <c>X-Amz-Invocation-Type: Event</c>), signed with AWSSDK.Core's SigV4 signer (service <c>lambda</c>). Lambda answers
 /// 202 once the event is queued; its own retries and on-failure handling take over from there.
 /// </summary>
-public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, AWSCredentials credentials)
+public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, AWSCredentials credentials, string? caller = null)
 {
     private readonly SigV4Signer _signer = new("lambda", region, endpoint);
 
     public static LambdaInvoker For(Resources.ServiceEndpoints endpoints, Uri? endpoint = null) =>
-        new(StreamClients.Http, endpoint ?? new Uri($"https://lambda.{endpoints.Region}.amazonaws.com/"), endpoints.Region, StreamClients.Credentials(endpoints));
+        new(StreamClients.Http, endpoint ?? new Uri($"https://lambda.{endpoints.Region}.amazonaws.com/"), endpoints.Region, StreamClients.Credentials(endpoints), endpoints.Caller);
 
     public async Task InvokeEventAsync(string functionName, byte[] payload, CancellationToken cancellationToken)
     {
         var path = $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/invocations";
+        if (caller is not null) AwsCallLog.Record(caller, "lambda", "Invoke", functionName, "InvocationType=Event");
         var resolved = await credentials.GetCredentialsAsync().ConfigureAwait(false);
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { ["Content-Type"] = "application/json", ["X-Amz-Invocation-Type"] = "Event" };
         var request = _signer.Sign("POST", path, payload, headers, resolved, DateTime.UtcNow);

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Auth;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.Streams;
 
@@ -50,9 +51,11 @@ public sealed class SigV4JsonClient
     private readonly RetryPolicy _retry;
     private readonly SigV4Signer _signer;
     private readonly TimeProvider _clock;
+    private readonly string? _caller;
 
-    public SigV4JsonClient(HttpClient http, AwsJsonService service, Uri endpoint, string region, AWSCredentials credentials, RetryPolicy? retry = null, TimeProvider? clock = null)
+    public SigV4JsonClient(HttpClient http, AwsJsonService service, Uri endpoint, string region, AWSCredentials credentials, RetryPolicy? retry = null, TimeProvider? clock = null, string? caller = null)
     {
+        _caller = caller;
         _clock = clock ?? TimeProvider.System;
         _http = http;
         _service = service;
@@ -76,6 +79,7 @@ public sealed class SigV4JsonClient
         RetryPolicy? retry = null)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        if (_caller is not null && AwsCallLog.Enabled) Record(operation, body);
         var policy = retry ?? _retry;
         for (var attempt = 1; ; attempt++)
         {
@@ -91,6 +95,16 @@ public sealed class SigV4JsonClient
                 await Task.Delay(policy.Delay(attempt), cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The stream, delivery stream or workgroup a call names, for the AWS call log.</summary>
+    private void Record(string operation, byte[] body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        string? Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var target = Get("StreamName") ?? Get("StreamARN")?.Split('/')[^1] ?? Get("DeliveryStreamName") ?? Get("WorkgroupName") ?? Get("Id") ?? "*";
+        AwsCallLog.Record(_caller!, _service.SigningName, operation, target, Get("SecretArn") is { } secret ? "secret=" + secret : null);
     }
 
     private static bool IsTransient(Exception ex, CancellationToken cancellationToken) => ex switch

@@ -24,7 +24,7 @@ public static class StreamClients
         new(Client(AwsJsonService.Firehose, endpoints.Firehose, endpoints, retry));
 
     public static SigV4JsonClient Client(AwsJsonService service, Uri? endpoint, ServiceEndpoints endpoints, RetryPolicy? retry = null) =>
-        new(Http, service, endpoint ?? service.DefaultEndpoint(endpoints.Region), endpoints.Region, Credentials(endpoints), retry);
+        new(Http, service, endpoint ?? service.DefaultEndpoint(endpoints.Region), endpoints.Region, Credentials(endpoints), retry, caller: endpoints.Caller);
 
     /// <summary>Static keys when configured (local stand-ins); otherwise the SDK's default chain, resolved on first use.</summary>
     public static AWSCredentials Credentials(ServiceEndpoints endpoints) =>

@@ -59,7 +59,7 @@ public sealed class ApiServices : IAsyncDisposable
         Realtime = new RealtimeReader(redis, new RealtimeOptions { KeyPrefix = environment.Setting("ECA_REDIS_PREFIX") ?? "" });
         Search = environment.Endpoints.OpenSearch is { } search
             ? new ProductSearch(
-                new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region)),
+                new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller),
                 environment.Setting("ECA_PRODUCTS_INDEX") ?? Domain.Search.SearchIndexes.Products)
             : null;
         _owned = owned ?? [];
@@ -125,6 +125,8 @@ public sealed class ApiServices : IAsyncDisposable
     /// <summary>Builds the API's clients from the function environment (the Lambda container's, or the local stack's).</summary>
     public static async Task<ApiServices> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
+        // The streaming function runs the same app in stream mode under its own role.
+        env = env.For(env.Setting("ECA_API_MODE") == "stream" ? "ApiStream" : "Api");
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(env.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required."))).ConfigureAwait(false);
         var stream = new KinesisEventStreamWriter(StreamClients.Kinesis(env.Endpoints), env.Names.Stream(Streams.Events));

@@ -72,6 +72,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
     /// <summary>Builds every client once per container: S3, DynamoDB, the warehouse (Redshift Data API when a workgroup is configured, else PostgreSQL).</summary>
     public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
+        env = env.For(Name);
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
         var codec = new EventParquet();

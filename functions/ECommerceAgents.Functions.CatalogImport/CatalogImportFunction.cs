@@ -50,6 +50,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
     /// <summary>Builds every client once per container; the classifier is trained on first use. Credentials resolve on first use.</summary>
     public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
+        env = env.For(Name);
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var kinesis = StreamClients.Kinesis(env.Endpoints);

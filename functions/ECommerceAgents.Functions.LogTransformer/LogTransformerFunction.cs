@@ -44,8 +44,11 @@ public sealed class LogTransformerFunction
     public IFunctionHandler Handler { get; }
 
     /// <summary>Builds the Firehose client once per container. Credentials resolve on first use, not here.</summary>
-    public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken) =>
-        Task.FromResult(new LogTransformerFunction(env, StreamClients.Firehose(env.Endpoints), null).Handler);
+    public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
+    {
+        env = env.For(Name);
+        return Task.FromResult(new LogTransformerFunction(env, StreamClients.Firehose(env.Endpoints), null).Handler);
+    }
 
     /// <summary>For tests: the function over a given re-ingestion port.</summary>
     public static LogTransformerFunction Create(FunctionEnvironment env, ILogReingestion reingestion) => new(env, null, reingestion);

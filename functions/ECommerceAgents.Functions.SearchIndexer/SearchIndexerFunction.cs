@@ -45,6 +45,7 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
 
     public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
+        env = env.For(FunctionName);
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var processed = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed));
         var quarantine = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine));
@@ -52,7 +53,7 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
         if (env.Endpoints.OpenSearch is { } endpoint)
         {
             var auth = OpenSearchAuth.For(endpoint, env.Setting, () => StreamClients.Credentials(env.Endpoints), env.Endpoints.Region);
-            index = new OpenSearchClient(StreamClients.Http, endpoint, auth);
+            index = new OpenSearchClient(StreamClients.Http, endpoint, auth, caller: env.Endpoints.Caller);
         }
 
         var service = new SearchIndexingService(processed, quarantine, index, env.Clock);

@@ -64,6 +64,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     /// <summary>Builds every client once per container. Credentials resolve on first use, not here.</summary>
     public static async Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
+        env = env.For(Name);
         var key = await Parameters.ResolveAsync(env, "ECA_PSEUDONYM_KEY", cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("ECA_PSEUDONYM_KEY (or ECA_PSEUDONYM_KEY_PARAMETER) is required: the pseudonymisation key comes from configuration.");
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);

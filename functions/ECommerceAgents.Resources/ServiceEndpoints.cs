@@ -31,6 +31,12 @@ public sealed record ServiceEndpoints
 
     public string? SecretKey { get; init; }
 
+    /// <summary>
+    /// The function whose clients these are (<c>StreamProcessor</c>, <c>Api</c>, …). Clients record their calls under this
+    /// name when the AWS call log is on (the IAM replay); null for the CLI's own clients, which are not recorded.
+    /// </summary>
+    public string? Caller { get; init; }
+
     public const string RedisVariable = "ECA_REDIS";
     public const string WarehouseVariable = "ECA_WAREHOUSE";
     public const string OpenSearchVariable = "OPENSEARCH_ENDPOINT";

@@ -26,6 +26,7 @@ root.Subcommands.Add(BenchCommands.Create(state));
 root.Subcommands.Add(BatchCommand.Create(state));
 root.Subcommands.Add(ReplayCommand.Create(state));
 root.Subcommands.Add(CostCommand.Create());
+root.Subcommands.Add(DeployCheckCommand.Create(state));
 
 try
 {

@@ -25,6 +25,16 @@ public sealed record FunctionEnvironment(ServiceEndpoints Endpoints, ResourceBin
         return new FunctionEnvironment(ServiceEndpoints.FromEnvironment(environment), ResourceBindings.FromEnvironment(environment), settings);
     }
 
+    /// <summary>
+    /// The environment as seen by one function: its clients carry its name, and with the AWS call log on its resource
+    /// bindings are written down, so the IAM replay can check every call it makes against its role.
+    /// </summary>
+    public FunctionEnvironment For(string function)
+    {
+        if (ECommerceAgents.Adapters.Aws.AwsCallLog.Enabled) ECommerceAgents.Adapters.Aws.AwsCallLog.Bind(function, Names.ToEnvironment());
+        return this with { Endpoints = Endpoints with { Caller = function } };
+    }
+
     public string? Setting(string name) => Settings.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
     public string RequiredSetting(string name) => Setting(name) ?? throw new InvalidOperationException($"Setting {name} is required.");

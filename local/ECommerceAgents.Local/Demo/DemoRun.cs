@@ -34,6 +34,9 @@ public sealed record DemoOptions
 
     /// <summary>Runs after the report, while the API and the dashboard still serve (the CLI's --hold, the browser test).</summary>
     public Func<DemoReport, Uri?, Task>? WhileServing { get; init; }
+
+    /// <summary>Runs after the report on the run's own host (the deploy check's API tour), before <see cref="WhileServing"/>.</summary>
+    public Func<LocalHost, CancellationToken, Task>? AfterReport { get; init; }
 }
 
 /// <summary>What a phase reports while it runs: done so far of a total, and a short detail.</summary>
@@ -110,6 +113,7 @@ public static class DemoRun
             Cost = CostModel.PriceRun(sent, TimeSpan.FromSeconds(sendSeconds), CostStage.Prod),
         };
         progress("reconcile", 1, 1, report.Balanced ? "the books balance" : "the books do not balance");
+        if (options.AfterReport is { } after) await after(host, ct);
         if (options.WhileServing is { } serving) await serving(report, dashboard?.Address);
         return report;
     }

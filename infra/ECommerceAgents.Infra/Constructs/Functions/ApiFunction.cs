@@ -45,17 +45,22 @@ public sealed class ApiFunction : Construct
             .TableReadPlus(Tables.Sessions, t[Tables.Sessions], "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
             .Table(Tables.Identities, t[Tables.Identities], TableAccess.ReadWrite)
             .Table(Tables.Catalog, t[Tables.Catalog], TableAccess.Read)
-            .Table(Tables.Orders, t[Tables.Orders], TableAccess.Read)
+            // Erasure pseudonymises the user's orders in place (UpdateItem); otherwise orders are only read.
+            .TableReadPlus(Tables.Orders, t[Tables.Orders], "dynamodb:UpdateItem")
             .Table(Tables.ProductStats, t[Tables.ProductStats], TableAccess.Read)
+            // The real-time metrics say whether a shard's real-time work is deferred (Redis was down): the stale marks.
+            .Table(Tables.Watermarks, t[Tables.Watermarks], TableAccess.Read)
             .Table(Tables.Dedup, t[Tables.Dedup], TableAccess.ReadWrite)
             .Table(Tables.Consent, t[Tables.Consent], TableAccess.ReadWrite)
             .Table(Tables.ApiKeys, t[Tables.ApiKeys], TableAccess.ReadWrite)
-            .Table(Tables.Audit, t[Tables.Audit], TableAccess.Write)
+            // The audit trail is append-only for the API: entries are added (PutItem) and read back by the export, never changed.
+            .TableReadPlus(Tables.Audit, t[Tables.Audit], "dynamodb:PutItem")
             .Table(Tables.Tombstones, t[Tables.Tombstones], TableAccess.Write)
             .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName)
             .Redis()
             .OpenSearch("es:ESHttpGet", "es:ESHttpPost")
             .WebhookSecrets()
+            .BootstrapAdminKey()
             .Environment("AWS_LWA_PORT", AppPort)
             .Environment("AWS_LWA_READINESS_CHECK_PATH", ReadinessPath);
         props.Events.GrantWrite(Handler.Function);

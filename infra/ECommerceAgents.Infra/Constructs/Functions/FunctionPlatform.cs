@@ -40,6 +40,9 @@ public sealed class FunctionPlatform
     /// <summary>SecureString holding a JSON map of webhook source → signing secret.</summary>
     public IStringParameter? WebhookSecrets { get; init; }
 
+    /// <summary>SecureString holding the first administrator API key (16 to 128 characters); the Api creates it on first start.</summary>
+    public IStringParameter? BootstrapAdminKey { get; init; }
+
     public static FunctionPlatform Create(Construct scope, InfraSettings settings, StageConfig stage, FunctionAssets assets,
         Network? network, CacheCluster? cache, SearchDomain? search, WarehouseCluster? warehouse)
     {
@@ -63,6 +66,9 @@ public sealed class FunctionPlatform
                 : null,
             WebhookSecrets = secrets
                 ? StringParameter.FromSecureStringParameterAttributes(scope, "WebhookSecretsParameter", new SecureStringParameterAttributes { ParameterName = parameterPrefix + "webhook-secrets" })
+                : null,
+            BootstrapAdminKey = secrets
+                ? StringParameter.FromSecureStringParameterAttributes(scope, "BootstrapAdminKeyParameter", new SecureStringParameterAttributes { ParameterName = parameterPrefix + "bootstrap-admin-key" })
                 : null,
         };
     }

@@ -222,6 +222,18 @@ public sealed class PlatformFunction : Construct
         return Environment("ECA_PSEUDONYM_KEY", FunctionPlatform.LocalPseudonymKey);
     }
 
+    /// <summary>The first administrator key (a SecureString), so keys can be managed through the API after a deploy.</summary>
+    public PlatformFunction BootstrapAdminKey()
+    {
+        if (Platform.BootstrapAdminKey is { } parameter)
+        {
+            parameter.GrantRead(Function);
+            Environment("ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER", parameter.ParameterName);
+        }
+
+        return this;
+    }
+
     public PlatformFunction WebhookSecrets()
     {
         if (Platform.WebhookSecrets is { } parameter)

@@ -43,7 +43,8 @@ public sealed class SearchIndexerFunction : Construct
             .PutObjects(processed, Prefixes.SearchExport + "*")
             .Bucket(Buckets.Quarantine, quarantine)
             .PutObjects(quarantine, Prefixes.Quarantine + "*")
-            .OpenSearch("es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost");
+            // HEAD checks whether an index exists before creating it (PUT); _bulk and _refresh are POSTs.
+            .OpenSearch("es:ESHttpHead", "es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost");
 
         props.Failures.Receive(Handler.Function, Duration.Hours(6));
         var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 4, MaxEventAge = Duration.Hours(6), DeadLetterQueue = props.Failures.Queue });

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using ECommerceAgents.Adapters.Aws;
+using ECommerceAgents.Functions.Api;
+using ECommerceAgents.Local.Demo;
+using ECommerceAgents.Local.Stack;
+
+namespace ECommerceAgents.Local.Deploy;
+
+/// <summary>
+/// Records the AWS calls the functions make (<see cref="AwsCallLog"/>) during a short demo (catalog import, traffic
+/// through the API and straight to the stream, logs, drain, batch, search export) followed by the API tour (every
+/// route, and the recommendations stream on an API in stream mode, as the ApiStream function runs it).
+/// </summary>
+public static class IamRecording
+{
+    public static async Task<IReadOnlyList<string>> RecordAsync(LocalStack stack, string path, TextWriter functionLog, CancellationToken ct)
+    {
+        if (File.Exists(path)) File.Delete(path);
+        AwsCallLog.Start(path);
+        var tour = new List<string>();
+        try
+        {
+            var options = new DemoOptions
+            {
+                Users = 40,
+                Events = 600,
+                LogLines = 40,
+                AfterReport = async (host, token) => tour.AddRange(await TourAsync(host, token)),
+            };
+            var report = await DemoRun.RunAsync(stack, options, (_, _, _, _) => { }, functionLog, ct);
+            if (!report.Balanced) throw new CliException("the recording demo's books do not balance; the recording would not be trustworthy", 1);
+        }
+        finally
+        {
+            AwsCallLog.Stop();
+        }
+
+        return tour;
+    }
+
+    private static async Task<IReadOnlyList<string>> TourAsync(LocalHost host, CancellationToken ct)
+    {
+        var steps = new List<string>(await ApiTourAsync(host, ct));
+        await ReingestLogsAsync(host, ct);
+        steps.Add("LogTransformer: output over its response budget re-ingested into the logs delivery stream");
+        return steps;
+    }
+
+    /// <summary>
+    /// LogTransformer makes an AWS call only when its output would pass Lambda's 6 MB response limit: it then puts the
+    /// overflow back into the logs delivery stream. A tiny budget makes the sample batch take that path.
+    /// </summary>
+    private static async Task ReingestLogsAsync(LocalHost host, CancellationToken ct)
+    {
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_LOGS_RESPONSE_BUDGET_BYTES"] = "300" };
+        var function = await Functions.LogTransformer.LogTransformerFunction.CreateAsync(host.Environment with { Settings = settings }, ct);
+        var sample = await File.ReadAllBytesAsync(Path.Combine(host.Stack.Options.RepositoryRoot, "events", "firehose-transformation.json"), ct);
+        await function.InvokeAsync(sample, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), ct);
+        await host.DrainAsync(TimeSpan.FromMinutes(1), ct);
+    }
+
+    private static async Task<IReadOnlyList<string>> ApiTourAsync(LocalHost host, CancellationToken ct)
+    {
+        // The stream route as the ApiStream function serves it: the same app, its own function name and role.
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_API_MODE"] = "stream" };
+        await using var services = await ApiServices.CreateAsync(host.Environment with { Settings = settings }, ct);
+        var port = FreePort();
+        await using var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+        await app.StartAsync(ct);
+        try
+        {
+            var tour = new ApiTour(host.ApiBase!, host.AdminKey, WebhookSecret(), new Uri($"http://127.0.0.1:{port}/"), token => host.DrainAsync(TimeSpan.FromMinutes(1), token));
+            return await tour.RunAsync(ct);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static string WebhookSecret() =>
+        System.Text.Json.JsonDocument.Parse(LocalFunctions.LocalWebhookSecrets).RootElement.GetProperty("shop").GetString()!;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
