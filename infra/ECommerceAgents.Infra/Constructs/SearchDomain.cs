@@ -42,7 +42,7 @@ public sealed class SearchDomain : Construct
 
         // Publishing starts at once for the application logs. Slow logs are written only for indices whose slow-log
         // thresholds are set (index settings, off by default), and audit logs only once audit logging is switched on in
-        // the security plugin (see the README). PII rule: keep index.indexing.slowlog.source at 0 on indices that hold user
+        // the security plugin (infra/README.md). PII rule: keep index.indexing.slowlog.source at 0 on indices that hold user
         // data, and the audit configuration's request-body logging off, so neither copies documents into the logs.
         Logs = new Dictionary<string, LogGroup>(StringComparer.Ordinal)
         {
