@@ -18,17 +18,59 @@ public sealed class DataLakeProps
 
 /// <summary>
 /// One bucket per <see cref="Buckets"/> definition: encrypted (KMS for zones holding raw PII, S3-managed otherwise),
-/// public access blocked, TLS 1.2+ only, lifecycle from the definition.
+/// public access blocked, TLS 1.2+ only, lifecycle from the definition, server access logs to <see cref="AccessLogs"/>.
 /// </summary>
 public sealed class DataLake : Construct
 {
     /// <summary>S3 request-metrics filter on the quarantine's on-failure prefix; the failed-batches alarm reads it.</summary>
     public const string FailedBatchesMetricsFilter = "FailedBatches";
 
+    /// <summary>
+    /// How long server access logs are kept. They record who asked for which object key, from which IP and as which
+    /// principal: enough to answer a security review or an incident for a quarter, not kept longer because requester IPs
+    /// and ARNs are personal data too.
+    /// </summary>
+    public const int AccessLogsExpireAfterDays = 90;
+
+    /// <summary>CDK feature flag: grant S3 server access log delivery by bucket policy instead of the LogDeliveryWrite ACL.</summary>
+    public const string ServerAccessLogsUseBucketPolicy = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy";
+
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
     public DataLake(Construct scope, string id, DataLakeProps props) : base(scope, id)
     {
+        // S3 server access logs of every zone. A log record holds the requester (IP, principal ARN), the operation, the
+        // object key, status and sizes: never an object's payload, so the bucket needs no KMS key (and S3 log delivery
+        // cannot write to an SSE-KMS target) and holds no raw PII beyond the requester fields, which the expiry bounds.
+        // Delivery is authorized by a bucket policy for logging.s3.amazonaws.com, one statement per source bucket (its ARN
+        // and account as conditions) on that zone's prefix. No ACL is involved, so object ownership stays
+        // BucketOwnerEnforced (ACLs off) as on every other bucket. CDK 2.160 writes that policy only under the flag
+        // below (without it, it sets the LogDeliveryWrite ACL, which BucketOwnerEnforced refuses); the flag
+        // @aws-cdk/aws-s3:createDefaultLoggingPolicy, also in cdk.json, is about other services' log delivery and does
+        // not do this. Set here as well, so the data lake does not depend on the app's context. Outside Buckets.All:
+        // functions get no variable for it, and it does not log into itself (a loop; cdk-nag's S1 exempts a log target).
+        Node.SetContext(ServerAccessLogsUseBucketPolicy, true);
+        AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
+        {
+            Encryption = BucketEncryption.S3_MANAGED,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            EnforceSSL = true,
+            MinimumTLSVersion = 1.2,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            LifecycleRules =
+            [
+                new LifecycleRule
+                {
+                    Id = "access-logs-expiry",
+                    Enabled = true,
+                    Expiration = Duration.Days(AccessLogsExpireAfterDays),
+                    AbortIncompleteMultipartUploadAfter = Duration.Days(7),
+                },
+            ],
+            RemovalPolicy = props.Stage.RemovalPolicy,
+            AutoDeleteObjects = props.Stage.AutoDeleteObjects,
+        });
+
         foreach (var definition in Buckets.All)
         {
             // Versioning only where objects are overwritten and carry no raw PII: catalog uploads and the compacted zone.
@@ -48,6 +90,10 @@ public sealed class DataLake : Construct
                 Metrics = definition == Buckets.Quarantine
                     ? [new BucketMetrics { Id = FailedBatchesMetricsFilter, Prefix = Prefixes.FailedBatches }]
                     : null,
+                ServerAccessLogsBucket = AccessLogs,
+                ServerAccessLogsPrefix = AccessLogsPrefix(definition),
+                // <prefix><account>/<region>/<bucket>/yyyy/MM/dd/...: Athena can partition the logs by date.
+                TargetObjectKeyFormat = TargetObjectKeyFormat.PartitionedPrefix(PartitionDateSource.EVENT_TIME),
                 RemovalPolicy = props.Stage.RemovalPolicy,
                 AutoDeleteObjects = props.Stage.AutoDeleteObjects,
             });
@@ -94,6 +140,12 @@ public sealed class DataLake : Construct
     }
 
     public const string ObjectCreatedDetailType = "Object Created";
+
+    /// <summary>The server access logs of every zone bucket (see the constructor for what they hold).</summary>
+    public Bucket AccessLogs { get; }
+
+    /// <summary>Where a zone's server access logs go in <see cref="AccessLogs"/>: one prefix per zone.</summary>
+    public static string AccessLogsPrefix(BucketDefinition definition) => definition.Id + "/";
 
     public Bucket this[BucketDefinition definition] => _buckets[definition.Id];
 

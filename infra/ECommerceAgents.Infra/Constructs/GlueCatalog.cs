@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Glue;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
 using Constructs;
 using ECommerceAgents.Resources;
@@ -11,6 +12,9 @@ public sealed class GlueCatalogProps
 {
     public required DataLake Lake { get; init; }
 
+    /// <summary>The platform key: the crawlers' CloudWatch Logs are encrypted with it (the security configuration).</summary>
+    public required IKey Key { get; init; }
+
     public required string Prefix { get; init; }
 
     /// <summary>When the workflow's trigger starts the crawlers (a Glue cron expression).</summary>
@@ -20,7 +24,8 @@ public sealed class GlueCatalogProps
 /// <summary>
 /// Glue Data Catalog for Athena, QuickSight and Spectrum: a database, a table over the processed Parquet
 /// (<c>events/type=/dt=/hr=</c>), crawlers over the enriched, logs and processed zones, and a workflow whose scheduled
-/// trigger runs them. A crawler's success starts BatchLoader (see <see cref="Functions.BatchLoaderFunction"/>).
+/// trigger runs them. A crawler's success starts BatchLoader (see <see cref="Functions.BatchLoaderFunction"/>). The
+/// crawlers run under a security configuration that encrypts their CloudWatch Logs with the platform key.
 /// </summary>
 public sealed class GlueCatalog : Construct
 {
@@ -83,16 +88,49 @@ public sealed class GlueCatalog : Construct
             ],
             Resources = [catalogArn, databaseArn, tablesArn],
         }));
+        // With the security configuration the crawlers log to /aws-glue/crawlers-role/<role>-<configuration>, which Glue
+        // creates and then associates with the key (logs:AssociateKmsKey); /aws-glue/crawlers* covers it.
+        var crawlerLogGroups = stack.FormatArn(new ArnComponents { Service = "logs", Resource = "log-group", ResourceName = CrawlerLogGroups, ArnFormat = ArnFormat.COLON_RESOURCE_NAME });
         Role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            Resources = [stack.FormatArn(new ArnComponents { Service = "logs", Resource = "log-group", ResourceName = "/aws-glue/crawlers*", ArnFormat = ArnFormat.COLON_RESOURCE_NAME })],
+            Actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+            Resources = [crawlerLogGroups],
         }));
 
+        SecurityConfiguration = new CfnSecurityConfiguration(this, "SecurityConfiguration", new CfnSecurityConfigurationProps
+        {
+            // Glue keeps no history of a configuration: a change of settings needs a new name (CloudFormation replaces it).
+            Name = $"{props.Prefix}-crawlers",
+            EncryptionConfiguration = new CfnSecurityConfiguration.EncryptionConfigurationProperty
+            {
+                CloudWatchEncryption = new CfnSecurityConfiguration.CloudWatchEncryptionProperty { CloudWatchEncryptionMode = "SSE-KMS", KmsKeyArn = props.Key.KeyArn },
+                // Crawlers write neither bookmarks nor S3 objects; set anyway, so nothing run under it writes in the clear.
+                JobBookmarksEncryption = new CfnSecurityConfiguration.JobBookmarksEncryptionProperty { JobBookmarksEncryptionMode = "CSE-KMS", KmsKeyArn = props.Key.KeyArn },
+                S3Encryptions = new object[] { new CfnSecurityConfiguration.S3EncryptionProperty { S3EncryptionMode = "SSE-S3" } },
+            },
+        });
+
+        // CloudWatch Logs encrypts with the key as itself, for the crawlers' log groups only (the encryption context names
+        // the log group); the role uses the key for the bookmarks and to associate it with the log group.
+        props.Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchLogsForGlueCrawlers",
+            Principals = [new ServicePrincipal($"logs.{stack.Region}.amazonaws.com")],
+            Actions = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = crawlerLogGroups },
+            },
+        }));
+        props.Key.GrantEncryptDecrypt(Role);
+
+        // Only the prefixes the crawlers target (plus listing the bucket, which a crawl needs).
         var enriched = props.Lake[Buckets.Enriched];
         var logs = props.Lake[Buckets.Logs];
-        enriched.GrantRead(Role);
-        logs.GrantRead(Role);
+        enriched.GrantRead(Role, Prefixes.EnrichedEvents + "*");
+        enriched.GrantRead(Role, Prefixes.Bots + "*");
+        logs.GrantRead(Role, Prefixes.LogsZone + "*");
         processed.GrantRead(Role, Prefixes.ProcessedEvents + "*");
         processed.GrantRead(Role, Prefixes.ProcessedOrderLines + "*");
 
@@ -135,7 +173,13 @@ public sealed class GlueCatalog : Construct
         }
     }
 
+    /// <summary>The log groups Glue crawlers write to: /aws-glue/crawlers, and /aws-glue/crawlers-role/… under a security configuration.</summary>
+    public const string CrawlerLogGroups = "/aws-glue/crawlers*";
+
     public string DatabaseName { get; }
+
+    /// <summary>Every crawler runs under it: CloudWatch Logs encrypted with the platform key.</summary>
+    public CfnSecurityConfiguration SecurityConfiguration { get; }
 
     public Role Role { get; }
 
@@ -158,6 +202,7 @@ public sealed class GlueCatalog : Construct
             RecrawlPolicy = catalogTarget ? null : new CfnCrawler.RecrawlPolicyProperty { RecrawlBehavior = "CRAWL_NEW_FOLDERS_ONLY" },
             SchemaChangePolicy = new CfnCrawler.SchemaChangePolicyProperty { UpdateBehavior = "LOG", DeleteBehavior = "LOG" },
             Configuration = """{"Version":1.0,"CrawlerOutput":{"Partitions":{"AddOrUpdateBehavior":"InheritFromTable"}},"Grouping":{"TableGroupingPolicy":"CombineCompatibleSchemas"}}""",
+            CrawlerSecurityConfiguration = SecurityConfiguration.Ref,
         });
         RolePolicies.DependOnPolicies(crawler, Role);
         return crawler;

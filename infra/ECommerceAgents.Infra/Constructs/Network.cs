@@ -1,11 +1,14 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
 using Constructs;
 
 namespace ECommerceAgents.Infra.Constructs;
 
 public sealed class NetworkProps
 {
+    public required StageConfig Stage { get; init; }
+
     public string Cidr { get; init; } = "10.40.0.0/16";
 }
 
@@ -13,7 +16,8 @@ public sealed class NetworkProps
 /// An isolated VPC over two AZs: no internet gateway, no NAT. AWS APIs are reached through gateway endpoints (S3, DynamoDB)
 /// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, and Lambda, which BatchLoader's
 /// fan-out invokes from inside the VPC). Redshift Serverless needs subnets in
-/// three AZs, so one more isolated subnet in a third AZ serves the warehouse only.
+/// three AZs, so one more isolated subnet in a third AZ serves the warehouse only. Rejected traffic is recorded in a
+/// VPC flow log.
 /// </summary>
 public sealed class Network : Construct
 {
@@ -29,6 +33,22 @@ public sealed class Network : Construct
             [
                 new SubnetConfiguration { Name = "isolated", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 22 },
             ],
+        });
+
+        // Rejected flows only. The VPC has no internet gateway or NAT: every accepted flow is a function, OpenSearch,
+        // Redshift or ElastiCache talking to a peer its security group admits, or to an AWS endpoint whose API calls
+        // CloudTrail already records. A rejected flow is the signal (a missing rule after a change, or something probing
+        // from inside), and its volume stays flat, while ALL would bill CloudWatch ingestion for every connection the
+        // functions open, growing with traffic. Records carry ENI ids, private IPs and ports, no payload.
+        FlowLogGroup = new LogGroup(this, "FlowLogs", new LogGroupProps
+        {
+            Retention = props.Stage.LogRetention,
+            RemovalPolicy = props.Stage.RemovalPolicy,
+        });
+        Vpc.AddFlowLog("FlowLog", new FlowLogOptions
+        {
+            Destination = FlowLogDestination.ToCloudWatchLogs(FlowLogGroup),
+            TrafficType = FlowLogTrafficType.REJECT,
         });
 
         // Sits above the range CDK allocates for the two /22 isolated subnets (10.40.0.0/21).
@@ -65,6 +85,9 @@ public sealed class Network : Construct
     }
 
     public Vpc Vpc { get; }
+
+    /// <summary>The VPC flow log's destination (rejected traffic, the stage's log retention).</summary>
+    public LogGroup FlowLogGroup { get; }
 
     public PrivateSubnet WarehouseSubnet { get; }
 

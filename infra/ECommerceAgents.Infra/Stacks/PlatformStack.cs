@@ -50,7 +50,7 @@ public sealed class PlatformStack : Stack
         GlueCatalog? catalog = null;
         if (stage.VpcServices)
         {
-            network = new Network(this, "Network", new NetworkProps());
+            network = new Network(this, "Network", new NetworkProps { Stage = stage });
             cache = new CacheCluster(this, "Cache", new CacheClusterProps { Stage = stage, Network = network, Name = settings.ResourcePrefix + "-cache" });
             search = new SearchDomain(this, "Search", new SearchDomainProps { Stage = stage, Network = network });
             warehouse = new WarehouseCluster(this, "Warehouse", new WarehouseClusterProps
@@ -60,7 +60,7 @@ public sealed class PlatformStack : Stack
                 Processed = Lake[Buckets.Processed],
                 Name = settings.ResourcePrefix,
             });
-            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Prefix = settings.ResourcePrefix });
+            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix });
         }
 
         var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse);

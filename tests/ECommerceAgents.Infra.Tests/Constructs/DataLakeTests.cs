@@ -13,12 +13,71 @@ public sealed class DataLakeTests(SynthesizedStages stages)
     public static TheoryData<string> BucketIds => [.. Buckets.All.Select(b => b.Id)];
 
     [Fact]
-    public void Buckets_OnePerDefinition_InEveryStage()
+    public void Buckets_OnePerDefinitionPlusTheAccessLogs_InEveryStage()
     {
         foreach (var stage in stages.All)
         {
-            stage.Template.ResourceCountIs("AWS::S3::Bucket", Buckets.All.Count);
+            stage.Template.ResourceCountIs("AWS::S3::Bucket", Buckets.All.Count + 1);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(BucketIds))]
+    public void Bucket_LogsServerAccessToTheAccessLogBucketUnderItsZonePrefix(string id)
+    {
+        var definition = Buckets.All.Single(b => b.Id == id);
+        var accessLogs = stages.Dev.Json.LogicalIdAt("/DataLake/AccessLogs/Resource");
+        var bucket = stages.Dev.Json.LogicalIdAt($"/DataLake/{Naming.Pascal(id)}/Resource");
+
+        foreach (var stage in stages.All)
+        {
+            stage.Template.HasResource("AWS::S3::Bucket", Obj(("Properties", Match.ObjectLike(Obj(
+                ("LoggingConfiguration", Obj(
+                    ("DestinationBucketName", Ref(accessLogs)),
+                    ("LogFilePrefix", DataLake.AccessLogsPrefix(definition)),
+                    ("TargetObjectKeyFormat", Obj(("PartitionedPrefix", Obj(("PartitionDateSource", "EventTime"))))))))))));
+        }
+
+        // Delivery by bucket policy, for this bucket's logs only, under its prefix.
+        stages.Dev.Template.HasResourceProperties("AWS::S3::BucketPolicy", Obj(
+            ("Bucket", Ref(accessLogs)),
+            ("PolicyDocument", Obj(("Statement", Match.ArrayWith(Arr(Match.ObjectLike(Obj(
+                ("Effect", "Allow"),
+                ("Principal", Obj(("Service", "logging.s3.amazonaws.com"))),
+                ("Action", "s3:PutObject"),
+                ("Resource", Obj(("Fn::Join", Arr("", Arr(GetAtt(accessLogs, "Arn"), "/" + DataLake.AccessLogsPrefix(definition) + "*"))))),
+                ("Condition", Obj(
+                    ("ArnLike", Obj(("aws:SourceArn", GetAtt(bucket, "Arn")))),
+                    ("StringEquals", Obj(("aws:SourceAccount", Ref("AWS::AccountId")))))))))))))));
+    }
+
+    [Fact]
+    public void AccessLogBucket_IsSseS3PrivateSslOnlyOwnerEnforcedAndExpires()
+    {
+        var accessLogs = stages.Dev.Json.LogicalIdAt("/DataLake/AccessLogs/Resource");
+        var properties = stages.Dev.Json.Resource(accessLogs).GetProperty("Properties");
+
+        Assert.Equal("AES256", properties.GetProperty("BucketEncryption").GetProperty("ServerSideEncryptionConfiguration")[0]
+            .GetProperty("ServerSideEncryptionByDefault").GetProperty("SSEAlgorithm").GetString());
+        var access = properties.GetProperty("PublicAccessBlockConfiguration");
+        foreach (var flag in new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" })
+        {
+            Assert.True(access.GetProperty(flag).GetBoolean(), flag);
+        }
+
+        // ACLs stay off: delivery is granted by the bucket policy, not by the LogDeliveryWrite ACL.
+        Assert.Equal("BucketOwnerEnforced", properties.GetProperty("OwnershipControls").GetProperty("Rules")[0].GetProperty("ObjectOwnership").GetString());
+        Assert.False(properties.TryGetProperty("AccessControl", out _));
+        // A log target does not log into itself.
+        Assert.False(properties.TryGetProperty("LoggingConfiguration", out _));
+        var rule = properties.GetProperty("LifecycleConfiguration").GetProperty("Rules")[0];
+        Assert.Equal(DataLake.AccessLogsExpireAfterDays, rule.GetProperty("ExpirationInDays").GetInt32());
+
+        stages.Dev.Template.HasResourceProperties("AWS::S3::BucketPolicy", Obj(
+            ("Bucket", Ref(accessLogs)),
+            ("PolicyDocument", Obj(("Statement", Match.ArrayWith(Arr(Match.ObjectLike(Obj(
+                ("Effect", "Deny"), ("Action", "s3:*"),
+                ("Condition", Obj(("Bool", Obj(("aws:SecureTransport", "false"))))))))))))));
     }
 
     [Theory]
@@ -118,7 +177,8 @@ public sealed class DataLakeTests(SynthesizedStages stages)
     public void Buckets_Dev_AreEmptiedAndDeleted_Prod_AreRetained()
     {
         stages.Dev.Template.AllResources("AWS::S3::Bucket", Obj(("DeletionPolicy", "Delete")));
-        stages.Dev.Template.ResourceCountIs("Custom::S3AutoDeleteObjects", Buckets.All.Count);
+        // Every zone and the access-log bucket.
+        stages.Dev.Template.ResourceCountIs("Custom::S3AutoDeleteObjects", Buckets.All.Count + 1);
         stages.Prod.Template.AllResources("AWS::S3::Bucket", Obj(("DeletionPolicy", "Retain")));
         stages.Prod.Template.ResourceCountIs("Custom::S3AutoDeleteObjects", 0);
     }

@@ -67,6 +67,57 @@ public sealed class GlueCatalogTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void Crawlers_RunUnderASecurityConfigurationThatEncryptsTheirLogsWithThePlatformKey()
+    {
+        var key = stages.Dev.Json.LogicalIdAt("/DataKey/Resource");
+        var configuration = stages.Dev.Json.LogicalIdAt("/Catalog/SecurityConfiguration");
+
+        stages.Dev.Template.HasResourceProperties("AWS::Glue::SecurityConfiguration", Obj(
+            ("Name", "eca-dev-crawlers"),
+            ("EncryptionConfiguration", Match.ObjectLike(Obj(
+                ("CloudWatchEncryption", Obj(("CloudWatchEncryptionMode", "SSE-KMS"), ("KmsKeyArn", GetAtt(key, "Arn")))),
+                ("JobBookmarksEncryption", Obj(("JobBookmarksEncryptionMode", "CSE-KMS"), ("KmsKeyArn", GetAtt(key, "Arn")))))))));
+        stages.Dev.Template.AllResourcesProperties("AWS::Glue::Crawler", Obj(("CrawlerSecurityConfiguration", Ref(configuration))));
+    }
+
+    [Fact]
+    public void Key_LetsCloudWatchLogsEncryptOnlyForTheCrawlerLogGroups()
+    {
+        var logGroups = Obj(("Fn::Join", Arr("", Arr("arn:", Ref("AWS::Partition"), ":logs:", Ref("AWS::Region"), ":", Ref("AWS::AccountId"), ":log-group:/aws-glue/crawlers*"))));
+
+        stages.Dev.Template.HasResourceProperties("AWS::KMS::Key", Obj(("KeyPolicy", Obj(("Statement", Match.ArrayWith(Arr(Match.ObjectLike(Obj(
+            ("Effect", "Allow"),
+            ("Principal", Obj(("Service", Obj(("Fn::Join", Arr("", Arr("logs.", Ref("AWS::Region"), ".amazonaws.com"))))))),
+            ("Action", Arr("kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*")),
+            ("Condition", Obj(("ArnLike", Obj(("kms:EncryptionContext:aws:logs:arn", logGroups))))))))))))));
+
+        var role = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("CatalogCrawlerRole", StringComparison.Ordinal)).ToList();
+        var associate = Assert.Single(role, s => s.Actions.Contains("logs:AssociateKmsKey"));
+        Assert.All(associate.Resources, r => Assert.EndsWith(":log-group:/aws-glue/crawlers*\"]]}", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CrawlerRole_ReadsOnlyThePrefixesTheCrawlersTarget()
+    {
+        var statements = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("CatalogCrawlerRole", StringComparison.Ordinal)).ToList();
+        var objects = statements.Where(s => s.Actions.Any(a => a.StartsWith("s3:GetObject", StringComparison.Ordinal)))
+            .SelectMany(s => s.Resources).Where(r => r.Contains('/', StringComparison.Ordinal) && r.Contains("Fn::Join", StringComparison.Ordinal)).ToList();
+        string Objects(string bucketPath, string prefix) =>
+            System.Text.Json.JsonSerializer.Serialize(Obj(("Fn::Join", Arr("", Arr(GetAtt(stages.Dev.Json.LogicalIdAt(bucketPath), "Arn"), "/" + prefix + "*")))));
+
+        Assert.Equal(
+            new[]
+            {
+                Objects("/DataLake/Enriched/Resource", ECommerceAgents.Resources.Prefixes.EnrichedEvents),
+                Objects("/DataLake/Enriched/Resource", ECommerceAgents.Resources.Prefixes.Bots),
+                Objects("/DataLake/Logs/Resource", ECommerceAgents.Resources.Prefixes.LogsZone),
+                Objects("/DataLake/Processed/Resource", ECommerceAgents.Resources.Prefixes.ProcessedEvents),
+                Objects("/DataLake/Processed/Resource", ECommerceAgents.Resources.Prefixes.ProcessedOrderLines),
+            }.Order(StringComparer.Ordinal),
+            objects.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void CrawlerRole_IsScopedToThisDatabase()
     {
         var statements = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("CatalogCrawlerRole", StringComparison.Ordinal)).ToList();

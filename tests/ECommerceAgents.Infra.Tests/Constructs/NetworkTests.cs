@@ -19,6 +19,38 @@ public sealed class NetworkTests(SynthesizedStages stages)
         template.AllResourcesProperties("AWS::EC2::Subnet", Obj(("MapPublicIpOnLaunch", false)));
     }
 
+    [Fact]
+    public void Vpc_RejectedTrafficFlowsToCloudWatchLogs_WithTheStageRetention()
+    {
+        foreach (var (stage, days, deletion) in new[] { (stages.Dev, 14, "Delete"), (stages.Prod, 180, "Retain") })
+        {
+            var vpc = stage.Json.LogicalIdAt("/Network/Vpc/Resource");
+            var group = stage.Json.LogicalIdAt("/Network/FlowLogs/Resource");
+
+            stage.Template.HasResourceProperties("AWS::EC2::FlowLog", Obj(
+                ("ResourceType", "VPC"),
+                ("ResourceId", Ref(vpc)),
+                ("TrafficType", "REJECT"),
+                ("LogDestinationType", "cloud-watch-logs"),
+                ("LogGroupName", Ref(group))));
+            Assert.Equal(days, stage.Json.Resource(group).GetProperty("Properties").GetProperty("RetentionInDays").GetInt32());
+            Assert.Equal(deletion, stage.Json.Resource(group).GetProperty("DeletionPolicy").GetString());
+        }
+
+        stages.Local.Template.ResourceCountIs("AWS::EC2::FlowLog", 0);
+    }
+
+    [Fact]
+    public void FlowLogRole_WritesOnlyItsLogGroup()
+    {
+        var group = stages.Dev.Json.LogicalIdAt("/Network/FlowLogs/Resource");
+        var statements = stages.Dev.Json.IdentityStatements().Where(s => s.Roles.StartsWith("NetworkVpcFlowLogIAMRole", StringComparison.Ordinal)).ToList();
+        var logs = statements.Where(s => s.Actions.Any(a => a.StartsWith("logs:", StringComparison.Ordinal))).ToList();
+
+        Assert.NotEmpty(logs);
+        Assert.All(logs.SelectMany(s => s.Resources), r => Assert.Contains(group, r, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("s3")]
     [InlineData("dynamodb")]

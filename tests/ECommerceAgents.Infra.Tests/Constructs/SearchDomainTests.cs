@@ -25,6 +25,42 @@ public sealed class SearchDomainTests(SynthesizedStages stages)
         }
     }
 
+    [Theory]
+    [InlineData("SEARCH_SLOW_LOGS", "SlowSearchLogs")]
+    [InlineData("INDEX_SLOW_LOGS", "SlowIndexLogs")]
+    [InlineData("ES_APPLICATION_LOGS", "AppLogs")]
+    [InlineData("AUDIT_LOGS", "AuditLogs")]
+    public void Domain_PublishesItsLogsToALogGroupWithTheStageRetention(string logType, string construct)
+    {
+        foreach (var (stage, days) in new[] { (stages.Dev, 14), (stages.Prod, 180) })
+        {
+            var group = stage.Json.LogicalIdAt($"/Search/{construct}/Resource");
+
+            stage.Template.HasResourceProperties("AWS::OpenSearchService::Domain", Obj(
+                ("LogPublishingOptions", Match.ObjectLike(Obj(
+                    (logType, Obj(("Enabled", true), ("CloudWatchLogsLogGroupArn", GetAtt(group, "Arn")))))))));
+            Assert.Equal(days, stage.Json.Resource(group).GetProperty("Properties").GetProperty("RetentionInDays").GetInt32());
+        }
+    }
+
+    [Fact]
+    public void LogGroups_OpenToOpenSearchByAPlainResourcePolicy_NoCustomResource()
+    {
+        var groups = new[] { "SlowSearchLogs", "SlowIndexLogs", "AppLogs", "AuditLogs" }.Select(g => stages.Dev.Json.LogicalIdAt($"/Search/{g}/Resource")).ToList();
+        var (policyId, policy) = Assert.Single(stages.Dev.Json.Resources("AWS::Logs::ResourcePolicy"));
+        var document = policy.GetProperty("Properties").GetProperty("PolicyDocument").GetRawText();
+
+        Assert.Contains("es.amazonaws.com", document, StringComparison.Ordinal);
+        Assert.Contains("aws:SourceAccount", document, StringComparison.Ordinal);
+        Assert.Contains("aws:SourceArn", document, StringComparison.Ordinal);
+        Assert.All(groups, g => Assert.Contains($"\"{g}\"", document, StringComparison.Ordinal));
+        // The domain waits for the policy: OpenSearch checks it may write to the groups when it creates the domain.
+        stages.Dev.Template.HasResource("AWS::OpenSearchService::Domain", Obj(("DependsOn", Match.ArrayWith(Arr(policyId)))));
+        // CDK's own log-group policy is an AwsCustomResource (a Node.js helper function); it must not come back.
+        stages.Dev.Template.ResourceCountIs("Custom::CloudwatchLogResourcePolicy", 0);
+        Assert.DoesNotContain(stages.Dev.Json.Resources("AWS::Lambda::Function"), f => f.LogicalId.StartsWith("AWS679f53fac002430cb0da5b7982bd228", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Domain_SizeGrowsInProd()
     {
