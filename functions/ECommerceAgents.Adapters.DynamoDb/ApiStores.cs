@@ -97,7 +97,10 @@ public sealed record StoredResponse(int Status, string ContentType, string Body,
 
 /// <summary>
 /// Idempotency keys and the webhook replay cache, in the dedup table (with TTL). A key is claimed before the work and
-/// completed with the answer, so a concurrent retry waits (409) and a later one gets the first answer back.
+/// completed with the answer, so a concurrent retry waits (409) and a later one gets the first answer back. A claim
+/// holds a lease: when its request can no longer be running (it crashed, or neither its completion nor its release
+/// could be written) and the lease has ended, a retry with the key takes the claim over instead of waiting until the
+/// record expires.
 /// </summary>
 public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
 {
@@ -111,10 +114,14 @@ public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings na
         Done,
     }
 
-    /// <summary>Claims the key, or returns what an earlier request with it produced.</summary>
-    public async Task<(Claim Claim, StoredResponse? Response)> ClaimAsync(string scope, string key, string requestHash, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the key for <paramref name="lease"/> (longer than any request can run), or returns what an earlier request
+    /// with it produced. An unfinished claim whose lease has ended is taken over.
+    /// </summary>
+    public async Task<(Claim Claim, StoredResponse? Response)> ClaimAsync(string scope, string key, string requestHash, TimeSpan ttl, TimeSpan lease, CancellationToken cancellationToken)
     {
         var pk = $"idem#{scope}#{key}";
+        var now = _clock.GetUtcNow();
         try
         {
             await dynamo.PutItemAsync(new PutItemRequest
@@ -125,10 +132,12 @@ public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings na
                     ["pk"] = S(pk),
                     ["state"] = S("in-progress"),
                     ["requestHash"] = S(requestHash),
-                    ["expiresAt"] = N(_clock.GetUtcNow().Add(ttl).ToUnixTimeSeconds()),
+                    ["leaseUntil"] = N(now.Add(lease).ToUnixTimeSeconds()),
+                    ["expiresAt"] = N(now.Add(ttl).ToUnixTimeSeconds()),
                 },
-                ConditionExpression = "attribute_not_exists(pk) OR expiresAt < :now",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(_clock.GetUtcNow().ToUnixTimeSeconds()) },
+                ConditionExpression = "attribute_not_exists(pk) OR expiresAt < :now OR (#state = :inProgress AND leaseUntil < :now)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#state"] = "state" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now.ToUnixTimeSeconds()), [":inProgress"] = S("in-progress") },
             }, cancellationToken).ConfigureAwait(false);
             return (Claim.Claimed, null);
         }

@@ -120,7 +120,11 @@ public static partial class ApiApplication
         return next();
     }
 
-    /// <summary>Oversized bodies and malformed requests get a problem body, never a stack trace.</summary>
+    /// <summary>
+    /// Oversized bodies and malformed requests get a problem body, never a stack trace. A dependency that cannot be
+    /// reached or is throttling (DynamoDB, Redis, OpenSearch, the stream: <see cref="DependencyFailures"/>) is a 503
+    /// with Retry-After, wherever in the request it happened (the key lookup included); only anything else is a 500.
+    /// </summary>
     private static async Task ErrorsAsync(HttpContext context, Func<Task> next)
     {
         try
@@ -133,12 +137,38 @@ public static partial class ApiApplication
             await WriteProblemAsync(context, ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request",
                 ex.StatusCode == 413 ? $"The body exceeds {context.RequestServices.GetRequiredService<ApiServices>().Options.MaxBodyBytes} bytes." : ex.Message);
         }
+        catch (Exception ex) when (!context.Response.HasStarted && DependencyFailures.Classify(ex, context.RequestAborted) is { } failure)
+        {
+            context.Response.Clear();
+            await WriteDependencyProblemAsync(context, failure);
+        }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Clear();
-            await WriteProblemAsync(context, 500, "Internal error", $"The request failed ({ex.GetType().Name}); it was not applied. Request id {context.Items["requestId"]}.");
+            await WriteProblemAsync(context, 500, "Internal error", $"The request failed ({ex.GetType().Name}). Request id {context.Items["requestId"]}.");
         }
     }
+
+    /// <summary>503 naming the dependency, with Retry-After. Retrying is safe: an ingest retry with the same Idempotency-Key is applied once.</summary>
+    public static Task WriteDependencyProblemAsync(HttpContext context, DependencyFailure failure)
+    {
+        context.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (title, detail) = DependencyText(failure);
+        return WriteProblemAsync(context, 503, title, detail, dependency: failure.Dependency);
+    }
+
+    /// <summary>The same answer as an endpoint's result.</summary>
+    public static IResult DependencyProblem(HttpContext context, DependencyFailure failure)
+    {
+        context.Response.Headers.RetryAfter = failure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (title, detail) = DependencyText(failure);
+        return Problem(context, 503, title, detail, dependency: failure.Dependency);
+    }
+
+    private static (string Title, string Detail) DependencyText(DependencyFailure failure) =>
+        (failure.Throttled ? "Dependency throttling" : "Dependency unavailable",
+         $"{failure.Dependency} {(failure.Throttled ? "is throttling" : "could not be reached")} ({failure.Cause}). Retry after {failure.RetryAfterSeconds} s; "
+         + "retrying is safe (on ingest routes, with the same Idempotency-Key).");
 
     /// <summary>Every route but health and the OpenAPI document needs a key: 401 without a valid one, 403 with the wrong role.</summary>
     private static async Task AuthenticateAsync(HttpContext context, Func<Task> next)
@@ -172,16 +202,16 @@ public static partial class ApiApplication
         await next();
     }
 
-    public static Task WriteProblemAsync(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors = null)
+    public static Task WriteProblemAsync(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors = null, string? dependency = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/problem+json";
-        var problem = new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors };
+        var problem = new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors, Dependency = dependency };
         return JsonSerializer.SerializeAsync(context.Response.Body, problem, ApiJsonContext.Default.Problem, context.RequestAborted);
     }
 
-    public static IResult Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors = null) =>
-        Results.Json(new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors },
+    public static IResult Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors = null, string? dependency = null) =>
+        Results.Json(new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors, Dependency = dependency },
             ApiJsonContext.Default.Problem, "application/problem+json", status);
 
     public static IResult Json<T>(T value, JsonTypeInfo<T> type, int status = 200) => Results.Json(value, type, statusCode: status);

@@ -29,6 +29,12 @@ public sealed record ApiOptions
 
     public TimeSpan IdempotencyTtl { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a claimed Idempotency-Key waits for its request (409 to a retry meanwhile) before a retry may take it
+    /// over: longer than the function's 29 s timeout, so the claimer is surely gone by then.
+    /// </summary>
+    public TimeSpan IdempotencyLease { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan ProfileCacheTtl { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a key lookup is cached per instance: a revoked key stops working within this time.</summary>

@@ -12,7 +12,8 @@ namespace ECommerceAgents.Functions.Api;
 /// Ingest: <c>POST /v1/events</c>, <c>/v1/orders</c>, <c>/v1/products</c> and signed webhooks. Each event is validated on
 /// its own; a batch keeps its valid events (202, the rest reported by index) and is refused only when none is valid
 /// (400). 202 means Kinesis acknowledged every accepted event; when it keeps throttling the answer is 503 with
-/// Retry-After, and events it did take are dropped as duplicates downstream when the client retries.
+/// Retry-After, and events it did take are dropped as duplicates downstream when the client retries. DynamoDB down
+/// (the key lookup, the idempotency claim, the replay cache) is a 503 too, from the error mapping.
 /// </summary>
 public static partial class IngestEndpoints
 {
@@ -50,7 +51,10 @@ public static partial class IngestEndpoints
 
         var scope = (string)context.Items["keyId"]!;
         var hash = Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(context.Request.Path + "\n"), .. body!]));
-        var (claim, stored) = await services.Idempotency.ClaimAsync(scope, idempotencyKey, hash, services.Options.IdempotencyTtl, context.RequestAborted);
+
+        // A claim that cannot be written throws here, before anything is sent (a 503 from the error mapping): the request
+        // is not applied, and a retry with the same key starts afresh.
+        var (claim, stored) = await services.Idempotency.ClaimAsync(scope, idempotencyKey, hash, services.Options.IdempotencyTtl, services.Options.IdempotencyLease, context.RequestAborted);
         switch (claim)
         {
             case IdempotencyStore.Claim.Done when stored!.RequestHash != hash:
@@ -70,20 +74,41 @@ public static partial class IngestEndpoints
         }
         catch
         {
-            await services.Idempotency.ReleaseAsync(scope, idempotencyKey, CancellationToken.None);
+            await ReleaseAsync(services, scope, idempotencyKey);
             throw;
         }
 
         if (answer.Status >= 500)
         {
-            await services.Idempotency.ReleaseAsync(scope, idempotencyKey, CancellationToken.None);
+            await ReleaseAsync(services, scope, idempotencyKey);
+            return ToResult(context, answer);
         }
-        else
+
+        try
         {
             await services.Idempotency.CompleteAsync(scope, idempotencyKey, new StoredResponse(answer.Status, answer.ContentType, answer.Body, hash), services.Options.IdempotencyTtl, CancellationToken.None);
         }
+        catch (Exception ex) when (DependencyFailures.Classify(ex) is not null)
+        {
+            // The events are on the stream: the answer stands, only its record is missing. Releasing the claim lets a
+            // retry with this key run again at once; it puts the same event ids on the stream, which StreamProcessor
+            // drops as duplicates. Should the release fail too, the claim's lease ends it.
+            await ReleaseAsync(services, scope, idempotencyKey);
+        }
 
         return ToResult(context, answer);
+    }
+
+    /// <summary>Frees a claim whose request ended without a stored answer. Best effort: when DynamoDB is down, the claim's lease frees it instead.</summary>
+    private static async Task ReleaseAsync(ApiServices services, string scope, string idempotencyKey)
+    {
+        try
+        {
+            await services.Idempotency.ReleaseAsync(scope, idempotencyKey, CancellationToken.None);
+        }
+        catch (Exception ex) when (DependencyFailures.Classify(ex) is not null)
+        {
+        }
     }
 
     private static async Task<Answer> IngestAsync(HttpContext context, ApiServices services, byte[] body, Func<string, bool>? allowed, string? webhookSource)
@@ -108,7 +133,7 @@ public static partial class IngestEndpoints
         {
             return Problem(context, 503, "Event stream unavailable",
                 $"The stream did not take {written.Failed.Count} of {result.Accepted.Count} events ({written.ErrorCode}). Nothing is acknowledged; retry the whole request (events already written are dropped as duplicates by event id).",
-                null, retryAfter: "1");
+                null, retryAfter: "1", dependency: "Kinesis");
         }
 
         var accepted = new IngestAccepted(result.Accepted.Count, rejected, result.Accepted.Select(a => a.EventId).ToArray(), requestId, traceparent);
@@ -144,9 +169,9 @@ public static partial class IngestEndpoints
         return null;
     }
 
-    private static Answer Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors, string? retryAfter = null)
+    private static Answer Problem(HttpContext context, int status, string title, string detail, IReadOnlyList<ProblemError>? errors, string? retryAfter = null, string? dependency = null)
     {
-        var problem = new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors };
+        var problem = new Problem { Title = title, Status = status, Detail = detail, Instance = context.Request.Path, RequestId = context.Items["requestId"] as string, Errors = errors, Dependency = dependency };
         return new Answer(status, "application/problem+json", JsonSerializer.Serialize(problem, ApiJsonContext.Default.Problem), retryAfter);
     }
 

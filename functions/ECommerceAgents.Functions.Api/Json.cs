@@ -21,6 +21,9 @@ public sealed record Problem
     public string? RequestId { get; init; }
 
     public IReadOnlyList<ProblemError>? Errors { get; init; }
+
+    /// <summary>For a 503: the dependency that could not serve the request (DynamoDB, Redis, OpenSearch, Kinesis). An RFC 9457 extension member.</summary>
+    public string? Dependency { get; init; }
 }
 
 public sealed record ProblemError(string Path, string Keyword, string Message, int? Index = null, string? EventId = null)

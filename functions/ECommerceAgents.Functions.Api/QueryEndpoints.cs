@@ -174,10 +174,12 @@ public static class QueryEndpoints
             var result = await services.Search.SearchAsync(q, Math.Clamp(size ?? 20, 1, 100), context.RequestAborted);
             return Results.Content(result.ToJsonString(), "application/json", Encoding.UTF8);
         }
-        catch (Exception ex) when (ex is HttpRequestException or Adapters.Search.OpenSearchException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested
+            && (DependencyFailures.Classify(ex) is not null || ex is Adapters.Search.OpenSearchException))
         {
-            context.Response.Headers.RetryAfter = "5";
-            return ApiApplication.Problem(context, 503, "Search unavailable", ex.Message);
+            // Whatever failed here was OpenSearch. An answer it refused outright (not 429/5xx) is still its problem, not the caller's.
+            var failure = DependencyFailures.Classify(ex) ?? new DependencyFailure("OpenSearch", false, $"answered {(int)((Adapters.Search.OpenSearchException)ex).Status}");
+            return ApiApplication.DependencyProblem(context, failure with { Dependency = "OpenSearch" });
         }
     }
 

@@ -90,7 +90,8 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         _log.CorrelationId = invocation.RequestId;
-        var inputs = evt.Records.Select(r => new StreamInput(
+        // Decoded per record: data that is not base64 rejects its record alone, never the batch.
+        var inputs = evt.Records.Select(r => StreamInput.FromBase64(
             new StreamPosition(r.ShardId, r.Kinesis.SequenceNumber),
             r.Kinesis.PartitionKey,
             r.Kinesis.Data,

@@ -94,5 +94,25 @@ public sealed class GroundTruth
         Refunded += amount;
     }
 
+    /// <summary>Requests the API client sent again (after a 503, 429, 409 or a connection failure), with the same idempotency key.</summary>
+    public long ApiRetries => Interlocked.Read(ref _apiRetries);
+
+    /// <summary>
+    /// Events those retries carried again. An attempt answered 503 may still have put some of its events on the stream,
+    /// so the raw archive can hold up to this many records more than were generated; every other zone holds each event
+    /// once (StreamProcessor drops a repeated event id).
+    /// </summary>
+    public long ApiRetriedEvents => Interlocked.Read(ref _apiRetriedEvents);
+
+    private long _apiRetries;
+    private long _apiRetriedEvents;
+
+    /// <summary>Thread-safe: the API client's concurrent sends count here.</summary>
+    internal void CountApiRetry(int events)
+    {
+        Interlocked.Increment(ref _apiRetries);
+        Interlocked.Add(ref _apiRetriedEvents, events);
+    }
+
     public int Interactions => ValidByType.Where(kv => EventTypes.IsInteraction(kv.Key)).Sum(kv => kv.Value);
 }

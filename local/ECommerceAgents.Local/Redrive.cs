@@ -38,6 +38,13 @@ public static class Redrive
             var record = JsonSerializer.Deserialize(body, QuarantineJsonContext.Default.QuarantineRecord);
             if (record is null || record.Source != "stream") continue;
             examined++;
+            if (record.Reason == FailureReason.InvalidBase64.Name())
+            {
+                // Its payload is the data's text as delivered, not record bytes: there is nothing to re-send.
+                still[record.Reason] = still.GetValueOrDefault(record.Reason) + 1;
+                continue;
+            }
+
             var payload = Convert.FromBase64String(record.PayloadBase64);
             if (parser.Parse(payload) is RejectedRecord rejected)
             {

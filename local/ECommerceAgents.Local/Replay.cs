@@ -76,7 +76,7 @@ public static class Replay
                     var sequence = (start + i + 1).ToString("D21", CultureInfo.InvariantCulture);
                     return new KinesisEventRecord
                     {
-                        Kinesis = new KinesisRecord { PartitionKey = "replay", SequenceNumber = sequence, Data = data, ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
+                        Kinesis = new KinesisRecord { PartitionKey = "replay", SequenceNumber = sequence, Data = KinesisRecord.Encode(data), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
                         EventId = shard + ":" + sequence,
                         EventSourceArn = "arn:aws:kinesis:" + environment.Endpoints.Region + ":000000000000:stream/replay",
                     };

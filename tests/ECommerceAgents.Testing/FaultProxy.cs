@@ -36,20 +36,51 @@ public abstract record ProxyDecision
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly int _targetPort;
-    private readonly Task _accepting;
+    private readonly int _port;
+    private readonly Lock _gate = new();
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
+    private Task _accepting;
+    private bool _refusing;
     private int _requests;
 
     public FaultProxy(int targetPort)
     {
         _targetPort = targetPort;
         _listener.Start();
-        _accepting = AcceptAsync();
+        _port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync(_listener);
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _port;
+
+    /// <summary>
+    /// While true the port is closed, as a killed server's is: new connections are refused (ECONNREFUSED) and open
+    /// ones are cut at their next request. Set back to false, the proxy listens on the same port again.
+    /// </summary>
+    public bool Refusing
+    {
+        get => Volatile.Read(ref _refusing);
+        set
+        {
+            lock (_gate)
+            {
+                if (value == _refusing) return;
+                Volatile.Write(ref _refusing, value);
+                if (value)
+                {
+                    _listener.Stop();
+                }
+                else
+                {
+                    _listener = new TcpListener(IPAddress.Loopback, _port);
+                    _listener.Start();
+                    _accepting = AcceptAsync(_listener);
+                }
+            }
+        }
+    }
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
@@ -58,14 +89,14 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Decides per request: its number (from 1), the target header (X-Amz-Target, or the path) and the body.</summary>
     public Func<int, string, string, ProxyDecision> Decide { get; set; } = (_, _, _) => ProxyDecision.Forward;
 
-    private async Task AcceptAsync()
+    private async Task AcceptAsync(TcpListener listener)
     {
         while (!_stop.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+                client = await listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -89,7 +120,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 while (!_stop.IsCancellationRequested)
                 {
                     var request = await ReadMessageAsync(downstreamReader, isRequest: true).ConfigureAwait(false);
-                    if (request is null) return;
+                    if (request is null || Refusing) return;
                     var number = Interlocked.Increment(ref _requests);
                     var target = request.Header("X-Amz-Target") ?? request.StartLine.Split(' ')[1];
                     switch (Decide(number, target, Encoding.UTF8.GetString(request.Body)))
@@ -206,10 +237,16 @@ public sealed class FaultProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
+        Task accepting;
+        lock (_gate)
+        {
+            _listener.Stop();
+            accepting = _accepting;
+        }
+
         try
         {
-            await _accepting.ConfigureAwait(false);
+            await accepting.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

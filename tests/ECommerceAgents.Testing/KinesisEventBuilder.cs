@@ -15,7 +15,10 @@ public sealed class KinesisEventBuilder(string shardId = "shardId-000000000001",
     public IReadOnlyList<KinesisEventRecord> Records => _records;
 
     /// <summary>Appends a record with the next sequence number (records keep their numbers in every event built from them).</summary>
-    public KinesisEventRecord Add(byte[] data, string partitionKey, DateTimeOffset? arrival = null)
+    public KinesisEventRecord Add(byte[] data, string partitionKey, DateTimeOffset? arrival = null) => AddWire(KinesisRecord.Encode(data), partitionKey, arrival);
+
+    /// <summary>Appends a record whose <c>data</c> is the given wire text as is (base64 or not: a hand-made event).</summary>
+    public KinesisEventRecord AddWire(string data, string partitionKey, DateTimeOffset? arrival = null)
     {
         var sequence = (_next += 1000).ToString(CultureInfo.InvariantCulture).PadLeft(56, '4');
         var record = new KinesisEventRecord

@@ -24,7 +24,7 @@ public sealed class RecordingFunction(Func<IReadOnlyList<string>, int, StreamsEv
     public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         var evt = JsonSerializer.Deserialize(payload.Span, LambdaEventsJsonContext.Default.KinesisEvent)!;
-        var data = evt.Records.Select(r => Encoding.UTF8.GetString(r.Kinesis.Data)).ToArray();
+        var data = evt.Records.Select(r => Encoding.UTF8.GetString(r.Kinesis.DecodeData())).ToArray();
         var number = Interlocked.Increment(ref _invocations);
         Batches.Enqueue(data);
         Sequences.Enqueue(evt.Records.Select(r => r.Kinesis.SequenceNumber).ToArray());

@@ -67,7 +67,7 @@ public sealed class StreamBatchProcessor(
         var duplicateIndexes = new List<int>();
         for (var i = 0; i < records.Count; i++)
         {
-            switch (parser.Parse(records[i].Data.Span))
+            switch (records[i].Rejection ?? parser.Parse(records[i].Data.Span))
             {
                 case ParsedEvent parsed when seenIds.Add(parsed.Event.EventId):
                     valid.Add(new EventWork { Index = i, Input = records[i], Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });

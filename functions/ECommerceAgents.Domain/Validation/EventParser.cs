@@ -13,6 +13,12 @@ public enum FailureReason
     SchemaViolation,
     TimestampOutOfRange,
     EnrichmentFailure,
+
+    /// <summary>The Kinesis record's data is not base64 (only a hand-made event has such a record).</summary>
+    InvalidBase64,
+
+    /// <summary>A KPL aggregated record: many user records in one protobuf envelope, which StreamProcessor does not de-aggregate.</summary>
+    KplAggregated,
 }
 
 public static class FailureReasons
@@ -27,6 +33,8 @@ public static class FailureReasons
         FailureReason.SchemaViolation => "schema_violation",
         FailureReason.TimestampOutOfRange => "timestamp_out_of_range",
         FailureReason.EnrichmentFailure => "enrichment_failure",
+        FailureReason.InvalidBase64 => "invalid_base64",
+        FailureReason.KplAggregated => "kpl_aggregated",
         _ => reason.ToString(),
     };
 }
@@ -89,6 +97,12 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         if (payload.Length > _options.MaxRecordBytes)
         {
             return new RejectedRecord(FailureReason.PayloadTooLarge, [new Violation("$", "maxBytes", $"the record is {payload.Length} bytes; at most {_options.MaxRecordBytes} are allowed")]);
+        }
+
+        if (KplAggregate.Is(payload))
+        {
+            return new RejectedRecord(FailureReason.KplAggregated, [new Violation("$", "encoding",
+                $"the record is a KPL aggregated record ({payload.Length} bytes: magic 0xF3899AC2, protobuf, MD5); StreamProcessor does not de-aggregate: producers must put plain records (KPL AggregationEnabled=false)")]);
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(payload))

@@ -303,7 +303,7 @@ public sealed class KinesisEventSource(
             {
                 PartitionKey = r.PartitionKey,
                 SequenceNumber = r.SequenceNumber,
-                Data = r.Data,
+                Data = KinesisRecord.Encode(r.Data),
                 ApproximateArrivalTimestamp = r.ApproximateArrivalTimestamp,
             },
             EventId = $"{shardId}:{r.SequenceNumber}",

@@ -60,7 +60,7 @@ internal static class ServeCommand
         foreach (var file in new[] { "kinesis-clickstream.json", "kinesis-aws-doc-sample.json" })
         {
             var evt = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(stack.Options.RepositoryRoot, "events", file), ct), LambdaEventsJsonContext.Default.KinesisEvent)!;
-            samples.AddRange(evt.Records.Select(r => new PutRecordsRequestEntry(r.Kinesis.Data, r.Kinesis.PartitionKey)));
+            samples.AddRange(evt.Records.Select(r => new PutRecordsRequestEntry(r.Kinesis.DecodeData(), r.Kinesis.PartitionKey)));
         }
 
         var put = await stack.KinesisClient.PutRecordsAsync(stack.Names.Stream(Streams.Events), samples, ct);

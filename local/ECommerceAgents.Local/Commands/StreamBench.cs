@@ -151,7 +151,7 @@ internal static class StreamBench
         {
             Records = records.Select((r, i) => new KinesisEventRecord
             {
-                Kinesis = new KinesisRecord { PartitionKey = r.PartitionKey, SequenceNumber = (49_000_000_000L + i * 1000).ToString(CultureInfo.InvariantCulture), Data = r.Data, ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
+                Kinesis = new KinesisRecord { PartitionKey = r.PartitionKey, SequenceNumber = (49_000_000_000L + i * 1000).ToString(CultureInfo.InvariantCulture), Data = KinesisRecord.Encode(r.Data), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
                 EventId = "shardId-000000000000:" + (49_000_000_000L + i * 1000).ToString(CultureInfo.InvariantCulture),
             }).ToArray(),
         };

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
@@ -76,7 +75,7 @@ public static class DemoRun
         var catalog = await ImportCatalogAsync(host, generator, progress, ct);
         var accepted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var sendStarted = Stopwatch.GetTimestamp();
-        var (apiRequests, direct) = await SendTrafficAsync(host, records, options.Rate, accepted, progress, ct);
+        var (apiRequests, direct) = await SendTrafficAsync(host, records, truth, options.Rate, accepted, progress, ct);
         var sendSeconds = Stopwatch.GetElapsedTime(sendStarted).TotalSeconds;
         var logsSent = await SendLogsAsync(host, options, ct);
 
@@ -181,7 +180,7 @@ public static class DemoRun
         return generator.Catalog.Count;
     }
 
-    private static async Task<(int Requests, int Direct)> SendTrafficAsync(LocalHost host, IReadOnlyList<GeneratedRecord> records, double rate, Dictionary<string, DateTimeOffset> accepted, DemoProgress progress, CancellationToken ct)
+    private static async Task<(int Requests, int Direct)> SendTrafficAsync(LocalHost host, IReadOnlyList<GeneratedRecord> records, GroundTruth truth, double rate, Dictionary<string, DateTimeOffset> accepted, DemoProgress progress, CancellationToken ct)
     {
         var names = host.Environment.Names;
         var faults = records.Where(r => r.Fault is Fault.Malformed or Fault.SchemaViolation).ToArray();
@@ -192,7 +191,8 @@ public static class DemoRun
         if (!put.AllSucceeded) throw new CliException("the stream refused the injected fault records", 1);
 
         using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
+        // Retries 503, 429, 409 and connection failures with the same idempotency key, counted in the ground truth.
+        var client = new ApiIngestClient(http, host.AdminKey, truth: truth);
         var batches = wellFormed.Chunk(10).ToArray();
         var sent = 0;
         var requests = 0;
@@ -214,7 +214,7 @@ public static class DemoRun
         }
 
         await Task.WhenAll(pending);
-        progress("traffic", records.Count, records.Count, $"{requests} API requests, {faults.Length} faulty records straight to the stream");
+        progress("traffic", records.Count, records.Count, $"{requests} API requests ({client.Retries} retried), {faults.Length} faulty records straight to the stream");
         return (requests, faults.Length);
 
         async Task PostAsync(GeneratedRecord[] batch)
@@ -222,19 +222,10 @@ public static class DemoRun
             try
             {
                 var body = "[" + string.Join(",", batch.Select(AsProducerSends)) + "]";
-                using var content = new StringContent(body, Encoding.UTF8);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                for (var attempt = 1; ; attempt++)
+                var answer = await client.PostAsync("v1/events", body, batch.Length, cancellationToken: ct);
+                if ((int)answer.Status != 202)
                 {
-                    using var response = await http.PostAsync("v1/events", content, ct);
-                    if ((int)response.StatusCode == 202) break;
-                    if ((int)response.StatusCode is 503 or 429 && attempt < 10)
-                    {
-                        await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
-                        continue;
-                    }
-
-                    throw new CliException($"the API answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", 1);
+                    throw new CliException($"the API answered {(int)answer.Status} after {answer.Attempts} attempt(s): {answer.Body}", 1);
                 }
 
                 Interlocked.Increment(ref requests);

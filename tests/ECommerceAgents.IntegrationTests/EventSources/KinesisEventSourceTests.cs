@@ -142,7 +142,7 @@ public sealed class KinesisEventSourceTests : IAsyncLifetime
         Assert.Equal("RetryAttemptsExhausted", record.GetProperty("requestContext").GetProperty("condition").GetString());
         Assert.Equal(1, record.GetProperty("KinesisBatchInfo").GetProperty("batchSize").GetInt32());
         var payload = JsonSerializer.Deserialize(record.GetProperty("payload").GetString()!, LambdaEventsJsonContext.Default.KinesisEvent)!;
-        Assert.Equal("poison", Encoding.UTF8.GetString(payload.Records.Single().Kinesis.Data));
+        Assert.Equal("poison", Encoding.UTF8.GetString(payload.Records.Single().Kinesis.DecodeData()));
         Assert.Matches(@"^aws/lambda/[0-9a-f-]{36}/shardId-\d+/\d{4}/\d{2}/\d{2}/\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}$", failure.Key);
     }
 

@@ -18,7 +18,7 @@ public sealed class EventContractTests
 
         Assert.Equal(2, evt.Records.Count);
         var first = evt.Records[0];
-        Assert.Equal("Hello, this is a test.", Encoding.UTF8.GetString(first.Kinesis.Data));
+        Assert.Equal("Hello, this is a test.", Encoding.UTF8.GetString(first.Kinesis.DecodeData()));
         Assert.Equal("shardId-000000000006", first.ShardId);
         Assert.EndsWith(first.Kinesis.SequenceNumber, first.EventId);
         Assert.Equal("aws:kinesis", first.EventSource);
@@ -30,7 +30,7 @@ public sealed class EventContractTests
     {
         var evt = JsonSerializer.Deserialize(EventFiles.Read("kinesis-clickstream.json"), Json.KinesisEvent)!;
 
-        var schemas = evt.Records.Select(r => JsonDocument.Parse(r.Kinesis.Data).RootElement.GetProperty("schema").GetString()).ToArray();
+        var schemas = evt.Records.Select(r => JsonDocument.Parse(r.Kinesis.DecodeData()).RootElement.GetProperty("schema").GetString()).ToArray();
         Assert.Equal(4, schemas.Length);
         Assert.Contains("com.ecommerceagents/product_view/1-0-0", schemas);
         Assert.All(evt.Records, r => Assert.Equal("u-1001", r.Kinesis.PartitionKey));
