@@ -53,7 +53,7 @@ public static class IamRecording
     /// </summary>
     private static async Task ReingestLogsAsync(LocalHost host, CancellationToken ct)
     {
-        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_LOGS_RESPONSE_BUDGET_BYTES"] = "300" };
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_LOGS_RESPONSE_BUDGET_BYTES"] = "600" };
         var function = await Functions.LogTransformer.LogTransformerFunction.CreateAsync(host.Environment with { Settings = settings }, ct);
         var sample = await File.ReadAllBytesAsync(Path.Combine(host.Stack.Options.RepositoryRoot, "events", "firehose-transformation.json"), ct);
         await function.InvokeAsync(sample, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), ct);

@@ -34,8 +34,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "Api",
             [
-                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones),
-                Streams.Events.EnvironmentVariable, "ECA_REDIS", "OPENSEARCH_ENDPOINT", "ECA_WEBHOOK_SECRETS_PARAMETER",
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones),
+                Streams.Events.EnvironmentVariable, "ECA_REDIS", "OPENSEARCH_ENDPOINT", "ECA_WEBHOOK_SECRETS_PARAMETER", "ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER",
             ]
         },
         { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), "ECA_REDIS", "ECA_API_MODE"] },
@@ -90,6 +90,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
     {
         Assert.Equal("/eca-dev/pseudonym-key", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_PSEUDONYM_KEY_PARAMETER"]);
         Assert.Equal("/eca-dev/webhook-secrets", stages.Dev.Json.FunctionEnvironment("ApiFunction")["ECA_WEBHOOK_SECRETS_PARAMETER"]);
+        Assert.Equal("/eca-dev/bootstrap-admin-key", stages.Dev.Json.FunctionEnvironment("ApiFunction")["ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER"]);
     }
 
     [Fact]
