@@ -16,9 +16,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     private const string Chromium = "/usr/bin/chromium";
     private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("dashboard");
+    public async ValueTask InitializeAsync() => _stack = await PrivateCliStack.StartAsync("dashboard");
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Dashboard_InHeadlessChromium_ChartsShowTheRunsNumbers_ScreenshotSaved()

@@ -4,7 +4,6 @@ using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.Local.Tests;
 

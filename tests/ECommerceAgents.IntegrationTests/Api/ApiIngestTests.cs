@@ -15,14 +15,14 @@ public sealed class ApiIngestTests : IAsyncLifetime
     private ApiInstance _api = null!;
     private string _ingest = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _harness = await PlatformHarness.StartAsync("apiingest");
         _api = await ApiInstance.StartAsync(_harness.Environment);
         _ingest = await _api.CreateKeyAsync("ingest");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
         await _harness.DisposeAsync();

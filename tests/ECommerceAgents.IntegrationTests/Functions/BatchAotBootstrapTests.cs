@@ -9,7 +9,6 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.Lambda;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.IntegrationTests.Functions;
 
@@ -22,7 +21,7 @@ public sealed class PublishedBatchFunctions : IAsyncLifetime
 
     public string Bootstrap(string function) => Path.Combine(Directory, function, "bootstrap");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         foreach (var function in new[] { "BatchLoader", "SearchIndexer" })
         {
@@ -36,10 +35,10 @@ public sealed class PublishedBatchFunctions : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         TestStack.TryDelete(Directory);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
 

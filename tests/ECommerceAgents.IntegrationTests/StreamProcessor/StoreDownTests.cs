@@ -25,13 +25,13 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
 {
     private LocalStack? _stack;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (TestStack.Mode is "environment" or "localstack") return;
         _stack = await TestStack.StartPrivateAsync(nameof(StoreDownTests));
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_stack is not null)
         {
