@@ -135,6 +135,7 @@ public sealed class ApiIngestTests : IAsyncLifetime
     [Fact]
     public async Task StreamDown_503WithRetryAfter_Never202_ThenRecovers_IdempotencyKeyReleased()
     {
+        FaultProxy.SkipUnlessProxyable(_harness.Stack.Endpoints.Kinesis, "Kinesis");
         await using var proxy = new FaultProxy(_harness.Stack.Endpoints.Kinesis!.Port);
         var environment = _harness.Environment with { Endpoints = _harness.Environment.Endpoints with { Kinesis = proxy.Endpoint } };
         await using var api = await ApiInstance.StartAsync(environment);

@@ -42,6 +42,7 @@ public sealed class StreamWriterTests : IAsyncLifetime
     [Fact]
     public async Task StreamUnreachable_EveryRequestGetsAllItsRecordsFailed_NoneHangs()
     {
+        FaultProxy.SkipUnlessProxyable(_harness.Stack.Endpoints.Kinesis, "Kinesis");
         await using var proxy = new FaultProxy(_harness.Stack.Endpoints.Kinesis!.Port) { Decide = (_, _, _) => ProxyDecision.Drop };
         var kinesis = StreamClients.Kinesis(_harness.Stack.Endpoints with { Kinesis = proxy.Endpoint });
         var writer = new KinesisEventStreamWriter(kinesis, _harness.Names.Stream(Streams.Events));

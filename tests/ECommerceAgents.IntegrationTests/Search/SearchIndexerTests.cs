@@ -224,10 +224,10 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
     [Fact]
     public async Task RealOpenSearch_WhenConfigured()
     {
-        if (System.Environment.GetEnvironmentVariable("OPENSEARCH_ENDPOINT") is not { Length: > 0 } url)
+        var url = System.Environment.GetEnvironmentVariable("OPENSEARCH_ENDPOINT");
+        if (string.IsNullOrEmpty(url))
         {
-            output.WriteLine("does not apply: OPENSEARCH_ENDPOINT is not set and no OpenSearch server can be installed on this machine; the protocol double stands in (see the tests above). This test returns without asserting.");
-            return;
+            Assert.Skip("OPENSEARCH_ENDPOINT is not set (and no OpenSearch server can be installed on this machine): the protocol double stands in, see the tests above");
         }
 
         var endpoint = new Uri(url);
