@@ -227,7 +227,7 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         var url = System.Environment.GetEnvironmentVariable("OPENSEARCH_ENDPOINT");
         if (string.IsNullOrEmpty(url))
         {
-            Assert.Skip("OPENSEARCH_ENDPOINT is not set (and no OpenSearch server can be installed on this machine): the protocol double stands in, see the tests above");
+            Assert.Skip("OPENSEARCH_ENDPOINT is not set, and no OpenSearch server can be installed on this machine: the protocol double stands in (the other OpenSearchClient and SearchIndexer tests)");
         }
 
         var endpoint = new Uri(url);
