@@ -2,7 +2,10 @@ using ECommerceAgents.Local.Stack.Servers;
 
 namespace ECommerceAgents.Local.Stack;
 
-/// <summary>Finds (and, where allowed, installs) what the local stack needs: Node.js with the npm emulators, redis-server, PostgreSQL.</summary>
+/// <summary>
+/// Finds (and, where allowed, installs) what the local stack needs: Node.js with the npm emulators, redis-server,
+/// PostgreSQL; and Chromium for the dashboard's browser test.
+/// </summary>
 public sealed class Prerequisites(string repositoryRoot, bool installMissing, TextWriter? log = null)
 {
     private readonly TextWriter _log = log ?? TextWriter.Null;
@@ -41,12 +44,10 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
         }
 
         var redis = ProcessControl.Which("redis-server");
-        if (redis is null && installMissing && ProcessControl.IsRoot && ProcessControl.Which("apt-get") is not null)
+        if (redis is null && installMissing && CanApt)
         {
             _log.WriteLine("installing redis-server (apt-get) …");
-            await ProcessControl.RunAsync("apt-get", ["update", "-qq"], cancellationToken).ConfigureAwait(false);
-            await ProcessControl.RunAsync("apt-get", ["install", "-y", "-qq", "redis-server"], cancellationToken,
-                environment: new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" }).ConfigureAwait(false);
+            await AptInstallAsync("redis-server", cancellationToken).ConfigureAwait(false);
             redis = ProcessControl.Which("redis-server");
         }
 
@@ -78,6 +79,58 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
         {
             throw new PrerequisiteException(problems);
         }
+    }
+
+    private static readonly SemaphoreSlim ChromiumGate = new(1, 1);
+    private static string? _chromiumProblem;
+
+    /// <summary>
+    /// Debian's Chromium, which the dashboard's browser test drives: found on the PATH, or installed with apt-get when
+    /// allowed (root, apt-get present). One install attempt per process, under the same cross-process lock as the
+    /// other installs. The path, or null and why it cannot be had.
+    /// </summary>
+    public async Task<(string? Path, string? Problem)> EnsureChromiumAsync(CancellationToken cancellationToken)
+    {
+        if (ProcessControl.Which("chromium") is { } found) return (found, null);
+        if (!installMissing) return (null, "chromium is missing. Fix: sudo apt-get install -y chromium");
+        if (!CanApt) return (null, "chromium is missing and cannot be installed here (that takes root and apt-get). Fix: sudo apt-get install -y chromium");
+
+        await ChromiumGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_chromiumProblem is null && ProcessControl.Which("chromium") is null)
+            {
+                using var installLock = await InstallLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "eca-install.lock"), cancellationToken).ConfigureAwait(false);
+                if (ProcessControl.Which("chromium") is null)
+                {
+                    _log.WriteLine("installing chromium (apt-get) …");
+                    var failure = await AptInstallAsync("chromium", cancellationToken).ConfigureAwait(false);
+                    if (ProcessControl.Which("chromium") is null)
+                    {
+                        _chromiumProblem = $"chromium is missing and apt-get install chromium failed: {failure ?? "still not on the PATH afterwards"}";
+                    }
+                }
+            }
+
+            return ProcessControl.Which("chromium") is { } installed ? (installed, null) : (null, _chromiumProblem);
+        }
+        finally
+        {
+            ChromiumGate.Release();
+        }
+    }
+
+    private static bool CanApt => ProcessControl.IsRoot && ProcessControl.Which("apt-get") is not null;
+
+    /// <summary>apt-get install, with the package lists updated and a second try when the first fails; null, or apt's last words.</summary>
+    private static async Task<string?> AptInstallAsync(string package, CancellationToken cancellationToken)
+    {
+        var quiet = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+        var (exit, output) = await ProcessControl.RunAsync("apt-get", ["install", "-y", "-qq", package], cancellationToken, environment: quiet).ConfigureAwait(false);
+        if (exit == 0) return null;
+        await ProcessControl.RunAsync("apt-get", ["update", "-qq"], cancellationToken).ConfigureAwait(false);
+        (exit, output) = await ProcessControl.RunAsync("apt-get", ["install", "-y", "-qq", package], cancellationToken, environment: quiet).ConfigureAwait(false);
+        return exit == 0 ? null : Last(output);
     }
 
     private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js", "chart.js/dist/chart.umd.min.js"];

@@ -14,9 +14,9 @@ public sealed class BatchCliTests : IAsyncLifetime
 {
     private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("batch");
+    public async ValueTask InitializeAsync() => _stack = await PrivateCliStack.StartAsync("batch");
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task InvokeBatchLoader_GlueSamples_OursRuns_UnrelatedIgnored()

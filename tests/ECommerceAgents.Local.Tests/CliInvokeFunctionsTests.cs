@@ -16,9 +16,9 @@ public sealed class CliInvokeFunctionsTests : IAsyncLifetime
 {
     private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("fn");
+    public async ValueTask InitializeAsync() => _stack = await PrivateCliStack.StartAsync("fn");
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Invoke_LogTransformerWithTheCloudWatchSample_RecordsAnsweredInOrder()

@@ -10,15 +10,15 @@ public sealed class CliStackTests : IAsyncLifetime
     private readonly string _state = Path.Combine(Path.GetTempPath(), "eca-tests", $"cli-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
     private Dictionary<string, string> _env = null!;
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_state);
         File.WriteAllText(Path.Combine(_state, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         _env = Cli.PrivateStackEnvironment(_state);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Cli.RunAsync(_env, "down");
         TestStack.TryDelete(_state);

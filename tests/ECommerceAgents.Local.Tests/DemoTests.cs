@@ -13,9 +13,9 @@ public sealed class DemoTests : IAsyncLifetime
 {
     private PrivateCliStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await PrivateCliStack.StartAsync("demo", up: false);
+    public async ValueTask InitializeAsync() => _stack = await PrivateCliStack.StartAsync("demo", up: false);
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Demo_SmallShop_BooksBalanceExactly_ReportWrittenAsTableJsonAndHtml()

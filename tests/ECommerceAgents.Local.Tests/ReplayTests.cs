@@ -4,7 +4,6 @@ using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.Local.Tests;
 
@@ -35,7 +34,14 @@ public sealed class ReplayTests(ITestOutputHelper output)
 
         // The live delivery (its own shard), then the batch for the days it touched.
         var live = await Replay.RunAsync(harness.Environment, arrival, harness.FlushAsync, null, CancellationToken.None, shardId: "shardId-000000000001");
-        Assert.True(live.Batch.Sum(b => b.Events) >= generator.Truth.ValidUnique - 5, $"{live.Batch.Sum(b => b.Events)} of {generator.Truth.ValidUnique}");
+        // Exact: the warehouse holds every valid, unique, non-bot event the generator sent, once each.
+        Assert.Equal(generator.Truth.ValidUnique, live.Batch.Sum(b => b.Events));
+        var loaded = (await TestWarehouse.QueryAsync(warehouse, "select event_id::text as id from eca.fct_events")).Select(r => (string)r["id"]!).ToList();
+        var lost = generator.Truth.ValidIds.Except(loaded, StringComparer.Ordinal).ToList();
+        var doubled = loaded.GroupBy(id => id, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var unexpected = loaded.Except(generator.Truth.ValidIds, StringComparer.Ordinal).ToList();
+        Assert.True(lost.Count == 0 && doubled.Count == 0 && unexpected.Count == 0,
+            $"{lost.Count} lost ({string.Join(", ", lost.Take(5))}), {doubled.Count} doubled ({string.Join(", ", doubled.Take(5))}), {unexpected.Count} not sent as valid ({string.Join(", ", unexpected.Take(5))})");
         var before = await ChecksumAsync(harness, warehouse);
 
         var replay = await Replay.RunAsync(harness.Environment, arrival, harness.FlushAsync, null, CancellationToken.None);

@@ -86,6 +86,17 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>
+    /// Skips the calling test unless <paramref name="endpoint"/> is plain HTTP on this machine, the only kind of server
+    /// the proxy can stand in front of (it forwards to 127.0.0.1 and reads the HTTP it carries).
+    /// </summary>
+    public static void SkipUnlessProxyable(Uri? endpoint, string service)
+    {
+        if (endpoint is { Scheme: "http", IsLoopback: true }) return;
+        Assert.Skip($"injects {service} faults through a loopback HTTP proxy, which needs {service} served over plain HTTP on this machine; " +
+            $"this run's {service} endpoint is {endpoint?.ToString() ?? "not set"} ({TestStack.Mode} mode)");
+    }
+
     /// <summary>Decides per request: its number (from 1), the target header (X-Amz-Target, or the path) and the body.</summary>
     public Func<int, string, string, ProxyDecision> Decide { get; set; } = (_, _, _) => ProxyDecision.Forward;
 

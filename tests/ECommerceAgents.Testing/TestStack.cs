@@ -41,6 +41,11 @@ public static class TestStack
     /// <summary>True when the servers are this process's own, so a test may stop and start them.</summary>
     public static bool OwnsServers => Mode == "local";
 
+    /// <summary>The skip reason of a test that stops and starts servers, where the run's servers are not its own.</summary>
+    public static string NeedsOwnServers =>
+        $"stops and starts servers, so it runs only on the test run's own local stack; this run uses {Mode} mode " +
+        "(endpoints from the environment, or LocalStack in Docker), whose servers are not its to stop";
+
     /// <summary>A fresh set of the platform's resources for one test class, named from a unique prefix.</summary>
     public static async Task<ResourceBindings> ResourcesForAsync(string owner)
     {

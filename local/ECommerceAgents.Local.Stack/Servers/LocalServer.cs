@@ -105,7 +105,10 @@ public abstract class LocalServer(string name, int port, string stateDirectory)
         while (DateTime.UtcNow < deadline)
         {
             if (await SafeReadyAsync(cancellationToken).ConfigureAwait(false)) return;
-            if (Pid is null && ReadPid() is not null)
+
+            // Not Pid (which also matches the command line): while the launcher execs sh and then the server, the
+            // process's /proc cmdline reads empty for a few milliseconds, and a live server would pass for a dead one.
+            if (ReadPid() is { } pid && ProcessControl.HasExited(pid))
             {
                 throw new InvalidOperationException($"{Name} exited during start-up. Its log ({LogFile}) ends with:\n{Tail(LogFile)}");
             }

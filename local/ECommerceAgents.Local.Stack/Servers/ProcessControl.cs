@@ -89,6 +89,24 @@ internal static partial class ProcessControl
         }
     }
 
+    /// <summary>
+    /// True when the pid is gone or a zombie. Unlike <see cref="IsAlive"/> it does not read the command line, which is
+    /// empty while the process execs, so it suits a process just started (its pid cannot have been recycled yet).
+    /// </summary>
+    public static bool HasExited(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] == 'Z';
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/> if the process is still there.</summary>
     public static async Task StopAsync(int pid, string marker, TimeSpan grace, CancellationToken cancellationToken)
     {

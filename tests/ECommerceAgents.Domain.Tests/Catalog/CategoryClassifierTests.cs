@@ -1,5 +1,4 @@
 using ECommerceAgents.Domain.Catalog;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.Domain.Tests.Catalog;
 

@@ -10,7 +10,7 @@ public sealed class KinesisClientTests : IAsyncLifetime
     private KinesisClient _kinesis = null!;
     private string _stream = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var stack = await TestStack.GetAsync();
         var names = await TestStack.ResourcesForAsync(nameof(KinesisClientTests));
@@ -18,7 +18,7 @@ public sealed class KinesisClientTests : IAsyncLifetime
         _stream = names.Stream(Streams.Events);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task PutRecords_1200Records_GetRecordsReturnsEachOnceInOrderPerKey()

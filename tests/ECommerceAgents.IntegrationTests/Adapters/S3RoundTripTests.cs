@@ -16,7 +16,7 @@ public sealed class S3RoundTripTests : IAsyncLifetime
     private IAmazonS3 _s3 = null!;
     private string _bucket = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var stack = await TestStack.GetAsync();
         var names = await TestStack.ResourcesForAsync(nameof(S3RoundTripTests));
@@ -24,7 +24,7 @@ public sealed class S3RoundTripTests : IAsyncLifetime
         _bucket = names.Bucket(Buckets.Raw);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Theory]
     [InlineData(1)]

@@ -20,7 +20,7 @@ public sealed class ApiEndToEndFixture : IAsyncLifetime
 
     public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Pipeline = await ApiPipeline.StartAsync("apie2e");
         var ingest = await Pipeline.Api.CreateKeyAsync("ingest");
@@ -44,7 +44,7 @@ public sealed class ApiEndToEndFixture : IAsyncLifetime
         await Pipeline.DrainAsync();
     }
 
-    public async Task DisposeAsync() => await Pipeline.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Pipeline.DisposeAsync();
 
     /// <summary>The generator stamps lineage as a producer behind the stream would see it; through the API the platform stamps it.</summary>
     private static string AsProducerSends(GeneratedRecord record)

@@ -15,14 +15,14 @@ public sealed class ApiIngestTests : IAsyncLifetime
     private ApiInstance _api = null!;
     private string _ingest = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _harness = await PlatformHarness.StartAsync("apiingest");
         _api = await ApiInstance.StartAsync(_harness.Environment);
         _ingest = await _api.CreateKeyAsync("ingest");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
         await _harness.DisposeAsync();
@@ -135,6 +135,7 @@ public sealed class ApiIngestTests : IAsyncLifetime
     [Fact]
     public async Task StreamDown_503WithRetryAfter_Never202_ThenRecovers_IdempotencyKeyReleased()
     {
+        FaultProxy.SkipUnlessProxyable(_harness.Stack.Endpoints.Kinesis, "Kinesis");
         await using var proxy = new FaultProxy(_harness.Stack.Endpoints.Kinesis!.Port);
         var environment = _harness.Environment with { Endpoints = _harness.Environment.Endpoints with { Kinesis = proxy.Endpoint } };
         await using var api = await ApiInstance.StartAsync(environment);

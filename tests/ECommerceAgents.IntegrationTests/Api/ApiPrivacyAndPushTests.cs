@@ -17,14 +17,14 @@ public sealed class ApiPrivacyAndPushTests : IAsyncLifetime
     private string _ingest = "";
     private string _query = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _p = await ApiPipeline.StartAsync("apipush");
         _ingest = await _p.Api.CreateKeyAsync("ingest");
         _query = await _p.Api.CreateKeyAsync("query");
     }
 
-    public async Task DisposeAsync() => await _p.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _p.DisposeAsync();
 
     private async Task PostAsync(params string[] events)
     {

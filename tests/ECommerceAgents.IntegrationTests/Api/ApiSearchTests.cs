@@ -18,7 +18,7 @@ public sealed class ApiSearchTests : IAsyncLifetime
     private PlatformHarness _harness = null!;
     private OpenSearchDouble _search = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _harness = await PlatformHarness.StartAsync("apisearch");
         _search = await OpenSearchDouble.StartAsync();
@@ -33,7 +33,7 @@ public sealed class ApiSearchTests : IAsyncLifetime
         await client.RefreshAsync(SearchIndexes.Products, default);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _search.DisposeAsync();
         await _harness.DisposeAsync();

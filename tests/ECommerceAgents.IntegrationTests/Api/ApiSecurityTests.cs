@@ -17,7 +17,7 @@ public sealed class ApiSecurityFixture : IAsyncLifetime
 
     public string QueryKey { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Harness = await PlatformHarness.StartAsync("apisec");
         Api = await ApiInstance.StartAsync(Harness.Environment);
@@ -25,7 +25,7 @@ public sealed class ApiSecurityFixture : IAsyncLifetime
         QueryKey = await Api.CreateKeyAsync("query");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Api.DisposeAsync();
         await Harness.DisposeAsync();
@@ -92,7 +92,7 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
         Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
         var doc = (await openApi.Content.ReadFromJsonAsync<JsonObject>())!;
         var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToHashSet();
-        foreach (var route in Routes.Select(r => "/" + ((string)r[1]).Split('?')[0]))
+        foreach (var route in Routes.Select(r => "/" + r.Data.Item2.Split('?')[0]))
         {
             var template = route.Replace("sku-1", "{sku}", StringComparison.Ordinal).Replace("u-1", "{id}", StringComparison.Ordinal).Replace("k-1", "{keyId}", StringComparison.Ordinal).Replace("/shop", "/{source}", StringComparison.Ordinal);
             Assert.True(paths.Contains(template), template + " not in " + string.Join(", ", paths));

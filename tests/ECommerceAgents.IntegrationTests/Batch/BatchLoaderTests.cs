@@ -2,7 +2,6 @@ using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.IntegrationTests.Batch;
 
@@ -17,7 +16,7 @@ public sealed class LoadedDay : IAsyncLifetime
 
     public IReadOnlyDictionary<string, (long Rows, string Hash)> Checksum { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Day = await EnrichedDay.CreateAsync("loadedday", settings: new Dictionary<string, string> { ["ECA_GLUE_CRAWLERS"] = "eca-enriched-crawler,eca-processed-crawler" });
         Loader = await Day.BatchLoaderAsync();
@@ -25,7 +24,7 @@ public sealed class LoadedDay : IAsyncLifetime
         Checksum = await Day.ChecksumAsync();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Loader is IAsyncDisposable d) await d.DisposeAsync();
         await Day.DisposeAsync();

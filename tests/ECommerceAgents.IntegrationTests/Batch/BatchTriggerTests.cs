@@ -9,7 +9,6 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 using Microsoft.Extensions.Time.Testing;
-using Xunit.Abstractions;
 using static ECommerceAgents.IntegrationTests.Batch.EnrichedFixture;
 
 namespace ECommerceAgents.IntegrationTests.Batch;

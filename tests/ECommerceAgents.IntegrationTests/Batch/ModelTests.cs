@@ -53,7 +53,7 @@ public sealed class ModelFixture : IAsyncLifetime
         ];
     }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var stack = await TestStack.GetAsync();
         Warehouse = await TestWarehouse.CreateAsync(stack, "models");
@@ -65,7 +65,7 @@ public sealed class ModelFixture : IAsyncLifetime
         await ((IAsyncDisposable)loader).DisposeAsync();
     }
 
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _harness.DisposeAsync();
 }
 
 /// <summary>Each model's numbers against the fixture's hand-worked figures.</summary>

@@ -20,9 +20,9 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
 {
     private PlatformHarness _harness = null!;
 
-    public async Task InitializeAsync() => _harness = await PlatformHarness.StartAsync("corpus", settings: Workload.Settings);
+    public async ValueTask InitializeAsync() => _harness = await PlatformHarness.StartAsync("corpus", settings: Workload.Settings);
 
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _harness.DisposeAsync();
 
     private static string Root => Path.Combine(LocalStackOptions.FindRepositoryRoot(), "tests", "corpus");
 

@@ -17,13 +17,13 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
     private LocalStack _stack = null!;
     private ResourceBindings _names = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _stack = await TestStack.GetAsync();
         _names = await TestStack.ResourcesForAsync(nameof(FirehoseStandInTests));
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private FirehoseDeliveryStream Stream(DeliveryStreamDefinition definition, IFunctionHandler? transform = null, int retries = 3, string? bucket = null) =>
         new(definition, _names.DeliveryStream(definition) + "-" + Guid.NewGuid().ToString("N")[..6], bucket ?? _names.Bucket(definition.Destination), _stack.S3Client, transform,

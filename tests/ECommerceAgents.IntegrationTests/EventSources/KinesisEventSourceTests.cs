@@ -16,13 +16,13 @@ public sealed class KinesisEventSourceTests : IAsyncLifetime
     private LocalStack _stack = null!;
     private ResourceBindings _names = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _stack = await TestStack.GetAsync();
         _names = await TestStack.ResourcesForAsync(nameof(KinesisEventSourceTests));
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private async Task<string> NewStreamAsync(int shards = 1)
     {

@@ -15,13 +15,13 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
     private LocalStack _stack = null!;
     private ResourceBindings _names = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _stack = await TestStack.GetAsync();
         _names = await TestStack.ResourcesForAsync(nameof(S3NotificationSourceTests));
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task NewObjectUnderPrefix_DeliveredOnceAsObjectCreatedWithFormEncodedKey_OverwriteDeliveredAgain()

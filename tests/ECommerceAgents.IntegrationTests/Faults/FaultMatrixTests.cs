@@ -26,6 +26,7 @@ public sealed class FaultMatrixTests(RedeliveryBaseline baseline) : IClassFixtur
     public async Task DynamoDb_ThrottlingAndUnprocessedItems_SameStateAsOneCleanDelivery()
     {
         var stack = await TestStack.GetAsync();
+        FaultProxy.SkipUnlessProxyable(stack.Endpoints.DynamoDb, "DynamoDB");
         await using var proxy = new FaultProxy(stack.Endpoints.DynamoDb!.Port);
         var injected = new Dictionary<string, int>(StringComparer.Ordinal);
         proxy.Decide = (_, target, body) =>

@@ -5,7 +5,6 @@ using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.Lambda;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.IntegrationTests.Functions;
 
@@ -18,7 +17,7 @@ public sealed class PublishedStreamProcessor : IAsyncLifetime
 
     public string PublishLog { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalStackOptions.FindRepositoryRoot() };
         foreach (var a in new[] { "publish", "functions/ECommerceAgents.Functions.StreamProcessor", "-c", "Release", "-r", "linux-x64", "-o", Directory, "--nologo" }) psi.ArgumentList.Add(a);
@@ -29,10 +28,10 @@ public sealed class PublishedStreamProcessor : IAsyncLifetime
         PublishLog = await output + await errors;
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         TestStack.TryDelete(Directory);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
 

@@ -11,7 +11,6 @@ using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Local.Stack.Lambda;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.IntegrationTests.Functions;
 
@@ -24,7 +23,7 @@ public sealed class PublishedBatchFunctions : IAsyncLifetime
 
     public string Bootstrap(string function) => Path.Combine(Directory, function, "bootstrap");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         foreach (var function in new[] { "BatchLoader", "SearchIndexer" })
         {
@@ -38,10 +37,10 @@ public sealed class PublishedBatchFunctions : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         TestStack.TryDelete(Directory);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
 

@@ -25,7 +25,7 @@ public sealed class LogTransformerTests : IAsyncLifetime
     private IFunctionHandler _handler = null!;
     private FunctionEnvironment _env = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _harness = await PlatformHarness.StartAsync(nameof(LogTransformerTests));
         var port = LocalPorts.Free().Firehose;
@@ -36,7 +36,7 @@ public sealed class LogTransformerTests : IAsyncLifetime
         await _sources.StartAsync(CancellationToken.None, rawArchive: false);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _sources.DisposeAsync();
         await _harness.DisposeAsync();

@@ -10,7 +10,6 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
-using Xunit.Abstractions;
 
 namespace ECommerceAgents.IntegrationTests.Search;
 
@@ -20,13 +19,13 @@ public sealed class OpenSearchClientTests : IAsyncLifetime
     private OpenSearchDouble _double = null!;
     private OpenSearchClient _client = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _double = await OpenSearchDouble.StartAsync();
         _client = new OpenSearchClient(new HttpClient(), _double.Endpoint, new OpenSearchAuth.None(), new RetryPolicy(5, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20)));
     }
 
-    public async Task DisposeAsync() => await _double.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _double.DisposeAsync();
 
     private static BulkAction Product(string sku, string title, string extra = "") =>
         BulkAction.IndexDoc(SearchIndexes.Products, sku, Encoding.UTF8.GetBytes($"{{\"sku\":\"{sku}\",\"title\":\"{title}\",\"category\":\"electronics\",\"price\":19.99{extra}}}"), "search-outbox/products/dt=2026-01-01/t.ndjson");
@@ -129,14 +128,14 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
     private ResourceBindings _names = null!;
     private Local.Stack.LocalStack _stack = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _double = await OpenSearchDouble.StartAsync();
         _stack = await TestStack.GetAsync();
         _names = await TestStack.ResourcesForAsync("searchidx");
     }
 
-    public async Task DisposeAsync() => await _double.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _double.DisposeAsync();
 
     private FunctionEnvironment Environment(Uri? openSearch)
     {
@@ -263,10 +262,10 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
     [Fact]
     public async Task RealOpenSearch_WhenConfigured()
     {
-        if (System.Environment.GetEnvironmentVariable("OPENSEARCH_ENDPOINT") is not { Length: > 0 } url)
+        var url = System.Environment.GetEnvironmentVariable("OPENSEARCH_ENDPOINT");
+        if (string.IsNullOrEmpty(url))
         {
-            output.WriteLine("does not apply: OPENSEARCH_ENDPOINT is not set and no OpenSearch server can be installed on this machine; the protocol double stands in (see the tests above). This test returns without asserting.");
-            return;
+            Assert.Skip("OPENSEARCH_ENDPOINT is not set, and no OpenSearch server can be installed on this machine: the protocol double stands in (the other OpenSearchClient and SearchIndexer tests)");
         }
 
         var endpoint = new Uri(url);

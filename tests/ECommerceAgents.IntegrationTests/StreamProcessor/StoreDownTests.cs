@@ -25,13 +25,14 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
 {
     private LocalStack? _stack;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        if (TestStack.Mode is "environment" or "localstack") return;
+        await TestStack.GetAsync();
+        if (!TestStack.OwnsServers) return;
         _stack = await TestStack.StartPrivateAsync(nameof(StoreDownTests));
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_stack is not null)
         {
@@ -40,19 +41,17 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         }
     }
 
-    /// <summary>False (and says so) where the servers are not ours to stop: an endpoint from the environment, or LocalStack.</summary>
-    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_stack))]
-    private bool Applies()
+    /// <summary>Skips the test where the servers are not ours to stop: an endpoint from the environment, or LocalStack.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_stack))]
+    private void SkipUnlessPrivateStack()
     {
-        if (_stack is not null) return true;
-        Console.WriteLine($"[StoreDownTests] not applicable in {TestStack.Mode} mode: it stops and starts servers, which only the local stack allows");
-        return false;
+        if (_stack is null) Assert.Skip(TestStack.NeedsOwnServers);
     }
 
     [Fact]
     public async Task DynamoDbStoppedMidBatch_FailuresReported_RetryAfterRestartLosesNothing()
     {
-        if (!Applies()) return;
+        SkipUnlessPrivateStack();
 
         await using var proxy = new FaultProxy(_stack.Options.Ports.DynamoDb);
         var killedAt = 0;
@@ -92,7 +91,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     [Fact]
     public async Task S3KilledDuringQuarantineWrites_FailuresReported_RetryAfterRestartLosesNothing()
     {
-        if (!Applies()) return;
+        SkipUnlessPrivateStack();
 
         var stack = _stack;
         await using var harness = await PlatformHarness.StartAsync("s3down", stack, Workload.Settings);
@@ -138,7 +137,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     [Fact]
     public async Task KinesisKilledWhileThePollerDelivers_ResumesAfterRestart_NothingLostNothingDoubled()
     {
-        if (!Applies()) return;
+        SkipUnlessPrivateStack();
 
         var stack = _stack;
         await using var harness = await PlatformHarness.StartAsync("kinesisdown", stack, Workload.Settings);

@@ -12,7 +12,7 @@ public sealed class RedeliveryBaseline : IAsyncLifetime
 
     public PlatformHarness Harness { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var (harness, function) = await Workload.StartAsync("baseline");
         Harness = harness;
@@ -23,7 +23,7 @@ public sealed class RedeliveryBaseline : IAsyncLifetime
         await ((IAsyncDisposable)function).DisposeAsync();
     }
 
-    public async Task DisposeAsync() => await Harness.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Harness.DisposeAsync();
 }
 
 /// <summary>

@@ -10,13 +10,13 @@ public sealed class LambdaRuntimeTests : IAsyncLifetime
     private RuntimeApiDouble _api = null!;
     private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _api = await RuntimeApiDouble.StartAsync();
         _http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _http.Dispose();
         await _api.DisposeAsync();

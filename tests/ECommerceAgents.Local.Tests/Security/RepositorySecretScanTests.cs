@@ -21,6 +21,8 @@ public sealed partial class RepositorySecretScanTests
     public async Task TrackedFiles_HoldNoSecrets()
     {
         var root = LocalStackOptions.FindRepositoryRoot();
+        // The tracked files are what git says they are: a source tree without git (an archive, say) has none to scan.
+        if (await GitWorkTreeAsync(root) is { } why) Assert.Skip($"needs a git checkout to list the tracked files: {why}");
         var psi = new ProcessStartInfo("git", "ls-files -z") { WorkingDirectory = root, RedirectStandardOutput = true, UseShellExecute = false };
         using var git = Process.Start(psi)!;
         var files = (await git.StandardOutput.ReadToEndAsync()).Split('\0', StringSplitOptions.RemoveEmptyEntries);
@@ -63,6 +65,30 @@ public sealed partial class RepositorySecretScanTests
             "aws_secret_access_key=" + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         };
         Assert.All(samples, s => Assert.Contains(Patterns, p => p.Pattern.IsMatch(s)));
+    }
+
+    /// <summary>Null when <paramref name="root"/> is inside a git work tree; otherwise why not.</summary>
+    private static async Task<string?> GitWorkTreeAsync(string root)
+    {
+        var psi = new ProcessStartInfo("git", "rev-parse --is-inside-work-tree") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        Process? git;
+        try
+        {
+            git = Process.Start(psi);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"git cannot be run ({ex.Message})";
+        }
+
+        using (git)
+        {
+            if (git is null) return "git cannot be run";
+            var output = await git.StandardOutput.ReadToEndAsync();
+            var errors = await git.StandardError.ReadToEndAsync();
+            await git.WaitForExitAsync();
+            return git.ExitCode == 0 && output.Trim() == "true" ? null : $"{root} is not a git work tree ({errors.Trim()})";
+        }
     }
 
     /// <summary>The masker, its tests and the sample events hold secret-shaped strings on purpose.</summary>
