@@ -75,6 +75,13 @@ public sealed class CatalogImportFunction : IAsyncDisposable
 
         var bucket = created.Bucket.Name;
         var key = created.Object.Key;
+        if (bucket != _env.Names.Bucket(Buckets.Landing))
+        {
+            // The rule already filters on the landing bucket; an object elsewhere is not ours to read (and in AWS the
+            // role could not: it reads the landing bucket's incoming prefix only).
+            return Ignored(bucket, key, $"not the landing bucket ({_env.Names.Bucket(Buckets.Landing)})");
+        }
+
         if (!key.StartsWith(Prefixes.CatalogIncoming, StringComparison.Ordinal))
         {
             // Only uploads under the incoming prefix are imports: a report or copy must never start one.

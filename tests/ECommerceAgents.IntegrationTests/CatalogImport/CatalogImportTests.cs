@@ -327,15 +327,16 @@ public sealed class CatalogImportTests
     }
 
     [Fact]
-    public async Task Import_AwsSampleEventWhoseBucketIsNotHere_NotFoundNotACrash()
+    public async Task Import_AwsSampleEventWhoseBucketIsNotTheLandingBucket_IgnoredWithoutReadingIt()
     {
         await using var f = await Fixture.StartAsync("catalogmissing");
 
         var response = await f.Handler.InvokeAsync(EventFiles.Read("eventbridge-s3-object-created.json"), LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None);
 
         var import = Assert.Single(JsonNode.Parse(response)!["imports"]!.AsArray())!;
-        Assert.Equal("not_found", import["status"]!.GetValue<string>());
-        Assert.Equal("catalog/incoming/summer sale 2026.jsonl", import["key"]!.GetValue<string>());
+        Assert.Equal("ignored", import["status"]!.GetValue<string>());
+        Assert.StartsWith("not the landing bucket", import["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("eca-landing-123456789012", import["bucket"]!.GetValue<string>());
     }
 
     [Fact]
