@@ -37,7 +37,8 @@ public sealed class IamReplayOfThisRunTests(ITestOutputHelper output)
         var root = LocalStackOptions.FindRepositoryRoot();
         var (calls, names) = AwsCallLog.Read([CallRecording.Path]);
         // The record is this run's: the other classes ran before this collection, so their calls are in it.
-        Assert.True(calls.Select(c => c.Caller).Distinct().Count() >= 5, $"only {calls.Count} calls from {string.Join(", ", calls.Select(c => c.Caller).Distinct())} were recorded");
+        Assert.True(calls.Select(c => c.Caller).Distinct().Count() >= 5,
+            $"only {calls.Count} calls from [{string.Join(", ", calls.Select(c => c.Caller).Distinct())}] were recorded: the replay reads what this run's other test classes recorded, so run the whole assembly (a filtered run cannot feed it), or the call log is broken");
 
         string template;
         lock (Synth)
