@@ -64,6 +64,18 @@ public sealed class SynthesizedStages : IDisposable
     public SynthesizedStage DevExistingAccountRole => _devExistingAccountRole.Value;
 
 
+    /// <summary>The stages by the names tests report them under.</summary>
+    public static TheoryData<string> Names => ["dev", "prod with QuickSight", "prod", "local"];
+
+    public SynthesizedStage Named(string name) => name switch
+    {
+        "dev" => Dev,
+        "prod with QuickSight" => Prod,
+        "prod" => ProdWithoutQuickSight,
+        "local" => Local,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
     /// <summary>Every stage the app can synthesize, with a name for messages.</summary>
     public IEnumerable<SynthesizedStage> All => [Dev, Prod, ProdWithoutQuickSight, Local];
 

@@ -13,13 +13,13 @@ public sealed class CdkNagTests(SynthesizedStages stages)
     private static readonly object Gate = new();
     private static Task<NagReport>? _report;
 
-    public static TheoryData<string> Stages => ["dev", "prod with QuickSight", "prod", "local"];
+    public static TheoryData<string> Stages => SynthesizedStages.Names;
 
     [Theory]
     [MemberData(nameof(Stages))]
     public async Task AwsSolutions_EveryFindingFixedOrSuppressedWithAReason(string name)
     {
-        var stage = Stage(name);
+        var stage = stages.Named(name);
 
         var report = await Report();
 
@@ -55,13 +55,4 @@ public sealed class CdkNagTests(SynthesizedStages stages)
             return await CdkNag.RunAsync(stages.RepositoryRoot, [.. stages.All.Select(s => s.TemplateFile)], timeout.Token);
         }
     }
-
-    private SynthesizedStage Stage(string name) => name switch
-    {
-        "dev" => stages.Dev,
-        "prod with QuickSight" => stages.Prod,
-        "prod" => stages.ProdWithoutQuickSight,
-        "local" => stages.Local,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
-    };
 }

@@ -10,14 +10,14 @@ namespace ECommerceAgents.Infra.Tests.Stacks;
 [Collection(SynthesizedStagesCollection.Name)]
 public sealed class CloudFormationLintTests(SynthesizedStages stages)
 {
-    public static TheoryData<string> Stages => ["dev", "prod with QuickSight", "prod", "local"];
+    public static TheoryData<string> Stages => SynthesizedStages.Names;
 
     [Theory]
     [MemberData(nameof(Stages))]
     public async Task CfnLint_NoErrors_OnlyAllowListedWarnings(string name)
     {
         RequireCfnLint();
-        var stage = Stage(name);
+        var stage = stages.Named(name);
 
         var result = await CfnLint.RunAsync(stage.TemplateFile, CfnLintAllowList.ForRepository(stages.RepositoryRoot), CancellationToken.None);
 
@@ -49,7 +49,7 @@ public sealed class CloudFormationLintTests(SynthesizedStages stages)
         RequireCfnLint();
         var lifecycle = RuntimeLifecycle.FromInstalledCfnLint();
 
-        var problems = lifecycle.Problems(Stage(name).Json.Root, DateOnly.FromDateTime(DateTime.UtcNow));
+        var problems = lifecycle.Problems(stages.Named(name).Json.Root, DateOnly.FromDateTime(DateTime.UtcNow));
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
@@ -71,15 +71,6 @@ public sealed class CloudFormationLintTests(SynthesizedStages stages)
         Assert.Equal(["A: nodejs22.x cannot be created from 2027-06-01, within 183 days of 2026-12-02"], problems);
         Assert.Empty(lifecycle.Problems(doc.RootElement, new DateOnly(2026, 1, 1)));
     }
-
-    private SynthesizedStage Stage(string name) => name switch
-    {
-        "dev" => stages.Dev,
-        "prod with QuickSight" => stages.Prod,
-        "prod" => stages.ProdWithoutQuickSight,
-        "local" => stages.Local,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
-    };
 
     private static void RequireCfnLint() =>
         Assert.SkipWhen(CfnLint.Executable() is null, "cfn-lint is not installed on this machine (it is part of this project's machine image: pip install cfn-lint==1.51.0)");
