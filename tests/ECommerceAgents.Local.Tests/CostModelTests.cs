@@ -34,8 +34,8 @@ public sealed partial class CostModelTests
         Assert.Equal(91.98, Line(estimate, "API Gateway", "REST requests, first 333 M").Usd, 6);
         // Raw archive through Firehose: each record billed as 5 KiB → 1,253.128 GB × $0.029 = $36.3407.
         Assert.Equal(36.3407, Line(estimate, "Data Firehose", "Raw archive ingestion").Usd, 4);
-        // Interface endpoints: 5 endpoints × 2 AZ × 730 h × $0.01 = $73.00.
-        Assert.Equal(73.00, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        // Interface endpoints: 6 endpoints × 2 AZ × 730 h × $0.01 = $87.60.
+        Assert.Equal(87.60, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
         // OpenSearch dev: one t3.small.search, 730 h × $0.036 = $26.28; 10 GB gp3 × $0.122 = $1.22.
         Assert.Equal(26.28, Line(estimate, "OpenSearch", "1 × t3.small.search").Usd, 6);
         Assert.Equal(1.22, Line(estimate, "OpenSearch", "EBS gp3").Usd, 6);

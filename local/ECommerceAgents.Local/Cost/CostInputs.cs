@@ -118,7 +118,7 @@ public sealed record CostInputs
 
     public double DedupWindowHours { get; init; } = 24;
 
-    public int InterfaceEndpoints { get; init; } = 5;
+    public int InterfaceEndpoints { get; init; } = 6;
 
     public int AvailabilityZones { get; init; } = 2;
 
@@ -199,7 +199,7 @@ public sealed record CostInputs
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
         new("BatchLoader memory", BatchLoaderMemoryMb, "MB", "CDK: BatchLoaderFunction MemoryMb", false),
         new("Dedup window", DedupWindowHours, "h", "CDK: StreamProcessorFunctionProps.DedupWindowHours (markers expire by TTL)", false),
-        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data)", false),
+        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, Lambda)", false),
         new("Availability zones", AvailabilityZones, "AZ", "CDK: Network.cs (MaxAzs = 2; the third warehouse subnet has no endpoint)", false),
         new("Glue crawlers", Crawlers, "crawlers", "CDK: GlueCatalog.cs (enriched, logs, processed)", false),
         new("Crawls per hour", CrawlsPerHour, "runs", "CDK: GlueCatalog.cs, trigger cron(10 * * * ? *)", false),
