@@ -44,6 +44,8 @@ public static class IamRecording
         var steps = new List<string>(await ApiTourAsync(host, ct));
         await ReingestLogsAsync(host, ct);
         steps.Add("LogTransformer: output over its response budget re-ingested into the logs delivery stream");
+        await RedeliverProductStatsAsync(host, ct);
+        steps.Add("StreamProcessor: product stats written again by a redelivered batch (the watermark read)");
         return steps;
     }
 
@@ -58,6 +60,22 @@ public static class IamRecording
         var sample = await File.ReadAllBytesAsync(Path.Combine(host.Stack.Options.RepositoryRoot, "events", "firehose-transformation.json"), ct);
         await function.InvokeAsync(sample, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), ct);
         await host.DrainAsync(TimeSpan.FromMinutes(1), ct);
+    }
+
+    /// <summary>
+    /// StreamProcessor reads a product's watermark (GetItem) only when a redelivered batch overlaps stats it already
+    /// applied: after a crash between that write and the batch's end, or a batch retried after losing a conditional
+    /// write to another shard. The demo meets that only under contention, so the adapter StreamProcessor uses writes
+    /// the same deltas twice here, under StreamProcessor's name and bindings, and the second write takes that path.
+    /// </summary>
+    private static async Task RedeliverProductStatsAsync(LocalHost host, CancellationToken ct)
+    {
+        var env = host.Environment.For("StreamProcessor");
+        using var dynamo = Adapters.DynamoDb.DynamoDbClientFactory.Create(env.Endpoints);
+        var store = new Adapters.DynamoDb.StreamStateStore(dynamo, env.Names);
+        var deltas = new[] { new Domain.Processing.ProductStatsDelta("0".PadLeft(56, '0') + "1", 1, 0, 0, 0, 0m, "iam-replay", DateTimeOffset.UtcNow) };
+        await store.AddProductStatsAsync("iam-replay-redelivery", "shardId-iam-replay", deltas, ct);
+        await store.AddProductStatsAsync("iam-replay-redelivery", "shardId-iam-replay", deltas, ct);
     }
 
     private static async Task<IReadOnlyList<string>> ApiTourAsync(LocalHost host, CancellationToken ct)
