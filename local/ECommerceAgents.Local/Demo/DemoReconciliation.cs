@@ -60,6 +60,11 @@ public static partial class DemoReconciliation
             catalog.ToDictionary(p => p.Sku, p => Stock(p.Stock), StringComparer.Ordinal),
             Counted(enriched.Where(e => e.Type == EventTypes.ProductUpserted).Select(e => (e.Node["data"]?["sku"]?.GetValue<string>() ?? "?", Stock(e.Node["data"]?["stock"]?.GetValue<long>())))));
 
+        Keyed("enriched", "amounts (price, total, amount) per event",
+            validEvents.Where(e => e.Data.Price is not null || e.Data.Total is not null || e.Data.Amount is not null).ToDictionary(e => e.EventId, e => AmountText(e.Data.Price, e.Data.Total, e.Data.Amount), StringComparer.Ordinal),
+            Counted(shopEvents.Where(e => e.Node["data"] is JsonObject d && (d["price"] is not null || d["total"] is not null || d["amount"] is not null))
+                .Select(e => (e.Id, AmountText(e.Node["data"]!["price"]?.GetValue<decimal>(), e.Node["data"]!["total"]?.GetValue<decimal>(), e.Node["data"]!["amount"]?.GetValue<decimal>())))));
+
         var bots = new List<string>();
         await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), Prefixes.Bots, ct)) bots.Add(JsonNode.Parse(line)!["eventId"]!.GetValue<string>());
         Check("bots", "bot events in the bot zone, duplicates counted", truth.BotEvents, bots.Count);
@@ -230,6 +235,7 @@ public static partial class DemoReconciliation
             };
             foreach (var g in validEvents.GroupBy(TypeOf)) expectedTotals["type:" + g.Key] = Num(g.Count());
             expectedTotals["type:" + EventTypes.ProductUpserted] = Num(catalog.Count + (validEvents.Count(e => TypeOf(e) == EventTypes.ProductUpserted)));
+            foreach (var g in truth.Injected.GroupBy(f => f.Reason)) expectedTotals["quarantined:" + g.Key] = Num(g.Count());
             foreach (var g in validEvents.Where(e => TypeOf(e) == EventTypes.Purchase).GroupBy(e => e.Data.Currency ?? "XXX"))
             {
                 expectedTotals["revenue_cents:" + g.Key] = Num(g.Sum(e => (double)decimal.Round((e.Data.Total ?? 0) * 100)));
@@ -541,6 +547,9 @@ public static partial class DemoReconciliation
 
     private static string StatsText(long views, long adds, long removes, long units, decimal revenue) =>
         $"views={views} adds={adds} removes={removes} units={units} revenue={Money(revenue)}";
+
+    private static string AmountText(decimal? price, decimal? total, decimal? amount) =>
+        $"price={(price is { } p ? Money(p) : "none")} total={(total is { } t ? Money(t) : "none")} amount={(amount is { } a ? Money(a) : "none")}";
 
     private static string CatalogText(decimal? price, long? stock) => $"price={(price is { } p ? Money(p) : "none")} {Stock(stock)}";
 
