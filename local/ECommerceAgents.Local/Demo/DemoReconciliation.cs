@@ -42,8 +42,7 @@ public static partial class DemoReconciliation
             checks.Add(new DemoCheck(area, name, "0 violations", $"{violations} violations", violations == 0, violations == 0 ? null : $"of {of}: " + string.Join("; ", named.Take(Named))));
 
         var catalogSkus = catalog.ToDictionary(p => p.Sku, StringComparer.Ordinal);
-        var validEvents = truth.ValidEvents;
-        var humanEvents = validEvents; // the generator's valid events are all human or device traffic: bots are counted apart
+        var validEvents = truth.ValidEvents; // human and device traffic only: the generator counts bot events apart
 
         // ---------------------------------------------------------------- enriched zone and bots
         var enriched = new List<(string Key, JsonNode Node, string Id, string Type, DateTimeOffset EventTime)>();
@@ -143,7 +142,7 @@ public static partial class DemoReconciliation
         Keyed("dynamodb", "orders: state, total, paid, refunded, user", truth.Orders.ToDictionary(o => o.Key, o => OrderText(o.Value.State, o.Value.Total, o.Value.Paid, o.Value.Refunded, null) + $" user={o.Value.UserId}", StringComparer.Ordinal), Counted(orders));
 
         var expectedStats = new Dictionary<string, (long Views, long Adds, long Removes, long Units, decimal Revenue)>(StringComparer.Ordinal);
-        foreach (var e in humanEvents)
+        foreach (var e in validEvents)
         {
             void Add(string sku, long views, long adds, long removes, long units, decimal revenue)
             {
@@ -245,7 +244,7 @@ public static partial class DemoReconciliation
 
             var bucketSeconds = new ProcessorOptions().TrendingBucketMinutes * 60L;
             var expectedTrending = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var e in humanEvents)
+            foreach (var e in validEvents)
             {
                 var weight = BatchPlanner.TrendingWeight(TypeOf(e));
                 if (weight == 0) continue;
@@ -394,7 +393,7 @@ public static partial class DemoReconciliation
         {
             var (rows, newest, p95) = loaded.GetValueOrDefault(key);
             var want = key.StartsWith(EventTypes.ProductUpserted + "/", StringComparison.Ordinal) ? (rows * catalogProducts / Math.Max(1, catalogRows)) : expected.GetValueOrDefault(key);
-            var completeness = want == 0 ? (rows == 0 ? 100 : 100) : Math.Round(100.0 * Math.Min(rows, want) / want, 2);
+            var completeness = want == 0 ? 100 : Math.Round(100.0 * Math.Min(rows, want) / want, 2);
             var rejects = rejected.GetValueOrDefault(key);
             var errorRate = rows + rejects == 0 ? 0 : Math.Round(100.0 * rejects / (rows + rejects), 3);
             double? freshness = rows > 0 && loadedAt.TryGetValue(key, out var at) ? Math.Round((at - new DateTimeOffset(DateTime.SpecifyKind(newest, DateTimeKind.Utc))).TotalSeconds) : null;
