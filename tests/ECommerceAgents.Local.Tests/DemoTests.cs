@@ -173,6 +173,23 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
         await AssertNamedAsync(() => PutAsync(bucket, key, original), ("quarantine", "exactly the injected records", $"missing {id} [schema_violation]"), ("quarantine", "schema_violation", null));
     }
 
+    [Fact]
+    public async Task Reconcile_ProcessedParquetDeletedOrCopied_NamesTheMissingAndDoubledIds()
+    {
+        var bucket = run.Names.Bucket(Buckets.Processed);
+        var key = (await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ZoneLayout.ProcessedEvents + "type=purchase/" })).S3Objects
+            .First(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).Key;
+        var original = await ReadAsync(bucket, key);
+        var id = (await new Adapters.Warehouse.EventParquet().DecodeEventIdsAsync(original, CancellationToken.None)).Order(StringComparer.Ordinal).First();
+
+        await run.Stack.S3Client.DeleteObjectAsync(bucket, key);
+        await AssertNamedAsync(() => PutAsync(bucket, key, original), ("processed", "… exactly the generator's ids", "missing: " + id), ("processed", "events in Parquet", null));
+
+        var copy = key.Replace(ZoneLayout.PartFile, "part-00001.parquet", StringComparison.Ordinal);
+        await PutAsync(bucket, copy, original);
+        await AssertNamedAsync(() => run.Stack.S3Client.DeleteObjectAsync(bucket, copy), ("processed", "… exactly the generator's ids", "held twice or more: " + id), ("processed", "events in Parquet", null));
+    }
+
     // ---------------------------------------------------------------- warehouse
 
     [Fact]
