@@ -61,6 +61,37 @@ public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions
         return new RealtimeMetrics(totals, perMinute, trending);
     }
 
+    /// <summary>The running totals: events, bots, per type and revenue in cents per currency.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> TotalsAsync() =>
+        (await redis.GetDatabase().HashGetAllAsync(_keys.CounterTotals).ConfigureAwait(false))
+            .ToDictionary(e => (string)e.Name!, e => double.Parse((string)e.Value!, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every trending bucket a category holds (bucket start in epoch seconds → product → score), found by scanning the
+    /// category's keys: for reconciliation and audits, not for the request path.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, IReadOnlyDictionary<string, double>>> TrendingBucketsAsync(string category)
+    {
+        var db = redis.GetDatabase();
+        var prefix = _keys.TrendingBucket(category, 0)[..^1];
+        var result = new Dictionary<long, IReadOnlyDictionary<string, double>>();
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: prefix + "*").ConfigureAwait(false))
+            {
+                if (!long.TryParse(((string)key!)[prefix.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var bucket)) continue;
+                var entries = await db.SortedSetRangeByRankWithScoresAsync(key).ConfigureAwait(false);
+                result[bucket] = entries.ToDictionary(e => (string)e.Element!, e => e.Score, StringComparer.Ordinal);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The categories that have trending data.</summary>
+    public async Task<IReadOnlyList<string>> TrendingCategoriesAsync() =>
+        (await redis.GetDatabase().SetMembersAsync(_keys.Categories).ConfigureAwait(false)).Select(c => (string)c!).Order(StringComparer.Ordinal).ToArray();
+
     /// <summary>Subscribes to the recommendations StreamProcessor publishes for a user.</summary>
     public async Task<ChannelMessageQueue> SubscribeRecommendationsAsync(string userId) =>
         await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_keys.RecommendationsChannel(userId))).ConfigureAwait(false);

@@ -269,30 +269,32 @@ public sealed class TrafficGenerator
         var backend = shopper with { UserAgent = "eca-orders/1.0", Ip = "10.0.0.5" };
         var time = placed.AddSeconds(2);
         yield return Record(EventTypes.OrderPlaced, backend, userId, time, new EventData { OrderId = orderId, Total = total, Currency = "EUR", Items = lines, Channel = "web" }, order: true);
-        Truth.OrderPlaced(total);
+        Truth.OrderPlaced(orderId, userId, total);
         var roll = _random.NextDouble();
         if (roll < 0.05)
         {
             yield return Record(EventTypes.OrderCancelled, backend, userId, time.AddMinutes(3), new EventData { OrderId = orderId, Reason = "customer request" }, order: true);
-            Truth.OrderCancelled();
+            Truth.OrderCancelled(orderId);
             yield break;
         }
 
         yield return Record(EventTypes.OrderPaid, backend, userId, time.AddMinutes(1), new EventData { OrderId = orderId, Amount = total, Currency = "EUR", PaymentMethod = "card" }, order: true);
-        Truth.OrderPaid(total);
+        Truth.OrderPaid(orderId, total);
         if (time.AddMinutes(20) < _options.End)
         {
             yield return Record(EventTypes.OrderShipped, backend, userId, time.AddMinutes(20), new EventData { OrderId = orderId, Carrier = "DHL", TrackingNumber = "TRK" + _orderCounter.ToString("D8", CultureInfo.InvariantCulture) }, order: true);
+            Truth.OrderMoved(orderId, "shipped");
         }
 
         if (time.AddMinutes(50) < _options.End)
         {
             yield return Record(EventTypes.OrderDelivered, backend, userId, time.AddMinutes(50), new EventData { OrderId = orderId }, order: true);
+            Truth.OrderMoved(orderId, "delivered");
             if (roll > 0.93)
             {
                 var refund = decimal.Round(total * 0.5m, 2);
                 yield return Record(EventTypes.OrderRefunded, backend, userId, time.AddMinutes(55), new EventData { OrderId = orderId, Amount = refund, Currency = "EUR", Reason = "returned item" }, order: true);
-                Truth.OrderRefunded(refund);
+                Truth.OrderRefunded(orderId, refund);
             }
         }
     }

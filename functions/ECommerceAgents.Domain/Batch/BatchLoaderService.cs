@@ -84,7 +84,7 @@ public sealed record BatchRunResult
 /// </summary>
 public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, TimeProvider clock, Action<string>? log = null)
 {
-    private readonly Dictionary<(string Dt, string Hr), Dictionary<string, Dictionary<string, int>>> _rejectCache = [];
+    private readonly Dictionary<(string Dt, string Hr), List<(string Type, DateTimeOffset EventHour, string Reason)>> _rejectCache = [];
     private readonly string _owner = "run-" + Guid.NewGuid().ToString("N")[..12];
     private readonly Dictionary<string, (string ETag, IReadOnlyList<string> Ids)> _idCache = new(StringComparer.Ordinal);
     private readonly ErasureService _erasure = new(ports, clock);
@@ -296,55 +296,66 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     }
 
     /// <summary>
-    /// Records of the partition's type that StreamProcessor quarantined in the partition's hour (arrival time), by reason.
-    /// Read once per hour and run; records without a readable schema (malformed JSON) name no type and count for none.
+    /// Records of the partition's type whose <em>event time</em> falls in the partition's hour and that StreamProcessor
+    /// quarantined, by reason. The quarantine is keyed by arrival hour, so the hours a record of this partition can
+    /// arrive in (the partition's hour up to the lateness window after it) are read, once per arrival hour and run (an
+    /// hour still open is read again next time); each record's type and event time come from its payload. Records
+    /// without a readable schema or event time (malformed JSON) name no partition and count for none.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, int>> RejectsAtIngestAsync(PartitionId p, CancellationToken cancellationToken)
     {
-        if (!_rejectCache.TryGetValue((p.Dt, p.Hr), out var byType))
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        for (var h = 0; h <= options.LatenessHours; h++)
         {
-            byType = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-            foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
+            var arrival = p.Hour.AddHours(h);
+            if (arrival > now) break;
+            var slot = (arrival.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), arrival.UtcDateTime.ToString("HH", CultureInfo.InvariantCulture));
+            if (!_rejectCache.TryGetValue(slot, out var rejects))
             {
-                foreach (var o in await ports.Quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={p.Dt}/hr={p.Hr}/", cancellationToken).ConfigureAwait(false))
+                rejects = [];
+                foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
                 {
-                    var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
-                    var type = body is null ? null : TypeOfQuarantined(body);
-                    if (type is null) continue;
-                    if (!byType.TryGetValue(type, out var reasons)) byType[type] = reasons = new Dictionary<string, int>(StringComparer.Ordinal);
-                    reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                    foreach (var o in await ports.Quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={slot.Item1}/hr={slot.Item2}/", cancellationToken).ConfigureAwait(false))
+                    {
+                        var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
+                        if (body is not null && PartitionOfQuarantined(body) is { } at) rejects.Add((at.Type, at.EventHour, reason));
+                    }
                 }
+
+                if (arrival.AddHours(1) <= now) _rejectCache[slot] = rejects;
             }
 
-            _rejectCache[(p.Dt, p.Hr)] = byType;
+            foreach (var r in rejects.Where(r => r.Type == p.Type && r.EventHour == p.Hour)) counts[r.Reason] = counts.GetValueOrDefault(r.Reason) + 1;
         }
 
-        return byType.TryGetValue(p.Type, out var found) ? found : new Dictionary<string, int>();
+        return counts;
     }
 
-    private static string? TypeOfQuarantined(byte[] body)
+    /// <summary>The event type and event hour of a quarantined record, read from its original payload.</summary>
+    private static (string Type, DateTimeOffset EventHour)? PartitionOfQuarantined(byte[] body)
     {
         try
         {
-            var reader = new Utf8JsonReader(body);
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("schema"u8))
-                {
-                    reader.Read();
-                    var schema = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    var parts = schema?.Split('/');
-                    return parts is { Length: >= 2 } ? parts[1] : null;
-                }
-
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1) reader.Skip();
-            }
+            using var record = JsonDocument.Parse(body);
+            if (!record.RootElement.TryGetProperty("payloadBase64", out var payload) || payload.ValueKind != JsonValueKind.String) return null;
+            using var evt = JsonDocument.Parse(payload.GetBytesFromBase64());
+            if (evt.RootElement.ValueKind != JsonValueKind.Object) return null;
+            var schema = evt.RootElement.TryGetProperty("schema", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            var parts = schema?.Split('/');
+            if (parts is not { Length: >= 2 }) return null;
+            if (!evt.RootElement.TryGetProperty("eventTime", out var t) || t.ValueKind != JsonValueKind.String || !t.TryGetDateTimeOffset(out var at)) return null;
+            var utc = at.UtcDateTime;
+            return (parts[1], new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero));
         }
         catch (JsonException)
         {
+            return null;
         }
-
-        return null;
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private async Task QuarantineAsync(PartitionId p, InvalidLine invalid, CancellationToken cancellationToken)

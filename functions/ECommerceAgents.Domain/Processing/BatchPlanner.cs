@@ -405,7 +405,7 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
 
             if (w.Type is EventTypes.ProductView or EventTypes.AddToCart or EventTypes.Purchase)
             {
-                var weight = w.Type switch { EventTypes.ProductView => 1.0, EventTypes.AddToCart => 3.0, _ => 5.0 };
+                var weight = TrendingWeight(w.Type);
                 var bucket = _numbers.GetOrAdd((e.EventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond);
                 IEnumerable<(string? Sku, string? Category)> items = w.Type == EventTypes.Purchase
                     ? (e.Data.Items ?? []).Select(l => ((string?)l.Sku, l.Category))
@@ -459,6 +459,15 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
         batch.Counters = counters.Contributions.Count > 0 ? counters : null;
         return batch;
     }
+
+    /// <summary>What one event adds to its products' trending scores: a view 1, a cart add 3, a purchase 5 per line; other types nothing.</summary>
+    public static double TrendingWeight(string type) => type switch
+    {
+        EventTypes.ProductView => 1.0,
+        EventTypes.AddToCart => 3.0,
+        EventTypes.Purchase => 5.0,
+        _ => 0,
+    };
 
     private EnrichedFields Fields(EventWork w, DateTimeOffset now)
     {

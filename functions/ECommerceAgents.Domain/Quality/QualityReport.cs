@@ -31,8 +31,8 @@ public sealed record QualityCheck(string Name, double Value, string Comparison, 
 /// <item><b>completeness</b>: the lower of record completeness (rows in the warehouse ÷ unique valid events in the
 /// enriched partition) and field completeness (analytic fields present ÷ expected, see <see cref="RequiredFields"/>);</item>
 /// <item><b>validity</b>: enriched lines that parse and belong to the partition ÷ all lines;</item>
-/// <item><b>error rate</b>: records of this type and hour rejected anywhere (quarantined at ingest, or invalid here) ÷
-/// all records of this type and hour;</item>
+/// <item><b>error rate</b>: records of this type and event hour rejected anywhere (quarantined at ingest, or invalid
+/// here) ÷ all records of this type and event hour;</item>
 /// <item><b>processing latency</b>: p95 of arrival → processed in StreamProcessor;</item>
 /// <item><b>freshness</b>: the report's time minus the newest arrival among the partition's events, i.e. how old the newest
 /// data was when it reached the warehouse.</item>
@@ -62,7 +62,7 @@ public sealed record QualityReport
 
     public required IReadOnlyDictionary<string, int> InvalidByReason { get; init; }
 
-    /// <summary>Records of this type quarantined by StreamProcessor in this hour (arrival time), by reason.</summary>
+    /// <summary>Records of this type whose event time falls in this hour and that StreamProcessor quarantined, by reason.</summary>
     public required IReadOnlyDictionary<string, int> RejectedAtIngestByReason { get; init; }
 
     public double RecordCompletenessPercent { get; init; }

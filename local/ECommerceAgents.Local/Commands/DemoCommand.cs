@@ -19,9 +19,10 @@ internal static class DemoCommand
         var json = new Option<string?>("--json") { Description = "Where to write the JSON report (default: <state>/demo/report.json)." };
         var html = new Option<string?>("--html") { Description = "Where to write the HTML report (default: <state>/demo/report.html)." };
         var hold = new Option<int>("--hold") { Description = "Keep the API and the dashboard serving this many seconds after the report.", DefaultValueFactory = _ => 0 };
+        var reconcile = new Option<string?>("--reconcile") { Description = "Only balance the books of a finished run (its id, as printed in the report), reading every store as it is now." };
         var command = new Command("demo", "Run a seeded shop through the API, the stream, the functions and the batch on the local stack, and reconcile every store with what was sent.")
         {
-            users, events, rate, seed, json, html, hold,
+            users, events, rate, seed, json, html, hold, reconcile,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -36,8 +37,16 @@ internal static class DemoCommand
             if (options.Events < 100) throw new CliException("--events must be at least 100", 2);
             if (options.Users < 1) throw new CliException("--users must be at least 1", 2);
             await stack.UpAsync(ct);
-            AnsiConsole.MarkupLine($"[grey]dashboard →[/] http://127.0.0.1:{options.DashboardPort}/dashboard [grey](while the demo runs; --hold N keeps it)[/]");
             var directory = Path.Combine(stack.Options.StateDirectory, "demo");
+            if (parse.GetValue(reconcile) is { } runId)
+            {
+                var again = await DemoRun.ReconcileRunAsync(stack, runId, ct);
+                again.Write(AnsiConsole.Console);
+                await WriteReportsAsync(again, parse.GetValue(json) ?? Path.Combine(directory, "reconcile-" + runId + ".json"), parse.GetValue(html) ?? Path.Combine(directory, "reconcile-" + runId + ".html"), ct);
+                return again.Balanced ? 0 : 1;
+            }
+
+            AnsiConsole.MarkupLine($"[grey]dashboard →[/] http://127.0.0.1:{options.DashboardPort}/dashboard [grey](while the demo runs; --hold N keeps it)[/]");
             Directory.CreateDirectory(directory);
             await using var functionLog = new StreamWriter(Path.Combine(directory, "functions.log"), append: false) { AutoFlush = true };
 
@@ -66,12 +75,18 @@ internal static class DemoCommand
             report!.Write(AnsiConsole.Console);
             var jsonPath = parse.GetValue(json) ?? Path.Combine(directory, "report.json");
             var htmlPath = parse.GetValue(html) ?? Path.Combine(directory, "report.html");
-            await File.WriteAllTextAsync(jsonPath, report.ToJson(), ct);
-            await File.WriteAllTextAsync(htmlPath, report.ToHtml(), ct);
-            AnsiConsole.MarkupLine($"[grey]report →[/] {Markup.Escape(jsonPath)} · {Markup.Escape(htmlPath)}");
+            await WriteReportsAsync(report, jsonPath, htmlPath, ct);
             return report.Balanced ? 0 : 1;
         });
         return command;
+    }
+
+    private static async Task WriteReportsAsync(DemoReport report, string jsonPath, string htmlPath, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+        await File.WriteAllTextAsync(jsonPath, report.ToJson(), ct);
+        await File.WriteAllTextAsync(htmlPath, report.ToHtml(), ct);
+        AnsiConsole.MarkupLine($"[grey]report →[/] {Markup.Escape(jsonPath)} · {Markup.Escape(htmlPath)}");
     }
 
     private static async Task HoldAsync(Uri? dashboard, int seconds, CancellationToken ct)

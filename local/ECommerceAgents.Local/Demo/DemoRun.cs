@@ -68,11 +68,13 @@ public static class DemoRun
 
         // The shop's traffic: the generator ends at the last full hour, so every partition is closed when the batch runs.
         var end = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).AddSeconds(-1);
-        var generator = new TrafficGenerator(new TrafficOptions { Seed = options.Seed, Users = options.Users, Events = options.Events, End = end, Span = TimeSpan.FromHours(2) });
+        var manifest = new DemoManifest(runId, options.Seed, options.Users, options.Events, end, TimeSpan.FromHours(2), options.LogLines).WithWarehouse(stack);
+        var generator = manifest.Generator();
         var records = generator.Generate();
         var truth = generator.Truth;
+        await manifest.SaveAsync(stack, ct);
 
-        var catalog = await ImportCatalogAsync(host, generator, progress, ct);
+        await ImportCatalogAsync(host, generator, progress, ct);
         var accepted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var sendStarted = Stopwatch.GetTimestamp();
         var (apiRequests, direct) = await SendTrafficAsync(host, records, truth, options.Rate, accepted, progress, ct);
@@ -83,6 +85,7 @@ public static class DemoRun
         await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
         progress("drain", 1, 1, "drained");
 
+        if (logsSent != manifest.Logs) throw new CliException($"sent {logsSent.Sent} log lines, the run's manifest says {manifest.Logs.Sent}", 1);
         var dates = records.Where(r => r.EventId is not null).Select(r => r.EventTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var partitions = new List<Domain.Batch.PartitionSummary>();
         for (var i = 0; i < dates.Length; i++)
@@ -93,8 +96,8 @@ public static class DemoRun
         }
 
         progress("batch", dates.Length, dates.Length, $"{partitions.Count} partitions");
-        progress("reconcile", 0, 1, "reading every zone and the warehouse");
-        var report = await DemoReconciliation.ReconcileAsync(stack, names, warehouse, truth, catalog, logsSent, partitions, ct);
+        progress("reconcile", 0, 1, "reading every store");
+        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var sent = records.Count;
         report = report with
@@ -115,6 +118,19 @@ public static class DemoRun
         if (options.AfterReport is { } after) await after(host, ct);
         if (options.WhileServing is { } serving) await serving(report, dashboard?.Address);
         return report;
+    }
+
+    /// <summary>
+    /// Balances the books of a finished run again, from its manifest: the generator is re-run with the run's seed, size
+    /// and end (it is deterministic), and every store is read as it is now. The report's send figures stay empty.
+    /// </summary>
+    public static async Task<DemoReport> ReconcileRunAsync(LocalStack stack, string runId, CancellationToken ct)
+    {
+        var manifest = await DemoManifest.LoadAsync(stack, runId, ct);
+        var generator = manifest.Generator();
+        generator.Generate();
+        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, generator.Truth, generator.Catalog, manifest.Logs, ct);
+        return report with { RunId = runId, Seed = manifest.Seed, Users = manifest.Users, Latency = await DemoReconciliation.LatencyAsync(stack, manifest.Stores.Names, ct) };
     }
 
     /// <summary>
@@ -284,10 +300,8 @@ public static class DemoRun
     {
         await foreach (var key in KeysAsync(stack, bucket, prefix, ct))
         {
-            using var response = await stack.S3Client.GetObjectAsync(bucket, key, ct);
-            await using var body = response.ResponseStream;
-            Stream stream = key.EndsWith(".json", StringComparison.Ordinal) ? body : new GZipStream(body, CompressionMode.Decompress);
-            using var reader = new StreamReader(stream);
+            // Firehose zones are GZIP; outbox, export and .json objects are plain: told apart by the GZIP magic bytes.
+            using var reader = new StreamReader(new MemoryStream(Domain.Batch.Gzip.Decompress(await ReadAsync(stack, bucket, key, ct))));
             while (await reader.ReadLineAsync(ct) is { } line)
             {
                 if (line.Length > 0) yield return (key, line);
