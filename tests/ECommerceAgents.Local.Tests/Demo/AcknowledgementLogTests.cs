@@ -21,8 +21,8 @@ public sealed class AcknowledgementLogTests
         log.WriteLine("""{"_aws":{"Timestamp":1},"RecordsIn":3}""");
         Acknowledge(log, T0, "a", "b");
         Acknowledge(log, T0.AddSeconds(1), "c");
-        log.Write("""{"message":"partial""");
-        log.WriteLine("""","level":"INFO"}""");
+        log.Write("{\"message\":\"partial");
+        log.WriteLine("\",\"level\":\"INFO\"}");
 
         Assert.Equal(4, inner.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(new (DateTimeOffset, int)[] { (T0, 2), (T0.AddSeconds(1), 1) }, log.Batches.Select(b => (b.At, b.Events)));
