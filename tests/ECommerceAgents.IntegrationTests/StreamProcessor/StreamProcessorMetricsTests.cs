@@ -19,7 +19,7 @@ public sealed class StreamProcessorMetricsTests
     public async Task Batch_EveryAcknowledgedEventHasOneLagValue_PagedWithinEmfLimits_TheAlarmsMetric()
     {
         var (harness, function, output) = await StartAsync("emf-lag");
-        await using var _ = harness;
+        await using var owned = harness;
 
         var response = await Workload.InvokeAsync(function, W.Kinesis.Event(..));
 
@@ -55,7 +55,7 @@ public sealed class StreamProcessorMetricsTests
     public async Task Redelivery_AlreadyAcknowledgedEvents_NotAcknowledgedOrMeasuredAgain()
     {
         var (harness, function, output) = await StartAsync("emf-redelivery");
-        await using var _ = harness;
+        await using var owned = harness;
         Assert.Empty((await Workload.InvokeAsync(function, W.Kinesis.Event(..600))).BatchItemFailures);
         var first = Acknowledged(output);
         output.GetStringBuilder().Clear();
@@ -74,7 +74,7 @@ public sealed class StreamProcessorMetricsTests
     public async Task SettingOff_NoAcknowledgementLine()
     {
         var harness = await PlatformHarness.StartAsync("emf-noack", settings: Workload.Settings);
-        await using var _ = harness;
+        await using var owned = harness;
         var output = new StringWriter();
         var function = await StreamProcessorFunction.CreateAsync(harness.Environment with { Output = output }, CancellationToken.None);
 
