@@ -25,8 +25,20 @@ public sealed record BatchOutcome
 
     public IReadOnlyDictionary<string, double> StoreMilliseconds { get; init; } = new Dictionary<string, double>();
 
-    /// <summary>Arrival on the stream to written, per completed valid record, in milliseconds.</summary>
+    /// <summary>
+    /// Arrival on the stream to the acknowledgement of its last write, in milliseconds: one value per event in
+    /// <see cref="Acknowledged"/>, in the same order.
+    /// </summary>
     public IReadOnlyList<double> LagMilliseconds { get; init; } = [];
+
+    /// <summary>
+    /// The events (valid and bot) whose last write, the dedup marker, this invocation wrote and the store acknowledged.
+    /// An event already marked by an earlier delivery is not listed again, so each event is acknowledged once.
+    /// </summary>
+    public IReadOnlyList<string> Acknowledged { get; init; } = [];
+
+    /// <summary>When the store acknowledged the marker write of <see cref="Acknowledged"/>.</summary>
+    public DateTimeOffset? AcknowledgedAt { get; init; }
 
     public IReadOnlyList<string> Errors { get; init; } = [];
 }
@@ -172,6 +184,7 @@ public sealed class StreamBatchProcessor(
         }
 
         var written = clock.GetUtcNow();
+        var acknowledged = done.Where(e => !failed[e.Index]).ToArray();
         var retryFrom = Enumerable.Range(0, records.Count).Where(i => failed[i]).Select(i => (StreamPosition?)records[i].Position).Min();
         return new BatchOutcome
         {
@@ -184,7 +197,9 @@ public sealed class StreamBatchProcessor(
             RealtimeStale = stale,
             QuarantinedByReason = rejected.GroupBy(r => r.Rejection.Reason.Name()).ToDictionary(g => g.Key, g => g.Count()),
             StoreMilliseconds = timings,
-            LagMilliseconds = plan.Events.Where(e => !failed[e.Index]).Select(e => (written - e.Input.ArrivalTime).TotalMilliseconds).ToArray(),
+            LagMilliseconds = acknowledged.Select(e => (written - e.Input.ArrivalTime).TotalMilliseconds).ToArray(),
+            Acknowledged = acknowledged.Select(e => e.Event.EventId).ToArray(),
+            AcknowledgedAt = acknowledged.Length == 0 ? null : written,
             Errors = errors,
         };
     }

@@ -48,6 +48,11 @@ public sealed class JsonLog(string service, TextWriter? output = null, TimeProvi
                     case long l: w.WriteNumber(key, l); break;
                     case double d: w.WriteNumber(key, d); break;
                     case bool b: w.WriteBoolean(key, b); break;
+                    case IEnumerable<string> list:
+                        w.WriteStartArray(key);
+                        foreach (var item in list) w.WriteStringValue(item);
+                        w.WriteEndArray();
+                        break;
                     case Exception ex: w.WriteString(key, ex.GetType().Name + ": " + ex.Message); break;
                     default: w.WriteString(key, value.ToString()); break;
                 }

@@ -14,12 +14,18 @@ public enum MetricUnit
 
 /// <summary>
 /// Collects metrics and writes them as CloudWatch Embedded Metric Format lines: one JSON object per flush,
-/// CloudWatch Logs extracts the metrics from it. Not thread-safe: one per invocation.
+/// CloudWatch Logs extracts the metrics from it. A metric added several times is written as an array of values, one
+/// per sample, so CloudWatch's percentiles are taken over the samples themselves. EMF allows 100 metrics per directive
+/// and 100 values per metric: more metrics, or more values, are paged across further documents, never dropped. Not
+/// thread-safe: one per invocation.
 /// </summary>
 public sealed class MetricsWriter(string @namespace, IReadOnlyDictionary<string, string> dimensions, TextWriter? output = null, TimeProvider? clock = null)
 {
-    // EMF allows 100 metrics per directive.
-    private const int MaxMetricsPerLine = 100;
+    /// <summary>EMF's limit on metric definitions in one directive.</summary>
+    public const int MaxMetricsPerDocument = 100;
+
+    /// <summary>EMF's limit on the values of one metric in one document.</summary>
+    public const int MaxValuesPerMetric = 100;
 
     private readonly Dictionary<string, (MetricUnit Unit, List<double> Values)> _metrics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _properties = new(StringComparer.Ordinal);
@@ -37,6 +43,12 @@ public sealed class MetricsWriter(string @namespace, IReadOnlyDictionary<string,
         entry.Values.Add(value);
     }
 
+    /// <summary>One sample per value (for example one processing lag per event).</summary>
+    public void AddRange(string name, IEnumerable<double> values, MetricUnit unit = MetricUnit.Count)
+    {
+        foreach (var v in values) Add(name, v, unit);
+    }
+
     /// <summary>A searchable log property that is not a metric (for example the request id).</summary>
     public void Property(string name, string value) => _properties[name] = value;
 
@@ -49,9 +61,19 @@ public sealed class MetricsWriter(string @namespace, IReadOnlyDictionary<string,
             return;
         }
 
-        foreach (var chunk in _metrics.Chunk(MaxMetricsPerLine))
+        // Page k holds each metric's values k*100 … k*100+99; a metric with fewer values is absent from later pages.
+        var pages = _metrics.Values.Max(m => (m.Values.Count + MaxValuesPerMetric - 1) / MaxValuesPerMetric);
+        for (var page = 0; page < pages; page++)
         {
-            _output.WriteLine(Render(chunk));
+            var first = page * MaxValuesPerMetric;
+            var present = _metrics
+                .Where(m => m.Value.Values.Count > first)
+                .Select(m => new KeyValuePair<string, (MetricUnit Unit, List<double> Values)>(
+                    m.Key, (m.Value.Unit, m.Value.Values.GetRange(first, Math.Min(MaxValuesPerMetric, m.Value.Values.Count - first)))));
+            foreach (var chunk in present.Chunk(MaxMetricsPerDocument))
+            {
+                _output.WriteLine(Render(chunk));
+            }
         }
 
         _output.Flush();
@@ -98,7 +120,7 @@ public sealed class MetricsWriter(string @namespace, IReadOnlyDictionary<string,
                 else
                 {
                     w.WriteStartArray(name);
-                    foreach (var v in values.Take(100)) w.WriteNumberValue(v);
+                    foreach (var v in values) w.WriteNumberValue(v);
                     w.WriteEndArray();
                 }
             }

@@ -12,6 +12,7 @@ using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Ingest;
 using ECommerceAgents.Functions.Api;
 using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
@@ -37,22 +38,24 @@ internal static class ApiBench
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent connections of the end-to-end load.", DefaultValueFactory = _ => 24 };
         var apiConcurrency = new Option<int>("--api-concurrency") { Description = "Concurrent connections of the API-only load.", DefaultValueFactory = _ => 32 };
         var inFlight = new Option<int>("--calls-in-flight") { Description = "PutRecords calls the API's writer keeps in flight.", DefaultValueFactory = _ => 2 };
-        var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, and the API alone.")
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of the three measurements; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 3 };
+        var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, and the API alone (median of the rounds, with min and max).")
         {
-            json, seconds, concurrency, apiConcurrency, inFlight,
+            json, seconds, concurrency, apiConcurrency, inFlight, rounds,
         };
         command.SetAction(async (parse, ct) =>
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
-            var result = await RunAsync(stack, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(apiConcurrency), parse.GetValue(inFlight), ct);
+            if (parse.GetValue(rounds) < 1) throw new CliException("--rounds must be at least 1", 2);
+            var result = await RunAsync(stack, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(apiConcurrency), parse.GetValue(inFlight), parse.GetValue(rounds), ct);
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         });
         return command;
     }
 
-    public static async Task<JsonObject> RunAsync(LocalStack stack, TimeSpan duration, int concurrency, int apiConcurrency, int callsInFlight, CancellationToken ct)
+    public static async Task<JsonObject> RunAsync(LocalStack stack, TimeSpan duration, int concurrency, int apiConcurrency, int callsInFlight, int rounds, CancellationToken ct)
     {
         var names = ResourceBindings.FromPrefix("bench-api-" + Guid.NewGuid().ToString("N")[..8]);
         await stack.ProvisionAsync(names, ct);
@@ -72,35 +75,45 @@ internal static class ApiBench
             ["cores"] = Environment.ProcessorCount,
         };
 
-        // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
-        var ceiling = await StreamCeilingAsync(stack, names, bodies, duration, ct);
-        result["streamCeilingRecordsPerSecond"] = Math.Round(ceiling);
-
-        // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
+        // Each round runs the three measurements in turn, so the machine's noise hits all three alike; each figure is the
+        // median of its rounds, with min and max (issue 16), and the share of the ceiling is taken within each round.
         var kinesis = StreamClients.Kinesis(environment.Endpoints);
         var writer = new KinesisEventStreamWriter(kinesis, names.Stream(Streams.Events), maxCallsInFlight: callsInFlight);
-        var e2e = await LoadAsync(environment, writer, bodies, concurrency, duration, ct);
+        var ceilings = new List<double>(rounds);
+        var e2e = new List<LoadResult>(rounds);
+        var apiOnly = new List<LoadResult>(rounds);
+        for (var round = 0; round < rounds; round++)
+        {
+            // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
+            ceilings.Add(await StreamCeilingAsync(stack, names, bodies, duration, ct));
+
+            // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
+            e2e.Add(await LoadAsync(environment, writer, bodies, concurrency, duration, ct));
+
+            // 3. The API alone: the same app, its stream writer swapped for a sink that acknowledges at once.
+            apiOnly.Add(await LoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct));
+        }
+
         var (calls, records) = writer.Sent;
-        result["requestsPerSecond"] = Math.Round(e2e.RequestsPerSecond);
-        result["eventsPerSecond"] = Math.Round(e2e.RequestsPerSecond * EventsPerRequest);
-        result["p50Ms"] = Math.Round(e2e.P50, 2);
-        result["p99Ms"] = Math.Round(e2e.P99, 2);
-        result["errors"] = e2e.Errors;
+        result["rounds"] = rounds;
+        BenchFigure.Of(ceilings).WriteTo(result, "streamCeilingRecordsPerSecond");
+        BenchFigure.Of(e2e.Select(r => r.RequestsPerSecond)).WriteTo(result, "requestsPerSecond");
+        BenchFigure.Of(e2e.Select(r => r.RequestsPerSecond * EventsPerRequest)).WriteTo(result, "eventsPerSecond");
+        BenchFigure.Of(e2e.Select(r => r.P50)).WriteTo(result, "p50Ms", 2);
+        BenchFigure.Of(e2e.Select(r => r.P99)).WriteTo(result, "p99Ms", 2);
+        result["errors"] = e2e.Sum(r => r.Errors);
         result["concurrency"] = concurrency;
         result["callsInFlight"] = callsInFlight;
-        result["endToEndShareOfCeiling"] = Math.Round(e2e.RequestsPerSecond * EventsPerRequest / ceiling, 3);
+        BenchFigure.Of(e2e.Select((r, i) => r.RequestsPerSecond * EventsPerRequest / ceilings[i])).WriteTo(result, "endToEndShareOfCeiling", 3);
         result["putRecordsCalls"] = calls;
         result["recordsPerPutRecordsCall"] = calls == 0 ? 0 : Math.Round((double)records / calls, 1);
-        result["endToEndCpu"] = e2e.Cpu;
-
-        // 3. The API alone: the same app, its stream writer swapped for a sink that acknowledges at once.
-        var apiOnly = await LoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct);
-        result["apiOnlyRequestsPerSecond"] = Math.Round(apiOnly.RequestsPerSecond);
-        result["apiOnlyP50Ms"] = Math.Round(apiOnly.P50, 2);
-        result["apiOnlyP99Ms"] = Math.Round(apiOnly.P99, 2);
-        result["apiOnlyErrors"] = apiOnly.Errors;
+        result["endToEndCpuRounds"] = new JsonArray(e2e.Select(r => (JsonNode)r.Cpu).ToArray());
+        BenchFigure.Of(apiOnly.Select(r => r.RequestsPerSecond)).WriteTo(result, "apiOnlyRequestsPerSecond");
+        BenchFigure.Of(apiOnly.Select(r => r.P50)).WriteTo(result, "apiOnlyP50Ms", 2);
+        BenchFigure.Of(apiOnly.Select(r => r.P99)).WriteTo(result, "apiOnlyP99Ms", 2);
+        result["apiOnlyErrors"] = apiOnly.Sum(r => r.Errors);
         result["apiOnlyConcurrency"] = apiConcurrency;
-        result["apiOnlyCpu"] = apiOnly.Cpu;
+        result["apiOnlyCpuRounds"] = new JsonArray(apiOnly.Select(r => (JsonNode)r.Cpu).ToArray());
         result["targets"] = new JsonObject
         {
             ["endToEndShareOfCeiling"] = ">= 0.7",

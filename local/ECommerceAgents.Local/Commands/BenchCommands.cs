@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.Lambda;
 
@@ -53,19 +54,13 @@ internal static class BenchCommands
                 await process.WaitForExitAsync(ct);
             }
 
-            timings.Sort();
-            var result = new JsonObject
-            {
-                ["function"] = "StreamProcessor",
-                ["initMs"] = Math.Round(timings[timings.Count / 2], 1),
-                ["initMsMin"] = Math.Round(timings[0], 1),
-                ["initMsMax"] = Math.Round(timings[^1], 1),
-                ["samples"] = timings.Count,
-                ["binaryBytes"] = new FileInfo(path).Length,
-                ["binary"] = path,
-                ["measures"] = "process start to the first GET /runtime/invocation/next, after the DynamoDB, S3, Firehose and Redis clients are constructed (Redis connected) and the pseudonymisation key is read",
-                ["excludes"] = "AWS credential resolution (lazy: on the first signed request), the first invocation's JIT-free but cold code paths, Lambda's own sandbox and extension start-up",
-            };
+            var result = new JsonObject { ["function"] = "StreamProcessor" };
+            BenchFigure.Of(timings).WriteTo(result, "initMs", 1);
+            result["samples"] = timings.Count;
+            result["binaryBytes"] = new FileInfo(path).Length;
+            result["binary"] = path;
+            result["measures"] = "process start to the first GET /runtime/invocation/next, after the DynamoDB, S3, Firehose and Redis clients are constructed (Redis connected) and the pseudonymisation key is read";
+            result["excludes"] = "AWS credential resolution (lazy: on the first signed request), the first invocation's JIT-free but cold code paths, Lambda's own sandbox and extension start-up";
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         });

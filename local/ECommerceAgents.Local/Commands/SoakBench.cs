@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Demo;
 using ECommerceAgents.Local.Traffic;
 
@@ -13,9 +14,9 @@ namespace ECommerceAgents.Local.Commands;
 /// <summary>
 /// <c>bench soak --minutes N</c>: steady ingest through the whole local pipeline (API → Kinesis → StreamProcessor →
 /// DynamoDB, Redis, Firehose → S3) at a fixed rate, on resources of its own, loopback only; it stops by itself. Reports
-/// per minute the throughput, API errors and latency, what StreamProcessor took, and this process's memory, then the
-/// memory growth and the throughput drift between the first and the last minute, and what was lost or doubled: every
-/// accepted event's id looked up in the enriched and bot zones.
+/// per minute the throughput sent and processed (events whose last write StreamProcessor acknowledged), API errors and
+/// latency, and this process's memory, then the memory growth and the drift of the processed rate between the first
+/// and the last minute, and what was lost or doubled: every accepted event's id looked up in the enriched and bot zones.
 /// </summary>
 internal static class SoakBench
 {
@@ -41,7 +42,9 @@ internal static class SoakBench
     private static async Task<JsonObject> RunAsync(Stack.LocalStack stack, TimeSpan duration, int rate, TextWriter functionLog, CancellationToken ct)
     {
         var prefix = "soak-" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
-        var (host, names, _) = await DemoRun.StartIsolatedAsync(stack, prefix, functionLog, ct);
+        // StreamProcessor's acknowledged batches (counts only, so the soak's own heap stays flat): the processed rate.
+        var acknowledgements = new AcknowledgementLog(functionLog, keepEventIds: false);
+        var (host, names, _) = await DemoRun.StartIsolatedAsync(stack, prefix, acknowledgements, ct);
         await using var _host = host;
         using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Add("x-api-key", host.AdminKey);
@@ -55,12 +58,13 @@ internal static class SoakBench
         // heap growth (a list of 300,000 strings would add about 30 MB to the figure the soak is there to measure).
         var accepted = new Guid[(int)Math.Min(int.MaxValue - 64, rate * duration.TotalSeconds * 1.05 + 1000)];
         var acceptedCount = 0;
-        var firstRate = 0.0;
+        var windows = new List<(DateTimeOffset Start, DateTimeOffset End)>();
         double? firstHeap = null;
         var minuteIndex = 0;
         while (clock.Elapsed < duration)
         {
             var minuteStart = clock.Elapsed;
+            var windowStart = DateTimeOffset.UtcNow;
             var minuteEnd = TimeSpan.FromTicks(Math.Min((minuteStart + TimeSpan.FromMinutes(1)).Ticks, duration.Ticks));
             long minuteSent = 0, minuteErrors = 0;
             var deliveredBefore = source.Stats.RecordsDelivered;
@@ -111,6 +115,7 @@ internal static class SoakBench
                 if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, ct);
             }
 
+            windows.Add((windowStart, DateTimeOffset.UtcNow));
             sent += minuteSent;
             errors += minuteErrors;
             var seconds = (clock.Elapsed - minuteStart).TotalSeconds;
@@ -119,12 +124,12 @@ internal static class SoakBench
             firstHeap ??= heap;
             using var self = Process.GetCurrentProcess();
             var eventsPerSecond = minuteSent / seconds;
-            if (minuteIndex++ == 0) firstRate = eventsPerSecond;
+            minuteIndex++;
             minutes.Add((JsonNode)new JsonObject
             {
                 ["minute"] = minuteIndex,
                 ["eventsPerSecond"] = Math.Round(eventsPerSecond, 1),
-                ["processedPerSecond"] = Math.Round((source.Stats.RecordsDelivered - deliveredBefore) / seconds, 1),
+                ["recordsDeliveredPerSecond"] = Math.Round((source.Stats.RecordsDelivered - deliveredBefore) / seconds, 1),
                 ["apiErrors"] = minuteErrors,
                 ["p99Ms"] = latencies.Count == 0 ? 0 : Math.Round(latencies[(int)Math.Ceiling(0.99 * latencies.Count) - 1], 1),
                 ["heapMB"] = Math.Round(heap, 1),
@@ -134,7 +139,14 @@ internal static class SoakBench
         }
 
         await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
-        var lastRate = minutes.Count == 0 ? 0 : minutes[^1]!["eventsPerSecond"]!.GetValue<double>();
+
+        // Drift is measured on what was processed (events whose every write StreamProcessor acknowledged within each
+        // window), not on the paced send rate, which is flat by construction.
+        var processedPerSecond = SoakWindows.ProcessedPerSecond(windows, acknowledgements.Batches);
+        for (var i = 0; i < minutes.Count; i++) minutes[i]!["processedPerSecond"] = Math.Round(processedPerSecond[i], 1);
+        var sendRates = minutes.Select(m => m!["eventsPerSecond"]!.GetValue<double>()).ToArray();
+        var processedDrift = SoakWindows.DriftPercent(processedPerSecond);
+        var sendDrift = SoakWindows.DriftPercent(sendRates);
         var lastHeap = minutes.Count == 0 ? 0 : minutes[^1]!["heapMB"]!.GetValue<double>();
         var processed = source.Stats.RecordsDelivered;
 
@@ -151,7 +163,7 @@ internal static class SoakBench
         }
 
         var lost = accepted.Take(acceptedCount).LongCount(id => !landed.Contains(id));
-        return new JsonObject
+        var result = new JsonObject
         {
             ["minutes"] = Math.Round(clock.Elapsed.TotalMinutes, 2),
             ["targetEventsPerSecond"] = rate,
@@ -164,10 +176,14 @@ internal static class SoakBench
             ["lost"] = lost,
             ["doubled"] = doubled,
             ["errors"] = errors + source.Stats.FunctionErrors,
-            ["throughputDriftPercent"] = firstRate == 0 ? 0 : Math.Round(100 * (lastRate - firstRate) / firstRate, 1),
+            ["eventsAcknowledged"] = acknowledgements.Batches.Sum(b => (long)b.Events),
+            ["throughputDriftPercent"] = processedDrift is { } drift ? Math.Round(drift, 1) : null,
+            ["sendRateDriftPercent"] = sendDrift is { } paced ? Math.Round(paced, 1) : null,
             ["heapGrowthMB"] = Math.Round(lastHeap - (firstHeap ?? 0), 1),
             ["perMinute"] = minutes,
-            ["measures"] = "this process holds the API, StreamProcessor, the Kinesis poller and the Firehose stand-in; heap after a full collection at the end of each minute",
+            ["measures"] = "this process holds the API, StreamProcessor, the Kinesis poller and the Firehose stand-in; heap after a full collection at the end of each minute; processed = events whose last write StreamProcessor acknowledged within the minute; drift = last minute's processed rate against the first's",
         };
+        if (processedPerSecond.Length > 0) BenchFigure.Of(processedPerSecond).WriteTo(result, "processedPerSecondOverMinutes", 1);
+        return result;
     }
 }

@@ -16,6 +16,7 @@ using ECommerceAgents.Functions.StreamProcessor;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Local.Stack.Servers;
@@ -34,15 +35,17 @@ internal static class StreamBench
     public static Command Create(Option<string?> state)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var seconds = new Option<double>("--seconds") { Description = "Seconds of measurement for each of the two CPU paths (after warm-up).", DefaultValueFactory = _ => 6 };
-        var command = new Command("stream", "Validate + enrich throughput against parse-only, allocations per event, and requests per 1,000 events to DynamoDB, Redis and Firehose.")
+        var seconds = new Option<double>("--seconds") { Description = "Seconds of measurement for each of the two CPU paths (after warm-up), shared by the rounds.", DefaultValueFactory = _ => 6 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of each CPU path; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 5 };
+        var command = new Command("stream", "Validate + enrich throughput against parse-only (median of the rounds, with min and max), allocations per event, and requests per 1,000 events to DynamoDB, Redis and Firehose.")
         {
-            json, seconds,
+            json, seconds, rounds,
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(rounds) < 1) throw new CliException("--rounds must be at least 1", 2);
             var result = new JsonObject();
-            Cpu(result, TimeSpan.FromSeconds(parse.GetValue(seconds)));
+            Cpu(result, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds));
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
             await StoresAsync(result, stack, ct);
@@ -53,7 +56,7 @@ internal static class StreamBench
     }
 
     /// <summary>The same payloads, one thread: deserialise only, then the processor's validate + enrich path (JSON out included).</summary>
-    private static void Cpu(JsonObject result, TimeSpan duration)
+    private static void Cpu(JsonObject result, TimeSpan duration, int rounds)
     {
         var clock = TimeProvider.System;
         var generator = new TrafficGenerator(new TrafficOptions { Seed = 3, Users = 400, Events = 6000, MalformedRate = 0, SchemaViolationRate = 0, DuplicateRate = 0, BotRate = 0, End = DateTimeOffset.UtcNow });
@@ -89,32 +92,43 @@ internal static class StreamBench
             return inputs.Length;
         }
 
-        // Alternate the two, three rounds each, and keep each one's best: the machine's noise hits both alike.
-        var parseOnly = (PerSecond: 0.0, Events: 0L);
-        var full = (PerSecond: 0.0, Events: 0L);
-        var allocated = double.MaxValue;
-        for (var round = 0; round < 3; round++)
+        // Alternate the two, round by round, so the machine's noise hits both alike; each figure is the median of its
+        // rounds (issue 16), and the ratio is taken within each round, from the two paths measured side by side.
+        WarmUp(ParseOnly);
+        WarmUp(Full);
+        var parseOnly = new List<double>(rounds);
+        var full = new List<double>(rounds);
+        var ratios = new List<double>(rounds);
+        var allocated = new List<double>(rounds);
+        for (var round = 0; round < rounds; round++)
         {
-            var p = Measure(duration / 3, ParseOnly, out _);
-            var f = Measure(duration / 3, Full, out var a);
-            if (p.PerSecond > parseOnly.PerSecond) parseOnly = p;
-            if (f.PerSecond > full.PerSecond) full = f;
-            allocated = Math.Min(allocated, a);
+            var p = Measure(duration / rounds, ParseOnly, out _);
+            var f = Measure(duration / rounds, Full, out var a);
+            parseOnly.Add(p);
+            full.Add(f);
+            ratios.Add(f / p);
+            allocated.Add(a);
         }
 
-        result["eventsPerSecond"] = Math.Round(full.PerSecond);
-        result["parseOnlyEventsPerSecond"] = Math.Round(parseOnly.PerSecond);
-        result["ratio"] = Math.Round(full.PerSecond / parseOnly.PerSecond, 3);
-        result["allocatedBytesPerEvent"] = Math.Round(allocated, 0);
+        result["rounds"] = rounds;
+        BenchFigure.Of(full).WriteTo(result, "eventsPerSecond");
+        BenchFigure.Of(parseOnly).WriteTo(result, "parseOnlyEventsPerSecond");
+        BenchFigure.Of(ratios).WriteTo(result, "ratio", 3);
+        BenchFigure.Of(allocated).WriteTo(result, "allocatedBytesPerEvent");
         result["cpuPayloads"] = payloads.Length;
         result["cpuPayloadBytesAvg"] = Math.Round(payloads.Average(p => p.Length));
     }
 
-    private static (double PerSecond, long Events) Measure(TimeSpan duration, Func<int> round, out double allocatedPerEvent)
+    /// <summary>Runs a path until the JIT has optimised its hot paths (tiered compilation promotes after repeated calls).</summary>
+    private static void WarmUp(Func<int> round)
     {
-        // Warm up until the JIT has optimised the hot paths (tiered compilation promotes after repeated calls).
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromSeconds(1.5)) round();
+    }
+
+    /// <summary>One round: events per second over <paramref name="duration"/>, and the bytes this thread allocated per event.</summary>
+    private static double Measure(TimeSpan duration, Func<int> round, out double allocatedPerEvent)
+    {
         GC.Collect();
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
@@ -122,7 +136,7 @@ internal static class StreamBench
         while (watch.Elapsed < duration) events += round();
         watch.Stop();
         allocatedPerEvent = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)events;
-        return (events / watch.Elapsed.TotalSeconds, events);
+        return events / watch.Elapsed.TotalSeconds;
     }
 
     /// <summary>A fixed, seeded 1,000-event batch through the real function code against the local stack, counting requests at each store.</summary>

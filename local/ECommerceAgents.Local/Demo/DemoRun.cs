@@ -59,7 +59,8 @@ public static class DemoRun
         var started = Stopwatch.GetTimestamp();
         var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + options.Seed.ToString(CultureInfo.InvariantCulture);
         progress("stack", 0, 1, "provisioning run " + runId);
-        var (hostOwned, names, warehouse) = await StartIsolatedAsync(stack, "demo-" + runId, functionLog, ct);
+        var acknowledgements = new AcknowledgementLog(functionLog); // StreamProcessor's acknowledged writes, for accept → write latency
+        var (hostOwned, names, warehouse) = await StartIsolatedAsync(stack, "demo-" + runId, acknowledgements, ct);
         await using var host = hostOwned;
         await using var dashboard = options.DashboardPort > 0
             ? await Dashboard.DashboardServer.StartAsync(host.ApiBase!, host.AdminKey, warehouse, stack.Options.RepositoryRoot, options.DashboardPort, ct)
@@ -111,7 +112,7 @@ public static class DemoRun
             SendSeconds = Math.Round(sendSeconds, 1),
             EventsPerSecond = Math.Round(sent / Math.Max(sendSeconds, 0.001)),
             TotalSeconds = Math.Round(elapsed.TotalSeconds, 1),
-            Latency = await DemoReconciliation.LatencyAsync(stack, names, ct),
+            Latency = AcceptToWriteLatency.Compute(accepted, acknowledgements.FirstAcknowledged),
             Cost = CostModel.PriceRun(sent, TimeSpan.FromSeconds(sendSeconds), CostStage.Prod),
         };
         progress("reconcile", 1, 1, report.Balanced ? "the books balance" : "the books do not balance");
@@ -147,6 +148,7 @@ public static class DemoRun
             ["ECA_BOT_NETWORKS"] = BotNetworks,
             ["ECA_REDIS_PREFIX"] = prefix + ":",
             ["ECA_WAREHOUSE"] = warehouse,
+            [AcknowledgementLog.Setting] = "true",
         };
         var host = await LocalHost.StartAsync(stack, new LocalHostOptions
         {
@@ -242,6 +244,12 @@ public static class DemoRun
                 if ((int)answer.Status != 202)
                 {
                     throw new CliException($"the API answered {(int)answer.Status} after {answer.Attempts} attempt(s): {answer.Body}", 1);
+                }
+
+                var acceptedAt = DateTimeOffset.UtcNow; // the 202 in hand: where accept → write latency starts
+                lock (accepted)
+                {
+                    foreach (var r in batch.Where(r => r.EventId is not null)) accepted.TryAdd(r.EventId!, acceptedAt);
                 }
 
                 Interlocked.Increment(ref requests);

@@ -25,15 +25,29 @@ public sealed class MonitoringTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void LatencyAlarm_P99ProcessingLagReachesFiveMinutes()
+    public void LatencyAlarm_P99OfThePerEventLagReachesFiveMinutes()
     {
         stages.Dev.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
             ("Namespace", Monitoring.Namespace),
-            ("MetricName", "ProcessingLagMs"),
+            ("MetricName", "EventProcessingLagMs"),
             ("Dimensions", Arr(Obj(("Name", "Function"), ("Value", "StreamProcessor")))),
             ("ExtendedStatistic", "p99"),
             ("Threshold", 300_000),
             ("ComparisonOperator", "GreaterThanOrEqualToThreshold")));
+    }
+
+    [Fact]
+    public void LatencyAlarm_StreamProcessorsOnlyLagAlarmReadsThePerEventMetric()
+    {
+        // The old alarm took a p99 over each batch's median lag (ProcessingLagMs): no StreamProcessor lag alarm may read a per-batch figure.
+        var lagAlarms = stages.Dev.Json.Resources("AWS::CloudWatch::Alarm")
+            .Select(a => a.Resource.GetProperty("Properties"))
+            .Where(p => p.TryGetProperty("MetricName", out var name) && name.GetString()!.Contains("Lag", StringComparison.Ordinal)
+                && p.GetProperty("Dimensions").GetRawText().Contains("\"StreamProcessor\"", StringComparison.Ordinal))
+            .Select(p => p.GetProperty("MetricName").GetString())
+            .ToArray();
+
+        Assert.Equal(["EventProcessingLagMs"], lagAlarms);
     }
 
     [Fact]
@@ -92,7 +106,7 @@ public sealed class MonitoringTests(SynthesizedStages stages)
     {
         stages.Dev.Template.HasResourceProperties("AWS::CloudWatch::Dashboard", Obj(("DashboardName", "eca-dev-pipeline")));
         var body = stages.Dev.Json.Resources("AWS::CloudWatch::Dashboard").Single().Resource.GetProperty("Properties").GetProperty("DashboardBody").GetRawText();
-        foreach (var metric in new[] { "DataCompleteness", "ProcessingLagMs", "FreshnessSeconds", "GetRecords.IteratorAgeMilliseconds", "DeliveryToS3.Records" })
+        foreach (var metric in new[] { "DataCompleteness", "EventProcessingLagMs", "ProcessingLagMaxMs", "FreshnessSeconds", "GetRecords.IteratorAgeMilliseconds", "DeliveryToS3.Records" })
         {
             Assert.Contains(metric, body, StringComparison.Ordinal);
         }
