@@ -18,21 +18,28 @@ namespace ECommerceAgents.Local.Tests;
 /// restart, through LogTransformer for the logs stream; a delivery cut short between S3 and the spool's cut is redone
 /// under the same object keys.
 /// </summary>
-public sealed class FirehoseServerTests : IAsyncLifetime
+public sealed class FirehoseServerTests(FirehoseServerTests.Fixture fixture) : IClassFixture<FirehoseServerTests.Fixture>
 {
-    private PrivateCliStack _cli = null!;
-    private LocalStack _stack = null!;
+    private readonly LocalStack _stack = fixture.Stack;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>One private stack (<c>eca up</c> on ports of its own) for the class; each test has its own prefix.</summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        _cli = await PrivateCliStack.StartAsync("firehose");
-        _stack = LocalStack.Open(_cli.State, LocalStackOptions.FindRepositoryRoot()) ?? throw new InvalidOperationException("up recorded no stack");
-    }
+        private PrivateCliStack _cli = null!;
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        await _cli.DisposeAsync();
+        public LocalStack Stack { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            _cli = await PrivateCliStack.StartAsync("firehose");
+            Stack = LocalStack.Open(_cli.State, LocalStackOptions.FindRepositoryRoot()) ?? throw new InvalidOperationException("up recorded no stack");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Stack.DisposeAsync();
+            await _cli.DisposeAsync();
+        }
     }
 
     [Fact]
