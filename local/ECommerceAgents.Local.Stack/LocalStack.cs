@@ -158,8 +158,12 @@ public sealed class LocalStack : IAsyncDisposable
         if (Options.External?.Warehouse is null) await EnsureWarehouseAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task DownAsync(CancellationToken cancellationToken) =>
-        await Task.WhenAll(Servers.Select(s => s.StopAsync(cancellationToken))).ConfigureAwait(false);
+    public async Task DownAsync(CancellationToken cancellationToken)
+    {
+        // A Firehose server a demo left behind (its host stops it; a killed demo does not) goes down with the rest.
+        var firehose = new FirehoseServer(Options.Ports.Firehose, Options.StateDirectory, "", []);
+        await Task.WhenAll(Servers.Append(firehose).Select(s => s.StopAsync(cancellationToken))).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<ServerStatus>> StatusAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(Servers.Select(s => s.StatusAsync(cancellationToken))).ConfigureAwait(false);

@@ -20,6 +20,7 @@ public sealed class LocalHost : IAsyncDisposable
 
     private WebApplication? _api;
     private ApiServices? _apiServices;
+    private Stack.Servers.FirehoseServer? _firehoseServer;
 
     private LocalHost(LocalStack stack, LocalEventSources sources, IReadOnlyList<string> registered)
     {
@@ -35,6 +36,9 @@ public sealed class LocalHost : IAsyncDisposable
     public string AdminKey => LocalFunctions.LocalAdminKey;
 
     public LocalStack Stack { get; }
+
+    /// <summary>The Firehose server process this host started, when it runs one (a chaos demo).</summary>
+    public Stack.Servers.FirehoseServer? FirehoseServer => _firehoseServer;
 
     public LocalEventSources Sources { get; }
 
@@ -61,7 +65,8 @@ public sealed class LocalHost : IAsyncDisposable
         var log = new JsonLog("serve", options.Log ?? TextWriter.Null);
         var transforms = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
         if (functions.TryGetValue("LogTransformer", out var logTransformer)) transforms[DeliveryStreams.Logs.Id] = logTransformer;
-        var sources = new LocalEventSources(stack, log, options.Firehose, transforms, environment.Names);
+        if (options.FirehoseServer is { } firehoseServer) await firehoseServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        var sources = new LocalEventSources(stack, log, options.Firehose, transforms, environment.Names) { ExternalFirehose = options.FirehoseServer };
         var registered = new List<string>();
         if (functions.TryGetValue("StreamProcessor", out var streamProcessor))
         {
@@ -82,9 +87,11 @@ public sealed class LocalHost : IAsyncDisposable
             registered.Add($"SearchIndexer ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
         }
 
-        registered.Add($"Firehose API on http://127.0.0.1:{stack.Options.Ports.Firehose} → raw archive, enriched, logs");
+        registered.Add(options.FirehoseServer is null
+            ? $"Firehose API on http://127.0.0.1:{stack.Options.Ports.Firehose} → raw archive, enriched, logs"
+            : $"Firehose server process on http://127.0.0.1:{stack.Options.Ports.Firehose} → enriched, logs (spooled); raw archive in process");
         await sources.StartAsync(cancellationToken).ConfigureAwait(false);
-        var host = new LocalHost(stack, sources, registered) { Environment = environment };
+        var host = new LocalHost(stack, sources, registered) { Environment = environment, _firehoseServer = options.FirehoseServer };
         foreach (var (name, f) in functions) host._functions[name] = f;
         if (options.Api)
         {
@@ -111,6 +118,7 @@ public sealed class LocalHost : IAsyncDisposable
 
         if (_apiServices is not null) await _apiServices.DisposeAsync().ConfigureAwait(false);
         await Sources.DisposeAsync().ConfigureAwait(false);
+        if (_firehoseServer is not null) await _firehoseServer.StopAsync(CancellationToken.None).ConfigureAwait(false);
         foreach (var f in _functions.Values)
         {
             if (f is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
@@ -134,6 +142,9 @@ public sealed record LocalHostOptions
 
     /// <summary>Other endpoints than the stack's (e.g. a demo run's own warehouse database).</summary>
     public ServiceEndpoints? Endpoints { get; init; }
+
+    /// <summary>A Firehose server process to serve the direct-put delivery streams (started and stopped with the host), instead of the in-process stand-in.</summary>
+    public Stack.Servers.FirehoseServer? FirehoseServer { get; init; }
 
     /// <summary>Serve the ingest and query API on the stack's API port.</summary>
     public bool Api { get; init; } = true;

@@ -21,6 +21,7 @@ root.Subcommands.Add(ServeCommand.Create(state));
 root.Subcommands.Add(DemoCommand.Create(state));
 root.Subcommands.Add(RedriveCommand.Create(state));
 root.Subcommands.Add(RebuildRealtimeCommand.Create(state));
+root.Subcommands.Add(FirehoseServerCommand.Create(state));
 root.Subcommands.Add(InvokeCommand.Create(state));
 root.Subcommands.Add(BenchCommands.Create(state));
 root.Subcommands.Add(BatchCommand.Create(state));

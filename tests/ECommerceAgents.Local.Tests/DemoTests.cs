@@ -436,3 +436,54 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
         }
     }
 }
+
+/// <summary>
+/// <c>demo --chaos</c>, small, on a stack of its own (it kills that stack's servers): every server SIGKILLed and
+/// restarted during traffic and drain, and the books still balance against the generator's truth.
+/// </summary>
+public sealed class DemoChaosTests : IAsyncLifetime
+{
+    private PrivateCliStack _stack = null!;
+
+    public async ValueTask InitializeAsync() => _stack = await PrivateCliStack.StartAsync("chaos", up: false);
+
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
+
+    [Fact]
+    public async Task DemoChaos_EveryServerKilledAndRestartedDuringTrafficAndDrain_BooksStillBalance_KillsAndRetriesReported()
+    {
+        var json = Path.Combine(_stack.State, "chaos.json");
+
+        var result = await Cli.RunAsync(_stack.Environment, "demo", "--chaos", "--chaos-outage", "1.5", "--chaos-gap", "0.5",
+            "--events", "2000", "--users", "100", "--seed", "11", "--rate", "150", "--json", json, "--html", Path.Combine(_stack.State, "chaos.html"));
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("the books balance", result.Stdout, StringComparison.Ordinal);
+        var report = JsonNode.Parse(await File.ReadAllTextAsync(json))!;
+        Assert.All(report["checks"]!.AsArray(), c => Assert.True(c!["passed"]!.GetValue<bool>(), c.ToJsonString()));
+        var chaos = report["chaos"]!;
+        var kills = chaos["kills"]!.AsArray();
+        Assert.Equal(["dynamodb", "kinesis", "s3", "redis", "postgres", "firehose"], kills.Select(k => k!["server"]!.GetValue<string>()));
+        Assert.All(kills, k =>
+        {
+            Assert.NotEqual(k!["pid"]!.GetValue<int>(), k["newPid"]!.GetValue<int>());
+            Assert.True(k["restartedAt"]!.GetValue<double>() - k["killedAt"]!.GetValue<double>() >= 1.5, k.ToJsonString());
+        });
+        Assert.Equal("traffic", kills[0]!["phase"]!.GetValue<string>());
+
+        // Nothing given up, and the kills were felt: someone retried.
+        var retries = chaos["retries"]!;
+        Assert.Equal(0, retries["recordsSentToOnFailure"]!.GetValue<long>());
+        Assert.True(retries["api"]!.GetValue<long>() + retries["streamProcessorRetries"]!.GetValue<long>() > 0, retries.ToJsonString());
+        Assert.Equal(retries["api"]!.GetValue<long>(), retries["apiByReason"]!.AsObject().Sum(kv => kv.Value!.GetValue<long>()));
+
+        var generator = new TrafficGenerator(new TrafficOptions { Seed = 11, Users = 100, Events = 2000 });
+        generator.Generate();
+        var checks = report["checks"]!.AsArray();
+        string Found(string area, string name) => checks.Single(c => c!["area"]!.GetValue<string>() == area && c["name"]!.GetValue<string>() == name)!["actual"]!.GetValue<string>();
+        Assert.Equal(generator.Truth.ValidUnique.ToString(CultureInfo.InvariantCulture), Found("enriched", "valid, unique, non-bot events"));
+        Assert.Equal(generator.Truth.OrdersPlaced.ToString(CultureInfo.InvariantCulture), Found("warehouse", "orders"));
+        Assert.Equal(generator.Truth.NetRevenue.ToString("F2", CultureInfo.InvariantCulture), Found("warehouse", "revenue net of refunds"));
+        Assert.Contains("SIGKILL", result.Stdout, StringComparison.Ordinal);
+    }
+}

@@ -23,6 +23,9 @@ public sealed record ProcessorOptions
 
     public int WriteConcurrency { get; init; } = 16;
 
+    /// <summary>Attempts at moving the enriched cursor once the records are in the zone (about 11 s with the backoff).</summary>
+    public int CursorWriteAttempts { get; init; } = 10;
+
     /// <summary>Networks known to host automation (cloud and proxy ranges): traffic from them is bot traffic from its first event.</summary>
     public IReadOnlyList<System.Net.IPNetwork> BotNetworks { get; init; } = [];
 

@@ -315,14 +315,24 @@ public sealed class StreamBatchProcessor(
             return false;
         }
 
-        try
+        // The records are in the zone: if the cursor cannot be moved, the batch's retry sends them again and the zone
+        // holds them twice until compaction. A store that is restarting answers again within seconds (the chaos demo
+        // found this window with DynamoDB killed between the two writes), so the cursor write is retried for a while.
+        // Real time, not the clock: this waits on a store, and a test's fake clock would never let it end.
+        for (var attempt = 1; ; attempt++)
         {
-            await store.SetEnrichedCursorAsync(shard, pending[^1].Position.Padded, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // The records are in the zone; failing them would send them again. The state writes still go ahead: if
-            // they fail too, the retry resends these records, and compaction keeps one copy per event id.
+            try
+            {
+                await store.SetEnrichedCursorAsync(shard, pending[^1].Position.Padded, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Giving up does not fail the records (that would send them again): the state writes still go ahead,
+                // and if they fail too, the retry resends these records and compaction keeps one copy per event id.
+                if (attempt >= options.CursorWriteAttempts) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, attempt - 1))), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return true;

@@ -69,7 +69,8 @@ public sealed class FirehoseDeliveryStream(
     IFunctionHandler? transform,
     LocalFirehoseOptions options,
     JsonLog? log = null,
-    string region = "us-east-1") : IDisposable
+    string region = "us-east-1",
+    FirehoseSpool? spool = null) : IDisposable
 {
     private const int MaxLambdaPayload = 6 * 1024 * 1024;
 
@@ -79,7 +80,9 @@ public sealed class FirehoseDeliveryStream(
     private List<Buffered> _buffer = [];
     private long _bufferedBytes;
     private DateTime _oldest = DateTime.MaxValue;
-    private long _nextId;
+    private long _nextId = spool?.Recovery.LastSequence ?? 0;
+    private long? _pendingBatchLast = spool?.Recovery.PendingBatchLast;
+    private bool _recovered;
 
     public DeliveryStreamDefinition Definition => definition;
 
@@ -91,16 +94,44 @@ public sealed class FirehoseDeliveryStream(
 
     private string LambdaArn => $"arn:aws:lambda:{region}:000000000000:function:{transform?.Name ?? "none"}";
 
-    public void Add(byte[] data, DateTimeOffset arrival)
+    public void Add(byte[] data, DateTimeOffset arrival) => AddRange([data], arrival);
+
+    /// <summary>
+    /// Takes records in. With a spool they are on disk when this returns (Firehose's promise once PutRecordBatch
+    /// answers); the first call also takes back what the spool held from before a crash.
+    /// </summary>
+    public void AddRange(IReadOnlyList<byte[]> records, DateTimeOffset arrival)
     {
         lock (_gate)
         {
-            _buffer.Add(new Buffered(Interlocked.Increment(ref _nextId).ToString("D20", System.Globalization.CultureInfo.InvariantCulture), data, arrival));
-            _bufferedBytes += data.Length;
-            if (_oldest == DateTime.MaxValue) _oldest = DateTime.UtcNow;
+            RecoverOnce();
+            if (spool is not null)
+            {
+                foreach (var r in spool.Append(records, arrival)) Buffer(r.Sequence, r.Data, r.Arrival);
+            }
+            else
+            {
+                foreach (var data in records) Buffer(Interlocked.Increment(ref _nextId), data, arrival);
+            }
         }
 
-        Stats.In(1);
+        Stats.In(records.Count);
+    }
+
+    /// <summary>Records a crash left in the spool go back into the buffer, in order, ahead of anything new.</summary>
+    private void RecoverOnce()
+    {
+        if (_recovered || spool is null) return;
+        _recovered = true;
+        foreach (var r in spool.Recovery.Undelivered) Buffer(r.Sequence, r.Data, r.Arrival);
+        if (spool.Recovery.Undelivered.Count > 0) _oldest = DateTime.UtcNow - options.BufferInterval;
+    }
+
+    private void Buffer(long sequence, byte[] data, DateTimeOffset arrival)
+    {
+        _buffer.Add(new Buffered(sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture), data, arrival));
+        _bufferedBytes += data.Length;
+        if (_oldest == DateTime.MaxValue) _oldest = DateTime.UtcNow;
     }
 
     /// <summary>True when the buffer has reached its size or its age.</summary>
@@ -108,7 +139,11 @@ public sealed class FirehoseDeliveryStream(
     {
         get
         {
-            lock (_gate) return _buffer.Count > 0 && (_bufferedBytes >= BufferLimit || DateTime.UtcNow - _oldest >= options.BufferInterval);
+            lock (_gate)
+            {
+                RecoverOnce();
+                return _buffer.Count > 0 && (_bufferedBytes >= BufferLimit || DateTime.UtcNow - _oldest >= options.BufferInterval);
+            }
         }
     }
 
@@ -147,13 +182,20 @@ public sealed class FirehoseDeliveryStream(
             List<Buffered> batch;
             lock (_gate)
             {
-                batch = _buffer;
-                _buffer = [];
-                _bufferedBytes = 0;
-                _oldest = DateTime.MaxValue;
+                RecoverOnce();
+                // A delivery a crash cut short is redone with exactly its records, so its object keys come out the same.
+                var take = _pendingBatchLast is { } cut ? _buffer.Count(b => Sequence(b) <= cut) : _buffer.Count;
+                batch = _buffer.GetRange(0, take);
+                _buffer.RemoveRange(0, take);
+                _bufferedBytes = _buffer.Sum(b => (long)b.Data.Length);
+                _oldest = _buffer.Count == 0 ? DateTime.MaxValue : _oldest;
+                _pendingBatchLast = null;
             }
 
             if (batch.Count == 0) return;
+            var last = Sequence(batch[^1]);
+            spool?.BeginBatch(last);
+            var range = $"{Sequence(batch[0])}-{last}";
             var (ok, failed) = transform is null
                 ? (batch.Select(b => new Output(b, b.Data, null)).ToList(), new List<Failure>())
                 : await TransformAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -179,16 +221,18 @@ public sealed class FirehoseDeliveryStream(
 
             foreach (var (prefix, outputs) in groups)
             {
-                await PutAsync(prefix + ObjectName(), Gzip(outputs.Select(o => o.Data)), cancellationToken).ConfigureAwait(false);
+                await PutAsync(prefix + ObjectName(timestamp, range), Gzip(outputs.Select(o => o.Data)), cancellationToken).ConfigureAwait(false);
                 Stats.Delivered(outputs.Count);
             }
 
             foreach (var byType in failed.GroupBy(f => f.OutputType))
             {
                 var prefix = FirehosePrefix.Evaluate(definition.ErrorPrefix, timestamp, errorOutputType: byType.Key);
-                await PutAsync(prefix + ObjectName(), Gzip(byType.Select(ErrorLine)), cancellationToken).ConfigureAwait(false);
+                await PutAsync(prefix + ObjectName(timestamp, range), Gzip(byType.Select(ErrorLine)), cancellationToken).ConfigureAwait(false);
                 Stats.Failed(byType.Count());
             }
+
+            spool?.Delivered(last);
         }
         finally
         {
@@ -338,7 +382,15 @@ public sealed class FirehoseDeliveryStream(
         return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, FirehoseJsonContext.Default.FirehoseErrorRecord));
     }
 
-    private string ObjectName() => $"{name}-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.gz";
+    /// <summary>
+    /// Firehose's object name (stream, version, time, a unique part). With a spool the unique part is the batch's
+    /// sequence range and the time its first arrival, so a delivery redone after a crash overwrites the same objects.
+    /// </summary>
+    private string ObjectName(DateTimeOffset first, string range) => spool is null
+        ? $"{name}-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.gz"
+        : $"{name}-1-{first.UtcDateTime:yyyy-MM-dd-HH-mm-ss}-{range}.gz";
+
+    private static long Sequence(Buffered b) => long.Parse(b.Id, System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task PutAsync(string key, byte[] body, CancellationToken cancellationToken)
     {
@@ -360,7 +412,11 @@ public sealed class FirehoseDeliveryStream(
         }
     }
 
-    public void Dispose() => _flushing.Dispose();
+    public void Dispose()
+    {
+        _flushing.Dispose();
+        spool?.Dispose();
+    }
 
     private sealed record Buffered(string Id, byte[] Data, DateTimeOffset Arrival);
 

@@ -42,6 +42,13 @@ public sealed class FirehoseEndpoint : IAsyncDisposable
         });
         _app = builder.Build();
         _app.MapPost("/", HandleAsync);
+        // Local only, for the drain of a demo or a test: deliver everything buffered now, and a liveness probe.
+        _app.MapPost("/_local/flush", async (HttpContext context) =>
+        {
+            foreach (var s in _streams.Values) await s.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = 204;
+        });
+        _app.MapGet("/_local/health", () => Results.Text("ok"));
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -63,6 +70,7 @@ public sealed class FirehoseEndpoint : IAsyncDisposable
                     var now = DateTimeOffset.UtcNow;
                     var responses = new List<PutRecordBatchResponseEntry>(request.Records.Count);
                     var failed = 0;
+                    var accepted = new List<byte[]>(request.Records.Count);
                     for (var i = 0; i < request.Records.Count; i++)
                     {
                         if (FailRecord?.Invoke(i) == true)
@@ -72,9 +80,12 @@ public sealed class FirehoseEndpoint : IAsyncDisposable
                             continue;
                         }
 
-                        stream.Add(request.Records[i].Data.ToArray(), now);
+                        accepted.Add(request.Records[i].Data.ToArray());
                         responses.Add(new PutRecordBatchResponseEntry { RecordId = Guid.NewGuid().ToString("N") });
                     }
+
+                    // One durable append for the call (a spooled stream fsyncs here), before the answer.
+                    if (accepted.Count > 0) stream.AddRange(accepted, now);
 
                     await WriteAsync(context, 200, new PutRecordBatchResponse { FailedPutCount = failed, Encrypted = false, RequestResponses = responses }, FirehoseJsonContext.Default.PutRecordBatchResponse).ConfigureAwait(false);
                     break;

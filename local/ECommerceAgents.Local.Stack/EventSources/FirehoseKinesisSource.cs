@@ -56,7 +56,10 @@ public sealed class FirehoseKinesisSource(KinesisClient kinesis, string streamNa
             catch (Exception ex)
             {
                 _log.Warn("raw archive read failed; retrying", ("stream", streamName), ("error", ex));
-                foreach (var reader in readers) reader.Rewind(_checkpoints.Get(reader.ShardId));
+                // Read on from the last record taken into the buffer, not from the checkpoint: what was read since the
+                // checkpoint is in the buffer and will be delivered, and reading it again would archive it twice (the
+                // chaos demo's kinesalite kill found that). A crash of this process still re-reads from the checkpoint.
+                foreach (var reader in readers) reader.Rewind(reader.LastRead ?? _checkpoints.Get(reader.ShardId));
                 await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -45,6 +45,12 @@ public sealed class LocalEventSources : IAsyncDisposable
 
     public LocalFirehoseOptions FirehoseOptions { get; }
 
+    /// <summary>
+    /// A Firehose server process that serves the direct-put delivery streams instead of this layer (the demo's, so
+    /// that it can be killed and restarted); the raw archive, which reads the stream, stays here. Set before start.
+    /// </summary>
+    public Servers.FirehoseServer? ExternalFirehose { get; init; }
+
     public FirehoseEndpoint? Firehose => _firehose;
 
     public IReadOnlyList<KinesisEventSource> KinesisSources => _kinesisSources;
@@ -88,8 +94,11 @@ public sealed class LocalEventSources : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken, bool rawArchive = true)
     {
         Directory.CreateDirectory(StateFile(string.Empty));
-        _firehose = new FirehoseEndpoint(_firehosePort, _deliveryStreams.Values);
-        await _firehose.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (ExternalFirehose is null)
+        {
+            _firehose = new FirehoseEndpoint(_firehosePort, _deliveryStreams.Values);
+            await _firehose.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         if (rawArchive)
         {
@@ -98,7 +107,7 @@ public sealed class LocalEventSources : IAsyncDisposable
             _running.Add(Task.Run(() => _rawArchive.RunAsync(_stop.Token), CancellationToken.None));
         }
 
-        foreach (var stream in _deliveryStreams.Values.Where(s => s.Definition.Source == DeliverySource.DirectPut))
+        foreach (var stream in _deliveryStreams.Values.Where(s => s.Definition.Source == DeliverySource.DirectPut && ExternalFirehose is null))
         {
             _running.Add(Task.Run(() => stream.RunAsync(_stop.Token), CancellationToken.None));
         }
@@ -120,6 +129,12 @@ public sealed class LocalEventSources : IAsyncDisposable
         // Functions triggered above may have written to the stream again (catalog stock deltas): one more pass.
         foreach (var source in _kinesisSources) await source.WaitUntilCaughtUpAsync(timeout, cancellationToken).ConfigureAwait(false);
         if (_rawArchive is not null) await _rawArchive.WaitUntilCaughtUpAsync(timeout, cancellationToken).ConfigureAwait(false);
+        if (ExternalFirehose is { } server)
+        {
+            await server.FlushAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         foreach (var stream in _deliveryStreams.Values.Where(s => s.Definition.Source == DeliverySource.DirectPut))
         {
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,9 @@ namespace ECommerceAgents.Local.Stack.Servers;
 
 /// <summary>
 /// redis-server as a one-node cluster that owns all 16384 slots, so a multi-key command across slots fails with
-/// CROSSSLOT as it does on ElastiCache Serverless. A cache: nothing is saved to disk.
+/// CROSSSLOT as it does on ElastiCache Serverless. ElastiCache Serverless keeps its data through a node's failure
+/// (replicas in several zones), so the local node logs every write to an append-only file, fsynced before it
+/// answers: a SIGKILL (the chaos demo) loses nothing it acknowledged. No snapshots.
 /// </summary>
 public sealed class RedisClusterServer(int port, string stateDirectory, string redisServer)
     : LocalServer("redis", port, stateDirectory)
@@ -21,7 +23,7 @@ public sealed class RedisClusterServer(int port, string stateDirectory, string r
             // A lone node does not learn its own address, and would advertise ":port" in CLUSTER NODES/SLOTS; clients
             // then wait out their connect timeout on an empty host.
             "--cluster-announce-ip", "127.0.0.1",
-            "--dir", DataDirectory, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
+            "--dir", DataDirectory, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "",
         ]);
 
     public override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

@@ -20,9 +20,13 @@ internal static class DemoCommand
         var html = new Option<string?>("--html") { Description = "Where to write the HTML report (default: <state>/demo/report.html)." };
         var hold = new Option<int>("--hold") { Description = "Keep the API and the dashboard serving this many seconds after the report.", DefaultValueFactory = _ => 0 };
         var reconcile = new Option<string?>("--reconcile") { Description = "Only balance the books of a finished run (its id, as printed in the report), reading every store as it is now." };
+        var chaos = new Option<bool>("--chaos") { Description = "Kill (SIGKILL) and restart each local server in turn during traffic and drain; the books must still balance." };
+        var chaosOutage = new Option<double>("--chaos-outage") { Description = "Seconds each killed server stays down.", DefaultValueFactory = _ => new ChaosOptions().Outage.TotalSeconds };
+        var chaosGap = new Option<double>("--chaos-gap") { Description = "Seconds before each kill.", DefaultValueFactory = _ => new ChaosOptions().Gap.TotalSeconds };
+        var chaosServers = new Option<string>("--chaos-servers") { Description = "Servers to kill, comma-separated, in order.", DefaultValueFactory = _ => string.Join(",", ChaosOptions.AllServers) };
         var command = new Command("demo", "Run a seeded shop through the API, the stream, the functions and the batch on the local stack, and reconcile every store with what was sent.")
         {
-            users, events, rate, seed, json, html, hold, reconcile,
+            users, events, rate, seed, json, html, hold, reconcile, chaos, chaosOutage, chaosGap, chaosServers,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -33,7 +37,20 @@ internal static class DemoCommand
                 Users = parse.GetValue(users), Events = parse.GetValue(events), Rate = parse.GetValue(rate), Seed = parse.GetValue(seed),
                 DashboardPort = stack.Options.Ports.Api + 1,
                 WhileServing = holdSeconds > 0 ? (_, dashboard) => HoldAsync(dashboard, holdSeconds, ct) : null,
+                Chaos = parse.GetValue(chaos)
+                    ? new ChaosOptions
+                    {
+                        Outage = TimeSpan.FromSeconds(parse.GetValue(chaosOutage)),
+                        Gap = TimeSpan.FromSeconds(parse.GetValue(chaosGap)),
+                        Servers = parse.GetValue(chaosServers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    }
+                    : null,
             };
+            if (options.Chaos is { } c && (c.Outage < TimeSpan.Zero || c.Gap < TimeSpan.Zero || c.Servers.Count == 0 || c.Servers.Except(ChaosOptions.AllServers).Any()))
+            {
+                throw new CliException($"--chaos-outage and --chaos-gap must be at least 0, and --chaos-servers a list of {string.Join(", ", ChaosOptions.AllServers)}", 2);
+            }
+
             if (options.Events < 100) throw new CliException("--events must be at least 100", 2);
             if (options.Users < 1) throw new CliException("--users must be at least 1", 2);
             await stack.UpAsync(ct);
@@ -56,7 +73,7 @@ internal static class DemoCommand
                 .StartAsync(async progress =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                    foreach (var phase in Phases)
+                    foreach (var phase in options.Chaos is null ? Phases : [.. Phases[..3], "chaos", .. Phases[3..]])
                     {
                         tasks[phase] = progress.AddTask(phase, autoStart: false, maxValue: 1);
                     }

@@ -55,6 +55,9 @@ public sealed record DemoReport
 
     public DemoLatency? Latency { get; init; }
 
+    /// <summary>The kills, restarts and client retries of a <c>--chaos</c> run.</summary>
+    public DemoChaos? Chaos { get; init; }
+
     [JsonIgnore]
     public RunCost? Cost { get; init; }
 
@@ -97,6 +100,7 @@ public sealed record DemoReport
         if (Cost is { } cost) figures.AddRow("modelled AWS cost of the run", $"${cost.TotalUsd:0.0000} (${cost.VariableUsd:0.0000} variable; prod sizes, us-east-1)", "");
         figures.AddRow("wall time", $"{TotalSeconds:0.0} s", "");
         console.Write(figures);
+        if (Chaos is { } chaos) WriteChaos(console, chaos);
         var missed = Quality.Rows.Where(r => r.Misses.Count > 0).ToArray();
         foreach (var r in missed)
         {
@@ -107,6 +111,25 @@ public sealed record DemoReport
         console.MarkupLine(QualityThresholdsMet
             ? $"[green bold]quality thresholds met[/] in all {Quality.Partitions} event-time partitions"
             : $"[yellow bold]quality thresholds not met[/] in {missed.Length} of {Quality.Partitions} event-time partitions");
+    }
+
+    private static void WriteChaos(IAnsiConsole console, DemoChaos chaos)
+    {
+        var kills = new Table().Border(TableBorder.Simple).Title($"chaos: SIGKILL, {chaos.OutageSeconds:0.#} s down, {chaos.GapSeconds:0.#} s between")
+            .AddColumns("server", "during", "pid → new pid", "killed at", "restarted at", "answering at", "start attempts");
+        foreach (var k in chaos.Kills)
+        {
+            kills.AddRow(k.Server, k.Phase, $"{k.Pid} → {k.NewPid}", $"{k.KilledAt:0.0} s", $"{k.RestartedAt:0.0} s", $"{k.ReadyAt:0.0} s", k.StartAttempts.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(kills);
+        var r = chaos.Retries;
+        var retries = new Table().Border(TableBorder.Simple).AddColumns("client", "retries");
+        retries.AddRow("generator → API (same Idempotency-Key)", $"{r.Api:N0} ({r.ApiRetriedEvents:N0} events): " + string.Join(", ", r.ApiByReason.Select(kv => $"{Markup.Escape(kv.Key)} × {kv.Value:N0}")));
+        retries.AddRow("Kinesis event source → StreamProcessor", $"{r.StreamProcessorRetries:N0} redeliveries ({r.StreamProcessorPartialFailures:N0} partial failures, {r.StreamProcessorFunctionErrors:N0} function errors, {r.StreamProcessorBisections:N0} bisections)");
+        retries.AddRow("records to the on-failure destination", r.RecordsSentToOnFailure.ToString("N0", CultureInfo.InvariantCulture));
+        retries.AddRow("real-time batches replayed after Redis", r.RealtimeBatchesReplayed.ToString("N0", CultureInfo.InvariantCulture));
+        console.Write(retries);
     }
 
     /// <summary>A self-contained HTML page (no scripts, no external assets).</summary>
@@ -146,7 +169,21 @@ public sealed record DemoReport
                 .Append("</td><td class=\"").Append(r.Misses.Count == 0 ? "ok\">ok" : "bad\">" + E(string.Join(", ", r.Misses))).Append("</td></tr>");
         }
 
-        html.Append("</table></body></html>");
+        html.Append("</table>");
+        if (Chaos is { } chaos)
+        {
+            html.Append("<h2>Chaos</h2><table><tr><th>server</th><th>during</th><th>killed at (s)</th><th>restarted at (s)</th><th>answering at (s)</th></tr>");
+            foreach (var k in chaos.Kills)
+            {
+                html.Append("<tr><td>").Append(E(k.Server)).Append("</td><td>").Append(E(k.Phase)).Append("</td><td>").Append(k.KilledAt.ToString(CultureInfo.InvariantCulture))
+                    .Append("</td><td>").Append(k.RestartedAt.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(k.ReadyAt.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>");
+            }
+
+            html.Append("</table><p>API retries: ").Append(chaos.Retries.Api.ToString(CultureInfo.InvariantCulture)).Append("; StreamProcessor redeliveries: ")
+                .Append(chaos.Retries.StreamProcessorRetries.ToString(CultureInfo.InvariantCulture)).Append("</p>");
+        }
+
+        html.Append("</body></html>");
         return html.ToString();
     }
 }

@@ -34,6 +34,9 @@ public sealed record DemoOptions
     /// <summary>Runs after the report, while the API and the dashboard still serve (the CLI's --hold, the browser test).</summary>
     public Func<DemoReport, Uri?, Task>? WhileServing { get; init; }
 
+    /// <summary>Kill and restart the local servers during traffic and drain (<c>--chaos</c>); null runs undisturbed.</summary>
+    public ChaosOptions? Chaos { get; init; }
+
     /// <summary>Runs after the report on the run's own host (the deploy check's API tour), before <see cref="WhileServing"/>.</summary>
     public Func<LocalHost, CancellationToken, Task>? AfterReport { get; init; }
 }
@@ -60,7 +63,7 @@ public static class DemoRun
         var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + options.Seed.ToString(CultureInfo.InvariantCulture);
         progress("stack", 0, 1, "provisioning run " + runId);
         var acknowledgements = new AcknowledgementLog(functionLog); // StreamProcessor's acknowledged writes, for accept → write latency
-        var (hostOwned, names, warehouse) = await StartIsolatedAsync(stack, "demo-" + runId, acknowledgements, ct);
+        var (hostOwned, names, warehouse) = await StartIsolatedAsync(stack, "demo-" + runId, acknowledgements, ct, options.Chaos is not null);
         await using var host = hostOwned;
         await using var dashboard = options.DashboardPort > 0
             ? await Dashboard.DashboardServer.StartAsync(host.ApiBase!, host.AdminKey, warehouse, stack.Options.RepositoryRoot, options.DashboardPort, ct)
@@ -77,13 +80,40 @@ public static class DemoRun
 
         await ImportCatalogAsync(host, generator, progress, ct);
         var accepted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var apiRetries = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var phase = "traffic";
+        ChaosSchedule? chaos = null;
+        Task chaosRun = Task.CompletedTask;
+        if (options.Chaos is { } chaosOptions)
+        {
+            var byName = stack.Servers.Concat(host.FirehoseServer is { } f ? [f] : Array.Empty<Stack.Servers.LocalServer>()).ToDictionary(s => s.Name, StringComparer.Ordinal);
+            var victims = chaosOptions.Servers.Select(n => byName.TryGetValue(n, out var s) ? s : throw new CliException($"chaos: no local server named '{n}' runs here (servers: {string.Join(", ", byName.Keys)})", 2)).ToArray();
+            chaos = new ChaosSchedule(victims, chaosOptions, () => phase, progress);
+            chaosRun = chaos.RunAsync(ct);
+        }
+
         var sendStarted = Stopwatch.GetTimestamp();
-        var (apiRequests, direct) = await SendTrafficAsync(host, records, truth, options.Rate, accepted, progress, ct);
+        var (apiRequests, direct) = await SendTrafficAsync(host, records, truth, options.Rate, accepted, progress, apiRetries, options.Chaos is not null, ct);
         var sendSeconds = Stopwatch.GetElapsedTime(sendStarted).TotalSeconds;
         var logsSent = await SendLogsAsync(host, options, ct);
 
+        phase = "drain";
         progress("drain", 0, 1, "waiting for the stream and the delivery streams");
         await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
+        var realtimeReplayed = 0;
+        if (chaos is not null)
+        {
+            // Kills still to come happen during the drain; once every server is back, drain again so that whatever a
+            // late kill held up has gone through, then replay the real-time work deferred while Redis was down.
+            await chaosRun;
+            await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
+            progress("drain", 0.9, 1, "rebuilding the real-time store from the journal");
+            var rebuild = await RealtimeRebuild.RunAsync(host.Environment, ct);
+            realtimeReplayed = rebuild.ReplayedByShard.Values.Sum();
+            if (rebuild.StillStale.Count > 0) throw new CliException("chaos: the real-time store is still stale after the rebuild: " + string.Join(", ", rebuild.StillStale), 1);
+            await host.DrainAsync(TimeSpan.FromMinutes(3), ct);
+        }
+
         progress("drain", 1, 1, "drained");
 
         if (logsSent != manifest.Logs) throw new CliException($"sent {logsSent.Sent} log lines, the run's manifest says {manifest.Logs.Sent}", 1);
@@ -99,6 +129,24 @@ public static class DemoRun
         progress("batch", dates.Length, dates.Length, $"{partitions.Count} partitions");
         progress("reconcile", 0, 1, "reading every store");
         var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct);
+        if (chaos is not null)
+        {
+            var processor = host.Sources.KinesisSources.Single(s => s.FunctionName == "StreamProcessor").Stats;
+            var demoChaos = new DemoChaos(options.Chaos!.Outage.TotalSeconds, options.Chaos.Gap.TotalSeconds, chaos.Kills, new ChaosRetries
+            {
+                Api = truth.ApiRetries,
+                ApiRetriedEvents = truth.ApiRetriedEvents,
+                ApiByReason = new SortedDictionary<string, long>(apiRetries, StringComparer.Ordinal),
+                StreamProcessorRetries = processor.Retries,
+                StreamProcessorFunctionErrors = processor.FunctionErrors,
+                StreamProcessorPartialFailures = processor.PartialFailures,
+                StreamProcessorBisections = processor.Bisections,
+                RecordsSentToOnFailure = processor.RecordsSentToOnFailure,
+                RealtimeBatchesReplayed = realtimeReplayed,
+            });
+            report = report with { Chaos = demoChaos, Checks = [.. report.Checks, .. demoChaos.Checks(options.Chaos.Servers)] };
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(started);
         var sent = records.Count;
         report = report with
@@ -138,7 +186,7 @@ public static class DemoRun
     /// The whole local platform on resources of its own (tables, stream, buckets, Redis prefix, warehouse database), so a
     /// run's books can be balanced without the stack's other data.
     /// </summary>
-    internal static async Task<(LocalHost Host, ResourceBindings Names, string Warehouse)> StartIsolatedAsync(LocalStack stack, string prefix, TextWriter functionLog, CancellationToken ct)
+    internal static async Task<(LocalHost Host, ResourceBindings Names, string Warehouse)> StartIsolatedAsync(LocalStack stack, string prefix, TextWriter functionLog, CancellationToken ct, bool chaos = false)
     {
         var names = ResourceBindings.FromPrefix(prefix);
         await stack.ProvisionAsync(names, ct);
@@ -156,6 +204,13 @@ public static class DemoRun
             Endpoints = stack.Endpoints with { Warehouse = warehouse },
             Settings = settings,
             FunctionOutput = functionLog,
+            // Under chaos the Firehose stand-in runs as a killable process with a spool, and Lambda's event source
+            // mapping retries a failing batch until the stores are back (-1, AWS's default) instead of giving it up.
+            FirehoseServer = chaos
+                ? new Stack.Servers.FirehoseServer(stack.Options.Ports.Firehose, stack.Options.StateDirectory,
+                    Stack.Servers.FirehoseServer.FindLauncher() ?? throw new CliException("chaos: eca.dll is not beside this program, so the Firehose server cannot be started", 1), [prefix])
+                : null,
+            StreamProcessor = chaos ? new LocalHostOptions().StreamProcessor with { MaximumRetryAttempts = -1 } : new LocalHostOptions().StreamProcessor,
         }, ct);
         return (host, names, warehouse);
     }
@@ -198,7 +253,8 @@ public static class DemoRun
         return generator.Catalog.Count;
     }
 
-    private static async Task<(int Requests, int Direct)> SendTrafficAsync(LocalHost host, IReadOnlyList<GeneratedRecord> records, GroundTruth truth, double rate, Dictionary<string, DateTimeOffset> accepted, DemoProgress progress, CancellationToken ct)
+    private static async Task<(int Requests, int Direct)> SendTrafficAsync(LocalHost host, IReadOnlyList<GeneratedRecord> records, GroundTruth truth, double rate, Dictionary<string, DateTimeOffset> accepted, DemoProgress progress,
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> retryReasons, bool chaos, CancellationToken ct)
     {
         var names = host.Environment.Names;
         var faults = records.Where(r => r.Fault is Fault.Malformed or Fault.SchemaViolation).ToArray();
@@ -210,7 +266,11 @@ public static class DemoRun
 
         using var http = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(60) };
         // Retries 503, 429, 409 and connection failures with the same idempotency key, counted in the ground truth.
-        var client = new ApiIngestClient(http, host.AdminKey, truth: truth);
+        // Under chaos it must ride out a server's restart and the 30 s lease of a key whose request a kill cut short.
+        var client = new ApiIngestClient(http, host.AdminKey, chaos ? new ApiRetryPolicy { MaxAttempts = 40, MaxDelay = TimeSpan.FromSeconds(4) } : null, truth)
+        {
+            Retrying = retry => retryReasons.AddOrUpdate(retry.Reason, 1, (_, n) => n + 1),
+        };
         var batches = wellFormed.Chunk(10).ToArray();
         var sent = 0;
         var requests = 0;
@@ -299,8 +359,21 @@ public static class DemoRun
             lines.Add(Encoding.UTF8.GetBytes(line + "\n"));
         }
 
-        var put = await firehose.PutRecordBatchAsync(host.Environment.Names.DeliveryStream(DeliveryStreams.Logs), lines, ct);
-        if (!put.AllSucceeded) throw new CliException("the logs delivery stream refused records", 1);
+        // A well-behaved producer retries while Firehose is unreachable (the chaos run may have it down just now).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var put = await firehose.PutRecordBatchAsync(host.Environment.Names.DeliveryStream(DeliveryStreams.Logs), lines, ct);
+                if (!put.AllSucceeded) throw new CliException("the logs delivery stream refused records", 1);
+                break;
+            }
+            catch (Exception ex) when (ex is not CliException && !ct.IsCancellationRequested && attempt < 60)
+            {
+                await Task.Delay(500, ct);
+            }
+        }
+
         return new DemoLogs(lines.Count, health);
     }
 

@@ -151,6 +151,35 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         Assert.Equal(payloads.Order(), archived.Where(a => a.Contains("ünïcødé", StringComparison.Ordinal)).Order());
     }
 
+    [Fact]
+    public async Task KinesisSource_StreamUnreachableAfterOneShardWasRead_ResumesAfterTheBufferedRecords_EachArchivedOnce()
+    {
+        FaultProxy.SkipUnlessProxyable(_stack.Endpoints.Kinesis, "Kinesis");
+        var streamName = "rawdown-" + Guid.NewGuid().ToString("N")[..8];
+        await _stack.KinesisClient.CreateStreamAsync(streamName, 2, CancellationToken.None);
+        while ((await _stack.KinesisClient.DescribeStreamSummaryAsync(streamName, CancellationToken.None)).StreamStatus != "ACTIVE") await Task.Delay(20);
+        var payloads = Enumerable.Range(0, 60).Select(i => $"{{\"eventId\":\"down{i}\"}}").ToArray();
+        await _stack.KinesisClient.PutRecordsAsync(streamName, payloads.Select((p, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(p), "k" + (i % 7))).ToArray(), CancellationToken.None);
+
+        // The first shard's records are read into the buffer, then the stream stops answering before the second shard's
+        // read (as when kinesalite is killed): the reader fails with records buffered and not yet delivered.
+        await using var proxy = new FaultProxy(_stack.Options.Ports.Kinesis);
+        var reads = 0;
+        proxy.Decide = (_, target, _) => target.EndsWith("GetRecords", StringComparison.Ordinal) && Interlocked.Increment(ref reads) == 2 ? ProxyDecision.Drop : ProxyDecision.Forward;
+        using var raw = Stream(DeliveryStreams.RawArchive);
+        var source = new FirehoseKinesisSource(StreamClients.Kinesis(_stack.Endpoints with { Kinesis = proxy.Endpoint }, RetryPolicy.None), streamName, raw, checkpointFile: null);
+        using var cts = new CancellationTokenSource();
+        var run = source.RunAsync(cts.Token);
+
+        await source.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await cts.CancelAsync();
+        await run;
+
+        Assert.True(reads > 2, $"the reader failed once and read again ({reads} reads)");
+        var archived = await ReadLinesAsync(_names.Bucket(Buckets.Raw), $"raw/dt={DateTime.UtcNow:yyyy-MM-dd}/");
+        Assert.Equal(payloads.Order(), archived.Where(a => a.Contains("\"down", StringComparison.Ordinal)).Order());
+    }
+
     private async Task<List<string>> ReadLinesAsync(string bucket, string prefix)
     {
         var lines = new List<string>();
