@@ -14,8 +14,6 @@ public sealed class S3CatalogFiles(IAmazonS3 s3, ResourceBindings names) : ICata
 {
     private readonly string _processed = names.Bucket(Buckets.Processed);
 
-    public string ProcessedBucket => _processed;
-
     public async Task<CatalogFileInfo?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         try

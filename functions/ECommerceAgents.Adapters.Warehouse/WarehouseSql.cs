@@ -16,7 +16,6 @@ public sealed record SqlColumn(string Name, string Type);
 /// </summary>
 public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = "EUR", string schema = ECommerceAgents.Resources.Warehouse.Schema)
 {
-    public SqlDialect Dialect => dialect;
 
     public string Schema => schema;
 

@@ -11,8 +11,6 @@ public sealed record PartitionListing(PartitionId Partition, IReadOnlyList<ZoneO
 {
     public string Digest { get; } = DigestOf(Objects);
 
-    public DateTimeOffset NewestObject => Objects.Count == 0 ? DateTimeOffset.MinValue : Objects.Max(o => o.LastModified);
-
     public static string DigestOf(IEnumerable<ZoneObject> objects)
     {
         var text = string.Join("\n", objects.Select(o => $"{o.Key}|{o.ETag.Trim('"')}|{o.Size}").Order(StringComparer.Ordinal));

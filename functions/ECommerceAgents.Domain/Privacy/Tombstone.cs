@@ -75,8 +75,6 @@ public sealed class ErasureTargets
         return anonymousId is not null && _anonymous.TryGetValue(anonymousId, out var owner) ? owner : null;
     }
 
-    public bool MatchesLine(ReadOnlySpan<byte> line) => OwnerOfLine(line) is not null;
-
     /// <summary>The erased user a JSON event line (raw as sent, or enriched) belongs to, or null.</summary>
     public string? OwnerOfLine(ReadOnlySpan<byte> line)
     {

@@ -124,10 +124,6 @@ public sealed class BatchPlanner(Pseudonymiser pseudonymiser, ProcessorOptions o
 
     private static string TypeCounter(string type) => TypeCounters.TryGetValue(type, out var field) ? field : "type:" + type;
 
-    public Sessionizer Sessionizer => _sessionizer;
-
-    public PreferenceExtractor Preferences => _preferences;
-
     /// <summary>Plans one batch. The plan's enriched records live in this planner's buffer until the next call.</summary>
     public BatchPlan Plan(string shardId, IReadOnlyList<EventWork> events, StateSnapshot state)
     {

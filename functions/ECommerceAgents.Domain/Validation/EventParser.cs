@@ -12,7 +12,6 @@ public enum FailureReason
     UnknownSchema,
     SchemaViolation,
     TimestampOutOfRange,
-    EnrichmentFailure,
 
     /// <summary>The Kinesis record's data is not base64 (only a hand-made event has such a record).</summary>
     InvalidBase64,
@@ -32,7 +31,6 @@ public static class FailureReasons
         FailureReason.UnknownSchema => "unknown_schema",
         FailureReason.SchemaViolation => "schema_violation",
         FailureReason.TimestampOutOfRange => "timestamp_out_of_range",
-        FailureReason.EnrichmentFailure => "enrichment_failure",
         FailureReason.InvalidBase64 => "invalid_base64",
         FailureReason.KplAggregated => "kpl_aggregated",
         _ => reason.ToString(),
@@ -89,8 +87,6 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
             return _validator;
         }
     }
-
-    public SchemaRegistry Registry => registry;
 
     public ParseOutcome Parse(ReadOnlySpan<byte> payload)
     {

@@ -49,11 +49,6 @@ public sealed class SchemaRegistry
     public IEnumerable<SchemaEntry> Latest =>
         _byKey.Values.Where(e => e.Key.Name != "envelope").GroupBy(e => (e.Key.Vendor, e.Key.Name)).Select(g => g.OrderBy(e => e.Key, VersionComparer.Instance).Last());
 
-    /// <summary>Reads schema files from a folder laid out as <c>vendor/name/M-R-A.json</c>.</summary>
-    public static SchemaRegistry FromDirectory(string root) =>
-        new(Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories)
-            .Select(f => Load(Path.GetRelativePath(root, f).Replace('\\', '/'), File.ReadAllBytes(f))));
-
     private static SchemaRegistry LoadEmbedded()
     {
         var assembly = typeof(SchemaRegistry).Assembly;
