@@ -3,26 +3,14 @@ using System.Security.Cryptography;
 using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using ECommerceAgents.Domain.Api;
 using ECommerceAgents.Resources;
 using static ECommerceAgents.Adapters.DynamoDb.StreamStateStore;
 
 namespace ECommerceAgents.Adapters.DynamoDb;
 
-public enum ApiRole
-{
-    Ingest,
-    Query,
-    Admin,
-}
-
-/// <summary>An API key as stored: only its SHA-256 hash, never the key.</summary>
-public sealed record ApiKeyRecord(string KeyId, string KeyHash, string Name, ApiRole Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
-{
-    public bool Active => RevokedAt is null;
-}
-
 /// <summary>API keys in DynamoDB, stored hashed, each with a role. A new key is shown once, when it is created.</summary>
-public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
+public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null) : IApiKeyStore
 {
     private readonly string _table = names.Table(Tables.ApiKeys);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -92,9 +80,6 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, ResourceBindings names, 
         item.TryGetValue("revokedAt", out var r) ? DateTimeOffset.Parse(r.S, CultureInfo.InvariantCulture) : null);
 }
 
-/// <summary>The first answer to a request made with an <c>Idempotency-Key</c>, shared by every API instance.</summary>
-public sealed record StoredResponse(int Status, string ContentType, string Body, string RequestHash);
-
 /// <summary>
 /// Idempotency keys and the webhook replay cache, in the dedup table (with TTL). A key is claimed before the work and
 /// completed with the answer, so a concurrent retry waits (409) and a later one gets the first answer back. A claim
@@ -102,23 +87,13 @@ public sealed record StoredResponse(int Status, string ContentType, string Body,
 /// could be written) and the lease has ended, a retry with the key takes the claim over instead of waiting until the
 /// record expires.
 /// </summary>
-public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
+public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null) : IIdempotencyStore, IWebhookReplayCache
 {
     private readonly string _table = names.Table(Tables.Dedup);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    public enum Claim
-    {
-        Claimed,
-        InProgress,
-        Done,
-    }
-
-    /// <summary>
-    /// Claims the key for <paramref name="lease"/> (longer than any request can run), or returns what an earlier request
-    /// with it produced. An unfinished claim whose lease has ended is taken over.
-    /// </summary>
-    public async Task<(Claim Claim, StoredResponse? Response)> ClaimAsync(string scope, string key, string requestHash, TimeSpan ttl, TimeSpan lease, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<(IdempotencyClaim Claim, StoredResponse? Response)> ClaimAsync(string scope, string key, string requestHash, TimeSpan ttl, TimeSpan lease, CancellationToken cancellationToken)
     {
         var pk = $"idem#{scope}#{key}";
         var now = _clock.GetUtcNow();
@@ -139,16 +114,16 @@ public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings na
                 ExpressionAttributeNames = new Dictionary<string, string> { ["#state"] = "state" },
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now.ToUnixTimeSeconds()), [":inProgress"] = S("in-progress") },
             }, cancellationToken).ConfigureAwait(false);
-            return (Claim.Claimed, null);
+            return (IdempotencyClaim.Claimed, null);
         }
         catch (ConditionalCheckFailedException)
         {
             var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key("pk", pk), ConsistentRead = true }, cancellationToken).ConfigureAwait(false)).Item;
-            if (item is null || item.Count == 0) return (Claim.InProgress, null);
+            if (item is null || item.Count == 0) return (IdempotencyClaim.InProgress, null);
             var stored = item.TryGetValue("status", out var status)
                 ? new StoredResponse(int.Parse(status.N, CultureInfo.InvariantCulture), item["contentType"].S, item["body"].S, item["requestHash"].S)
                 : new StoredResponse(0, "", "", item["requestHash"].S);
-            return (item["state"].S == "done" ? Claim.Done : Claim.InProgress, stored);
+            return (item["state"].S == "done" ? IdempotencyClaim.Done : IdempotencyClaim.InProgress, stored);
         }
     }
 
@@ -168,11 +143,11 @@ public sealed class IdempotencyStore(IAmazonDynamoDB dynamo, ResourceBindings na
             },
         }, cancellationToken);
 
-    /// <summary>Releases a claim whose work failed, so the client may retry with the same key.</summary>
+    /// <inheritdoc/>
     public Task ReleaseAsync(string scope, string key, CancellationToken cancellationToken) =>
         dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = _table, Key = Key("pk", $"idem#{scope}#{key}") }, cancellationToken);
 
-    /// <summary>Records a webhook signature once; false when it was seen before (a replay).</summary>
+    /// <inheritdoc/>
     public async Task<bool> FirstSightingAsync(string source, string signature, TimeSpan ttl, CancellationToken cancellationToken)
     {
         try

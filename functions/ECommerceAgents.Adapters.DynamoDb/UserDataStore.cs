@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using ECommerceAgents.Domain.Api;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Resources;
 using static ECommerceAgents.Adapters.DynamoDb.StreamStateStore;
@@ -11,6 +13,7 @@ namespace ECommerceAgents.Adapters.DynamoDb;
 
 /// <summary>What the API reads and erases about one user in DynamoDB: profile, sessions, identity links, orders, consent, audit.</summary>
 public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
+    : IUserReads, IProductReads, IRealtimeStaleness, IConsentStore, IAuditLog, IUserErasure
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
@@ -26,29 +29,12 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
         return item is null ? null : JsonSerializer.Deserialize(item["doc"].S, StateJsonContext.Default.SubjectState);
     }
 
-    public async Task<IReadOnlyList<string>> AnonymousIdsAsync(string userId, CancellationToken cancellationToken)
-    {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = names.Table(Tables.Identities),
-            IndexName = "byUser",
-            KeyConditionExpression = "userId = :u",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":u"] = S(userId) },
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items.Select(i => i["anonymousId"].S).ToArray();
-    }
+    public async Task<IReadOnlyList<string>> AnonymousIdsAsync(string userId, CancellationToken cancellationToken) =>
+        (await QueryAsync(Tables.Identities, "byUser", "userId", userId, cancellationToken).ConfigureAwait(false)).Select(i => i["anonymousId"].S).ToArray();
 
-    public async Task<IReadOnlyList<OrderRecord>> OrdersAsync(string userId, CancellationToken cancellationToken)
-    {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = names.Table(Tables.Orders),
-            IndexName = "byUser",
-            KeyConditionExpression = "userId = :u",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":u"] = S(userId) },
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items.Select(i => JsonSerializer.Deserialize(i["doc"].S, StateJsonContext.Default.OrderRecord)!).ToArray();
-    }
+    public async Task<IReadOnlyList<OrderRecord>> OrdersAsync(string userId, CancellationToken cancellationToken) =>
+        (await QueryAsync(Tables.Orders, "byUser", "userId", userId, cancellationToken).ConfigureAwait(false))
+            .Select(i => JsonSerializer.Deserialize(i["doc"].S, StateJsonContext.Default.OrderRecord)!).ToArray();
 
     public async Task<ConsentRecord?> ConsentAsync(string userId, CancellationToken cancellationToken)
     {
@@ -76,18 +62,8 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     }
 
     /// <summary>Products of a category (the byCategory index: category + SKU range).</summary>
-    public async Task<IReadOnlyList<JsonObject>> CategoryProductsAsync(string category, int limit, CancellationToken cancellationToken)
-    {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = names.Table(Tables.Catalog),
-            IndexName = "byCategory",
-            KeyConditionExpression = "category = :c",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":c"] = S(category) },
-            Limit = limit,
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items.Select(ToJson).ToArray();
-    }
+    public async Task<IReadOnlyList<JsonObject>> CategoryProductsAsync(string category, int limit, CancellationToken cancellationToken) =>
+        (await QueryAsync(Tables.Catalog, "byCategory", "category", category, cancellationToken, limit).ConfigureAwait(false)).Select(ToJson).ToArray();
 
     public async Task<JsonObject?> ProductStatsAsync(string sku, CancellationToken cancellationToken)
     {
@@ -99,27 +75,11 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     }
 
     /// <summary>Realtime store marked stale by StreamProcessor (a Redis outage), per shard and since when.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> RealtimeStaleAsync(CancellationToken cancellationToken)
-    {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = names.Table(Tables.Watermarks),
-            KeyConditionExpression = "pk = :pk",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = S("realtime#stale") },
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items.ToDictionary(i => i["sk"].S, i => i["since"].S);
-    }
+    public async Task<IReadOnlyDictionary<string, string>> RealtimeStaleAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync(Tables.Watermarks, null, "pk", "realtime#stale", cancellationToken).ConfigureAwait(false)).ToDictionary(i => i["sk"].S, i => i["since"].S);
 
-    public async Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken)
-    {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = names.Table(Tables.Audit),
-            KeyConditionExpression = "subject = :s",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = S(subject) },
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items.Select(ToJson).ToArray();
-    }
+    public async Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken) =>
+        (await QueryAsync(Tables.Audit, null, "subject", subject, cancellationToken).ConfigureAwait(false)).Select(ToJson).ToArray();
 
     public Task AppendAuditAsync(string subject, string action, string actor, string details, CancellationToken cancellationToken) =>
         dynamo.PutItemAsync(new PutItemRequest
@@ -191,6 +151,20 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     {
         var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = names.Table(table), Key = key, ConsistentRead = true }, cancellationToken).ConfigureAwait(false)).Item;
         return item is { Count: > 0 } ? item : null;
+    }
+
+    /// <summary>One page of the items whose <paramref name="attribute"/> (the table's or the index's key) is <paramref name="value"/>.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryAsync(TableDefinition table, string? index, string attribute, string value, CancellationToken cancellationToken, int? limit = null)
+    {
+        var page = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = names.Table(table),
+            IndexName = index,
+            KeyConditionExpression = attribute + " = :v",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = S(value) },
+            Limit = limit,
+        }, cancellationToken).ConfigureAwait(false);
+        return page.Items;
     }
 
     private async Task<int> DeleteAsync(TableDefinition table, Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)

@@ -1,16 +1,11 @@
 using System.Globalization;
+using ECommerceAgents.Domain.Api;
 using StackExchange.Redis;
 
 namespace ECommerceAgents.Adapters.Redis;
 
-/// <summary>Real-time figures for the metrics API.</summary>
-public sealed record RealtimeMetrics(
-    IReadOnlyDictionary<string, double> Totals,
-    IReadOnlyList<(long Minute, double Events, double Bots)> PerMinute,
-    IReadOnlyDictionary<string, IReadOnlyList<(string Sku, double Score)>> Trending);
-
 /// <summary>The API's reads of the real-time store, and its cache-aside writes. Each user's keys share one slot.</summary>
-public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions? options = null)
+public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions? options = null) : IRealtimeReads
 {
     private readonly RealtimeOptions _options = options ?? new RealtimeOptions();
     private readonly RedisKeys _keys = new((options ?? new RealtimeOptions()).KeyPrefix);
@@ -38,8 +33,7 @@ public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions
     public async Task<RealtimeMetrics> MetricsAsync(DateTimeOffset now, int minutes, int trendingPerCategory)
     {
         var db = redis.GetDatabase();
-        var totals = (await db.HashGetAllAsync(_keys.CounterTotals).ConfigureAwait(false))
-            .ToDictionary(e => (string)e.Name!, e => double.Parse((string)e.Value!, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        var totals = await TotalsAsync().ConfigureAwait(false);
         var last = now.ToUnixTimeSeconds() / 60;
         var batch = db.CreateBatch();
         var reads = Enumerable.Range(0, minutes).Select(i => (Minute: last - i, Task: batch.HashGetAsync(_keys.Counters(last - i), ["events", "bots"]))).ToArray();
@@ -51,7 +45,7 @@ public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions
             perMinute.Add((minute, Number(values[0]), Number(values[1])));
         }
 
-        var categories = (await db.SetMembersAsync(_keys.Categories).ConfigureAwait(false)).Select(c => (string)c!).Order(StringComparer.Ordinal).ToArray();
+        var categories = await TrendingCategoriesAsync().ConfigureAwait(false);
         var trending = new Dictionary<string, IReadOnlyList<(string, double)>>(StringComparer.Ordinal);
         foreach (var category in categories)
         {
@@ -93,8 +87,17 @@ public sealed class RealtimeReader(IConnectionMultiplexer redis, RealtimeOptions
         (await redis.GetDatabase().SetMembersAsync(_keys.Categories).ConfigureAwait(false)).Select(c => (string)c!).Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Subscribes to the recommendations StreamProcessor publishes for a user.</summary>
-    public async Task<ChannelMessageQueue> SubscribeRecommendationsAsync(string userId) =>
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_keys.RecommendationsChannel(userId))).ConfigureAwait(false);
+    public async Task<IRecommendationFeed> SubscribeRecommendationsAsync(string userId) =>
+        new RecommendationFeed(await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_keys.RecommendationsChannel(userId))).ConfigureAwait(false));
 
     private static double Number(RedisValue v) => v.IsNull ? 0 : double.Parse((string)v!, CultureInfo.InvariantCulture);
+
+    /// <summary>A user's recommendations channel; disposing it unsubscribes.</summary>
+    private sealed class RecommendationFeed(ChannelMessageQueue queue) : IRecommendationFeed
+    {
+        public async ValueTask<string> ReadAsync(CancellationToken cancellationToken) =>
+            (string)(await queue.ReadAsync(cancellationToken).ConfigureAwait(false)).Message!;
+
+        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync().ConfigureAwait(false);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Domain.Validation;
 
 namespace ECommerceAgents.Functions.Api;
@@ -53,4 +54,7 @@ public sealed record Health(string Status, string Version);
 [JsonSerializable(typeof(Health))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonArray))]
+[JsonSerializable(typeof(SubjectState))]
+[JsonSerializable(typeof(UserProfile))]
+[JsonSerializable(typeof(OrderRecord))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ECommerceAgents.Adapters.DynamoDb;
+using System.Text.Json.Serialization.Metadata;
+using ECommerceAgents.Domain.Api;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Processing;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.Api;
 
@@ -33,96 +34,103 @@ public static class PrivacyEndpoints
         app.MapDelete("/v1/admin/keys/{keyId}", RevokeKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
     }
 
-    private static IResult? InvalidId(HttpContext context, string id) =>
-        ApiApplication.ValidId(id) ? null : ApiApplication.Problem(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
+    /// <summary>A small JSON body, or the 400 (or 413) that answers it; a JSON error names <c>$</c> when <paramref name="errorPath"/>.</summary>
+    private static async Task<(T? Request, IResult? Error)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, bool errorPath)
+        where T : class
+    {
+        var (body, error) = await ApiApplication.ReadBodyAsync(context, 4096);
+        if (error is not null) return (null, error);
+        try
+        {
+            return (JsonSerializer.Deserialize(body, type), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiProblems.Result(context, 400, "Invalid body", ex.Message, errorPath ? [new ProblemError("$", "json", ex.Message)] : null));
+        }
+    }
+
+    /// <summary>An audit entry by the calling key.</summary>
+    private static Task AuditAsync(IAuditLog audit, HttpContext context, string subject, string action, string details) =>
+        audit.AppendAuditAsync(subject, action, context.ApiRequest().KeyId, details, context.RequestAborted);
 
     /// <summary>
     /// Records a personalisation opt-out (or opt-in). Policy: events of an opted-out user are still accepted and counted in
     /// aggregates (product counters, trending, funnels) but build no profile, no recently viewed list and no recommendations,
     /// and are marked consent=aggregate_only in the zones.
     /// </summary>
-    private static async Task<IResult> ConsentAsync(HttpContext context, ApiServices services, string id)
+    private static async Task<IResult> ConsentAsync(HttpContext context, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
     {
-        if (InvalidId(context, id) is { } invalid) return invalid;
-        var (body, error) = await ApiApplication.ReadBodyAsync(context, 4096);
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        var (request, error) = await ReadJsonAsync(context, ApiJsonContext.Default.ConsentRequest, errorPath: true);
         if (error is not null) return error;
-        ConsentRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize(body, ApiJsonContext.Default.ConsentRequest);
-        }
-        catch (JsonException ex)
-        {
-            return ApiApplication.Problem(context, 400, "Invalid body", ex.Message, [new ProblemError("$", "json", ex.Message)]);
-        }
-
         if (request?.Personalisation is not { } personalisation)
         {
-            return ApiApplication.Problem(context, 400, "Invalid body", "personalisation (true or false) is required.", [new ProblemError("$.personalisation", "required", "is required")]);
+            return ApiProblems.Result(context, 400, "Invalid body", "personalisation (true or false) is required.", [new ProblemError("$.personalisation", "required", "is required")]);
         }
 
-        var consent = new ConsentRecord(id, personalisation, services.Clock.GetUtcNow());
-        await services.Users.SetConsentAsync(consent, context.RequestAborted);
-        if (!personalisation) await services.Realtime.EraseAsync(id);
-        await services.Users.AppendAuditAsync("user#" + id, personalisation ? "consent.opt_in" : "consent.opt_out", (string)context.Items["keyId"]!, "personalisation=" + personalisation, context.RequestAborted);
+        var consent = new ConsentRecord(id, personalisation, clock.GetUtcNow());
+        await consents.SetConsentAsync(consent, context.RequestAborted);
+        if (!personalisation) await realtime.EraseAsync(id);
+        await AuditAsync(audit, context, "user#" + id, personalisation ? "consent.opt_in" : "consent.opt_out", "personalisation=" + personalisation);
         return Results.Json(new ConsentResponse(id, personalisation, consent.UpdatedAt), ApiJsonContext.Default.ConsentResponse);
     }
 
-    private static async Task<IResult> GetConsentAsync(HttpContext context, ApiServices services, string id)
+    private static async Task<IResult> GetConsentAsync(HttpContext context, IConsentStore consents, string id)
     {
-        if (InvalidId(context, id) is { } invalid) return invalid;
-        var consent = await services.Users.ConsentAsync(id, context.RequestAborted);
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        var consent = await consents.ConsentAsync(id, context.RequestAborted);
         return consent is null
             ? Results.Json(new ConsentResponse(id, true, default), ApiJsonContext.Default.ConsentResponse)
             : Results.Json(new ConsentResponse(id, consent.Personalisation, consent.UpdatedAt), ApiJsonContext.Default.ConsentResponse);
     }
 
     /// <summary>A GDPR/CCPA access request: everything held about the user here, and where more is held.</summary>
-    private static async Task<IResult> ExportAsync(HttpContext context, ApiServices services, string id)
+    private static async Task<IResult> ExportAsync(HttpContext context, IUserReads users, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
     {
-        if (InvalidId(context, id) is { } invalid) return invalid;
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
         var ct = context.RequestAborted;
-        var profile = await services.Users.ProfileAsync(id, ct);
-        var anonymous = await services.Users.AnonymousIdsAsync(id, ct);
+        var profile = await users.ProfileAsync(id, ct);
+        var anonymous = await users.AnonymousIdsAsync(id, ct);
         var subjects = new JsonArray();
         foreach (var subject in anonymous.Prepend(id))
         {
-            if (await services.Users.SubjectAsync(subject, ct) is { } state)
+            if (await users.SubjectAsync(subject, ct) is { } state)
             {
-                subjects.Add(JsonNode.Parse(JsonSerializer.Serialize(state, ExportJsonContext.Default.SubjectState)));
+                subjects.Add(JsonNode.Parse(JsonSerializer.Serialize(state, ApiJsonContext.Default.SubjectState)));
             }
         }
 
-        var orders = await services.Users.OrdersAsync(id, ct);
-        var consent = await services.Users.ConsentAsync(id, ct);
-        var recent = await services.Realtime.RecentlyViewedAsync(id, 100);
-        var recommendations = await services.Realtime.RecommendationsAsync(id);
+        var orders = await users.OrdersAsync(id, ct);
+        var consent = await consents.ConsentAsync(id, ct);
+        var recent = await realtime.RecentlyViewedAsync(id, 100);
+        var recommendations = await realtime.RecommendationsAsync(id);
         var json = new JsonObject
         {
             ["userId"] = id,
-            ["exportedAt"] = services.Clock.GetUtcNow(),
-            ["profile"] = profile is null ? null : JsonNode.Parse(JsonSerializer.Serialize(profile, ExportJsonContext.Default.UserProfile)),
+            ["exportedAt"] = clock.GetUtcNow(),
+            ["profile"] = profile is null ? null : JsonNode.Parse(JsonSerializer.Serialize(profile, ApiJsonContext.Default.UserProfile)),
             ["anonymousIds"] = new JsonArray(anonymous.Select(a => (JsonNode?)a).ToArray()),
             ["sessions"] = subjects,
-            ["orders"] = new JsonArray(orders.Select(o => JsonNode.Parse(JsonSerializer.Serialize(o, ExportJsonContext.Default.OrderRecord))).ToArray()),
+            ["orders"] = new JsonArray(orders.Select(o => JsonNode.Parse(JsonSerializer.Serialize(o, ApiJsonContext.Default.OrderRecord))).ToArray()),
             ["consent"] = consent is null ? null : new JsonObject { ["personalisation"] = consent.Personalisation, ["updatedAt"] = consent.UpdatedAt },
-            ["recentlyViewed"] = new JsonArray(recent.Select(r => (JsonNode?)new JsonObject { ["sku"] = r.Sku, ["viewedAt"] = r.ViewedAt }).ToArray()),
+            ["recentlyViewed"] = QueryEndpoints.RecentlyViewed(recent),
             ["recommendations"] = recommendations is null ? null : JsonNode.Parse(recommendations),
-            ["audit"] = new JsonArray((await services.Users.AuditAsync("user#" + id, ct)).Select(a => (JsonNode?)a).ToArray()),
+            ["audit"] = new JsonArray((await audit.AuditAsync("user#" + id, ct)).Select(a => (JsonNode?)a).ToArray()),
             ["alsoHeldIn"] = new JsonArray(OtherZones.Select(z => (JsonNode?)new JsonObject { ["zone"] = z.Zone, ["holds"] = z.Holds, ["erasure"] = z.Erasure }).ToArray()),
         };
-        await services.Users.AppendAuditAsync("user#" + id, "export", (string)context.Items["keyId"]!, "access request", ct);
+        await AuditAsync(audit, context, "user#" + id, "export", "access request");
         return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
     }
 
     /// <summary>Erasure: DynamoDB and Redis at once; a tombstone for the batch layer; an audit entry. 202: the zones follow.</summary>
-    private static async Task<IResult> EraseAsync(HttpContext context, ApiServices services, string id)
+    private static async Task<IResult> EraseAsync(HttpContext context, IUserErasure erasure, IRealtimeReads realtime, IAuditLog audit, string id)
     {
-        if (InvalidId(context, id) is { } invalid) return invalid;
-        var counts = await services.Users.EraseAsync(id, context.RequestAborted);
-        var cacheKeys = await services.Realtime.EraseAsync(id);
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        var counts = await erasure.EraseAsync(id, context.RequestAborted);
+        var cacheKeys = await realtime.EraseAsync(id);
         var details = string.Join(",", counts.Select(c => $"{c.Key}={c.Value}")) + $",redisKeys={cacheKeys}";
-        await services.Users.AppendAuditAsync("user#" + id, "erase", (string)context.Items["keyId"]!, details, context.RequestAborted);
+        await AuditAsync(audit, context, "user#" + id, "erase", details);
         var json = new JsonObject
         {
             ["userId"] = id,
@@ -133,54 +141,38 @@ public static class PrivacyEndpoints
         return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8, 202);
     }
 
-    private static async Task<IResult> CreateKeyAsync(HttpContext context, ApiServices services)
+    private static async Task<IResult> CreateKeyAsync(HttpContext context, IApiKeyStore keys, IAuditLog audit)
     {
-        var (body, error) = await ApiApplication.ReadBodyAsync(context, 4096);
+        var (request, error) = await ReadJsonAsync(context, ApiJsonContext.Default.KeyRequest, errorPath: false);
         if (error is not null) return error;
-        KeyRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize(body, ApiJsonContext.Default.KeyRequest);
-        }
-        catch (JsonException ex)
-        {
-            return ApiApplication.Problem(context, 400, "Invalid body", ex.Message);
-        }
-
-        if (request?.Name is not { Length: > 0 and <= 64 } name) return ApiApplication.Problem(context, 400, "Invalid body", "name (1 to 64 characters) is required.", [new ProblemError("$.name", "required", "is required")]);
+        if (request?.Name is not { Length: > 0 and <= 64 } name) return ApiProblems.Result(context, 400, "Invalid body", "name (1 to 64 characters) is required.", [new ProblemError("$.name", "required", "is required")]);
         if (!Enum.TryParse<ApiRole>(request.Role, ignoreCase: true, out var role) || !Enum.IsDefined(role))
         {
-            return ApiApplication.Problem(context, 400, "Invalid body", "role must be ingest, query or admin.", [new ProblemError("$.role", "enum", "must be ingest, query or admin")]);
+            return ApiProblems.Result(context, 400, "Invalid body", "role must be ingest, query or admin.", [new ProblemError("$.role", "enum", "must be ingest, query or admin")]);
         }
 
-        var (record, key) = await services.Keys.CreateAsync(name, role, context.RequestAborted);
-        await services.Users.AppendAuditAsync("key#" + record.KeyId, "key.create", (string)context.Items["keyId"]!, $"role={role}", context.RequestAborted);
+        var (record, key) = await keys.CreateAsync(name, role, context.RequestAborted);
+        await AuditAsync(audit, context, "key#" + record.KeyId, "key.create", $"role={role}");
         return Results.Json(new KeyCreated(record.KeyId, key, name, role.ToString().ToLowerInvariant(), record.CreatedAt), ApiJsonContext.Default.KeyCreated, statusCode: 201);
     }
 
     /// <summary>A new key with the same name and role; the old one is revoked at once.</summary>
-    private static async Task<IResult> RotateKeyAsync(HttpContext context, ApiServices services, string keyId)
+    private static async Task<IResult> RotateKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, IAuditLog audit, string keyId)
     {
-        var old = await services.Keys.FindByIdAsync(keyId, context.RequestAborted);
-        if (old is not { Active: true }) return ApiApplication.Problem(context, 404, "Unknown key", $"No active key '{keyId}'.");
-        var (record, key) = await services.Keys.CreateAsync(old.Name, old.Role, context.RequestAborted);
-        await services.Keys.RevokeAsync(keyId, context.RequestAborted);
-        services.ForgetKeys();
-        await services.Users.AppendAuditAsync("key#" + keyId, "key.rotate", (string)context.Items["keyId"]!, "replaced by " + record.KeyId, context.RequestAborted);
+        var old = await keys.FindByIdAsync(keyId, context.RequestAborted);
+        if (old is not { Active: true }) return ApiProblems.Result(context, 404, "Unknown key", $"No active key '{keyId}'.");
+        var (record, key) = await keys.CreateAsync(old.Name, old.Role, context.RequestAborted);
+        await keys.RevokeAsync(keyId, context.RequestAborted);
+        authenticator.Forget();
+        await AuditAsync(audit, context, "key#" + keyId, "key.rotate", "replaced by " + record.KeyId);
         return Results.Json(new KeyCreated(record.KeyId, key, record.Name, record.Role.ToString().ToLowerInvariant(), record.CreatedAt), ApiJsonContext.Default.KeyCreated, statusCode: 201);
     }
 
-    private static async Task<IResult> RevokeKeyAsync(HttpContext context, ApiServices services, string keyId)
+    private static async Task<IResult> RevokeKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, IAuditLog audit, string keyId)
     {
-        if (!await services.Keys.RevokeAsync(keyId, context.RequestAborted)) return ApiApplication.Problem(context, 404, "Unknown key", $"No key '{keyId}'.");
-        services.ForgetKeys();
-        await services.Users.AppendAuditAsync("key#" + keyId, "key.revoke", (string)context.Items["keyId"]!, "", context.RequestAborted);
+        if (!await keys.RevokeAsync(keyId, context.RequestAborted)) return ApiProblems.Result(context, 404, "Unknown key", $"No key '{keyId}'.");
+        authenticator.Forget();
+        await AuditAsync(audit, context, "key#" + keyId, "key.revoke", "");
         return Results.NoContent();
     }
 }
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(SubjectState))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(UserProfile))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(OrderRecord))]
-internal sealed partial class ExportJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

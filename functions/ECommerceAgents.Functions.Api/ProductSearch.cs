@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ECommerceAgents.Adapters.Search;
+using ECommerceAgents.Domain.Api;
 
 namespace ECommerceAgents.Functions.Api;
 
@@ -8,7 +9,7 @@ namespace ECommerceAgents.Functions.Api;
 /// Product search against the OpenSearch <c>products</c> index: a multi_match over title, keywords, brand and category,
 /// through the search adapter (SigV4 "es" for an AWS domain, basic auth or none for a plain OpenSearch).
 /// </summary>
-public sealed class ProductSearch(OpenSearchClient client, string index)
+public sealed class ProductSearch(OpenSearchClient client, string index) : IProductSearch
 {
     public async Task<JsonObject> SearchAsync(string query, int size, CancellationToken cancellationToken)
     {

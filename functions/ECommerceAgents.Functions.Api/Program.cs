@@ -5,11 +5,11 @@ using ECommerceAgents.Lambda.Hosting;
 // In Lambda the Web Adapter extension owns the Runtime API and forwards requests to this app on 127.0.0.1:8080.
 var environment = FunctionEnvironment.FromProcess();
 var port = environment.IntSetting("AWS_LWA_PORT", environment.IntSetting("PORT", 8080));
+var listen = new IPEndPoint(IPAddress.Loopback, port);
 
 // At build time, Microsoft.Extensions.ApiDescription.Server runs this entry point only to build the app and read its
 // OpenAPI document: no store is reached then.
-await using var services = ApiServices.GeneratingDocument
-    ? ApiServices.Offline(environment)
-    : await ApiServices.CreateAsync(environment, CancellationToken.None);
-var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+await using var app = ApiApplication.GeneratingDocument
+    ? ApiApplication.BuildOffline(environment, listen)
+    : await ApiApplication.CreateAsync(environment, listen, CancellationToken.None);
 await app.RunAsync();

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Domain.Api;
 using ECommerceAgents.Domain.Enrichment;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ECommerceAgents.Functions.Api;
 
@@ -29,20 +30,23 @@ public static class QueryEndpoints
     public static void MapStream(WebApplication app) =>
         app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(new RequiresRole(ApiRole.Query));
 
-    private static async Task<IResult> ProfileAsync(HttpContext context, ApiServices services, string id)
+    /// <summary>JSON text as the answer, with whether it came from the real-time cache.</summary>
+    private static IResult JsonText(HttpContext context, string json, string? cache = null)
     {
-        if (!ApiApplication.ValidId(id)) return ApiApplication.Problem(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
-        if (await services.Realtime.CachedProfileAsync(id) is { } cached)
-        {
-            context.Response.Headers["x-cache"] = "hit";
-            return Results.Content(cached, "application/json", Encoding.UTF8);
-        }
+        if (cache is not null) context.Response.Headers["x-cache"] = cache;
+        return Results.Content(json, "application/json", Encoding.UTF8);
+    }
 
-        var profile = await services.Users.ProfileAsync(id, context.RequestAborted);
-        var subject = await services.Users.SubjectAsync(id, context.RequestAborted);
-        if (profile is null && subject is null) return ApiApplication.Problem(context, 404, "Unknown user", $"No profile is held for user '{id}'.");
-        var now = services.Clock.GetUtcNow();
-        var recent = await services.Realtime.RecentlyViewedAsync(id, 10);
+    private static async Task<IResult> ProfileAsync(HttpContext context, IRealtimeReads realtime, IUserReads users, ApiOptions options, TimeProvider clock, string id)
+    {
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        if (await realtime.CachedProfileAsync(id) is { } cached) return JsonText(context, cached, "hit");
+
+        var profile = await users.ProfileAsync(id, context.RequestAborted);
+        var subject = await users.SubjectAsync(id, context.RequestAborted);
+        if (profile is null && subject is null) return UnknownUser(context, id);
+        var now = clock.GetUtcNow();
+        var recent = await realtime.RecentlyViewedAsync(id, 10);
         JsonArray Top(Dictionary<string, double>? dimension) => profile is null || dimension is null
             ? []
             : new JsonArray(Preferences.Top(dimension, profile.AffinitiesAsOf, now, 5).Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["score"] = t.Score }).ToArray());
@@ -60,61 +64,61 @@ public static class QueryEndpoints
             ["counters"] = profile is null ? null : new JsonObject(profile.Counters.Select(c => new KeyValuePair<string, JsonNode?>(c.Key, c.Value))),
             ["affinities"] = new JsonObject { ["category"] = Top(profile?.Affinities.Category), ["brand"] = Top(profile?.Affinities.Brand), ["priceBand"] = Top(profile?.Affinities.PriceBand) },
             ["currentSession"] = subject?.Current is { } s ? new JsonObject { ["id"] = s.Id, ["start"] = s.Start, ["end"] = s.End, ["events"] = s.Counters.Events, ["intent"] = s.Intent, ["engagement"] = s.Engagement } : null,
-            ["recentlyViewed"] = new JsonArray(recent.Select(r => (JsonNode?)new JsonObject { ["sku"] = r.Sku, ["viewedAt"] = r.ViewedAt }).ToArray()),
+            ["recentlyViewed"] = RecentlyViewed(recent),
         };
         var text = json.ToJsonString();
-        await services.Realtime.CacheProfileAsync(id, text, services.Options.ProfileCacheTtl);
-        context.Response.Headers["x-cache"] = "miss";
-        return Results.Content(text, "application/json", Encoding.UTF8);
+        await realtime.CacheProfileAsync(id, text, options.ProfileCacheTtl);
+        return JsonText(context, text, "miss");
     }
 
-    private static async Task<IResult> RecommendationsAsync(HttpContext context, ApiServices services, string id)
+    /// <summary>A user's recently viewed products, newest first, as the profile and the export show them.</summary>
+    public static JsonArray RecentlyViewed(IReadOnlyList<(string Sku, DateTimeOffset ViewedAt)> recent) =>
+        new(recent.Select(r => (JsonNode?)new JsonObject { ["sku"] = r.Sku, ["viewedAt"] = r.ViewedAt }).ToArray());
+
+    private static IResult UnknownUser(HttpContext context, string id) => ApiProblems.Result(context, 404, "Unknown user", $"No profile is held for user '{id}'.");
+
+    private static async Task<IResult> RecommendationsAsync(HttpContext context, IRealtimeReads realtime, IUserReads users, IProductReads products, TimeProvider clock, string id)
     {
-        if (!ApiApplication.ValidId(id)) return ApiApplication.Problem(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
-        if (await services.Realtime.RecommendationsAsync(id) is { } live)
-        {
-            context.Response.Headers["x-cache"] = "hit";
-            return Results.Content(live, "application/json", Encoding.UTF8);
-        }
+        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        if (await realtime.RecommendationsAsync(id) is { } live) return JsonText(context, live, "hit");
 
         // Cache miss: popular products of the user's strongest category, from DynamoDB, then cached.
-        var profile = await services.Users.ProfileAsync(id, context.RequestAborted);
-        if (profile is null) return ApiApplication.Problem(context, 404, "Unknown user", $"No profile is held for user '{id}'.");
-        var now = services.Clock.GetUtcNow();
+        var profile = await users.ProfileAsync(id, context.RequestAborted);
+        if (profile is null) return UnknownUser(context, id);
+        var now = clock.GetUtcNow();
         var items = new JsonArray();
         foreach (var (category, _) in Preferences.Top(profile.Affinities.Category, profile.AffinitiesAsOf, now, 2))
         {
-            foreach (var product in await services.Users.CategoryProductsAsync(category, 5, context.RequestAborted))
+            foreach (var product in await products.CategoryProductsAsync(category, 5, context.RequestAborted))
             {
                 items.Add((JsonNode)new JsonObject { ["sku"] = product["sku"]?.DeepClone(), ["score"] = 0, ["reason"] = "category_affinity:" + category });
             }
         }
 
         var json = new JsonObject { ["userId"] = id, ["generatedAt"] = now, ["items"] = items, ["source"] = "profile" }.ToJsonString();
-        await services.Realtime.CacheRecommendationsAsync(id, json);
-        context.Response.Headers["x-cache"] = "miss";
-        return Results.Content(json, "application/json", Encoding.UTF8);
+        await realtime.CacheRecommendationsAsync(id, json);
+        return JsonText(context, json, "miss");
     }
 
     /// <summary>
     /// Server-Sent Events: the current recommendations, then each new list StreamProcessor publishes for the user, with a
     /// comment every 15 s to keep intermediaries from closing the connection.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, ApiServices services, string id)
+    private static async Task StreamAsync(HttpContext context, IRealtimeReads realtime, string id)
     {
         if (!ApiApplication.ValidId(id))
         {
-            await ApiApplication.WriteProblemAsync(context, 400, "Invalid user id", "A user id is 1 to 128 letters, digits and ._:@- characters.");
+            await ApiProblems.WriteAsync(context, 400, ApiApplication.InvalidUserIdTitle, ApiApplication.InvalidUserIdDetail);
             return;
         }
 
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        var subscription = await services.Realtime.SubscribeRecommendationsAsync(id);
+        var subscription = await realtime.SubscribeRecommendationsAsync(id);
         try
         {
-            if (await services.Realtime.RecommendationsAsync(id) is { } current) await WriteEventAsync(context, "recommendations", current);
+            if (await realtime.RecommendationsAsync(id) is { } current) await WriteEventAsync(context, "recommendations", current);
             else await context.Response.WriteAsync(": waiting for recommendations\n\n", context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             var aborted = context.RequestAborted;
@@ -125,7 +129,7 @@ public static class QueryEndpoints
                 try
                 {
                     var message = await subscription.ReadAsync(heartbeat.Token);
-                    await WriteEventAsync(context, "recommendations", (string)message.Message!);
+                    await WriteEventAsync(context, "recommendations", message);
                 }
                 catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
                 {
@@ -140,7 +144,7 @@ public static class QueryEndpoints
         }
         finally
         {
-            await subscription.UnsubscribeAsync();
+            await subscription.DisposeAsync();
         }
     }
 
@@ -150,44 +154,44 @@ public static class QueryEndpoints
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
-    private static async Task<IResult> ProductAsync(HttpContext context, ApiServices services, string sku)
+    private static async Task<IResult> ProductAsync(HttpContext context, IProductReads products, string sku)
     {
-        if (!ApiApplication.ValidId(sku)) return ApiApplication.Problem(context, 400, "Invalid SKU", "A SKU is 1 to 128 letters, digits and ._:@- characters.");
-        var product = await services.Users.ProductAsync(sku, context.RequestAborted);
-        var stats = await services.Users.ProductStatsAsync(sku, context.RequestAborted);
-        if (product is null && stats is null) return ApiApplication.Problem(context, 404, "Unknown product", $"No product '{sku}' is in the catalog.");
+        if (!ApiApplication.ValidId(sku)) return ApiProblems.Result(context, 400, "Invalid SKU", "A SKU is 1 to 128 letters, digits and ._:@- characters.");
+        var product = await products.ProductAsync(sku, context.RequestAborted);
+        var stats = await products.ProductStatsAsync(sku, context.RequestAborted);
+        if (product is null && stats is null) return ApiProblems.Result(context, 404, "Unknown product", $"No product '{sku}' is in the catalog.");
         var json = product ?? new JsonObject { ["sku"] = sku };
         json["stats"] = stats;
-        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
+        return JsonText(context, json.ToJsonString());
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext context, ApiServices services, string? q, int? size)
+    private static async Task<IResult> SearchAsync(HttpContext context, [FromServices] IProductSearch? search, string? q, int? size)
     {
-        if (services.Search is null)
+        if (search is null)
         {
-            return ApiApplication.Problem(context, 503, "Search not configured", "No OpenSearch endpoint is configured: set OPENSEARCH_ENDPOINT (the CDK app sets it in AWS).");
+            return ApiProblems.Result(context, 503, "Search not configured", "No OpenSearch endpoint is configured: set OPENSEARCH_ENDPOINT (the CDK app sets it in AWS).");
         }
 
-        if (string.IsNullOrWhiteSpace(q) || q.Length > 256) return ApiApplication.Problem(context, 400, "Invalid query", "q is required, at most 256 characters.");
+        if (string.IsNullOrWhiteSpace(q) || q.Length > 256) return ApiProblems.Result(context, 400, "Invalid query", "q is required, at most 256 characters.");
         try
         {
-            var result = await services.Search.SearchAsync(q, Math.Clamp(size ?? 20, 1, 100), context.RequestAborted);
-            return Results.Content(result.ToJsonString(), "application/json", Encoding.UTF8);
+            var result = await search.SearchAsync(q, Math.Clamp(size ?? 20, 1, 100), context.RequestAborted);
+            return JsonText(context, result.ToJsonString());
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested
             && (DependencyFailures.Classify(ex) is not null || ex is Adapters.Search.OpenSearchException))
         {
             // Whatever failed here was OpenSearch. An answer it refused outright (not 429/5xx) is still its problem, not the caller's.
             var failure = DependencyFailures.Classify(ex) ?? new DependencyFailure("OpenSearch", false, $"answered {(int)((Adapters.Search.OpenSearchException)ex).Status}");
-            return ApiApplication.DependencyProblem(context, failure with { Dependency = "OpenSearch" });
+            return ApiProblems.DependencyResult(context, failure with { Dependency = "OpenSearch" });
         }
     }
 
-    private static async Task<IResult> MetricsAsync(HttpContext context, ApiServices services, int? minutes)
+    private static async Task<IResult> MetricsAsync(HttpContext context, IRealtimeReads realtime, IRealtimeStaleness staleness, TimeProvider clock, int? minutes)
     {
-        var now = services.Clock.GetUtcNow();
-        var metrics = await services.Realtime.MetricsAsync(now, Math.Clamp(minutes ?? 60, 1, 1440), 10);
-        var stale = await services.Users.RealtimeStaleAsync(context.RequestAborted);
+        var now = clock.GetUtcNow();
+        var metrics = await realtime.MetricsAsync(now, Math.Clamp(minutes ?? 60, 1, 1440), 10);
+        var stale = await staleness.RealtimeStaleAsync(context.RequestAborted);
         var totals = metrics.Totals;
         double Total(string key) => totals.GetValueOrDefault(key);
         var events = Total("events");
@@ -214,6 +218,6 @@ public static class QueryEndpoints
             ["trending"] = new JsonObject(metrics.Trending.Select(t => new KeyValuePair<string, JsonNode?>(t.Key,
                 new JsonArray(t.Value.Select(i => (JsonNode?)new JsonObject { ["sku"] = i.Sku, ["score"] = i.Score }).ToArray())))),
         };
-        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
+        return JsonText(context, json.ToJsonString());
     }
 }

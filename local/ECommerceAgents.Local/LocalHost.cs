@@ -19,7 +19,6 @@ public sealed class LocalHost : IAsyncDisposable
     private readonly Dictionary<string, IFunctionHandler> _functions = new(StringComparer.Ordinal);
 
     private WebApplication? _api;
-    private ApiServices? _apiServices;
     private Stack.Servers.FirehoseServer? _firehoseServer;
 
     private LocalHost(LocalStack stack, LocalEventSources sources, IReadOnlyList<string> registered)
@@ -96,8 +95,7 @@ public sealed class LocalHost : IAsyncDisposable
         if (options.Api)
         {
             // The API exactly as it runs behind the Lambda Web Adapter, on Kestrel at 127.0.0.1.
-            host._apiServices = await ApiServices.CreateAsync(environment, cancellationToken).ConfigureAwait(false);
-            host._api = ApiApplication.Build(host._apiServices, new IPEndPoint(IPAddress.Loopback, stack.Options.Ports.Api));
+            host._api = await ApiApplication.CreateAsync(environment, new IPEndPoint(IPAddress.Loopback, stack.Options.Ports.Api), cancellationToken).ConfigureAwait(false);
             await host._api.StartAsync(cancellationToken).ConfigureAwait(false);
             host.ApiBase = new Uri($"http://127.0.0.1:{stack.Options.Ports.Api}/");
             registered.Add($"Api on {host.ApiBase} (x-api-key; local admin key from ECA_BOOTSTRAP_ADMIN_KEY)");
@@ -116,7 +114,6 @@ public sealed class LocalHost : IAsyncDisposable
             await _api.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_apiServices is not null) await _apiServices.DisposeAsync().ConfigureAwait(false);
         await Sources.DisposeAsync().ConfigureAwait(false);
         if (_firehoseServer is not null) await _firehoseServer.StopAsync(CancellationToken.None).ConfigureAwait(false);
         foreach (var f in _functions.Values)

@@ -6,22 +6,12 @@ namespace ECommerceAgents.Domain.Privacy;
 /// <summary>An erasure request as the API records it: the user, when, and the anonymous ids linked to them.</summary>
 public sealed record Tombstone(string UserId, DateTimeOffset RequestedAt, IReadOnlyList<string> AnonymousIds, string Status = "pending");
 
-/// <summary>Records removed per zone by erasure.</summary>
-public sealed record ErasureCounts
+/// <summary>
+/// Records removed per zone by erasure. Search is always 0: the search indexes hold no user data (products and daily
+/// aggregates).
+/// </summary>
+public sealed record ErasureCounts(int Raw = 0, int Quarantine = 0, int Enriched = 0, int Processed = 0, int Warehouse = 0, int Search = 0)
 {
-    public int Raw { get; init; }
-
-    public int Quarantine { get; init; }
-
-    public int Enriched { get; init; }
-
-    public int Processed { get; init; }
-
-    public int Warehouse { get; init; }
-
-    /// <summary>Search documents removed: 0, because the indexes hold no user data (products and daily aggregates).</summary>
-    public int Search { get; init; }
-
     public int Total => Raw + Quarantine + Enriched + Processed + Warehouse + Search;
 
     public static ErasureCounts operator +(ErasureCounts a, ErasureCounts b) => new()

@@ -9,6 +9,7 @@ using Amazon.DynamoDBv2;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Api;
 using ECommerceAgents.Domain.Ingest;
 using ECommerceAgents.Functions.Api;
 using ECommerceAgents.Lambda.Hosting;
@@ -17,6 +18,7 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace ECommerceAgents.Local.Commands;
@@ -166,10 +168,9 @@ internal static class ApiBench
     {
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis!));
-        await using var services = new ApiServices(environment, ApiOptions.From(environment), dynamo, redis, writer, new Dictionary<string, string>(), [dynamo, redis]);
-        var (_, key) = await services.Keys.CreateAsync("bench", ApiRole.Ingest, ct);
         var port = LocalPorts.Free().Api;
-        await using var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+        await using var app = ApiApplication.Build(environment, ApiOptions.From(environment), new ApiClients(dynamo, redis, writer, ApiClients.SearchClient(environment)), new IPEndPoint(IPAddress.Loopback, port));
+        var (_, key) = await app.Services.GetRequiredService<IApiKeyStore>().CreateAsync("bench", ApiRole.Ingest, ct);
         await app.StartAsync(ct);
         try
         {

@@ -81,10 +81,9 @@ public static class IamRecording
     private static async Task<IReadOnlyList<string>> ApiTourAsync(LocalHost host, CancellationToken ct)
     {
         // The stream route as the ApiStream function serves it: the same app, its own function name and role.
-        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_API_MODE"] = "stream" };
-        await using var services = await ApiServices.CreateAsync(host.Environment with { Settings = settings }, ct);
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { [ECommerceAgents.Resources.SettingNames.ApiMode] = "stream" };
         var port = FreePort();
-        await using var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+        await using var app = await ApiApplication.CreateAsync(host.Environment with { Settings = settings }, new IPEndPoint(IPAddress.Loopback, port), ct);
         await app.StartAsync(ct);
         try
         {

@@ -1,4 +1,5 @@
 using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Domain.Api;
 using ECommerceAgents.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -19,17 +20,17 @@ public sealed class IdempotencyStoreTests
         var ttl = TimeSpan.FromHours(24);
         var lease = TimeSpan.FromSeconds(30);
 
-        Assert.Equal(IdempotencyStore.Claim.Claimed, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
+        Assert.Equal(IdempotencyClaim.Claimed, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
         clock.Advance(TimeSpan.FromSeconds(20));
-        Assert.Equal(IdempotencyStore.Claim.InProgress, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
+        Assert.Equal(IdempotencyClaim.InProgress, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
 
         clock.Advance(TimeSpan.FromSeconds(12));
-        Assert.Equal(IdempotencyStore.Claim.Claimed, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
+        Assert.Equal(IdempotencyClaim.Claimed, (await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None)).Claim);
 
         await store.CompleteAsync("k-1", "key", new StoredResponse(202, "application/json", "{}", "hash"), ttl, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(5));
         var (claim, stored) = await store.ClaimAsync("k-1", "key", "hash", ttl, lease, CancellationToken.None);
-        Assert.Equal(IdempotencyStore.Claim.Done, claim);
+        Assert.Equal(IdempotencyClaim.Done, claim);
         Assert.Equal(202, stored!.Status);
     }
 }

@@ -23,12 +23,10 @@ public sealed class ApiInstance : IAsyncDisposable
     public const string WebhookSource = "shop";
     public const string WebhookSecret = "test-webhook-secret-not-real";
 
-    private readonly ApiServices _services;
     private readonly WebApplication _app;
 
-    private ApiInstance(ApiServices services, WebApplication app, Uri baseAddress)
+    private ApiInstance(WebApplication app, Uri baseAddress)
     {
-        _services = services;
         _app = app;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -43,19 +41,18 @@ public sealed class ApiInstance : IAsyncDisposable
     {
         var all = new Dictionary<string, string>(environment.Settings, StringComparer.Ordinal)
         {
-            ["ECA_BOOTSTRAP_ADMIN_KEY"] = AdminKey,
-            ["ECA_WEBHOOK_SECRETS"] = $$"""{"{{WebhookSource}}":"{{WebhookSecret}}"}""",
+            [SettingNames.BootstrapAdminKey] = AdminKey,
+            [SettingNames.WebhookSecrets] = $$"""{"{{WebhookSource}}":"{{WebhookSecret}}"}""",
         };
         if (settings is not null)
         {
             foreach (var (k, v) in settings) all[k] = v;
         }
 
-        var services = await ApiServices.CreateAsync(environment with { Settings = all }, CancellationToken.None);
         var port = LocalPorts.Free().Api;
-        var app = ApiApplication.Build(services, new IPEndPoint(IPAddress.Loopback, port));
+        var app = await ApiApplication.CreateAsync(environment with { Settings = all }, new IPEndPoint(IPAddress.Loopback, port), CancellationToken.None);
         await app.StartAsync();
-        return new ApiInstance(services, app, new Uri($"http://127.0.0.1:{port}/"));
+        return new ApiInstance(app, new Uri($"http://127.0.0.1:{port}/"));
     }
 
     public async Task<string> CreateKeyAsync(string role, string? name = null)
@@ -81,7 +78,6 @@ public sealed class ApiInstance : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await _services.DisposeAsync();
     }
 
     /// <summary>The webhook headers for a body: <c>X-Timestamp</c> and <c>X-Signature: sha256=HMAC(secret, ts + "." + body)</c>.</summary>

@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+using ECommerceAgents.Domain.Processing;
+
+namespace ECommerceAgents.Domain.Privacy;
+
+/// <summary>The port to the users' personalisation consent.</summary>
+public interface IConsentStore
+{
+    Task<ConsentRecord?> ConsentAsync(string userId, CancellationToken cancellationToken);
+
+    Task SetConsentAsync(ConsentRecord consent, CancellationToken cancellationToken);
+}
+
+/// <summary>The port to the audit trail every privacy and key action leaves, per subject (<c>user#…</c>, <c>key#…</c>).</summary>
+public interface IAuditLog
+{
+    Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken);
+
+    Task AppendAuditAsync(string subject, string action, string actor, string details, CancellationToken cancellationToken);
+}
+
+/// <summary>The port that erases what the state store holds about a user at once, and asks the batch layer for the rest.</summary>
+public interface IUserErasure
+{
+    /// <summary>Erases the user's state and leaves a tombstone for the batch layer; returns what was erased, by kind.</summary>
+    Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,61 @@
+using Amazon.DynamoDBv2;
+using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Adapters.Search;
+using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Lambda.Hosting;
+using ECommerceAgents.Resources;
+using StackExchange.Redis;
+
+namespace ECommerceAgents.Functions.Api;
+
+/// <summary>
+/// The connections the API's adapters share, made once per container: DynamoDB, Redis, the event stream and, when an
+/// endpoint is configured, OpenSearch. Registered in the app's container, which disposes them with the app.
+/// </summary>
+public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer redis, IEventStreamWriter stream, OpenSearchClient? search) : IAsyncDisposable
+{
+    public IAmazonDynamoDB DynamoDb { get; } = dynamoDb;
+
+    public IConnectionMultiplexer Redis { get; } = redis;
+
+    public IEventStreamWriter Stream { get; } = stream;
+
+    public OpenSearchClient? Search { get; } = search;
+
+    /// <summary>Connects to the services the function environment names (the Lambda container's, or the local stack's).</summary>
+    public static async Task<ApiClients> ConnectAsync(FunctionEnvironment environment)
+    {
+        var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required."))).ConfigureAwait(false);
+        var stream = new KinesisEventStreamWriter(StreamClients.Kinesis(environment.Endpoints), environment.Names.Stream(Streams.Events));
+        return new ApiClients(dynamo, redis, stream, SearchClient(environment));
+    }
+
+    /// <summary>Clients that reach nothing: enough to build the app and describe its routes.</summary>
+    public static ApiClients Offline(FunctionEnvironment environment)
+    {
+        var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
+        var redis = ConnectionMultiplexer.Connect(new ConfigurationOptions { EndPoints = { "127.0.0.1:1" }, AbortOnConnectFail = false, ConnectTimeout = 1 });
+        return new ApiClients(dynamo, redis, new OfflineStream(), SearchClient(environment));
+    }
+
+    /// <summary>The OpenSearch client, when an endpoint is configured.</summary>
+    public static OpenSearchClient? SearchClient(FunctionEnvironment environment) =>
+        environment.Endpoints.OpenSearch is { } search
+            ? new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller)
+            : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        DynamoDb.Dispose();
+        await Redis.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class OfflineStream : IEventStreamWriter
+    {
+        public Task<StreamWriteResult> WriteAsync(IReadOnlyList<AcceptedEvent> events, CancellationToken cancellationToken) =>
+            Task.FromResult(new StreamWriteResult(0, Enumerable.Range(0, events.Count).ToArray(), "Offline"));
+    }
+}
