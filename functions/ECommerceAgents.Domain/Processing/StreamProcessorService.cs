@@ -68,6 +68,7 @@ public sealed class StreamProcessorService(
             Acknowledged = result.Acknowledged.Select(e => e.Event.EventId).ToArray(),
             AcknowledgedAt = written,
             Errors = result.Errors,
+            Failures = result.Failures,
         };
     }
 }
