@@ -13,12 +13,16 @@ namespace ECommerceAgents.Domain.Processing;
 public sealed class IdentityResolver
 {
     private readonly BoundedCache<UserAgentInfo> _agents = new(1024);
+    private readonly ScratchArray<ResolvedIdentity> _result = new();
 
-    /// <summary>The identity of each event of <paramref name="ordered"/> (same order); new links go to <paramref name="links"/>.</summary>
+    /// <summary>
+    /// The identity of each event of <paramref name="ordered"/> (same order; the array is reused by the next call); new
+    /// links go to <paramref name="links"/>.
+    /// </summary>
     public ResolvedIdentity[] Resolve(ValidEvent[] ordered, StateSnapshot state, List<PlannedWrite<IdentityLink>> links)
     {
         var known = new Dictionary<string, IdentityLink>(state.IdentityLinks, StringComparer.Ordinal);
-        var result = new ResolvedIdentity[ordered.Length];
+        var result = _result.Get(ordered.Length);
         for (var i = 0; i < ordered.Length; i++)
         {
             var w = ordered[i];

@@ -34,7 +34,7 @@ public sealed class ParsedRecords
             switch (records[i].Rejection ?? parser.Parse(records[i].Data.Span))
             {
                 case ParsedEvent parsed when seenIds.Add(parsed.Event.EventId):
-                    valid.Add(new ValidEvent(i, records[i], parsed.Event, parsed.Key));
+                    valid.Add(new ValidEvent(i, records[i], parsed.Event, parsed.Type));
                     break;
                 case ParsedEvent:
                     duplicates.Add(i); // the same event id earlier in this micro-batch

@@ -44,9 +44,7 @@ public sealed class PlannedEvent(in ValidEvent source, in ResolvedIdentity ident
 
     public TrackedEvent Event => _source.Event;
 
-    public string Type => _source.Key.Name;
-
-    public SchemaKey Key => _source.Key;
+    public string Type => _source.Type;
 
     public UserAgentInfo Agent => _identity.Agent;
 

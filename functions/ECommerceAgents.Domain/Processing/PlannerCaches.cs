@@ -15,6 +15,22 @@ internal sealed class NumberStrings
     }
 }
 
+/// <summary>
+/// An array reused from one micro-batch to the next when the length is the same (the event source mapping delivers
+/// micro-batches of one size), so per-event scratch space is not allocated again per micro-batch. Cleared on reuse.
+/// </summary>
+internal sealed class ScratchArray<T>
+{
+    private T[] _array = [];
+
+    public T[] Get(int length)
+    {
+        if (_array.Length != length) return _array = new T[length];
+        Array.Clear(_array);
+        return _array;
+    }
+}
+
 /// <summary>A small memo that forgets everything when full: UA strings, device ids and IPs repeat heavily within and across micro-batches.</summary>
 internal sealed class BoundedCache<T>(int capacity)
 {

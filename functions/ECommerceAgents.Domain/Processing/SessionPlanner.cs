@@ -12,11 +12,15 @@ namespace ECommerceAgents.Domain.Processing;
 public sealed class SessionPlanner(ProcessorOptions options)
 {
     private readonly Sessionizer _sessionizer = new();
+    private readonly ScratchArray<SessionFacts> _facts = new();
 
-    /// <summary>The session facts of each event of <paramref name="ordered"/> (same order); changed subjects go to <paramref name="writes"/>.</summary>
+    /// <summary>
+    /// The session facts of each event of <paramref name="ordered"/> (same order; the array is reused by the next call);
+    /// changed subjects go to <paramref name="writes"/>.
+    /// </summary>
     public SessionFacts[] Plan(ValidEvent[] ordered, ResolvedIdentity[] identities, StateSnapshot state, List<PlannedWrite<SubjectState>> writes)
     {
-        var run = new Run(this, ordered, identities, state);
+        var run = new Run(this, ordered, identities, state, _facts.Get(ordered.Length));
         WatermarkedGroups.Plan(ordered, run, writes);
         return run.Facts;
     }
@@ -35,9 +39,9 @@ public sealed class SessionPlanner(ProcessorOptions options)
     }
 
     /// <summary>One micro-batch's sessionizing: the facts found so far, per slot.</summary>
-    private sealed class Run(SessionPlanner planner, ValidEvent[] ordered, ResolvedIdentity[] identities, StateSnapshot state) : IWatermarkedEntity<SubjectState>
+    private sealed class Run(SessionPlanner planner, ValidEvent[] ordered, ResolvedIdentity[] identities, StateSnapshot state, SessionFacts[] facts) : IWatermarkedEntity<SubjectState>
     {
-        public SessionFacts[] Facts { get; } = new SessionFacts[ordered.Length];
+        public SessionFacts[] Facts { get; } = facts;
 
         public string? KeyOf(int slot) => identities[slot].Subject;
 

@@ -24,6 +24,9 @@ public sealed class StreamPlanner : IDisposable
     private readonly BoundedCache<string> _deviceHashes = new(8192);
     private readonly BoundedCache<string> _emailHashes = new(8192);
     private readonly BoundedCache<string?> _ipPrefixes = new(8192);
+    private readonly ScratchArray<ValidEvent> _ordered = new();
+    private readonly ScratchArray<int> _given = new();
+    private readonly ScratchArray<PlannedEvent> _planned = new();
 
     public StreamPlanner(Pseudonymiser pseudonymiser, ProcessorOptions options, TimeProvider clock)
     {
@@ -50,7 +53,7 @@ public sealed class StreamPlanner : IDisposable
         var subjects = new List<PlannedWrite<SubjectState>>();
         var sessions = _sessions.Plan(ordered, identities, state, subjects);
 
-        var planned = new PlannedEvent[ordered.Length];
+        var planned = _planned.Get(ordered.Length);
         var inGivenOrder = new PlannedEvent[ordered.Length];
         for (var i = 0; i < ordered.Length; i++)
         {
@@ -72,21 +75,26 @@ public sealed class StreamPlanner : IDisposable
         return plan;
     }
 
-    /// <summary>The events in arrival order, and for each its place in <paramref name="events"/>.</summary>
-    private static (ValidEvent[] Ordered, int[] Given) Sort(IReadOnlyList<ValidEvent> events)
+    /// <summary>The events in arrival order, and for each its place in <paramref name="events"/> (both arrays reused by the next call).</summary>
+    private (ValidEvent[] Ordered, int[] Given) Sort(IReadOnlyList<ValidEvent> events)
     {
-        var positions = new StreamPosition[events.Count];
-        var given = new int[events.Count];
+        var ordered = _ordered.Get(events.Count);
+        var given = _given.Get(events.Count);
         for (var i = 0; i < given.Length; i++)
         {
-            positions[i] = events[i].Input.Position;
+            ordered[i] = events[i];
             given[i] = i;
         }
 
-        Array.Sort(positions, given);
-        var ordered = new ValidEvent[given.Length];
-        for (var i = 0; i < given.Length; i++) ordered[i] = events[given[i]];
+        Array.Sort(ordered, given, ArrivalOrder.Instance);
         return (ordered, given);
+    }
+
+    private sealed class ArrivalOrder : IComparer<ValidEvent>
+    {
+        public static readonly ArrivalOrder Instance = new();
+
+        public int Compare(ValidEvent x, ValidEvent y) => x.Input.Position.CompareTo(y.Input.Position);
     }
 
     private EnrichedFields Fields(PlannedEvent w, DateTimeOffset now)

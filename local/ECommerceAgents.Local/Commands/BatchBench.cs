@@ -242,7 +242,7 @@ internal static class BatchBench
             for (var i = start; i < Math.Min(records.Count, start + 500); i++)
             {
                 var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Key));
+                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
             }
 
             foreach (var (_, _, json) in planner.Plan("shardId-000000000000", works, new StateSnapshot()).Enriched) lines.Add(System.Text.Encoding.UTF8.GetString(json.Span));
@@ -270,7 +270,7 @@ internal static class BatchBench
             for (var i = start; i < Math.Min(records.Count, start + 500); i++)
             {
                 var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Key));
+                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
             }
 
             var plan = planner.Plan("shardId-000000000000", works, new StateSnapshot());

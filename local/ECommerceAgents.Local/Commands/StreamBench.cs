@@ -82,7 +82,7 @@ internal static class StreamBench
                 {
                     if (parser.Parse(inputs[i].Data.Span) is ParsedEvent parsed)
                     {
-                        works.Add(new ValidEvent(i - start, inputs[i], parsed.Event, parsed.Key));
+                        works.Add(new ValidEvent(i - start, inputs[i], parsed.Event, parsed.Type));
                     }
                 }
 

@@ -28,7 +28,7 @@ public sealed class StreamPlannerTests : IDisposable
         inputs.Select((input, i) =>
         {
             var parsed = Assert.IsType<ParsedEvent>(_parser.Parse(input.Data.Span));
-            return new ValidEvent(i, input, parsed.Event, parsed.Key);
+            return new ValidEvent(i, input, parsed.Event, parsed.Type);
         }).ToList();
 
     private static List<EnrichedEvent> Enriched(StreamPlan plan) =>
