@@ -43,11 +43,6 @@ public sealed class RedisKeys(string prefix = "")
     public string ProfileCache(string userId) => $"{prefix}{{u:{userId}}}:profile";
 }
 
-/// <summary>A product recommended to a user, with why.</summary>
-public sealed record RecommendedItem(string Sku, double Score, string Reason);
-
-public sealed record RecommendationList(string UserId, DateTimeOffset GeneratedAt, IReadOnlyList<RecommendedItem> Items);
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(RecommendationList))]
 public sealed partial class RealtimeJsonContext : JsonSerializerContext;
@@ -57,9 +52,11 @@ public sealed partial class RealtimeJsonContext : JsonSerializerContext;
 /// next" counts, metric counters) keep, per hash slot, a watermark per shard: a batch adds only its events above it,
 /// aggregated, in one Lua script that checks the watermark has not moved, so any redelivery adds each event once. Per-user data is
 /// idempotent by nature: recently viewed is a sorted set by view time, purchases a set, recommendations a value that is
-/// recomputed and published for the API's push.
+/// recomputed and published for the API's push. What is counted, in which co-view group, and how recommendations are
+/// scored is the domain's (<see cref="RealtimePlanner"/>, <see cref="CoViewLayout"/>, <see cref="RecommendationScorer"/>):
+/// this class only reads and writes.
 /// </summary>
-public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, RealtimeOptions? options = null) : IRealtimeProjection
+public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, RealtimeOptions? options = null, TimeProvider? clock = null) : IRealtimeProjection
 {
     // KEYS[1] is the watermark hash; ARGV: shard, the watermark read before (or ''), the new watermark, then groups of
     // four (op, key index, member, amount) where op is z (ZINCRBY), h (HINCRBYFLOAT) or x (EXPIRE seconds). The script
@@ -96,10 +93,14 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         """;
 
     private readonly RealtimeOptions _options = options ?? new RealtimeOptions();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly RedisKeys RedisKeys = new((options ?? new RealtimeOptions()).KeyPrefix);
 
     /// <summary>The trending sliding window of a category, highest first (the script runs in the category's slot).</summary>
-    public static async Task<IReadOnlyList<(string Sku, double Score)>> TrendingAsync(IDatabase db, RedisKeys keys, string category, RealtimeOptions options, DateTimeOffset now, int count)
+    public static Task<IReadOnlyList<(string Sku, double Score)>> TrendingAsync(IDatabase db, RedisKeys keys, string category, RealtimeOptions options, DateTimeOffset now, int count) =>
+        TrendingTopAsync(db, keys, category, options, now, count);
+
+    private static async Task<IReadOnlyList<(string Sku, double Score)>> TrendingTopAsync(IDatabaseAsync db, RedisKeys keys, string category, RealtimeOptions options, DateTimeOffset now, int count)
     {
         var bucketSeconds = (long)options.TrendingBucket.TotalSeconds;
         var current = now.ToUnixTimeSeconds() / bucketSeconds * bucketSeconds;
@@ -162,16 +163,33 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
     }
 
     /// <summary>
-    /// Candidates are products viewed next after the user's three latest views (weight 2 per co-view) and the trending
-    /// products of the user's strongest categories (weighted by affinity); products the user viewed or bought are left out.
+    /// Refreshes the recommendations of the users the plan marked: reads their inputs from the store (not the micro-batch,
+    /// so the result does not depend on how the stream was cut), scores them in the domain, writes and publishes them.
     /// </summary>
     private async Task RefreshRecommendationsAsync(IDatabase db, RealtimeBatch batch, CancellationToken cancellationToken)
     {
         var users = batch.Users.Where(u => u.RefreshRecommendations).ToArray();
         if (users.Length == 0) return;
-        var now = DateTimeOffset.UtcNow;
+        var now = _clock.GetUtcNow();
+        var inputs = await ReadRecommendationInputsAsync(db, users, now, cancellationToken).ConfigureAwait(false);
 
-        // Seeds and exclusions come from the store, not the batch, so the result does not depend on how the stream was cut.
+        var writes = db.CreateBatch();
+        var pending = new List<Task>();
+        foreach (var user in users)
+        {
+            if (RecommendationScorer.Score(user, inputs[user.UserId], now, _options.Recommendations) is not { } list) continue;
+            var json = JsonSerializer.Serialize(list, RealtimeJsonContext.Default.RecommendationList);
+            pending.Add(writes.StringSetAsync(RedisKeys.Recommendations(user.UserId), json, _options.RecommendationTtl));
+            pending.Add(writes.PublishAsync(RedisChannel.Literal(RedisKeys.RecommendationsChannel(user.UserId)), json));
+        }
+
+        writes.Execute();
+        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Per user: recently viewed and bought, then the "viewed next" counts of the seeds and the trending products of the top categories.</summary>
+    private async Task<Dictionary<string, RecommendationInputs>> ReadRecommendationInputsAsync(IDatabase db, UserRealtime[] users, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var state = db.CreateBatch();
         var recentReads = users.ToDictionary(u => u.UserId, u => state.SortedSetRangeByRankAsync(RedisKeys.Recent(u.UserId), 0, -1, Order.Descending), StringComparer.Ordinal);
         var boughtReads = users.ToDictionary(u => u.UserId, u => state.SetMembersAsync(RedisKeys.Bought(u.UserId)), StringComparer.Ordinal);
@@ -184,68 +202,19 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
             bought[u.UserId] = (await boughtReads[u.UserId].WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!).ToHashSet(StringComparer.Ordinal);
         }
 
-        var seeds = users.SelectMany(u => recent[u.UserId].Take(3)).Distinct(StringComparer.Ordinal).ToArray();
+        var seeds = users.SelectMany(u => RecommendationScorer.SeedsOf(recent[u.UserId])).Distinct(StringComparer.Ordinal).ToArray();
         var categories = users.SelectMany(u => u.TopCategories.Select(c => c.Category)).Distinct(StringComparer.Ordinal).ToArray();
         var reads = db.CreateBatch();
-        var coViewReads = seeds.ToDictionary(s => s, s => reads.SortedSetRangeByRankWithScoresAsync(RedisKeys.CoViews(CoViewGroup(s), s), 0, 9, Order.Descending), StringComparer.Ordinal);
-        var bucketSeconds = (long)_options.TrendingBucket.TotalSeconds;
-        var current = now.ToUnixTimeSeconds() / bucketSeconds * bucketSeconds;
-        var windowBuckets = (int)(_options.TrendingWindow.TotalSeconds / bucketSeconds);
-        var trendingReads = categories.ToDictionary(c => c, c => reads.ScriptEvaluateAsync(TrendingTop,
-            Enumerable.Range(0, windowBuckets).Select(i => (RedisKey)RedisKeys.TrendingBucket(c, current - i * bucketSeconds)).ToArray(),
-            [10]), StringComparer.Ordinal);
+        var coViewReads = seeds.ToDictionary(s => s, s => reads.SortedSetRangeByRankWithScoresAsync(RedisKeys.CoViews(CoViewLayout.GroupOf(s), s), 0, RecommendationScorer.CandidatesPerSource - 1, Order.Descending), StringComparer.Ordinal);
+        var trendingReads = categories.ToDictionary(c => c, c => TrendingTopAsync(reads, RedisKeys, c, _options, now, RecommendationScorer.CandidatesPerSource), StringComparer.Ordinal);
         reads.Execute();
 
-        var coViews = new Dictionary<string, SortedSetEntry[]>(StringComparer.Ordinal);
-        foreach (var (seed, task) in coViewReads) coViews[seed] = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var trending = new Dictionary<string, List<(string Sku, double Score)>>(StringComparer.Ordinal);
-        foreach (var (category, task) in trendingReads)
-        {
-            var flat = (RedisResult[])(await task.WaitAsync(cancellationToken).ConfigureAwait(false))!;
-            var list = new List<(string, double)>();
-            for (var i = 0; i + 1 < flat.Length; i += 2) list.Add(((string)flat[i]!, double.Parse((string)flat[i + 1]!, CultureInfo.InvariantCulture)));
-            trending[category] = list;
-        }
+        var coViews = new Dictionary<string, IReadOnlyList<(string Sku, double Score)>>(StringComparer.Ordinal);
+        foreach (var (seed, task) in coViewReads) coViews[seed] = (await task.WaitAsync(cancellationToken).ConfigureAwait(false)).Select(e => ((string)e.Element!, e.Score)).ToArray();
+        var trending = new Dictionary<string, IReadOnlyList<(string Sku, double Score)>>(StringComparer.Ordinal);
+        foreach (var (category, task) in trendingReads) trending[category] = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var writes = db.CreateBatch();
-        var pending = new List<Task>();
-        foreach (var user in users)
-        {
-            var scores = new Dictionary<string, (double Score, string Reason)>(StringComparer.Ordinal);
-            var seen = recent[user.UserId].ToHashSet(StringComparer.Ordinal);
-            foreach (var seed in recent[user.UserId].Take(3))
-            {
-                foreach (var entry in coViews.GetValueOrDefault(seed) ?? [])
-                {
-                    var sku = (string)entry.Element!;
-                    var (score, reason) = scores.GetValueOrDefault(sku);
-                    scores[sku] = (score + 2 * entry.Score, reason ?? "viewed_together:" + seed);
-                }
-            }
-
-            var maxAffinity = user.TopCategories.Select(c => c.Score).DefaultIfEmpty(1).Max();
-            foreach (var (category, affinity) in user.TopCategories)
-            {
-                var top = trending.GetValueOrDefault(category) ?? [];
-                var maxTrend = top.Select(t => t.Score).DefaultIfEmpty(1).Max();
-                foreach (var (sku, trend) in top)
-                {
-                    var (score, reason) = scores.GetValueOrDefault(sku);
-                    scores[sku] = (score + (affinity / maxAffinity) * (trend / maxTrend), reason ?? "trending_in:" + category);
-                }
-            }
-
-            var items = scores.Where(s => !seen.Contains(s.Key) && !bought[user.UserId].Contains(s.Key))
-                .OrderByDescending(s => s.Value.Score).ThenBy(s => s.Key, StringComparer.Ordinal).Take(_options.Recommendations)
-                .Select(s => new RecommendedItem(s.Key, Math.Round(s.Value.Score, 4), s.Value.Reason)).ToArray();
-            if (items.Length == 0) continue;
-            var json = JsonSerializer.Serialize(new RecommendationList(user.UserId, now, items), RealtimeJsonContext.Default.RecommendationList);
-            pending.Add(writes.StringSetAsync(RedisKeys.Recommendations(user.UserId), json, _options.RecommendationTtl));
-            pending.Add(writes.PublishAsync(RedisChannel.Literal(RedisKeys.RecommendationsChannel(user.UserId)), json));
-        }
-
-        writes.Execute();
-        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return users.ToDictionary(u => u.UserId, u => new RecommendationInputs(recent[u.UserId], bought[u.UserId], coViews, trending), StringComparer.Ordinal);
     }
 
     /// <summary>A group of counting keys in one hash slot, with its watermark hash and how its keys are named and kept.</summary>
@@ -292,8 +261,6 @@ public sealed class RedisRealtimeProjection(IConnectionMultiplexer redis, Realti
         args.Add(member);
         args.Add(amount.ToString("R", CultureInfo.InvariantCulture));
     }
-
-    private int CoViewGroup(string sku) => (int)((uint)ECommerceAgents.Domain.Processing.BatchPlanner.StableHash(sku) % (uint)_options.CoViewGroups);
 }
 
 public sealed record RealtimeOptions
@@ -313,9 +280,6 @@ public sealed record RealtimeOptions
     public TimeSpan TrendingRetention { get; init; } = TimeSpan.FromHours(25);
 
     public TimeSpan CounterRetention { get; init; } = TimeSpan.FromHours(48);
-
-    /// <summary>Must match the processor's co-view group count.</summary>
-    public int CoViewGroups { get; init; } = 16;
 
     /// <summary>Prefix of every key (outside the hash tags), from <c>ECA_REDIS_PREFIX</c>.</summary>
     public string KeyPrefix { get; init; } = "";

@@ -34,7 +34,8 @@ public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuaran
 }
 
 /// <summary>
-/// A quarantined record as stored: self-describing, with everything redrive needs. It holds nothing that changes
+/// A quarantined record as stored (the quarantine's JSON format, not another model of a rejected event: it is built
+/// from <see cref="QuarantineEntry"/>, whose <see cref="RejectedEvent"/> says why): self-describing, with everything redrive needs. It holds nothing that changes
 /// between deliveries (the object's LastModified says when), so a redelivery rewrites the same bytes.
 /// </summary>
 public sealed record QuarantineRecord
@@ -64,21 +65,25 @@ public sealed record QuarantineRecord
 
     public required string PipelineVersion { get; init; }
 
-    public static QuarantineRecord From(QuarantineEntry e) => new()
+    public static QuarantineRecord From(QuarantineEntry e)
     {
-        Reason = e.Reason,
-        Violations = e.Violations,
-        PayloadBase64 = Convert.ToBase64String(e.Payload.Span),
-        PayloadText = System.Text.Unicode.Utf8.IsValid(e.Payload.Span) && e.Payload.Length <= 256 * 1024 ? System.Text.Encoding.UTF8.GetString(e.Payload.Span) : null,
-        EventId = e.EventId,
-        Schema = e.Schema,
-        PartitionKey = e.PartitionKey,
-        ShardId = e.Position.ShardId,
-        SequenceNumber = e.Position.SequenceNumber,
-        Source = e.Source,
-        ArrivalTime = e.ArrivalTime,
-        PipelineVersion = e.PipelineVersion,
-    };
+        var payload = e.Record.Data.Span;
+        return new QuarantineRecord
+        {
+            Reason = e.Reason,
+            Violations = e.Rejection.Violations,
+            PayloadBase64 = Convert.ToBase64String(payload),
+            PayloadText = System.Text.Unicode.Utf8.IsValid(payload) && payload.Length <= 256 * 1024 ? System.Text.Encoding.UTF8.GetString(payload) : null,
+            EventId = e.Rejection.EventId,
+            Schema = e.Rejection.Schema,
+            PartitionKey = e.Record.PartitionKey,
+            ShardId = e.Position.ShardId,
+            SequenceNumber = e.Position.SequenceNumber,
+            Source = e.Source,
+            ArrivalTime = e.ArrivalTime,
+            PipelineVersion = e.PipelineVersion,
+        };
+    }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -27,10 +27,10 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     /// <summary>The per-event processing lag (arrival on the stream → last write acknowledged), one EMF value per event.</summary>
     public const string EventLagMetric = "EventProcessingLagMs";
 
-    /// <summary>The message of the per-batch log line listing the acknowledged event ids (with ECA_LOG_ACKNOWLEDGED_EVENTS).</summary>
+    /// <summary>The message of the per-batch log line listing the acknowledged event ids (with <see cref="SettingNames.LogAcknowledgedEvents"/>).</summary>
     public const string AcknowledgedMessage = "batch acknowledged";
 
-    private readonly ConcurrentBag<(EventParser Parser, BatchPlanner Planner, Pseudonymiser Pseudonymiser)> _contexts = [];
+    private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner, Pseudonymiser Pseudonymiser)> _contexts = [];
     private readonly string _pseudonymKey;
     private readonly SchemaRegistry _schemas = SchemaRegistry.Default;
     private readonly IStreamStateStore _store;
@@ -57,14 +57,9 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         _clock = env.Clock;
         _output = env.Output;
         _log = new JsonLog(Name, env.Output, env.Clock);
-        // Off by default: a line of event ids per batch is for measuring accept → write latency (the demo), not for production logs.
-        _logAcknowledged = string.Equals(env.Setting("ECA_LOG_ACKNOWLEDGED_EVENTS"), "true", StringComparison.OrdinalIgnoreCase);
-        _options = new ProcessorOptions
-        {
-            DedupWindow = TimeSpan.FromHours(env.IntSetting("ECA_DEDUP_WINDOW_HOURS", 24)),
-            PipelineVersion = env.Setting("ECA_PIPELINE_VERSION") ?? "1.0.0",
-            BotNetworks = ProcessorOptions.ParseNetworks(env.Setting("ECA_BOT_NETWORKS")),
-        };
+        var settings = StreamProcessorSettings.From(env);
+        _logAcknowledged = settings.LogAcknowledgedEvents;
+        _options = settings.Processor;
         Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
     }
 
@@ -74,8 +69,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     public static async Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
         env = env.For(Name);
-        var key = await Parameters.ResolveAsync(env, "ECA_PSEUDONYM_KEY", cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("ECA_PSEUDONYM_KEY (or ECA_PSEUDONYM_KEY_PARAMETER) is required: the pseudonymisation key comes from configuration.");
+        var key = await StreamProcessorSettings.PseudonymKeyAsync(env, cancellationToken).ConfigureAwait(false);
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var firehose = StreamClients.Firehose(env.Endpoints);
@@ -86,7 +80,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             new StreamStateStore(dynamo, env.Names, env.Clock),
             new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
-            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = StreamProcessorSettings.From(env).RedisPrefix }, env.Clock),
             new S3RealtimeJournal(s3, env.Names),
             [dynamo, s3, redis]);
         return new OwningHandler(function.Handler, function);
@@ -109,13 +103,13 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         if (!_contexts.TryTake(out var context))
         {
             var pseudonymiser = Pseudonymiser.FromSecret(_pseudonymKey);
-            context = (new EventParser(_schemas, _clock), new BatchPlanner(pseudonymiser, _options, _clock), pseudonymiser);
+            context = (new EventParser(_schemas, _clock), new StreamPlanner(pseudonymiser, _options, _clock), pseudonymiser);
         }
 
-        BatchOutcome outcome;
+        StreamOutcome outcome;
         try
         {
-            var processor = new StreamBatchProcessor(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _journal, _options, _clock);
+            var processor = new StreamProcessorService(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _journal, _options, _clock);
             outcome = await processor.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -127,7 +121,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         return outcome.RetryFrom is { } from ? StreamsEventResponse.FailFrom(from.SequenceNumber) : StreamsEventResponse.Success;
     }
 
-    private void Report(BatchOutcome outcome, LambdaInvocation invocation)
+    private void Report(StreamOutcome outcome, LambdaInvocation invocation)
     {
         var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
         metrics.Property("requestId", invocation.RequestId);

@@ -457,5 +457,5 @@ public sealed class TrafficGenerator
         return new Guid(bytes, bigEndian: true).ToString();
     }
 
-    private static int BatchIndex(string s, int modulo) => ECommerceAgents.Domain.Processing.BatchPlanner.StableHash(s) % modulo;
+    private static int BatchIndex(string s, int modulo) => ECommerceAgents.Domain.Processing.CoViewLayout.StableHash(s) % modulo;
 }

@@ -25,7 +25,7 @@ public static class RealtimeRebuild
         await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(
             environment.Endpoints.Redis ?? throw new CliException("no Redis endpoint is configured", 2))).ConfigureAwait(false);
         var recovery = new RealtimeRecovery(
-            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = environment.Setting("ECA_REDIS_PREFIX") ?? "" }),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = environment.Setting(ECommerceAgents.Resources.SettingNames.RedisPrefix) ?? "" }, environment.Clock),
             new S3RealtimeJournal(s3, environment.Names));
         var state = new StreamStateStore(dynamo, environment.Names, environment.Clock);
 

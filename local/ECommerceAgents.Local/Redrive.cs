@@ -46,7 +46,7 @@ public static class Redrive
             }
 
             var payload = Convert.FromBase64String(record.PayloadBase64);
-            if (parser.Parse(payload) is RejectedRecord rejected)
+            if (parser.Parse(payload) is RejectedEvent rejected)
             {
                 var name = rejected.Reason.Name();
                 still[name] = still.GetValueOrDefault(name) + 1;

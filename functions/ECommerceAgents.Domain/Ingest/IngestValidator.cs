@@ -11,9 +11,6 @@ public sealed record IngestLineage(string Source, DateTimeOffset IngestTime, str
 /// <summary>An event ready for the stream: its record bytes (with lineage) and its partition key.</summary>
 public sealed record AcceptedEvent(int Index, string EventId, string Type, string PartitionKey, byte[] Record);
 
-/// <summary>An event of the request that was not accepted, with every reason.</summary>
-public sealed record RejectedEvent(int Index, string? EventId, string Reason, IReadOnlyList<Violation> Violations);
-
 public sealed record IngestResult(IReadOnlyList<AcceptedEvent> Accepted, IReadOnlyList<RejectedEvent> Rejected, Violation? BodyError = null);
 
 /// <summary>
@@ -29,10 +26,45 @@ public sealed class IngestValidator(EventParser parser)
     public IngestResult Validate(ReadOnlySpan<byte> body, IngestLineage lineage, Func<string, bool>? allowedType = null, int maxEvents = 500)
     {
         var ranges = new List<(int Start, int End)>();
+        if (Split(body, ranges) is { } error) return new IngestResult([], [], error);
+        if (ranges.Count == 0) return Body("$", "the batch holds no events");
+        if (ranges.Count > maxEvents) return Body("$", $"a batch holds at most {maxEvents} events, this one {ranges.Count}");
+
+        var lineageJson = LineageJson(lineage);
+        var accepted = new List<AcceptedEvent>(ranges.Count);
+        var rejected = new List<RejectedEvent>();
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var slice = body[ranges[i].Start..ranges[i].End];
+            switch (parser.Parse(slice))
+            {
+                case RejectedEvent r:
+                    rejected.Add(r with { Index = i, Violations = Prefix(r.Violations, i, ranges.Count) });
+                    break;
+                case ParsedEvent p when p.Event.Lineage is not null:
+                    rejected.Add(Rejected(i, p, new Violation(Path(i, ranges.Count, "$.lineage"), "readOnly", "lineage is set by the platform, not by producers")));
+                    break;
+                case ParsedEvent p when allowedType is not null && !allowedType(p.Type):
+                    rejected.Add(Rejected(i, p, new Violation(Path(i, ranges.Count, "$.schema"), "route", $"{p.Type} events are not accepted on this route")));
+                    break;
+                case ParsedEvent p:
+                    var e = p.Event;
+                    var key = PartitionKeys.For(p.Type, e.UserId, e.AnonymousId, e.Data.OrderId, e.Data.Sku, e.Context?.DeviceId, e.EventId);
+                    accepted.Add(new AcceptedEvent(i, e.EventId, p.Type, key, Splice(slice, lineageJson)));
+                    break;
+            }
+        }
+
+        return new IngestResult(accepted, rejected);
+    }
+
+    /// <summary>The byte ranges of the body's events (one object, or the items of an array); an error when the body is neither.</summary>
+    private static Violation? Split(ReadOnlySpan<byte> body, List<(int Start, int End)> ranges)
+    {
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-            if (!reader.Read()) return Body("$", "the body is empty");
+            if (!reader.Read()) return BodyError("$", "the body is empty");
             if (reader.TokenType == JsonTokenType.StartObject)
             {
                 reader.Skip();
@@ -49,46 +81,19 @@ public sealed class IngestValidator(EventParser parser)
             }
             else
             {
-                return Body("$", "the body must be an event object or an array of events");
+                return BodyError("$", "the body must be an event object or an array of events");
             }
 
-            if (reader.Read()) return Body("$", "unexpected content after the JSON value");
+            return reader.Read() ? BodyError("$", "unexpected content after the JSON value") : null;
         }
         catch (JsonException ex)
         {
-            return Body("$", "the body is not valid JSON: " + ex.Message);
+            return BodyError("$", "the body is not valid JSON: " + ex.Message);
         }
-
-        if (ranges.Count == 0) return Body("$", "the batch holds no events");
-        if (ranges.Count > maxEvents) return Body("$", $"a batch holds at most {maxEvents} events, this one {ranges.Count}");
-
-        var lineageJson = LineageJson(lineage);
-        var accepted = new List<AcceptedEvent>(ranges.Count);
-        var rejected = new List<RejectedEvent>();
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            var slice = body[ranges[i].Start..ranges[i].End];
-            switch (parser.Parse(slice))
-            {
-                case RejectedRecord r:
-                    rejected.Add(new RejectedEvent(i, r.EventId, r.Reason.Name(), Prefix(r.Violations, i, ranges.Count)));
-                    break;
-                case ParsedEvent p when p.Event.Lineage is not null:
-                    rejected.Add(new RejectedEvent(i, p.Event.EventId, FailureReason.SchemaViolation.Name(), [new Violation(Path(i, ranges.Count, "$.lineage"), "readOnly", "lineage is set by the platform, not by producers")]));
-                    break;
-                case ParsedEvent p when allowedType is not null && !allowedType(p.Type):
-                    rejected.Add(new RejectedEvent(i, p.Event.EventId, FailureReason.SchemaViolation.Name(), [new Violation(Path(i, ranges.Count, "$.schema"), "route", $"{p.Type} events are not accepted on this route")]));
-                    break;
-                case ParsedEvent p:
-                    var e = p.Event;
-                    var key = PartitionKeys.For(p.Type, e.UserId, e.AnonymousId, e.Data.OrderId, e.Data.Sku, e.Context?.DeviceId, e.EventId);
-                    accepted.Add(new AcceptedEvent(i, e.EventId, p.Type, key, Splice(slice, lineageJson)));
-                    break;
-            }
-        }
-
-        return new IngestResult(accepted, rejected);
     }
+
+    private static RejectedEvent Rejected(int index, ParsedEvent p, Violation violation) =>
+        new(FailureReason.SchemaViolation, [violation], p.Event.EventId) { Index = index };
 
     /// <summary>The event's own bytes with <c>"lineage":{…}</c> added before its closing brace.</summary>
     private static byte[] Splice(ReadOnlySpan<byte> evt, byte[] lineageJson)
@@ -127,5 +132,7 @@ public sealed class IngestValidator(EventParser parser)
 
     private static string Path(int index, int count, string path) => count == 1 ? path : $"$[{index}]" + path[1..];
 
-    private static IngestResult Body(string path, string message) => new([], [], new Violation(path, "body", message));
+    private static Violation BodyError(string path, string message) => new(path, "body", message);
+
+    private static IngestResult Body(string path, string message) => new([], [], BodyError(path, message));
 }

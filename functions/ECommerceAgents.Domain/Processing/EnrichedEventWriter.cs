@@ -9,7 +9,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// <summary>
 /// Writes enriched events straight to UTF-8 JSON in one reusable buffer: the same shape as <see cref="EnrichedEvent"/>
 /// (which reads it back), without building the object graph per event. The slices it returns stay valid until
-/// <see cref="Reset"/>, i.e. for one batch. Not thread-safe.
+/// <see cref="Reset"/>, i.e. for one micro-batch. Not thread-safe.
 /// </summary>
 public sealed class EnrichedEventWriter : IDisposable
 {
@@ -92,7 +92,7 @@ public sealed class EnrichedEventWriter : IDisposable
         return p;
     }
 
-    /// <summary>Appends one record and returns its bytes (a slice of the batch's buffer).</summary>
+    /// <summary>Appends one record and returns its bytes (a slice of the micro-batch's buffer).</summary>
     public ReadOnlyMemory<byte> Write(in EnrichedFields f)
     {
         var start = _buffer.WrittenCount;
@@ -109,16 +109,30 @@ public sealed class EnrichedEventWriter : IDisposable
         Optional(w, SessionId, f.SessionId);
         Optional(w, OrderId, e.Data.OrderId);
         Optional(w, Sku, e.Data.Sku);
+        WriteContext(w, f);
+        w.WritePropertyName(Data);
+        JsonSerializer.Serialize(w, f.Data, EnrichedEventJsonContext.Default.EventData);
+        WriteEnrichment(w, f);
+        WriteLineage(w, f);
+        WritePartition(w, f);
+        w.WriteEndObject();
+        w.Flush();
+        w.Reset(_buffer);
+        return _buffer.WrittenMemory[start..];
+    }
 
+    private static void WriteContext(Utf8JsonWriter w, in EnrichedFields f)
+    {
+        var context = f.Event.Context;
         w.WriteStartObject(Context);
         w.WriteString(DeviceType, f.Agent.DeviceType);
         w.WriteString(Browser, f.Agent.Browser);
         w.WriteString(Os, f.Agent.Os);
         Optional(w, IpPrefix, f.IpPrefix);
-        Optional(w, Locale, e.Context?.Locale);
+        Optional(w, Locale, context?.Locale);
         Optional(w, DeviceIdHash, f.DeviceIdHash);
         Optional(w, EmailHash, f.EmailHash);
-        if (e.Context?.Page is { } page)
+        if (context?.Page is { } page)
         {
             w.WriteStartObject(Page);
             Optional(w, Url, page.Url);
@@ -126,7 +140,7 @@ public sealed class EnrichedEventWriter : IDisposable
             w.WriteEndObject();
         }
 
-        if (e.Context?.Campaign is { } campaign)
+        if (context?.Campaign is { } campaign)
         {
             w.WriteStartObject(Campaign);
             Optional(w, Source, campaign.Source);
@@ -136,22 +150,26 @@ public sealed class EnrichedEventWriter : IDisposable
         }
 
         w.WriteEndObject();
+    }
 
-        w.WritePropertyName(Data);
-        JsonSerializer.Serialize(w, f.Data, EnrichedEventJsonContext.Default.EventData);
-
+    private static void WriteEnrichment(Utf8JsonWriter w, in EnrichedFields f)
+    {
         w.WriteStartObject(Enrichment);
         Optional(w, Intent, f.Intent);
         if (f.Engagement is { } engagement) w.WriteNumber(Engagement, engagement);
         w.WriteBoolean(Bot, f.Bot);
         Optional(w, BotReason, f.BotReason);
-        if (e.Data.Price is { } price) w.WriteString(PriceBand, PreferenceExtractor.PriceBand(price));
+        if (f.Event.Data.Price is { } price) w.WriteString(PriceBand, PreferenceExtractor.PriceBand(price));
         w.WriteString(Consent, f.AggregateOnly ? AggregateOnly : Full);
         w.WriteEndObject();
+    }
 
+    private static void WriteLineage(Utf8JsonWriter w, in EnrichedFields f)
+    {
+        var lineage = f.Event.Lineage;
         w.WriteStartObject(Lineage);
-        w.WriteString(Source, e.Lineage?.Source ?? "device");
-        if (e.Lineage?.IngestTime is { } ingest) w.WriteString(IngestTime, ingest);
+        w.WriteString(Source, lineage?.Source ?? "device");
+        if (lineage?.IngestTime is { } ingest) w.WriteString(IngestTime, ingest);
         w.WriteString(ArrivalTime, f.ArrivalTime);
         w.WriteString(ProcessingTime, f.ProcessingTime);
         w.WriteString(PipelineVersion, f.PipelineVersion);
@@ -160,22 +178,20 @@ public sealed class EnrichedEventWriter : IDisposable
         w.WriteEndArray();
         w.WriteString(ShardId, f.Position.ShardId);
         w.WriteString(SequenceNumber, f.Position.SequenceNumber);
-        Optional(w, Traceparent, e.Lineage?.Traceparent);
-        Optional(w, RequestId, e.Lineage?.RequestId);
+        Optional(w, Traceparent, lineage?.Traceparent);
+        Optional(w, RequestId, lineage?.RequestId);
         w.WriteEndObject();
+    }
 
-        var (dt, hr) = PartitionOf(e.EventTime);
+    private void WritePartition(Utf8JsonWriter w, in EnrichedFields f)
+    {
+        var (dt, hr) = PartitionOf(f.Event.EventTime);
         w.WriteStartObject(Partition);
         w.WriteString(Zone, f.Bot ? Bots : Events);
         w.WriteString(Type, f.Type);
         w.WriteString(Dt, dt);
         w.WriteString(Hr, hr);
         w.WriteEndObject();
-
-        w.WriteEndObject();
-        w.Flush();
-        w.Reset(_buffer);
-        return _buffer.WrittenMemory[start..];
     }
 
     public void Dispose() => _writer.Dispose();

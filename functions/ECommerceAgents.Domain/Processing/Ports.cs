@@ -25,7 +25,30 @@ public sealed record StateRequest(
     IReadOnlyCollection<string> Subjects,
     IReadOnlyCollection<string> Users,
     IReadOnlyCollection<string> AnonymousIds,
-    IReadOnlyCollection<string> Orders);
+    IReadOnlyCollection<string> Orders)
+{
+    /// <summary>What the valid events of a micro-batch need read.</summary>
+    public static StateRequest For(string shard, IReadOnlyList<ValidEvent> valid)
+    {
+        var subjects = new HashSet<string>(StringComparer.Ordinal);
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        var anonymous = new HashSet<string>(StringComparer.Ordinal);
+        var orders = new HashSet<string>(StringComparer.Ordinal);
+        var eventIds = new string[valid.Count];
+        for (var i = 0; i < valid.Count; i++)
+        {
+            var w = valid[i];
+            var e = w.Event;
+            eventIds[i] = e.EventId;
+            if (Events.EventTypes.IsInteraction(w.Type) && (e.UserId ?? e.AnonymousId) is { } subject) subjects.Add(subject);
+            if (e.UserId is not null) users.Add(e.UserId);
+            if (e.AnonymousId is not null) anonymous.Add(e.AnonymousId);
+            if (e.Data.OrderId is not null) orders.Add(e.Data.OrderId);
+        }
+
+        return new StateRequest(shard, eventIds, subjects, users, anonymous, orders);
+    }
+}
 
 public sealed record StateSnapshot
 {
@@ -85,19 +108,18 @@ public interface IEnrichedSink
     Task SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken);
 }
 
-/// <summary>A record that failed parsing or schema, with the original payload, the reasons and the lineage.</summary>
-public sealed record QuarantineEntry(
-    string Reason,
-    IReadOnlyList<Validation.Violation> Violations,
-    ReadOnlyMemory<byte> Payload,
-    StreamPosition Position,
-    string PartitionKey,
-    DateTimeOffset ArrivalTime,
-    DateTimeOffset QuarantinedAt,
-    string PipelineVersion,
-    string? EventId,
-    string? Schema,
-    string Source);
+/// <summary>
+/// A rejected event on its way to the quarantine: the rejection (reasons, event id, schema), the record as delivered
+/// (its exact payload, position and partition key) and the lineage.
+/// </summary>
+public sealed record QuarantineEntry(Validation.RejectedEvent Rejection, StreamInput Record, DateTimeOffset QuarantinedAt, string PipelineVersion, string Source)
+{
+    public string Reason => Rejection.ReasonName;
+
+    public StreamPosition Position => Record.Position;
+
+    public DateTimeOffset ArrivalTime => Record.ArrivalTime;
+}
 
 /// <summary>The quarantine zone. Writing the same record twice leaves one copy (its key is its stream position).</summary>
 public interface IQuarantine

@@ -45,9 +45,18 @@ public sealed record ParsedEvent(TrackedEvent Event, SchemaKey Key) : ParseOutco
     public string Type => Key.Name;
 }
 
-/// <summary>A record that is not a valid event, with every reason found.</summary>
-public sealed record RejectedRecord(FailureReason Reason, IReadOnlyList<Violation> Violations, string? EventId = null, string? Schema = null) : ParseOutcome
+/// <summary>
+/// An event that was rejected, with every reason found: the one type for it, whoever found it (the parser, the ingest
+/// validator, StreamProcessor) and wherever it goes (the API's problem response, the quarantine).
+/// </summary>
+public sealed record RejectedEvent(FailureReason Reason, IReadOnlyList<Violation> Violations, string? EventId = null, string? Schema = null) : ParseOutcome
 {
+    /// <summary>The event's index in its request (ingest); 0 when it stands alone.</summary>
+    public int Index { get; init; }
+
+    /// <summary>The reason's snake_case name, as the quarantine's keys and records and the API's problems spell it.</summary>
+    public string ReasonName => Reason.Name();
+
     public string Summary => Violations.Count == 0 ? Reason.Name() : string.Join("; ", Violations.Take(5).Select(v => v.ToString()));
 }
 
@@ -64,7 +73,7 @@ public sealed record EventParserOptions
 }
 
 /// <summary>
-/// Turns one record's bytes into a <see cref="ParsedEvent"/> or a <see cref="RejectedRecord"/>: UTF-8 check, envelope
+/// Turns one record's bytes into a <see cref="ParsedEvent"/> or a <see cref="RejectedEvent"/>: UTF-8 check, envelope
 /// schema, the type's data schema (all violations, with JSON paths), identity rules, time range, then the typed model.
 /// Never throws for bad input. One instance per thread.
 /// </summary>
@@ -92,18 +101,18 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
     {
         if (payload.Length > _options.MaxRecordBytes)
         {
-            return new RejectedRecord(FailureReason.PayloadTooLarge, [new Violation("$", "maxBytes", $"the record is {payload.Length} bytes; at most {_options.MaxRecordBytes} are allowed")]);
+            return new RejectedEvent(FailureReason.PayloadTooLarge, [new Violation("$", "maxBytes", $"the record is {payload.Length} bytes; at most {_options.MaxRecordBytes} are allowed")]);
         }
 
         if (KplAggregate.Is(payload))
         {
-            return new RejectedRecord(FailureReason.KplAggregated, [new Violation("$", "encoding",
+            return new RejectedEvent(FailureReason.KplAggregated, [new Violation("$", "encoding",
                 $"the record is a KPL aggregated record ({payload.Length} bytes: magic 0xF3899AC2, protobuf, MD5); StreamProcessor does not de-aggregate: producers must put plain records (KPL AggregationEnabled=false)")]);
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(payload))
         {
-            return new RejectedRecord(FailureReason.InvalidUtf8, [new Violation("$", "encoding", "the record is not valid UTF-8")]);
+            return new RejectedEvent(FailureReason.InvalidUtf8, [new Violation("$", "encoding", "the record is not valid UTF-8")]);
         }
 
         try
@@ -114,7 +123,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
             // Deep nesting, lone surrogates, bad escapes, numbers the model cannot hold: all are the sender's problem.
-            return new RejectedRecord(FailureReason.MalformedJson, [new Violation("$", "json", Trim(ex.Message))]);
+            return new RejectedEvent(FailureReason.MalformedJson, [new Violation("$", "json", Trim(ex.Message))]);
         }
     }
 
@@ -133,7 +142,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
             schema = SchemaKey.TryParse(schemaText, out var key) ? registry.Resolve(key.Value) : null;
             if (schemaText is not null && schema is null && (violations is null || violations.All(v => v.Path != "$.schema")))
             {
-                return new RejectedRecord(FailureReason.UnknownSchema, [new Violation("$.schema", "schema", $"no schema '{schemaText}' is registered"), .. violations ?? []], Id(payload), schemaText);
+                return new RejectedEvent(FailureReason.UnknownSchema, [new Violation("$.schema", "schema", $"no schema '{schemaText}' is registered"), .. violations ?? []], Id(payload), schemaText);
             }
         }
 
@@ -146,7 +155,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
 
         if (violations is not null)
         {
-            return new RejectedRecord(FailureReason.SchemaViolation, violations, Id(payload), SchemaText(payload));
+            return new RejectedEvent(FailureReason.SchemaViolation, violations, Id(payload), SchemaText(payload));
         }
 
         var evt = JsonSerializer.Deserialize(payload, TrackedEventJsonContext.Default.TrackedEvent)!;
@@ -155,13 +164,13 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         IdentityRules(type, evt, rules);
         if (rules.Count > 0)
         {
-            return new RejectedRecord(FailureReason.SchemaViolation, rules, evt.EventId, evt.Schema);
+            return new RejectedEvent(FailureReason.SchemaViolation, rules, evt.EventId, evt.Schema);
         }
 
         var now = clock.GetUtcNow();
         if (evt.EventTime > now + _options.MaxFutureSkew || evt.EventTime < now - _options.MaxAge)
         {
-            return new RejectedRecord(FailureReason.TimestampOutOfRange,
+            return new RejectedEvent(FailureReason.TimestampOutOfRange,
                 [new Violation("$.eventTime", "range", $"{evt.EventTime:O} is outside [{now - _options.MaxAge:O}, {now + _options.MaxFutureSkew:O}]")], evt.EventId, evt.Schema);
         }
 

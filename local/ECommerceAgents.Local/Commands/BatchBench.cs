@@ -233,16 +233,16 @@ internal static class BatchBench
         var records = generator.Generate();
         var parser = new EventParser(SchemaRegistry.Default, TimeProvider.System);
         using var pseudonymiser = Pseudonymiser.FromSecret("bench-key-0123456789abcdef");
-        using var planner = new BatchPlanner(pseudonymiser, new ProcessorOptions(), TimeProvider.System);
+        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions(), TimeProvider.System);
         var lines = new List<string>();
         for (var start = 0; start < records.Count; start += 500)
         {
             ct.ThrowIfCancellationRequested();
-            var works = new List<EventWork>(500);
+            var works = new List<ValidEvent>(500);
             for (var i = start; i < Math.Min(records.Count, start + 500); i++)
             {
                 var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new EventWork { Index = i - start, Input = input, Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });
+                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
             }
 
             foreach (var (_, _, json) in planner.Plan("shardId-000000000000", works, new StateSnapshot()).Enriched) lines.Add(System.Text.Encoding.UTF8.GetString(json.Span));
@@ -261,16 +261,16 @@ internal static class BatchBench
         var clock = TimeProvider.System;
         var parser = new EventParser(SchemaRegistry.Default, clock);
         using var pseudonymiser = Pseudonymiser.FromSecret("bench-key-0123456789abcdef");
-        using var planner = new BatchPlanner(pseudonymiser, new ProcessorOptions { BotNetworks = ProcessorOptions.ParseNetworks("198.51.100.0/24") }, clock);
+        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions { BotNetworks = ProcessorOptions.ParseNetworks("198.51.100.0/24") }, clock);
         var byPartition = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
         var random = new Random(17);
         for (var start = 0; start < records.Count; start += 500)
         {
-            var works = new List<EventWork>(500);
+            var works = new List<ValidEvent>(500);
             for (var i = start; i < Math.Min(records.Count, start + 500); i++)
             {
                 var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new EventWork { Index = i - start, Input = input, Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });
+                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
             }
 
             var plan = planner.Plan("shardId-000000000000", works, new StateSnapshot());

@@ -71,18 +71,18 @@ internal static class StreamBench
 
         using var pseudonymiser = Pseudonymiser.FromSecret("benchmark-key-0123456789abcdef");
         var parser = new EventParser(SchemaRegistry.Default, clock);
-        using var planner = new BatchPlanner(pseudonymiser, new ProcessorOptions(), clock);
+        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions(), clock);
         int Full()
         {
             // Batches of 500, as the event source mapping delivers them, each against empty state (no I/O).
             for (var start = 0; start < inputs.Length; start += 500)
             {
-                var works = new List<EventWork>(500);
+                var works = new List<ValidEvent>(500);
                 for (var i = start; i < Math.Min(inputs.Length, start + 500); i++)
                 {
                     if (parser.Parse(inputs[i].Data.Span) is ParsedEvent parsed)
                     {
-                        works.Add(new EventWork { Index = i - start, Input = inputs[i], Event = parsed.Event, Type = parsed.Type, Key = parsed.Key });
+                        works.Add(new ValidEvent(i - start, inputs[i], parsed.Event, parsed.Type));
                     }
                 }
 

@@ -36,7 +36,7 @@ public sealed class ParserPropertyTests
 
     [Property(MaxTest = 500)]
     public bool EventParser_ArbitraryBytes_ValueOrFailureNeverThrows(byte[] bytes) =>
-        Parser.Parse(bytes) is ParsedEvent or RejectedRecord;
+        Parser.Parse(bytes) is ParsedEvent or RejectedEvent;
 
     [Property(MaxTest = 500)]
     public Property EventParser_OneFieldReplacedByAnyJsonValue_ValueOrFailureWithPaths() =>
@@ -49,7 +49,7 @@ public sealed class ParserPropertyTests
             return outcome switch
             {
                 ParsedEvent parsed => parsed.Event.EventId.Length > 0,
-                RejectedRecord rejected => rejected.Violations.Count > 0 && rejected.Violations.All(v => v.Path.StartsWith('$')),
+                RejectedEvent rejected => rejected.Violations.Count > 0 && rejected.Violations.All(v => v.Path.StartsWith('$')),
                 _ => false,
             };
         });

@@ -10,7 +10,7 @@ public sealed class EventParserTests
 {
     private readonly EventParser _parser = new(SchemaRegistry.Default, new FakeTimeProvider(EventBuilder.Now));
 
-    private RejectedRecord Rejected(byte[] payload) => Assert.IsType<RejectedRecord>(_parser.Parse(payload));
+    private RejectedEvent Rejected(byte[] payload) => Assert.IsType<RejectedEvent>(_parser.Parse(payload));
 
     [Fact]
     public void Registry_HoldsEveryEventTypeAndTheEnvelope()
@@ -39,7 +39,7 @@ public sealed class EventParserTests
 
         var outcomes = generator.Generate().Select(r => _parser.Parse(r.Data)).ToArray();
 
-        var rejected = outcomes.OfType<RejectedRecord>().ToArray();
+        var rejected = outcomes.OfType<RejectedEvent>().ToArray();
         Assert.True(rejected.Length == 0, string.Join("\n", rejected.Take(5).Select(r => r.Summary)));
     }
 
@@ -182,7 +182,7 @@ public sealed class EventParserTests
 
         var outcome = _parser.Parse(Encoding.UTF8.GetBytes(json));
 
-        Assert.IsType<RejectedRecord>(outcome);
+        Assert.IsType<RejectedEvent>(outcome);
     }
 
     [Fact]

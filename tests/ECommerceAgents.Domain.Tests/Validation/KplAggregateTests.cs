@@ -34,7 +34,7 @@ public sealed class KplAggregateTests
     {
         var aggregate = Aggregate(EventBuilder.ProductView().Json(), EventBuilder.PageView().Json());
 
-        var rejected = Assert.IsType<RejectedRecord>(_parser.Parse(aggregate));
+        var rejected = Assert.IsType<RejectedEvent>(_parser.Parse(aggregate));
 
         Assert.Equal(FailureReason.KplAggregated, rejected.Reason);
         Assert.Equal("kpl_aggregated", rejected.Reason.Name());
@@ -48,7 +48,7 @@ public sealed class KplAggregateTests
         aggregate[^1] ^= 0xFF;
 
         Assert.False(KplAggregate.Is(aggregate));
-        Assert.Equal(FailureReason.InvalidUtf8, Assert.IsType<RejectedRecord>(_parser.Parse(aggregate)).Reason);
+        Assert.Equal(FailureReason.InvalidUtf8, Assert.IsType<RejectedEvent>(_parser.Parse(aggregate)).Reason);
     }
 
     [Fact]

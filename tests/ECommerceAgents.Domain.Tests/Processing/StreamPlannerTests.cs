@@ -9,29 +9,29 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ECommerceAgents.Domain.Tests.Processing;
 
-public sealed class BatchPlannerTests : IDisposable
+public sealed class StreamPlannerTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = new(EventBuilder.Now.AddHours(1));
     private readonly Pseudonymiser _pseudonymiser = Pseudonymiser.FromSecret("test-key-0123456789abcdef");
     private readonly EventParser _parser;
     private readonly RecordBuilder _records = new();
 
-    public BatchPlannerTests() => _parser = new EventParser(SchemaRegistry.Default, _clock);
+    public StreamPlannerTests() => _parser = new EventParser(SchemaRegistry.Default, _clock);
 
     public void Dispose() => _pseudonymiser.Dispose();
 
-    private BatchPlanner Planner(ProcessorOptions? options = null) => new(_pseudonymiser, options ?? new ProcessorOptions(), _clock);
+    private StreamPlanner Planner(ProcessorOptions? options = null) => new(_pseudonymiser, options ?? new ProcessorOptions(), _clock);
 
-    private List<EventWork> Works(params EventBuilder[] events) => Works(events.Select(e => _records.Next(e)).ToArray());
+    private List<ValidEvent> Works(params EventBuilder[] events) => Works(events.Select(e => _records.Next(e)).ToArray());
 
-    private List<EventWork> Works(params StreamInput[] inputs) =>
+    private List<ValidEvent> Works(params StreamInput[] inputs) =>
         inputs.Select((input, i) =>
         {
             var parsed = Assert.IsType<ParsedEvent>(_parser.Parse(input.Data.Span));
-            return new EventWork { Index = i, Input = input, Event = parsed.Event, Type = parsed.Type, Key = parsed.Key };
+            return new ValidEvent(i, input, parsed.Event, parsed.Type);
         }).ToList();
 
-    private static List<EnrichedEvent> Enriched(BatchPlan plan) =>
+    private static List<EnrichedEvent> Enriched(StreamPlan plan) =>
         plan.Enriched.Select(e => JsonSerializer.Deserialize(e.Json.Span, EnrichedEventJsonContext.Default.EnrichedEvent)!).ToList();
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class BatchPlannerTests : IDisposable
         var first = Planner().Plan("s", Works(inputs[..3]), new StateSnapshot());
         var carried = new StateSnapshot();
         carried.Subjects["u-1"] = first.Subjects.Single().Item;
-        var second = Planner().Plan("s", Works(inputs[3..]).Select((w, i) => new EventWork { Index = i, Input = w.Input, Event = w.Event, Type = w.Type, Key = w.Key }).ToList(), carried);
+        var second = Planner().Plan("s", Works(inputs[3..]).Select((w, i) => w with { Index = i }).ToList(), carried);
 
         Assert.Equal(whole, Enriched(first).Concat(Enriched(second)).Select(e => e.SessionId));
         Assert.Equal(3, whole.Distinct().Count());

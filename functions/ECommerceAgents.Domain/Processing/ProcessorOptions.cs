@@ -1,0 +1,29 @@
+namespace ECommerceAgents.Domain.Processing;
+
+/// <summary>How StreamProcessor plans and writes: dedup window, bot rules, trending buckets, write concurrency.</summary>
+public sealed record ProcessorOptions
+{
+    public string PipelineVersion { get; init; } = "1.0.0";
+
+    /// <summary>How long an event id is remembered, so a client's resend is dropped.</summary>
+    public TimeSpan DedupWindow { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>More events than this from one subject within a minute marks the session as a bot.</summary>
+    public int BotEventsPerMinute { get; init; } = 120;
+
+    public int TrendingBucketMinutes { get; init; } = 5;
+
+    public int WriteConcurrency { get; init; } = 16;
+
+    /// <summary>Attempts at moving the enriched cursor once the records are in the zone (about 11 s with the backoff).</summary>
+    public int CursorWriteAttempts { get; init; } = 10;
+
+    /// <summary>Networks known to host automation (cloud and proxy ranges): traffic from them is bot traffic from its first event.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> BotNetworks { get; init; } = [];
+
+    /// <summary>Parses the bot networks setting: comma-separated CIDR blocks.</summary>
+    public static IReadOnlyList<System.Net.IPNetwork> ParseNetworks(string? text) =>
+        string.IsNullOrWhiteSpace(text)
+            ? []
+            : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => System.Net.IPNetwork.Parse(n)).ToArray();
+}

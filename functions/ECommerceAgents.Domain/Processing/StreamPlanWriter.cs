@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using ECommerceAgents.Domain.Validation;
+
+namespace ECommerceAgents.Domain.Processing;
+
+/// <summary>
+/// Writes a <see cref="StreamPlan"/>: the quarantine (one object per rejected record), the enriched zone (past the
+/// shard's cursor) before any state, one write per DynamoDB entity (subjects after the profiles they feed), the
+/// real-time store, and last the event-id markers. Each failure fails only the records its write carries.
+/// </summary>
+public sealed class StreamPlanWriter(
+    IStreamStateStore store,
+    IEnrichedSink enriched,
+    IQuarantine quarantine,
+    RealtimeWriter realtime,
+    ProcessorOptions options,
+    TimeProvider clock)
+{
+    private delegate Task Write(CancellationToken cancellationToken);
+
+    /// <param name="inputs">The micro-batch's records.</param>
+    /// <param name="rejected">The rejected records, by index in <paramref name="inputs"/>.</param>
+    /// <param name="now">The time of the micro-batch's processing (the quarantine's and the markers' clock).</param>
+    public async Task<WriteResult> WriteAsync(IReadOnlyList<StreamInput> inputs, IReadOnlyList<(int Index, RejectedEvent Rejection)> rejected, StreamPlan plan,
+        StateSnapshot snapshot, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var result = new WriteResult(inputs.Count);
+        var shard = plan.Realtime.ShardId;
+
+        // Enriched records first: they are computed from the state as read, and nothing of the micro-batch is committed
+        // until they are in the zone, so a retry recomputes exactly what was sent (session ids, intent at each event).
+        var quarantined = TimedAsync(result, "s3.quarantine", ct => WriteQuarantineAsync(inputs, rejected, now, result, ct), cancellationToken);
+        var sent = await WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, result, cancellationToken).ConfigureAwait(false);
+        if (sent)
+        {
+            await TimedAsync(result, "dynamodb.write", ct => WriteEntitiesAsync(plan, result, ct), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            result.HoldBack(Indexes(plan.Events), "state", "held back: the enriched records were not sent");
+        }
+
+        await quarantined.ConfigureAwait(false);
+        result.RealtimeStale = await realtime.WriteAsync(plan, snapshot.RealtimeStaleSince, now, result, cancellationToken).ConfigureAwait(false);
+        await WriteMarkersAsync(plan, snapshot, now, result, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static IEnumerable<int> Indexes(IReadOnlyList<PlannedEvent> events) => events.Select(e => e.Index);
+
+    private async Task WriteQuarantineAsync(IReadOnlyList<StreamInput> inputs, IReadOnlyList<(int Index, RejectedEvent Rejection)> rejected, DateTimeOffset now, WriteResult result, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(rejected, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (r, ct) =>
+        {
+            var entry = new QuarantineEntry(r.Rejection, inputs[r.Index], now, options.PipelineVersion, "stream");
+            try
+            {
+                await quarantine.PutAsync(entry, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                result.Fail([r.Index], "quarantine", ex);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the records past the shard's cursor, then moves the cursor. False when they could not be sent.</summary>
+    private async Task<bool> WriteEnrichedAsync(string shard, StreamPlan plan, string? cursor, WriteResult result, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var pending = plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position).ToArray();
+            if (pending.Length == 0) return true;
+            try
+            {
+                await enriched.SendAsync(pending.Select(p => p.Json).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result.Fail(pending.Select(p => p.Index), "enriched", ex);
+                return false;
+            }
+
+            await MoveCursorAsync(shard, pending[^1].Position.Padded, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            result.Time("firehose.enriched", watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// The records are in the zone: if the cursor cannot be moved, the retry sends them again and the zone holds them
+    /// twice until compaction. A store that is restarting answers again within seconds (the chaos demo found this window
+    /// with DynamoDB killed between the two writes), so the cursor write is retried for a while. Real time, not the
+    /// clock: this waits on a store, and a test's fake clock would never let it end.
+    /// </summary>
+    private async Task MoveCursorAsync(string shard, string padded, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.SetEnrichedCursorAsync(shard, padded, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Giving up does not fail the records (that would send them again): the state writes still go ahead,
+                // and if they fail too, the retry resends these records and compaction keeps one copy per event id.
+                if (attempt >= options.CursorWriteAttempts) return;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, attempt - 1))), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One write per entity. A subject's sessionizer state goes last, and only when the profiles its events feed are
+    /// written: a committed subject marks its events as applied, and its profiles must then hold them too.
+    /// </summary>
+    private async Task WriteEntitiesAsync(StreamPlan plan, WriteResult result, CancellationToken cancellationToken)
+    {
+        var profileFailed = new HashSet<string>(StringComparer.Ordinal);
+        var jobs = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
+        jobs.AddRange(plan.Links.Select(l => ("identity", l.Members, (Write)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
+        jobs.AddRange(plan.Profiles.Select(p => ("profile", p.Members, (Write)(async ct =>
+        {
+            try
+            {
+                await store.SaveProfileAsync(p.Item, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                lock (profileFailed) profileFailed.Add(p.Item.UserId);
+                throw;
+            }
+        }))));
+        jobs.AddRange(plan.Orders.Select(o => ("order", o.Members, (Write)(ct => store.SaveOrderAsync(o.Item, ct)))));
+        jobs.AddRange(plan.ProductStats.Select(p => ("product-stats", p.Members, (Write)(ct => store.AddProductStatsAsync(p.Item.Sku, plan.Realtime.ShardId, p.Item.Deltas, ct)))));
+        await RunAsync(jobs, result, cancellationToken).ConfigureAwait(false);
+
+        var byIndex = plan.Events.ToDictionary(e => e.Index);
+        var subjects = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
+        foreach (var s in plan.Subjects)
+        {
+            if (s.Members.Select(m => byIndex[m].ResolvedUser).FirstOrDefault(u => u is not null && profileFailed.Contains(u)) is { } user)
+            {
+                result.Fail(s.Members, "session", new InvalidOperationException($"held back: the profile of {user} was not written"));
+                continue;
+            }
+
+            subjects.Add(("session", s.Members, ct => store.SaveSubjectAsync(s.Item, ct)));
+        }
+
+        await RunAsync(subjects, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(List<(string What, IReadOnlyList<int> Members, Write Write)> jobs, WriteResult result, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (job, ct) =>
+        {
+            try
+            {
+                await job.Write(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                result.Fail(job.Members, job.What, ex);
+            }
+        }).ConfigureAwait(false);
+
+    /// <summary>Markers last, for the events whose effects are all written (a redelivered event already has its own).</summary>
+    private async Task WriteMarkersAsync(StreamPlan plan, StateSnapshot snapshot, DateTimeOffset now, WriteResult result, CancellationToken cancellationToken)
+    {
+        var done = plan.Events.Where(e => !result.Failed(e.Index) && !snapshot.Markers.ContainsKey(e.Event.EventId)).ToArray();
+        if (done.Length > 0)
+        {
+            var watch = Stopwatch.StartNew();
+            var expires = now + options.DedupWindow;
+            try
+            {
+                await store.WriteMarkersAsync(done.Select(e => new DedupMarker(e.Event.EventId, e.Position.ToString(), expires)).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result.Fail(done.Select(e => e.Index), "dedup markers", ex);
+            }
+
+            result.Time("dynamodb.markers", watch.Elapsed.TotalMilliseconds);
+        }
+
+        result.AcknowledgedAt = clock.GetUtcNow();
+        result.Acknowledged = done.Where(e => !result.Failed(e.Index)).ToArray();
+        if (result.Acknowledged.Count == 0) result.AcknowledgedAt = null;
+    }
+
+    private static async Task TimedAsync(WriteResult result, string name, Write action, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await action(cancellationToken).ConfigureAwait(false);
+        result.Time(name, watch.Elapsed.TotalMilliseconds);
+    }
+}

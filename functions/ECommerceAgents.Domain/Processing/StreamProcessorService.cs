@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using ECommerceAgents.Domain.Validation;
+
+namespace ECommerceAgents.Domain.Processing;
+
+/// <summary>
+/// StreamProcessor's domain service, one micro-batch of stream records at a time: parse (<see cref="ParsedRecords"/>)
+/// → load the state the micro-batch needs in one go (<see cref="IStreamStateStore"/>) → plan every write with no I/O
+/// (<see cref="StreamPlanner"/>) → write (<see cref="StreamPlanWriter"/>). A record is done when every write carrying
+/// it succeeded; the micro-batch is retried from the first record that is not, and everything already written is
+/// recognised on the retry (watermarks, cursor, markers), so the retry recomputes what was sent.
+/// </summary>
+public sealed class StreamProcessorService(
+    EventParser parser,
+    StreamPlanner planner,
+    IStreamStateStore store,
+    StreamPlanWriter writer,
+    TimeProvider clock)
+{
+    public StreamProcessorService(EventParser parser, StreamPlanner planner, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine,
+        IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock)
+        : this(parser, planner, store, new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock), clock)
+    {
+    }
+
+    public async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0) return new StreamOutcome();
+        var shard = records[0].Position.ShardId;
+        var parsed = ParsedRecords.Parse(parser, records);
+
+        StateSnapshot snapshot;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            snapshot = await store.LoadAsync(StateRequest.For(shard, parsed.Valid), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["state read failed: " + ex.Message] };
+        }
+
+        var readMilliseconds = watch.Elapsed.TotalMilliseconds;
+        var now = clock.GetUtcNow();
+        parsed.DropResends(snapshot, now);
+        var plan = planner.Plan(shard, parsed.Valid, snapshot, parsed.Quarantined(records));
+        var result = await writer.WriteAsync(records, parsed.Rejected, plan, snapshot, now, cancellationToken).ConfigureAwait(false);
+        return Outcome(records, parsed, plan, result, readMilliseconds);
+    }
+
+    private static StreamOutcome Outcome(IReadOnlyList<StreamInput> records, ParsedRecords parsed, StreamPlan plan, WriteResult result, double readMilliseconds)
+    {
+        var timings = new Dictionary<string, double>(StringComparer.Ordinal) { ["dynamodb.read"] = readMilliseconds };
+        foreach (var (store, ms) in result.Timings) timings[store] = ms;
+        var written = result.AcknowledgedAt;
+        return new StreamOutcome
+        {
+            RetryFrom = result.RetryFrom(records),
+            Records = records.Count,
+            Valid = plan.Events.Count(e => !e.Bot),
+            Bots = plan.Events.Count(e => e.Bot),
+            Quarantined = parsed.Rejected.Count,
+            Duplicates = parsed.Duplicates.Count,
+            RealtimeStale = result.RealtimeStale,
+            QuarantinedByReason = parsed.Rejected.GroupBy(r => r.Rejection.ReasonName).ToDictionary(g => g.Key, g => g.Count()),
+            StoreMilliseconds = timings,
+            LagMilliseconds = result.Acknowledged.Select(e => (written!.Value - e.Input.ArrivalTime).TotalMilliseconds).ToArray(),
+            Acknowledged = result.Acknowledged.Select(e => e.Event.EventId).ToArray(),
+            AcknowledgedAt = written,
+            Errors = result.Errors,
+            Failures = result.Failures,
+        };
+    }
+}
