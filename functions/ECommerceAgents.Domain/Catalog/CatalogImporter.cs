@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Events;
 
 namespace ECommerceAgents.Domain.Catalog;
@@ -85,10 +86,9 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
     private readonly IProductEventSink _events = events;
     private readonly CatalogImportOptions _options = options;
     private readonly TimeProvider _clock = clock;
-    public const string LatestKey = "catalog/reports/latest.json";
-    private const string ReportsPrefix = "catalog/reports/";
+    public const string LatestKey = ZoneLayout.CatalogLatestReport;
 
-    public static string ReportKey(string importId) => $"{ReportsPrefix}{importId}.json";
+    public static string ReportKey(string importId) => ZoneLayout.CatalogReportKey(importId);
 
     public async Task<ImportReport> ImportAsync(string bucket, string key, CancellationToken cancellationToken)
     {
@@ -429,13 +429,13 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
             string? outboxKey = null;
             if (_ok - _deleted > 0)
             {
-                copyKey = $"catalog/dt={Dt}/{_importId}.jsonl.gz";
+                copyKey = ZoneLayout.CatalogCopyKey(Dt, _importId);
                 await _owner._files.WriteProcessedAsync(copyKey, Path.Combine(_directory, "copy.jsonl.gz"), "application/gzip", cancellationToken).ConfigureAwait(false);
             }
 
             if (_searchDocs > 0)
             {
-                outboxKey = $"search-outbox/products/dt={Dt}/{_importId}.ndjson";
+                outboxKey = ZoneLayout.ProductsOutboxKey(Dt, _importId);
                 await _owner._files.WriteProcessedAsync(outboxKey, Path.Combine(_directory, "outbox.ndjson"), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
             }
 

@@ -7,6 +7,7 @@ using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs;
 
@@ -40,8 +41,8 @@ public sealed class WarehouseCluster : Construct
             AssumedBy = new CompositePrincipal(new ServicePrincipal("redshift.amazonaws.com"), new ServicePrincipal("redshift-serverless.amazonaws.com")),
             Description = "Redshift COPY from the processed zone (Parquet)",
         });
-        props.Processed.GrantRead(CopyRole, Prefixes.ProcessedEvents + "*");
-        props.Processed.GrantRead(CopyRole, Prefixes.ProcessedOrderLines + "*");
+        props.Processed.GrantRead(CopyRole, ZoneLayout.ProcessedEvents + "*");
+        props.Processed.GrantRead(CopyRole, ZoneLayout.ProcessedOrderLines + "*");
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {

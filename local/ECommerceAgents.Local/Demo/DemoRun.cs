@@ -11,6 +11,7 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
 using Npgsql;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local.Demo;
 
@@ -245,7 +246,7 @@ public static class DemoRun
         await host.Stack.S3Client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = names.Bucket(Buckets.Landing),
-            Key = Prefixes.CatalogIncoming + "demo-catalog.csv",
+            Key = ZoneLayout.CatalogIncoming + "demo-catalog.csv",
             InputStream = new MemoryStream(Encoding.UTF8.GetBytes(csv.ToString())),
         }, ct);
         await host.DrainAsync(TimeSpan.FromMinutes(2), ct);

@@ -11,6 +11,7 @@ using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 using StackExchange.Redis;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
@@ -171,10 +172,10 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         await harness.FlushAsync();
 
         Assert.True(function.Invocations > invocationsWhileDown, "the mapping resumed after the restart");
-        var enriched = await EventIdsAsync(harness, Prefixes.EnrichedEvents);
+        var enriched = await EventIdsAsync(harness, ZoneLayout.EnrichedEvents);
         Assert.Equal(workload.ValidIds.Count, enriched.Count);
         Assert.True(workload.ValidIds.SetEquals(enriched), "the enriched zone holds exactly the workload's valid ids");
-        var bots = await EventIdsAsync(harness, Prefixes.Bots);
+        var bots = await EventIdsAsync(harness, ZoneLayout.EnrichedBots);
         Assert.Equal(workload.BotIds.Count, bots.Count);
         Assert.True(workload.BotIds.SetEquals(bots));
         var checksum = await harness.ChecksumAsync();

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.Kinesis;
 using Amazon.CDK.AWS.Lambda;
 using Constructs;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
@@ -65,8 +66,8 @@ public sealed class StreamProcessorFunction : Construct
             .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.Read)
             .Bucket(Buckets.Quarantine, quarantine)
-            .PutObjects(quarantine, Prefixes.Quarantine + "*")
-            .ReadWriteObjects(quarantine, Prefixes.RealtimePending + "*")
+            .PutObjects(quarantine, ZoneLayout.Quarantine + "*")
+            .ReadWriteObjects(quarantine, ZoneLayout.RealtimePending + "*")
             .Firehose(DeliveryStreams.Enriched, props.Firehose)
             .Redis()
             .PseudonymKey()
@@ -95,7 +96,7 @@ public sealed class StreamProcessorFunction : Construct
         {
             OnFailure = new CfnEventSourceMapping.OnFailureProperty { Destination = quarantine.BucketArn },
         };
-        quarantine.GrantPut(function, Prefixes.FailedBatches + "*");
+        quarantine.GrantPut(function, ZoneLayout.FailedBatches + "*");
         Grant.AddToPrincipal(new GrantOnPrincipalOptions
         {
             Grantee = function,
