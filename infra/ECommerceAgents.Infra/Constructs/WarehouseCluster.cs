@@ -115,10 +115,10 @@ public sealed class WarehouseCluster : Construct
     /// </summary>
     public void Connect(PlatformFunction function)
     {
-        function.Environment("ECA_REDSHIFT_WORKGROUP", Workgroup.WorkgroupName);
-        function.Environment("ECA_REDSHIFT_DATABASE", Resources.Warehouse.Database);
-        function.Environment("ECA_REDSHIFT_SECRET_ARN", AdminSecretArn);
-        function.Environment("ECA_REDSHIFT_COPY_ROLE_ARN", CopyRole.RoleArn);
+        function.Environment(SettingNames.RedshiftWorkgroup, Workgroup.WorkgroupName);
+        function.Environment(SettingNames.RedshiftDatabase, Resources.Warehouse.Database);
+        function.Environment(SettingNames.RedshiftSecretArn, AdminSecretArn);
+        function.Environment(SettingNames.RedshiftCopyRoleArn, CopyRole.RoleArn);
 
         Grant.AddToPrincipal(new GrantOnPrincipalOptions
         {

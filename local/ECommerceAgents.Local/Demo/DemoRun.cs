@@ -194,9 +194,9 @@ public static class DemoRun
         var warehouse = await CreateWarehouseAsync(stack, prefix.Replace('-', '_'), ct);
         var settings = new Dictionary<string, string>(names.ToEnvironment(), StringComparer.Ordinal)
         {
-            ["ECA_BOT_NETWORKS"] = BotNetworks,
-            ["ECA_REDIS_PREFIX"] = prefix + ":",
-            ["ECA_WAREHOUSE"] = warehouse,
+            [SettingNames.BotNetworks] = BotNetworks,
+            [SettingNames.RedisPrefix] = prefix + ":",
+            [ServiceEndpoints.WarehouseVariable] = warehouse,
             [AcknowledgementLog.Setting] = "true",
         };
         var host = await LocalHost.StartAsync(stack, new LocalHostOptions

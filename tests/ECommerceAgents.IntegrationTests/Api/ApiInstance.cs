@@ -43,8 +43,8 @@ public sealed class ApiInstance : IAsyncDisposable
     {
         var all = new Dictionary<string, string>(environment.Settings, StringComparer.Ordinal)
         {
-            ["ECA_BOOTSTRAP_ADMIN_KEY"] = AdminKey,
-            ["ECA_WEBHOOK_SECRETS"] = $$"""{"{{WebhookSource}}":"{{WebhookSecret}}"}""",
+            [SettingNames.BootstrapAdminKey] = AdminKey,
+            [SettingNames.WebhookSecrets] = $$"""{"{{WebhookSource}}":"{{WebhookSecret}}"}""",
         };
         if (settings is not null)
         {

@@ -109,7 +109,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
             new StreamStateStore(dynamo, env.Names, env.Clock),
             new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             quarantine,
-            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }),
             new S3RealtimeJournal(s3, env.Names));
         var kinesis = baseline.Workload.Kinesis;
 

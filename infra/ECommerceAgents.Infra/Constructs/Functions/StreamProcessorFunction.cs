@@ -71,7 +71,7 @@ public sealed class StreamProcessorFunction : Construct
             .Firehose(DeliveryStreams.Enriched, props.Firehose)
             .Redis()
             .PseudonymKey()
-            .Environment("ECA_DEDUP_WINDOW_HOURS", props.DedupWindowHours.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .Environment(SettingNames.DedupWindowHours, props.DedupWindowHours.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var function = Handler.Function;
         props.Events.GrantRead(function);
