@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using ECommerceAgents.Adapters.DynamoDb;
@@ -7,12 +7,6 @@ using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.BatchLoader;
 

@@ -1,7 +1,5 @@
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.BatchLoader;
 

@@ -1,14 +1,8 @@
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
-using ECommerceAgents.Domain.Catalog;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 using ECommerceAgents.Domain.Batch;
+using ECommerceAgents.Domain.Catalog;
 
 namespace ECommerceAgents.Functions.CatalogImport;
 

@@ -1,11 +1,5 @@
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Logs;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.LogTransformer;
 

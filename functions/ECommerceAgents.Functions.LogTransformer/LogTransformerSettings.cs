@@ -1,6 +1,4 @@
 using ECommerceAgents.Domain.Logs;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.LogTransformer;
 

@@ -1,16 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Search;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.SearchIndexer;
 

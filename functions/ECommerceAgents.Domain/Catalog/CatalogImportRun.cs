@@ -8,17 +8,16 @@ using ECommerceAgents.Domain.Events;
 
 namespace ECommerceAgents.Domain.Catalog;
 
+/// <summary>What every import works with: the cleanser, the ports and the options.</summary>
+internal sealed record CatalogImportContext(ProductCleanser Cleanser, ICatalogStore Store, ICatalogFiles Files, IProductEventSink Events, CatalogImportOptions Options);
+
 /// <summary>
 /// The state of one catalog import (<see cref="CatalogImporter"/>): counts, the dedup set and the spill files, and the
 /// effects it writes once the whole file is read.
 /// </summary>
 internal sealed class CatalogImportRun : IDisposable
 {
-    private readonly ProductCleanser _cleanser;
-    private readonly ICatalogStore _store;
-    private readonly ICatalogFiles _files;
-    private readonly IProductEventSink _eventSink;
-    private readonly CatalogImportOptions _options;
+    private readonly CatalogImportContext _context;
     private readonly string _importId;
     private readonly DateTimeOffset _started;
     private readonly string _sourceFile;
@@ -36,17 +35,13 @@ internal sealed class CatalogImportRun : IDisposable
     private long _provided, _mapped, _classified, _lowConfidence;
     private long _pendingCount;
 
-    public CatalogImportRun(ProductCleanser cleanser, ICatalogStore store, ICatalogFiles files, IProductEventSink events, CatalogImportOptions options, string bucket, string key, string importId, DateTimeOffset started)
+    public CatalogImportRun(CatalogImportContext context, string bucket, string key, string importId, DateTimeOffset started)
     {
-        _cleanser = cleanser;
-        _store = store;
-        _files = files;
-        _eventSink = events;
-        _options = options;
+        _context = context;
         _importId = importId;
         _started = started;
         _sourceFile = $"s3://{bucket}/{key}";
-        _directory = Path.Combine(_options.TempDirectory ?? Path.GetTempPath(), "eca-catalog-" + importId + "-" + Guid.NewGuid().ToString("N")[..6]);
+        _directory = Path.Combine(_context.Options.TempDirectory ?? Path.GetTempPath(), "eca-catalog-" + importId + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(_directory);
         _copy = new GZipStream(File.Create(Path.Combine(_directory, "copy.jsonl.gz")), CompressionLevel.Fastest);
         _outbox = new BufferedStream(File.Create(Path.Combine(_directory, "outbox.ndjson")), 64 * 1024);
@@ -64,7 +59,7 @@ internal sealed class CatalogImportRun : IDisposable
         foreach (var raw in reader.Rows())
         {
             _rows++;
-            var result = _cleanser.Cleanse(raw, _started, _sourceFile, _importId);
+            var result = _context.Cleanser.Cleanse(raw, _started, _sourceFile, _importId);
             if (result is RejectedRow rejected)
             {
                 _rejected++;
@@ -74,7 +69,7 @@ internal sealed class CatalogImportRun : IDisposable
                     _rejectedByReason[code] = _rejectedByReason.GetValueOrDefault(code) + 1;
                 }
 
-                if (_rejectedRows.Count < _options.ReportListLimit) _rejectedRows.Add(new ReportRejection(rejected.Line, rejected.Sku, rejected.Reasons));
+                if (_rejectedRows.Count < _context.Options.ReportListLimit) _rejectedRows.Add(new ReportRejection(rejected.Line, rejected.Sku, rejected.Reasons));
                 continue;
             }
 
@@ -82,7 +77,7 @@ internal sealed class CatalogImportRun : IDisposable
             if (_firstLine.TryGetValue(row.Product.Sku, out var kept))
             {
                 _duplicates++;
-                if (_duplicateRows.Count < _options.ReportListLimit) _duplicateRows.Add(new ReportDuplicate(row.Line, row.Product.Sku, kept));
+                if (_duplicateRows.Count < _context.Options.ReportListLimit) _duplicateRows.Add(new ReportDuplicate(row.Line, row.Product.Sku, kept));
                 continue;
             }
 
@@ -90,7 +85,7 @@ internal sealed class CatalogImportRun : IDisposable
             _ok++;
             foreach (var w in row.Warnings) _warnings[w] = _warnings.GetValueOrDefault(w) + 1;
             _chunk.Add(row);
-            if (_chunk.Count >= _options.ChunkSize) await PlanChunkAsync(cancellationToken).ConfigureAwait(false);
+            if (_chunk.Count >= _context.Options.ChunkSize) await PlanChunkAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await PlanChunkAsync(cancellationToken).ConfigureAwait(false);
@@ -103,7 +98,7 @@ internal sealed class CatalogImportRun : IDisposable
     {
         if (_chunk.Count == 0) return;
         var lookup = Stopwatch.StartNew();
-        var stored = await _store.GetManyAsync(_chunk.Select(r => r.Product.Sku).ToArray(), cancellationToken).ConfigureAwait(false);
+        var stored = await _context.Store.GetManyAsync(_chunk.Select(r => r.Product.Sku).ToArray(), cancellationToken).ConfigureAwait(false);
         LookupMilliseconds += lookup.Elapsed.TotalMilliseconds;
         foreach (var row in _chunk)
         {
@@ -115,7 +110,7 @@ internal sealed class CatalogImportRun : IDisposable
                 case "mapped": _mapped++; break;
                 default:
                     _classified++;
-                    if (row.Prediction is { } prediction && prediction.Confidence < _cleanser.LowConfidence) _lowConfidence++;
+                    if (row.Prediction is { } prediction && prediction.Confidence < _context.Cleanser.LowConfidence) _lowConfidence++;
                     break;
             }
 
@@ -179,13 +174,13 @@ internal sealed class CatalogImportRun : IDisposable
         if (_ok - _deleted > 0)
         {
             copyKey = ZoneLayout.CatalogCopyKey(Dt, _importId);
-            await _files.WriteProcessedAsync(copyKey, Path.Combine(_directory, "copy.jsonl.gz"), "application/gzip", cancellationToken).ConfigureAwait(false);
+            await _context.Files.WriteProcessedAsync(copyKey, Path.Combine(_directory, "copy.jsonl.gz"), "application/gzip", cancellationToken).ConfigureAwait(false);
         }
 
         if (_searchDocs > 0)
         {
             outboxKey = ZoneLayout.ProductsOutboxKey(Dt, _importId);
-            await _files.WriteProcessedAsync(outboxKey, Path.Combine(_directory, "outbox.ndjson"), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
+            await _context.Files.WriteProcessedAsync(outboxKey, Path.Combine(_directory, "outbox.ndjson"), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
         }
 
         return (copyKey, outboxKey);
@@ -204,7 +199,7 @@ internal sealed class CatalogImportRun : IDisposable
 
     public async Task PublishEventsAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<(string, byte[])>(_options.EventBatchSize);
+        var batch = new List<(string, byte[])>(_context.Options.EventBatchSize);
         foreach (var change in ReadPending())
         {
             if (change.Product is not { } p) continue;
@@ -212,14 +207,14 @@ internal sealed class CatalogImportRun : IDisposable
             batch.Add((PartitionKeys.For(EventTypes.ProductUpserted, null, null, null, p.Sku, null, p.Sku), CatalogImporter.ProductUpserted(p, delta, change.PreviousHash, _started)));
             _events++;
             if (delta != 0) _stockDeltas++;
-            if (batch.Count == _options.EventBatchSize)
+            if (batch.Count == _context.Options.EventBatchSize)
             {
-                await _eventSink.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
-                batch = new List<(string, byte[])>(_options.EventBatchSize);
+                await _context.Events.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+                batch = new List<(string, byte[])>(_context.Options.EventBatchSize);
             }
         }
 
-        if (batch.Count > 0) await _eventSink.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+        if (batch.Count > 0) await _context.Events.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
@@ -230,15 +225,15 @@ internal sealed class CatalogImportRun : IDisposable
         {
             if (change.Product is { } p) upserts.Add(p);
             else deletes.Add(change.Sku);
-            if (upserts.Count + deletes.Count >= _options.WriteBatchSize)
+            if (upserts.Count + deletes.Count >= _context.Options.WriteBatchSize)
             {
-                await _store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
+                await _context.Store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
                 upserts = [];
                 deletes = [];
             }
         }
 
-        if (upserts.Count + deletes.Count > 0) await _store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
+        if (upserts.Count + deletes.Count > 0) await _context.Store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
     }
 
     public ImportReport Report(ImportReport baseReport) => baseReport with

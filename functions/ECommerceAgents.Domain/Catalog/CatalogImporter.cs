@@ -29,10 +29,8 @@ namespace ECommerceAgents.Domain.Catalog;
 public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore store, ICatalogFiles files, IProductEventSink events, CatalogImportOptions options, TimeProvider clock)
 {
     public const string Schema = "com.ecommerceagents/product_upserted/1-0-0";
-    private readonly ProductCleanser _cleanser = cleanser;
-    private readonly ICatalogStore _store = store;
+    private readonly CatalogImportContext _context = new(cleanser, store, files, events, options);
     private readonly ICatalogFiles _files = files;
-    private readonly IProductEventSink _events = events;
     private readonly CatalogImportOptions _options = options;
     private readonly TimeProvider _clock = clock;
     public const string LatestKey = ZoneLayout.CatalogLatestReport;
@@ -65,7 +63,7 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
             return await FinishAsync(SameContent(baseReport, previous, phases), null, cancellationToken).ConfigureAwait(false);
         }
 
-        using var run = new CatalogImportRun(_cleanser, _store, _files, _events, _options, bucket, key, importId, started);
+        using var run = new CatalogImportRun(_context, bucket, key, importId, started);
         var (report, readable) = await ReadAsync(run, baseReport with { Format = format.Format == CatalogFormat.Csv ? "csv" : "jsonl" }, format, cancellationToken).ConfigureAwait(false);
         if (!readable) return await FinishAsync(report, null, cancellationToken).ConfigureAwait(false);
         if (run.Rows == 0)
