@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using ECommerceAgents.Local.Stack;
 
 namespace ECommerceAgents.Local.Stack.Servers;
 
