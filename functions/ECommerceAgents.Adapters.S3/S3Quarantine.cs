@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.S3;
@@ -6,6 +5,7 @@ using Amazon.S3.Model;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Domain.Validation;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Adapters.S3;
 
@@ -18,11 +18,8 @@ public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuaran
 {
     private readonly string _bucket = names.Bucket(Buckets.Quarantine);
 
-    public static string KeyFor(QuarantineEntry entry)
-    {
-        var at = entry.ArrivalTime.UtcDateTime;
-        return $"{Prefixes.Quarantine}reason={entry.Reason}/dt={at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/hr={at.ToString("HH", CultureInfo.InvariantCulture)}/{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}.json";
-    }
+    public static string KeyFor(QuarantineEntry entry) =>
+        ZoneLayout.QuarantineKey(entry.Reason, entry.ArrivalTime, $"{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}");
 
     public async Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
     {

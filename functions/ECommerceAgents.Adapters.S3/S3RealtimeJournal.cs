@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Amazon.S3;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Adapters.S3;
 
@@ -16,7 +17,7 @@ public sealed class S3RealtimeJournal(IAmazonS3 s3, ResourceBindings names) : IR
 {
     private readonly S3ObjectStore _objects = new(s3, names.Bucket(Buckets.Quarantine));
 
-    public static string ShardPrefix(string shardId) => $"{Prefixes.RealtimePending}shard={shardId}/";
+    public static string ShardPrefix(string shardId) => $"{ZoneLayout.RealtimePending}shard={shardId}/";
 
     public Task DeferAsync(RealtimeBatch batch, CancellationToken cancellationToken)
     {

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using ECommerceAgents.Adapters.DynamoDb;
@@ -7,12 +7,6 @@ using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.BatchLoader;
 
@@ -35,26 +29,26 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
     public const string Source = "ecommerceagents.batch";
 
     private readonly BatchLoaderService _service;
-    private readonly HashSet<string> _crawlers;
+    private readonly IReadOnlySet<string> _crawlers;
     private readonly int _partitionsPerInvocation;
     private readonly LambdaInvoker? _fanOut;
     private readonly string? _functionName;
     private readonly TimeProvider _clock;
-    private readonly TextWriter _output;
+    private readonly FunctionTelemetry _telemetry;
     private readonly JsonLog _log;
-    private readonly IAsyncDisposable[] _owned;
+    private readonly OwnedClients _owned;
 
-    private BatchLoaderFunction(FunctionEnvironment env, BatchPorts ports, LambdaInvoker? fanOut, IAsyncDisposable[] owned)
+    private BatchLoaderFunction(FunctionEnvironment env, BatchLoaderSettings settings, BatchPorts ports, LambdaInvoker? fanOut, OwnedClients owned)
     {
         _clock = env.Clock;
-        _output = env.Output;
-        _log = new JsonLog(Name, env.Output, env.Clock);
+        _telemetry = new FunctionTelemetry(Name, env);
+        _log = _telemetry.Log;
         _owned = owned;
         _fanOut = fanOut;
-        _functionName = env.Setting("AWS_LAMBDA_FUNCTION_NAME");
-        _crawlers = (env.Setting("ECA_GLUE_CRAWLERS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-        _partitionsPerInvocation = Math.Max(1, env.IntSetting("ECA_PARTITIONS_PER_INVOCATION", 1));
-        _service = new BatchLoaderService(ports, Options(env), env.Clock, message => _log.Info(message));
+        _functionName = settings.FunctionName;
+        _crawlers = settings.Crawlers;
+        _partitionsPerInvocation = settings.PartitionsPerInvocation;
+        _service = new BatchLoaderService(ports, settings.Batch, env.Clock, message => _log.Info(message));
         Handler = new JsonFunctionHandler<EventBridgeEvent, BatchRunSummary>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, BatchJsonContext.Default.BatchRunSummary, HandleAsync);
     }
 
@@ -62,36 +56,26 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
     public BatchLoaderService Service => _service;
 
-    public static BatchOptions Options(FunctionEnvironment env) => new()
-    {
-        LatenessHours = env.IntSetting("ECA_LATENESS_HOURS", 6),
-        SettleMinutes = env.IntSetting("ECA_SETTLE_MINUTES", 5),
-        ReportingCurrency = env.Setting("ECA_REPORTING_CURRENCY") ?? "EUR",
-    };
-
     /// <summary>Builds every client once per container: S3, DynamoDB, the warehouse (Redshift Data API when a workgroup is configured, else PostgreSQL).</summary>
     public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
         env = env.For(Name);
+        var settings = BatchLoaderSettings.From(env);
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var dynamo = DynamoDbClientFactory.Create(env.Endpoints);
         var codec = new EventParquet();
-        var currency = env.Setting("ECA_REPORTING_CURRENCY") ?? "EUR";
-        var owned = new List<IAsyncDisposable> { new Disposing(s3), new Disposing(dynamo) };
+        var currency = settings.Batch.ReportingCurrency;
+        var owned = new List<object> { s3, dynamo };
         IWarehouse warehouse;
-        if (env.Setting("ECA_REDSHIFT_WORKGROUP") is { } workgroup)
+        if (settings.Redshift is { } target)
         {
-            var endpoint = env.Setting("AWS_ENDPOINT_URL_REDSHIFT_DATA") is { } url ? new Uri(url) : null;
-            var client = StreamClients.Client(AwsJsonService.RedshiftData, endpoint, env.Endpoints);
-            warehouse = new RedshiftWarehouse(new RedshiftDataClient(client, new RedshiftTarget(workgroup,
-                env.Setting("ECA_REDSHIFT_DATABASE") ?? Warehouse.Database,
-                env.RequiredSetting("ECA_REDSHIFT_SECRET_ARN"),
-                env.RequiredSetting("ECA_REDSHIFT_COPY_ROLE_ARN")), env.Clock), currency);
+            var client = StreamClients.Client(AwsJsonService.RedshiftData, settings.RedshiftDataEndpoint, env.Endpoints);
+            warehouse = new RedshiftWarehouse(new RedshiftDataClient(client, target, env.Clock), currency);
         }
         else
         {
             var pg = new PostgresWarehouse(PostgresWarehouse.DataSource(env.Endpoints.Warehouse
-                ?? throw new InvalidOperationException($"{ServiceEndpoints.WarehouseVariable} (PostgreSQL) or ECA_REDSHIFT_WORKGROUP (Redshift) is required.")), codec, currency);
+                ?? throw new InvalidOperationException($"{ServiceEndpoints.WarehouseVariable} (PostgreSQL) or {SettingNames.RedshiftWorkgroup} (Redshift) is required.")), codec, currency);
             owned.Add(pg);
             warehouse = pg;
         }
@@ -109,19 +93,17 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         };
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
-        var fanOut = env.Setting("AWS_LAMBDA_FUNCTION_NAME") is not null && env.Setting("ECA_FANOUT") != "off"
-            ? LambdaInvoker.For(env.Endpoints, env.Setting("AWS_ENDPOINT_URL_LAMBDA") is { } l ? new Uri(l) : null)
-            : null;
-        var function = new BatchLoaderFunction(env, ports, fanOut, [.. owned]);
+        var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;
+        var function = new BatchLoaderFunction(env, settings, ports, fanOut, new OwnedClients([.. owned]));
         return Task.FromResult<IFunctionHandler>(new OwningHandler(function.Handler, function));
     }
 
     /// <summary>For tests: the function over given ports.</summary>
-    public static BatchLoaderFunction Create(FunctionEnvironment env, BatchPorts ports) => new(env, ports, null, []);
+    public static BatchLoaderFunction Create(FunctionEnvironment env, BatchPorts ports) => new(env, BatchLoaderSettings.From(env), ports, null, OwnedClients.None);
 
     public async Task<BatchRunSummary> HandleAsync(EventBridgeEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
-        _log.CorrelationId = invocation.RequestId;
+        _telemetry.Begin(invocation);
         BatchRunResult result;
         switch (evt.DetailType)
         {
@@ -220,8 +202,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
     {
         foreach (var o in result.Loaded.Where(o => !o.Skipped))
         {
-            var m = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
-            m.Property("requestId", invocation.RequestId);
+            var m = _telemetry.Metrics(invocation);
             m.Property("partition", o.Partition.ToString());
             m.Add("DataCompleteness", o.Report.CompletenessPercent, MetricUnit.Percent);
             m.Add("DataValidity", o.Report.ValidityPercent, MetricUnit.Percent);
@@ -234,8 +215,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
             m.Flush();
         }
 
-        var run = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _output, _clock);
-        run.Property("requestId", invocation.RequestId);
+        var run = _telemetry.Metrics(invocation);
         run.Add("PartitionsLoaded", result.Loaded.Count(o => !o.Skipped));
         run.Add("PartitionsRemaining", result.Remaining.Count);
         run.Add("PartitionsBeyondWindow", result.BeyondWindow.Count);
@@ -248,20 +228,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         run.Flush();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var d in _owned) await d.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private sealed class Disposing(IDisposable inner) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            inner.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 }
 
 public sealed record BackfillRequest(string Date, string? Hour = null);

@@ -1,5 +1,3 @@
 using ECommerceAgents.Functions.BatchLoader;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Runtime;
 
 return await LambdaRuntime.RunAsync(ct => BatchLoaderFunction.CreateAsync(FunctionEnvironment.FromProcess(), ct));

@@ -1,11 +1,5 @@
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Logs;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.LogTransformer;
 
@@ -17,26 +11,19 @@ public sealed class LogTransformerFunction
 {
     public const string Name = "LogTransformer";
 
-    private readonly LogTransformOptions _options;
+    private readonly LogTransformerSettings _settings;
     private readonly FirehoseClient? _firehose;
-    private readonly string? _configuredStream;
     private readonly ILogReingestion? _reingestion;
-    private readonly FunctionEnvironment _env;
+    private readonly FunctionTelemetry _telemetry;
     private readonly JsonLog _log;
 
     private LogTransformerFunction(FunctionEnvironment env, FirehoseClient? firehose, ILogReingestion? reingestion)
     {
-        _env = env;
         _firehose = firehose;
         _reingestion = reingestion;
-        _log = new JsonLog(Name, env.Output, env.Clock);
-        _configuredStream = env.Setting(DeliveryStreams.Logs.EnvironmentVariable);
-        _options = new LogTransformOptions
-        {
-            ResponseBudgetBytes = env.IntSetting("ECA_LOGS_RESPONSE_BUDGET_BYTES", 6_000_000),
-            MaxDecompressedBytes = env.IntSetting("ECA_LOGS_MAX_DECOMPRESSED_BYTES", 6 * 1024 * 1024),
-            ServicePrefixes = (env.Setting("ECA_LOGS_SERVICE_PREFIXES") ?? "eca-").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        };
+        _telemetry = new FunctionTelemetry(Name, env);
+        _log = _telemetry.Log;
+        _settings = LogTransformerSettings.From(env);
         Handler = new JsonFunctionHandler<RawTransformationEvent, RawTransformationResponse>(
             Name, TransformationWireJsonContext.Default.RawTransformationEvent, TransformationWireJsonContext.Default.RawTransformationResponse, HandleAsync);
     }
@@ -55,9 +42,9 @@ public sealed class LogTransformerFunction
 
     public async Task<RawTransformationResponse> HandleAsync(RawTransformationEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
-        _log.CorrelationId = invocation.RequestId;
+        _telemetry.Begin(invocation);
         var reingestion = _reingestion ?? new FirehoseLogReingestion(_firehose!, StreamName(evt));
-        var transformer = new LogBatchTransformer(_options, reingestion);
+        var transformer = new LogBatchTransformer(_settings.Transform, reingestion);
         var inputs = evt.Records.Select(r => new LogInputRecord(r.RecordId, r.Data ?? string.Empty, r.ApproximateArrivalTimestamp)).ToArray();
         var result = await transformer.TransformAsync(inputs, cancellationToken).ConfigureAwait(false);
 
@@ -77,14 +64,13 @@ public sealed class LogTransformerFunction
 
     /// <summary>The configured logs delivery stream; else the one named by the event's ARN (the stream that invoked us).</summary>
     private string StreamName(RawTransformationEvent evt) =>
-        _configuredStream
+        _settings.DeliveryStream
         ?? (evt.DeliveryStreamArn is { } arn && arn.LastIndexOf('/') is var slash and >= 0 ? arn[(slash + 1)..] : null)
         ?? throw new InvalidOperationException($"{DeliveryStreams.Logs.EnvironmentVariable} is required to re-ingest overflow records.");
 
     private void Report(LogBatchStats stats, LambdaInvocation invocation)
     {
-        var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = Name }, _env.Output, _env.Clock);
-        metrics.Property("requestId", invocation.RequestId);
+        var metrics = _telemetry.Metrics(invocation);
         metrics.Add("RecordsIn", stats.Records);
         metrics.Add("RecordsOk", stats.Ok);
         metrics.Add("RecordsDropped", stats.Dropped);

@@ -1,5 +1,3 @@
 using ECommerceAgents.Functions.LogTransformer;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Runtime;
 
 return await LambdaRuntime.RunAsync(ct => LogTransformerFunction.CreateAsync(FunctionEnvironment.FromProcess(), ct));

@@ -1,6 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using ECommerceAgents.Lambda.Events;
+using System.Text.Json;
 
 namespace ECommerceAgents.Functions.LogTransformer;
 

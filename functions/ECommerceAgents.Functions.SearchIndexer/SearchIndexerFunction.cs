@@ -1,17 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Search;
-using ECommerceAgents.Lambda.Events;
-using ECommerceAgents.Lambda.Hosting;
-using ECommerceAgents.Lambda.Logging;
-using ECommerceAgents.Lambda.Metrics;
-using ECommerceAgents.Lambda.Runtime;
-using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Functions.SearchIndexer;
 
@@ -27,17 +21,17 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
     private readonly SearchIndexingService _service;
     private readonly string _bucket;
     private readonly TimeProvider _clock;
-    private readonly TextWriter _output;
+    private readonly FunctionTelemetry _telemetry;
     private readonly JsonLog _log;
-    private readonly IDisposable[] _owned;
+    private readonly OwnedClients _owned;
 
-    private SearchIndexerFunction(FunctionEnvironment env, SearchIndexingService service, string bucket, IDisposable[] owned)
+    private SearchIndexerFunction(FunctionEnvironment env, SearchIndexingService service, string bucket, OwnedClients owned)
     {
         _service = service;
         _bucket = bucket;
         _clock = env.Clock;
-        _output = env.Output;
-        _log = new JsonLog(FunctionName, env.Output, env.Clock);
+        _telemetry = new FunctionTelemetry(FunctionName, env);
+        _log = _telemetry.Log;
         _owned = owned;
     }
 
@@ -57,19 +51,19 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
         }
 
         var service = new SearchIndexingService(processed, quarantine, index, env.Clock);
-        return Task.FromResult<IFunctionHandler>(new SearchIndexerFunction(env, service, processed.Bucket, [s3]));
+        return Task.FromResult<IFunctionHandler>(new SearchIndexerFunction(env, service, processed.Bucket, new OwnedClients(s3)));
     }
 
     /// <summary>For tests: the function over a given search index (null for export mode).</summary>
     public static IFunctionHandler Create(FunctionEnvironment env, Amazon.S3.IAmazonS3 s3, ISearchIndex? index)
     {
         var service = new SearchIndexingService(new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed)), new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine)), index, env.Clock);
-        return new SearchIndexerFunction(env, service, env.Names.Bucket(Buckets.Processed), []);
+        return new SearchIndexerFunction(env, service, env.Names.Bucket(Buckets.Processed), OwnedClients.None);
     }
 
     public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
-        _log.CorrelationId = invocation.RequestId;
+        _telemetry.Begin(invocation);
         EventBridgeEvent evt;
         try
         {
@@ -104,8 +98,7 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
         }
 
         if (result.Note is { } note) _log.Info(note, ("objects", result.Objects), ("actions", result.Actions));
-        var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = FunctionName }, _output, _clock);
-        metrics.Property("requestId", invocation.RequestId);
+        var metrics = _telemetry.Metrics(invocation);
         metrics.Property("mode", result.Mode);
         metrics.Add("OutboxObjects", result.Objects);
         metrics.Add("DocumentsIndexed", result.Succeeded);
@@ -115,11 +108,7 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
         return JsonSerializer.SerializeToUtf8Bytes(result, SearchIndexerJsonContext.Default.SearchIndexingResult);
     }
 
-    public ValueTask DisposeAsync()
-    {
-        foreach (var d in _owned) d.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -23,7 +23,7 @@ public sealed record TableDefinition(
     public IReadOnlyList<IndexDefinition> GlobalIndexes => Indexes ?? [];
 
     /// <summary>Name of the environment variable a function reads this table's physical name from.</summary>
-    public string EnvironmentVariable => "ECA_TABLE_" + Id.ToUpperInvariant().Replace('-', '_');
+    public string EnvironmentVariable => SettingNames.Prefix + "TABLE_" + Id.ToUpperInvariant().Replace('-', '_');
 }
 
 /// <summary>S3 lifecycle for a zone. Null means the rule is absent.</summary>
@@ -31,12 +31,12 @@ public sealed record Lifecycle(int? InfrequentAccessAfterDays = null, int? Glaci
 
 public sealed record BucketDefinition(string Id, string Purpose, Lifecycle Lifecycle, bool HoldsRawPii)
 {
-    public string EnvironmentVariable => "ECA_BUCKET_" + Id.ToUpperInvariant().Replace('-', '_');
+    public string EnvironmentVariable => SettingNames.Prefix + "BUCKET_" + Id.ToUpperInvariant().Replace('-', '_');
 }
 
 public sealed record StreamDefinition(string Id, string Purpose)
 {
-    public string EnvironmentVariable => "ECA_STREAM_" + Id.ToUpperInvariant().Replace('-', '_');
+    public string EnvironmentVariable => SettingNames.Prefix + "STREAM_" + Id.ToUpperInvariant().Replace('-', '_');
 }
 
 /// <summary>
@@ -58,7 +58,7 @@ public sealed record DeliveryStreamDefinition(
     int BufferMegabytes = 64,
     bool AppendNewline = true)
 {
-    public string EnvironmentVariable => "ECA_FIREHOSE_" + Id.ToUpperInvariant().Replace('-', '_');
+    public string EnvironmentVariable => SettingNames.Prefix + "FIREHOSE_" + Id.ToUpperInvariant().Replace('-', '_');
 }
 
 public enum DeliverySource

@@ -1,7 +1,9 @@
+using ECommerceAgents.Domain.Batch;
+
 namespace ECommerceAgents.Resources;
 
 /// <summary>
-/// The one definition of every table, stream, bucket and prefix. The local stack creates from it,
+/// The one definition of every table, stream and bucket (the keys inside the buckets are <see cref="ZoneLayout"/>'s). The local stack creates from it,
 /// the CDK app synthesizes from it and functions find their resources through it.
 /// </summary>
 public static class Tables
@@ -95,28 +97,6 @@ public static class Buckets
     public static IReadOnlyList<BucketDefinition> All { get; } = [Raw, Landing, Quarantine, Enriched, Logs, Processed];
 }
 
-/// <summary>Key prefixes inside the buckets. Hive-style partitions (<c>key=value/</c>) so Glue crawlers and Athena see them.</summary>
-public static class Prefixes
-{
-    public const string RawArchive = "raw/";
-    public const string CatalogIncoming = "catalog/incoming/";
-    public const string CatalogReports = "catalog/reports/";
-    public const string Quarantine = "quarantine/";
-    /// <summary>Where Lambda's S3 on-failure destination writes failed stream batches (its own, fixed key format).</summary>
-    public const string FailedBatches = "aws/lambda/";
-    /// <summary>StreamProcessor's real-time work deferred while Redis was down, per shard, until it is replayed.</summary>
-    public const string RealtimePending = "realtime-pending/";
-    public const string EnrichedEvents = "events/";
-    public const string Bots = "bots/";
-    public const string LogsZone = "logs/";
-    public const string ProcessedEvents = "events/";
-    public const string ProcessedOrderLines = "order-lines/";
-    public const string SearchOutbox = "search-outbox/";
-    public const string SearchExport = "search-export/";
-    public const string Quality = "quality/";
-    public const string ProcessedCatalog = "catalog/";
-}
-
 public static class Streams
 {
     public static readonly StreamDefinition Events = new(
@@ -129,7 +109,7 @@ public static class DeliveryStreams
 {
     public static readonly DeliveryStreamDefinition RawArchive = new(
         "raw", "Exact copy of the events stream.", Buckets.Raw,
-        Prefix: Prefixes.RawArchive + "dt=!{timestamp:yyyy-MM-dd}/hr=!{timestamp:HH}/",
+        Prefix: ZoneLayout.RawArchive + "dt=!{timestamp:yyyy-MM-dd}/hr=!{timestamp:HH}/",
         ErrorPrefix: "raw-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
         Source: DeliverySource.KinesisStream);
 
@@ -151,7 +131,7 @@ public static class DeliveryStreams
 
     public static readonly DeliveryStreamDefinition Logs = new(
         "logs", "Service logs, transformed by LogTransformer.", Buckets.Logs,
-        Prefix: Prefixes.LogsZone + "service=!{partitionKeyFromLambda:service}/dt=!{partitionKeyFromLambda:dt}/hr=!{partitionKeyFromLambda:hr}/",
+        Prefix: ZoneLayout.LogsZone + "service=!{partitionKeyFromLambda:service}/dt=!{partitionKeyFromLambda:dt}/hr=!{partitionKeyFromLambda:hr}/",
         ErrorPrefix: "logs-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
         Source: DeliverySource.DirectPut,
         TransformedByLambda: true,

@@ -36,7 +36,7 @@ public sealed partial class ResourceBindings
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in environment)
         {
-            if (entry.Key is string key && key.StartsWith("ECA_", StringComparison.Ordinal) && entry.Value is string value && value.Length > 0)
+            if (entry.Key is string key && key.StartsWith(SettingNames.Prefix, StringComparison.Ordinal) && entry.Value is string value && value.Length > 0)
             {
                 names[key] = value;
             }

@@ -26,6 +26,9 @@ public enum AssetMode
 /// </summary>
 public sealed record InfraSettings
 {
+    /// <summary>The environment variable that, like <c>-c assets=…</c>, chooses the function assets (<c>stub</c> or <c>published</c>).</summary>
+    public const string AssetsVariable = "ECA_ASSETS";
+
     public const string DefaultWebAdapterLayerArn =
         "arn:${AWS::Partition}:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:27";
 
@@ -88,7 +91,7 @@ public sealed record InfraSettings
             throw new ArgumentException($"Unknown stage '{stageText}': use -c stage=dev, -c stage=prod or -c stage=local.");
         }
 
-        var assetsText = Get("assets") ?? System.Environment.GetEnvironmentVariable("ECA_ASSETS") ?? "published";
+        var assetsText = Get("assets") ?? System.Environment.GetEnvironmentVariable(AssetsVariable) ?? "published";
         var assets = assetsText.ToLowerInvariant() switch
         {
             "stub" or "stubs" => AssetMode.Stub,

@@ -11,13 +11,14 @@ public sealed record LocalPorts(int DynamoDb, int Kinesis, int S3, int Redis, in
 
     public static LocalPorts FromEnvironment()
     {
-        static int Port(string name, int fallback) =>
-            int.TryParse(Environment.GetEnvironmentVariable("ECA_PORT_" + name), out var p) && p is > 0 and < 65536 ? p : fallback;
+        static int Port(string variable, int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable(variable), out var p) && p is > 0 and < 65536 ? p : fallback;
 
         var d = Defaults;
         return new LocalPorts(
-            Port("DYNAMODB", d.DynamoDb), Port("KINESIS", d.Kinesis), Port("S3", d.S3), Port("REDIS", d.Redis),
-            Port("POSTGRES", d.Postgres), Port("FIREHOSE", d.Firehose), Port("API", d.Api));
+            Port(LocalSettingNames.PortDynamoDb, d.DynamoDb), Port(LocalSettingNames.PortKinesis, d.Kinesis), Port(LocalSettingNames.PortS3, d.S3),
+            Port(LocalSettingNames.PortRedis, d.Redis), Port(LocalSettingNames.PortPostgres, d.Postgres), Port(LocalSettingNames.PortFirehose, d.Firehose),
+            Port(LocalSettingNames.PortApi, d.Api));
     }
 
     /// <summary>

@@ -140,7 +140,7 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
 
     private static string? FindPostgresBin()
     {
-        if (Environment.GetEnvironmentVariable("ECA_POSTGRES_BIN") is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
+        if (Environment.GetEnvironmentVariable(LocalSettingNames.PostgresBin) is { Length: > 0 } configured && File.Exists(Path.Combine(configured, "initdb")))
         {
             return configured;
         }

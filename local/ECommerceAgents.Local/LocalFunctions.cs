@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local;
 
@@ -9,22 +10,22 @@ namespace ECommerceAgents.Local;
 public static class LocalFunctions
 {
     /// <summary>The local API's first administrator key (ECA_BOOTSTRAP_ADMIN_KEY overrides it). Local only: in AWS it is an SSM SecureString.</summary>
-    public static string LocalAdminKey => System.Environment.GetEnvironmentVariable("ECA_BOOTSTRAP_ADMIN_KEY") ?? "eca-local-admin-key-not-a-secret";
+    public static string LocalAdminKey => System.Environment.GetEnvironmentVariable(SettingNames.BootstrapAdminKey) ?? "eca-local-admin-key-not-a-secret";
 
     /// <summary>The local webhook secrets: one source, <c>shop</c>.</summary>
-    public static string LocalWebhookSecrets => System.Environment.GetEnvironmentVariable("ECA_WEBHOOK_SECRETS") ?? """{"shop":"eca-local-webhook-secret"}""";
+    public static string LocalWebhookSecrets => System.Environment.GetEnvironmentVariable(SettingNames.WebhookSecrets) ?? """{"shop":"eca-local-webhook-secret"}""";
 
     public static FunctionEnvironment Environment(LocalStack stack, IReadOnlyDictionary<string, string>? settings = null)
     {
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in stack.Endpoints.ToEnvironment()) all[k] = v;
         foreach (var (k, v) in stack.Names.ToEnvironment()) all[k] = v;
-        all["ECA_PSEUDONYM_KEY"] = System.Environment.GetEnvironmentVariable("ECA_PSEUDONYM_KEY") ?? "local-development-key-not-a-secret";
-        all["ECA_BOOTSTRAP_ADMIN_KEY"] = LocalAdminKey;
-        all["ECA_WEBHOOK_SECRETS"] = LocalWebhookSecrets;
+        all[SettingNames.PseudonymKey] = System.Environment.GetEnvironmentVariable(SettingNames.PseudonymKey) ?? "local-development-key-not-a-secret";
+        all[SettingNames.BootstrapAdminKey] = LocalAdminKey;
+        all[SettingNames.WebhookSecrets] = LocalWebhookSecrets;
         // The crawlers the CDK app names for the default prefix: a sample crawler event for them starts the batch locally too.
-        all["ECA_GLUE_CRAWLERS"] = System.Environment.GetEnvironmentVariable("ECA_GLUE_CRAWLERS") ?? "eca-enriched-crawler,eca-logs-crawler,eca-processed-crawler";
-        foreach (var name in new[] { "ECA_LATENESS_HOURS", "ECA_SETTLE_MINUTES", "ECA_REPORTING_CURRENCY", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })
+        all[SettingNames.GlueCrawlers] = System.Environment.GetEnvironmentVariable(SettingNames.GlueCrawlers) ?? "eca-enriched-crawler,eca-logs-crawler,eca-processed-crawler";
+        foreach (var name in new[] { SettingNames.LatenessHours, SettingNames.SettleMinutes, SettingNames.ReportingCurrency, "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })
         {
             if (System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) all[name] = value;
         }

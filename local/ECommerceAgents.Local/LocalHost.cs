@@ -7,6 +7,7 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local;
 
@@ -76,14 +77,14 @@ public sealed class LocalHost : IAsyncDisposable
         if (logTransformer is not null) registered.Add($"LogTransformer ← Firehose {environment.Names.DeliveryStream(DeliveryStreams.Logs)} (transformation)");
         if (functions.TryGetValue("CatalogImport", out var catalogImport))
         {
-            sources.AddS3(catalogImport, Buckets.Landing, Prefixes.CatalogIncoming);
-            registered.Add($"CatalogImport ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Landing)}/{Prefixes.CatalogIncoming}");
+            sources.AddS3(catalogImport, Buckets.Landing, ZoneLayout.CatalogIncoming);
+            registered.Add($"CatalogImport ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Landing)}/{ZoneLayout.CatalogIncoming}");
         }
 
         if (functions.TryGetValue("SearchIndexer", out var searchIndexer))
         {
-            sources.AddS3(searchIndexer, Buckets.Processed, Prefixes.SearchOutbox);
-            registered.Add($"SearchIndexer ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Processed)}/{Prefixes.SearchOutbox}");
+            sources.AddS3(searchIndexer, Buckets.Processed, ZoneLayout.SearchOutbox);
+            registered.Add($"SearchIndexer ← S3 Object Created (EventBridge) s3://{environment.Names.Bucket(Buckets.Processed)}/{ZoneLayout.SearchOutbox}");
         }
 
         registered.Add(options.FirehoseServer is null

@@ -44,7 +44,7 @@ catch (PrerequisiteException ex)
     await Console.Error.WriteLineAsync("error: " + ex.Message);
     return 3;
 }
-catch (Exception ex) when (Environment.GetEnvironmentVariable("ECA_DEBUG") != "1")
+catch (Exception ex) when (Environment.GetEnvironmentVariable(LocalSettingNames.Debug) != "1")
 {
     await Console.Error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
     return 1;

@@ -4,6 +4,7 @@ using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Validation;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local;
 
@@ -18,7 +19,7 @@ public sealed record RedriveResult(int Examined, int Redriven, IReadOnlyDictiona
 /// </summary>
 public static class Redrive
 {
-    public const string RedrivenPrefix = "quarantine-redriven/";
+    public const string RedrivenPrefix = ZoneLayout.QuarantineRedriven;
 
     public static async Task<RedriveResult> RunAsync(FunctionEnvironment environment, Amazon.S3.IAmazonS3 s3, string? reason, bool dryRun, CancellationToken ct)
     {
@@ -26,7 +27,7 @@ public static class Redrive
         var kinesis = StreamClients.Kinesis(environment.Endpoints);
         var parser = new EventParser(SchemaRegistry.Default, environment.Clock);
         var stream = environment.Names.Stream(Streams.Events);
-        var prefix = Prefixes.Quarantine + (reason is null ? "" : $"reason={reason}/");
+        var prefix = ZoneLayout.QuarantinePrefix(reason);
         var examined = 0;
         var redriven = 0;
         var still = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -57,7 +58,7 @@ public static class Redrive
             if (dryRun) continue;
             var put = await kinesis.PutRecordsAsync(stream, [new PutRecordsRequestEntry(payload, record.PartitionKey)], ct);
             if (!put.AllSucceeded) throw new CliException($"the stream refused a redriven record ({put.Failures.First().ErrorCode}); run redrive again", 1);
-            await quarantine.PutAsync(RedrivenPrefix + o.Key[Prefixes.Quarantine.Length..], body, "application/json", ct);
+            await quarantine.PutAsync(RedrivenPrefix + o.Key[ZoneLayout.Quarantine.Length..], body, "application/json", ct);
             await quarantine.DeleteAsync(o.Key, ct);
         }
 

@@ -34,7 +34,7 @@ public static class Replay
         var quarantined = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
         {
-            foreach (var o in await quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={date}/", cancellationToken).ConfigureAwait(false))
+            foreach (var o in await quarantine.ListAsync(ZoneLayout.QuarantinePrefix(reason, date), cancellationToken).ConfigureAwait(false))
             {
                 if (await quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } body) continue;
                 using var doc = JsonDocument.Parse(body);

@@ -1,11 +1,12 @@
 using ECommerceAgents.Testing;
+using ECommerceAgents.Local.Stack;
 
 namespace ECommerceAgents.Local.Tests;
 
 /// <summary>Bad invocations end with one clear line on stderr and a non-zero exit, never a stack trace.</summary>
 public sealed class CliInvokeTests
 {
-    private static readonly Dictionary<string, string> NoStack = new() { ["ECA_STATE_DIR"] = Path.Combine(Path.GetTempPath(), "eca-tests", "cli-invoke-unused") };
+    private static readonly Dictionary<string, string> NoStack = new() { [LocalSettingNames.StateDir] = Path.Combine(Path.GetTempPath(), "eca-tests", "cli-invoke-unused") };
 
     [Fact]
     public async Task Invoke_UnknownFunction_OneLineNamingTheFunctions()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Local.Stack;
 
 namespace ECommerceAgents.Local.Tests;
 
@@ -37,13 +38,13 @@ public sealed class CliStackTests : IAsyncLifetime
 
         var status = await Cli.RunAsync(_env, "status");
         Assert.Equal(0, status.ExitCode);
-        foreach (var (server, variable) in new[] { ("dynamodb", "ECA_PORT_DYNAMODB"), ("kinesis", "ECA_PORT_KINESIS"), ("s3", "ECA_PORT_S3"), ("redis", "ECA_PORT_REDIS"), ("postgres", "ECA_PORT_POSTGRES") })
+        foreach (var (server, variable) in new[] { ("dynamodb", LocalSettingNames.PortDynamoDb), ("kinesis", LocalSettingNames.PortKinesis), ("s3", LocalSettingNames.PortS3), ("redis", LocalSettingNames.PortRedis), ("postgres", LocalSettingNames.PortPostgres) })
         {
             Assert.Matches($@"{server}\s.*\s{_env[variable]}\s.*ready", status.Stdout);
         }
 
         var listeners = ListeningSockets();
-        foreach (var port in new[] { "ECA_PORT_DYNAMODB", "ECA_PORT_KINESIS", "ECA_PORT_S3", "ECA_PORT_REDIS", "ECA_PORT_POSTGRES" }.Select(v => int.Parse(_env[v], CultureInfo.InvariantCulture)))
+        foreach (var port in new[] { LocalSettingNames.PortDynamoDb, LocalSettingNames.PortKinesis, LocalSettingNames.PortS3, LocalSettingNames.PortRedis, LocalSettingNames.PortPostgres }.Select(v => int.Parse(_env[v], CultureInfo.InvariantCulture)))
         {
             var bound = listeners.Where(l => l.Port == port).ToArray();
             Assert.NotEmpty(bound);

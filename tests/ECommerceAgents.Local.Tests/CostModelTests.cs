@@ -9,7 +9,7 @@ namespace ECommerceAgents.Local.Tests;
 /// <summary>The cost model's arithmetic, its fixed/variable split, its sources, its agreement with the CDK app, and the <c>cost</c> command.</summary>
 public sealed partial class CostModelTests
 {
-    private static readonly Dictionary<string, string> NoStack = new() { ["ECA_STATE_DIR"] = Path.Combine(Path.GetTempPath(), "eca-tests", "cost-unused") };
+    private static readonly Dictionary<string, string> NoStack = new() { [LocalSettingNames.StateDir] = Path.Combine(Path.GetTempPath(), "eca-tests", "cost-unused") };
 
     private static CostLine Line(CostEstimate estimate, string service, string item) =>
         Assert.Single(estimate.Lines, l => l.Service == service && l.Item == item);

@@ -154,7 +154,7 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
     public async Task Reconcile_BotEventStoredTwice_CountedAndNamed()
     {
         var bucket = run.Names.Bucket(Buckets.Enriched);
-        var key = (await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = Prefixes.Bots })).S3Objects[0].Key;
+        var key = (await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ZoneLayout.EnrichedBots })).S3Objects[0].Key;
         var original = await ReadAsync(bucket, key);
         var lines = Lines(original);
         var id = JsonNode.Parse(lines[0])!["eventId"]!.GetValue<string>();
@@ -166,7 +166,7 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
     public async Task Reconcile_QuarantinedRecordDeleted_NamesTheMissingRecordAndReason()
     {
         var bucket = run.Names.Bucket(Buckets.Quarantine);
-        var key = (await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = Prefixes.Quarantine + "reason=schema_violation/" })).S3Objects[0].Key;
+        var key = (await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ZoneLayout.Quarantine + "reason=schema_violation/" })).S3Objects[0].Key;
         var original = await ReadAsync(bucket, key);
         var id = JsonNode.Parse(original)!["eventId"]!.GetValue<string>();
         await run.Stack.S3Client.DeleteObjectAsync(bucket, key);
@@ -371,7 +371,7 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
         string? token = null;
         do
         {
-            var page = await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = Prefixes.EnrichedEvents + "type=purchase/", ContinuationToken = token });
+            var page = await run.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ZoneLayout.EnrichedEvents + "type=purchase/", ContinuationToken = token });
             foreach (var o in page.S3Objects ?? [])
             {
                 var original = await ReadAsync(bucket, o.Key);

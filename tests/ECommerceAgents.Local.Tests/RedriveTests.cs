@@ -8,6 +8,7 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 using Microsoft.Extensions.Time.Testing;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local.Tests;
 
@@ -31,7 +32,7 @@ public sealed class RedriveTests
         builder.Add(Encoding.UTF8.GetBytes(early), "u-redrive", clock.GetUtcNow());
         builder.Add(Encoding.UTF8.GetBytes("{\"schema\":"), "broken", clock.GetUtcNow());
         await InvokeAsync(environment, builder.Event(..));
-        Assert.Equal(2, await CountAsync(harness, Prefixes.Quarantine));
+        Assert.Equal(2, await CountAsync(harness, ZoneLayout.Quarantine));
 
         clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(5));
         var first = await Redrive.RunAsync(environment, harness.Stack.S3Client, null, dryRun: false, CancellationToken.None);
@@ -40,7 +41,7 @@ public sealed class RedriveTests
         Assert.Equal((2, 1), (first.Examined, first.Redriven));
         Assert.Equal(1, first.StillFailing["malformed_json"]);
         Assert.Equal((1, 0), (second.Examined, second.Redriven));
-        Assert.Equal(1, await CountAsync(harness, Prefixes.Quarantine));
+        Assert.Equal(1, await CountAsync(harness, ZoneLayout.Quarantine));
         Assert.Equal(1, await CountAsync(harness, Redrive.RedrivenPrefix));
 
         // Exactly that record is back on the stream, once, with its original bytes and partition key.

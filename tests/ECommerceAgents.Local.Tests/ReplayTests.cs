@@ -19,7 +19,7 @@ public sealed class ReplayTests(ITestOutputHelper output)
     {
         var stack = await TestStack.GetAsync();
         var warehouse = await TestWarehouse.CreateAsync(stack, "replay");
-        await using var harness = await PlatformHarness.StartAsync("replay", stack, new Dictionary<string, string> { ["ECA_WAREHOUSE"] = warehouse, ["ECA_BOT_NETWORKS"] = "198.51.100.0/24" }, stack.Endpoints with { Warehouse = warehouse });
+        await using var harness = await PlatformHarness.StartAsync("replay", stack, new Dictionary<string, string> { [ServiceEndpoints.WarehouseVariable] = warehouse, [SettingNames.BotNetworks] = "198.51.100.0/24" }, stack.Endpoints with { Warehouse = warehouse });
         var day = DateTime.UtcNow.Date.AddDays(-2);
         var generator = new TrafficGenerator(new TrafficOptions { Seed = 31, Users = 50, Events = 1200, End = new DateTimeOffset(day.AddHours(20), TimeSpan.Zero), Span = TimeSpan.FromHours(16) });
         var records = generator.Generate();

@@ -36,14 +36,14 @@ public static class Cli
         var ports = LocalPorts.Free();
         return new Dictionary<string, string>
         {
-            ["ECA_STATE_DIR"] = stateDirectory,
-            ["ECA_PORT_DYNAMODB"] = ports.DynamoDb.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_KINESIS"] = ports.Kinesis.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_S3"] = ports.S3.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_REDIS"] = ports.Redis.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_POSTGRES"] = ports.Postgres.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_FIREHOSE"] = ports.Firehose.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ECA_PORT_API"] = ports.Api.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.StateDir] = stateDirectory,
+            [LocalSettingNames.PortDynamoDb] = ports.DynamoDb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortKinesis] = ports.Kinesis.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortS3] = ports.S3.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortRedis] = ports.Redis.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortPostgres] = ports.Postgres.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortFirehose] = ports.Firehose.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [LocalSettingNames.PortApi] = ports.Api.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 }

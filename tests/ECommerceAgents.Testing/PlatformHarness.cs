@@ -30,7 +30,7 @@ public sealed class PlatformHarness : IAsyncDisposable
 
     public FunctionEnvironment Environment { get; }
 
-    public string RedisPrefix => Environment.Settings["ECA_REDIS_PREFIX"];
+    public string RedisPrefix => Environment.Settings[SettingNames.RedisPrefix];
 
     public static async Task<PlatformHarness> StartAsync(string owner, LocalStack? stack = null, IReadOnlyDictionary<string, string>? settings = null, ServiceEndpoints? endpoints = null)
     {
@@ -45,14 +45,14 @@ public sealed class PlatformHarness : IAsyncDisposable
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in resolved.ToEnvironment()) all[k] = v;
         foreach (var (k, v) in names.ToEnvironment()) all[k] = v;
-        all["ECA_PSEUDONYM_KEY"] = PseudonymKey;
-        all["ECA_REDIS_PREFIX"] = names.Table(Tables.Profiles).Replace("-profiles", ":", StringComparison.Ordinal);
+        all[SettingNames.PseudonymKey] = PseudonymKey;
+        all[SettingNames.RedisPrefix] = names.Table(Tables.Profiles).Replace("-profiles", ":", StringComparison.Ordinal);
         if (settings is not null)
         {
             foreach (var (k, v) in settings) all[k] = v;
         }
 
-        return new PlatformHarness(stack, names, sources, new FunctionEnvironment(resolved, names, all) { Output = System.Environment.GetEnvironmentVariable("ECA_TEST_FUNCTION_LOG") == "1" ? Console.Out : TextWriter.Null });
+        return new PlatformHarness(stack, names, sources, new FunctionEnvironment(resolved, names, all) { Output = System.Environment.GetEnvironmentVariable(LocalSettingNames.TestFunctionLog) == "1" ? Console.Out : TextWriter.Null });
     }
 
     /// <summary>Delivers every buffered enriched record to S3.</summary>

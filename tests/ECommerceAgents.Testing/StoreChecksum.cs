@@ -8,6 +8,7 @@ using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Resources;
 using StackExchange.Redis;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Testing;
 
@@ -50,8 +51,8 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
 
         parts["s3:enriched"] = Keep("s3:enriched", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "events/").ConfigureAwait(false));
         parts["s3:bots"] = Keep("s3:bots", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
-        parts["s3:quarantine"] = Keep("s3:quarantine", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.Quarantine).ConfigureAwait(false));
-        parts["s3:realtime-pending"] = Keep("s3:realtime-pending", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.RealtimePending).ConfigureAwait(false));
+        parts["s3:quarantine"] = Keep("s3:quarantine", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.Quarantine).ConfigureAwait(false));
+        parts["s3:realtime-pending"] = Keep("s3:realtime-pending", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.RealtimePending).ConfigureAwait(false));
         parts["redis"] = Keep("redis", await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false));
         return new StoreChecksum(parts) { Rows = all };
     }

@@ -316,7 +316,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
                 rejects = [];
                 foreach (var reason in Enum.GetValues<FailureReason>().Select(r => r.Name()))
                 {
-                    foreach (var o in await ports.Quarantine.ListAsync($"{ZoneLayout.Quarantine}reason={reason}/dt={slot.Item1}/hr={slot.Item2}/", cancellationToken).ConfigureAwait(false))
+                    foreach (var o in await ports.Quarantine.ListAsync(ZoneLayout.QuarantinePrefix(reason, slot.Item1, slot.Item2), cancellationToken).ConfigureAwait(false))
                     {
                         var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
                         if (body is not null && PartitionOfQuarantined(body) is { } at) rejects.Add((at.Type, at.EventHour, reason));
@@ -361,7 +361,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     private async Task QuarantineAsync(PartitionId p, InvalidLine invalid, CancellationToken cancellationToken)
     {
         var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(invalid.ObjectKey + "#" + invalid.LineNumber.ToString(CultureInfo.InvariantCulture))))[..24];
-        var key = $"{ZoneLayout.Quarantine}reason=batch_{invalid.Reason}/dt={p.Dt}/hr={p.Hr}/batch-{p.Type}-{id}.json";
+        var key = ZoneLayout.QuarantineKey("batch_" + invalid.Reason, p.Dt, p.Hr, $"batch-{p.Type}-{id}");
         var record = new BatchQuarantineRecord("batch_" + invalid.Reason, invalid.Detail, invalid.ObjectKey, invalid.LineNumber, Convert.ToBase64String(invalid.Line.Span),
             System.Text.Unicode.Utf8.IsValid(invalid.Line.Span) ? Encoding.UTF8.GetString(invalid.Line.Span) : null, "BatchLoader");
         await ports.Quarantine.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Default.BatchQuarantineRecord), "application/json", cancellationToken).ConfigureAwait(false);

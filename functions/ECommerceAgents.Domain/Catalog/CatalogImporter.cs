@@ -1,62 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Events;
 
 namespace ECommerceAgents.Domain.Catalog;
-
-/// <summary>The catalog table, as an import sees it.</summary>
-public interface ICatalogStore
-{
-    /// <summary>What is stored for these SKUs (missing ones are absent). At most a few hundred per call.</summary>
-    Task<IReadOnlyDictionary<string, StoredProduct>> GetManyAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
-
-    /// <summary>Writes whole items (one per SKU, last writer wins) and deletes, in batches.</summary>
-    Task WriteAsync(IReadOnlyList<CatalogProduct> upserts, IReadOnlyList<string> deletes, CancellationToken cancellationToken);
-}
-
-/// <summary>The events stream, for product_upserted events (partition key <c>sku:&lt;sku&gt;</c>).</summary>
-public interface IProductEventSink
-{
-    Task PublishAsync(IReadOnlyList<(string PartitionKey, byte[] Data)> events, CancellationToken cancellationToken);
-}
-
-public sealed record CatalogFileInfo(string ETag, long Size);
-
-/// <summary>The landing bucket (uploads and reports) and the processed bucket (copies and the search outbox).</summary>
-public interface ICatalogFiles
-{
-    Task<CatalogFileInfo?> HeadAsync(string bucket, string key, CancellationToken cancellationToken);
-
-    Task<Stream> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken);
-
-    Task<byte[]?> ReadAsync(string bucket, string key, CancellationToken cancellationToken);
-
-    Task WriteAsync(string bucket, string key, byte[] body, string contentType, CancellationToken cancellationToken);
-
-    /// <summary>Uploads a local file to the processed bucket.</summary>
-    Task WriteProcessedAsync(string key, string path, string contentType, CancellationToken cancellationToken);
-}
-
-public sealed record CatalogImportOptions
-{
-    /// <summary>Distinct SKUs looked up in the store per round.</summary>
-    public int ChunkSize { get; init; } = 1000;
-
-    public int ReportListLimit { get; init; } = 100;
-
-    public int EventBatchSize { get; init; } = 500;
-
-    public int WriteBatchSize { get; init; } = 1000;
-
-    public string? TempDirectory { get; init; }
-
-    /// <summary>What a <c>.gz</c> upload may expand to before it is rejected as a bomb.</summary>
-    public GzipLimits Gzip { get; init; } = new();
-}
 
 /// <summary>
 /// CatalogImport's domain service: one S3 object in, products, events, a search outbox, a processed copy and a report out.
@@ -79,16 +29,13 @@ public sealed record CatalogImportOptions
 public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore store, ICatalogFiles files, IProductEventSink events, CatalogImportOptions options, TimeProvider clock)
 {
     public const string Schema = "com.ecommerceagents/product_upserted/1-0-0";
-    private readonly ProductCleanser _cleanser = cleanser;
-    private readonly ICatalogStore _store = store;
+    private readonly CatalogImportContext _context = new(cleanser, store, files, events, options);
     private readonly ICatalogFiles _files = files;
-    private readonly IProductEventSink _events = events;
     private readonly CatalogImportOptions _options = options;
     private readonly TimeProvider _clock = clock;
-    public const string LatestKey = "catalog/reports/latest.json";
-    private const string ReportsPrefix = "catalog/reports/";
+    public const string LatestKey = ZoneLayout.CatalogLatestReport;
 
-    public static string ReportKey(string importId) => $"{ReportsPrefix}{importId}.json";
+    public static string ReportKey(string importId) => ZoneLayout.CatalogReportKey(importId);
 
     public async Task<ImportReport> ImportAsync(string bucket, string key, CancellationToken cancellationToken)
     {
@@ -113,73 +60,76 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
         if (await SameContentAsLatestAsync(bucket, fingerprint, cancellationToken).ConfigureAwait(false) is { } previous)
         {
             phases["check"] = watch.Elapsed.TotalMilliseconds;
-            return await FinishAsync(baseReport with
-            {
-                Status = "unchanged_same_content",
-                Format = previous.Format,
-                ContentSha256 = previous.ContentSha256,
-                SameContentAs = previous.ImportId,
-                Message = $"same content as import {previous.ImportId}, the last one imported: nothing changed",
-                Rows = previous.Rows,
-                Ok = previous.Ok,
-                Rejected = previous.Rejected,
-                RejectedByReason = previous.RejectedByReason,
-                Duplicates = previous.Duplicates,
-                Unchanged = previous.Ok,
-                PhaseMilliseconds = phases,
-            }, null, cancellationToken).ConfigureAwait(false);
+            return await FinishAsync(SameContent(baseReport, previous, phases), null, cancellationToken).ConfigureAwait(false);
         }
 
-        var run = new Run(this, bucket, key, importId, started);
+        using var run = new CatalogImportRun(_context, bucket, key, importId, started);
+        var (report, readable) = await ReadAsync(run, baseReport with { Format = format.Format == CatalogFormat.Csv ? "csv" : "jsonl" }, format, cancellationToken).ConfigureAwait(false);
+        if (!readable) return await FinishAsync(report, null, cancellationToken).ConfigureAwait(false);
+        if (run.Rows == 0)
+        {
+            return await FinishAsync(report with { Status = "rejected_file", Message = "the file has no rows (an empty export?); nothing was imported" }, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        phases["readAndPlan"] = watch.Elapsed.TotalMilliseconds;
+        phases["storeLookups"] = run.LookupMilliseconds;
+        report = await WriteEffectsAsync(run, report, phases, watch, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(report, fingerprint, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The report of a file whose content is the last one imported: the previous import's counts, all unchanged.</summary>
+    private static ImportReport SameContent(ImportReport baseReport, ImportReport previous, Dictionary<string, double> phases) => baseReport with
+    {
+        Status = "unchanged_same_content",
+        Format = previous.Format,
+        ContentSha256 = previous.ContentSha256,
+        SameContentAs = previous.ImportId,
+        Message = $"same content as import {previous.ImportId}, the last one imported: nothing changed",
+        Rows = previous.Rows,
+        Ok = previous.Ok,
+        Rejected = previous.Rejected,
+        RejectedByReason = previous.RejectedByReason,
+        Duplicates = previous.Duplicates,
+        Unchanged = previous.Ok,
+        PhaseMilliseconds = phases,
+    };
+
+    /// <summary>Reads the whole file into the run; false with the report to finish when the file is rejected as a whole.</summary>
+    private async Task<(ImportReport Report, bool Readable)> ReadAsync(CatalogImportRun run, ImportReport report, (CatalogFormat Format, bool Gzip) format, CancellationToken cancellationToken)
+    {
         try
         {
-            baseReport = baseReport with { Format = format.Format == CatalogFormat.Csv ? "csv" : "jsonl" };
-            try
-            {
-                await using var source = await _files.OpenReadAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-                using var hashing = new HashingStream(source);
-                using var reader = new CatalogRowReader(hashing, format.Format, format.Gzip, gzipLimits: _options.Gzip);
-                baseReport = baseReport with { Delimiter = format.Format == CatalogFormat.Csv ? reader.Delimiter.ToString() : null };
-                if (reader.HeaderError is { } headerError)
-                {
-                    return await FinishAsync(baseReport with { Status = "rejected_file", Message = headerError }, null, cancellationToken).ConfigureAwait(false);
-                }
+            await using var source = await _files.OpenReadAsync(report.Bucket, report.Key, cancellationToken).ConfigureAwait(false);
+            using var hashing = new HashingStream(source);
+            using var reader = new CatalogRowReader(hashing, format.Format, format.Gzip, gzipLimits: _options.Gzip);
+            report = report with { Delimiter = format.Format == CatalogFormat.Csv ? reader.Delimiter.ToString() : null };
+            if (reader.HeaderError is { } headerError) return (report with { Status = "rejected_file", Message = headerError }, false);
 
-                await run.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
-                hashing.Drain();
-                baseReport = baseReport with { ContentSha256 = hashing.Hex() };
-            }
-            catch (BadCompressedFileException ex)
-            {
-                // Corrupt, truncated or bomb-like compressed data. Nothing has gone out yet (effects follow the whole
-                // read), so the file is rejected as a whole; S3 would only retry the same bytes.
-                return await FinishAsync(baseReport with { Status = "rejected_file", Message = "the file cannot be decompressed: " + ex.Message + "; nothing was imported" }, null, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (run.Rows == 0)
-            {
-                return await FinishAsync(baseReport with { Status = "rejected_file", Message = "the file has no rows (an empty export?); nothing was imported" }, null, cancellationToken).ConfigureAwait(false);
-            }
-
-            phases["readAndPlan"] = watch.Elapsed.TotalMilliseconds;
-            phases["storeLookups"] = run.LookupMilliseconds;
-            var mark = watch.Elapsed;
-            var (copyKey, outboxKey) = await run.UploadAsync(cancellationToken).ConfigureAwait(false);
-            phases["uploadCopyAndOutbox"] = (watch.Elapsed - mark).TotalMilliseconds;
-            mark = watch.Elapsed;
-            await run.PublishEventsAsync(cancellationToken).ConfigureAwait(false);
-            phases["publishEvents"] = (watch.Elapsed - mark).TotalMilliseconds;
-            mark = watch.Elapsed;
-            await run.CommitAsync(cancellationToken).ConfigureAwait(false);
-            phases["writeProducts"] = (watch.Elapsed - mark).TotalMilliseconds;
-
-            var report = run.Report(baseReport) with { ProcessedCopy = copyKey, SearchOutbox = outboxKey, PhaseMilliseconds = phases };
-            return await FinishAsync(report, fingerprint, cancellationToken).ConfigureAwait(false);
+            await run.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+            hashing.Drain();
+            return (report with { ContentSha256 = hashing.Hex() }, true);
         }
-        finally
+        catch (BadCompressedFileException ex)
         {
-            run.Dispose();
+            // Corrupt, truncated or bomb-like compressed data. Nothing has gone out yet (effects follow the whole
+            // read), so the file is rejected as a whole; S3 would only retry the same bytes.
+            return (report with { Status = "rejected_file", Message = "the file cannot be decompressed: " + ex.Message + "; nothing was imported" }, false);
         }
+    }
+
+    /// <summary>The effects, in the order that survives a crash: copy and outbox, events, products (the report follows).</summary>
+    private static async Task<ImportReport> WriteEffectsAsync(CatalogImportRun run, ImportReport report, Dictionary<string, double> phases, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var mark = watch.Elapsed;
+        var (copyKey, outboxKey) = await run.UploadAsync(cancellationToken).ConfigureAwait(false);
+        phases["uploadCopyAndOutbox"] = (watch.Elapsed - mark).TotalMilliseconds;
+        mark = watch.Elapsed;
+        await run.PublishEventsAsync(cancellationToken).ConfigureAwait(false);
+        phases["publishEvents"] = (watch.Elapsed - mark).TotalMilliseconds;
+        mark = watch.Elapsed;
+        await run.CommitAsync(cancellationToken).ConfigureAwait(false);
+        phases["writeProducts"] = (watch.Elapsed - mark).TotalMilliseconds;
+        return run.Report(report) with { ProcessedCopy = copyKey, SearchOutbox = outboxKey, PhaseMilliseconds = phases };
     }
 
     private async Task<ImportReport?> SameContentAsLatestAsync(string bucket, string fingerprint, CancellationToken cancellationToken)
@@ -266,308 +216,5 @@ public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore stor
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
         return Convert.ToHexStringLower(hash[..4]);
-    }
-
-    /// <summary>The state of one import: counts, the dedup set and the spill files.</summary>
-    private sealed class Run : IDisposable
-    {
-        private readonly CatalogImporter _owner;
-        private readonly string _bucket;
-        private readonly string _importId;
-        private readonly DateTimeOffset _started;
-        private readonly string _sourceFile;
-        private readonly string _directory;
-        private readonly Dictionary<string, long> _firstLine = new(StringComparer.Ordinal);
-        private readonly List<CleansedRow> _chunk = [];
-        private readonly Dictionary<string, long> _rejectedByReason = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, long> _warnings = new(StringComparer.Ordinal);
-        private readonly List<ReportRejection> _rejectedRows = [];
-        private readonly List<ReportDuplicate> _duplicateRows = [];
-        private readonly Stream _copy;
-        private readonly Stream _outbox;
-        private readonly Stream _pending;
-        private long _rows, _ok, _rejected, _duplicates, _new, _changed, _unchanged, _deleted, _categoryChanged, _events, _stockDeltas, _searchDocs;
-        private long _provided, _mapped, _classified, _lowConfidence;
-        private long _pendingCount;
-
-        public Run(CatalogImporter owner, string bucket, string key, string importId, DateTimeOffset started)
-        {
-            _owner = owner;
-            _bucket = bucket;
-            _importId = importId;
-            _started = started;
-            _sourceFile = $"s3://{bucket}/{key}";
-            _directory = Path.Combine(owner._options.TempDirectory ?? Path.GetTempPath(), "eca-catalog-" + importId + "-" + Guid.NewGuid().ToString("N")[..6]);
-            Directory.CreateDirectory(_directory);
-            _copy = new GZipStream(File.Create(Path.Combine(_directory, "copy.jsonl.gz")), CompressionLevel.Fastest);
-            _outbox = new BufferedStream(File.Create(Path.Combine(_directory, "outbox.ndjson")), 64 * 1024);
-            _pending = new GZipStream(File.Create(Path.Combine(_directory, "pending.jsonl.gz")), CompressionLevel.Fastest);
-        }
-
-        public double LookupMilliseconds { get; private set; }
-
-        public long Rows => _rows;
-
-        private string Dt => _started.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-        public async Task ReadAsync(CatalogRowReader reader, CancellationToken cancellationToken)
-        {
-            foreach (var raw in reader.Rows())
-            {
-                _rows++;
-                var result = _owner._cleanser.Cleanse(raw, _started, _sourceFile, _importId);
-                if (result is RejectedRow rejected)
-                {
-                    _rejected++;
-                    foreach (var reason in rejected.Reasons)
-                    {
-                        var code = reason.Split(':', 2)[0];
-                        _rejectedByReason[code] = _rejectedByReason.GetValueOrDefault(code) + 1;
-                    }
-
-                    if (_rejectedRows.Count < _owner._options.ReportListLimit) _rejectedRows.Add(new ReportRejection(rejected.Line, rejected.Sku, rejected.Reasons));
-                    continue;
-                }
-
-                var row = (CleansedRow)result;
-                if (_firstLine.TryGetValue(row.Product.Sku, out var kept))
-                {
-                    _duplicates++;
-                    if (_duplicateRows.Count < _owner._options.ReportListLimit) _duplicateRows.Add(new ReportDuplicate(row.Line, row.Product.Sku, kept));
-                    continue;
-                }
-
-                _firstLine[row.Product.Sku] = row.Line;
-                _ok++;
-                foreach (var w in row.Warnings) _warnings[w] = _warnings.GetValueOrDefault(w) + 1;
-                _chunk.Add(row);
-                if (_chunk.Count >= _owner._options.ChunkSize) await PlanChunkAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await PlanChunkAsync(cancellationToken).ConfigureAwait(false);
-            await _copy.DisposeAsync().ConfigureAwait(false);
-            await _outbox.DisposeAsync().ConfigureAwait(false);
-            await _pending.DisposeAsync().ConfigureAwait(false);
-        }
-
-        private async Task PlanChunkAsync(CancellationToken cancellationToken)
-        {
-            if (_chunk.Count == 0) return;
-            var lookup = Stopwatch.StartNew();
-            var stored = await _owner._store.GetManyAsync(_chunk.Select(r => r.Product.Sku).ToArray(), cancellationToken).ConfigureAwait(false);
-            LookupMilliseconds += lookup.Elapsed.TotalMilliseconds;
-            foreach (var row in _chunk)
-            {
-                var p = row.Product;
-                stored.TryGetValue(p.Sku, out var before);
-                switch (p.CategorySource)
-                {
-                    case "provided": _provided++; break;
-                    case "mapped": _mapped++; break;
-                    default:
-                        _classified++;
-                        if (row.Prediction is { } prediction && prediction.Confidence < _owner._cleanser.LowConfidence) _lowConfidence++;
-                        break;
-                }
-
-                if (row.Delete)
-                {
-                    if (before is null)
-                    {
-                        _unchanged++;
-                        continue;
-                    }
-
-                    _deleted++;
-                    Pending(new PendingChange { Kind = "delete", Sku = p.Sku, PreviousHash = before.ContentHash, PreviousStock = before.Stock });
-                    Outbox(CatalogOutbox.Delete(p.Sku, _started));
-                    continue;
-                }
-
-                Write(_copy, JsonSerializer.SerializeToUtf8Bytes(p, CatalogJsonContext.Default.CatalogProduct));
-                if (before is not null && before.ContentHash == p.ContentHash)
-                {
-                    _unchanged++;
-                    continue;
-                }
-
-                if (before is null) _new++;
-                else
-                {
-                    _changed++;
-                    if (before.Category != p.Category) _categoryChanged++;
-                }
-
-                Pending(new PendingChange { Kind = before is null ? "new" : "changed", Sku = p.Sku, Product = p, PreviousHash = before?.ContentHash, PreviousStock = before?.Stock ?? 0 });
-                Outbox(CatalogOutbox.Index(p));
-            }
-
-            _chunk.Clear();
-        }
-
-        private void Pending(PendingChange change)
-        {
-            Write(_pending, JsonSerializer.SerializeToUtf8Bytes(change, CatalogJsonContext.Default.PendingChange));
-            _pendingCount++;
-        }
-
-        private void Outbox(Search.ProductOutboxLine doc)
-        {
-            Write(_outbox, JsonSerializer.SerializeToUtf8Bytes(doc, Search.SearchJsonContext.Default.ProductOutboxLine));
-            _searchDocs++;
-        }
-
-        private static void Write(Stream stream, byte[] line)
-        {
-            stream.Write(line);
-            stream.WriteByte((byte)'\n');
-        }
-
-        public async Task<(string? Copy, string? Outbox)> UploadAsync(CancellationToken cancellationToken)
-        {
-            string? copyKey = null;
-            string? outboxKey = null;
-            if (_ok - _deleted > 0)
-            {
-                copyKey = $"catalog/dt={Dt}/{_importId}.jsonl.gz";
-                await _owner._files.WriteProcessedAsync(copyKey, Path.Combine(_directory, "copy.jsonl.gz"), "application/gzip", cancellationToken).ConfigureAwait(false);
-            }
-
-            if (_searchDocs > 0)
-            {
-                outboxKey = $"search-outbox/products/dt={Dt}/{_importId}.ndjson";
-                await _owner._files.WriteProcessedAsync(outboxKey, Path.Combine(_directory, "outbox.ndjson"), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
-            }
-
-            return (copyKey, outboxKey);
-        }
-
-        private IEnumerable<PendingChange> ReadPending()
-        {
-            if (_pendingCount == 0) yield break;
-            using var file = new GZipStream(File.OpenRead(Path.Combine(_directory, "pending.jsonl.gz")), CompressionMode.Decompress);
-            using var reader = new StreamReader(file, Encoding.UTF8);
-            while (reader.ReadLine() is { } line)
-            {
-                if (line.Length > 0) yield return JsonSerializer.Deserialize(line, CatalogJsonContext.Default.PendingChange)!;
-            }
-        }
-
-        public async Task PublishEventsAsync(CancellationToken cancellationToken)
-        {
-            var batch = new List<(string, byte[])>(_owner._options.EventBatchSize);
-            foreach (var change in ReadPending())
-            {
-                if (change.Product is not { } p) continue;
-                var delta = p.Stock - change.PreviousStock;
-                batch.Add((PartitionKeys.For(EventTypes.ProductUpserted, null, null, null, p.Sku, null, p.Sku), ProductUpserted(p, delta, change.PreviousHash, _started)));
-                _events++;
-                if (delta != 0) _stockDeltas++;
-                if (batch.Count == _owner._options.EventBatchSize)
-                {
-                    await _owner._events.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
-                    batch = new List<(string, byte[])>(_owner._options.EventBatchSize);
-                }
-            }
-
-            if (batch.Count > 0) await _owner._events.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
-        }
-
-        public async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            var upserts = new List<CatalogProduct>();
-            var deletes = new List<string>();
-            foreach (var change in ReadPending())
-            {
-                if (change.Product is { } p) upserts.Add(p);
-                else deletes.Add(change.Sku);
-                if (upserts.Count + deletes.Count >= _owner._options.WriteBatchSize)
-                {
-                    await _owner._store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
-                    upserts = [];
-                    deletes = [];
-                }
-            }
-
-            if (upserts.Count + deletes.Count > 0) await _owner._store.WriteAsync(upserts, deletes, cancellationToken).ConfigureAwait(false);
-        }
-
-        public ImportReport Report(ImportReport baseReport) => baseReport with
-        {
-            Rows = _rows,
-            Ok = _ok,
-            Rejected = _rejected,
-            RejectedByReason = _rejectedByReason,
-            RejectedRows = _rejectedRows,
-            Duplicates = _duplicates,
-            DuplicateRows = _duplicateRows,
-            New = _new,
-            Changed = _changed,
-            Unchanged = _unchanged,
-            Deleted = _deleted,
-            CategoryChanged = _categoryChanged,
-            EventsEmitted = _events,
-            StockDeltasEmitted = _stockDeltas,
-            Classifier = new ReportClassifier { Provided = _provided, Mapped = _mapped, Classified = _classified, LowConfidence = _lowConfidence },
-            Warnings = _warnings,
-            SearchDocuments = _searchDocs,
-        };
-
-        public void Dispose()
-        {
-            _copy.Dispose();
-            _outbox.Dispose();
-            _pending.Dispose();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Lambda's /tmp is wiped with the environment; locally the OS cleans the temp folder.
-            }
-        }
-    }
-
-    /// <summary>Passes a stream through while hashing it (SHA-256), so the report can name the file's content.</summary>
-    private sealed class HashingStream(Stream inner) : ReadOnlyStream
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            _hash.AppendData(buffer[..n]);
-            return n;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            _hash.AppendData(buffer.Span[..n]);
-            return n;
-        }
-
-        /// <summary>Reads whatever the parser left unread (trailing bytes), so the hash covers the whole file.</summary>
-        public void Drain()
-        {
-            var buffer = new byte[81920];
-            while (Read(buffer) > 0)
-            {
-            }
-        }
-
-        public string Hex() => Convert.ToHexStringLower(_hash.GetHashAndReset());
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _hash.Dispose();
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

@@ -58,11 +58,8 @@ public sealed class CsvRecordReader(TextReader reader, char? delimiter = null, i
         var field = new StringBuilder();
         List<(long, string)>? continuation = null;
         var text = first.Text;
-        var chars = 0;
-        var i = 0;
-        var inQuotes = false;
-        var quoted = false;
-        var afterQuote = false;
+        int chars = 0, i = 0;
+        bool inQuotes = false, quoted = false, afterQuote = false;
 
         while (true)
         {
@@ -74,44 +71,21 @@ public sealed class CsvRecordReader(TextReader reader, char? delimiter = null, i
                     return new CsvRecord(first.Line, fields, null);
                 }
 
-                // The quoted field goes on over a line break: take the next physical line.
-                chars += text.Length + 1;
-                if (chars > maxRecordChars || NextLine() is not { } more)
-                {
-                    return Malformed(first, continuation, "unbalanced quote: a quoted field is never closed");
-                }
-
-                (continuation ??= []).Add(more);
-                field.Append('\n');
-                text = more.Text;
+                // The quoted field goes on over a line break.
+                if (!Continue(ref text, ref chars, ref continuation, field)) return Malformed(first, continuation, "unbalanced quote: a quoted field is never closed");
                 i = 0;
                 continue;
             }
 
-            var c = text[i];
             if (inQuotes)
             {
-                if (c == '"')
-                {
-                    if (i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        field.Append('"');
-                        i += 2;
-                        continue;
-                    }
-
-                    inQuotes = false;
-                    afterQuote = true;
-                }
-                else
-                {
-                    field.Append(c);
-                }
-
-                i++;
+                i = ReadQuoted(text, i, field, out var closed);
+                inQuotes = !closed;
+                afterQuote = closed;
                 continue;
             }
 
+            var c = text[i];
             if (c == _delimiter)
             {
                 fields.Add(quoted ? field.ToString() : field.ToString().Trim());
@@ -121,10 +95,7 @@ public sealed class CsvRecordReader(TextReader reader, char? delimiter = null, i
             }
             else if (afterQuote)
             {
-                if (c is not (' ' or '\t'))
-                {
-                    return Malformed(first, continuation, $"unexpected '{c}' after a closing quote (a quote inside a quoted field must be doubled)");
-                }
+                if (c is not (' ' or '\t')) return Malformed(first, continuation, $"unexpected '{c}' after a closing quote (a quote inside a quoted field must be doubled)");
             }
             else if (c == '"' && IsBlank(field))
             {
@@ -139,6 +110,47 @@ public sealed class CsvRecordReader(TextReader reader, char? delimiter = null, i
 
             i++;
         }
+    }
+
+    /// <summary>A quoted field goes on over a line break: takes the next physical line, unless there is none or the record is too long.</summary>
+    private bool Continue(ref string text, ref int chars, ref List<(long, string)>? continuation, StringBuilder field)
+    {
+        chars += text.Length + 1;
+        if (chars > maxRecordChars || NextLine() is not { } more) return false;
+        (continuation ??= []).Add(more);
+        field.Append('\n');
+        text = more.Text;
+        return true;
+    }
+
+    /// <summary>
+    /// Appends a quoted field's content from <paramref name="i"/> (a doubled quote as one quote) up to its closing quote,
+    /// and returns the index after it; or up to the end of the line, not closed.
+    /// </summary>
+    private static int ReadQuoted(string text, int i, StringBuilder field, out bool closed)
+    {
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c != '"')
+            {
+                field.Append(c);
+                i++;
+            }
+            else if (i + 1 < text.Length && text[i + 1] == '"')
+            {
+                field.Append('"');
+                i += 2;
+            }
+            else
+            {
+                closed = true;
+                return i + 1;
+            }
+        }
+
+        closed = false;
+        return i;
     }
 
     private static bool IsBlank(StringBuilder sb)

@@ -60,6 +60,43 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
         var title = CleanTitle(row.Title);
         if (title.Length == 0 && !delete) reasons.Add("title_missing");
 
+        var (price, currency, stock, listPrice) = ReadAmounts(row, delete, reasons, warnings);
+        if (reasons.Count > 0) return new RejectedRow(row.Line, sku, reasons);
+
+        currency ??= options.DefaultCurrency ?? "XXX";
+        price = RoundToMinorUnit(price, currency);
+        if (listPrice is { } lp) listPrice = RoundToMinorUnit(lp, currency);
+        var brand = CleanText(row.Brand, 128);
+        var description = CleanText(row.Description, 2000);
+        var (category, source, prediction) = Categorise(row.Category, title, brand, description);
+
+        var discount = listPrice is { } list && list > 0 && list > price ? Math.Round((list - price) / list * 100m, 1, MidpointRounding.AwayFromZero) : 0m;
+        var product = new CatalogProduct
+        {
+            Sku = sku!,
+            Category = category,
+            CategorySource = source,
+            Title = delete && title.Length == 0 ? sku! : title,
+            Brand = brand,
+            Description = description,
+            Price = price,
+            Currency = currency,
+            ListPrice = listPrice,
+            DiscountPct = discount,
+            Stock = stock,
+            StockStatus = stock <= 0 ? "out_of_stock" : stock <= options.LowStockThreshold ? "low_stock" : "in_stock",
+            PriceBand = PreferenceExtractor.PriceBand(price),
+            Keywords = ProductText.Keywords(title, brand, description),
+            ImportedAt = importedAt,
+            SourceFile = sourceFile,
+            ImportId = importId,
+        }.WithHash();
+        return new CleansedRow(row.Line, product, delete, prediction, warnings);
+    }
+
+    /// <summary>Price, currency, stock and list price as the row gives them; what is wrong goes to the reasons or the warnings.</summary>
+    private (decimal Price, string? Currency, long Stock, decimal? ListPrice) ReadAmounts(RawProductRow row, bool delete, List<string> reasons, List<string> warnings)
+    {
         decimal price = 0;
         if (string.IsNullOrWhiteSpace(row.Price))
         {
@@ -95,51 +132,19 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
             }
         }
 
-        if (reasons.Count > 0) return new RejectedRow(row.Line, sku, reasons);
+        return (price, currency, stock, listPrice);
+    }
 
-        currency ??= options.DefaultCurrency ?? "XXX";
-        price = RoundToMinorUnit(price, currency);
-        if (listPrice is { } lp) listPrice = RoundToMinorUnit(lp, currency);
-        var brand = CleanText(row.Brand, 128);
-        var description = CleanText(row.Description, 2000);
-
-        CategoryPrediction? prediction = null;
-        string category;
-        string source;
-        if (CatalogTaxonomy.Map(row.Category) is { } mapped)
+    /// <summary>The category from the taxonomy (as given, or through a synonym), else the classifier's guess.</summary>
+    private (string Category, string Source, CategoryPrediction? Prediction) Categorise(string? given, string title, string? brand, string? description)
+    {
+        if (CatalogTaxonomy.Map(given) is { } mapped)
         {
-            category = mapped;
-            source = string.Equals(row.Category!.Trim(), mapped, StringComparison.OrdinalIgnoreCase) ? "provided" : "mapped";
-        }
-        else
-        {
-            prediction = classifier.Predict(title + " " + brand + " " + description);
-            category = prediction.Value.Category;
-            source = "classified";
+            return (mapped, string.Equals(given!.Trim(), mapped, StringComparison.OrdinalIgnoreCase) ? "provided" : "mapped", null);
         }
 
-        var discount = listPrice is { } list && list > 0 && list > price ? Math.Round((list - price) / list * 100m, 1, MidpointRounding.AwayFromZero) : 0m;
-        var product = new CatalogProduct
-        {
-            Sku = sku!,
-            Category = category,
-            CategorySource = source,
-            Title = delete && title.Length == 0 ? sku! : title,
-            Brand = brand,
-            Description = description,
-            Price = price,
-            Currency = currency,
-            ListPrice = listPrice,
-            DiscountPct = discount,
-            Stock = stock,
-            StockStatus = stock <= 0 ? "out_of_stock" : stock <= options.LowStockThreshold ? "low_stock" : "in_stock",
-            PriceBand = PreferenceExtractor.PriceBand(price),
-            Keywords = ProductText.Keywords(title, brand, description),
-            ImportedAt = importedAt,
-            SourceFile = sourceFile,
-            ImportId = importId,
-        }.WithHash();
-        return new CleansedRow(row.Line, product, delete, prediction, warnings);
+        var prediction = classifier.Predict(title + " " + brand + " " + description);
+        return (prediction.Category, "classified", prediction);
     }
 
     /// <summary>Decoded, tag-free, single-spaced; all capitals become title case.</summary>

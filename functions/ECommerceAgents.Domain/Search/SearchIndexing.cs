@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -215,9 +214,8 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
 
     private async Task QuarantineAsync(string reason, string sourceKey, string errorType, string detail, byte[] document, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
         var id = Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(sourceKey + "\n"), .. document]))[..24];
-        var key = $"{ZoneLayout.Quarantine}reason={reason}/dt={now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}/hr={now.ToString("HH", CultureInfo.InvariantCulture)}/search-{id}.json";
+        var key = ZoneLayout.QuarantineKey(reason, clock.GetUtcNow(), "search-" + id);
         var record = new BatchQuarantineRecord(reason, errorType + ": " + detail, sourceKey, 0, Convert.ToBase64String(document),
             System.Text.Unicode.Utf8.IsValid(document) ? Encoding.UTF8.GetString(document) : null, "SearchIndexer");
         await quarantine.PutAsync(key, JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Default.BatchQuarantineRecord), "application/json", cancellationToken).ConfigureAwait(false);

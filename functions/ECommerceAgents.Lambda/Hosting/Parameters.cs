@@ -1,6 +1,7 @@
 // Stands in for AWSSDK.SimpleSystemsManagement / AWSSDK.SecretsManager (not served to this build): reads through the
 // AWS Parameters and Secrets Lambda Extension, which caches values and listens on localhost:2773 inside Lambda.
 using System.Text.Json;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Lambda.Hosting;
 
@@ -10,7 +11,7 @@ public static class Parameters
     public static async Task<string?> ResolveAsync(FunctionEnvironment environment, string name, CancellationToken cancellationToken)
     {
         if (environment.Setting(name) is { } direct) return direct;
-        if (environment.Setting(name + "_PARAMETER") is not { } parameter) return null;
+        if (environment.Setting(name + SettingNames.ParameterSuffix) is not { } parameter) return null;
 
         var port = environment.Setting("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT") ?? "2773";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -5,6 +5,7 @@ using Amazon.CDK.AWS.S3;
 using Constructs;
 using ECommerceAgents.Resources;
 using Lifecycle = ECommerceAgents.Resources.Lifecycle;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs;
 
@@ -88,7 +89,7 @@ public sealed class DataLake : Construct
                 Versioned = versioned,
                 LifecycleRules = [Rule(definition.Lifecycle, versioned)],
                 Metrics = definition == Buckets.Quarantine
-                    ? [new BucketMetrics { Id = FailedBatchesMetricsFilter, Prefix = Prefixes.FailedBatches }]
+                    ? [new BucketMetrics { Id = FailedBatchesMetricsFilter, Prefix = ZoneLayout.FailedBatches }]
                     : null,
                 ServerAccessLogsBucket = AccessLogs,
                 ServerAccessLogsPrefix = AccessLogsPrefix(definition),

@@ -5,6 +5,7 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.S3;
 using Constructs;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs;
 
@@ -49,7 +50,7 @@ public sealed class GlueCatalog : Construct
 
         var processed = props.Lake[Buckets.Processed];
         // The Parquet BatchLoader writes, column for column (EventParquet), so Athena, Spectrum and QuickSight read it as is.
-        var table = ParquetTable("ProcessedEvents", ProcessedEventsTable, "Compacted, deduplicated events written by BatchLoader", processed.S3UrlForObject(Prefixes.ProcessedEvents),
+        var table = ParquetTable("ProcessedEvents", ProcessedEventsTable, "Compacted, deduplicated events written by BatchLoader", processed.S3UrlForObject(ZoneLayout.ProcessedEvents),
         [
             Column("event_id", "string"), Column("schema", "string"), Column("event_type", "string"),
             Column("occurred_at", "timestamp"), Column("received_at", "timestamp"), Column("user_id", "string"),
@@ -62,7 +63,7 @@ public sealed class GlueCatalog : Construct
             Column("ingested_at", "timestamp"), Column("processed_at", "timestamp"),
         ]);
         table.AddDependency(database);
-        var lines = ParquetTable("OrderLines", OrderLinesTable, "One row per order line, written by BatchLoader beside the events", processed.S3UrlForObject(Prefixes.ProcessedOrderLines),
+        var lines = ParquetTable("OrderLines", OrderLinesTable, "One row per order line, written by BatchLoader beside the events", processed.S3UrlForObject(ZoneLayout.ProcessedOrderLines),
         [
             Column("event_id", "string"), Column("order_id", "string"), Column("line_no", "int"), Column("sku", "string"),
             Column("quantity", "int"), Column("price", "decimal(18,4)"), Column("category", "string"),
@@ -128,16 +129,16 @@ public sealed class GlueCatalog : Construct
         // Only the prefixes the crawlers target (plus listing the bucket, which a crawl needs).
         var enriched = props.Lake[Buckets.Enriched];
         var logs = props.Lake[Buckets.Logs];
-        enriched.GrantRead(Role, Prefixes.EnrichedEvents + "*");
-        enriched.GrantRead(Role, Prefixes.Bots + "*");
-        logs.GrantRead(Role, Prefixes.LogsZone + "*");
-        processed.GrantRead(Role, Prefixes.ProcessedEvents + "*");
-        processed.GrantRead(Role, Prefixes.ProcessedOrderLines + "*");
+        enriched.GrantRead(Role, ZoneLayout.EnrichedEvents + "*");
+        enriched.GrantRead(Role, ZoneLayout.EnrichedBots + "*");
+        logs.GrantRead(Role, ZoneLayout.LogsZone + "*");
+        processed.GrantRead(Role, ZoneLayout.ProcessedEvents + "*");
+        processed.GrantRead(Role, ZoneLayout.ProcessedOrderLines + "*");
 
         var crawlers = new[]
         {
-            Crawler("EnrichedCrawler", $"{props.Prefix}-enriched-crawler", "enriched_", S3Targets(enriched, Prefixes.EnrichedEvents, Prefixes.Bots)),
-            Crawler("LogsCrawler", $"{props.Prefix}-logs-crawler", "", S3Targets(logs, Prefixes.LogsZone)),
+            Crawler("EnrichedCrawler", $"{props.Prefix}-enriched-crawler", "enriched_", S3Targets(enriched, ZoneLayout.EnrichedEvents, ZoneLayout.EnrichedBots)),
+            Crawler("LogsCrawler", $"{props.Prefix}-logs-crawler", "", S3Targets(logs, ZoneLayout.LogsZone)),
             Crawler("ProcessedCrawler", $"{props.Prefix}-processed-crawler", null, new CfnCrawler.TargetsProperty
             {
                 CatalogTargets = new object[] { new CfnCrawler.CatalogTargetProperty { DatabaseName = DatabaseName, Tables = new[] { ProcessedEventsTable, OrderLinesTable } } },

@@ -12,6 +12,7 @@ using Amazon.CDK.AWS.SQS;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs;
 
@@ -125,7 +126,7 @@ public sealed class Monitoring : Construct
                     Period = Duration.Minutes(5),
                 }),
                 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING,
-                $"A failed stream batch reached the on-failure destination (s3://<quarantine>/{Prefixes.FailedBatches}): redrive it"),
+                $"A failed stream batch reached the on-failure destination (s3://<quarantine>/{ZoneLayout.FailedBatches}): redrive it"),
             Alarm("FailedInvocations", $"{prefix}-failed-invocations", props.FailedInvocations.MetricApproximateNumberOfMessagesVisible(new MetricOptions
                 {
                     Statistic = "Maximum",

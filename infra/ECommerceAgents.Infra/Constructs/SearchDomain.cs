@@ -83,7 +83,7 @@ public sealed class SearchDomain : Construct
 
         var zoneAware = size.DataNodes > 1;
         var subnets = props.Network.Vpc.SelectSubnets(props.Network.Isolated).Subnets;
-        Domain = new Domain(this, "Domain", new DomainProps
+        Domain = new Amazon.CDK.AWS.OpenSearchService.Domain(this, "Domain", new DomainProps
         {
             Version = EngineVersion.OPENSEARCH_2_15,
             Capacity = new CapacityConfig
@@ -125,7 +125,7 @@ public sealed class SearchDomain : Construct
     /// <summary>The domain's CloudWatch log groups, by log type (SEARCH_SLOW_LOGS, INDEX_SLOW_LOGS, ES_APPLICATION_LOGS, AUDIT_LOGS).</summary>
     public IReadOnlyDictionary<string, LogGroup> Logs { get; }
 
-    public Domain Domain { get; }
+    public Amazon.CDK.AWS.OpenSearchService.Domain Domain { get; }
 
     public Role AdminRole { get; }
 

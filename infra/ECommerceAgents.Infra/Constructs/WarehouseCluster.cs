@@ -7,6 +7,7 @@ using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs;
 
@@ -40,8 +41,8 @@ public sealed class WarehouseCluster : Construct
             AssumedBy = new CompositePrincipal(new ServicePrincipal("redshift.amazonaws.com"), new ServicePrincipal("redshift-serverless.amazonaws.com")),
             Description = "Redshift COPY from the processed zone (Parquet)",
         });
-        props.Processed.GrantRead(CopyRole, Prefixes.ProcessedEvents + "*");
-        props.Processed.GrantRead(CopyRole, Prefixes.ProcessedOrderLines + "*");
+        props.Processed.GrantRead(CopyRole, ZoneLayout.ProcessedEvents + "*");
+        props.Processed.GrantRead(CopyRole, ZoneLayout.ProcessedOrderLines + "*");
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
@@ -114,10 +115,10 @@ public sealed class WarehouseCluster : Construct
     /// </summary>
     public void Connect(PlatformFunction function)
     {
-        function.Environment("ECA_REDSHIFT_WORKGROUP", Workgroup.WorkgroupName);
-        function.Environment("ECA_REDSHIFT_DATABASE", Resources.Warehouse.Database);
-        function.Environment("ECA_REDSHIFT_SECRET_ARN", AdminSecretArn);
-        function.Environment("ECA_REDSHIFT_COPY_ROLE_ARN", CopyRole.RoleArn);
+        function.Environment(SettingNames.RedshiftWorkgroup, Workgroup.WorkgroupName);
+        function.Environment(SettingNames.RedshiftDatabase, Resources.Warehouse.Database);
+        function.Environment(SettingNames.RedshiftSecretArn, AdminSecretArn);
+        function.Environment(SettingNames.RedshiftCopyRoleArn, CopyRole.RoleArn);
 
         Grant.AddToPrincipal(new GrantOnPrincipalOptions
         {

@@ -5,6 +5,7 @@ using ECommerceAgents.Infra.Aspects;
 using ECommerceAgents.Infra.Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Stacks;
 
@@ -131,7 +132,7 @@ public sealed class PlatformStack : Stack
         }
 
         _ = new CfnOutput(this, "EventsStreamName", new CfnOutputProps { Value = Events.Stream.StreamName });
-        _ = new CfnOutput(this, "LandingBucketName", new CfnOutputProps { Value = Lake[Buckets.Landing].BucketName, Description = $"Upload catalog files under {Prefixes.CatalogIncoming}" });
+        _ = new CfnOutput(this, "LandingBucketName", new CfnOutputProps { Value = Lake[Buckets.Landing].BucketName, Description = $"Upload catalog files under {ZoneLayout.CatalogIncoming}" });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = Monitoring.Topic.TopicArn });
         if (search is not null)
         {

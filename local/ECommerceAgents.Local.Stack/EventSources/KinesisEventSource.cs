@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
+using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Logging;
@@ -331,7 +332,7 @@ public sealed class KinesisEventSource(
                     Arrival(records[0]), Arrival(records[^1]), records.Count, streamArn),
                 Payload = JsonSerializer.Serialize(ToEvent(shardId, records), LambdaEventsJsonContext.Default.KinesisEvent),
             };
-            var key = $"aws/lambda/{_mappingId}/{shardId}/{now:yyyy}/{now:MM}/{now:dd}/{now:yyyy-MM-ddTHH.mm.ss}-{Guid.NewGuid()}";
+            var key = $"{ZoneLayout.FailedBatches}{_mappingId}/{shardId}/{now:yyyy}/{now:MM}/{now:dd}/{now:yyyy-MM-ddTHH.mm.ss}-{Guid.NewGuid()}";
             var body = JsonSerializer.Serialize(record, EventSourceJsonContext.Default.OnFailureRecord);
             for (var attempt = 1; ; attempt++)
             {

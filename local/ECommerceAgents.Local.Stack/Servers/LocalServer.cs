@@ -50,7 +50,7 @@ public abstract class LocalServer(string name, int port, string stateDirectory)
         {
             if (await PortInUseAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new InvalidOperationException($"{Name}: port {Port} on 127.0.0.1 is taken by another process. Stop it, or choose another port with ECA_PORT_{Name.ToUpperInvariant()}.");
+                throw new InvalidOperationException($"{Name}: port {Port} on 127.0.0.1 is taken by another process. Stop it, or choose another port with {LocalSettingNames.PortPrefix}{Name.ToUpperInvariant()}.");
             }
 
             await LaunchAsync(cancellationToken).ConfigureAwait(false);

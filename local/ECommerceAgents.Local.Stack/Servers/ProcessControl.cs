@@ -28,10 +28,10 @@ internal static partial class ProcessControl
         };
         psi.ArgumentList.Add("sh");
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$ECA_SERVER_LOG\" 2>&1 </dev/null");
+        psi.ArgumentList.Add($"exec \"$0\" \"$@\" >>\"${LocalSettingNames.ServerLog}\" 2>&1 </dev/null");
         psi.ArgumentList.Add(command);
         foreach (var a in arguments) psi.ArgumentList.Add(a);
-        psi.Environment["ECA_SERVER_LOG"] = logFile;
+        psi.Environment[LocalSettingNames.ServerLog] = logFile;
         if (environment is not null)
         {
             foreach (var (k, v) in environment) psi.Environment[k] = v;

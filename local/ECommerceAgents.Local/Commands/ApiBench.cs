@@ -63,9 +63,9 @@ internal static class ApiBench
         await stack.ProvisionAsync(names, ct);
         var environment = LocalFunctions.Environment(stack, new Dictionary<string, string>
         {
-            ["ECA_RATE_LIMIT_RPS"] = "10000000",
-            ["ECA_RATE_LIMIT_BURST"] = "10000000",
-            ["ECA_REDIS_PREFIX"] = names.Table(Tables.Profiles) + ":",
+            [SettingNames.RateLimitRps] = "10000000",
+            [SettingNames.RateLimitBurst] = "10000000",
+            [SettingNames.RedisPrefix] = names.Table(Tables.Profiles) + ":",
         }) with { Names = names, Output = TextWriter.Null };
 
         var bodies = Bodies();

@@ -14,6 +14,7 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local.Commands;
 
@@ -56,7 +57,7 @@ internal static class CatalogBench
             var generate = Stopwatch.StartNew();
             var written = Generate(file, rowCount, seed, changedShare: 0);
             generate.Stop();
-            var key = $"{Prefixes.CatalogIncoming}bench-{seed}-{rowCount}.csv";
+            var key = $"{ZoneLayout.CatalogIncoming}bench-{seed}-{rowCount}.csv";
             var upload = Stopwatch.StartNew();
             await PutAsync(stack, landing, key, file, ct);
             upload.Stop();

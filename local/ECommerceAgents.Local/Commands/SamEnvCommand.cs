@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ECommerceAgents.Local.Deploy;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local.Commands;
 
@@ -22,7 +23,7 @@ internal static class SamEnvCommand
             if (parse.GetValue(local))
             {
                 await using var stack = StackContext.Open(parse.GetValue(state), Console.Error, installMissing: false);
-                Console.WriteLine(SamEnvironment.ForLocalStack(path, stack.Names, stack.Endpoints, LocalFunctions.Environment(stack).Settings["ECA_PSEUDONYM_KEY"]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(SamEnvironment.ForLocalStack(path, stack.Names, stack.Endpoints, LocalFunctions.Environment(stack).Settings[SettingNames.PseudonymKey]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
 

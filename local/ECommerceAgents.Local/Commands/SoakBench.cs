@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Demo;
 using ECommerceAgents.Local.Traffic;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local.Commands;
 
@@ -154,7 +155,7 @@ internal static class SoakBench
         // enriched zone (or the bot zone) exactly once.
         var landed = new HashSet<Guid>();
         long doubled = 0;
-        foreach (var zone in new[] { Resources.Prefixes.EnrichedEvents, Resources.Prefixes.Bots })
+        foreach (var zone in new[] { ZoneLayout.EnrichedEvents, ZoneLayout.EnrichedBots })
         {
             await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Resources.Buckets.Enriched), zone, ct))
             {

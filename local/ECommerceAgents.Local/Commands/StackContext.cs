@@ -9,7 +9,7 @@ internal static class StackContext
 
     public static string StateDirectory(string? option) =>
         Path.GetFullPath(option
-            ?? Environment.GetEnvironmentVariable("ECA_STATE_DIR")
+            ?? Environment.GetEnvironmentVariable(LocalSettingNames.StateDir)
             ?? Path.Combine(RepositoryRoot, ".state", "local"));
 
     /// <summary>The stack recorded by an earlier <c>up</c> in this state directory, else one with the configured ports.</summary>
@@ -17,7 +17,7 @@ internal static class StackContext
     {
         var state = StateDirectory(stateOption);
         var root = RepositoryRoot;
-        return LocalStack.Open(state, root, log) is { } recorded && Environment.GetEnvironmentVariable("ECA_PORT_RESET") != "1"
+        return LocalStack.Open(state, root, log) is { } recorded && Environment.GetEnvironmentVariable(LocalSettingNames.PortReset) != "1"
             ? recorded
             : LocalStack.Create(new LocalStackOptions
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local.Demo;
 
@@ -12,7 +13,7 @@ namespace ECommerceAgents.Local.Demo;
 public sealed class AcknowledgementLog(TextWriter inner, bool keepEventIds = true) : TextWriter
 {
     /// <summary>The StreamProcessor setting that writes the acknowledged event ids of every batch to its log.</summary>
-    public const string Setting = "ECA_LOG_ACKNOWLEDGED_EVENTS";
+    public const string Setting = SettingNames.LogAcknowledgedEvents;
 
     private const string Message = "batch acknowledged";
 

@@ -46,7 +46,7 @@ public static partial class DemoReconciliation
 
         // ---------------------------------------------------------------- enriched zone and bots
         var enriched = new List<(string Key, JsonNode Node, string Id, string Type, DateTimeOffset EventTime)>();
-        await foreach (var (key, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), Prefixes.EnrichedEvents, ct))
+        await foreach (var (key, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), ZoneLayout.EnrichedEvents, ct))
         {
             var node = JsonNode.Parse(line)!;
             enriched.Add((key, node, node["eventId"]!.GetValue<string>(), node["type"]!.GetValue<string>(), node["eventTime"]!.GetValue<DateTimeOffset>()));
@@ -65,7 +65,7 @@ public static partial class DemoReconciliation
                 .Select(e => (e.Id, AmountText(e.Node["data"]!["price"]?.GetValue<decimal>(), e.Node["data"]!["total"]?.GetValue<decimal>(), e.Node["data"]!["amount"]?.GetValue<decimal>())))));
 
         var bots = new List<string>();
-        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), Prefixes.Bots, ct)) bots.Add(JsonNode.Parse(line)!["eventId"]!.GetValue<string>());
+        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), ZoneLayout.EnrichedBots, ct)) bots.Add(JsonNode.Parse(line)!["eventId"]!.GetValue<string>());
         Check("bots", "bot events in the bot zone, duplicates counted", truth.BotEvents, bots.Count);
         Ids("bots", "… exactly the generator's bot ids, once each", truth.BotIds, bots);
         Check("bots", "bot events outside the bot zone", 0, enriched.Count(e => truth.BotIds.Contains(e.Id)));
@@ -75,7 +75,7 @@ public static partial class DemoReconciliation
 
         // ---------------------------------------------------------------- quarantine: record by record
         var quarantined = new List<QuarantinedRecord>();
-        await foreach (var key in DemoRun.KeysAsync(stack, names.Bucket(Buckets.Quarantine), Prefixes.Quarantine, ct))
+        await foreach (var key in DemoRun.KeysAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.Quarantine, ct))
         {
             quarantined.Add(ReadQuarantined(key, await DemoRun.ReadAsync(stack, names.Bucket(Buckets.Quarantine), key, ct)));
         }
@@ -91,7 +91,7 @@ public static partial class DemoReconciliation
 
         // ---------------------------------------------------------------- raw archive
         var raw = 0;
-        await foreach (var _ in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Raw), Prefixes.RawArchive, ct)) raw++;
+        await foreach (var _ in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Raw), ZoneLayout.RawArchive, ct)) raw++;
         Check("raw archive", "records, duplicates included", truth.Records + catalog.Count, raw);
 
         // ---------------------------------------------------------------- processed zone (Parquet), by type from the key
@@ -337,7 +337,7 @@ public static partial class DemoReconciliation
 
         // ---------------------------------------------------------------- logs
         var logLines = new List<string>();
-        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Logs), Prefixes.LogsZone, ct)) logLines.Add(line);
+        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Logs), ZoneLayout.LogsZone, ct)) logLines.Add(line);
         Check("logs", "log lines delivered (health checks dropped)", logs.Sent - logs.HealthChecks, logLines.Count);
         Check("logs", "raw e-mails or card numbers in the logs zone", 0, logLines.Count(l => l.Contains("@example.com", StringComparison.Ordinal) || l.Contains("4111 1111 1111 1111", StringComparison.Ordinal)));
 
@@ -422,7 +422,7 @@ public static partial class DemoReconciliation
     public static async Task<DemoLatency> LatencyAsync(LocalStack stack, ResourceBindings names, CancellationToken ct)
     {
         var latencies = new List<double>();
-        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), Prefixes.EnrichedEvents, ct))
+        await foreach (var (_, line) in DemoRun.GzipLinesAsync(stack, names.Bucket(Buckets.Enriched), ZoneLayout.EnrichedEvents, ct))
         {
             var lineage = JsonNode.Parse(line)!["lineage"];
             if (lineage?["ingestTime"] is { } ingest && lineage["processingTime"] is { } processing)

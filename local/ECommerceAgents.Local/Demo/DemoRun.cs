@@ -11,6 +11,7 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
 using Npgsql;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Local.Demo;
 
@@ -193,9 +194,9 @@ public static class DemoRun
         var warehouse = await CreateWarehouseAsync(stack, prefix.Replace('-', '_'), ct);
         var settings = new Dictionary<string, string>(names.ToEnvironment(), StringComparer.Ordinal)
         {
-            ["ECA_BOT_NETWORKS"] = BotNetworks,
-            ["ECA_REDIS_PREFIX"] = prefix + ":",
-            ["ECA_WAREHOUSE"] = warehouse,
+            [SettingNames.BotNetworks] = BotNetworks,
+            [SettingNames.RedisPrefix] = prefix + ":",
+            [ServiceEndpoints.WarehouseVariable] = warehouse,
             [AcknowledgementLog.Setting] = "true",
         };
         var host = await LocalHost.StartAsync(stack, new LocalHostOptions
@@ -245,7 +246,7 @@ public static class DemoRun
         await host.Stack.S3Client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = names.Bucket(Buckets.Landing),
-            Key = Prefixes.CatalogIncoming + "demo-catalog.csv",
+            Key = ZoneLayout.CatalogIncoming + "demo-catalog.csv",
             InputStream = new MemoryStream(Encoding.UTF8.GetBytes(csv.ToString())),
         }, ct);
         await host.DrainAsync(TimeSpan.FromMinutes(2), ct);

@@ -4,6 +4,7 @@ using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Functions.Api;
 using ECommerceAgents.Local.Demo;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Local.Deploy;
 
@@ -55,7 +56,7 @@ public static class IamRecording
     /// </summary>
     private static async Task ReingestLogsAsync(LocalHost host, CancellationToken ct)
     {
-        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { ["ECA_LOGS_RESPONSE_BUDGET_BYTES"] = "600" };
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { [SettingNames.LogsResponseBudgetBytes] = "600" };
         var function = await Functions.LogTransformer.LogTransformerFunction.CreateAsync(host.Environment with { Settings = settings }, ct);
         var sample = await File.ReadAllBytesAsync(Path.Combine(host.Stack.Options.RepositoryRoot, "events", "firehose-transformation.json"), ct);
         await function.InvokeAsync(sample, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), ct);
@@ -81,7 +82,7 @@ public static class IamRecording
     private static async Task<IReadOnlyList<string>> ApiTourAsync(LocalHost host, CancellationToken ct)
     {
         // The stream route as the ApiStream function serves it: the same app, its own function name and role.
-        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { [ECommerceAgents.Resources.SettingNames.ApiMode] = "stream" };
+        var settings = new Dictionary<string, string>(host.Environment.Settings, StringComparer.Ordinal) { [SettingNames.ApiMode] = "stream" };
         var port = FreePort();
         await using var app = await ApiApplication.CreateAsync(host.Environment with { Settings = settings }, new IPEndPoint(IPAddress.Loopback, port), ct);
         await app.StartAsync(ct);

@@ -46,7 +46,7 @@ public static class SamEnvironment
         var shared = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in endpoints.ToEnvironment()) shared[k] = v;
         foreach (var (k, v) in names.ToEnvironment()) shared[k] = v;
-        shared["ECA_PSEUDONYM_KEY"] = pseudonymKey;
+        shared[SettingNames.PseudonymKey] = pseudonymKey;
         var result = new JsonObject();
         foreach (var function in IamReplay.Functions.Where(f => cfn.TypeOf(f + "Function") == "AWS::Lambda::Function"))
         {
@@ -61,7 +61,7 @@ public static class SamEnvironment
                 }
             }
 
-            foreach (var (k, v) in shared.Where(s => !s.Key.StartsWith("ECA_", StringComparison.Ordinal) || s.Key == "ECA_PSEUDONYM_KEY")) variables[k] = v;
+            foreach (var (k, v) in shared.Where(s => !s.Key.StartsWith(SettingNames.Prefix, StringComparison.Ordinal) || s.Key == SettingNames.PseudonymKey)) variables[k] = v;
             result[function + "Function"] = variables;
         }
 

@@ -6,6 +6,9 @@ namespace ECommerceAgents.Domain.Tests.Validation;
 
 public sealed class SchemaCompatibilityTests
 {
+    /// <summary><c>1</c>: write the contract anew from the current schemas instead of checking it.</summary>
+    private const string UpdateContract = "ECA_UPDATE_CONTRACT";
+
     private static string ContractPath => Path.Combine(RepositoryRoot(), "functions", "ECommerceAgents.Domain", "warehouse-contract.json");
 
     /// <summary>
@@ -19,7 +22,7 @@ public sealed class SchemaCompatibilityTests
     public void CurrentSchemas_KeepTheWarehouseContract()
     {
         var current = SchemaCompatibility.Contract(SchemaRegistry.Default);
-        if (Environment.GetEnvironmentVariable("ECA_UPDATE_CONTRACT") == "1")
+        if (Environment.GetEnvironmentVariable(UpdateContract) == "1")
         {
             File.WriteAllText(ContractPath, SchemaCompatibility.Serialize(current));
         }

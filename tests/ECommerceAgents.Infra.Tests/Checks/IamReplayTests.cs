@@ -1,6 +1,7 @@
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Infra.Checks;
 using ECommerceAgents.Infra.Tests.Fixtures;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Tests.Checks;
 
@@ -13,7 +14,7 @@ namespace ECommerceAgents.Infra.Tests.Checks;
 public sealed class IamReplayTests(SynthesizedStages stages)
 {
     private static readonly string[] Variables =
-        ["ECA_TABLE_ORDERS", "ECA_TABLE_AUDIT", "ECA_TABLE_PROFILES", "ECA_BUCKET_QUARANTINE", "ECA_BUCKET_RAW", "ECA_STREAM_EVENTS", "ECA_FIREHOSE_ENRICHED", "ECA_BUCKET_ENRICHED"];
+        [Tables.Orders.EnvironmentVariable, Tables.Audit.EnvironmentVariable, Tables.Profiles.EnvironmentVariable, Buckets.Quarantine.EnvironmentVariable, Buckets.Raw.EnvironmentVariable, Streams.Events.EnvironmentVariable, DeliveryStreams.Enriched.EnvironmentVariable, Buckets.Enriched.EnvironmentVariable];
 
     private static ILookup<string, string> Names() =>
         Variables.Select(v => (Name: "t-" + v[4..].ToLowerInvariant().Replace('_', '-'), Variable: v)).ToLookup(x => x.Name, x => x.Variable, StringComparer.Ordinal);

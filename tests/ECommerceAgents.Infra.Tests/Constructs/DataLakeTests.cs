@@ -4,6 +4,7 @@ using ECommerceAgents.Infra.Constructs;
 using ECommerceAgents.Infra.Tests.Fixtures;
 using ECommerceAgents.Resources;
 using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Tests.Constructs;
 
@@ -170,7 +171,7 @@ public sealed class DataLakeTests(SynthesizedStages stages)
         var metrics = Bucket(Buckets.Quarantine.Id).GetProperty("Properties").GetProperty("MetricsConfigurations")[0];
 
         Assert.Equal(DataLake.FailedBatchesMetricsFilter, metrics.GetProperty("Id").GetString());
-        Assert.Equal(Prefixes.FailedBatches, metrics.GetProperty("Prefix").GetString());
+        Assert.Equal(ZoneLayout.FailedBatches, metrics.GetProperty("Prefix").GetString());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Amazon.CDK.Assertions;
 using ECommerceAgents.Infra.Tests.Fixtures;
 using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Tests.Constructs;
 
@@ -108,11 +109,11 @@ public sealed class GlueCatalogTests(SynthesizedStages stages)
         Assert.Equal(
             new[]
             {
-                Objects("/DataLake/Enriched/Resource", ECommerceAgents.Resources.Prefixes.EnrichedEvents),
-                Objects("/DataLake/Enriched/Resource", ECommerceAgents.Resources.Prefixes.Bots),
-                Objects("/DataLake/Logs/Resource", ECommerceAgents.Resources.Prefixes.LogsZone),
-                Objects("/DataLake/Processed/Resource", ECommerceAgents.Resources.Prefixes.ProcessedEvents),
-                Objects("/DataLake/Processed/Resource", ECommerceAgents.Resources.Prefixes.ProcessedOrderLines),
+                Objects("/DataLake/Enriched/Resource", ZoneLayout.EnrichedEvents),
+                Objects("/DataLake/Enriched/Resource", ZoneLayout.EnrichedBots),
+                Objects("/DataLake/Logs/Resource", ZoneLayout.LogsZone),
+                Objects("/DataLake/Processed/Resource", ZoneLayout.ProcessedEvents),
+                Objects("/DataLake/Processed/Resource", ZoneLayout.ProcessedOrderLines),
             }.Order(StringComparer.Ordinal),
             objects.Order(StringComparer.Ordinal));
     }

@@ -1,6 +1,7 @@
 using Amazon.CDK.Assertions;
 using ECommerceAgents.Infra.Tests.Fixtures;
 using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Tests.Constructs;
 
@@ -61,7 +62,7 @@ public sealed class WarehouseClusterTests(SynthesizedStages stages)
         // The secret's ARN is a plain Ref: no AwsCustomResource (a Node.js helper function) reads it from the namespace.
         foreach (var stage in stages.All) stage.Template.ResourceCountIs("Custom::AWS", 0);
         var secret = stages.Dev.Json.LogicalIdAt("/Warehouse/AdminSecret/Resource");
-        Assert.Equal($$"""{"Ref":"{{secret}}"}""", stages.Dev.Json.FunctionEnvironment("BatchLoaderFunction")["ECA_REDSHIFT_SECRET_ARN"]);
+        Assert.Equal($$"""{"Ref":"{{secret}}"}""", stages.Dev.Json.FunctionEnvironment("BatchLoaderFunction")[SettingNames.RedshiftSecretArn]);
     }
 
     [Fact]

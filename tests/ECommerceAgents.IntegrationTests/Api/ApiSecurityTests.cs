@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.IntegrationTests.Api;
 
@@ -108,7 +109,7 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
     [Fact]
     public async Task StreamMode_ServesOnlyThePush_StillBehindTheKeyCheck()
     {
-        await using var stream = await ApiInstance.StartAsync(f.Harness.Environment, new Dictionary<string, string> { ["ECA_API_MODE"] = "stream" });
+        await using var stream = await ApiInstance.StartAsync(f.Harness.Environment, new Dictionary<string, string> { [SettingNames.ApiMode] = "stream" });
         using (var ingest = await stream.PostJsonAsync("v1/events", f.IngestKey, ApiInstance.ProductView("u-s", "sku-s"))) Assert.Equal(HttpStatusCode.NotFound, ingest.StatusCode);
         using (var noKey = await stream.SendAsync(HttpMethod.Get, "v1/users/u-s/recommendations/stream", null)) Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
         using (var wrongRole = await stream.SendAsync(HttpMethod.Get, "v1/users/u-s/recommendations/stream", f.IngestKey)) Assert.Equal(HttpStatusCode.Forbidden, wrongRole.StatusCode);
@@ -211,7 +212,7 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
     [Fact]
     public async Task RateLimit_PerKey_BurstAnswered429WithRetryAfter_OtherKeysUnaffected()
     {
-        await using var limited = await ApiInstance.StartAsync(f.Harness.Environment, new Dictionary<string, string> { ["ECA_RATE_LIMIT_RPS"] = "5", ["ECA_RATE_LIMIT_BURST"] = "10" });
+        await using var limited = await ApiInstance.StartAsync(f.Harness.Environment, new Dictionary<string, string> { [SettingNames.RateLimitRps] = "5", [SettingNames.RateLimitBurst] = "10" });
         var started = DateTime.UtcNow;
         var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
         {

@@ -18,7 +18,7 @@ public sealed class LoadedDay : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Day = await EnrichedDay.CreateAsync("loadedday", settings: new Dictionary<string, string> { ["ECA_GLUE_CRAWLERS"] = "eca-enriched-crawler,eca-processed-crawler" });
+        Day = await EnrichedDay.CreateAsync("loadedday", settings: new Dictionary<string, string> { [SettingNames.GlueCrawlers] = "eca-enriched-crawler,eca-processed-crawler" });
         Loader = await Day.BatchLoaderAsync();
         FirstRun = await EnrichedDay.BackfillAsync(Loader, Day.Day);
         Checksum = await Day.ChecksumAsync();

@@ -37,7 +37,7 @@ public sealed class BatchSlice : IAsyncDisposable
     {
         var stack = await TestStack.GetAsync();
         var warehouse = await TestWarehouse.CreateAsync(stack, owner);
-        var harness = await PlatformHarness.StartAsync(owner, stack, new Dictionary<string, string> { ["ECA_WAREHOUSE"] = warehouse, ["ECA_GLUE_CRAWLERS"] = "eca-enriched-crawler" }, stack.Endpoints with { Warehouse = warehouse });
+        var harness = await PlatformHarness.StartAsync(owner, stack, new Dictionary<string, string> { [ServiceEndpoints.WarehouseVariable] = warehouse, [SettingNames.GlueCrawlers] = "eca-enriched-crawler" }, stack.Endpoints with { Warehouse = warehouse });
         return new BatchSlice(harness, warehouse, new FakeTimeProvider(now));
     }
 

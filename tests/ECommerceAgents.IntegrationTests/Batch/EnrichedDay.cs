@@ -45,7 +45,7 @@ public sealed class EnrichedDay : IAsyncDisposable
     {
         var stack = await TestStack.GetAsync();
         var warehouse = await TestWarehouse.CreateAsync(stack, owner);
-        var all = new Dictionary<string, string>(StringComparer.Ordinal) { ["ECA_BOT_NETWORKS"] = BotNetworks, ["ECA_WAREHOUSE"] = warehouse };
+        var all = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingNames.BotNetworks] = BotNetworks, [ServiceEndpoints.WarehouseVariable] = warehouse };
         if (settings is not null)
         {
             foreach (var (k, v) in settings) all[k] = v;

@@ -57,7 +57,7 @@ public sealed class ModelFixture : IAsyncLifetime
     {
         var stack = await TestStack.GetAsync();
         Warehouse = await TestWarehouse.CreateAsync(stack, "models");
-        _harness = await PlatformHarness.StartAsync("models", stack, new Dictionary<string, string> { ["ECA_WAREHOUSE"] = Warehouse }, stack.Endpoints with { Warehouse = Warehouse });
+        _harness = await PlatformHarness.StartAsync("models", stack, new Dictionary<string, string> { [ServiceEndpoints.WarehouseVariable] = Warehouse }, stack.Endpoints with { Warehouse = Warehouse });
         await WriteAsync(stack.S3Client, _harness.Names.Bucket(Buckets.Enriched), Events());
         var loader = await ECommerceAgents.Functions.BatchLoader.BatchLoaderFunction.CreateAsync(_harness.Environment, CancellationToken.None);
         await EnrichedDay.BackfillAsync(loader, Day1);

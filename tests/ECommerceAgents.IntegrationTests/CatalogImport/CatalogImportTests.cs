@@ -11,6 +11,7 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.CatalogImport;
 
@@ -189,7 +190,7 @@ public sealed class CatalogImportTests
         Assert.Equal(42, headphoneEvent["data"]!["stockDelta"]!.GetValue<long>());
 
         // Reports and copies are outside the notification prefix: the upload is the only object there.
-        Assert.Equal([SampleKey], await f.KeysAsync(f.Landing, Prefixes.CatalogIncoming));
+        Assert.Equal([SampleKey], await f.KeysAsync(f.Landing, ZoneLayout.CatalogIncoming));
     }
 
     [Fact]
@@ -360,24 +361,24 @@ public sealed class CatalogImportTests
 
         Assert.All(results, r => Assert.Equal("ignored", r["status"]!.GetValue<string>()));
         Assert.Contains("Scheduled Event", results[0]["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains(Prefixes.CatalogIncoming, results[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(ZoneLayout.CatalogIncoming, results[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("Object Deleted", results[2]["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, await f.ItemCountAsync());
-        Assert.Empty(await f.KeysAsync(f.Landing, Prefixes.CatalogReports));
+        Assert.Empty(await f.KeysAsync(f.Landing, ZoneLayout.CatalogReports));
     }
 
     [Fact]
     public async Task EventBridgeSource_AfterAnImport_OnlyTheUploadTriggersAndNothingTheImportWrote()
     {
         await using var f = await Fixture.StartAsync("catalognotify");
-        var source = new S3EventBridgeSource(f.Harness.Stack.S3Client, f.Landing, Prefixes.CatalogIncoming, f.Handler, stateFile: null);
+        var source = new S3EventBridgeSource(f.Harness.Stack.S3Client, f.Landing, ZoneLayout.CatalogIncoming, f.Handler, stateFile: null);
         await f.PutAsync(SampleKey, await File.ReadAllTextAsync(EventFiles.PathOf("catalog/products-sample.csv")));
 
         await source.PollOnceAsync(CancellationToken.None);
         await source.PollOnceAsync(CancellationToken.None);
 
         Assert.Equal(1, source.Delivered);
-        Assert.NotEmpty(await f.KeysAsync(f.Landing, Prefixes.CatalogReports));
+        Assert.NotEmpty(await f.KeysAsync(f.Landing, ZoneLayout.CatalogReports));
         Assert.Equal(10, await f.ItemCountAsync());
     }
 }

@@ -7,6 +7,7 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.EventSources;
 
@@ -135,7 +136,7 @@ public sealed class KinesisEventSourceTests : IAsyncLifetime
         var succeeded = function.Batches.Where(b => !b.Contains("poison")).SelectMany(b => b).ToHashSet();
         Assert.Equal(records.Where(r => r != "poison").Order(), succeeded.Order());
 
-        var listing = await _stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _names.Bucket(Buckets.Quarantine), Prefix = Prefixes.FailedBatches });
+        var listing = await _stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _names.Bucket(Buckets.Quarantine), Prefix = ZoneLayout.FailedBatches });
         var failure = listing.S3Objects.Single(o => o.Key.Contains("/shardId-", StringComparison.Ordinal) && o.LastModified > DateTime.UtcNow.AddMinutes(-5) && o.Size > 0);
         using var body = await _stack.S3Client.GetObjectAsync(_names.Bucket(Buckets.Quarantine), failure.Key);
         var record = await JsonSerializer.DeserializeAsync<JsonElement>(body.ResponseStream);

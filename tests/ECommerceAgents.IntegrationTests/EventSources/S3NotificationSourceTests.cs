@@ -7,6 +7,7 @@ using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.EventSources;
 
@@ -28,7 +29,7 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
     {
         var bucket = _names.Bucket(Buckets.Landing);
         var events = new List<EventBridgeEvent>();
-        var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.CatalogIncoming, new Recorder(events), stateFile: null, region: "eu-west-1");
+        var source = new S3EventBridgeSource(_stack.S3Client, bucket, ZoneLayout.CatalogIncoming, new Recorder(events), stateFile: null, region: "eu-west-1");
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "catalog/incoming/summer sale.csv", ContentBody = "sku,title\n" });
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "catalog/reports/ignored.json", ContentBody = "{}" });
 
@@ -57,7 +58,7 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
     {
         var bucket = _names.Bucket(Buckets.Processed);
         var events = new List<EventBridgeEvent>();
-        var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.SearchOutbox, new Recorder(events, failures: 1), stateFile: null);
+        var source = new S3EventBridgeSource(_stack.S3Client, bucket, ZoneLayout.SearchOutbox, new Recorder(events, failures: 1), stateFile: null);
         await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "search-outbox/products/dt=2026-01-01/retry.ndjson", ContentBody = "{}\n" });
 
         await source.PollOnceAsync(CancellationToken.None);
@@ -79,7 +80,7 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
         try
         {
             var events = new List<EventBridgeEvent>();
-            var source = new S3EventBridgeSource(_stack.S3Client, bucket, Prefixes.CatalogIncoming, new Recorder(events), stateFile);
+            var source = new S3EventBridgeSource(_stack.S3Client, bucket, ZoneLayout.CatalogIncoming, new Recorder(events), stateFile);
 
             await source.PollOnceAsync(CancellationToken.None);
 

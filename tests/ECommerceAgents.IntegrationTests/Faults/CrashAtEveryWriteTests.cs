@@ -60,7 +60,7 @@ public sealed class CrashAtEveryWriteTests
             new CrashingStore(new StreamStateStore(dynamo, env.Names, env.Clock), crash),
             new CrashingSink(new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)), crash),
             new CrashingQuarantine(new S3Quarantine(s3, env.Names), crash),
-            new CrashingRealtime(new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }), crash),
+            new CrashingRealtime(new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }), crash),
             new S3RealtimeJournal(s3, env.Names));
 
         var from = 0;

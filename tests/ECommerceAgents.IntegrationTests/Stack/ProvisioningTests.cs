@@ -53,10 +53,10 @@ public sealed class ProvisioningTests
     [Fact]
     public void FromEnvironment_MissingName_ErrorNamesTheVariable()
     {
-        var names = ResourceBindings.FromEnvironment(new System.Collections.Hashtable { ["ECA_TABLE_PROFILES"] = "p" });
+        var names = ResourceBindings.FromEnvironment(new System.Collections.Hashtable { [Tables.Profiles.EnvironmentVariable] = "p" });
 
         Assert.Equal("p", names.Table(Tables.Profiles));
         var error = Assert.Throws<InvalidOperationException>(() => names.Table(Tables.Orders));
-        Assert.Contains("ECA_TABLE_ORDERS", error.Message);
+        Assert.Contains(Tables.Orders.EnvironmentVariable, error.Message);
     }
 }

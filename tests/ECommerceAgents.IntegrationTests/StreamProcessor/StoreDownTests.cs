@@ -11,6 +11,7 @@ using ECommerceAgents.Local.Stack.EventSources;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 using StackExchange.Redis;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
@@ -108,7 +109,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
             new StreamStateStore(dynamo, env.Names, env.Clock),
             new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             quarantine,
-            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting("ECA_REDIS_PREFIX") ?? "" }),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }),
             new S3RealtimeJournal(s3, env.Names));
         var kinesis = baseline.Workload.Kinesis;
 
@@ -171,10 +172,10 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         await harness.FlushAsync();
 
         Assert.True(function.Invocations > invocationsWhileDown, "the mapping resumed after the restart");
-        var enriched = await EventIdsAsync(harness, Prefixes.EnrichedEvents);
+        var enriched = await EventIdsAsync(harness, ZoneLayout.EnrichedEvents);
         Assert.Equal(workload.ValidIds.Count, enriched.Count);
         Assert.True(workload.ValidIds.SetEquals(enriched), "the enriched zone holds exactly the workload's valid ids");
-        var bots = await EventIdsAsync(harness, Prefixes.Bots);
+        var bots = await EventIdsAsync(harness, ZoneLayout.EnrichedBots);
         Assert.Equal(workload.BotIds.Count, bots.Count);
         Assert.True(workload.BotIds.SetEquals(bots));
         var checksum = await harness.ChecksumAsync();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
@@ -17,7 +18,7 @@ public sealed class StreamProcessorBehaviourTests
 
         Assert.Empty(response.BatchItemFailures);
         var bucket = harness.Names.Bucket(Buckets.Quarantine);
-        var keys = await StoreChecksum.KeysAsync(harness.Stack, bucket, Prefixes.Quarantine);
+        var keys = await StoreChecksum.KeysAsync(harness.Stack, bucket, ZoneLayout.Quarantine);
         Assert.Equal(2, keys.Count);
         Assert.All(keys, k => Assert.StartsWith("quarantine/reason=malformed_json/", k));
         using var first = await harness.Stack.S3Client.GetObjectAsync(bucket, keys.Order().First());
@@ -59,7 +60,7 @@ public sealed class StreamProcessorBehaviourTests
 
         Assert.Empty(response.BatchItemFailures);
         var bucket = harness.Names.Bucket(Buckets.Quarantine);
-        var key = Assert.Single(await StoreChecksum.KeysAsync(harness.Stack, bucket, Prefixes.Quarantine));
+        var key = Assert.Single(await StoreChecksum.KeysAsync(harness.Stack, bucket, ZoneLayout.Quarantine));
         Assert.StartsWith("quarantine/reason=invalid_base64/", key, StringComparison.Ordinal);
         Assert.EndsWith("-49590338271490256608559692538361571095921575989136588911.json", key, StringComparison.Ordinal);
         using var quarantined = await harness.Stack.S3Client.GetObjectAsync(bucket, key);

@@ -3,6 +3,7 @@ using ECommerceAgents.Functions.StreamProcessor;
 using ECommerceAgents.Infra.Constructs;
 using ECommerceAgents.Lambda.Metrics;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
@@ -86,7 +87,7 @@ public sealed class StreamProcessorMetricsTests
 
     private static async Task<(PlatformHarness Harness, ECommerceAgents.Lambda.Runtime.IFunctionHandler Function, StringWriter Output)> StartAsync(string owner)
     {
-        var harness = await PlatformHarness.StartAsync(owner, settings: new Dictionary<string, string>(Workload.Settings) { ["ECA_LOG_ACKNOWLEDGED_EVENTS"] = "true" });
+        var harness = await PlatformHarness.StartAsync(owner, settings: new Dictionary<string, string>(Workload.Settings) { [SettingNames.LogAcknowledgedEvents] = "true" });
         var output = new StringWriter();
         var function = await StreamProcessorFunction.CreateAsync(harness.Environment with { Output = output }, CancellationToken.None);
         return (harness, function, output);

@@ -4,6 +4,7 @@ using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
 
@@ -12,7 +13,7 @@ public sealed class Workload
 {
     public const string BotNetworks = "198.51.100.0/24";
 
-    public static readonly Dictionary<string, string> Settings = new() { ["ECA_BOT_NETWORKS"] = BotNetworks };
+    public static readonly Dictionary<string, string> Settings = new() { [SettingNames.BotNetworks] = BotNetworks };
 
     public Workload(int records = 1000, int seed = 7)
     {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ECommerceAgents.Testing;
+using ECommerceAgents.Resources;
+using ECommerceAgents.Local.Stack;
 
 namespace ECommerceAgents.Local.Tests.Deploy;
 
@@ -20,7 +22,7 @@ public sealed class DeployCheckFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(State);
-        Result = await Cli.RunAsync(new Dictionary<string, string> { ["ECA_STATE_DIR"] = State, ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20" },
+        Result = await Cli.RunAsync(new Dictionary<string, string> { [LocalSettingNames.StateDir] = State, ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20" },
             "deploy-check", "--stage", "local", "--json", "--calls", Path.Combine(AppContext.BaseDirectory, "Deploy", "iam-calls-sample.jsonl"));
         using var doc = JsonDocument.Parse(Result.Stdout);
         Json = doc.RootElement.Clone();
@@ -79,13 +81,13 @@ public sealed class DeployCheckCliTests(DeployCheckFixture check) : IClassFixtur
             await File.WriteAllTextAsync(Path.Combine(check.State, "resources.json"), JsonSerializer.Serialize(new { StackResources = resources }), TestContext.Current.CancellationToken);
         }
 
-        var result = await Cli.RunAsync(new Dictionary<string, string> { ["ECA_STATE_DIR"] = check.State }, "sam-env", "--template", check.Template, "--resources", Path.Combine(check.State, "resources.json"));
+        var result = await Cli.RunAsync(new Dictionary<string, string> { [LocalSettingNames.StateDir] = check.State }, "sam-env", "--template", check.Template, "--resources", Path.Combine(check.State, "resources.json"));
 
         Assert.Equal(0, result.ExitCode);
         using var vars = JsonDocument.Parse(result.Stdout);
         var processor = vars.RootElement.GetProperty("StreamProcessorFunction");
-        Assert.StartsWith("phys-TablesProfiles", processor.GetProperty("ECA_TABLE_PROFILES").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith("phys-DataLakeQuarantine", processor.GetProperty("ECA_BUCKET_QUARANTINE").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("phys-TablesProfiles", processor.GetProperty(Tables.Profiles.EnvironmentVariable).GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("phys-DataLakeQuarantine", processor.GetProperty(Buckets.Quarantine.EnvironmentVariable).GetString(), StringComparison.Ordinal);
         Assert.Equal(["BatchLoaderFunction", "CatalogImportFunction", "LogTransformerFunction", "SearchIndexerFunction", "StreamProcessorFunction"],
             vars.RootElement.EnumerateObject().Select(f => f.Name).Order(StringComparer.Ordinal));
     }

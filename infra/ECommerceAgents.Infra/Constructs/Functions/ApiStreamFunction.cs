@@ -44,7 +44,7 @@ public sealed class ApiStreamFunction : Construct
             .Environment("AWS_LWA_PORT", ApiFunction.AppPort)
             .Environment("AWS_LWA_READINESS_CHECK_PATH", ApiFunction.ReadinessPath)
             .Environment("AWS_LWA_INVOKE_MODE", "response_stream")
-            .Environment("ECA_API_MODE", "stream");
+            .Environment(SettingNames.ApiMode, "stream");
     }
 
     public PlatformFunction Handler { get; }

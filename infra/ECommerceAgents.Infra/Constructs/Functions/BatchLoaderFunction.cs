@@ -78,8 +78,8 @@ public sealed class BatchLoaderFunction : Construct
         var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 2, MaxEventAge = Duration.Hours(1), DeadLetterQueue = props.Failures.Queue });
         if (props.Catalog is { } catalog)
         {
-            Handler.Environment("ECA_GLUE_DATABASE", catalog.DatabaseName);
-            Handler.Environment("ECA_GLUE_CRAWLERS", string.Join(',', catalog.CrawlerNames));
+            Handler.Environment(SettingNames.GlueDatabase, catalog.DatabaseName);
+            Handler.Environment(SettingNames.GlueCrawlers, string.Join(',', catalog.CrawlerNames));
             CrawlerSucceeded = new Rule(this, "CrawlerSucceeded", new RuleProps
             {
                 Description = "Our Glue crawlers finished: load what they found",

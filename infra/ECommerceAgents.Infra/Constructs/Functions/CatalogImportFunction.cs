@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.Kinesis;
 using Constructs;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
@@ -21,7 +22,7 @@ public sealed class CatalogImportFunctionProps
 }
 
 /// <summary>
-/// S3 "Object Created" (through EventBridge) under <see cref="Prefixes.CatalogIncoming"/> in the landing zone → products in DynamoDB, a processed
+/// S3 "Object Created" (through EventBridge) under <see cref="ZoneLayout.CatalogIncoming"/> in the landing zone → products in DynamoDB, a processed
 /// copy and search documents in the processed zone, a report beside the upload, stock deltas on the stream.
 /// Reports and copies are written outside the notification prefix, so an import never triggers itself.
 /// </summary>
@@ -45,18 +46,18 @@ public sealed class CatalogImportFunction : Construct
         Handler
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.ReadWrite)
             .Bucket(Buckets.Landing, landing)
-            .ReadObjects(landing, Prefixes.CatalogIncoming + "*")
-            .ReadObjects(landing, Prefixes.CatalogReports + "*")
-            .PutObjects(landing, Prefixes.CatalogReports + "*")
+            .ReadObjects(landing, ZoneLayout.CatalogIncoming + "*")
+            .ReadObjects(landing, ZoneLayout.CatalogReports + "*")
+            .PutObjects(landing, ZoneLayout.CatalogReports + "*")
             .Bucket(Buckets.Processed, processed)
-            .PutObjects(processed, Prefixes.ProcessedCatalog + "*")
-            .PutObjects(processed, Prefixes.SearchOutbox + "*")
+            .PutObjects(processed, ZoneLayout.ProcessedCatalog + "*")
+            .PutObjects(processed, ZoneLayout.SearchOutbox + "*")
             .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName);
         props.Events.GrantWrite(Handler.Function);
 
         // A failed import is retried twice by Lambda, then kept in the failed-invocations queue, never dropped.
         props.Failures.Receive(Handler.Function, Duration.Hours(6));
-        Uploads = props.Lake.ObjectCreatedRule(this, "Uploads", Buckets.Landing, Prefixes.CatalogIncoming,
+        Uploads = props.Lake.ObjectCreatedRule(this, "Uploads", Buckets.Landing, ZoneLayout.CatalogIncoming,
             new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 4, MaxEventAge = Duration.Hours(6), DeadLetterQueue = props.Failures.Queue }),
             "Catalog file uploaded: import it");
     }

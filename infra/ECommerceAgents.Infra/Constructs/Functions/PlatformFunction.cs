@@ -119,7 +119,7 @@ public sealed class PlatformFunction : Construct
             SecurityGroups = SecurityGroup is null ? null : [SecurityGroup],
             Layers = layers.Count > 0 ? [.. layers] : null,
             ParamsAndSecrets = props.UsesSecrets ? props.Platform.SecretsExtension : null,
-            Environment = new Dictionary<string, string> { ["ECA_STAGE"] = props.Platform.Settings.StageText },
+            Environment = new Dictionary<string, string> { [SettingNames.Stage] = props.Platform.Settings.StageText },
             EphemeralStorageSize = props.EphemeralStorageMb is { } mb ? Size.Mebibytes(mb) : null,
             ReservedConcurrentExecutions = props.ReservedConcurrency,
         });
@@ -216,10 +216,10 @@ public sealed class PlatformFunction : Construct
         if (Platform.PseudonymKey is { } parameter)
         {
             parameter.GrantRead(Function);
-            return Environment("ECA_PSEUDONYM_KEY_PARAMETER", parameter.ParameterName);
+            return Environment(SettingNames.PseudonymKeyParameter, parameter.ParameterName);
         }
 
-        return Environment("ECA_PSEUDONYM_KEY", FunctionPlatform.LocalPseudonymKey);
+        return Environment(SettingNames.PseudonymKey, FunctionPlatform.LocalPseudonymKey);
     }
 
     /// <summary>The first administrator key (a SecureString), so keys can be managed through the API after a deploy.</summary>
@@ -228,7 +228,7 @@ public sealed class PlatformFunction : Construct
         if (Platform.BootstrapAdminKey is { } parameter)
         {
             parameter.GrantRead(Function);
-            Environment("ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER", parameter.ParameterName);
+            Environment(SettingNames.BootstrapAdminKeyParameter, parameter.ParameterName);
         }
 
         return this;
@@ -239,7 +239,7 @@ public sealed class PlatformFunction : Construct
         if (Platform.WebhookSecrets is { } parameter)
         {
             parameter.GrantRead(Function);
-            Environment("ECA_WEBHOOK_SECRETS_PARAMETER", parameter.ParameterName);
+            Environment(SettingNames.WebhookSecretsParameter, parameter.ParameterName);
         }
 
         return this;

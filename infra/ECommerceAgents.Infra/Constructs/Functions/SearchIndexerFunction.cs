@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
 using Constructs;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
@@ -39,16 +40,16 @@ public sealed class SearchIndexerFunction : Construct
 
         Handler
             .Bucket(Buckets.Processed, processed)
-            .ReadObjects(processed, Prefixes.SearchOutbox + "*")
-            .PutObjects(processed, Prefixes.SearchExport + "*")
+            .ReadObjects(processed, ZoneLayout.SearchOutbox + "*")
+            .PutObjects(processed, ZoneLayout.SearchExport + "*")
             .Bucket(Buckets.Quarantine, quarantine)
-            .PutObjects(quarantine, Prefixes.Quarantine + "*")
+            .PutObjects(quarantine, ZoneLayout.Quarantine + "*")
             // HEAD checks whether an index exists before creating it (PUT); _bulk and _refresh are POSTs.
             .OpenSearch("es:ESHttpHead", "es:ESHttpGet", "es:ESHttpPut", "es:ESHttpPost");
 
         props.Failures.Receive(Handler.Function, Duration.Hours(6));
         var target = new LambdaFunction(Handler.Function, new LambdaFunctionProps { RetryAttempts = 4, MaxEventAge = Duration.Hours(6), DeadLetterQueue = props.Failures.Queue });
-        Outbox = props.Lake.ObjectCreatedRule(this, "Outbox", Buckets.Processed, Prefixes.SearchOutbox, target, "Search outbox object written: index it");
+        Outbox = props.Lake.ObjectCreatedRule(this, "Outbox", Buckets.Processed, ZoneLayout.SearchOutbox, target, "Search outbox object written: index it");
         Schedule = new Rule(this, "Schedule", new RuleProps
         {
             Description = "Re-drive the search outbox and refresh the daily-metrics index",

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.Kinesis;
 using Amazon.CDK.AWS.Lambda;
 using Constructs;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
@@ -65,12 +66,12 @@ public sealed class StreamProcessorFunction : Construct
             .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.Read)
             .Bucket(Buckets.Quarantine, quarantine)
-            .PutObjects(quarantine, Prefixes.Quarantine + "*")
-            .ReadWriteObjects(quarantine, Prefixes.RealtimePending + "*")
+            .PutObjects(quarantine, ZoneLayout.Quarantine + "*")
+            .ReadWriteObjects(quarantine, ZoneLayout.RealtimePending + "*")
             .Firehose(DeliveryStreams.Enriched, props.Firehose)
             .Redis()
             .PseudonymKey()
-            .Environment("ECA_DEDUP_WINDOW_HOURS", props.DedupWindowHours.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .Environment(SettingNames.DedupWindowHours, props.DedupWindowHours.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var function = Handler.Function;
         props.Events.GrantRead(function);
@@ -95,7 +96,7 @@ public sealed class StreamProcessorFunction : Construct
         {
             OnFailure = new CfnEventSourceMapping.OnFailureProperty { Destination = quarantine.BucketArn },
         };
-        quarantine.GrantPut(function, Prefixes.FailedBatches + "*");
+        quarantine.GrantPut(function, ZoneLayout.FailedBatches + "*");
         Grant.AddToPrincipal(new GrantOnPrincipalOptions
         {
             Grantee = function,

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
 [Collection(SynthesizedStagesCollection.Name)]
 public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
 {
-    private static readonly string[] Shared = ["ECA_STAGE"];
+    private static readonly string[] Shared = [SettingNames.Stage];
 
     public static TheoryData<string, string[]> DevFunctions => new()
     {
@@ -16,7 +16,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
             [
                 .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.ProductStats, Tables.Orders, Tables.Dedup, Tables.Watermarks, Tables.Consent, Tables.Catalog),
                 Buckets.Quarantine.EnvironmentVariable, DeliveryStreams.Enriched.EnvironmentVariable,
-                "ECA_REDIS", "ECA_PSEUDONYM_KEY_PARAMETER", "ECA_DEDUP_WINDOW_HOURS",
+                ServiceEndpoints.RedisVariable, SettingNames.PseudonymKeyParameter, SettingNames.DedupWindowHours,
             ]
         },
         { "LogTransformer", [DeliveryStreams.Logs.EnvironmentVariable] },
@@ -26,8 +26,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
             [
                 .. Names(Tables.Watermarks, Tables.Tombstones),
                 .. Buckets.All.Where(b => b != Buckets.Landing).Select(b => b.EnvironmentVariable),
-                "ECA_REDSHIFT_WORKGROUP", "ECA_REDSHIFT_DATABASE", "ECA_REDSHIFT_SECRET_ARN", "ECA_REDSHIFT_COPY_ROLE_ARN",
-                "ECA_GLUE_DATABASE", "ECA_GLUE_CRAWLERS",
+                SettingNames.RedshiftWorkgroup, SettingNames.RedshiftDatabase, SettingNames.RedshiftSecretArn, SettingNames.RedshiftCopyRoleArn,
+                SettingNames.GlueDatabase, SettingNames.GlueCrawlers,
             ]
         },
         { "SearchIndexer", [Buckets.Processed.EnvironmentVariable, Buckets.Quarantine.EnvironmentVariable, "OPENSEARCH_ENDPOINT"] },
@@ -35,10 +35,10 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
             "Api",
             [
                 .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones),
-                Streams.Events.EnvironmentVariable, "ECA_REDIS", "OPENSEARCH_ENDPOINT", "ECA_WEBHOOK_SECRETS_PARAMETER", "ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER",
+                Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
             ]
         },
-        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), "ECA_REDIS", "ECA_API_MODE"] },
+        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
     };
 
     [Theory]
@@ -47,20 +47,20 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
     {
         var environment = stages.Dev.Json.FunctionEnvironment(function + "Function");
 
-        var eca = environment.Keys.Where(k => k.StartsWith("ECA_", StringComparison.Ordinal) || k == "OPENSEARCH_ENDPOINT").Order();
+        var eca = environment.Keys.Where(k => k.StartsWith(SettingNames.Prefix, StringComparison.Ordinal) || k == "OPENSEARCH_ENDPOINT").Order();
         Assert.Equal([.. expected.Concat(Shared).Order()], eca);
     }
 
     [Fact]
     public void StreamProcessor_DedupWindow_Is24Hours()
     {
-        Assert.Equal("24", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_DEDUP_WINDOW_HOURS"]);
+        Assert.Equal("24", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")[SettingNames.DedupWindowHours]);
     }
 
     [Fact]
     public void Redis_ConnectionString_IsTheServerlessEndpointWithTls()
     {
-        var redis = stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_REDIS"];
+        var redis = stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")[ServiceEndpoints.RedisVariable];
 
         Assert.Contains("Endpoint.Address", redis, StringComparison.Ordinal);
         Assert.Contains("Endpoint.Port", redis, StringComparison.Ordinal);
@@ -88,9 +88,9 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
     [Fact]
     public void SecretParameters_AreSsmNamesUnderTheStagePrefix()
     {
-        Assert.Equal("/eca-dev/pseudonym-key", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")["ECA_PSEUDONYM_KEY_PARAMETER"]);
-        Assert.Equal("/eca-dev/webhook-secrets", stages.Dev.Json.FunctionEnvironment("ApiFunction")["ECA_WEBHOOK_SECRETS_PARAMETER"]);
-        Assert.Equal("/eca-dev/bootstrap-admin-key", stages.Dev.Json.FunctionEnvironment("ApiFunction")["ECA_BOOTSTRAP_ADMIN_KEY_PARAMETER"]);
+        Assert.Equal("/eca-dev/pseudonym-key", stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")[SettingNames.PseudonymKeyParameter]);
+        Assert.Equal("/eca-dev/webhook-secrets", stages.Dev.Json.FunctionEnvironment("ApiFunction")[SettingNames.WebhookSecretsParameter]);
+        Assert.Equal("/eca-dev/bootstrap-admin-key", stages.Dev.Json.FunctionEnvironment("ApiFunction")[SettingNames.BootstrapAdminKeyParameter]);
     }
 
     [Fact]
@@ -98,9 +98,9 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
     {
         var environment = stages.Local.Json.FunctionEnvironment("StreamProcessorFunction");
 
-        Assert.Equal("local-development-key-not-a-secret", environment["ECA_PSEUDONYM_KEY"]);
-        Assert.DoesNotContain("ECA_PSEUDONYM_KEY_PARAMETER", environment.Keys);
-        Assert.DoesNotContain("ECA_REDIS", environment.Keys);
+        Assert.Equal("local-development-key-not-a-secret", environment[SettingNames.PseudonymKey]);
+        Assert.DoesNotContain(SettingNames.PseudonymKeyParameter, environment.Keys);
+        Assert.DoesNotContain(ServiceEndpoints.RedisVariable, environment.Keys);
         Assert.DoesNotContain(environment.Keys, k => k.StartsWith("PARAMETERS_SECRETS_EXTENSION", StringComparison.Ordinal));
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.CDK.Assertions;
 using ECommerceAgents.Infra.Tests.Fixtures;
 using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
 
@@ -62,7 +63,7 @@ public sealed class PlatformFunctionTests(SynthesizedStages stages)
     {
         var environment = stages.Dev.Json.FunctionEnvironment("ApiStreamFunction");
         Assert.Equal("response_stream", environment["AWS_LWA_INVOKE_MODE"]);
-        Assert.Equal("stream", environment["ECA_API_MODE"]);
+        Assert.Equal("stream", environment[SettingNames.ApiMode]);
 
         // No function URL: it would bypass the WAF.
         foreach (var stage in stages.All) stage.Template.ResourceCountIs("AWS::Lambda::Url", 0);

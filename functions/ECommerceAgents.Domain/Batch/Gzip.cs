@@ -2,31 +2,6 @@ using System.IO.Compression;
 
 namespace ECommerceAgents.Domain.Batch;
 
-/// <summary>Key layout of the zones the batch layer reads and writes (prefixes from the resource definitions).</summary>
-public static class ZoneLayout
-{
-    public const string EnrichedEvents = "events/";
-    public const string EnrichedBots = "bots/";
-    public const string RawArchive = "raw/";
-    public const string Quarantine = "quarantine/";
-    public const string ProcessedEvents = "events/";
-    public const string ProcessedOrderLines = "order-lines/";
-    public const string Quality = "quality/";
-    public const string SearchOutbox = "search-outbox/";
-    public const string SearchExport = "search-export/";
-    public const string PartFile = "part-00000.parquet";
-
-    public static string EnrichedPrefix(PartitionId p) => EnrichedEvents + p.Path;
-
-    public static string EventsKey(PartitionId p) => ProcessedEvents + p.Path + PartFile;
-
-    public static string OrderLinesKey(PartitionId p) => ProcessedOrderLines + p.Path + PartFile;
-
-    public static string QualityKey(PartitionId p) => Quality + p.Path + "report.json";
-
-    public static string MetricsOutboxKey(string dt) => SearchOutbox + "metrics/dt=" + dt + "/daily-metrics.ndjson";
-}
-
 /// <summary>GZIP helpers for the Firehose-written zones (raw archive, enriched).</summary>
 public static class Gzip
 {

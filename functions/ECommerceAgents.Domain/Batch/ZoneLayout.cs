@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace ECommerceAgents.Domain.Batch;
+
+/// <summary>
+/// The key layout of every bucket, defined once: the prefixes of the zones and how their object keys are built (the
+/// domain, the functions, the resource definitions, the CDK app, the CLI and the tests all read it from here).
+/// Partitions are Hive-style (<c>key=value/</c>) so Glue crawlers and Athena see them.
+/// </summary>
+public static class ZoneLayout
+{
+    // The raw bucket.
+    public const string RawArchive = "raw/";
+
+    // The landing bucket.
+    public const string CatalogIncoming = "catalog/incoming/";
+    public const string CatalogReports = "catalog/reports/";
+
+    /// <summary>The last completed catalog import (its content fingerprint and report), to skip a file seen before.</summary>
+    public const string CatalogLatestReport = CatalogReports + "latest.json";
+
+    // The quarantine bucket.
+    public const string Quarantine = "quarantine/";
+
+    /// <summary>Where <c>eca redrive</c> moves a quarantined record once it is back on the stream.</summary>
+    public const string QuarantineRedriven = "quarantine-redriven/";
+
+    /// <summary>Where Lambda's S3 on-failure destination writes failed stream batches (its own, fixed key format).</summary>
+    public const string FailedBatches = "aws/lambda/";
+
+    /// <summary>StreamProcessor's real-time work deferred while Redis was down, per shard, until it is replayed.</summary>
+    public const string RealtimePending = "realtime-pending/";
+
+    // The enriched bucket (the zone is a Firehose partition key: bot traffic never mixes with real users).
+    public const string EnrichedEvents = "events/";
+    public const string EnrichedBots = "bots/";
+
+    // The logs bucket.
+    public const string LogsZone = "logs/";
+
+    // The processed bucket.
+    public const string ProcessedEvents = "events/";
+    public const string ProcessedOrderLines = "order-lines/";
+    public const string ProcessedCatalog = "catalog/";
+    public const string Quality = "quality/";
+    public const string SearchOutbox = "search-outbox/";
+    public const string SearchExport = "search-export/";
+    public const string PartFile = "part-00000.parquet";
+
+    public static string EnrichedPrefix(PartitionId p) => EnrichedEvents + p.Path;
+
+    public static string EventsKey(PartitionId p) => ProcessedEvents + p.Path + PartFile;
+
+    public static string OrderLinesKey(PartitionId p) => ProcessedOrderLines + p.Path + PartFile;
+
+    public static string QualityKey(PartitionId p) => Quality + p.Path + "report.json";
+
+    public static string MetricsOutboxKey(string dt) => SearchOutbox + "metrics/dt=" + dt + "/daily-metrics.ndjson";
+
+    public static string CatalogReportKey(string importId) => CatalogReports + importId + ".json";
+
+    public static string CatalogCopyKey(string dt, string importId) => ProcessedCatalog + "dt=" + dt + "/" + importId + ".jsonl.gz";
+
+    public static string ProductsOutboxKey(string dt, string importId) => SearchOutbox + "products/dt=" + dt + "/" + importId + ".ndjson";
+
+    /// <summary>
+    /// The quarantine, narrowed as far as given: <c>quarantine/</c>, <c>…reason=R/</c>, <c>…reason=R/dt=D/</c> or
+    /// <c>…reason=R/dt=D/hr=H/</c>.
+    /// </summary>
+    public static string QuarantinePrefix(string? reason = null, string? dt = null, string? hr = null)
+    {
+        if (reason is null) return Quarantine;
+        var prefix = Quarantine + "reason=" + reason + "/";
+        if (dt is null) return prefix;
+        prefix += "dt=" + dt + "/";
+        return hr is null ? prefix : prefix + "hr=" + hr + "/";
+    }
+
+    /// <summary>A quarantined object: <c>quarantine/reason=R/dt=D/hr=H/NAME.json</c>; the name makes a redelivery overwrite its own copy.</summary>
+    public static string QuarantineKey(string reason, string dt, string hr, string name) => QuarantinePrefix(reason, dt, hr) + name + ".json";
+
+    /// <summary>A quarantined object filed under the UTC date and hour of <paramref name="at"/>.</summary>
+    public static string QuarantineKey(string reason, DateTimeOffset at, string name)
+    {
+        var utc = at.UtcDateTime;
+        return QuarantineKey(reason, utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), utc.ToString("HH", CultureInfo.InvariantCulture), name);
+    }
+}
