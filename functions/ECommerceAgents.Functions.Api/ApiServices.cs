@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Search;
@@ -65,7 +66,7 @@ public sealed class ApiServices : IAsyncDisposable
         Realtime = new RealtimeReader(redis, new RealtimeOptions { KeyPrefix = environment.Setting("ECA_REDIS_PREFIX") ?? "" });
         Search = environment.Endpoints.OpenSearch is { } search
             ? new ProductSearch(
-                new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller),
+                new OpenSearchClient(AwsHttp.Http, search, OpenSearchAuth.For(search, environment.Setting, () => AwsHttp.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller),
                 environment.Setting("ECA_PRODUCTS_INDEX") ?? Domain.Search.SearchIndexes.Products)
             : null;
         _owned = owned ?? [];

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
@@ -82,7 +83,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         if (env.Setting("ECA_REDSHIFT_WORKGROUP") is { } workgroup)
         {
             var endpoint = env.Setting("AWS_ENDPOINT_URL_REDSHIFT_DATA") is { } url ? new Uri(url) : null;
-            var client = StreamClients.Client(AwsJsonService.RedshiftData, endpoint, env.Endpoints);
+            var client = AwsHttp.Client(AwsJsonService.RedshiftData, endpoint, env.Endpoints);
             warehouse = new RedshiftWarehouse(new RedshiftDataClient(client, new RedshiftTarget(workgroup,
                 env.Setting("ECA_REDSHIFT_DATABASE") ?? Warehouse.Database,
                 env.RequiredSetting("ECA_REDSHIFT_SECRET_ARN"),
