@@ -5,9 +5,9 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Auth;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Search;
-using RetryPolicy = ECommerceAgents.Adapters.Streams.RetryPolicy;
+using RetryPolicy = ECommerceAgents.Adapters.Aws.RetryPolicy;
 
 namespace ECommerceAgents.Adapters.Search;
 
@@ -168,7 +168,7 @@ public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAu
         var basePath = endpoint.AbsolutePath.TrimEnd('/');
         var uri = new UriBuilder(endpoint) { Path = basePath + path, UserName = "", Password = "" }.Uri;
         // IAM authorises OpenSearch requests as es:ESHttp<Method> on the domain's path.
-        if (caller is not null) ECommerceAgents.Adapters.Aws.AwsCallLog.Record(caller, "es", method.Method, endpoint.Host + path);
+        if (caller is not null) AwsCallLog.Record(caller, "es", method.Method, endpoint.Host + path);
         using var message = new HttpRequestMessage(method, uri);
         if (body is not null)
         {
@@ -195,11 +195,7 @@ public sealed class OpenSearchClient(HttpClient http, Uri endpoint, OpenSearchAu
     {
         var credentials = await sig.Credentials.GetCredentialsAsync().ConfigureAwait(false);
         var headers = contentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = contentType };
-        var request = new Streams.SigV4Signer("es", sig.Region, new Uri(uri.GetLeftPart(UriPartial.Authority))).Sign(message.Method.Method, path, body ?? [], headers, credentials, DateTime.UtcNow);
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Host", StringComparison.OrdinalIgnoreCase)) continue;
-            message.Headers.TryAddWithoutValidation(name, value);
-        }
+        var request = new SigV4Signer("es", sig.Region, new Uri(uri.GetLeftPart(UriPartial.Authority))).Sign(message.Method.Method, path, body ?? [], headers, credentials, DateTime.UtcNow);
+        SigV4Signer.CopyHeaders(request, message);
     }
 }

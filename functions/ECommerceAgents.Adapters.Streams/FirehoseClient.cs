@@ -1,3 +1,5 @@
+using ECommerceAgents.Adapters.Aws;
+
 namespace ECommerceAgents.Adapters.Streams;
 
 /// <summary>Firehose PutRecordBatch over <see cref="SigV4JsonClient"/>.</summary>

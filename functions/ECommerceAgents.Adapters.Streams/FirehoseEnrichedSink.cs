@@ -1,3 +1,4 @@
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Processing;
 
 namespace ECommerceAgents.Adapters.Streams;

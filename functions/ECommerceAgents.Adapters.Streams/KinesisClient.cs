@@ -1,4 +1,5 @@
 using System.Text;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.Streams;
 

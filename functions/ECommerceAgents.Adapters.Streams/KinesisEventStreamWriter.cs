@@ -1,3 +1,4 @@
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Ingest;
 
 namespace ECommerceAgents.Adapters.Streams;

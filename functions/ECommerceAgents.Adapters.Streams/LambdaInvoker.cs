@@ -14,7 +14,7 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
     private readonly SigV4Signer _signer = new("lambda", region, endpoint);
 
     public static LambdaInvoker For(Resources.ServiceEndpoints endpoints, Uri? endpoint = null) =>
-        new(StreamClients.Http, endpoint ?? new Uri($"https://lambda.{endpoints.Region}.amazonaws.com/"), endpoints.Region, StreamClients.Credentials(endpoints), endpoints.Caller);
+        new(AwsHttp.Http, endpoint ?? new Uri($"https://lambda.{endpoints.Region}.amazonaws.com/"), endpoints.Region, AwsHttp.Credentials(endpoints), endpoints.Caller);
 
     public async Task InvokeEventAsync(string functionName, byte[] payload, CancellationToken cancellationToken)
     {
@@ -25,17 +25,13 @@ public sealed class LambdaInvoker(HttpClient http, Uri endpoint, string region, 
         var request = _signer.Sign("POST", path, payload, headers, resolved, DateTime.UtcNow);
 
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, path)) { Content = new ByteArrayContent(payload) };
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            else if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase)) message.Headers.TryAddWithoutValidation(name, value);
-        }
+        SigV4Signer.CopyHeaders(request, message);
 
         using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            throw SigV4JsonClient.ParseError(response.StatusCode, body);
+            throw AwsServiceException.FromResponse(response.StatusCode, body);
         }
     }
 }

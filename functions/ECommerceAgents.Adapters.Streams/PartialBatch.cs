@@ -1,3 +1,5 @@
+using ECommerceAgents.Adapters.Aws;
+
 namespace ECommerceAgents.Adapters.Streams;
 
 /// <summary>What happened to one record of a batch put, by its index in the caller's list.</summary>

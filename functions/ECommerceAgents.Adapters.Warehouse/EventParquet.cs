@@ -121,89 +121,16 @@ public sealed class EventParquet : IParquetCodec
         return buffer.ToArray();
     }
 
-    public async Task<IReadOnlyList<ProcessedEvent>> DecodeEventsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
-    {
-        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var result = new List<ProcessedEvent>();
-        for (var i = 0; i < reader.RowGroupCount; i++)
+    public async Task<IReadOnlyList<ProcessedEvent>> DecodeEventsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken) =>
+        await ReadRowGroupsAsync<ProcessedEvent>(parquet, async (c, n, result) =>
         {
-            using var g = reader.OpenRowGroupReader(i);
-            var n = (int)g.RowCount;
-            var c = new Columns(g, n, reader.Schema, cancellationToken);
-            var ids = await c.Strings(EventId).ConfigureAwait(false);
-            var schema = await c.Strings(Schema).ConfigureAwait(false);
-            var type = await c.Strings(EventType).ConfigureAwait(false);
-            var occurred = await c.Values<DateTime>(OccurredAt).ConfigureAwait(false);
-            var received = await c.Values<DateTime>(ReceivedAt).ConfigureAwait(false);
-            var user = await c.Strings(UserId).ConfigureAwait(false);
-            var anonymous = await c.Strings(AnonymousId).ConfigureAwait(false);
-            var session = await c.Strings(SessionId).ConfigureAwait(false);
-            var sku = await c.Strings(Sku).ConfigureAwait(false);
-            var category = await c.Strings(Category).ConfigureAwait(false);
-            var order = await c.Strings(OrderId).ConfigureAwait(false);
-            var revenue = await c.Values<decimal>(Revenue).ConfigureAwait(false);
-            var currency = await c.Strings(Currency).ConfigureAwait(false);
-            var properties = await c.Strings(Properties).ConfigureAwait(false);
-            var lineage = await c.Strings(Lineage).ConfigureAwait(false);
-            var resolved = await c.Strings(ResolvedUserId).ConfigureAwait(false);
-            var brand = await c.Strings(Brand).ConfigureAwait(false);
-            var price = await c.Values<decimal>(Price).ConfigureAwait(false);
-            var quantity = await c.Values<int>(Quantity).ConfigureAwait(false);
-            var query = await c.Strings(SearchQuery).ConfigureAwait(false);
-            var intent = await c.Strings(Intent).ConfigureAwait(false);
-            var engagement = await c.Values<double>(Engagement).ConfigureAwait(false);
-            var consent = await c.Strings(Consent).ConfigureAwait(false);
-            var device = await c.Strings(DeviceType).ConfigureAwait(false);
-            var ingested = await c.Values<DateTime>(IngestedAt).ConfigureAwait(false);
-            var processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false);
-            for (var r = 0; r < n; r++)
-            {
-                result.Add(new ProcessedEvent
-                {
-                    EventId = ids[r]!,
-                    Schema = schema[r]!,
-                    EventType = type[r]!,
-                    OccurredAt = Utc(occurred[r]!.Value),
-                    ReceivedAt = Utc(received[r]!.Value),
-                    UserId = user[r],
-                    AnonymousId = anonymous[r],
-                    SessionId = session[r],
-                    Sku = sku[r],
-                    Category = category[r],
-                    OrderId = order[r],
-                    Revenue = revenue[r],
-                    Currency = currency[r],
-                    Properties = properties[r] ?? "{}",
-                    Lineage = lineage[r] ?? "{}",
-                    ResolvedUserId = resolved[r],
-                    Brand = brand[r],
-                    Price = price[r],
-                    Quantity = quantity[r],
-                    SearchQuery = query[r],
-                    Intent = intent[r],
-                    Engagement = engagement[r],
-                    Consent = consent[r],
-                    DeviceType = device[r],
-                    IngestedAt = ingested[r] is { } t ? Utc(t) : null,
-                    ProcessedAt = Utc(processed[r]!.Value),
-                });
-            }
-        }
+            var columns = await EventColumns.ReadAsync(c).ConfigureAwait(false);
+            for (var r = 0; r < n; r++) result.Add(columns.Row(r));
+        }, cancellationToken).ConfigureAwait(false);
 
-        return result;
-    }
-
-    public async Task<IReadOnlyList<OrderLineRow>> DecodeOrderLinesAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
-    {
-        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var result = new List<OrderLineRow>();
-        for (var i = 0; i < reader.RowGroupCount; i++)
+    public async Task<IReadOnlyList<OrderLineRow>> DecodeOrderLinesAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken) =>
+        await ReadRowGroupsAsync<OrderLineRow>(parquet, async (c, n, result) =>
         {
-            using var g = reader.OpenRowGroupReader(i);
-            var n = (int)g.RowCount;
-            var c = new Columns(g, n, reader.Schema, cancellationToken);
             var ids = await c.Strings(LineEventId).ConfigureAwait(false);
             var orders = await c.Strings(LineOrderId).ConfigureAwait(false);
             var numbers = await c.Values<int>(LineNo).ConfigureAwait(false);
@@ -228,27 +155,101 @@ public sealed class EventParquet : IParquetCodec
                     OccurredAt = Utc(occurred[r]!.Value),
                 });
             }
+        }, cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<string>> DecodeEventIdsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken) =>
+        await ReadRowGroupsAsync<string>(parquet, async (c, _, result) =>
+        {
+            foreach (var id in await c.Strings(EventId).ConfigureAwait(false))
+            {
+                if (id is not null) result.Add(id);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Reads every row group of a Parquet file, handing each one's columns and row count to <paramref name="read"/>.</summary>
+    private static async Task<List<T>> ReadRowGroupsAsync<T>(ReadOnlyMemory<byte> parquet, Func<Columns, int, List<T>, Task> read, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = new List<T>();
+        for (var i = 0; i < reader.RowGroupCount; i++)
+        {
+            using var g = reader.OpenRowGroupReader(i);
+            var n = (int)g.RowCount;
+            await read(new Columns(g, n, reader.Schema, cancellationToken), n, result).ConfigureAwait(false);
         }
 
         return result;
     }
 
-    public async Task<IReadOnlyList<string>> DecodeEventIdsAsync(ReadOnlyMemory<byte> parquet, CancellationToken cancellationToken)
+    /// <summary>The columns of one row group of the events file, read once, and the events they hold row by row.</summary>
+    private sealed class EventColumns
     {
-        using var stream = new MemoryStream(parquet.ToArray(), writable: false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var result = new List<string>();
-        for (var i = 0; i < reader.RowGroupCount; i++)
-        {
-            using var g = reader.OpenRowGroupReader(i);
-            var ids = await new Columns(g, (int)g.RowCount, reader.Schema, cancellationToken).Strings(EventId).ConfigureAwait(false);
-            foreach (var id in ids)
-            {
-                if (id is not null) result.Add(id);
-            }
-        }
+        private string?[] _ids = [], _schema = [], _type = [], _user = [], _anonymous = [], _session = [], _sku = [], _category = [], _order = [], _currency = [], _properties = [], _lineage = [], _resolved = [], _brand = [], _query = [], _intent = [], _consent = [], _device = [];
+        private DateTime?[] _occurred = [], _received = [], _ingested = [], _processed = [];
+        private decimal?[] _revenue = [], _price = [];
+        private int?[] _quantity = [];
+        private double?[] _engagement = [];
 
-        return result;
+        public static async Task<EventColumns> ReadAsync(Columns c) => new()
+        {
+            _ids = await c.Strings(EventId).ConfigureAwait(false),
+            _schema = await c.Strings(Schema).ConfigureAwait(false),
+            _type = await c.Strings(EventType).ConfigureAwait(false),
+            _occurred = await c.Values<DateTime>(OccurredAt).ConfigureAwait(false),
+            _received = await c.Values<DateTime>(ReceivedAt).ConfigureAwait(false),
+            _user = await c.Strings(UserId).ConfigureAwait(false),
+            _anonymous = await c.Strings(AnonymousId).ConfigureAwait(false),
+            _session = await c.Strings(SessionId).ConfigureAwait(false),
+            _sku = await c.Strings(Sku).ConfigureAwait(false),
+            _category = await c.Strings(Category).ConfigureAwait(false),
+            _order = await c.Strings(OrderId).ConfigureAwait(false),
+            _revenue = await c.Values<decimal>(Revenue).ConfigureAwait(false),
+            _currency = await c.Strings(Currency).ConfigureAwait(false),
+            _properties = await c.Strings(Properties).ConfigureAwait(false),
+            _lineage = await c.Strings(Lineage).ConfigureAwait(false),
+            _resolved = await c.Strings(ResolvedUserId).ConfigureAwait(false),
+            _brand = await c.Strings(Brand).ConfigureAwait(false),
+            _price = await c.Values<decimal>(Price).ConfigureAwait(false),
+            _quantity = await c.Values<int>(Quantity).ConfigureAwait(false),
+            _query = await c.Strings(SearchQuery).ConfigureAwait(false),
+            _intent = await c.Strings(Intent).ConfigureAwait(false),
+            _engagement = await c.Values<double>(Engagement).ConfigureAwait(false),
+            _consent = await c.Strings(Consent).ConfigureAwait(false),
+            _device = await c.Strings(DeviceType).ConfigureAwait(false),
+            _ingested = await c.Values<DateTime>(IngestedAt).ConfigureAwait(false),
+            _processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false),
+        };
+
+        public ProcessedEvent Row(int r) => new()
+        {
+            EventId = _ids[r]!,
+            Schema = _schema[r]!,
+            EventType = _type[r]!,
+            OccurredAt = Utc(_occurred[r]!.Value),
+            ReceivedAt = Utc(_received[r]!.Value),
+            UserId = _user[r],
+            AnonymousId = _anonymous[r],
+            SessionId = _session[r],
+            Sku = _sku[r],
+            Category = _category[r],
+            OrderId = _order[r],
+            Revenue = _revenue[r],
+            Currency = _currency[r],
+            Properties = _properties[r] ?? "{}",
+            Lineage = _lineage[r] ?? "{}",
+            ResolvedUserId = _resolved[r],
+            Brand = _brand[r],
+            Price = _price[r],
+            Quantity = _quantity[r],
+            SearchQuery = _query[r],
+            Intent = _intent[r],
+            Engagement = _engagement[r],
+            Consent = _consent[r],
+            DeviceType = _device[r],
+            IngestedAt = _ingested[r] is { } t ? Utc(t) : null,
+            ProcessedAt = Utc(_processed[r]!.Value),
+        };
     }
 
     private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);

@@ -103,63 +103,67 @@ public sealed class PostgresWarehouse(NpgsqlDataSource dataSource, IParquetCodec
         }
     }
 
-    private static async Task CopyEventsAsync(NpgsqlConnection connection, IReadOnlyList<ProcessedEvent> rows, CancellationToken cancellationToken)
+    private static Task CopyEventsAsync(NpgsqlConnection connection, IReadOnlyList<ProcessedEvent> rows, CancellationToken cancellationToken) =>
+        CopyAsync(connection, "stg_events", WarehouseSql.StagedEventColumns.Select(c => c.Name), rows, WriteEventAsync, cancellationToken);
+
+    private static Task CopyLinesAsync(NpgsqlConnection connection, IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken) =>
+        CopyAsync(connection, "stg_order_lines", WarehouseSql.StagedLineColumns.Select(c => c.Name), rows, WriteLineAsync, cancellationToken);
+
+    /// <summary>Binary COPY of <paramref name="rows"/> into <paramref name="table"/>, one row at a time through <paramref name="writeRow"/>.</summary>
+    private static async Task CopyAsync<T>(NpgsqlConnection connection, string table, IEnumerable<string> columns, IReadOnlyList<T> rows,
+        Func<NpgsqlBinaryImporter, T, CancellationToken, Task> writeRow, CancellationToken cancellationToken)
     {
-        var columns = string.Join(", ", WarehouseSql.StagedEventColumns.Select(c => c.Name));
-        await using var import = await connection.BeginBinaryImportAsync($"copy stg_events ({columns}) from stdin (format binary)", cancellationToken).ConfigureAwait(false);
+        await using var import = await connection.BeginBinaryImportAsync($"copy {table} ({string.Join(", ", columns)}) from stdin (format binary)", cancellationToken).ConfigureAwait(false);
         foreach (var r in rows)
         {
             await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await Text(import, r.EventId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Schema, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.EventType, cancellationToken).ConfigureAwait(false);
-            await Time(import, r.OccurredAt, cancellationToken).ConfigureAwait(false);
-            await Time(import, r.ReceivedAt, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.UserId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.AnonymousId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.SessionId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Sku, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Category, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.OrderId, cancellationToken).ConfigureAwait(false);
-            await Value(import, r.Revenue, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Currency, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Properties, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Lineage, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.ResolvedUserId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Brand, cancellationToken).ConfigureAwait(false);
-            await Value(import, r.Price, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
-            await Value(import, r.Quantity, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.SearchQuery, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Intent, cancellationToken).ConfigureAwait(false);
-            await Value(import, r.Engagement, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Consent, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.DeviceType, cancellationToken).ConfigureAwait(false);
-            await Time(import, r.IngestedAt, cancellationToken).ConfigureAwait(false);
-            await Time(import, r.ProcessedAt, cancellationToken).ConfigureAwait(false);
+            await writeRow(import, r, cancellationToken).ConfigureAwait(false);
         }
 
         await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task CopyLinesAsync(NpgsqlConnection connection, IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken)
+    private static async Task WriteEventAsync(NpgsqlBinaryImporter import, ProcessedEvent r, CancellationToken cancellationToken)
     {
-        var columns = string.Join(", ", WarehouseSql.StagedLineColumns.Select(c => c.Name));
-        await using var import = await connection.BeginBinaryImportAsync($"copy stg_order_lines ({columns}) from stdin (format binary)", cancellationToken).ConfigureAwait(false);
-        foreach (var r in rows)
-        {
-            await import.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await Text(import, r.EventId, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.OrderId, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(r.LineNo, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Sku, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(r.Quantity, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-            await import.WriteAsync(r.Price, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Category, cancellationToken).ConfigureAwait(false);
-            await Text(import, r.Currency, cancellationToken).ConfigureAwait(false);
-            await Time(import, r.OccurredAt, cancellationToken).ConfigureAwait(false);
-        }
+        await Text(import, r.EventId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Schema, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.EventType, cancellationToken).ConfigureAwait(false);
+        await Time(import, r.OccurredAt, cancellationToken).ConfigureAwait(false);
+        await Time(import, r.ReceivedAt, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.UserId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.AnonymousId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.SessionId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Sku, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Category, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.OrderId, cancellationToken).ConfigureAwait(false);
+        await Value(import, r.Revenue, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Currency, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Properties, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Lineage, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.ResolvedUserId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Brand, cancellationToken).ConfigureAwait(false);
+        await Value(import, r.Price, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
+        await Value(import, r.Quantity, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.SearchQuery, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Intent, cancellationToken).ConfigureAwait(false);
+        await Value(import, r.Engagement, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Consent, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.DeviceType, cancellationToken).ConfigureAwait(false);
+        await Time(import, r.IngestedAt, cancellationToken).ConfigureAwait(false);
+        await Time(import, r.ProcessedAt, cancellationToken).ConfigureAwait(false);
+    }
 
-        await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    private static async Task WriteLineAsync(NpgsqlBinaryImporter import, OrderLineRow r, CancellationToken cancellationToken)
+    {
+        await Text(import, r.EventId, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.OrderId, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(r.LineNo, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Sku, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(r.Quantity, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await import.WriteAsync(r.Price, NpgsqlDbType.Numeric, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Category, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Currency, cancellationToken).ConfigureAwait(false);
+        await Time(import, r.OccurredAt, cancellationToken).ConfigureAwait(false);
     }
 
     private static Task Text(NpgsqlBinaryImporter import, string? value, CancellationToken cancellationToken) =>

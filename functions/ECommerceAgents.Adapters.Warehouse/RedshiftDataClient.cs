@@ -1,6 +1,6 @@
 // Stands in for AWSSDK.RedshiftDataAPIService (not served to this build): the few Data API calls the batch layer makes.
 using System.Text.Json.Serialization;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.Adapters.Warehouse;
 

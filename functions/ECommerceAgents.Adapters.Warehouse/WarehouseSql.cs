@@ -286,7 +286,11 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
     public IReadOnlyList<string> ModelViews()
     {
         var e = T("fct_events");
-        var sessions =
+        return [SessionsView(e), FunnelDailyView(e), KpiDailyView(), ProductPerformanceView(e), CustomerSegmentsView(), RetentionWeeklyView(e)];
+    }
+
+    /// <summary>The <c>mdl_sessions</c> view.</summary>
+    private string SessionsView(string e) =>
             $"create view {T("mdl_sessions")} as select session_id, max(coalesce(resolved_user_id, user_id)) as user_id, max(anonymous_id) as anonymous_id, " +
             "date_trunc('day', min(occurred_at)) as day, min(occurred_at) as started_at, max(occurred_at) as ended_at, " +
             $"{dialect.SecondsBetween("min(occurred_at)", "max(occurred_at)")} as duration_seconds, count(*) as events, " +
@@ -296,8 +300,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "max(case when event_type = 'purchase' then 1 else 0 end) as converted, max(device_type) as device_type " +
             $"from {e} where session_id is not null group by session_id";
 
-        // Session-based funnel: a session counts once per category at each stage it reached in that category.
-        var funnel =
+    /// <summary>Session-based funnel: a session counts once per category at each stage it reached in that category.</summary>
+    private string FunnelDailyView(string e) =>
             $"create view {T("mdl_funnel_daily")} as with s as (select session_id, date_trunc('day', min(occurred_at)) as day from {e} where session_id is not null group by session_id), " +
             $"stage as (select session_id, category, 1 as v, 0 as c, 0 as p from {e} where event_type = 'product_view' and session_id is not null and category is not null " +
             $"union all select session_id, category, 0 as v, 1 as c, 0 as p from {e} where event_type = 'add_to_cart' and session_id is not null and category is not null " +
@@ -308,7 +312,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "select s.day, f.category, sum(f.v) as views, sum(f.c) as carts, sum(case when f.c = 1 and k.session_id is not null then 1 else 0 end) as checkouts, sum(f.p) as purchases " +
             "from f join s on s.session_id = f.session_id left join k on k.session_id = f.session_id group by s.day, f.category";
 
-        var kpi =
+    /// <summary>The <c>mdl_kpi_daily</c> view.</summary>
+    private string KpiDailyView() =>
             $"create view {T("mdl_kpi_daily")} as with o as (select date_trunc('day', placed_at) as day, sum(net_revenue_reporting) as revenue, " +
             $"sum(case when status <> 'cancelled' then 1 else 0 end) as orders from {T("fct_orders")} where placed_at is not null group by date_trunc('day', placed_at)), " +
             $"s as (select day, count(*) as sessions, sum(converted) as converted from {T("mdl_sessions")} group by day) " +
@@ -317,7 +322,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "case when s.sessions > 0 then cast(s.converted as double precision) / s.sessions end as conversion_rate, " +
             $"{dialect.Literal(reportingCurrency)} as reporting_currency from o full outer join s on o.day = s.day";
 
-        var products =
+    /// <summary>The <c>mdl_product_performance</c> view.</summary>
+    private string ProductPerformanceView(string e) =>
             $"create view {T("mdl_product_performance")} as with ev as (select date_trunc('day', occurred_at) as day, sku, max(category) as category, " +
             "sum(case when event_type = 'product_view' then 1 else 0 end) as views, sum(case when event_type = 'add_to_cart' then 1 else 0 end) as carts " +
             $"from {e} where sku is not null and event_type in ('product_view', 'add_to_cart') group by date_trunc('day', occurred_at), sku), " +
@@ -329,8 +335,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "coalesce(ev.views, 0) as views, coalesce(ev.carts, 0) as carts, coalesce(pu.purchases, 0) as purchases, cast(coalesce(pu.revenue, 0) as numeric(18,4)) as revenue " +
             "from ev full outer join pu on pu.day = ev.day and pu.sku = ev.sku";
 
-        // RFM over paying customers, as of the newest order (so the model is a function of the data, not of the clock).
-        var segments =
+    /// <summary>RFM over paying customers, as of the newest order (so the model is a function of the data, not of the clock).</summary>
+    private string CustomerSegmentsView() =>
             $"create view {T("mdl_customer_segments")} as with asof as (select max(placed_at) as at from {T("fct_orders")}), " +
             $"c as (select user_id, max(placed_at) as last_order, count(*) as frequency, sum(net_revenue_reporting) as monetary from {T("fct_orders")} " +
             "where user_id is not null and status <> 'cancelled' group by user_id), " +
@@ -341,7 +347,8 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "case when r_score >= 4 and f_score >= 4 then 'champions' when f_score >= 4 then 'loyal' when r_score <= 2 and f_score >= 3 then 'at_risk' " +
             "when r_score >= 4 and frequency = 1 then 'new' when r_score <= 2 then 'hibernating' else 'potential' end as segment, computed_at from scored";
 
-        var retention =
+    /// <summary>The <c>mdl_retention_weekly</c> view.</summary>
+    private string RetentionWeeklyView(string e) =>
             $"create view {T("mdl_retention_weekly")} as with a as (select distinct coalesce(resolved_user_id, user_id, anonymous_id) as subject, date_trunc('week', occurred_at) as week " +
             $"from {e} where coalesce(resolved_user_id, user_id, anonymous_id) is not null and event_type <> 'device_telemetry'), " +
             "c as (select subject, min(week) as cohort_week from a group by subject), " +
@@ -350,7 +357,4 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "from a join c on c.subject = a.subject group by c.cohort_week, " + dialect.DaysBetween("c.cohort_week", "a.week") + ") " +
             "select act.cohort_week, act.week_offset, sizes.cohort_size, act.retained, cast(act.retained as double precision) / sizes.cohort_size as retention_rate " +
             "from act join sizes on sizes.cohort_week = act.cohort_week";
-
-        return [sessions, funnel, kpi, products, segments, retention];
-    }
 }

@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Search;
@@ -44,7 +45,7 @@ public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer 
     /// <summary>The OpenSearch client, when an endpoint is configured.</summary>
     public static OpenSearchClient? SearchClient(FunctionEnvironment environment) =>
         environment.Endpoints.OpenSearch is { } search
-            ? new OpenSearchClient(StreamClients.Http, search, OpenSearchAuth.For(search, environment.Setting, () => StreamClients.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller)
+            ? new OpenSearchClient(AwsHttp.Http, search, OpenSearchAuth.For(search, environment.Setting, () => AwsHttp.Credentials(environment.Endpoints), environment.Endpoints.Region), caller: environment.Endpoints.Caller)
             : null;
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Resources;

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
@@ -69,7 +70,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         IWarehouse warehouse;
         if (settings.Redshift is { } target)
         {
-            var client = StreamClients.Client(AwsJsonService.RedshiftData, settings.RedshiftDataEndpoint, env.Endpoints);
+            var client = AwsHttp.Client(AwsJsonService.RedshiftData, settings.RedshiftDataEndpoint, env.Endpoints);
             warehouse = new RedshiftWarehouse(new RedshiftDataClient(client, target, env.Clock), currency);
         }
         else

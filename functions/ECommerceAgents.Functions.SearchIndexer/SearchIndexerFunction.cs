@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Search;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Search;
 
@@ -46,8 +46,8 @@ public sealed class SearchIndexerFunction : IFunctionHandler, IAsyncDisposable
         ISearchIndex? index = null;
         if (env.Endpoints.OpenSearch is { } endpoint)
         {
-            var auth = OpenSearchAuth.For(endpoint, env.Setting, () => StreamClients.Credentials(env.Endpoints), env.Endpoints.Region);
-            index = new OpenSearchClient(StreamClients.Http, endpoint, auth, caller: env.Endpoints.Caller);
+            var auth = OpenSearchAuth.For(endpoint, env.Setting, () => AwsHttp.Credentials(env.Endpoints), env.Endpoints.Region);
+            index = new OpenSearchClient(AwsHttp.Http, endpoint, auth, caller: env.Endpoints.Caller);
         }
 
         var service = new SearchIndexingService(processed, quarantine, index, env.Clock);

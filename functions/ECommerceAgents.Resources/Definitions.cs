@@ -11,7 +11,7 @@ public sealed record KeyField(string Name, KeyType Type = KeyType.S);
 
 public sealed record IndexDefinition(string Name, KeyField PartitionKey, KeyField? SortKey = null);
 
-/// <summary>One DynamoDB table: the logical id, its keys, indexes and TTL attribute. Physical names come from <see cref="ResourceNames"/>.</summary>
+/// <summary>One DynamoDB table: the logical id, its keys, indexes and TTL attribute. Physical names come from <see cref="ResourceBindings"/>.</summary>
 public sealed record TableDefinition(
     string Id,
     string Purpose,

@@ -11,71 +11,6 @@ using ECommerceAgents.Domain.Validation;
 
 namespace ECommerceAgents.Domain.Batch;
 
-/// <summary>The stores the batch layer works on.</summary>
-public sealed record BatchPorts
-{
-    public required IObjectStore Raw { get; init; }
-
-    public required IObjectStore Quarantine { get; init; }
-
-    public required IObjectStore Enriched { get; init; }
-
-    public required IObjectStore Processed { get; init; }
-
-    public required IWatermarkStore Watermarks { get; init; }
-
-    public required ITombstoneStore Tombstones { get; init; }
-
-    public required IParquetCodec Parquet { get; init; }
-
-    public required IWarehouse Warehouse { get; init; }
-}
-
-/// <summary>Milliseconds spent in each phase of a partition's load.</summary>
-public sealed record PhaseTimings
-{
-    public double ReadMs { get; set; }
-
-    public double CompactMs { get; set; }
-
-    public double ParquetMs { get; set; }
-
-    public double WarehouseMs { get; set; }
-
-    public double QualityMs { get; set; }
-
-    public double TotalMs { get; set; }
-
-    public void Add(PhaseTimings o)
-    {
-        ReadMs += o.ReadMs;
-        CompactMs += o.CompactMs;
-        ParquetMs += o.ParquetMs;
-        WarehouseMs += o.WarehouseMs;
-        QualityMs += o.QualityMs;
-        TotalMs += o.TotalMs;
-    }
-}
-
-public sealed record PartitionOutcome(PartitionId Partition, QualityReport Report, PhaseTimings Timings, bool Skipped = false, string? SkipReason = null);
-
-/// <summary>What a run did.</summary>
-public sealed record BatchRunResult
-{
-    public required IReadOnlyList<PartitionOutcome> Loaded { get; init; }
-
-    /// <summary>Pending partitions this run left for the next invocation (fan-out).</summary>
-    public required IReadOnlyList<PartitionId> Remaining { get; init; }
-
-    public required IReadOnlyList<PartitionId> BeyondWindow { get; init; }
-
-    public int UpToDate { get; init; }
-
-    public ErasureOutcome? Erasure { get; init; }
-
-    public required IReadOnlyList<string> SearchOutboxKeys { get; init; }
-}
-
 /// <summary>
 /// BatchLoader's domain service: plans what is left from the watermarks, applies pending erasure requests, and loads
 /// partitions one by one — enriched JSON → deduplicated rows → Parquet in the processed zone → staged and merged into
@@ -206,30 +141,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         var total = Stopwatch.StartNew();
         var watch = Stopwatch.StartNew();
 
-        // Ids other processed partitions of this type already hold, within the lateness window either side.
-        // One listing per date in the window (not a GET per hour), then only the files that exist are read.
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
-        var neighbours = Enumerable.Range(-options.LatenessHours, 2 * options.LatenessHours + 1).Where(h => h != 0)
-            .Select(h => PartitionId.At(p.Type, p.Hour.AddHours(h))).ToArray();
-        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var dt in neighbours.Select(n => n.Dt).Distinct())
-        {
-            foreach (var o in await ports.Processed.ListAsync($"{ZoneLayout.ProcessedEvents}type={p.Type}/dt={dt}/", cancellationToken).ConfigureAwait(false)) existing[o.Key] = o.ETag;
-        }
-
-        foreach (var key in neighbours.Select(ZoneLayout.EventsKey).Where(existing.ContainsKey))
-        {
-            // Ids of a file are cached by its ETag: a warm container (or the CLI's loop) reads each neighbour once.
-            if (!_idCache.TryGetValue(key, out var cached) || cached.ETag != existing[key])
-            {
-                if (await ports.Processed.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
-                if (_idCache.Count > 512) _idCache.Clear();
-                _idCache[key] = cached = (existing[key], await ports.Parquet.DecodeEventIdsAsync(bytes, cancellationToken).ConfigureAwait(false));
-            }
-
-            foreach (var id in cached.Ids) claimed.Add(id);
-        }
-
+        var claimed = await ClaimedIdsAsync(p, cancellationToken).ConfigureAwait(false);
         var compactor = new PartitionCompactor(p, claimed);
         var bodies = new byte[listing.Objects.Count][];
         await Parallel.ForEachAsync(Enumerable.Range(0, listing.Objects.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
@@ -264,6 +176,37 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         timings.TotalMs = total.Elapsed.TotalMilliseconds;
         log?.Invoke($"{p}: {compaction.Lines} lines → {compaction.Events.Count} events ({compaction.DuplicatesWithin} duplicates within, {compaction.DuplicatesAcross} across, {compaction.Invalid.Count} invalid) in {timings.TotalMs:F0} ms");
         return new PartitionOutcome(p, report, timings);
+    }
+
+    /// <summary>
+    /// Ids other processed partitions of this type already hold, within the lateness window either side. One listing per
+    /// date in the window (not a GET per hour), then only the files that exist are read.
+    /// </summary>
+    private async Task<HashSet<string>> ClaimedIdsAsync(PartitionId p, CancellationToken cancellationToken)
+    {
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var neighbours = Enumerable.Range(-options.LatenessHours, 2 * options.LatenessHours + 1).Where(h => h != 0)
+            .Select(h => PartitionId.At(p.Type, p.Hour.AddHours(h))).ToArray();
+        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dt in neighbours.Select(n => n.Dt).Distinct())
+        {
+            foreach (var o in await ports.Processed.ListAsync($"{ZoneLayout.ProcessedEvents}type={p.Type}/dt={dt}/", cancellationToken).ConfigureAwait(false)) existing[o.Key] = o.ETag;
+        }
+
+        foreach (var key in neighbours.Select(ZoneLayout.EventsKey).Where(existing.ContainsKey))
+        {
+            // Ids of a file are cached by its ETag: a warm container (or the CLI's loop) reads each neighbour once.
+            if (!_idCache.TryGetValue(key, out var cached) || cached.ETag != existing[key])
+            {
+                if (await ports.Processed.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } bytes) continue;
+                if (_idCache.Count > 512) _idCache.Clear();
+                _idCache[key] = cached = (existing[key], await ports.Parquet.DecodeEventIdsAsync(bytes, cancellationToken).ConfigureAwait(false));
+            }
+
+            foreach (var id in cached.Ids) claimed.Add(id);
+        }
+
+        return claimed;
     }
 
     private async Task<ProcessedFiles> WriteProcessedAsync(CompactionResult compaction, CancellationToken cancellationToken)
@@ -377,44 +320,3 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         return key;
     }
 }
-
-/// <summary>An enriched line the batch rejected, as kept in the quarantine (with the original bytes).</summary>
-public sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(BatchQuarantineRecord))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(BatchRunSummary))]
-public sealed partial class BatchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
-
-/// <summary>The JSON a BatchLoader invocation answers with.</summary>
-public sealed record BatchRunSummary
-{
-    public required string Outcome { get; init; }
-
-    public string? Reason { get; init; }
-
-    public IReadOnlyList<string> Loaded { get; init; } = [];
-
-    public IReadOnlyList<string> Remaining { get; init; } = [];
-
-    public IReadOnlyList<string> BeyondWindow { get; init; } = [];
-
-    public int UpToDate { get; init; }
-
-    public int Events { get; init; }
-
-    public bool QualityPassed { get; init; } = true;
-
-    public int TombstonesApplied { get; init; }
-
-    public int RecordsErased { get; init; }
-
-    public bool FannedOut { get; init; }
-
-    public IReadOnlyList<PartitionSummary> Partitions { get; init; } = [];
-
-    public IReadOnlyList<string> SearchOutbox { get; init; } = [];
-}
-
-/// <summary>One loaded partition in an invocation's answer.</summary>
-public sealed record PartitionSummary(string Partition, int Events, int Lines, int Invalid, int Duplicates, double Completeness, double ErrorRate, double FreshnessSeconds, double ProcessingLatencyP95Ms, bool QualityPassed, PhaseTimings Timings);

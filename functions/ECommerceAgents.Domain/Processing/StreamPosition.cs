@@ -18,7 +18,7 @@ public readonly record struct StreamPosition(string ShardId, string SequenceNumb
             ? string.CompareOrdinal(ShardId, other.ShardId)
             : string.CompareOrdinal(Padded, other.Padded);
 
-    /// <summary>True when this record was already applied to an entity whose watermark for this shard is <paramref name="watermark"/>.</summary>
+    /// <summary>True when this record was already applied to an entity whose watermark for this shard is in <paramref name="watermarks"/>.</summary>
     public bool AppliedUnder(IReadOnlyDictionary<string, string>? watermarks) =>
         watermarks is not null && watermarks.TryGetValue(ShardId, out var wm) && string.CompareOrdinal(Padded, wm) <= 0;
 

@@ -125,26 +125,7 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
             }
         }
 
-        if (index is null)
-        {
-            var exported = new List<string>();
-            foreach (var group in actions.GroupBy(a => a.SourceKey))
-            {
-                var exportKey = ZoneLayout.SearchExport + group.Key[ZoneLayout.SearchOutbox.Length..] + ".bulk.ndjson";
-                await processed.PutAsync(exportKey, BulkFormat.Write(group), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
-                exported.Add(exportKey);
-            }
-
-            return new SearchIndexingResult
-            {
-                Mode = "export",
-                Objects = objects.Count,
-                Actions = actions.Count,
-                InvalidLines = invalid,
-                Exported = exported,
-                Note = $"no OpenSearch endpoint is configured (OPENSEARCH_ENDPOINT): wrote the _bulk NDJSON to s3://{processed.Bucket}/{ZoneLayout.SearchExport}",
-            };
-        }
+        if (index is null) return await ExportAsync(objects.Count, actions, invalid, cancellationToken).ConfigureAwait(false);
 
         await index.EnsureIndexesAsync(cancellationToken).ConfigureAwait(false);
         var outcome = actions.Count == 0 ? new BulkOutcome(0, 0, []) : await index.BulkAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -163,6 +144,28 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
             Retried = outcome.Retried,
             Rejected = outcome.Rejected.Count,
             InvalidLines = invalid,
+        };
+    }
+
+    /// <summary>Without an OpenSearch endpoint: the <c>_bulk</c> NDJSON of each outbox object, written to the export prefix.</summary>
+    private async Task<SearchIndexingResult> ExportAsync(int objectCount, List<BulkAction> actions, int invalid, CancellationToken cancellationToken)
+    {
+        var exported = new List<string>();
+        foreach (var group in actions.GroupBy(a => a.SourceKey))
+        {
+            var exportKey = ZoneLayout.SearchExport + group.Key[ZoneLayout.SearchOutbox.Length..] + ".bulk.ndjson";
+            await processed.PutAsync(exportKey, BulkFormat.Write(group), "application/x-ndjson", cancellationToken).ConfigureAwait(false);
+            exported.Add(exportKey);
+        }
+
+        return new SearchIndexingResult
+        {
+            Mode = "export",
+            Objects = objectCount,
+            Actions = actions.Count,
+            InvalidLines = invalid,
+            Exported = exported,
+            Note = $"no OpenSearch endpoint is configured (OPENSEARCH_ENDPOINT): wrote the _bulk NDJSON to s3://{processed.Bucket}/{ZoneLayout.SearchExport}",
         };
     }
 

@@ -104,14 +104,7 @@ public sealed class SchemaNode
                     if (node.Types.HasFlag(JsonTypes.Number)) node.Types |= JsonTypes.Integer;
                     break;
                 case "properties":
-                    var properties = new List<SchemaProperty>();
-                    foreach (var p in v.EnumerateObject())
-                    {
-                        if (properties.Count == 64) throw new FormatException($"{path}: at most 64 properties per object");
-                        properties.Add(new SchemaProperty(p.Name, Encoding.UTF8.GetBytes(p.Name), properties.Count, Compile(p.Value, $"{path}.{p.Name}")));
-                    }
-
-                    node.Properties = [.. properties];
+                    node.Properties = CompileProperties(v, path);
                     break;
                 case "additionalProperties":
                     node.AdditionalProperties = v.ValueKind != JsonValueKind.False;
@@ -127,15 +120,7 @@ public sealed class SchemaNode
                 case "maximum": node.Maximum = v.GetDouble(); break;
                 case "pattern": node.Pattern = new Regex(v.GetString()!, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100)); break;
                 case "format":
-                    node.Format = v.GetString() switch
-                    {
-                        "uuid" => StringFormat.Uuid,
-                        "date-time" => StringFormat.DateTime,
-                        "email" => StringFormat.Email,
-                        "uri" => StringFormat.Uri,
-                        "ip" or "ipv4" or "ipv6" => StringFormat.Ip,
-                        var other => throw new FormatException($"{path}: unsupported format '{other}'"),
-                    };
+                    node.Format = ParseFormat(v.GetString(), path);
                     break;
                 case "enum":
                     node.Enum = v.EnumerateArray().Select(e => Encoding.UTF8.GetBytes(e.GetString()!)).ToArray();
@@ -150,16 +135,43 @@ public sealed class SchemaNode
             }
         }
 
-        if (schema.TryGetProperty("required", out var required))
+        if (schema.TryGetProperty("required", out var required)) node.RequiredMask = MaskOfRequired(node.Properties, required, path);
+        return node;
+    }
+
+    private static SchemaProperty[] CompileProperties(JsonElement properties, string path)
+    {
+        var compiled = new List<SchemaProperty>();
+        foreach (var p in properties.EnumerateObject())
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()!))
-            {
-                var property = node.Properties.FirstOrDefault(p => p.Name == name) ?? throw new FormatException($"{path}: required property '{name}' is not declared");
-                node.RequiredMask |= 1UL << property.Index;
-            }
+            if (compiled.Count == 64) throw new FormatException($"{path}: at most 64 properties per object");
+            compiled.Add(new SchemaProperty(p.Name, Encoding.UTF8.GetBytes(p.Name), compiled.Count, Compile(p.Value, $"{path}.{p.Name}")));
         }
 
-        return node;
+        return [.. compiled];
+    }
+
+    private static StringFormat ParseFormat(string? name, string path) => name switch
+    {
+        "uuid" => StringFormat.Uuid,
+        "date-time" => StringFormat.DateTime,
+        "email" => StringFormat.Email,
+        "uri" => StringFormat.Uri,
+        "ip" or "ipv4" or "ipv6" => StringFormat.Ip,
+        var other => throw new FormatException($"{path}: unsupported format '{other}'"),
+    };
+
+    /// <summary>One bit per required property, by its index; each must be declared.</summary>
+    private static ulong MaskOfRequired(SchemaProperty[] properties, JsonElement required, string path)
+    {
+        var mask = 0UL;
+        foreach (var name in required.EnumerateArray().Select(r => r.GetString()!))
+        {
+            var property = properties.FirstOrDefault(p => p.Name == name) ?? throw new FormatException($"{path}: required property '{name}' is not declared");
+            mask |= 1UL << property.Index;
+        }
+
+        return mask;
     }
 
     private static JsonTypes ParseType(string? name, string path) => name switch

@@ -76,25 +76,7 @@ public sealed class StreamingValidator
                     return;
                 }
 
-                var count = 0;
-                while (r.Read() && r.TokenType != JsonTokenType.EndArray)
-                {
-                    if (s.Items is { } items)
-                    {
-                        Push(null, count);
-                        ValidateValue(ref r, items);
-                        Pop();
-                    }
-                    else
-                    {
-                        r.Skip();
-                    }
-
-                    count++;
-                }
-
-                if (s.MinItems is { } min && count < min) Add("minItems", $"must hold at least {min} items, has {count}");
-                if (s.MaxItems is { } max && count > max) Add("maxItems", $"must hold at most {max} items, has {count}");
+                ValidateArray(ref r, s);
                 return;
 
             case JsonTokenType.String:
@@ -124,6 +106,29 @@ public sealed class StreamingValidator
         }
     }
 
+    private void ValidateArray(ref Utf8JsonReader r, SchemaNode s)
+    {
+        var count = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (s.Items is { } items)
+            {
+                Push(null, count);
+                ValidateValue(ref r, items);
+                Pop();
+            }
+            else
+            {
+                r.Skip();
+            }
+
+            count++;
+        }
+
+        if (s.MinItems is { } min && count < min) Add("minItems", $"must hold at least {min} items, has {count}");
+        if (s.MaxItems is { } max && count > max) Add("maxItems", $"must hold at most {max} items, has {count}");
+    }
+
     private void ValidateObject(ref Utf8JsonReader r, SchemaNode s, IReadOnlyCollection<string>? capture)
     {
         ulong seen = 0;
@@ -132,25 +137,12 @@ public sealed class StreamingValidator
             var property = r.ValueIsEscaped ? FindEscaped(ref r, s) : s.Find(r.ValueSpan);
             if (property is null)
             {
-                if (!s.AdditionalProperties)
-                {
-                    Push(r.GetString(), -1);
-                    Add("additionalProperties", "is not a property of this schema");
-                    Pop();
-                }
-
-                r.Read();
-                r.Skip();
+                SkipUnknown(ref r, s);
                 continue;
             }
 
             var bit = 1UL << property.Index;
-            if ((seen & bit) != 0)
-            {
-                Push(property.Name, -1);
-                Add("uniqueProperties", "appears more than once");
-                Pop();
-            }
+            if ((seen & bit) != 0) AddAt(property.Name, "uniqueProperties", "appears more than once");
 
             seen |= bit;
             r.Read();
@@ -180,14 +172,31 @@ public sealed class StreamingValidator
         }
 
         var missing = s.RequiredMask & ~seen;
-        if (missing == 0) return;
+        if (missing != 0) AddMissing(s, missing);
+    }
+
+    /// <summary>A property the schema does not declare: an error unless additional properties are allowed; its value is skipped.</summary>
+    private void SkipUnknown(ref Utf8JsonReader r, SchemaNode s)
+    {
+        if (!s.AdditionalProperties) AddAt(r.GetString(), "additionalProperties", "is not a property of this schema");
+        r.Read();
+        r.Skip();
+    }
+
+    private void AddMissing(SchemaNode s, ulong missing)
+    {
         foreach (var p in s.Properties)
         {
-            if ((missing & (1UL << p.Index)) == 0) continue;
-            Push(p.Name, -1);
-            Add("required", "is required");
-            Pop();
+            if ((missing & (1UL << p.Index)) != 0) AddAt(p.Name, "required", "is required");
         }
+    }
+
+    /// <summary>A violation at the named property of the current object.</summary>
+    private void AddAt(string? property, string keyword, string message)
+    {
+        Push(property, -1);
+        Add(keyword, message);
+        Pop();
     }
 
     private static SchemaProperty? FindEscaped(ref Utf8JsonReader r, SchemaNode s)
@@ -234,31 +243,35 @@ public sealed class StreamingValidator
                 Add("format", $"is not a valid {FormatName(s.Format)}");
             }
 
-            if (s.Pattern is { } pattern && utf8.Length <= 4096)
-            {
-                Span<char> chars = stackalloc char[utf8.Length];
-                var n = Encoding.UTF8.GetChars(utf8, chars);
-                bool matches;
-                try
-                {
-                    matches = pattern.IsMatch(chars[..n]);
-                }
-                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-                {
-                    matches = false;
-                }
-
-                if (!matches) Add("pattern", $"does not match {pattern}");
-            }
-            else if (s.Pattern is not null)
-            {
-                Add("pattern", "is too long to check against its pattern");
-            }
+            if (s.Pattern is { } pattern) CheckPattern(utf8, pattern);
         }
         finally
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private void CheckPattern(ReadOnlySpan<byte> utf8, System.Text.RegularExpressions.Regex pattern)
+    {
+        if (utf8.Length > 4096)
+        {
+            Add("pattern", "is too long to check against its pattern");
+            return;
+        }
+
+        Span<char> chars = stackalloc char[utf8.Length];
+        var n = Encoding.UTF8.GetChars(utf8, chars);
+        bool matches;
+        try
+        {
+            matches = pattern.IsMatch(chars[..n]);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            matches = false;
+        }
+
+        if (!matches) Add("pattern", $"does not match {pattern}");
     }
 
     private void ValidateNumber(ref Utf8JsonReader r, SchemaNode s)

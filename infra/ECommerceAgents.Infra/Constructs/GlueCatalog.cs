@@ -25,7 +25,7 @@ public sealed class GlueCatalogProps
 /// <summary>
 /// Glue Data Catalog for Athena, QuickSight and Spectrum: a database, a table over the processed Parquet
 /// (<c>events/type=/dt=/hr=</c>), crawlers over the enriched, logs and processed zones, and a workflow whose scheduled
-/// trigger runs them. A crawler's success starts BatchLoader (see <see cref="Functions.BatchLoaderFunction"/>). The
+/// trigger runs them. A crawler's success starts BatchLoader (see <see cref="Functions.BatchLoaderConstruct"/>). The
 /// crawlers run under a security configuration that encrypts their CloudWatch Logs with the platform key.
 /// </summary>
 public sealed class GlueCatalog : Construct

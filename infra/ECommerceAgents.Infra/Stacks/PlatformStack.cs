@@ -67,27 +67,27 @@ public sealed class PlatformStack : Stack
         var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse);
         var functions = new List<PlatformFunction>
         {
-            new StreamProcessorFunction(this, "StreamProcessor", new StreamProcessorFunctionProps
+            new StreamProcessorConstruct(this, "StreamProcessor", new StreamProcessorConstructProps
             {
                 Platform = platform, Events = Events.Stream, Tables = Tables, Lake = Lake, Firehose = firehoseNames,
             }).Handler,
         };
-        var logTransformer = new LogTransformerFunction(this, "LogTransformer", new LogTransformerFunctionProps { Platform = platform, Firehose = firehoseNames });
+        var logTransformer = new LogTransformerConstruct(this, "LogTransformer", new LogTransformerConstructProps { Platform = platform, Firehose = firehoseNames });
         functions.Add(logTransformer.Handler);
-        functions.Add(new CatalogImportFunction(this, "CatalogImport", new CatalogImportFunctionProps
+        functions.Add(new CatalogImportConstruct(this, "CatalogImport", new CatalogImportConstructProps
         {
             Platform = platform, Tables = Tables, Lake = Lake, Events = Events.Stream, Failures = Failures,
         }).Handler);
-        functions.Add(new BatchLoaderFunction(this, "BatchLoader", new BatchLoaderFunctionProps
+        functions.Add(new BatchLoaderConstruct(this, "BatchLoader", new BatchLoaderConstructProps
         {
             Platform = platform, Tables = Tables, Lake = Lake, Catalog = catalog, Failures = Failures,
         }).Handler);
-        functions.Add(new SearchIndexerFunction(this, "SearchIndexer", new SearchIndexerFunctionProps { Platform = platform, Lake = Lake, Failures = Failures }).Handler);
+        functions.Add(new SearchIndexerConstruct(this, "SearchIndexer", new SearchIndexerConstructProps { Platform = platform, Lake = Lake, Failures = Failures }).Handler);
 
         if (stage.PublicApi)
         {
-            var api = new ApiFunction(this, "Api", new ApiFunctionProps { Platform = platform, Tables = Tables, Events = Events.Stream });
-            var apiStream = new ApiStreamFunction(this, "ApiStream", new ApiStreamFunctionProps { Platform = platform, Tables = Tables });
+            var api = new ApiConstruct(this, "Api", new ApiConstructProps { Platform = platform, Tables = Tables, Events = Events.Stream });
+            var apiStream = new ApiStreamConstruct(this, "ApiStream", new ApiStreamConstructProps { Platform = platform, Tables = Tables });
             functions.Add(api.Handler);
             functions.Add(apiStream.Handler);
             PublicApi = new PublicApi(this, "PublicApi", new PublicApiProps

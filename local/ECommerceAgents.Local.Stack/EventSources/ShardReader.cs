@@ -1,3 +1,4 @@
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
 
 namespace ECommerceAgents.Local.Stack.EventSources;

@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
 
 namespace ECommerceAgents.Local.Stack.Servers;

@@ -1,4 +1,5 @@
 using System.Text;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;

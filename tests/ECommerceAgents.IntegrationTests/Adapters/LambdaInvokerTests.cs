@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Amazon.Runtime;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

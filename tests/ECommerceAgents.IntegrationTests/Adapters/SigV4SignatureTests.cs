@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Amazon.Runtime;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 
 namespace ECommerceAgents.IntegrationTests.Adapters;
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Amazon.S3.Model;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Runtime;

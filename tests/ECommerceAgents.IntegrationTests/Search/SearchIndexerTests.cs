@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ECommerceAgents.Adapters.Search;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Search;
 using ECommerceAgents.Functions.SearchIndexer;
 using ECommerceAgents.Lambda.Events;
@@ -269,7 +269,7 @@ public sealed class SearchIndexerFunctionTests(ITestOutputHelper output) : IAsyn
         }
 
         var endpoint = new Uri(url);
-        var auth = OpenSearchAuth.For(endpoint, System.Environment.GetEnvironmentVariable, () => StreamClients.Credentials(ServiceEndpoints.FromEnvironment()), ServiceEndpoints.FromEnvironment().Region);
+        var auth = OpenSearchAuth.For(endpoint, System.Environment.GetEnvironmentVariable, () => AwsHttp.Credentials(ServiceEndpoints.FromEnvironment()), ServiceEndpoints.FromEnvironment().Region);
         var client = new OpenSearchClient(new HttpClient(), endpoint, auth);
         await client.EnsureIndexesAsync(default);
         var sku = "SKU-IT-" + Guid.NewGuid().ToString("N")[..8];

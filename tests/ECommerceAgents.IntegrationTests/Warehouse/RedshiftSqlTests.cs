@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Privacy;

@@ -210,7 +210,7 @@ public sealed class PlatformFunction : Construct
         return this;
     }
 
-    /// <summary>A SecureString read through the extension (its name in <paramref name="variable"/>); on LocalStack a plain development value instead.</summary>
+    /// <summary>The pseudonym key: a SecureString read through the extension (the function gets its parameter name); on LocalStack a plain development value instead.</summary>
     public PlatformFunction PseudonymKey()
     {
         if (Platform.PseudonymKey is { } parameter)

@@ -6,7 +6,7 @@ using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class BatchLoaderFunctionProps
+public sealed class BatchLoaderConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -27,11 +27,11 @@ public sealed class BatchLoaderFunctionProps
 /// erasure tombstones to every zone. Started early by our crawlers' success and, because Glue's events are best effort
 /// and name no partition, by a schedule too; the watermark table makes both idempotent.
 /// </summary>
-public sealed class BatchLoaderFunction : Construct
+public sealed class BatchLoaderConstruct : Construct
 {
     private static readonly string[] SucceededState = ["Succeeded"];
 
-    public BatchLoaderFunction(Construct scope, string id, BatchLoaderFunctionProps props) : base(scope, id)
+    public BatchLoaderConstruct(Construct scope, string id, BatchLoaderConstructProps props) : base(scope, id)
     {
         Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
         {

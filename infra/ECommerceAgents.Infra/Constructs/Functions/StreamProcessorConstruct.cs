@@ -8,7 +8,7 @@ using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class StreamProcessorFunctionProps
+public sealed class StreamProcessorConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -29,7 +29,7 @@ public sealed class StreamProcessorFunctionProps
 /// reports partial batch failures, bisects, retries a bounded number of times and sends what it gives up on to an
 /// S3 on-failure destination (the quarantine bucket), which receives the whole batch rather than SQS's metadata.
 /// </summary>
-public sealed class StreamProcessorFunction : Construct
+public sealed class StreamProcessorConstruct : Construct
 {
     public const int BatchSize = 500;
     public const int RetryAttempts = 10;
@@ -41,7 +41,7 @@ public sealed class StreamProcessorFunction : Construct
     /// </summary>
     public const int ParallelizationFactor = 1;
 
-    public StreamProcessorFunction(Construct scope, string id, StreamProcessorFunctionProps props) : base(scope, id)
+    public StreamProcessorConstruct(Construct scope, string id, StreamProcessorConstructProps props) : base(scope, id)
     {
         var quarantine = props.Lake[Buckets.Quarantine];
         Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps

@@ -1,8 +1,9 @@
+using System.Net.Http.Headers;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Auth;
 
-namespace ECommerceAgents.Adapters.Streams;
+namespace ECommerceAgents.Adapters.Aws;
 
 /// <summary>
 /// AWSSDK.Core's SigV4 signer for the calls the platform makes without a service SDK (Kinesis, Firehose, Redshift Data,
@@ -30,6 +31,25 @@ public sealed class SigV4Signer(string service, string region, Uri endpoint)
         var result = _signer.SignRequest(request, _config, null, credentials.AccessKey, credentials.SecretKey, signedAt);
         request.Headers["Authorization"] = result.ForAuthorizationHeader;
         return request;
+    }
+
+    /// <summary>
+    /// Copies a signed request's headers onto <paramref name="message"/>: Content-Type onto its content, Content-Length and
+    /// Host left for HttpClient to write (from the same values the signature covers), the rest as request headers.
+    /// </summary>
+    public static void CopyHeaders(IRequest signed, HttpRequestMessage message)
+    {
+        foreach (var (name, value) in signed.Headers)
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                if (message.Content is not null) message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
+            }
+            else if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
     }
 
     private sealed class SignedCall : AmazonWebServiceRequest;

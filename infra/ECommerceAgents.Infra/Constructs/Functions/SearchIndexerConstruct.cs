@@ -7,7 +7,7 @@ using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class SearchIndexerFunctionProps
+public sealed class SearchIndexerConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -22,9 +22,9 @@ public sealed class SearchIndexerFunctionProps
 /// Search outbox in the processed zone → OpenSearch <c>_bulk</c> (products, daily-metrics). Without an endpoint it
 /// writes <c>_bulk</c> NDJSON to the search export prefix. Rejected documents go to the quarantine.
 /// </summary>
-public sealed class SearchIndexerFunction : Construct
+public sealed class SearchIndexerConstruct : Construct
 {
-    public SearchIndexerFunction(Construct scope, string id, SearchIndexerFunctionProps props) : base(scope, id)
+    public SearchIndexerConstruct(Construct scope, string id, SearchIndexerConstructProps props) : base(scope, id)
     {
         var processed = props.Lake[Buckets.Processed];
         var quarantine = props.Lake[Buckets.Quarantine];

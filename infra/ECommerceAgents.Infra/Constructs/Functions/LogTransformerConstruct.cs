@@ -4,7 +4,7 @@ using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class LogTransformerFunctionProps
+public sealed class LogTransformerConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -15,9 +15,9 @@ public sealed class LogTransformerFunctionProps
 /// The logs delivery stream's transformation: normalises, masks and partitions log records. Output over Lambda's 6 MB
 /// response limit goes back into the same stream with PutRecordBatch, so it may write to that one stream only.
 /// </summary>
-public sealed class LogTransformerFunction : Construct
+public sealed class LogTransformerConstruct : Construct
 {
-    public LogTransformerFunction(Construct scope, string id, LogTransformerFunctionProps props) : base(scope, id)
+    public LogTransformerConstruct(Construct scope, string id, LogTransformerConstructProps props) : base(scope, id)
     {
         Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
         {

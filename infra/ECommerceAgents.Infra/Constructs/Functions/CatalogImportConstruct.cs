@@ -8,7 +8,7 @@ using ECommerceAgents.Domain.Batch;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class CatalogImportFunctionProps
+public sealed class CatalogImportConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -26,9 +26,9 @@ public sealed class CatalogImportFunctionProps
 /// copy and search documents in the processed zone, a report beside the upload, stock deltas on the stream.
 /// Reports and copies are written outside the notification prefix, so an import never triggers itself.
 /// </summary>
-public sealed class CatalogImportFunction : Construct
+public sealed class CatalogImportConstruct : Construct
 {
-    public CatalogImportFunction(Construct scope, string id, CatalogImportFunctionProps props) : base(scope, id)
+    public CatalogImportConstruct(Construct scope, string id, CatalogImportConstructProps props) : base(scope, id)
     {
         var landing = props.Lake[Buckets.Landing];
         var processed = props.Lake[Buckets.Processed];

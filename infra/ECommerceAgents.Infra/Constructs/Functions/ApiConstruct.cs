@@ -5,7 +5,7 @@ using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class ApiFunctionProps
+public sealed class ApiConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -18,12 +18,12 @@ public sealed class ApiFunctionProps
 /// The ingest and query API: the ASP.NET Core app as <c>bootstrap</c> behind the Lambda Web Adapter layer, which owns
 /// the Runtime API and forwards to Kestrel on port 8080. Reached only through the REST API (API keys, usage plan, WAF).
 /// </summary>
-public sealed class ApiFunction : Construct
+public sealed class ApiConstruct : Construct
 {
     public const string AppPort = "8080";
     public const string ReadinessPath = "/healthz";
 
-    public ApiFunction(Construct scope, string id, ApiFunctionProps props) : base(scope, id)
+    public ApiConstruct(Construct scope, string id, ApiConstructProps props) : base(scope, id)
     {
         Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
         {

@@ -5,7 +5,7 @@ using static ECommerceAgents.Infra.Tests.Fixtures.Json;
 namespace ECommerceAgents.Infra.Tests.Constructs.Functions;
 
 [Collection(SynthesizedStagesCollection.Name)]
-public sealed class StreamProcessorFunctionTests(SynthesizedStages stages)
+public sealed class StreamProcessorConstructTests(SynthesizedStages stages)
 {
     [Fact]
     public void EventSourceMapping_Kinesis_HasPartialBatchBisectBoundedRetriesAndMaxAge()

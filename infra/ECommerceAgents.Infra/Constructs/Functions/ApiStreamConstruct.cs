@@ -4,7 +4,7 @@ using ECommerceAgents.Resources;
 
 namespace ECommerceAgents.Infra.Constructs.Functions;
 
-public sealed class ApiStreamFunctionProps
+public sealed class ApiStreamConstructProps
 {
     public required FunctionPlatform Platform { get; init; }
 
@@ -18,9 +18,9 @@ public sealed class ApiStreamFunctionProps
 /// concurrency caps them (a stream beyond the cap is refused with 429 by Lambda, and the client reconnects).
 /// <c>ECA_API_MODE=stream</c> tells the app to map only the streaming route; this role reads only what that route needs.
 /// </summary>
-public sealed class ApiStreamFunction : Construct
+public sealed class ApiStreamConstruct : Construct
 {
-    public ApiStreamFunction(Construct scope, string id, ApiStreamFunctionProps props) : base(scope, id)
+    public ApiStreamConstruct(Construct scope, string id, ApiStreamConstructProps props) : base(scope, id)
     {
         Handler = new PlatformFunction(this, "Handler", new PlatformFunctionProps
         {
@@ -41,8 +41,8 @@ public sealed class ApiStreamFunction : Construct
             .Table(Tables.Profiles, props.Tables[Tables.Profiles], TableAccess.Read)
             .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
             .Redis()
-            .Environment("AWS_LWA_PORT", ApiFunction.AppPort)
-            .Environment("AWS_LWA_READINESS_CHECK_PATH", ApiFunction.ReadinessPath)
+            .Environment("AWS_LWA_PORT", ApiConstruct.AppPort)
+            .Environment("AWS_LWA_READINESS_CHECK_PATH", ApiConstruct.ReadinessPath)
             .Environment("AWS_LWA_INVOKE_MODE", "response_stream")
             .Environment(SettingNames.ApiMode, "stream");
     }

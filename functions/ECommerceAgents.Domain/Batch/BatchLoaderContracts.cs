@@ -1,0 +1,111 @@
+using System.Text.Json;
+using ECommerceAgents.Domain.Quality;
+using ECommerceAgents.Domain.Privacy;
+
+namespace ECommerceAgents.Domain.Batch;
+
+/// <summary>The stores the batch layer works on.</summary>
+public sealed record BatchPorts
+{
+    public required IObjectStore Raw { get; init; }
+
+    public required IObjectStore Quarantine { get; init; }
+
+    public required IObjectStore Enriched { get; init; }
+
+    public required IObjectStore Processed { get; init; }
+
+    public required IWatermarkStore Watermarks { get; init; }
+
+    public required ITombstoneStore Tombstones { get; init; }
+
+    public required IParquetCodec Parquet { get; init; }
+
+    public required IWarehouse Warehouse { get; init; }
+}
+
+/// <summary>Milliseconds spent in each phase of a partition's load.</summary>
+public sealed record PhaseTimings
+{
+    public double ReadMs { get; set; }
+
+    public double CompactMs { get; set; }
+
+    public double ParquetMs { get; set; }
+
+    public double WarehouseMs { get; set; }
+
+    public double QualityMs { get; set; }
+
+    public double TotalMs { get; set; }
+
+    public void Add(PhaseTimings o)
+    {
+        ReadMs += o.ReadMs;
+        CompactMs += o.CompactMs;
+        ParquetMs += o.ParquetMs;
+        WarehouseMs += o.WarehouseMs;
+        QualityMs += o.QualityMs;
+        TotalMs += o.TotalMs;
+    }
+}
+
+public sealed record PartitionOutcome(PartitionId Partition, QualityReport Report, PhaseTimings Timings, bool Skipped = false, string? SkipReason = null);
+
+/// <summary>What a run did.</summary>
+public sealed record BatchRunResult
+{
+    public required IReadOnlyList<PartitionOutcome> Loaded { get; init; }
+
+    /// <summary>Pending partitions this run left for the next invocation (fan-out).</summary>
+    public required IReadOnlyList<PartitionId> Remaining { get; init; }
+
+    public required IReadOnlyList<PartitionId> BeyondWindow { get; init; }
+
+    public int UpToDate { get; init; }
+
+    public ErasureOutcome? Erasure { get; init; }
+
+    public required IReadOnlyList<string> SearchOutboxKeys { get; init; }
+}
+
+/// <summary>An enriched line the batch rejected, as kept in the quarantine (with the original bytes).</summary>
+public sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchQuarantineRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BatchRunSummary))]
+public sealed partial class BatchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+/// <summary>The JSON a BatchLoader invocation answers with.</summary>
+public sealed record BatchRunSummary
+{
+    public required string Outcome { get; init; }
+
+    public string? Reason { get; init; }
+
+    public IReadOnlyList<string> Loaded { get; init; } = [];
+
+    public IReadOnlyList<string> Remaining { get; init; } = [];
+
+    public IReadOnlyList<string> BeyondWindow { get; init; } = [];
+
+    public int UpToDate { get; init; }
+
+    public int Events { get; init; }
+
+    public bool QualityPassed { get; init; } = true;
+
+    public int TombstonesApplied { get; init; }
+
+    public int RecordsErased { get; init; }
+
+    public bool FannedOut { get; init; }
+
+    public IReadOnlyList<PartitionSummary> Partitions { get; init; } = [];
+
+    public IReadOnlyList<string> SearchOutbox { get; init; } = [];
+}
+
+/// <summary>One loaded partition in an invocation's answer.</summary>
+public sealed record PartitionSummary(string Partition, int Events, int Lines, int Invalid, int Duplicates, double Completeness, double ErrorRate, double FreshnessSeconds, double ProcessingLatencyP95Ms, bool QualityPassed, PhaseTimings Timings);
