@@ -166,10 +166,10 @@ public sealed partial class CostModelTests
 
         var inputs = new CostInputs();
         string Construct(string file) => File.ReadAllText(Path.Combine(infra, "Constructs", "Functions", file));
-        Assert.Contains($"MemoryMb = {inputs.StreamProcessorMemoryMb},", Construct("StreamProcessorFunction.cs"), StringComparison.Ordinal);
-        Assert.Contains($"BatchSize = {inputs.StreamProcessorBatchSize};", Construct("StreamProcessorFunction.cs"), StringComparison.Ordinal);
-        Assert.Contains($"MemoryMb = {inputs.ApiMemoryMb},", Construct("ApiFunction.cs"), StringComparison.Ordinal);
-        Assert.Contains($"MemoryMb = {inputs.BatchLoaderMemoryMb},", Construct("BatchLoaderFunction.cs"), StringComparison.Ordinal);
+        Assert.Contains($"MemoryMb = {inputs.StreamProcessorMemoryMb},", Construct("StreamProcessorConstruct.cs"), StringComparison.Ordinal);
+        Assert.Contains($"BatchSize = {inputs.StreamProcessorBatchSize};", Construct("StreamProcessorConstruct.cs"), StringComparison.Ordinal);
+        Assert.Contains($"MemoryMb = {inputs.ApiMemoryMb},", Construct("ApiConstruct.cs"), StringComparison.Ordinal);
+        Assert.Contains($"MemoryMb = {inputs.BatchLoaderMemoryMb},", Construct("BatchLoaderConstruct.cs"), StringComparison.Ordinal);
         var network = File.ReadAllText(Path.Combine(infra, "Constructs", "Network.cs"));
         Assert.Equal(inputs.InterfaceEndpoints, InterfaceEndpoint().Count(network));
     }

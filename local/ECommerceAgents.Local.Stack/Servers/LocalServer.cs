@@ -48,7 +48,7 @@ public abstract class LocalServer(string name, int port, string stateDirectory)
 
         if (Pid is null)
         {
-            if (await PortInUseAsync(cancellationToken).ConfigureAwait(false))
+            if (await PortStillInUseAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidOperationException($"{Name}: port {Port} on 127.0.0.1 is taken by another process. Stop it, or choose another port with {LocalSettingNames.PortPrefix}{Name.ToUpperInvariant()}.");
             }
@@ -131,6 +131,22 @@ public abstract class LocalServer(string name, int port, string stateDirectory)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Whether something still answers on the port after a few seconds. A server just killed (the chaos and crash tests)
+    /// is gone from the process table a moment before the kernel has torn down its listening socket, and on a loaded
+    /// machine that moment is long enough to refuse the restart.
+    /// </summary>
+    private async Task<bool> PortStillInUseAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            if (!await PortInUseAsync(cancellationToken).ConfigureAwait(false)) return false;
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private async Task<bool> PortInUseAsync(CancellationToken cancellationToken)
