@@ -19,13 +19,7 @@ public sealed class PublishedStreamProcessor : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalStackOptions.FindRepositoryRoot() };
-        foreach (var a in new[] { "publish", "functions/ECommerceAgents.Functions.StreamProcessor", "-c", "Release", "-r", "linux-x64", "-o", Directory, "--nologo" }) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        PublishLog = await output + await errors;
+        PublishLog = await FunctionPublish.RunAsync("StreamProcessor", Directory);
     }
 
     public ValueTask DisposeAsync()

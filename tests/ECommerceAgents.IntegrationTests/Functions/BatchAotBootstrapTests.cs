@@ -27,13 +27,7 @@ public sealed class PublishedBatchFunctions : IAsyncLifetime
     {
         foreach (var function in new[] { "BatchLoader", "SearchIndexer" })
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalStackOptions.FindRepositoryRoot() };
-            foreach (var a in new[] { "publish", $"functions/ECommerceAgents.Functions.{function}", "-c", "Release", "-r", "linux-x64", "-o", Path.Combine(Directory, function), "--nologo" }) psi.ArgumentList.Add(a);
-            using var process = Process.Start(psi)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Logs[function] = await output + await errors;
+            Logs[function] = await FunctionPublish.RunAsync(function, Path.Combine(Directory, function));
         }
     }
 
