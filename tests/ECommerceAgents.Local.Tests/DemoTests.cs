@@ -467,7 +467,8 @@ public sealed class DemoChaosTests : IAsyncLifetime
         Assert.All(kills, k =>
         {
             Assert.NotEqual(k!["pid"]!.GetValue<int>(), k["newPid"]!.GetValue<int>());
-            Assert.True(k["restartedAt"]!.GetValue<double>() - k["killedAt"]!.GetValue<double>() >= 1.5, k.ToJsonString());
+            // The report gives times to 0.1 s: two roundings can take up to 0.1 s off the outage it shows.
+            Assert.True(k["restartedAt"]!.GetValue<double>() - k["killedAt"]!.GetValue<double>() >= 1.5 - 0.1, k.ToJsonString());
         });
         Assert.Equal("traffic", kills[0]!["phase"]!.GetValue<string>());
 
