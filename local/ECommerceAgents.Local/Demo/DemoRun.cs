@@ -129,7 +129,7 @@ public static class DemoRun
 
         progress("batch", dates.Length, dates.Length, $"{partitions.Count} partitions");
         progress("reconcile", 0, 1, "reading every store");
-        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct);
+        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct, killed: chaos is not null);
         if (chaos is not null)
         {
             var processor = host.Sources.KinesisSources.Single(s => s.FunctionName == "StreamProcessor").Stats;
