@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
@@ -50,7 +51,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         _crawlers = settings.Crawlers;
         _partitionsPerInvocation = settings.PartitionsPerInvocation;
         _service = new BatchLoaderService(ports, settings.Batch, env.Clock, message => _log.Info(message));
-        Handler = new JsonFunctionHandler<EventBridgeEvent, BatchRunSummary>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, BatchJsonContext.Default.BatchRunSummary, HandleAsync);
+        Handler = new JsonFunctionHandler<EventBridgeEvent, BatchRunSummary>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, DomainJson.BatchRunSummary, HandleAsync);
     }
 
     public IFunctionHandler Handler { get; }

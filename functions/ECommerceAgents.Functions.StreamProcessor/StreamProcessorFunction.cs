@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
-using ECommerceAgents.Domain.Enrichment;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Domain.Validation;
 using ECommerceAgents.Lambda.Events;
@@ -30,15 +28,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     /// <summary>The message of the per-batch log line listing the acknowledged event ids (with <see cref="SettingNames.LogAcknowledgedEvents"/>).</summary>
     public const string AcknowledgedMessage = "batch acknowledged";
 
-    private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner, Pseudonymiser Pseudonymiser)> _contexts = [];
-    private readonly string _pseudonymKey;
-    private readonly SchemaRegistry _schemas = SchemaRegistry.Default;
-    private readonly IStreamStateStore _store;
-    private readonly IEnrichedSink _enriched;
-    private readonly IQuarantine _quarantine;
-    private readonly IRealtimeProjection _realtime;
-    private readonly IRealtimeJournal _journal;
-    private readonly ProcessorOptions _options;
+    private readonly StreamProcessorService _service;
     private readonly TimeProvider _clock;
     private readonly TextWriter _output;
     private readonly JsonLog _log;
@@ -47,19 +37,13 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
 
     private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned)
     {
-        _pseudonymKey = pseudonymKey;
-        _store = store;
-        _enriched = enriched;
-        _quarantine = quarantine;
-        _realtime = realtime;
-        _journal = journal;
         _owned = owned;
         _clock = env.Clock;
         _output = env.Output;
         _log = new JsonLog(Name, env.Output, env.Clock);
         var settings = StreamProcessorSettings.From(env);
         _logAcknowledged = settings.LogAcknowledgedEvents;
-        _options = settings.Processor;
+        _service = new StreamProcessorService(pseudonymKey, store, enriched, quarantine, realtime, journal, settings.Processor, env.Clock);
         Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
     }
 
@@ -100,23 +84,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             r.Kinesis.Data,
             r.Kinesis.ApproximateArrivalTime)).ToArray();
 
-        if (!_contexts.TryTake(out var context))
-        {
-            var pseudonymiser = Pseudonymiser.FromSecret(_pseudonymKey);
-            context = (new EventParser(_schemas, _clock), new StreamPlanner(pseudonymiser, _options, _clock), pseudonymiser);
-        }
-
-        StreamOutcome outcome;
-        try
-        {
-            var processor = new StreamProcessorService(context.Parser, context.Planner, _store, _enriched, _quarantine, _realtime, _journal, _options, _clock);
-            outcome = await processor.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _contexts.Add(context);
-        }
-
+        var outcome = await _service.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
         Report(outcome, invocation);
         return outcome.RetryFrom is { } from ? StreamsEventResponse.FailFrom(from.SequenceNumber) : StreamsEventResponse.Success;
     }
@@ -163,12 +131,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        foreach (var (_, planner, pseudonymiser) in _contexts)
-        {
-            planner.Dispose();
-            pseudonymiser.Dispose();
-        }
-
+        _service.Dispose();
         foreach (var d in _owned) d.Dispose();
         return ValueTask.CompletedTask;
     }

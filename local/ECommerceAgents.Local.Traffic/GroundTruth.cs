@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Events;
 
 namespace ECommerceAgents.Local.Traffic;
@@ -78,7 +79,7 @@ public sealed class GroundTruth
         {
             case Fault.None or Fault.Late:
                 _validIds.Add(r.EventId!);
-                _validEvents.Add(JsonSerializer.Deserialize(r.Data, TrackedEventJsonContext.Default.TrackedEvent)!);
+                _validEvents.Add(JsonSerializer.Deserialize(r.Data, DomainJson.TrackedEvent)!);
                 ValidByType[r.Type!] = ValidByType.GetValueOrDefault(r.Type!) + 1;
                 if (r.Fault == Fault.Late)
                 {
@@ -89,7 +90,7 @@ public sealed class GroundTruth
                 break;
             case Fault.Bot:
                 _botIds.Add(r.EventId!);
-                _botEvents.Add(JsonSerializer.Deserialize(r.Data, TrackedEventJsonContext.Default.TrackedEvent)!);
+                _botEvents.Add(JsonSerializer.Deserialize(r.Data, DomainJson.TrackedEvent)!);
                 break;
             case Fault.Duplicate:
                 Duplicates++;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bogus;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Events;
 
 namespace ECommerceAgents.Local.Traffic;
@@ -371,7 +372,7 @@ public sealed class TrafficGenerator
     private static GeneratedRecord ToRecord(TrackedEvent evt, string type, Fault fault)
     {
         var key = PartitionKeys.For(type, evt.UserId, evt.AnonymousId, evt.Data.OrderId, evt.Data.Sku, evt.Context?.DeviceId, evt.EventId);
-        return new GeneratedRecord(JsonSerializer.SerializeToUtf8Bytes(evt, TrackedEventJsonContext.Default.TrackedEvent), key, evt.EventId, type, fault, evt.EventTime, evt.UserId ?? evt.AnonymousId);
+        return new GeneratedRecord(JsonSerializer.SerializeToUtf8Bytes(evt, DomainJson.TrackedEvent), key, evt.EventId, type, fault, evt.EventTime, evt.UserId ?? evt.AnonymousId);
     }
 
     private GeneratedRecord Malformed(GeneratedRecord near)
@@ -391,7 +392,7 @@ public sealed class TrafficGenerator
         var product = Catalog[_random.Next(Catalog.Count)];
         var evt = Envelope(EventTypes.ProductView, Shoppers[_random.Next(Shoppers.Count)], null, time,
             new EventData { Sku = product.Sku, Category = product.Category, Price = product.Price, Currency = product.Currency });
-        var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(evt, TrackedEventJsonContext.Default.TrackedEvent))!.AsObject();
+        var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(evt, DomainJson.TrackedEvent))!.AsObject();
         var data = node["data"]!.AsObject();
         switch (_random.Next(4))
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Search;
 using ECommerceAgents.Functions.BatchLoader;
@@ -81,6 +82,6 @@ public static class BatchRunner
     private static async Task<BatchRunSummary> InvokeAsync(IFunctionHandler handler, byte[] payload, CancellationToken cancellationToken)
     {
         var response = await handler.InvokeAsync(payload, LambdaInvocation.Local(TimeSpan.FromMinutes(15)), cancellationToken).ConfigureAwait(false);
-        return JsonSerializer.Deserialize(response, BatchJsonContext.Default.BatchRunSummary)!;
+        return JsonSerializer.Deserialize(response, DomainJson.BatchRunSummary)!;
     }
 }

@@ -70,12 +70,12 @@ public sealed record BatchRunResult
 }
 
 /// <summary>An enriched line the batch rejected, as kept in the quarantine (with the original bytes).</summary>
-public sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);
+internal sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchQuarantineRecord))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(BatchRunSummary))]
-public sealed partial class BatchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+internal sealed partial class BatchJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>The JSON a BatchLoader invocation answers with.</summary>
 public sealed record BatchRunSummary

@@ -26,7 +26,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
 
     public BatchOptions Options => options;
 
-    public async Task<BatchPlan> PlanAsync(BatchScope scope, CancellationToken cancellationToken)
+    internal async Task<BatchPlan> PlanAsync(BatchScope scope, CancellationToken cancellationToken)
     {
         var listings = new List<PartitionListing>();
         var watermarks = new Dictionary<PartitionId, PartitionWatermark>();
@@ -40,7 +40,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     }
 
     /// <summary>Every enriched partition of a date: one listing per event type (the closed set of schemas), so no delimiter listing is needed.</summary>
-    public async Task<IReadOnlyList<PartitionListing>> ListDateAsync(string dt, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<PartitionListing>> ListDateAsync(string dt, CancellationToken cancellationToken)
     {
         var result = new List<PartitionListing>();
         foreach (var type in EventTypes.All)
@@ -115,7 +115,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     }
 
     /// <summary>Loads one partition from its current enriched objects. Safe to repeat: same input, same output everywhere.</summary>
-    public async Task<PartitionOutcome> LoadPartitionAsync(PartitionListing listing, CancellationToken cancellationToken)
+    internal async Task<PartitionOutcome> LoadPartitionAsync(PartitionListing listing, CancellationToken cancellationToken)
     {
         var p = listing.Partition;
         if (!await ports.Watermarks.TryLeaseAsync(p, _owner, TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false))

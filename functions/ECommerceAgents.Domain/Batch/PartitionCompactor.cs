@@ -4,10 +4,10 @@ using ECommerceAgents.Domain.Events;
 namespace ECommerceAgents.Domain.Batch;
 
 /// <summary>A line of the enriched zone the batch could not use, with why (it goes to the quarantine).</summary>
-public sealed record InvalidLine(string Reason, string Detail, string ObjectKey, int LineNumber, ReadOnlyMemory<byte> Line);
+internal sealed record InvalidLine(string Reason, string Detail, string ObjectKey, int LineNumber, ReadOnlyMemory<byte> Line);
 
 /// <summary>What compacting one partition produced.</summary>
-public sealed record CompactionResult
+internal sealed record CompactionResult
 {
     public required PartitionId Partition { get; init; }
 
@@ -45,7 +45,7 @@ public sealed record CompactionResult
 /// checks it belongs here, drops duplicate event ids (keeping the earliest arrival, so any order of objects gives the
 /// same result) and ids that another processed partition already holds ("first claim wins"), and orders the rows.
 /// </summary>
-public sealed class PartitionCompactor
+internal sealed class PartitionCompactor
 {
     private readonly PartitionId _partition;
     private readonly IReadOnlySet<string> _claimedElsewhere;
@@ -197,7 +197,7 @@ public sealed class PartitionCompactor
 /// subject (user, anonymous id or, for order events, the order); interactions need a session; product events a SKU and a
 /// category; money needs a currency.
 /// </summary>
-public static class RequiredFields
+internal static class RequiredFields
 {
     public static (int Expected, int Present) Count(ProcessedEvent r)
     {

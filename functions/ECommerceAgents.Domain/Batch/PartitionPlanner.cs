@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Batch;
 public sealed record ZoneObject(string Key, string ETag, long Size, DateTimeOffset LastModified);
 
 /// <summary>The enriched objects of one partition and a digest of them (keys, ETags, sizes): it changes when an object arrives, is rewritten or goes.</summary>
-public sealed record PartitionListing(PartitionId Partition, IReadOnlyList<ZoneObject> Objects)
+internal sealed record PartitionListing(PartitionId Partition, IReadOnlyList<ZoneObject> Objects)
 {
     public string Digest { get; } = DigestOf(Objects);
 
@@ -43,14 +43,14 @@ public sealed record BatchOptions
     public string ReportingCurrency { get; init; } = "EUR";
 }
 
-public sealed record BatchPlan(IReadOnlyList<PartitionListing> Pending, IReadOnlyList<PartitionId> UpToDate, IReadOnlyList<PartitionId> BeyondWindow, IReadOnlyList<PartitionId> Open);
+internal sealed record BatchPlan(IReadOnlyList<PartitionListing> Pending, IReadOnlyList<PartitionId> UpToDate, IReadOnlyList<PartitionId> BeyondWindow, IReadOnlyList<PartitionId> Open);
 
 /// <summary>
 /// Decides what a run loads: every partition in scope whose enriched objects differ from its watermark (new, late or
 /// rewritten objects). A trigger looks at the closed hours of the lateness window only; partitions older than that which
 /// changed (events later than the window) are reported, not loaded, until a backfill (<see cref="BatchScope.Day"/>) of their day.
 /// </summary>
-public static class PartitionPlanner
+internal static class PartitionPlanner
 {
     /// <summary>The dates a scope needs listed.</summary>
     public static IReadOnlyList<string> DatesToList(BatchScope scope, BatchOptions options) => scope switch

@@ -72,7 +72,7 @@ public sealed record ProcessedEvent
     /// <summary>The user the row belongs to for analytics: the resolved id, else the sent one.</summary>
     public string? Subject => ResolvedUserId ?? UserId;
 
-    public static ProcessedEvent From(EnrichedEvent e)
+    internal static ProcessedEvent From(EnrichedEvent e)
     {
         var d = e.Data;
         decimal? revenue = e.Type switch
@@ -115,7 +115,7 @@ public sealed record ProcessedEvent
     }
 
     /// <summary>The order lines an order event carries (purchase and order_placed), one row each.</summary>
-    public static IEnumerable<OrderLineRow> LinesOf(EnrichedEvent e)
+    internal static IEnumerable<OrderLineRow> LinesOf(EnrichedEvent e)
     {
         if (e.Type is not (EventTypes.Purchase or EventTypes.OrderPlaced) || e.Data.Items is not { Count: > 0 } items) yield break;
         var orderId = e.OrderId ?? e.Data.OrderId;

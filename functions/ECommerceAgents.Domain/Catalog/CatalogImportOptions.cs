@@ -15,5 +15,5 @@ public sealed record CatalogImportOptions
     public string? TempDirectory { get; init; }
 
     /// <summary>What a <c>.gz</c> upload may expand to before it is rejected as a bomb.</summary>
-    public GzipLimits Gzip { get; init; } = new();
+    internal GzipLimits Gzip { get; init; } = new();
 }

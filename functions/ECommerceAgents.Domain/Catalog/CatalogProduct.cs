@@ -89,7 +89,7 @@ public sealed record CatalogProduct
 public sealed record StoredProduct(string Sku, string ContentHash, long Stock, string Category);
 
 /// <summary>The search outbox lines an import writes; the contract is <see cref="Search.ProductOutboxLine"/>, which SearchIndexer reads.</summary>
-public static class CatalogOutbox
+internal static class CatalogOutbox
 {
     public static Search.ProductOutboxLine Index(CatalogProduct p) => new()
     {
@@ -117,4 +117,4 @@ public static class CatalogOutbox
 [JsonSerializable(typeof(PendingChange))]
 [JsonSerializable(typeof(ImportReport))]
 [JsonSerializable(typeof(LatestImport))]
-public sealed partial class CatalogJsonContext : JsonSerializerContext;
+internal sealed partial class CatalogJsonContext : JsonSerializerContext;

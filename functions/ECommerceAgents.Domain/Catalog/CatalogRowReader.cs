@@ -3,14 +3,14 @@ using System.Text.Json;
 
 namespace ECommerceAgents.Domain.Catalog;
 
-public enum CatalogFormat
+internal enum CatalogFormat
 {
     Csv,
     JsonLines,
 }
 
 /// <summary>A catalog row as the file gives it: raw text per known column, or why the row could not be read.</summary>
-public sealed class RawProductRow
+internal sealed class RawProductRow
 {
     public long Line { get; init; }
 
@@ -44,7 +44,7 @@ public sealed class RawProductRow
 /// one row at a time, with its physical line number. Column names are matched case-insensitively with common aliases
 /// (<c>id</c>, <c>name</c>, <c>msrp</c>, <c>quantity</c>, …); unknown columns are ignored.
 /// </summary>
-public sealed class CatalogRowReader : IDisposable
+internal sealed class CatalogRowReader : IDisposable
 {
     private static readonly Dictionary<string, string> Aliases = BuildAliases();
     private readonly StreamReader _text;

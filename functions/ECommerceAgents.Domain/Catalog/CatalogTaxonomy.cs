@@ -4,7 +4,7 @@ namespace ECommerceAgents.Domain.Catalog;
 /// The fixed product taxonomy (the traffic generator's categories) and the names feeds use for them. A provided
 /// category that maps here is trusted; anything else goes to <see cref="CategoryClassifier"/>.
 /// </summary>
-public static class CatalogTaxonomy
+internal static class CatalogTaxonomy
 {
     public static readonly IReadOnlyList<string> Categories =
         ["electronics", "books", "home", "garden", "toys", "fashion", "sports", "beauty", "grocery", "automotive"];

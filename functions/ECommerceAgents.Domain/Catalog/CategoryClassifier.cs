@@ -3,7 +3,7 @@ using System.Reflection;
 namespace ECommerceAgents.Domain.Catalog;
 
 /// <summary>A category guess and how sure the model is (posterior probability of the winner, 0–1).</summary>
-public readonly record struct CategoryPrediction(string Category, double Confidence);
+internal readonly record struct CategoryPrediction(string Category, double Confidence);
 
 /// <summary>
 /// Multinomial naive Bayes over the words of a product's title, brand and description (unigrams with a light plural
@@ -72,7 +72,7 @@ public sealed class CategoryClassifier
         return new CategoryClassifier(categories, logPrior, likelihood, n, docCounts);
     }
 
-    public CategoryPrediction Predict(string text)
+    internal CategoryPrediction Predict(string text)
     {
         // A category without training examples can never win (its smoothed likelihoods would otherwise look flat and likely).
         var scores = (double[])_logPrior.Clone();

@@ -5,10 +5,10 @@ using System.IO.Hashing;
 namespace ECommerceAgents.Domain.Catalog;
 
 /// <summary>A compressed upload that cannot be read: corrupt, truncated, or expanding past <see cref="GzipLimits"/>.</summary>
-public sealed class BadCompressedFileException(string message, Exception? inner = null) : IOException(message, inner);
+internal sealed class BadCompressedFileException(string message, Exception? inner = null) : IOException(message, inner);
 
 /// <summary>Bounds on what a compressed upload may expand to.</summary>
-public sealed record GzipLimits
+internal sealed record GzipLimits
 {
     /// <summary>Past <see cref="RatioCheckAfterBytes"/>, more than this many decompressed bytes per compressed byte is a bomb.
     /// Catalog CSV and JSON Lines compress 4–20×; a file of zeros compresses about 1000×.</summary>
@@ -30,7 +30,7 @@ public sealed record GzipLimits
 /// throws it again. A multi-member file (<c>cat a.gz b.gz</c>) fails the check, since the last trailer covers the last
 /// member only; it is rejected with a message that says so.
 /// </summary>
-public sealed class CheckedGzipStream : ReadOnlyStream
+internal sealed class CheckedGzipStream : ReadOnlyStream
 {
     private readonly CountingStream _compressed;
     private readonly GZipStream _gzip;

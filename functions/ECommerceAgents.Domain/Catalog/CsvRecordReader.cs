@@ -6,7 +6,7 @@ using System.Text;
 namespace ECommerceAgents.Domain.Catalog;
 
 /// <summary>One CSV record: its fields, the physical line it starts on (1-based), or why it is malformed.</summary>
-public sealed record CsvRecord(long Line, IReadOnlyList<string> Fields, string? Error)
+internal sealed record CsvRecord(long Line, IReadOnlyList<string> Fields, string? Error)
 {
     public bool IsMalformed => Error is not null;
 }
@@ -20,7 +20,7 @@ public sealed record CsvRecord(long Line, IReadOnlyList<string> Fields, string? 
 /// Then the record's first physical line is reported with its line number, and reading resumes at the next physical
 /// line: the lines a runaway quote swallowed are read again as records of their own.
 /// </summary>
-public sealed class CsvRecordReader(TextReader reader, char? delimiter = null, int maxRecordChars = 1 << 20)
+internal sealed class CsvRecordReader(TextReader reader, char? delimiter = null, int maxRecordChars = 1 << 20)
 {
     private char _delimiter = delimiter ?? ',';
     private bool _detect = delimiter is null;

@@ -99,10 +99,10 @@ public sealed record ReportClassifier
 }
 
 /// <summary><c>catalog/reports/latest.json</c>: the last completed import, for the same-content fast path.</summary>
-public sealed record LatestImport(string ImportId, string Fingerprint, string ReportKey, string Key, DateTimeOffset CompletedAt);
+internal sealed record LatestImport(string ImportId, string Fingerprint, string ReportKey, string Key, DateTimeOffset CompletedAt);
 
 /// <summary>A change decided in the first pass, spilled to a temporary file until the outbox and events are out.</summary>
-public sealed record PendingChange
+internal sealed record PendingChange
 {
     /// <summary>new, changed or delete.</summary>
     public required string Kind { get; init; }

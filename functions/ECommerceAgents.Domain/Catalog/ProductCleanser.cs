@@ -19,13 +19,13 @@ public sealed record CleanserOptions
 }
 
 /// <summary>The outcome for one row of a catalog file.</summary>
-public abstract record RowResult(long Line);
+internal abstract record RowResult(long Line);
 
 /// <summary>A row that passed: the product, and whether the file asks to delete it.</summary>
-public sealed record CleansedRow(long Line, CatalogProduct Product, bool Delete, CategoryPrediction? Prediction, IReadOnlyList<string> Warnings) : RowResult(Line);
+internal sealed record CleansedRow(long Line, CatalogProduct Product, bool Delete, CategoryPrediction? Prediction, IReadOnlyList<string> Warnings) : RowResult(Line);
 
 /// <summary>A row that did not: its line and every reason.</summary>
-public sealed record RejectedRow(long Line, string? Sku, IReadOnlyList<string> Reasons) : RowResult(Line);
+internal sealed record RejectedRow(long Line, string? Sku, IReadOnlyList<string> Reasons) : RowResult(Line);
 
 /// <summary>
 /// Validation, cleansing, feature extraction and classification of one catalog row:
@@ -46,7 +46,7 @@ public sealed partial class ProductCleanser(CategoryClassifier classifier, Clean
 
     public double LowConfidence => options.LowConfidence;
 
-    public RowResult Cleanse(RawProductRow row, DateTimeOffset importedAt, string sourceFile, string importId)
+    internal RowResult Cleanse(RawProductRow row, DateTimeOffset importedAt, string sourceFile, string importId)
     {
         if (row.Error is not null) return new RejectedRow(row.Line, row.Sku, [row.Error]);
         var reasons = new List<string>();

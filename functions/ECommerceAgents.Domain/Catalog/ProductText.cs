@@ -3,7 +3,7 @@ using System.Text;
 namespace ECommerceAgents.Domain.Catalog;
 
 /// <summary>Tokens of product text, shared by keyword extraction and the classifier so both see the same words.</summary>
-public static class ProductText
+internal static class ProductText
 {
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {

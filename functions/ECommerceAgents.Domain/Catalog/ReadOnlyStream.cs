@@ -1,7 +1,7 @@
 namespace ECommerceAgents.Domain.Catalog;
 
 /// <summary>The members every forward-only, read-only wrapper stream answers the same way; a subclass reads.</summary>
-public abstract class ReadOnlyStream : Stream
+internal abstract class ReadOnlyStream : Stream
 {
     public sealed override bool CanRead => true;
 

@@ -11,7 +11,7 @@ namespace ECommerceAgents.Domain.Enrichment;
 /// ids (deterministic, so joins still work; irreversible without the key, which comes from configuration), and IP
 /// addresses truncated to /24 (IPv4) or /48 (IPv6). The keyed hash is built once and reused. Not thread-safe.
 /// </summary>
-public sealed class Pseudonymiser : IDisposable
+internal sealed class Pseudonymiser : IDisposable
 {
     private readonly IncrementalHash _hmac;
 

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Enrichment;
 /// What a session's events say about the shopper: counters, intent (browsing, researching, purchase intent, at risk
 /// of abandoning the cart) and an engagement score from 0 to 100.
 /// </summary>
-public static class SessionSignals
+internal static class SessionSignals
 {
     /// <summary>A cart untouched this long while the shopper is still active is at risk.</summary>
     public static readonly TimeSpan CartIdle = TimeSpan.FromMinutes(15);

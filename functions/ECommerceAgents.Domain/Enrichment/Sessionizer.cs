@@ -11,7 +11,7 @@ namespace ECommerceAgents.Domain.Enrichment;
 /// redeliveries and replays, and do not depend on the order records are listed in. A late event (earlier than the
 /// session's last) joins the session whose span it falls in, or opens a session of its own; sessions never merge.
 /// </summary>
-public sealed class Sessionizer(TimeSpan? inactivity = null, int keepRecent = 8)
+internal sealed class Sessionizer(TimeSpan? inactivity = null, int keepRecent = 8)
 {
     public TimeSpan Inactivity { get; } = inactivity ?? TimeSpan.FromMinutes(30);
 

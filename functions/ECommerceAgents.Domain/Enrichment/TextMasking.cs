@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace ECommerceAgents.Domain.Enrichment;
 
 /// <summary>Masks personal data that people type into free text (a search box, a refund reason).</summary>
-public static partial class TextMasking
+internal static partial class TextMasking
 {
     public static string? MaskEmails(string? text) =>
         text is null || !text.Contains('@', StringComparison.Ordinal) ? text : Email().Replace(text, "[email]");

@@ -1,12 +1,12 @@
 namespace ECommerceAgents.Domain.Enrichment;
 
-public sealed record UserAgentInfo(string DeviceType, string Browser, string Os, bool IsBot, string? BotSignature);
+internal sealed record UserAgentInfo(string DeviceType, string Browser, string Os, bool IsBot, string? BotSignature);
 
 /// <summary>
 /// Reads the user agent: device type, browser and OS families, and known automation signatures (crawlers, HTTP
 /// libraries, headless browsers). A small rule set, not a full UA parser: enough for segmentation and bot flags.
 /// </summary>
-public static class UserAgentClassifier
+internal static class UserAgentClassifier
 {
     private static readonly string[] BotSignatures =
     [

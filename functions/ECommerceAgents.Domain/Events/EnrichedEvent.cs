@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Events;
 /// An event after StreamProcessor: valid, pseudonymised (no raw e-mail, device id or full IP), enriched and with its
 /// lineage. This is what the enriched zone, the processed zone and the warehouse hold.
 /// </summary>
-public sealed record EnrichedEvent
+internal sealed record EnrichedEvent
 {
     public required string EventId { get; init; }
 
@@ -41,7 +41,7 @@ public sealed record EnrichedEvent
     public required PartitionInfo Partition { get; init; }
 }
 
-public sealed record EnrichedContext
+internal sealed record EnrichedContext
 {
     public string? DeviceType { get; init; }
 
@@ -62,7 +62,7 @@ public sealed record EnrichedContext
     public CampaignContext? Campaign { get; init; }
 }
 
-public sealed record EventEnrichment
+internal sealed record EventEnrichment
 {
     public string? Intent { get; init; }
 
@@ -78,7 +78,7 @@ public sealed record EventEnrichment
     public string Consent { get; init; } = "full";
 }
 
-public sealed record Lineage
+internal sealed record Lineage
 {
     public string? Source { get; init; }
 
@@ -102,8 +102,8 @@ public sealed record Lineage
 }
 
 /// <summary>Where the event lands in the zones: <c>zone</c> is <c>events</c> or <c>bots</c>; dt and hr are the event time's.</summary>
-public sealed record PartitionInfo(string Zone, string Type, string Dt, string Hr);
+internal sealed record PartitionInfo(string Zone, string Type, string Dt, string Hr);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = false)]
 [JsonSerializable(typeof(EnrichedEvent))]
-public sealed partial class EnrichedEventJsonContext : JsonSerializerContext;
+internal sealed partial class EnrichedEventJsonContext : JsonSerializerContext;

@@ -151,4 +151,4 @@ public sealed record EventLineage
 /// <summary>Source-generated JSON for events as producers send them (Web defaults: camelCase).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = false, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(TrackedEvent))]
-public sealed partial class TrackedEventJsonContext : JsonSerializerContext;
+internal sealed partial class TrackedEventJsonContext : JsonSerializerContext;

@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace ECommerceAgents.Domain.Logs;
 
 /// <summary>Why a payload could not be decompressed.</summary>
-public enum GzipFailure
+internal enum GzipFailure
 {
     None,
     Corrupt,
@@ -14,7 +14,7 @@ public enum GzipFailure
 /// Gzip decompression with a hard cap on the output, read in small blocks: a gzip bomb (a few KB that inflate to
 /// gigabytes) stops at the cap instead of exhausting memory, and corrupt input is a value, not an exception.
 /// </summary>
-public static class BoundedGzip
+internal static class BoundedGzip
 {
     public static bool IsGzip(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1f && data[1] == 0x8b;
 

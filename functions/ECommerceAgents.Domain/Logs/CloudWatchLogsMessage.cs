@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace ECommerceAgents.Domain.Logs;
 
 /// <summary>The decoded CloudWatch Logs subscription payload, as Firehose carries it (gzip JSON).</summary>
-public sealed record CloudWatchLogsMessage
+internal sealed record CloudWatchLogsMessage
 {
     public string? MessageType { get; init; }
 
@@ -19,7 +19,7 @@ public sealed record CloudWatchLogsMessage
     public IReadOnlyList<CloudWatchLogsMessageEvent> LogEvents { get; init; } = [];
 }
 
-public sealed record CloudWatchLogsMessageEvent
+internal sealed record CloudWatchLogsMessageEvent
 {
     public string? Id { get; init; }
 
@@ -30,7 +30,7 @@ public sealed record CloudWatchLogsMessageEvent
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CloudWatchLogsMessage))]
-public sealed partial class LogsJsonContext : JsonSerializerContext;
+internal sealed partial class LogsJsonContext : JsonSerializerContext;
 
 /// <summary>Splits a CloudWatch Logs payload into smaller gzip payloads, for re-ingesting one too large to answer.</summary>
 internal static class CloudWatchLogsSplitter

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Logs;
 /// <c>/ready</c>, <c>/live</c>; the <c>ELB-HealthChecker</c> and <c>kube-probe</c> user agents) and CloudWatch Logs'
 /// own control messages. Such lines are dropped, never stored.
 /// </summary>
-public static partial class HealthCheckFilter
+internal static partial class HealthCheckFilter
 {
     public static bool IsNoise(string message, string? path = null, string? userAgent = null)
     {

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ECommerceAgents.Domain.Logs;
 
 /// <summary>Log levels as the normalised record spells them.</summary>
-public static class LogLevels
+internal static class LogLevels
 {
     /// <summary>TRACE, DEBUG, INFO, WARN, ERROR or FATAL from the many spellings services use (pino's numbers included).</summary>
     public static string Normalise(JsonElement value) => value.ValueKind switch

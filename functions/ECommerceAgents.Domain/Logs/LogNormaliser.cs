@@ -4,16 +4,16 @@ using System.Text.Json;
 namespace ECommerceAgents.Domain.Logs;
 
 /// <summary>Where a log line came from: a CloudWatch Logs subscription (log group and stream) or a direct put.</summary>
-public sealed record LogSource(string Kind, string? LogGroup = null, string? LogStream = null, string? Owner = null)
+internal sealed record LogSource(string Kind, string? LogGroup = null, string? LogStream = null, string? Owner = null)
 {
     public static readonly LogSource Direct = new("direct");
 }
 
 /// <summary>What the normaliser knows about a line before reading it.</summary>
-public readonly record struct LineContext(LogSource Source, string DefaultService, DateTimeOffset FallbackTime);
+internal readonly record struct LineContext(LogSource Source, string DefaultService, DateTimeOffset FallbackTime);
 
 /// <summary>The outcome for one line: written (with the time and service it was partitioned by), noise, or malformed.</summary>
-public enum LineOutcome
+internal enum LineOutcome
 {
     Written,
     Noise,
@@ -27,7 +27,7 @@ public enum LineOutcome
 /// Lambda's runtime formats (Node's tab-separated and Python's <c>[LEVEL]</c> lines, START/END/REPORT), logfmt and
 /// plain text with an optional leading timestamp and level. Every other JSON property is kept under <c>fields</c>.
 /// </summary>
-public sealed class LogNormaliser
+internal sealed class LogNormaliser
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
 

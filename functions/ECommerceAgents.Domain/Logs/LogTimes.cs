@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ECommerceAgents.Domain.Logs;
 
 /// <summary>Log times as services write them: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds.</summary>
-public static class LogTimes
+internal static class LogTimes
 {
     public static DateTimeOffset? Parse(JsonElement value) => value.ValueKind switch
     {

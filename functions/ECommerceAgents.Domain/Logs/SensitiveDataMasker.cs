@@ -35,7 +35,7 @@ public sealed class MaskCounts
 /// </list>
 /// Each pattern is checked with a cheap character test first, so clean lines cost one scan.
 /// </summary>
-public static partial class SensitiveDataMasker
+internal static partial class SensitiveDataMasker
 {
     public const string EmailMask = "[email]";
     public const string SecretMask = "[secret]";

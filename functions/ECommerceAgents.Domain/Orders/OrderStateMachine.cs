@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Orders;
 /// An order's state follows event time: the newest event (by event time, then by lifecycle rank) sets the state. A
 /// late, earlier event is recorded in the history and its amounts count, but it never moves the state backwards.
 /// </summary>
-public static class OrderStateMachine
+internal static class OrderStateMachine
 {
     private static readonly Dictionary<string, int> Rank = new(StringComparer.Ordinal)
     {

@@ -16,7 +16,7 @@ public sealed record ErasureOutcome(IReadOnlyList<(Tombstone Tombstone, ErasureC
 /// is removed there. Then each request is marked applied with its counts. Re-running finds nothing more to remove.
 /// Watermarks whose enriched digest was current are moved to the rewritten objects, so erasure does not cause reloads.
 /// </summary>
-public sealed class ErasureService(BatchPorts ports, TimeProvider clock)
+internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
 {
     public async Task<ErasureOutcome?> ApplyPendingAsync(CancellationToken cancellationToken)
     {

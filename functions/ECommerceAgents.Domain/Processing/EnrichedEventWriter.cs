@@ -11,7 +11,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// (which reads it back), without building the object graph per event. The slices it returns stay valid until
 /// <see cref="Reset"/>, i.e. for one micro-batch. Not thread-safe.
 /// </summary>
-public sealed class EnrichedEventWriter : IDisposable
+internal sealed class EnrichedEventWriter : IDisposable
 {
     private static readonly JsonEncodedText EventId = JsonEncodedText.Encode("eventId");
     private static readonly JsonEncodedText Schema = JsonEncodedText.Encode("schema");
@@ -203,7 +203,7 @@ public sealed class EnrichedEventWriter : IDisposable
 }
 
 /// <summary>Everything the writer needs about one event, computed by the planner.</summary>
-public readonly record struct EnrichedFields(
+internal readonly record struct EnrichedFields(
     TrackedEvent Event,
     string Type,
     EventData Data,

@@ -10,7 +10,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// the result is the same however the stream is cut into micro-batches and redelivered. The first link of an
 /// anonymous id stands.
 /// </summary>
-public sealed class IdentityResolver
+internal sealed class IdentityResolver
 {
     private readonly BoundedCache<UserAgentInfo> _agents = new(1024);
     private readonly ScratchArray<ResolvedIdentity> _result = new();

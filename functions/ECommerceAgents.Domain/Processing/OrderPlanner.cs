@@ -4,7 +4,7 @@ using ECommerceAgents.Domain.Orders;
 namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>Moves each order through its lifecycle (<see cref="OrderStateMachine"/>); bot traffic moves no order.</summary>
-public static class OrderPlanner
+internal static class OrderPlanner
 {
     public static void Plan(ValidEvent[] ordered, PlannedEvent[] planned, StateSnapshot state, List<PlannedWrite<OrderRecord>> writes) =>
         WatermarkedGroups.Plan(ordered, new Run(planned, state), writes);

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// records, and the duplicates dropped (an event id seen earlier in the micro-batch, or already processed from another
 /// stream position, i.e. a client's resend).
 /// </summary>
-public sealed class ParsedRecords
+internal sealed class ParsedRecords
 {
     private ParsedRecords(List<ValidEvent> valid, List<(int Index, RejectedEvent Rejection)> rejected, List<int> duplicates)
     {

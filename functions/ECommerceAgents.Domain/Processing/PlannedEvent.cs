@@ -7,14 +7,14 @@ namespace ECommerceAgents.Domain.Processing;
 /// <param name="Subject">The sessionizer's subject (interactions only): the user id, else the anonymous id.</param>
 /// <param name="ResolvedUser">The user the event is attributed to, directly or through an identity link.</param>
 /// <param name="AggregateOnly">The user opted out of personalisation: the event counts only in aggregates.</param>
-public readonly record struct ResolvedIdentity(UserAgentInfo Agent, string? Subject, string? ResolvedUser, bool AggregateOnly);
+internal readonly record struct ResolvedIdentity(UserAgentInfo Agent, string? Subject, string? ResolvedUser, bool AggregateOnly);
 
 /// <summary>What sessionizing found for one event, found by <see cref="SessionPlanner"/>.</summary>
 /// <param name="Redelivered">An earlier delivery already applied this event to its subject's state.</param>
 /// <param name="Intent">The session's intent right after this event (not at the end of the micro-batch).</param>
 /// <param name="OpenedSession">This event opened its session.</param>
 /// <param name="ViewedAfter">The product viewed just before this one in the same session, for "viewed next" counts.</param>
-public readonly record struct SessionFacts(
+internal readonly record struct SessionFacts(
     SessionInterval? Session,
     bool Redelivered,
     bool Bot,
@@ -28,7 +28,7 @@ public readonly record struct SessionFacts(
 /// One valid event with everything the planner found about it (identity, then session), fixed once found: the
 /// profile, order, product and real-time stages only read it.
 /// </summary>
-public sealed class PlannedEvent(in ValidEvent source, in ResolvedIdentity identity, in SessionFacts session)
+internal sealed class PlannedEvent(in ValidEvent source, in ResolvedIdentity identity, in SessionFacts session)
 {
     private readonly ValidEvent _source = source;
     private readonly ResolvedIdentity _identity = identity;

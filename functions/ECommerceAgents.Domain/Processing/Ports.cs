@@ -28,7 +28,7 @@ public sealed record StateRequest(
     IReadOnlyCollection<string> Orders)
 {
     /// <summary>What the valid events of a micro-batch need read.</summary>
-    public static StateRequest For(string shard, IReadOnlyList<ValidEvent> valid)
+    internal static StateRequest For(string shard, IReadOnlyList<ValidEvent> valid)
     {
         var subjects = new HashSet<string>(StringComparer.Ordinal);
         var users = new HashSet<string>(StringComparer.Ordinal);

@@ -6,7 +6,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// Per-product counters (views, cart adds and removes, purchases, revenue), one delta per event and product. The
 /// store adds them once: it keeps a watermark per product and shard.
 /// </summary>
-public static class ProductStatsPlanner
+internal static class ProductStatsPlanner
 {
     public static void Plan(PlannedEvent[] ordered, List<PlannedWrite<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)>> writes)
     {

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// Moves each user's profile: counters, first and last seen, preferences, sessions, the latest session's intent and
 /// engagement, orders and spend. Only a known user's own interactions and orders count (not bots, not opted-out users).
 /// </summary>
-public sealed class ProfilePlanner(PreferenceExtractor preferences)
+internal sealed class ProfilePlanner(PreferenceExtractor preferences)
 {
     public void Plan(ValidEvent[] ordered, PlannedEvent[] planned, StateSnapshot state, List<PlannedWrite<UserProfile>> writes) =>
         WatermarkedGroups.Plan(ordered, new Run(preferences, planned, state), writes);

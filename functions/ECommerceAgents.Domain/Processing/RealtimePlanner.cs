@@ -4,7 +4,7 @@ using ECommerceAgents.Domain.Events;
 namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>A record of the micro-batch that goes to the quarantine, with its reason's name, for the quality counters.</summary>
-public readonly record struct QuarantinedInput(StreamInput Input, string Reason);
+internal readonly record struct QuarantinedInput(StreamInput Input, string Reason);
 
 /// <summary>
 /// The real-time stage: what the micro-batch changes in the real-time store. Metric counters per minute (events,
@@ -26,7 +26,7 @@ public sealed class RealtimePlanner(ProcessorOptions options, PreferenceExtracto
         _ => 0,
     };
 
-    public RealtimeBatch Plan(string shardId, PlannedEvent[] ordered, IReadOnlyList<PlannedWrite<UserProfile>> profiles, IReadOnlyList<QuarantinedInput> quarantined, DateTimeOffset now)
+    internal RealtimeBatch Plan(string shardId, PlannedEvent[] ordered, IReadOnlyList<PlannedWrite<UserProfile>> profiles, IReadOnlyList<QuarantinedInput> quarantined, DateTimeOffset now)
     {
         var counters = new CounterGroup();
         var users = new Dictionary<string, UserRealtime>(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// replayed, so work deferred and later redelivered counts once), then applies its own work and clears the mark. Only
 /// when the journal or the mark cannot be written do the records fail, so that nothing is lost.
 /// </summary>
-public sealed class RealtimeWriter(IRealtimeProjection realtime, IRealtimeJournal journal, IStreamStateStore store)
+internal sealed class RealtimeWriter(IRealtimeProjection realtime, IRealtimeJournal journal, IStreamStateStore store)
 {
     private readonly RealtimeRecovery _recovery = new(realtime, journal);
 

@@ -9,7 +9,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// signals, classifies intent, scores engagement and detects bots. A session found to be a bot takes all of the
 /// micro-batch's events of that session with it.
 /// </summary>
-public sealed class SessionPlanner(ProcessorOptions options)
+internal sealed class SessionPlanner(ProcessorOptions options)
 {
     private readonly Sessionizer _sessionizer = new();
     private readonly ScratchArray<SessionFacts> _facts = new();

@@ -40,5 +40,5 @@ public sealed record StreamOutcome
     public IReadOnlyList<string> Errors { get; init; } = [];
 
     /// <summary>The writes that failed or were held back, with the records (indexes in the micro-batch) they leave undone.</summary>
-    public IReadOnlyList<RecordFailure> Failures { get; init; } = [];
+    internal IReadOnlyList<RecordFailure> Failures { get; init; } = [];
 }

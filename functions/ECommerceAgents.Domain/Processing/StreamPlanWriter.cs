@@ -8,7 +8,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// shard's cursor) before any state, one write per DynamoDB entity (subjects after the profiles they feed), the
 /// real-time store, and last the event-id markers. Each failure fails only the records its write carries.
 /// </summary>
-public sealed class StreamPlanWriter(
+internal sealed class StreamPlanWriter(
     IStreamStateStore store,
     IEnrichedSink enriched,
     IQuarantine quarantine,

@@ -9,11 +9,12 @@ namespace ECommerceAgents.Domain.Processing;
 /// each event's enriched record (pseudonymised). Every write is coalesced per entity. Events at or below an entity's
 /// watermark for their shard were applied by an earlier delivery and change nothing.
 /// </summary>
-public sealed class StreamPlanner : IDisposable
+internal sealed class StreamPlanner : IDisposable
 {
     private static readonly string[] InteractionSteps = ["validate", "bot_detection", "pseudonymise", "identity", "sessionize", "intent", "engagement", "preferences", "lineage"];
     private static readonly string[] OtherSteps = ["validate", "pseudonymise", "lineage"];
     private readonly Pseudonymiser _pseudonymiser;
+    private readonly bool _ownsPseudonymiser;
     private readonly ProcessorOptions _options;
     private readonly TimeProvider _clock;
     private readonly IdentityResolver _identities = new();
@@ -27,6 +28,10 @@ public sealed class StreamPlanner : IDisposable
     private readonly ScratchArray<ValidEvent> _ordered = new();
     private readonly ScratchArray<int> _given = new();
     private readonly ScratchArray<PlannedEvent> _planned = new();
+
+    /// <summary>A planner with its own pseudonymiser under <paramref name="pseudonymKey"/>, disposed with it.</summary>
+    public StreamPlanner(string pseudonymKey, ProcessorOptions options, TimeProvider clock)
+        : this(Pseudonymiser.FromSecret(pseudonymKey), options, clock) => _ownsPseudonymiser = true;
 
     public StreamPlanner(Pseudonymiser pseudonymiser, ProcessorOptions options, TimeProvider clock)
     {
@@ -127,5 +132,9 @@ public sealed class StreamPlanner : IDisposable
     private static EventData MaskFreeText(EventData data) =>
         data.Query is null && data.Reason is null ? data : data with { Query = TextMasking.MaskEmails(data.Query), Reason = TextMasking.MaskEmails(data.Reason) };
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        _writer.Dispose();
+        if (_ownsPseudonymiser) _pseudonymiser.Dispose();
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using ECommerceAgents.Domain.Validation;
 
@@ -10,20 +11,54 @@ namespace ECommerceAgents.Domain.Processing;
 /// it succeeded; the micro-batch is retried from the first record that is not, and everything already written is
 /// recognised on the retry (watermarks, cursor, markers), so the retry recomputes what was sent.
 /// </summary>
-public sealed class StreamProcessorService(
-    EventParser parser,
-    StreamPlanner planner,
-    IStreamStateStore store,
-    StreamPlanWriter writer,
-    TimeProvider clock)
+public sealed class StreamProcessorService : IDisposable
 {
-    public StreamProcessorService(EventParser parser, StreamPlanner planner, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine,
+    // One parser and planner per concurrent micro-batch (their buffers are reused call to call); in Lambda one
+    // container runs one invocation at a time, so the pool holds one.
+    private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner)> _contexts = [];
+    private readonly Func<(EventParser, StreamPlanner)> _newContext;
+    private readonly IStreamStateStore _store;
+    private readonly StreamPlanWriter _writer;
+    private readonly TimeProvider _clock;
+
+    /// <param name="pseudonymKey">The secret the pseudonyms (device, e-mail) are keyed with.</param>
+    public StreamProcessorService(string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine,
         IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock)
-        : this(parser, planner, store, new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock), clock)
+        : this(
+            () => (new EventParser(SchemaRegistry.Default, clock), new StreamPlanner(pseudonymKey, options, clock)),
+            store,
+            new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock),
+            clock)
     {
     }
 
+    internal StreamProcessorService(Func<(EventParser, StreamPlanner)> newContext, IStreamStateStore store, StreamPlanWriter writer, TimeProvider clock)
+    {
+        _newContext = newContext;
+        _store = store;
+        _writer = writer;
+        _clock = clock;
+    }
+
     public async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    {
+        if (!_contexts.TryTake(out var context)) context = _newContext();
+        try
+        {
+            return await ProcessAsync(context.Parser, context.Planner, records, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _contexts.Add(context);
+        }
+    }
+
+    public void Dispose()
+    {
+        while (_contexts.TryTake(out var context)) context.Planner.Dispose();
+    }
+
+    private async Task<StreamOutcome> ProcessAsync(EventParser parser, StreamPlanner planner, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0) return new StreamOutcome();
         var shard = records[0].Position.ShardId;
@@ -33,7 +68,7 @@ public sealed class StreamProcessorService(
         var watch = Stopwatch.StartNew();
         try
         {
-            snapshot = await store.LoadAsync(StateRequest.For(shard, parsed.Valid), cancellationToken).ConfigureAwait(false);
+            snapshot = await _store.LoadAsync(StateRequest.For(shard, parsed.Valid), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -41,10 +76,10 @@ public sealed class StreamProcessorService(
         }
 
         var readMilliseconds = watch.Elapsed.TotalMilliseconds;
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         parsed.DropResends(snapshot, now);
         var plan = planner.Plan(shard, parsed.Valid, snapshot, parsed.Quarantined(records));
-        var result = await writer.WriteAsync(records, parsed.Rejected, plan, snapshot, now, cancellationToken).ConfigureAwait(false);
+        var result = await _writer.WriteAsync(records, parsed.Rejected, plan, snapshot, now, cancellationToken).ConfigureAwait(false);
         return Outcome(records, parsed, plan, result, readMilliseconds);
     }
 

@@ -4,14 +4,14 @@ namespace ECommerceAgents.Domain.Processing;
 /// <param name="Write">Which write: quarantine, enriched, identity, profile, order, product-stats, session, realtime journal, dedup markers.</param>
 /// <param name="Records">The records' indexes in the micro-batch.</param>
 /// <param name="Error">Why, as logged.</param>
-public sealed record RecordFailure(string Write, IReadOnlyList<int> Records, string Error);
+internal sealed record RecordFailure(string Write, IReadOnlyList<int> Records, string Error);
 
 /// <summary>
 /// What writing a <see cref="StreamPlan"/> did: which records are not done and why, the errors that failed nothing
 /// (the real-time store's outage is deferred), how long each store took, and the events acknowledged. Safe to add to
 /// from the writer's parallel writes.
 /// </summary>
-public sealed class WriteResult(int records)
+internal sealed class WriteResult(int records)
 {
     private readonly bool[] _failed = new bool[records];
     private readonly List<RecordFailure> _failures = [];

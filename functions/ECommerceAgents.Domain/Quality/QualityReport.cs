@@ -83,7 +83,7 @@ public sealed record QualityReport
 
     public bool Passed => Checks.All(c => c.Passed);
 
-    public static QualityReport Evaluate(CompactionResult compaction, int loaded, IReadOnlyDictionary<string, int> rejectedAtIngest, DateTimeOffset now, QualityThresholds? thresholds = null)
+    internal static QualityReport Evaluate(CompactionResult compaction, int loaded, IReadOnlyDictionary<string, int> rejectedAtIngest, DateTimeOffset now, QualityThresholds? thresholds = null)
     {
         thresholds ??= QualityThresholds.Seed;
         var unique = compaction.Events.Count;
@@ -136,4 +136,4 @@ public sealed record QualityReport
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(QualityReport))]
-public sealed partial class QualityJsonContext : JsonSerializerContext;
+internal sealed partial class QualityJsonContext : JsonSerializerContext;

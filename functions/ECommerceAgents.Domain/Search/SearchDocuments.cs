@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Search;
 /// A line of the search outbox for products (<c>search-outbox/products/dt=…/&lt;importId&gt;.ndjson</c>), written by
 /// CatalogImport: <c>index</c> carries the document, <c>delete</c> only the SKU.
 /// </summary>
-public sealed record ProductOutboxLine
+internal sealed record ProductOutboxLine
 {
     public required string Action { get; init; }
 
@@ -37,7 +37,7 @@ public sealed record ProductOutboxLine
 }
 
 /// <summary>A document of the <c>products</c> index (field names as in the OpenSearch Dashboards saved objects).</summary>
-public sealed record ProductDocument
+internal sealed record ProductDocument
 {
     public required string Sku { get; init; }
 
@@ -114,7 +114,7 @@ public sealed record DailyMetrics
 [JsonSerializable(typeof(ProductOutboxLine))]
 [JsonSerializable(typeof(ProductDocument))]
 [JsonSerializable(typeof(DailyMetrics))]
-public sealed partial class SearchJsonContext : JsonSerializerContext;
+internal sealed partial class SearchJsonContext : JsonSerializerContext;
 
 public static class SearchIndexes
 {

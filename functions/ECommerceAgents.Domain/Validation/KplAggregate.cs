@@ -8,7 +8,7 @@ namespace ECommerceAgents.Domain.Validation;
 /// one (as the KCL decides); anything else with the magic is merely bytes that are not UTF-8. No JSON event can start
 /// with the magic, which is not valid UTF-8.
 /// </summary>
-public static class KplAggregate
+internal static class KplAggregate
 {
     public static ReadOnlySpan<byte> Magic => [0xF3, 0x89, 0x9A, 0xC2];
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace ECommerceAgents.Domain.Validation;
 
 /// <summary>A schema change that would break the warehouse: its tables are built from the schemas' fields.</summary>
-public sealed record BreakingChange(string Schema, string Field, string Change)
+internal sealed record BreakingChange(string Schema, string Field, string Change)
 {
     public override string ToString() => $"{Schema} {Field}: {Change}";
 }
@@ -15,7 +15,7 @@ public sealed record BreakingChange(string Schema, string Field, string Change)
 /// published contract (every field's type and whether it is required, per event family) is a committed file, so a
 /// change to a schema file in place is caught too.
 /// </summary>
-public static class SchemaCompatibility
+internal static class SchemaCompatibility
 {
     public static IReadOnlyList<BreakingChange> Compare(string schema, SchemaNode older, SchemaNode newer) =>
         Compare(schema, Flatten(older), Flatten(newer));

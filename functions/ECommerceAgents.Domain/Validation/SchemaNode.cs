@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace ECommerceAgents.Domain.Validation;
 
 [Flags]
-public enum JsonTypes
+internal enum JsonTypes
 {
     None = 0,
     Object = 1,
@@ -18,7 +18,7 @@ public enum JsonTypes
     Any = Object | Array | String | Number | Integer | Boolean | Null,
 }
 
-public enum StringFormat
+internal enum StringFormat
 {
     None,
     Uuid,
@@ -33,7 +33,7 @@ public enum StringFormat
 /// additionalProperties, items, min/maxItems, min/maxLength, pattern, format, enum, minimum, maximum).
 /// Property names are kept as UTF-8 so the validator compares them without allocating.
 /// </summary>
-public sealed class SchemaNode
+internal sealed class SchemaNode
 {
     public JsonTypes Types { get; private set; } = JsonTypes.Any;
 
@@ -187,7 +187,7 @@ public sealed class SchemaNode
     };
 }
 
-public sealed record SchemaProperty(string Name, byte[] Utf8Name, int Index, SchemaNode Schema)
+internal sealed record SchemaProperty(string Name, byte[] Utf8Name, int Index, SchemaNode Schema)
 {
     public bool IsRequiredIn(SchemaNode parent) => (parent.RequiredMask & (1UL << Index)) != 0;
 }

@@ -5,7 +5,7 @@ using ECommerceAgents.Domain.Events;
 namespace ECommerceAgents.Domain.Validation;
 
 /// <summary>One schema file: its key, its JSON and its compiled form.</summary>
-public sealed record SchemaEntry(SchemaKey Key, JsonElement Document, SchemaNode Compiled);
+internal sealed record SchemaEntry(SchemaKey Key, JsonElement Document, SchemaNode Compiled);
 
 /// <summary>
 /// Resolves self-describing schema keys to the schema files in <c>Schemas/</c> (embedded in this assembly, or read
@@ -28,16 +28,16 @@ public sealed class SchemaRegistry
     /// <summary>The schemas shipped with this build.</summary>
     public static SchemaRegistry Default => Embedded.Value;
 
-    public SchemaEntry Envelope { get; }
+    internal SchemaEntry Envelope { get; }
 
-    public IEnumerable<SchemaEntry> All => _byKey.Values;
+    internal IEnumerable<SchemaEntry> All => _byKey.Values;
 
-    public SchemaEntry? Resolve(SchemaKey key) => _byKey.GetValueOrDefault(key.ToString());
+    internal SchemaEntry? Resolve(SchemaKey key) => _byKey.GetValueOrDefault(key.ToString());
 
-    public SchemaEntry? Resolve(string key) => _byKey.GetValueOrDefault(key);
+    internal SchemaEntry? Resolve(string key) => _byKey.GetValueOrDefault(key);
 
     /// <summary>Resolves a key given as UTF-8 bytes (straight from the reader), without allocating a string.</summary>
-    public SchemaEntry? Resolve(ReadOnlySpan<byte> utf8Key)
+    internal SchemaEntry? Resolve(ReadOnlySpan<byte> utf8Key)
     {
         if (utf8Key.Length > 128) return null;
         Span<char> chars = stackalloc char[utf8Key.Length];
@@ -46,7 +46,7 @@ public sealed class SchemaRegistry
     }
 
     /// <summary>The newest version of each event type (not the envelope).</summary>
-    public IEnumerable<SchemaEntry> Latest =>
+    internal IEnumerable<SchemaEntry> Latest =>
         _byKey.Values.Where(e => e.Key.Name != "envelope").GroupBy(e => (e.Key.Vendor, e.Key.Name)).Select(g => g.OrderBy(e => e.Key, VersionComparer.Instance).Last());
 
     private static SchemaRegistry LoadEmbedded()

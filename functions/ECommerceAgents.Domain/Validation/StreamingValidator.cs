@@ -10,7 +10,7 @@ namespace ECommerceAgents.Domain.Validation;
 /// Validates JSON against a compiled <see cref="SchemaNode"/> in one forward pass of a <see cref="Utf8JsonReader"/>,
 /// collecting every violation with its JSON path. Nothing is allocated unless something is wrong.
 /// </summary>
-public sealed class StreamingValidator
+internal sealed class StreamingValidator
 {
     private const int MaxDepth = 64;
     private readonly string?[] _names = new string?[MaxDepth];

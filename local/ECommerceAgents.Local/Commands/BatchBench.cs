@@ -231,25 +231,20 @@ internal static class BatchBench
         var end = DateTimeOffset.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).AddHours(21);
         var generator = new TrafficGenerator(new TrafficOptions { Seed = 23, Users = 800, Events = events, End = end, Span = TimeSpan.FromHours(19), MalformedRate = 0, SchemaViolationRate = 0, BotRate = 0 });
         var records = generator.Generate();
-        var parser = new EventParser(SchemaRegistry.Default, TimeProvider.System);
-        using var pseudonymiser = Pseudonymiser.FromSecret("bench-key-0123456789abcdef");
-        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions(), TimeProvider.System);
+        using var enricher = new OfflineEnricher("bench-key-0123456789abcdef", new ProcessorOptions(), TimeProvider.System);
         var lines = new List<string>();
-        for (var start = 0; start < records.Count; start += 500)
+        foreach (var batch in Inputs(records).Chunk(500))
         {
             ct.ThrowIfCancellationRequested();
-            var works = new List<ValidEvent>(500);
-            for (var i = start; i < Math.Min(records.Count, start + 500); i++)
-            {
-                var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
-            }
-
-            foreach (var (_, _, json) in planner.Plan("shardId-000000000000", works, new StateSnapshot()).Enriched) lines.Add(System.Text.Encoding.UTF8.GetString(json.Span));
+            foreach (var json in enricher.Enrich(batch)) lines.Add(System.Text.Encoding.UTF8.GetString(json.Span));
         }
 
         return lines;
     }
+
+    /// <summary>The generated records as one shard's stream inputs, in order.</summary>
+    private static IEnumerable<StreamInput> Inputs(IReadOnlyList<GeneratedRecord> records) =>
+        records.Select((r, i) => new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), r.PartitionKey, r.Data, DateTimeOffset.UtcNow));
 
     private static double D(JsonNode node) => double.Parse(node.ToJsonString(), CultureInfo.InvariantCulture);
 
@@ -259,25 +254,15 @@ internal static class BatchBench
         var generator = new TrafficGenerator(new TrafficOptions { Seed = 17, Users = Math.Max(50, events / 25), Events = events, End = end, Span = TimeSpan.FromHours(19), MalformedRate = 0, SchemaViolationRate = 0 });
         var records = generator.Generate();
         var clock = TimeProvider.System;
-        var parser = new EventParser(SchemaRegistry.Default, clock);
-        using var pseudonymiser = Pseudonymiser.FromSecret("bench-key-0123456789abcdef");
-        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions { BotNetworks = ProcessorOptions.ParseNetworks("198.51.100.0/24") }, clock);
+        using var enricher = new OfflineEnricher("bench-key-0123456789abcdef", new ProcessorOptions { BotNetworks = ProcessorOptions.ParseNetworks("198.51.100.0/24") }, clock);
         var byPartition = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
         var random = new Random(17);
-        for (var start = 0; start < records.Count; start += 500)
+        foreach (var batch in Inputs(records).Chunk(500))
         {
-            var works = new List<ValidEvent>(500);
-            for (var i = start; i < Math.Min(records.Count, start + 500); i++)
+            foreach (var json in enricher.Enrich(batch))
             {
-                var input = new StreamInput(new StreamPosition("shardId-000000000000", (i + 1).ToString(CultureInfo.InvariantCulture)), records[i].PartitionKey, records[i].Data, DateTimeOffset.UtcNow);
-                if (parser.Parse(input.Data.Span) is ParsedEvent parsed) works.Add(new ValidEvent(i - start, input, parsed.Event, parsed.Type));
-            }
-
-            var plan = planner.Plan("shardId-000000000000", works, new StateSnapshot());
-            foreach (var (_, _, json) in plan.Enriched)
-            {
-                var e = JsonSerializer.Deserialize(json.Span, EnrichedEventJsonContext.Default.EnrichedEvent)!;
-                var prefix = $"{e.Partition.Zone}/type={e.Partition.Type}/dt={e.Partition.Dt}/hr={e.Partition.Hr}/";
+                var partition = JsonNode.Parse(json.Span)!["partition"]!;
+                var prefix = $"{partition["zone"]}/type={partition["type"]}/dt={partition["dt"]}/hr={partition["hr"]}/";
                 if (!byPartition.TryGetValue(prefix, out var list)) byPartition[prefix] = list = [];
                 var line = json.ToArray();
                 list.Add(line);

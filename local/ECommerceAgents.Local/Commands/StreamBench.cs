@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.S3;
@@ -65,28 +66,17 @@ internal static class StreamBench
 
         int ParseOnly()
         {
-            foreach (var p in payloads) _ = JsonSerializer.Deserialize(p, TrackedEventJsonContext.Default.TrackedEvent);
+            foreach (var p in payloads) _ = JsonSerializer.Deserialize(p, DomainJson.TrackedEvent);
             return payloads.Length;
         }
 
-        using var pseudonymiser = Pseudonymiser.FromSecret("benchmark-key-0123456789abcdef");
-        var parser = new EventParser(SchemaRegistry.Default, clock);
-        using var planner = new StreamPlanner(pseudonymiser, new ProcessorOptions(), clock);
+        using var enricher = new OfflineEnricher("benchmark-key-0123456789abcdef", new ProcessorOptions(), clock);
         int Full()
         {
             // Batches of 500, as the event source mapping delivers them, each against empty state (no I/O).
             for (var start = 0; start < inputs.Length; start += 500)
             {
-                var works = new List<ValidEvent>(500);
-                for (var i = start; i < Math.Min(inputs.Length, start + 500); i++)
-                {
-                    if (parser.Parse(inputs[i].Data.Span) is ParsedEvent parsed)
-                    {
-                        works.Add(new ValidEvent(i - start, inputs[i], parsed.Event, parsed.Type));
-                    }
-                }
-
-                planner.Plan("shardId-000000000000", works, new StateSnapshot());
+                enricher.Enrich(new ArraySegment<StreamInput>(inputs, start, Math.Min(500, inputs.Length - start)));
             }
 
             return inputs.Length;

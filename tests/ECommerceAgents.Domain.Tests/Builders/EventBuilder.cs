@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Domain.Processing;
 
@@ -101,7 +102,7 @@ public sealed class EventBuilder
         Data = _data,
     };
 
-    public byte[] Json() => JsonSerializer.SerializeToUtf8Bytes(Build(), TrackedEventJsonContext.Default.TrackedEvent);
+    public byte[] Json() => JsonSerializer.SerializeToUtf8Bytes(Build(), DomainJson.TrackedEvent);
 
     public JsonObject Node() => JsonNode.Parse(Json())!.AsObject();
 

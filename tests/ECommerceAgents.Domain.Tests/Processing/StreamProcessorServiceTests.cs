@@ -9,30 +9,22 @@ using Microsoft.Extensions.Time.Testing;
 namespace ECommerceAgents.Domain.Tests.Processing;
 
 /// <summary>The processor's orchestration (parse → load → plan → write) against in-memory ports.</summary>
-public sealed class StreamProcessorServiceTests : IDisposable
+public sealed class StreamProcessorServiceTests
 {
+    private const string PseudonymKey = "test-key-0123456789abcdef";
     private static readonly byte[] NotUtf8 = [0xFF, 0xFE, 0x7B];
     private readonly FakeTimeProvider _clock = new(EventBuilder.Now.AddHours(1));
-    private readonly Pseudonymiser _pseudonymiser = Pseudonymiser.FromSecret("test-key-0123456789abcdef");
     private readonly RecordBuilder _records = new();
     private readonly InMemoryStateStore _store = new();
     private readonly InMemoryEnrichedSink _enriched = new();
     private readonly InMemoryQuarantine _quarantine = new();
     private readonly InMemoryRealtime _realtime = new();
     private readonly InMemoryJournal _journal = new();
-    private readonly StreamPlanner _planner;
-
-    public StreamProcessorServiceTests() => _planner = new StreamPlanner(_pseudonymiser, new ProcessorOptions(), _clock);
-
-    public void Dispose()
+    private async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records)
     {
-        _planner.Dispose();
-        _pseudonymiser.Dispose();
+        using var service = new StreamProcessorService(PseudonymKey, _store, _enriched, _quarantine, _realtime, _journal, new ProcessorOptions { CursorWriteAttempts = 1 }, _clock);
+        return await service.ProcessAsync(records, CancellationToken.None);
     }
-
-    private Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records) =>
-        new StreamProcessorService(new EventParser(SchemaRegistry.Default, _clock), _planner, _store, _enriched, _quarantine, _realtime, _journal,
-            new ProcessorOptions { CursorWriteAttempts = 1 }, _clock).ProcessAsync(records, CancellationToken.None);
 
     private StreamInput[] Records(params EventBuilder[] events) => events.Select(e => _records.Next(e)).ToArray();
 
@@ -101,8 +93,8 @@ public sealed class StreamProcessorServiceTests : IDisposable
         var sink = new FailingSink();
         var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.AddToCart().AtMinute(1));
 
-        var outcome = await new StreamProcessorService(new EventParser(SchemaRegistry.Default, _clock), _planner, _store, sink, _quarantine, _realtime, _journal,
-            new ProcessorOptions(), _clock).ProcessAsync(records, CancellationToken.None);
+        using var service = new StreamProcessorService(PseudonymKey, _store, sink, _quarantine, _realtime, _journal, new ProcessorOptions(), _clock);
+        var outcome = await service.ProcessAsync(records, CancellationToken.None);
 
         Assert.Equal(records[0].Position, outcome.RetryFrom);
         Assert.Empty(_store.Subjects);

@@ -1,3 +1,4 @@
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Resources;
@@ -47,7 +48,7 @@ public sealed class BatchLoaderTests(LoadedDay loaded, ITestOutputHelper output)
         var enrichedIds = enriched.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["eventId"]!.GetValue<string>()).ToHashSet();
         var rows = await TestWarehouse.ScalarAsync<long>(Day.Warehouse, "select count(*) from eca.fct_events");
         var distinct = await TestWarehouse.ScalarAsync<long>(Day.Warehouse, "select count(distinct event_id) from eca.fct_events");
-        foreach (var run in loaded.FirstRun) output.WriteLine(System.Text.Json.JsonSerializer.Serialize(run, BatchJsonContext.Default.BatchRunSummary)[..Math.Min(600, System.Text.Json.JsonSerializer.Serialize(run, BatchJsonContext.Default.BatchRunSummary).Length)]);
+        foreach (var run in loaded.FirstRun) output.WriteLine(System.Text.Json.JsonSerializer.Serialize(run, DomainJson.BatchRunSummary)[..Math.Min(600, System.Text.Json.JsonSerializer.Serialize(run, DomainJson.BatchRunSummary).Length)]);
         var store = new ECommerceAgents.Adapters.S3.S3ObjectStore(Day.Harness.Stack.S3Client, Day.Bucket(Buckets.Enriched));
         output.WriteLine("keys: " + string.Join(",", (await store.ListAsync("events/", default)).Take(3).Select(o => o.Key)) + " day " + Day.Day);
         output.WriteLine($"generator valid unique {truth.ValidUnique}, enriched distinct {enrichedIds.Count}, warehouse {rows}; partitions loaded {loaded.FirstRun.Sum(r => r.Loaded.Count)}");

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Functions.BatchLoader;
@@ -139,7 +140,7 @@ public sealed class BatchTriggerTests(ITestOutputHelper output)
         var backfill = await EnrichedDay.BackfillAsync(loader, "2026-03-10");
         Assert.Equal(["product_view/2026-03-10/08"], backfill.SelectMany(b => b.Loaded));
         Assert.Equal(7, await slice.CountAsync());
-        output.WriteLine(JsonSerializer.Serialize(outside, BatchJsonContext.Default.BatchRunSummary));
+        output.WriteLine(JsonSerializer.Serialize(outside, DomainJson.BatchRunSummary));
     }
 
     [Fact]

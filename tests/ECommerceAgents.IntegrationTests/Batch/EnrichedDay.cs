@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Functions.BatchLoader;
 using ECommerceAgents.Functions.StreamProcessor;
@@ -95,7 +96,7 @@ public sealed class EnrichedDay : IAsyncDisposable
     public static async Task<BatchRunSummary> InvokeAsync(IFunctionHandler handler, byte[] evt)
     {
         var response = await handler.InvokeAsync(evt, LambdaInvocation.Local(TimeSpan.FromMinutes(15)), CancellationToken.None);
-        return JsonSerializer.Deserialize(response, BatchJsonContext.Default.BatchRunSummary)!;
+        return JsonSerializer.Deserialize(response, DomainJson.BatchRunSummary)!;
     }
 
     /// <summary>What <c>batch --date</c> does: a backfill invocation, then one per partition it left.</summary>

@@ -6,7 +6,7 @@ using ECommerceAgents.Domain.Events;
 namespace ECommerceAgents.IntegrationTests.Batch;
 
 /// <summary>Hand-written enriched events (what StreamProcessor would have written), for fixtures whose numbers are checked by hand.</summary>
-public static class EnrichedFixture
+internal static class EnrichedFixture
 {
     public static EnrichedEvent Event(string type, string time, string? user = null, string? anonymous = null, string? session = null, EventData? data = null, string? id = null)
     {

@@ -18,7 +18,7 @@ public sealed class ModelFixture : IAsyncLifetime
 
     private PlatformHarness _harness = null!;
 
-    public static IReadOnlyList<EnrichedEvent> Events()
+    internal static IReadOnlyList<EnrichedEvent> Events()
     {
         OrderLine Line(string sku, int qty, decimal price, string category) => new() { Sku = sku, Quantity = qty, Price = price, Category = category };
         return

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Domain;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Functions.BatchLoader;
@@ -73,7 +74,7 @@ public sealed class BatchAotBootstrapTests(PublishedBatchFunctions published, IT
         await EnrichedFixture.WriteAsync(slice.S3, slice.Bucket(Buckets.Enriched), events);
 
         var loader = await RunAsync("BatchLoader", slice, BatchLoaderFunction.BackfillEvent("2026-03-10"), BatchLoaderFunction.PartitionEvent(new PartitionId("product_view", "2026-03-10", "08")));
-        var backfill = JsonSerializer.Deserialize(loader[0], BatchJsonContext.Default.BatchRunSummary)!;
+        var backfill = JsonSerializer.Deserialize(loader[0], DomainJson.BatchRunSummary)!;
 
         Assert.Equal("ran", backfill.Outcome);
         Assert.Equal(51, await slice.CountAsync());
