@@ -117,15 +117,15 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
                 }
 
                 if (crawler.State != "Succeeded") return Ignored($"crawler '{crawler.CrawlerName}' is {crawler.State}, not Succeeded");
-                result = await RunTriggerAsync(new BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
+                result = await RunTriggerAsync(BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
                 break;
             case EventBridgeDetailTypes.ScheduledEvent:
-                result = await RunTriggerAsync(new BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
+                result = await RunTriggerAsync(BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
                 break;
             case BackfillDetailType:
                 var backfill = evt.Detail.Deserialize(BatchLoaderJsonContext.Default.BackfillRequest);
                 if (backfill is null || !PartitionId.IsDate(backfill.Date) || backfill.Hour is { Length: not 2 }) throw new InvalidEventException("A backfill needs {\"date\": \"YYYY-MM-DD\", \"hour\": \"HH\"?}.");
-                result = await RunTriggerAsync(new BatchScope.Day(backfill.Date, backfill.Hour), invocation, cancellationToken).ConfigureAwait(false);
+                result = await RunTriggerAsync(BatchScope.Day(backfill.Date, backfill.Hour), invocation, cancellationToken).ConfigureAwait(false);
                 break;
             case PartitionDetailType:
                 var partition = evt.Detail.Deserialize(BatchLoaderJsonContext.Default.PartitionRequest);

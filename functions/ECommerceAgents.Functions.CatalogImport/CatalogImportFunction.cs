@@ -27,8 +27,7 @@ public sealed class CatalogImportFunction : IAsyncDisposable
         _owned = owned;
         _telemetry = new FunctionTelemetry(Name, env);
         _log = _telemetry.Log;
-        var cleanser = new ProductCleanser(CategoryClassifier.Default, settings.Cleanser);
-        _importer = new CatalogImporter(cleanser, store, files, events, settings.Import, env.Clock);
+        _importer = new CatalogImporter(settings.Cleanser, store, files, events, settings.Import, env.Clock);
         Handler = new JsonFunctionHandler<EventBridgeEvent, CatalogImportResponse>(Name, LambdaEventsJsonContext.Default.EventBridgeEvent, CatalogImportJsonContext.Default.CatalogImportResponse, HandleAsync);
     }
 

@@ -24,11 +24,19 @@ public sealed record PartitionWatermark(PartitionId Partition, string Digest, in
 /// <summary>How a run chooses its partitions.</summary>
 public abstract record BatchScope
 {
+    private protected BatchScope()
+    {
+    }
+
     /// <summary>A trigger (crawler success or schedule): the hours inside the lateness window that have closed.</summary>
-    public sealed record Recent(DateTimeOffset Now) : BatchScope;
+    public static BatchScope Recent(DateTimeOffset now) => new RecentHours(now);
 
     /// <summary>An explicit backfill: every partition of the day (or of one hour), whatever its age.</summary>
-    public sealed record Day(string Dt, string? Hr = null) : BatchScope;
+    public static BatchScope Day(string dt, string? hr = null) => new WholeDay(dt, hr);
+
+    internal sealed record RecentHours(DateTimeOffset Now) : BatchScope;
+
+    internal sealed record WholeDay(string Dt, string? Hr) : BatchScope;
 }
 
 public sealed record BatchOptions
@@ -55,8 +63,8 @@ internal static class PartitionPlanner
     /// <summary>The dates a scope needs listed.</summary>
     public static IReadOnlyList<string> DatesToList(BatchScope scope, BatchOptions options) => scope switch
     {
-        BatchScope.Day d => [d.Dt],
-        BatchScope.Recent r => Enumerable.Range(0, options.LatenessHours + 2)
+        BatchScope.WholeDay d => [d.Dt],
+        BatchScope.RecentHours r => Enumerable.Range(0, options.LatenessHours + 2)
             .Select(h => PartitionId.At("x", r.Now.AddHours(-h)).Dt).Distinct().Order(StringComparer.Ordinal).ToArray(),
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
@@ -73,13 +81,13 @@ internal static class PartitionPlanner
             var changed = !watermarks.TryGetValue(p, out var wm) || wm.Digest != listing.Digest;
             switch (scope)
             {
-                case BatchScope.Day d when d.Hr is { } hr && p.Hr != hr:
+                case BatchScope.WholeDay d when d.Hr is { } hr && p.Hr != hr:
                     continue;
-                case BatchScope.Day:
+                case BatchScope.WholeDay:
                     if (changed) pending.Add(listing);
                     else upToDate.Add(p);
                     break;
-                case BatchScope.Recent r:
+                case BatchScope.RecentHours r:
                     var windowStart = Floor(r.Now).AddHours(-options.LatenessHours);
                     if (p.Hour < windowStart)
                     {

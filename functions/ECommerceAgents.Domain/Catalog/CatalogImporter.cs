@@ -26,10 +26,10 @@ namespace ECommerceAgents.Domain.Catalog;
 /// by row, so importing A, then B, then A again restores A.
 /// </para>
 /// </summary>
-public sealed class CatalogImporter(ProductCleanser cleanser, ICatalogStore store, ICatalogFiles files, IProductEventSink events, CatalogImportOptions options, TimeProvider clock)
+public sealed class CatalogImporter(CleanserOptions cleansing, ICatalogStore store, ICatalogFiles files, IProductEventSink events, CatalogImportOptions options, TimeProvider clock)
 {
     public const string Schema = "com.ecommerceagents/product_upserted/1-0-0";
-    private readonly CatalogImportContext _context = new(cleanser, store, files, events, options);
+    private readonly CatalogImportContext _context = new(new ProductCleanser(CategoryClassifier.Default, cleansing), store, files, events, options);
     private readonly ICatalogFiles _files = files;
     private readonly CatalogImportOptions _options = options;
     private readonly TimeProvider _clock = clock;

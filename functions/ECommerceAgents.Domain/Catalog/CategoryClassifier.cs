@@ -12,7 +12,7 @@ internal readonly record struct CategoryPrediction(string Category, double Confi
 /// milliseconds; the model is immutable and shared. Accuracy on a separate, hand-written held-out set is measured by
 /// a test (see <c>CategoryClassifierTests</c>).
 /// </summary>
-public sealed class CategoryClassifier
+internal sealed class CategoryClassifier
 {
     private const double Alpha = 0.5;
     private static readonly Lazy<CategoryClassifier> Embedded = new(() => Train(ReadEmbeddedTrainingSet()));

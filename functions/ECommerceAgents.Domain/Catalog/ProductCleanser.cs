@@ -40,7 +40,7 @@ internal sealed record RejectedRow(long Line, string? Sku, IReadOnlyList<string>
 /// from <see cref="CategoryClassifier"/>.</item>
 /// </list>
 /// </summary>
-public sealed partial class ProductCleanser(CategoryClassifier classifier, CleanserOptions options)
+internal sealed partial class ProductCleanser(CategoryClassifier classifier, CleanserOptions options)
 {
     private static readonly HashSet<string> DeleteStatuses = new(StringComparer.OrdinalIgnoreCase) { "deleted", "delete", "discontinued", "delisted", "inactive", "removed" };
 

@@ -1,3 +1,5 @@
+using ECommerceAgents.Domain.Events;
+
 namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>
@@ -9,6 +11,15 @@ namespace ECommerceAgents.Domain.Processing;
 /// </summary>
 public sealed record RealtimeBatch
 {
+    /// <summary>What one event adds to its products' trending scores: a view 1, a cart add 3, a purchase 5 per line; other types nothing.</summary>
+    public static double TrendingWeight(string type) => type switch
+    {
+        EventTypes.ProductView => 1.0,
+        EventTypes.AddToCart => 3.0,
+        EventTypes.Purchase => 5.0,
+        _ => 0,
+    };
+
     public required string ShardId { get; init; }
 
     public List<UserRealtime> Users { get; init; } = [];

@@ -12,19 +12,10 @@ internal readonly record struct QuarantinedInput(StreamInput Input, string Reaso
 /// next" counts in their <see cref="CoViewLayout"/> groups, and per user the products viewed and bought and whether
 /// the recommendations are refreshed (scored by <see cref="RecommendationScorer"/>).
 /// </summary>
-public sealed class RealtimePlanner(ProcessorOptions options, PreferenceExtractor preferences)
+internal sealed class RealtimePlanner(ProcessorOptions options, PreferenceExtractor preferences)
 {
     private static readonly Dictionary<string, string> TypeCounters = EventTypes.All.ToDictionary(t => t, t => "type:" + t, StringComparer.Ordinal);
     private readonly NumberStrings _numbers = new();
-
-    /// <summary>What one event adds to its products' trending scores: a view 1, a cart add 3, a purchase 5 per line; other types nothing.</summary>
-    public static double TrendingWeight(string type) => type switch
-    {
-        EventTypes.ProductView => 1.0,
-        EventTypes.AddToCart => 3.0,
-        EventTypes.Purchase => 5.0,
-        _ => 0,
-    };
 
     internal RealtimeBatch Plan(string shardId, PlannedEvent[] ordered, IReadOnlyList<PlannedWrite<UserProfile>> profiles, IReadOnlyList<QuarantinedInput> quarantined, DateTimeOffset now)
     {
@@ -79,7 +70,7 @@ public sealed class RealtimePlanner(ProcessorOptions options, PreferenceExtracto
     {
         if (w.Type is not (EventTypes.ProductView or EventTypes.AddToCart or EventTypes.Purchase)) return;
         var e = w.Event;
-        var weight = TrendingWeight(w.Type);
+        var weight = RealtimeBatch.TrendingWeight(w.Type);
         var bucketTicks = TimeSpan.FromMinutes(options.TrendingBucketMinutes).Ticks;
         var bucket = _numbers.GetOrAdd((e.EventTime.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / bucketTicks * bucketTicks / TimeSpan.TicksPerSecond);
         if (w.Type != EventTypes.Purchase)

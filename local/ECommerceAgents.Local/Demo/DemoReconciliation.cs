@@ -251,7 +251,7 @@ public static partial class DemoReconciliation
             var expectedTrending = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var e in validEvents)
             {
-                var weight = RealtimePlanner.TrendingWeight(TypeOf(e));
+                var weight = RealtimeBatch.TrendingWeight(TypeOf(e));
                 if (weight == 0) continue;
                 var bucket = e.EventTime.ToUnixTimeSeconds() / bucketSeconds * bucketSeconds;
                 IEnumerable<(string? Sku, string? Category)> items = TypeOf(e) == EventTypes.Purchase ? (e.Data.Items ?? []).Select(l => ((string?)l.Sku, l.Category)) : [(e.Data.Sku, e.Data.Category)];

@@ -112,7 +112,7 @@ public sealed class PartitionPlannerTests
     {
         var listings = new[] { Listing("02"), Listing("07"), Listing("11"), Listing("12") };
 
-        var plan = PartitionPlanner.Plan(new BatchScope.Recent(Now), new BatchOptions { LatenessHours = 4, SettleMinutes = 5 }, listings, new Dictionary<PartitionId, PartitionWatermark>());
+        var plan = PartitionPlanner.Plan(BatchScope.Recent(Now), new BatchOptions { LatenessHours = 4, SettleMinutes = 5 }, listings, new Dictionary<PartitionId, PartitionWatermark>());
 
         Assert.Equal(["11"], plan.Pending.Select(p => p.Partition.Hr));   // 08-11 is the window; 12 is still open
         Assert.Equal(["02", "07"], plan.BeyondWindow.Select(p => p.Hr));
@@ -125,8 +125,8 @@ public sealed class PartitionPlannerTests
         var loaded = Listing("10");
         var watermarks = new Dictionary<PartitionId, PartitionWatermark> { [loaded.Partition] = new(loaded.Partition, loaded.Digest, 1, 5, Now) };
 
-        var same = PartitionPlanner.Plan(new BatchScope.Day("2026-03-10"), new BatchOptions(), [loaded], watermarks);
-        var changed = PartitionPlanner.Plan(new BatchScope.Day("2026-03-10"), new BatchOptions(), [Listing("10", etag: "y")], watermarks);
+        var same = PartitionPlanner.Plan(BatchScope.Day("2026-03-10"), new BatchOptions(), [loaded], watermarks);
+        var changed = PartitionPlanner.Plan(BatchScope.Day("2026-03-10"), new BatchOptions(), [Listing("10", etag: "y")], watermarks);
 
         Assert.Empty(same.Pending);
         Assert.Single(changed.Pending);
@@ -135,7 +135,7 @@ public sealed class PartitionPlannerTests
     [Fact]
     public void DatesToList_WindowAcrossMidnight_ListsBothDays()
     {
-        var dates = PartitionPlanner.DatesToList(new BatchScope.Recent(new DateTimeOffset(2026, 3, 10, 2, 0, 0, TimeSpan.Zero)), new BatchOptions { LatenessHours = 6 });
+        var dates = PartitionPlanner.DatesToList(BatchScope.Recent(new DateTimeOffset(2026, 3, 10, 2, 0, 0, TimeSpan.Zero)), new BatchOptions { LatenessHours = 6 });
 
         Assert.Equal(["2026-03-09", "2026-03-10"], dates);
     }
