@@ -155,24 +155,16 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
     /// <summary>The EventBridge-shaped event that loads one partition (fan-out, and the CLI's loop).</summary>
     public static byte[] PartitionEvent(PartitionId p, bool force = false) =>
-        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
-        {
-            Id = Guid.NewGuid().ToString(),
-            DetailType = PartitionDetailType,
-            Source = Source,
-            Time = DateTimeOffset.UtcNow,
-            Detail = JsonSerializer.SerializeToElement(new PartitionRequest(p.Type, p.Dt, p.Hr, force), BatchLoaderJsonContext.Default.PartitionRequest),
-        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent(
+            Guid.NewGuid().ToString(), PartitionDetailType, Source,
+            Time: DateTimeOffset.UtcNow,
+            Detail: JsonSerializer.SerializeToElement(new PartitionRequest(p.Type, p.Dt, p.Hr, force), BatchLoaderJsonContext.Default.PartitionRequest)), LambdaEventsJsonContext.Default.EventBridgeEvent);
 
     public static byte[] BackfillEvent(string date, string? hour = null) =>
-        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
-        {
-            Id = Guid.NewGuid().ToString(),
-            DetailType = BackfillDetailType,
-            Source = Source,
-            Time = DateTimeOffset.UtcNow,
-            Detail = JsonSerializer.SerializeToElement(new BackfillRequest(date, hour), BatchLoaderJsonContext.Default.BackfillRequest),
-        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent(
+            Guid.NewGuid().ToString(), BackfillDetailType, Source,
+            Time: DateTimeOffset.UtcNow,
+            Detail: JsonSerializer.SerializeToElement(new BackfillRequest(date, hour), BatchLoaderJsonContext.Default.BackfillRequest)), LambdaEventsJsonContext.Default.EventBridgeEvent);
 
     private BatchRunSummary Ignored(string reason)
     {
