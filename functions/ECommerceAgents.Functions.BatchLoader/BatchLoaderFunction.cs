@@ -81,17 +81,11 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
             warehouse = pg;
         }
 
-        var ports = new BatchPorts
-        {
-            Raw = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Raw)),
-            Quarantine = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine)),
-            Enriched = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Enriched)),
-            Processed = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed)),
-            Watermarks = new DynamoWatermarkStore(dynamo, env.Names, env.Clock),
-            Tombstones = new DynamoTombstoneStore(dynamo, env.Names),
-            Parquet = codec,
-            Warehouse = warehouse,
-        };
+        S3ObjectStore Zone(BucketDefinition bucket) => new(s3, env.Names.Bucket(bucket));
+        var ports = new BatchPorts(
+            Zone(Buckets.Raw), Zone(Buckets.Quarantine), Zone(Buckets.Enriched), Zone(Buckets.Processed),
+            new DynamoWatermarkStore(dynamo, env.Names, env.Clock), new DynamoTombstoneStore(dynamo, env.Names),
+            codec, warehouse);
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
         var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;
