@@ -221,35 +221,13 @@ public sealed class EventParquet : IParquetCodec
             _processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false),
         };
 
-        public ProcessedEvent Row(int r) => new()
-        {
-            EventId = _ids[r]!,
-            Schema = _schema[r]!,
-            EventType = _type[r]!,
-            OccurredAt = Utc(_occurred[r]!.Value),
-            ReceivedAt = Utc(_received[r]!.Value),
-            UserId = _user[r],
-            AnonymousId = _anonymous[r],
-            SessionId = _session[r],
-            Sku = _sku[r],
-            Category = _category[r],
-            OrderId = _order[r],
-            Revenue = _revenue[r],
-            Currency = _currency[r],
-            Properties = _properties[r] ?? "{}",
-            Lineage = _lineage[r] ?? "{}",
-            ResolvedUserId = _resolved[r],
-            Brand = _brand[r],
-            Price = _price[r],
-            Quantity = _quantity[r],
-            SearchQuery = _query[r],
-            Intent = _intent[r],
-            Engagement = _engagement[r],
-            Consent = _consent[r],
-            DeviceType = _device[r],
-            IngestedAt = _ingested[r] is { } t ? Utc(t) : null,
-            ProcessedAt = Utc(_processed[r]!.Value),
-        };
+        public ProcessedEvent Row(int r) => new(
+            _ids[r]!, _schema[r]!, _type[r]!, _properties[r] ?? "{}", _lineage[r] ?? "{}",
+            OccurredAt: Utc(_occurred[r]!.Value), ReceivedAt: Utc(_received[r]!.Value), IngestedAt: _ingested[r] is { } t ? Utc(t) : null, ProcessedAt: Utc(_processed[r]!.Value),
+            UserId: _user[r], AnonymousId: _anonymous[r], SessionId: _session[r], ResolvedUserId: _resolved[r],
+            Sku: _sku[r], Category: _category[r], Brand: _brand[r], Price: _price[r], Quantity: _quantity[r],
+            OrderId: _order[r], Revenue: _revenue[r], Currency: _currency[r],
+            SearchQuery: _query[r], Intent: _intent[r], Engagement: _engagement[r], Consent: _consent[r], DeviceType: _device[r]);
     }
 
     private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);

@@ -148,7 +148,7 @@ public sealed class QualityReportTests
     private static CompactionResult Result(int events, int invalid = 0, int fieldsMissing = 0, double lagMs = 200, DateTimeOffset? newest = null) => new()
     {
         Partition = P,
-        Events = Enumerable.Range(0, events).Select(i => new ProcessedEvent { EventId = "e" + i, Schema = "s", EventType = "product_view", Properties = "{}", Lineage = "{}" }).ToArray(),
+        Events = Enumerable.Range(0, events).Select(i => new ProcessedEvent("e" + i, "s", "product_view", "{}", "{}")).ToArray(),
         OrderLines = [],
         Lines = events + invalid,
         Invalid = Enumerable.Range(0, invalid).Select(i => new InvalidLine("unparseable", "x", "k", i, Array.Empty<byte>())).ToArray(),
