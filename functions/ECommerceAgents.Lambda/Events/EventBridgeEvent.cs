@@ -11,9 +11,11 @@ public sealed record EventBridgeEvent(
     [property: JsonRequired] string Id,
     [property: JsonRequired, JsonPropertyName("detail-type")] string DetailType,
     [property: JsonRequired] string Source,
-    string Version = "0", string? Account = null, DateTimeOffset Time = default, string? Region = null, JsonElement Detail = default)
+    string Version = "0", string? Account = null, DateTimeOffset Time = default, string? Region = null,
+    IReadOnlyList<string>? Resources = null, JsonElement Detail = default)
 {
-    public IReadOnlyList<string> Resources { get; init; } = [];
+    /// <summary>The ARNs the event is about; empty when the event names none.</summary>
+    public IReadOnlyList<string> Resources { get; init; } = Resources ?? [];
 }
 
 /// <summary>Detail of "Glue Crawler State Change". Counters arrive as strings.</summary>

@@ -99,10 +99,8 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
             Account: LocalAccount,
             Time: new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
             Region: region,
-            Detail: JsonSerializer.SerializeToElement(detail, LambdaEventsJsonContext.Default.S3ObjectCreated))
-        {
-            Resources = [$"arn:aws:s3:::{bucket}"],
-        };
+            Resources: [$"arn:aws:s3:::{bucket}"],
+            Detail: JsonSerializer.SerializeToElement(detail, LambdaEventsJsonContext.Default.S3ObjectCreated));
     }
 
     private async Task DeliverAsync(S3Object o, CancellationToken cancellationToken)
