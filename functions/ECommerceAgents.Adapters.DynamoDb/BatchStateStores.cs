@@ -76,10 +76,8 @@ public sealed class DynamoWatermarkStore(IAmazonDynamoDB dynamo, ResourceBinding
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = _table,
-                Item = new Dictionary<string, AttributeValue>
+                Item = new Dictionary<string, AttributeValue>(LeaseKey(partition))
                 {
-                    ["pk"] = new() { S = partition.WatermarkPartitionKey },
-                    ["sk"] = new() { S = "lease#" + partition.WatermarkSortKey },
                     ["owner"] = new() { S = owner },
                     ["until"] = new() { N = (now + (long)ttl.TotalSeconds).ToString(CultureInfo.InvariantCulture) },
                 },
@@ -106,11 +104,7 @@ public sealed class DynamoWatermarkStore(IAmazonDynamoDB dynamo, ResourceBinding
             await dynamo.DeleteItemAsync(new DeleteItemRequest
             {
                 TableName = _table,
-                Key = new Dictionary<string, AttributeValue>
-                {
-                    ["pk"] = new() { S = partition.WatermarkPartitionKey },
-                    ["sk"] = new() { S = "lease#" + partition.WatermarkSortKey },
-                },
+                Key = LeaseKey(partition),
                 ConditionExpression = "#owner = :owner",
                 ExpressionAttributeNames = new Dictionary<string, string> { ["#owner"] = "owner" },
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":owner"] = new() { S = owner } },
@@ -121,6 +115,13 @@ public sealed class DynamoWatermarkStore(IAmazonDynamoDB dynamo, ResourceBinding
             // Expired and taken by another run: theirs now.
         }
     }
+
+    /// <summary>The key of a partition's lease item: beside its watermark, sort key prefixed <c>lease#</c>.</summary>
+    private static Dictionary<string, AttributeValue> LeaseKey(PartitionId partition) => new()
+    {
+        ["pk"] = new() { S = partition.WatermarkPartitionKey },
+        ["sk"] = new() { S = "lease#" + partition.WatermarkSortKey },
+    };
 }
 
 /// <summary>

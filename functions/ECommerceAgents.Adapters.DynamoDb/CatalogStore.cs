@@ -65,7 +65,7 @@ public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names,
             };
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+                if (attempt > 0) await Task.Delay(DynamoBatches.Backoff(attempt), ct).ConfigureAwait(false);
                 if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchGetItem kept returning unprocessed keys");
                 var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
                 if (response.Responses?.TryGetValue(_table, out var items) == true)
@@ -96,17 +96,8 @@ public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names,
             .Concat(deletes.Select(sku => new WriteRequest(new DeleteRequest(Key(sku)))))
             .ToList();
         // Each SKU appears once per import, so the rounds of 25 are independent and go out side by side.
-        await Parallel.ForEachAsync(requests.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
-        {
-            var pending = new Dictionary<string, List<WriteRequest>> { [_table] = [.. chunk] };
-            for (var attempt = 0; pending.Count > 0; attempt++)
-            {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
-                if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchWriteItem kept returning unprocessed items");
-                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
-                pending = response.UnprocessedItems is { Count: > 0 } unprocessed ? unprocessed : [];
-            }
-        }).ConfigureAwait(false);
+        await Parallel.ForEachAsync(requests.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            (chunk, ct) => new ValueTask(DynamoBatches.WriteAsync(dynamo, _table, chunk, ct))).ConfigureAwait(false);
     }
 
     public static Dictionary<string, AttributeValue> ToItem(CatalogProduct p)
@@ -164,5 +155,4 @@ public sealed class CatalogStore(IAmazonDynamoDB dynamo, ResourceBindings names,
 
     private static Dictionary<string, AttributeValue> Key(string sku) => new() { ["sku"] = new AttributeValue { S = sku } };
 
-    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 * Math.Pow(2, attempt)) * (0.5 + (Random.Shared.NextDouble() / 2)));
 }

@@ -279,7 +279,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
             var pending = chunk.GroupBy(k => k.Table).ToDictionary(g => g.Key, g => new KeysAndAttributes { Keys = g.Select(k => k.Key).ToList(), ConsistentRead = true });
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 0) await Task.Delay(DynamoBatches.Backoff(attempt), cancellationToken).ConfigureAwait(false);
                 if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchGetItem kept returning unprocessed keys");
                 var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, items) in response.Responses ?? [])
@@ -297,14 +297,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
     {
         foreach (var chunk in requests.Chunk(25))
         {
-            var pending = new Dictionary<string, List<WriteRequest>> { [table] = [.. chunk] };
-            for (var attempt = 0; pending.Count > 0; attempt++)
-            {
-                if (attempt > 0) await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
-                if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchWriteItem kept returning unprocessed items");
-                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
-                pending = response.UnprocessedItems is { Count: > 0 } unprocessed ? unprocessed : [];
-            }
+            await DynamoBatches.WriteAsync(dynamo, table, chunk, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -333,7 +326,6 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }
     }
 
-    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(1000, 25 * Math.Pow(2, attempt)) * (0.5 + Random.Shared.NextDouble() / 2));
 
     private static long Version(Dictionary<string, AttributeValue> item) =>
         item.TryGetValue("version", out var v) ? long.Parse(v.N, CultureInfo.InvariantCulture) : 0;

@@ -11,16 +11,8 @@ public sealed record PutRecordsRequestEntry(byte[] Data, string PartitionKey)
 
 public sealed record PutRecordsRequest(string StreamName, IReadOnlyList<PutRecordsRequestEntry> Records);
 
-public sealed record PutRecordsResultEntry
-{
-    public string? SequenceNumber { get; init; }
-
-    public string? ShardId { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public string? ErrorMessage { get; init; }
-}
+/// <summary>One record's result: a sequence number and shard, or an error.</summary>
+public sealed record PutRecordsResultEntry(string? SequenceNumber = null, string? ShardId = null, string? ErrorCode = null, string? ErrorMessage = null);
 
 public sealed record PutRecordsResponse
 {
@@ -29,28 +21,12 @@ public sealed record PutRecordsResponse
     public IReadOnlyList<PutRecordsResultEntry> Records { get; init; } = [];
 }
 
-public sealed record ListShardsRequest
-{
-    public string? StreamName { get; init; }
+/// <summary>The first page names the stream; the next ones carry only the token.</summary>
+public sealed record ListShardsRequest(string? StreamName = null, string? NextToken = null);
 
-    public string? NextToken { get; init; }
-}
+public sealed record Shard([property: JsonRequired] string ShardId, string? ParentShardId = null, SequenceNumberRange? SequenceNumberRange = null);
 
-public sealed record Shard
-{
-    public required string ShardId { get; init; }
-
-    public string? ParentShardId { get; init; }
-
-    public SequenceNumberRange? SequenceNumberRange { get; init; }
-}
-
-public sealed record SequenceNumberRange
-{
-    public string? StartingSequenceNumber { get; init; }
-
-    public string? EndingSequenceNumber { get; init; }
-}
+public sealed record SequenceNumberRange(string? StartingSequenceNumber = null, string? EndingSequenceNumber = null);
 
 public sealed record ListShardsResponse
 {
@@ -77,19 +53,13 @@ public sealed record GetRecordsRequest(string ShardIterator)
     public int? Limit { get; init; }
 }
 
-public sealed record StreamRecord
-{
-    public required string SequenceNumber { get; init; }
-
-    /// <summary>Epoch seconds with a fraction.</summary>
-    public double ApproximateArrivalTimestamp { get; init; }
-
-    public required byte[] Data { get; init; }
-
-    public required string PartitionKey { get; init; }
-
-    public string? EncryptionType { get; init; }
-}
+/// <summary>A record read from a shard; <paramref name="ApproximateArrivalTimestamp"/> is in epoch seconds with a fraction.</summary>
+public sealed record StreamRecord(
+    [property: JsonRequired] string SequenceNumber,
+    [property: JsonRequired] byte[] Data,
+    [property: JsonRequired] string PartitionKey,
+    double ApproximateArrivalTimestamp = 0,
+    string? EncryptionType = null);
 
 public sealed record GetRecordsResponse
 {
@@ -108,21 +78,9 @@ public sealed record CreateStreamRequest(string StreamName)
 
 public sealed record StreamNameRequest(string StreamName);
 
-public sealed record DescribeStreamSummaryResponse
-{
-    public required StreamDescriptionSummary StreamDescriptionSummary { get; init; }
-}
+public sealed record DescribeStreamSummaryResponse([property: JsonRequired] StreamDescriptionSummary StreamDescriptionSummary);
 
-public sealed record StreamDescriptionSummary
-{
-    public required string StreamName { get; init; }
-
-    public string? StreamARN { get; init; }
-
-    public required string StreamStatus { get; init; }
-
-    public int OpenShardCount { get; init; }
-}
+public sealed record StreamDescriptionSummary([property: JsonRequired] string StreamName, [property: JsonRequired] string StreamStatus, string? StreamARN = null, int OpenShardCount = 0);
 
 public sealed record EmptyResponse;
 
@@ -130,14 +88,8 @@ public sealed record FirehoseRecord(ReadOnlyMemory<byte> Data);
 
 public sealed record PutRecordBatchRequest(string DeliveryStreamName, IReadOnlyList<FirehoseRecord> Records);
 
-public sealed record PutRecordBatchResponseEntry
-{
-    public string? RecordId { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public string? ErrorMessage { get; init; }
-}
+/// <summary>One record's result: its id, or an error.</summary>
+public sealed record PutRecordBatchResponseEntry(string? RecordId = null, string? ErrorCode = null, string? ErrorMessage = null);
 
 public sealed record PutRecordBatchResponse
 {

@@ -64,12 +64,9 @@ public sealed class EventParquet : IParquetCodec
 
     private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
 
-    public async Task<byte[]> EncodeEventsAsync(IReadOnlyList<ProcessedEvent> rows, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await using (var writer = await ParquetWriter.CreateAsync(EventsSchema, buffer, Options, cancellationToken: cancellationToken).ConfigureAwait(false))
+    public Task<byte[]> EncodeEventsAsync(IReadOnlyList<ProcessedEvent> rows, CancellationToken cancellationToken) =>
+        WriteRowGroupAsync(EventsSchema, async g =>
         {
-            using var g = writer.CreateRowGroup();
             await g.WriteAsync(EventId, Strings(rows, r => r.EventId)).ConfigureAwait(false);
             await g.WriteAsync(Schema, Strings(rows, r => r.Schema)).ConfigureAwait(false);
             await g.WriteAsync(EventType, Strings(rows, r => r.EventType)).ConfigureAwait(false);
@@ -96,17 +93,11 @@ public sealed class EventParquet : IParquetCodec
             await g.WriteAsync(DeviceType, Strings(rows, r => r.DeviceType)).ConfigureAwait(false);
             await g.WriteAsync<DateTime>(IngestedAt, Values(rows, r => r.IngestedAt is { } t ? Utc(t) : (DateTime?)null), cancellationToken: cancellationToken).ConfigureAwait(false);
             await g.WriteAsync<DateTime>(ProcessedAt, Values(rows, r => (DateTime?)Utc(r.ProcessedAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+        }, cancellationToken);
 
-        return buffer.ToArray();
-    }
-
-    public async Task<byte[]> EncodeOrderLinesAsync(IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await using (var writer = await ParquetWriter.CreateAsync(OrderLinesSchema, buffer, Options, cancellationToken: cancellationToken).ConfigureAwait(false))
+    public Task<byte[]> EncodeOrderLinesAsync(IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken) =>
+        WriteRowGroupAsync(OrderLinesSchema, async g =>
         {
-            using var g = writer.CreateRowGroup();
             await g.WriteAsync(LineEventId, Strings(rows, r => r.EventId)).ConfigureAwait(false);
             await g.WriteAsync(LineOrderId, Strings(rows, r => r.OrderId)).ConfigureAwait(false);
             await g.WriteAsync<int>(LineNo, Values(rows, r => (int?)r.LineNo), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -116,6 +107,16 @@ public sealed class EventParquet : IParquetCodec
             await g.WriteAsync(LineCategory, Strings(rows, r => r.Category)).ConfigureAwait(false);
             await g.WriteAsync(LineCurrency, Strings(rows, r => r.Currency)).ConfigureAwait(false);
             await g.WriteAsync<DateTime>(LineOccurredAt, Values(rows, r => (DateTime?)Utc(r.OccurredAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Writes a Parquet file of one row group, its columns written by <paramref name="write"/>.</summary>
+    private static async Task<byte[]> WriteRowGroupAsync(ParquetSchema schema, Func<ParquetRowGroupWriter, Task> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await using (var writer = await ParquetWriter.CreateAsync(schema, buffer, Options, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            using var g = writer.CreateRowGroup();
+            await write(g).ConfigureAwait(false);
         }
 
         return buffer.ToArray();
@@ -221,35 +222,13 @@ public sealed class EventParquet : IParquetCodec
             _processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false),
         };
 
-        public ProcessedEvent Row(int r) => new()
-        {
-            EventId = _ids[r]!,
-            Schema = _schema[r]!,
-            EventType = _type[r]!,
-            OccurredAt = Utc(_occurred[r]!.Value),
-            ReceivedAt = Utc(_received[r]!.Value),
-            UserId = _user[r],
-            AnonymousId = _anonymous[r],
-            SessionId = _session[r],
-            Sku = _sku[r],
-            Category = _category[r],
-            OrderId = _order[r],
-            Revenue = _revenue[r],
-            Currency = _currency[r],
-            Properties = _properties[r] ?? "{}",
-            Lineage = _lineage[r] ?? "{}",
-            ResolvedUserId = _resolved[r],
-            Brand = _brand[r],
-            Price = _price[r],
-            Quantity = _quantity[r],
-            SearchQuery = _query[r],
-            Intent = _intent[r],
-            Engagement = _engagement[r],
-            Consent = _consent[r],
-            DeviceType = _device[r],
-            IngestedAt = _ingested[r] is { } t ? Utc(t) : null,
-            ProcessedAt = Utc(_processed[r]!.Value),
-        };
+        public ProcessedEvent Row(int r) => new(
+            _ids[r]!, _schema[r]!, _type[r]!, _properties[r] ?? "{}", _lineage[r] ?? "{}",
+            OccurredAt: Utc(_occurred[r]!.Value), ReceivedAt: Utc(_received[r]!.Value), IngestedAt: _ingested[r] is { } t ? Utc(t) : null, ProcessedAt: Utc(_processed[r]!.Value),
+            UserId: _user[r], AnonymousId: _anonymous[r], SessionId: _session[r], ResolvedUserId: _resolved[r],
+            Sku: _sku[r], Category: _category[r], Brand: _brand[r], Price: _price[r], Quantity: _quantity[r],
+            OrderId: _order[r], Revenue: _revenue[r], Currency: _currency[r],
+            SearchQuery: _query[r], Intent: _intent[r], Engagement: _engagement[r], Consent: _consent[r], DeviceType: _device[r]);
     }
 
     private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);

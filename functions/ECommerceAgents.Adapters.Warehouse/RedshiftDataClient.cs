@@ -20,7 +20,7 @@ public sealed class RedshiftDataClient(SigV4JsonClient client, RedshiftTarget ta
     public async Task<DescribeStatementResponse> RunBatchAsync(IReadOnlyList<string> sqls, string name, CancellationToken cancellationToken)
     {
         var started = await client.CallAsync("BatchExecuteStatement",
-            new BatchExecuteStatementRequest { Sqls = sqls, Database = target.Database, WorkgroupName = target.WorkgroupName, SecretArn = target.SecretArn, StatementName = name },
+            new BatchExecuteStatementRequest(sqls, target.Database, target.WorkgroupName, target.SecretArn, name),
             RedshiftDataJsonContext.Default.BatchExecuteStatementRequest, RedshiftDataJsonContext.Default.StatementStarted, cancellationToken).ConfigureAwait(false);
         return await WaitAsync(started.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -29,14 +29,14 @@ public sealed class RedshiftDataClient(SigV4JsonClient client, RedshiftTarget ta
     public async Task<IReadOnlyList<IReadOnlyList<Field>>> QueryAsync(string sql, CancellationToken cancellationToken)
     {
         var started = await client.CallAsync("ExecuteStatement",
-            new ExecuteStatementRequest { Sql = sql, Database = target.Database, WorkgroupName = target.WorkgroupName, SecretArn = target.SecretArn },
+            new ExecuteStatementRequest(sql, target.Database, target.WorkgroupName, target.SecretArn),
             RedshiftDataJsonContext.Default.ExecuteStatementRequest, RedshiftDataJsonContext.Default.StatementStarted, cancellationToken).ConfigureAwait(false);
         await WaitAsync(started.Id, cancellationToken).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<Field>>();
         string? token = null;
         do
         {
-            var page = await client.CallAsync("GetStatementResult", new GetStatementResultRequest { Id = started.Id, NextToken = token },
+            var page = await client.CallAsync("GetStatementResult", new GetStatementResultRequest(started.Id, token),
                 RedshiftDataJsonContext.Default.GetStatementResultRequest, RedshiftDataJsonContext.Default.GetStatementResultResponse, cancellationToken).ConfigureAwait(false);
             rows.AddRange(page.Records);
             token = page.NextToken;
@@ -50,7 +50,7 @@ public sealed class RedshiftDataClient(SigV4JsonClient client, RedshiftTarget ta
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
-            var status = await client.CallAsync("DescribeStatement", new DescribeStatementRequest { Id = id },
+            var status = await client.CallAsync("DescribeStatement", new DescribeStatementRequest(id),
                 RedshiftDataJsonContext.Default.DescribeStatementRequest, RedshiftDataJsonContext.Default.DescribeStatementResponse, cancellationToken).ConfigureAwait(false);
             switch (status.Status)
             {
@@ -67,92 +67,35 @@ public sealed class RedshiftDataClient(SigV4JsonClient client, RedshiftTarget ta
     }
 }
 
-public sealed record BatchExecuteStatementRequest
-{
-    public required IReadOnlyList<string> Sqls { get; init; }
+/// <summary>Statements that run in one session and one transaction, on the given database, workgroup and secret.</summary>
+public sealed record BatchExecuteStatementRequest(IReadOnlyList<string> Sqls, string Database, string WorkgroupName, string SecretArn, string? StatementName = null);
 
-    public required string Database { get; init; }
+/// <summary>One statement, on the given database, workgroup and secret.</summary>
+public sealed record ExecuteStatementRequest(string Sql, string Database, string WorkgroupName, string SecretArn);
 
-    public required string WorkgroupName { get; init; }
+public sealed record StatementStarted([property: JsonRequired] string Id);
 
-    public required string SecretArn { get; init; }
+public sealed record DescribeStatementRequest(string Id);
 
-    public string? StatementName { get; init; }
-}
+public sealed record SubStatement(string? Id = null, string? Status = null, string? Error = null, string? QueryString = null);
 
-public sealed record ExecuteStatementRequest
-{
-    public required string Sql { get; init; }
+/// <summary>A statement's state.</summary>
+/// <param name="Status">SUBMITTED, PICKED, STARTED, FINISHED, ABORTED or FAILED.</param>
+public sealed record DescribeStatementResponse(
+    [property: JsonRequired] string Id,
+    [property: JsonRequired] string Status,
+    string? Error = null, bool HasResultSet = false, long ResultRows = 0, IReadOnlyList<SubStatement>? SubStatements = null);
 
-    public required string Database { get; init; }
-
-    public required string WorkgroupName { get; init; }
-
-    public required string SecretArn { get; init; }
-}
-
-public sealed record StatementStarted
-{
-    public required string Id { get; init; }
-}
-
-public sealed record DescribeStatementRequest
-{
-    public required string Id { get; init; }
-}
-
-public sealed record SubStatement
-{
-    public string? Id { get; init; }
-
-    public string? Status { get; init; }
-
-    public string? Error { get; init; }
-
-    public string? QueryString { get; init; }
-}
-
-public sealed record DescribeStatementResponse
-{
-    public required string Id { get; init; }
-
-    /// <summary>SUBMITTED, PICKED, STARTED, FINISHED, ABORTED or FAILED.</summary>
-    public required string Status { get; init; }
-
-    public string? Error { get; init; }
-
-    public bool HasResultSet { get; init; }
-
-    public long ResultRows { get; init; }
-
-    public IReadOnlyList<SubStatement>? SubStatements { get; init; }
-}
-
-public sealed record GetStatementResultRequest
-{
-    public required string Id { get; init; }
-
-    public string? NextToken { get; init; }
-}
+public sealed record GetStatementResultRequest(string Id, string? NextToken = null);
 
 /// <summary>A Data API cell: exactly one of the values is set (or isNull).</summary>
-public sealed record Field
+public sealed record Field(
+    [property: JsonPropertyName("isNull")] bool? IsNull = null,
+    [property: JsonPropertyName("stringValue")] string? StringValue = null,
+    [property: JsonPropertyName("longValue")] long? LongValue = null,
+    [property: JsonPropertyName("doubleValue")] double? DoubleValue = null,
+    [property: JsonPropertyName("booleanValue")] bool? BooleanValue = null)
 {
-    [JsonPropertyName("isNull")]
-    public bool? IsNull { get; init; }
-
-    [JsonPropertyName("stringValue")]
-    public string? StringValue { get; init; }
-
-    [JsonPropertyName("longValue")]
-    public long? LongValue { get; init; }
-
-    [JsonPropertyName("doubleValue")]
-    public double? DoubleValue { get; init; }
-
-    [JsonPropertyName("booleanValue")]
-    public bool? BooleanValue { get; init; }
-
     public decimal? AsDecimal() => StringValue is { } s ? decimal.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : LongValue ?? (decimal?)DoubleValue;
 
     public double? AsDouble() => DoubleValue ?? LongValue ?? (StringValue is { } s ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : (double?)null);

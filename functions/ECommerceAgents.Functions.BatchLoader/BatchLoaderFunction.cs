@@ -82,17 +82,11 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
             warehouse = pg;
         }
 
-        var ports = new BatchPorts
-        {
-            Raw = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Raw)),
-            Quarantine = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Quarantine)),
-            Enriched = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Enriched)),
-            Processed = new S3ObjectStore(s3, env.Names.Bucket(Buckets.Processed)),
-            Watermarks = new DynamoWatermarkStore(dynamo, env.Names, env.Clock),
-            Tombstones = new DynamoTombstoneStore(dynamo, env.Names),
-            Parquet = codec,
-            Warehouse = warehouse,
-        };
+        S3ObjectStore Zone(BucketDefinition bucket) => new(s3, env.Names.Bucket(bucket));
+        var ports = new BatchPorts(
+            Zone(Buckets.Raw), Zone(Buckets.Quarantine), Zone(Buckets.Enriched), Zone(Buckets.Processed),
+            new DynamoWatermarkStore(dynamo, env.Names, env.Clock), new DynamoTombstoneStore(dynamo, env.Names),
+            codec, warehouse);
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
         var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;
@@ -156,24 +150,16 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
     /// <summary>The EventBridge-shaped event that loads one partition (fan-out, and the CLI's loop).</summary>
     public static byte[] PartitionEvent(PartitionId p, bool force = false) =>
-        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
-        {
-            Id = Guid.NewGuid().ToString(),
-            DetailType = PartitionDetailType,
-            Source = Source,
-            Time = DateTimeOffset.UtcNow,
-            Detail = JsonSerializer.SerializeToElement(new PartitionRequest(p.Type, p.Dt, p.Hr, force), BatchLoaderJsonContext.Default.PartitionRequest),
-        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent(
+            Guid.NewGuid().ToString(), PartitionDetailType, Source,
+            Time: DateTimeOffset.UtcNow,
+            Detail: JsonSerializer.SerializeToElement(new PartitionRequest(p.Type, p.Dt, p.Hr, force), BatchLoaderJsonContext.Default.PartitionRequest)), LambdaEventsJsonContext.Default.EventBridgeEvent);
 
     public static byte[] BackfillEvent(string date, string? hour = null) =>
-        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent
-        {
-            Id = Guid.NewGuid().ToString(),
-            DetailType = BackfillDetailType,
-            Source = Source,
-            Time = DateTimeOffset.UtcNow,
-            Detail = JsonSerializer.SerializeToElement(new BackfillRequest(date, hour), BatchLoaderJsonContext.Default.BackfillRequest),
-        }, LambdaEventsJsonContext.Default.EventBridgeEvent);
+        JsonSerializer.SerializeToUtf8Bytes(new EventBridgeEvent(
+            Guid.NewGuid().ToString(), BackfillDetailType, Source,
+            Time: DateTimeOffset.UtcNow,
+            Detail: JsonSerializer.SerializeToElement(new BackfillRequest(date, hour), BatchLoaderJsonContext.Default.BackfillRequest)), LambdaEventsJsonContext.Default.EventBridgeEvent);
 
     private BatchRunSummary Ignored(string reason)
     {

@@ -83,13 +83,13 @@ public sealed class CatalogImportFunction : IAsyncDisposable
         }
 
         Report(report, invocation);
-        return new CatalogImportResponse { Imports = [CatalogImportResult.From(report)] };
+        return new CatalogImportResponse([CatalogImportResult.From(report)]);
     }
 
     private CatalogImportResponse Ignored(string bucket, string key, string reason)
     {
         _log.Info("event ignored", ("bucket", bucket), ("key", key), ("reason", reason));
-        return new CatalogImportResponse { Imports = [new CatalogImportResult { Bucket = bucket, Key = key, Status = "ignored", Message = reason }] };
+        return new CatalogImportResponse([new CatalogImportResult(bucket, key, "ignored", Message: reason)]);
     }
 
     private void Report(ImportReport report, LambdaInvocation invocation)

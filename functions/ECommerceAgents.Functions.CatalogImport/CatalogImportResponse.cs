@@ -5,64 +5,23 @@ using ECommerceAgents.Domain.Catalog;
 namespace ECommerceAgents.Functions.CatalogImport;
 
 /// <summary>What an invocation answers: one summary for the event's object (the full report is in S3). A list, as callers already read it.</summary>
-public sealed record CatalogImportResponse
+public sealed record CatalogImportResponse(IReadOnlyList<CatalogImportResult> Imports);
+
+/// <summary>
+/// One import's summary: where the object is, how the import ended (<paramref name="Report"/> is the full report's
+/// <c>s3://</c> address), and the counts of <see cref="ImportReport"/> a caller checks.
+/// </summary>
+public sealed record CatalogImportResult(
+    string Bucket, string Key, string Status, string? ImportId = null, string? Report = null, string? Message = null,
+    long Rows = 0, long Ok = 0, long Rejected = 0, long Duplicates = 0,
+    long New = 0, long Changed = 0, long Unchanged = 0, long Deleted = 0, long StockDeltasEmitted = 0,
+    string? SearchOutbox = null)
 {
-    public required IReadOnlyList<CatalogImportResult> Imports { get; init; }
-}
-
-public sealed record CatalogImportResult
-{
-    public required string Bucket { get; init; }
-
-    public required string Key { get; init; }
-
-    public required string Status { get; init; }
-
-    public string? ImportId { get; init; }
-
-    public string? Report { get; init; }
-
-    public string? Message { get; init; }
-
-    public long Rows { get; init; }
-
-    public long Ok { get; init; }
-
-    public long Rejected { get; init; }
-
-    public long Duplicates { get; init; }
-
-    public long New { get; init; }
-
-    public long Changed { get; init; }
-
-    public long Unchanged { get; init; }
-
-    public long Deleted { get; init; }
-
-    public long StockDeltasEmitted { get; init; }
-
-    public string? SearchOutbox { get; init; }
-
-    public static CatalogImportResult From(ImportReport r) => new()
-    {
-        Bucket = r.Bucket,
-        Key = r.Key,
-        Status = r.Status,
-        ImportId = r.ImportId,
-        Report = r.Status == "not_found" ? null : $"s3://{r.Bucket}/{CatalogImporter.ReportKey(r.ImportId)}",
-        Message = r.Message,
-        Rows = r.Rows,
-        Ok = r.Ok,
-        Rejected = r.Rejected,
-        Duplicates = r.Duplicates,
-        New = r.New,
-        Changed = r.Changed,
-        Unchanged = r.Unchanged,
-        Deleted = r.Deleted,
-        StockDeltasEmitted = r.StockDeltasEmitted,
-        SearchOutbox = r.SearchOutbox,
-    };
+    public static CatalogImportResult From(ImportReport r) => new(
+        r.Bucket, r.Key, r.Status, r.ImportId, r.Status == "not_found" ? null : $"s3://{r.Bucket}/{CatalogImporter.ReportKey(r.ImportId)}", r.Message,
+        r.Rows, r.Ok, r.Rejected, r.Duplicates,
+        r.New, r.Changed, r.Unchanged, r.Deleted, r.StockDeltasEmitted,
+        r.SearchOutbox);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -48,16 +48,9 @@ public sealed class LogTransformerFunction
         var inputs = evt.Records.Select(r => new LogInputRecord(r.RecordId, r.Data ?? string.Empty, r.ApproximateArrivalTimestamp)).ToArray();
         var result = await transformer.TransformAsync(inputs, cancellationToken).ConfigureAwait(false);
 
-        var response = new RawTransformationResponse
-        {
-            Records = result.Records.Select(r => new RawOutputRecord
-            {
-                RecordId = r.RecordId,
-                Result = r.Result,
-                Data = r.Data,
-                Metadata = r.PartitionKeys is { } keys ? new FirehoseRecordMetadata { PartitionKeys = keys } : null,
-            }).ToArray(),
-        };
+        var response = new RawTransformationResponse(result.Records
+            .Select(r => new RawOutputRecord(r.RecordId, r.Result, r.Data, r.PartitionKeys is { } keys ? new FirehoseRecordMetadata { PartitionKeys = keys } : null))
+            .ToArray());
         Report(result.Stats, invocation);
         return response;
     }

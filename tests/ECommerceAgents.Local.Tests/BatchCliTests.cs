@@ -71,19 +71,13 @@ public sealed class BatchCliTests : IAsyncLifetime
     private static byte[] Line(string type, DateTimeOffset at, string id, EventData data)
     {
         var p = PartitionId.At(type, at);
-        return JsonSerializer.SerializeToUtf8Bytes(new EnrichedEvent
-        {
-            EventId = id,
-            Schema = $"com.ecommerceagents/{type}/1-0-0",
-            Type = type,
-            EventTime = at,
-            AnonymousId = "a-cli",
-            SessionId = "s-cli",
-            Context = new EnrichedContext(),
-            Data = data,
-            Enrichment = new EventEnrichment(),
-            Lineage = new Lineage { ArrivalTime = at.AddSeconds(1), ProcessingTime = at.AddSeconds(2), PipelineVersion = "1.0.0", Steps = [] },
-            Partition = new PartitionInfo("events", type, p.Dt, p.Hr),
-        }, EnrichedEventJsonContext.Default.EnrichedEvent);
+        return JsonSerializer.SerializeToUtf8Bytes(new EnrichedEvent(
+            id, $"com.ecommerceagents/{type}/1-0-0", type,
+            Context: new EnrichedContext(),
+            Data: data,
+            Enrichment: new EventEnrichment(),
+            Lineage: new Lineage { ArrivalTime = at.AddSeconds(1), ProcessingTime = at.AddSeconds(2), PipelineVersion = "1.0.0", Steps = [] },
+            Partition: new PartitionInfo("events", type, p.Dt, p.Hr),
+            EventTime: at, AnonymousId: "a-cli", SessionId: "s-cli"), EnrichedEventJsonContext.Default.EnrichedEvent);
     }
 }

@@ -4,25 +4,11 @@ using ECommerceAgents.Domain.Privacy;
 
 namespace ECommerceAgents.Domain.Batch;
 
-/// <summary>The stores the batch layer works on.</summary>
-public sealed record BatchPorts
-{
-    public required IObjectStore Raw { get; init; }
-
-    public required IObjectStore Quarantine { get; init; }
-
-    public required IObjectStore Enriched { get; init; }
-
-    public required IObjectStore Processed { get; init; }
-
-    public required IWatermarkStore Watermarks { get; init; }
-
-    public required ITombstoneStore Tombstones { get; init; }
-
-    public required IParquetCodec Parquet { get; init; }
-
-    public required IWarehouse Warehouse { get; init; }
-}
+/// <summary>The stores the batch layer works on: the four zones, its own state, and where the rows go.</summary>
+public sealed record BatchPorts(
+    IObjectStore Raw, IObjectStore Quarantine, IObjectStore Enriched, IObjectStore Processed,
+    IWatermarkStore Watermarks, ITombstoneStore Tombstones,
+    IParquetCodec Parquet, IWarehouse Warehouse);
 
 /// <summary>Milliseconds spent in each phase of a partition's load.</summary>
 public sealed record PhaseTimings
@@ -53,21 +39,11 @@ public sealed record PhaseTimings
 public sealed record PartitionOutcome(PartitionId Partition, QualityReport Report, PhaseTimings Timings, bool Skipped = false, string? SkipReason = null);
 
 /// <summary>What a run did.</summary>
-public sealed record BatchRunResult
-{
-    public required IReadOnlyList<PartitionOutcome> Loaded { get; init; }
-
-    /// <summary>Pending partitions this run left for the next invocation (fan-out).</summary>
-    public required IReadOnlyList<PartitionId> Remaining { get; init; }
-
-    public required IReadOnlyList<PartitionId> BeyondWindow { get; init; }
-
-    public int UpToDate { get; init; }
-
-    public ErasureOutcome? Erasure { get; init; }
-
-    public required IReadOnlyList<string> SearchOutboxKeys { get; init; }
-}
+/// <param name="Remaining">Pending partitions this run left for the next invocation (fan-out).</param>
+/// <param name="UpToDate">How many partitions needed nothing.</param>
+public sealed record BatchRunResult(
+    IReadOnlyList<PartitionOutcome> Loaded, IReadOnlyList<PartitionId> Remaining, IReadOnlyList<PartitionId> BeyondWindow,
+    IReadOnlyList<string> SearchOutboxKeys, int UpToDate = 0, ErasureOutcome? Erasure = null);
 
 /// <summary>An enriched line the batch rejected, as kept in the quarantine (with the original bytes).</summary>
 internal sealed record BatchQuarantineRecord(string Reason, string Detail, string ObjectKey, int LineNumber, string PayloadBase64, string? PayloadText, string Source);

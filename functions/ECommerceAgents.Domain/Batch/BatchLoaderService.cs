@@ -88,15 +88,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
             log?.Invoke($"{plan.BeyondWindow.Count} partition(s) older than the lateness window ({options.LatenessHours} h) changed; a backfill (`batch --date`) loads them: {string.Join(", ", plan.BeyondWindow.Take(5))}");
         }
 
-        return new BatchRunResult
-        {
-            Loaded = loaded,
-            Remaining = remaining,
-            BeyondWindow = plan.BeyondWindow,
-            UpToDate = plan.UpToDate.Count,
-            Erasure = erasure,
-            SearchOutboxKeys = outbox,
-        };
+        return new BatchRunResult(loaded, remaining, plan.BeyondWindow, outbox, plan.UpToDate.Count, erasure);
     }
 
     /// <summary>A fanned-out invocation's work: the one partition, if its enriched objects changed since its watermark (or <paramref name="force"/>).</summary>
@@ -111,7 +103,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         if (!current || force) loaded.Add(await LoadPartitionAsync(listing, cancellationToken).ConfigureAwait(false));
         var outbox = new List<string>();
         if (loaded.Count > 0 && !loaded[0].Skipped && await WriteDailyMetricsAsync(p.Dt, cancellationToken).ConfigureAwait(false) is { } key) outbox.Add(key);
-        return new BatchRunResult { Loaded = loaded, Remaining = [], BeyondWindow = [], UpToDate = loaded.Count == 0 ? 1 : 0, SearchOutboxKeys = outbox };
+        return new BatchRunResult(loaded, [], [], outbox, UpToDate: loaded.Count == 0 ? 1 : 0);
     }
 
     /// <summary>Loads one partition from its current enriched objects. Safe to repeat: same input, same output everywhere.</summary>

@@ -5,70 +5,24 @@ namespace ECommerceAgents.Domain.Batch;
 
 /// <summary>
 /// One row of the processed zone (<c>events/type=/dt=/hr=/part-00000.parquet</c>) and of the warehouse's staging table.
-/// The first fifteen columns are, in order, the Glue table <c>processed_events</c>; the rest follow them. Redshift's
-/// COPY of Parquet maps columns by position, so this order is the staging table's too.
+/// The parameters are grouped by meaning; the column order is the Parquet schema's (<c>EventParquet.EventsSchema</c>:
+/// the Glue table <c>processed_events</c>'s fifteen columns first), which Redshift's COPY maps by position.
 /// </summary>
-public sealed record ProcessedEvent
+/// <param name="Properties">The event's data as JSON.</param>
+/// <param name="Lineage">The lineage as JSON.</param>
+/// <param name="ReceivedAt">When the stream received it (lineage arrival time).</param>
+/// <param name="Revenue">
+/// The money the event carries, in <paramref name="Currency"/>: the order total (purchase, order_placed), the amount
+/// (order_paid, order_refunded: positive, the type says which way it moves), price × quantity (cart events).
+/// </param>
+public sealed record ProcessedEvent(
+    string EventId, string Schema, string EventType, string Properties, string Lineage,
+    DateTime OccurredAt = default, DateTime ReceivedAt = default, DateTime? IngestedAt = null, DateTime ProcessedAt = default,
+    string? UserId = null, string? AnonymousId = null, string? SessionId = null, string? ResolvedUserId = null,
+    string? Sku = null, string? Category = null, string? Brand = null, decimal? Price = null, int? Quantity = null,
+    string? OrderId = null, decimal? Revenue = null, string? Currency = null,
+    string? SearchQuery = null, string? Intent = null, double? Engagement = null, string? Consent = null, string? DeviceType = null)
 {
-    public required string EventId { get; init; }
-
-    public required string Schema { get; init; }
-
-    public required string EventType { get; init; }
-
-    public DateTime OccurredAt { get; init; }
-
-    /// <summary>When the stream received it (lineage arrival time).</summary>
-    public DateTime ReceivedAt { get; init; }
-
-    public string? UserId { get; init; }
-
-    public string? AnonymousId { get; init; }
-
-    public string? SessionId { get; init; }
-
-    public string? Sku { get; init; }
-
-    public string? Category { get; init; }
-
-    public string? OrderId { get; init; }
-
-    /// <summary>
-    /// The money the event carries, in <see cref="Currency"/>: the order total (purchase, order_placed), the amount
-    /// (order_paid, order_refunded: positive, the type says which way it moves), price × quantity (cart events).
-    /// </summary>
-    public decimal? Revenue { get; init; }
-
-    public string? Currency { get; init; }
-
-    /// <summary>The event's data as JSON.</summary>
-    public required string Properties { get; init; }
-
-    /// <summary>The lineage as JSON.</summary>
-    public required string Lineage { get; init; }
-
-    public string? ResolvedUserId { get; init; }
-
-    public string? Brand { get; init; }
-
-    public decimal? Price { get; init; }
-
-    public int? Quantity { get; init; }
-
-    public string? SearchQuery { get; init; }
-
-    public string? Intent { get; init; }
-
-    public double? Engagement { get; init; }
-
-    public string? Consent { get; init; }
-
-    public string? DeviceType { get; init; }
-
-    public DateTime? IngestedAt { get; init; }
-
-    public DateTime ProcessedAt { get; init; }
-
     /// <summary>The user the row belongs to for analytics: the resolved id, else the sent one.</summary>
     public string? Subject => ResolvedUserId ?? UserId;
 
@@ -83,35 +37,13 @@ public sealed record ProcessedEvent
             EventTypes.BeginCheckout => d.CartValue,
             _ => null,
         };
-        return new ProcessedEvent
-        {
-            EventId = e.EventId,
-            Schema = e.Schema,
-            EventType = e.Type,
-            OccurredAt = e.EventTime.UtcDateTime,
-            ReceivedAt = e.Lineage.ArrivalTime.UtcDateTime,
-            UserId = e.UserId,
-            AnonymousId = e.AnonymousId,
-            SessionId = e.SessionId,
-            Sku = e.Sku ?? d.Sku,
-            Category = d.Category,
-            OrderId = e.OrderId ?? d.OrderId,
-            Revenue = revenue is { } r ? decimal.Round(r, 4) : null,
-            Currency = d.Currency,
-            Properties = JsonSerializer.Serialize(d, EnrichedEventJsonContext.Default.EventData),
-            Lineage = JsonSerializer.Serialize(e.Lineage, EnrichedEventJsonContext.Default.Lineage),
-            ResolvedUserId = e.ResolvedUserId,
-            Brand = d.Brand,
-            Price = d.Price is { } price ? decimal.Round(price, 4) : null,
-            Quantity = d.Quantity,
-            SearchQuery = d.Query,
-            Intent = e.Enrichment.Intent,
-            Engagement = e.Enrichment.Engagement,
-            Consent = e.Enrichment.Consent,
-            DeviceType = e.Context.DeviceType,
-            IngestedAt = e.Lineage.IngestTime?.UtcDateTime,
-            ProcessedAt = e.Lineage.ProcessingTime.UtcDateTime,
-        };
+        return new ProcessedEvent(
+            e.EventId, e.Schema, e.Type, JsonSerializer.Serialize(d, EnrichedEventJsonContext.Default.EventData), JsonSerializer.Serialize(e.Lineage, EnrichedEventJsonContext.Default.Lineage),
+            OccurredAt: e.EventTime.UtcDateTime, ReceivedAt: e.Lineage.ArrivalTime.UtcDateTime, IngestedAt: e.Lineage.IngestTime?.UtcDateTime, ProcessedAt: e.Lineage.ProcessingTime.UtcDateTime,
+            UserId: e.UserId, AnonymousId: e.AnonymousId, SessionId: e.SessionId, ResolvedUserId: e.ResolvedUserId,
+            Sku: e.Sku ?? d.Sku, Category: d.Category, Brand: d.Brand, Price: d.Price is { } price ? decimal.Round(price, 4) : null, Quantity: d.Quantity,
+            OrderId: e.OrderId ?? d.OrderId, Revenue: revenue is { } r ? decimal.Round(r, 4) : null, Currency: d.Currency,
+            SearchQuery: d.Query, Intent: e.Enrichment.Intent, Engagement: e.Enrichment.Engagement, Consent: e.Enrichment.Consent, DeviceType: e.Context.DeviceType);
     }
 
     /// <summary>The order lines an order event carries (purchase and order_placed), one row each.</summary>

@@ -91,24 +91,13 @@ public sealed record StoredProduct(string Sku, string ContentHash, long Stock, s
 /// <summary>The search outbox lines an import writes; the contract is <see cref="Search.ProductOutboxLine"/>, which SearchIndexer reads.</summary>
 internal static class CatalogOutbox
 {
-    public static Search.ProductOutboxLine Index(CatalogProduct p) => new()
-    {
-        Action = "index",
-        Sku = p.Sku,
-        Title = p.Title,
-        Category = p.Category,
-        Brand = p.Brand,
-        Price = p.Price,
-        Currency = p.Currency,
-        Keywords = p.Keywords,
-        PriceBand = p.PriceBand,
-        StockStatus = p.StockStatus,
-        DiscountPct = p.DiscountPct,
-        Stock = p.Stock,
-        UpdatedAt = p.ImportedAt,
-    };
+    public static Search.ProductOutboxLine Index(CatalogProduct p) => new("index", new Search.ProductDocument(
+        p.Sku, p.Title, p.Category, p.Brand,
+        p.Price, p.Currency,
+        p.Keywords, p.PriceBand, p.StockStatus, (double)p.DiscountPct, p.Stock,
+        p.ImportedAt));
 
-    public static Search.ProductOutboxLine Delete(string sku, DateTimeOffset at) => new() { Action = "delete", Sku = sku, UpdatedAt = at };
+    public static Search.ProductOutboxLine Delete(string sku, DateTimeOffset at) => new("delete", new Search.ProductDocument(sku, UpdatedAt: at));
 }
 
 /// <summary>JSON of the catalog's documents: the processed copy, the search outbox, pending changes and the import report.</summary>

@@ -7,39 +7,19 @@ namespace ECommerceAgents.Domain.Events;
 /// An event after StreamProcessor: valid, pseudonymised (no raw e-mail, device id or full IP), enriched and with its
 /// lineage. This is what the enriched zone, the processed zone and the warehouse hold.
 /// </summary>
-internal sealed record EnrichedEvent
-{
-    public required string EventId { get; init; }
-
-    public required string Schema { get; init; }
-
-    public required string Type { get; init; }
-
-    public DateTimeOffset EventTime { get; init; }
-
-    public string? UserId { get; init; }
-
-    public string? AnonymousId { get; init; }
-
-    /// <summary>The user id, also for anonymous events of a shopper who has identified.</summary>
-    public string? ResolvedUserId { get; init; }
-
-    public string? SessionId { get; init; }
-
-    public string? OrderId { get; init; }
-
-    public string? Sku { get; init; }
-
-    public required EnrichedContext Context { get; init; }
-
-    public required EventData Data { get; init; }
-
-    public required EventEnrichment Enrichment { get; init; }
-
-    public required Lineage Lineage { get; init; }
-
-    public required PartitionInfo Partition { get; init; }
-}
+/// <param name="ResolvedUserId">The user id, also for anonymous events of a shopper who has identified.</param>
+internal sealed record EnrichedEvent(
+    [property: JsonRequired] string EventId,
+    [property: JsonRequired] string Schema,
+    [property: JsonRequired] string Type,
+    [property: JsonRequired] EnrichedContext Context,
+    [property: JsonRequired] EventData Data,
+    [property: JsonRequired] EventEnrichment Enrichment,
+    [property: JsonRequired] Lineage Lineage,
+    [property: JsonRequired] PartitionInfo Partition,
+    DateTimeOffset EventTime = default,
+    string? UserId = null, string? AnonymousId = null, string? ResolvedUserId = null, string? SessionId = null,
+    string? OrderId = null, string? Sku = null);
 
 internal sealed record EnrichedContext
 {

@@ -5,79 +5,46 @@ namespace ECommerceAgents.Domain.Search;
 
 /// <summary>
 /// A line of the search outbox for products (<c>search-outbox/products/dt=…/&lt;importId&gt;.ndjson</c>), written by
-/// CatalogImport: <c>index</c> carries the document, <c>delete</c> only the SKU.
+/// CatalogImport: <c>index</c> carries the document, <c>delete</c> only the SKU (and the time). On the wire the line is
+/// flat, the document's fields after <c>action</c> (see <see cref="ProductOutboxLineConverter"/>).
 /// </summary>
-internal sealed record ProductOutboxLine
-{
-    public required string Action { get; init; }
-
-    public required string Sku { get; init; }
-
-    public string? Title { get; init; }
-
-    public string? Category { get; init; }
-
-    public string? Brand { get; init; }
-
-    public decimal? Price { get; init; }
-
-    public string? Currency { get; init; }
-
-    public IReadOnlyList<string>? Keywords { get; init; }
-
-    public string? PriceBand { get; init; }
-
-    public string? StockStatus { get; init; }
-
-    public decimal? DiscountPct { get; init; }
-
-    public long? Stock { get; init; }
-
-    public DateTimeOffset? UpdatedAt { get; init; }
-}
+[JsonConverter(typeof(ProductOutboxLineConverter))]
+internal sealed record ProductOutboxLine(string Action, ProductDocument Document);
 
 /// <summary>A document of the <c>products</c> index (field names as in the OpenSearch Dashboards saved objects).</summary>
-internal sealed record ProductDocument
+internal sealed record ProductDocument(
+    [property: JsonRequired] string Sku,
+    string? Title = null, string? Category = null, string? Brand = null,
+    decimal? Price = null, string? Currency = null,
+    IReadOnlyList<string>? Keywords = null, string? PriceBand = null, string? StockStatus = null, double? DiscountPct = null, long? Stock = null,
+    DateTimeOffset? UpdatedAt = null);
+
+/// <summary>Reads and writes a <see cref="ProductOutboxLine"/> flat: <c>action</c> first, then the document's fields.</summary>
+internal sealed class ProductOutboxLineConverter : JsonConverter<ProductOutboxLine>
 {
-    public required string Sku { get; init; }
-
-    public string? Title { get; init; }
-
-    public string? Category { get; init; }
-
-    public string? Brand { get; init; }
-
-    public decimal? Price { get; init; }
-
-    public string? Currency { get; init; }
-
-    public IReadOnlyList<string>? Keywords { get; init; }
-
-    public string? PriceBand { get; init; }
-
-    public string? StockStatus { get; init; }
-
-    public double? DiscountPct { get; init; }
-
-    public long? Stock { get; init; }
-
-    public DateTimeOffset? UpdatedAt { get; init; }
-
-    public static ProductDocument From(ProductOutboxLine l) => new()
+    public override ProductOutboxLine Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        Sku = l.Sku,
-        Title = l.Title,
-        Category = l.Category,
-        Brand = l.Brand,
-        Price = l.Price,
-        Currency = l.Currency,
-        Keywords = l.Keywords,
-        PriceBand = l.PriceBand,
-        StockStatus = l.StockStatus,
-        DiscountPct = (double?)l.DiscountPct,
-        Stock = l.Stock,
-        UpdatedAt = l.UpdatedAt,
-    };
+        using var line = JsonDocument.ParseValue(ref reader);
+        if (!line.RootElement.TryGetProperty("action", out var action) || action.ValueKind != JsonValueKind.String)
+        {
+            throw new JsonException("An outbox line needs an action.");
+        }
+
+        var document = line.RootElement.Deserialize(SearchJsonContext.Default.ProductDocument) ?? throw new JsonException("An outbox line needs a document.");
+        return new ProductOutboxLine(action.GetString()!, document);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ProductOutboxLine value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("action", value.Action);
+        foreach (var field in JsonSerializer.SerializeToElement(value.Document, SearchJsonContext.Default.ProductDocument).EnumerateObject())
+        {
+            field.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    }
 }
 
 /// <summary>

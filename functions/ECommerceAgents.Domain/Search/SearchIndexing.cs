@@ -192,11 +192,11 @@ public sealed class SearchIndexingService(IObjectStore processed, IObjectStore q
             if (relative.StartsWith(SearchIndexes.ProductsOutbox, StringComparison.Ordinal))
             {
                 var p = JsonSerializer.Deserialize(line, SearchJsonContext.Default.ProductOutboxLine);
-                if (p is null || string.IsNullOrWhiteSpace(p.Sku)) return null;
+                if (p is null || string.IsNullOrWhiteSpace(p.Document.Sku)) return null;
                 return p.Action switch
                 {
-                    "index" => BulkAction.IndexDoc(SearchIndexes.Products, p.Sku, JsonSerializer.SerializeToUtf8Bytes(ProductDocument.From(p), SearchJsonContext.Default.ProductDocument), key),
-                    "delete" => BulkAction.Delete(SearchIndexes.Products, p.Sku, key),
+                    "index" => BulkAction.IndexDoc(SearchIndexes.Products, p.Document.Sku, JsonSerializer.SerializeToUtf8Bytes(p.Document, SearchJsonContext.Default.ProductDocument), key),
+                    "delete" => BulkAction.Delete(SearchIndexes.Products, p.Document.Sku, key),
                     _ => null,
                 };
             }

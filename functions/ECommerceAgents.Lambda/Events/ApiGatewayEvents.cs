@@ -1,68 +1,27 @@
 // Stands in for Amazon.Lambda.APIGatewayEvents (not served to this build). REST API, payload format 1.0.
+using System.Text.Json.Serialization;
+
 namespace ECommerceAgents.Lambda.Events;
 
-public sealed record ApiGatewayProxyRequest
-{
-    public string? Resource { get; init; }
+/// <summary>An API Gateway proxy request; <paramref name="Path"/> and <paramref name="HttpMethod"/> must be present.</summary>
+public sealed record ApiGatewayProxyRequest(
+    [property: JsonRequired] string Path,
+    [property: JsonRequired] string HttpMethod,
+    string? Resource = null,
+    IReadOnlyDictionary<string, string>? Headers = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? MultiValueHeaders = null,
+    IReadOnlyDictionary<string, string>? QueryStringParameters = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? MultiValueQueryStringParameters = null,
+    IReadOnlyDictionary<string, string>? PathParameters = null, IReadOnlyDictionary<string, string>? StageVariables = null,
+    ApiGatewayRequestContext? RequestContext = null,
+    string? Body = null,
+    bool IsBase64Encoded = false);
 
-    public required string Path { get; init; }
+/// <summary>The request's context; <paramref name="RequestTimeEpoch"/> is in epoch milliseconds.</summary>
+public sealed record ApiGatewayRequestContext(
+    string? AccountId = null, string? ApiId = null, string? Stage = null, string? RequestId = null, string? Path = null,
+    long RequestTimeEpoch = 0, ApiGatewayIdentity? Identity = null);
 
-    public required string HttpMethod { get; init; }
+/// <summary>Who called: the source IP, the user agent and the API key, when there is one.</summary>
+public sealed record ApiGatewayIdentity(string? SourceIp = null, string? UserAgent = null, string? ApiKey = null, string? ApiKeyId = null);
 
-    public IReadOnlyDictionary<string, string>? Headers { get; init; }
-
-    public IReadOnlyDictionary<string, IReadOnlyList<string>>? MultiValueHeaders { get; init; }
-
-    public IReadOnlyDictionary<string, string>? QueryStringParameters { get; init; }
-
-    public IReadOnlyDictionary<string, IReadOnlyList<string>>? MultiValueQueryStringParameters { get; init; }
-
-    public IReadOnlyDictionary<string, string>? PathParameters { get; init; }
-
-    public IReadOnlyDictionary<string, string>? StageVariables { get; init; }
-
-    public ApiGatewayRequestContext? RequestContext { get; init; }
-
-    public string? Body { get; init; }
-
-    public bool IsBase64Encoded { get; init; }
-}
-
-public sealed record ApiGatewayRequestContext
-{
-    public string? AccountId { get; init; }
-
-    public string? ApiId { get; init; }
-
-    public string? Stage { get; init; }
-
-    public string? RequestId { get; init; }
-
-    public string? Path { get; init; }
-
-    public long RequestTimeEpoch { get; init; }
-
-    public ApiGatewayIdentity? Identity { get; init; }
-}
-
-public sealed record ApiGatewayIdentity
-{
-    public string? SourceIp { get; init; }
-
-    public string? UserAgent { get; init; }
-
-    public string? ApiKey { get; init; }
-
-    public string? ApiKeyId { get; init; }
-}
-
-public sealed record ApiGatewayProxyResponse
-{
-    public int StatusCode { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Headers { get; init; }
-
-    public string? Body { get; init; }
-
-    public bool IsBase64Encoded { get; init; }
-}
+/// <summary>An API Gateway proxy response.</summary>
+public sealed record ApiGatewayProxyResponse(int StatusCode = 0, IReadOnlyDictionary<string, string>? Headers = null, string? Body = null, bool IsBase64Encoded = false);

@@ -7,111 +7,58 @@ using ECommerceAgents.Lambda.Runtime;
 namespace ECommerceAgents.Lambda.Events;
 
 /// <summary>An EventBridge event. <see cref="Detail"/> stays raw JSON until the handler knows the detail type.</summary>
-public sealed record EventBridgeEvent
+public sealed record EventBridgeEvent(
+    [property: JsonRequired] string Id,
+    [property: JsonRequired, JsonPropertyName("detail-type")] string DetailType,
+    [property: JsonRequired] string Source,
+    string Version = "0", string? Account = null, DateTimeOffset Time = default, string? Region = null,
+    IReadOnlyList<string>? Resources = null, JsonElement Detail = default)
 {
-    public string Version { get; init; } = "0";
-
-    public required string Id { get; init; }
-
-    [JsonPropertyName("detail-type")]
-    public required string DetailType { get; init; }
-
-    public required string Source { get; init; }
-
-    public string? Account { get; init; }
-
-    public DateTimeOffset Time { get; init; }
-
-    public string? Region { get; init; }
-
-    public IReadOnlyList<string> Resources { get; init; } = [];
-
-    public JsonElement Detail { get; init; }
+    /// <summary>The ARNs the event is about; empty when the event names none.</summary>
+    public IReadOnlyList<string> Resources { get; init; } = Resources ?? [];
 }
 
 /// <summary>Detail of "Glue Crawler State Change". Counters arrive as strings.</summary>
-public sealed record GlueCrawlerStateChange
-{
-    public required string CrawlerName { get; init; }
-
-    /// <summary><c>Started</c>, <c>Succeeded</c> or <c>Failed</c> (title case).</summary>
-    public required string State { get; init; }
-
-    public string? Message { get; init; }
-
-    public string? AccountId { get; init; }
-
-    public string? TablesCreated { get; init; }
-
-    public string? TablesUpdated { get; init; }
-
-    public string? PartitionsCreated { get; init; }
-
-    public string? PartitionsUpdated { get; init; }
-
-    public string? CompletionDate { get; init; }
-
-    public string? StartTime { get; init; }
-}
+/// <param name="State"><c>Started</c>, <c>Succeeded</c> or <c>Failed</c> (title case).</param>
+public sealed record GlueCrawlerStateChange(
+    [property: JsonRequired] string CrawlerName,
+    [property: JsonRequired] string State,
+    string? Message = null, string? AccountId = null,
+    string? TablesCreated = null, string? TablesUpdated = null, string? PartitionsCreated = null, string? PartitionsUpdated = null,
+    string? CompletionDate = null, string? StartTime = null);
 
 /// <summary>Detail of "Glue Job State Change". <see cref="State"/> is upper case here (SUCCEEDED, FAILED, …).</summary>
-public sealed record GlueJobStateChange
-{
-    public required string JobName { get; init; }
-
-    public required string State { get; init; }
-
-    public string? JobRunId { get; init; }
-
-    public string? Severity { get; init; }
-
-    public string? Message { get; init; }
-}
+public sealed record GlueJobStateChange(
+    [property: JsonRequired] string JobName,
+    [property: JsonRequired] string State,
+    string? JobRunId = null, string? Severity = null, string? Message = null);
 
 /// <summary>Detail of S3's "Object Created" (source <c>aws.s3</c>), sent when the bucket has EventBridge notifications on. One object per event.</summary>
-public sealed record S3ObjectCreated
+/// <param name="Requester">The account or AWS service principal that made the request.</param>
+/// <param name="Reason"><c>PutObject</c>, <c>CopyObject</c>, <c>CompleteMultipartUpload</c> or <c>POST Object</c>.</param>
+public sealed record S3ObjectCreated(
+    [property: JsonRequired] S3ObjectCreatedBucket Bucket,
+    [property: JsonRequired] S3ObjectCreatedObject Object,
+    string Version = "0",
+    [property: JsonPropertyName("request-id")] string? RequestId = null,
+    string? Requester = null,
+    [property: JsonPropertyName("source-ip-address")] string? SourceIpAddress = null,
+    string? Reason = null)
 {
     public const string Source = "aws.s3";
-
-    public string Version { get; init; } = "0";
-
-    public required S3ObjectCreatedBucket Bucket { get; init; }
-
-    public required S3ObjectCreatedObject Object { get; init; }
-
-    [JsonPropertyName("request-id")]
-    public string? RequestId { get; init; }
-
-    /// <summary>The account or AWS service principal that made the request.</summary>
-    public string? Requester { get; init; }
-
-    [JsonPropertyName("source-ip-address")]
-    public string? SourceIpAddress { get; init; }
-
-    /// <summary><c>PutObject</c>, <c>CopyObject</c>, <c>CompleteMultipartUpload</c> or <c>POST Object</c>.</summary>
-    public string? Reason { get; init; }
 }
 
-public sealed record S3ObjectCreatedBucket
+public sealed record S3ObjectCreatedBucket([property: JsonRequired] string Name);
+
+/// <summary>The object of an Object Created event.</summary>
+/// <param name="Key">The key as the event carries it. S3's notifications form-encode keys (a space as <c>+</c>); EventBridge's documentation does not say.</param>
+public sealed record S3ObjectCreatedObject(
+    [property: JsonRequired] string Key,
+    long Size = 0,
+    [property: JsonPropertyName("etag")] string? ETag = null,
+    [property: JsonPropertyName("version-id")] string? VersionId = null,
+    string? Sequencer = null)
 {
-    public required string Name { get; init; }
-}
-
-public sealed record S3ObjectCreatedObject
-{
-    /// <summary>The key as the event carries it. S3's notifications form-encode keys (a space as <c>+</c>); EventBridge's documentation does not say.</summary>
-    public required string Key { get; init; }
-
-    public long Size { get; init; }
-
-    [JsonPropertyName("etag")]
-    public string? ETag { get; init; }
-
-    [JsonPropertyName("version-id")]
-    public string? VersionId { get; init; }
-
-    public string? Sequencer { get; init; }
-
     /// <summary>
     /// The URL-decoded key, to try once when <see cref="Key"/> is not found; null when the key has no <c>+</c> or <c>%</c>
     /// (nothing to decode). The key as given is tried first because a literal <c>+</c> is a valid key character.

@@ -87,26 +87,20 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
     public static EventBridgeEvent ObjectCreatedEvent(string bucket, string key, long size = 0, string? etag = null, DateTimeOffset? time = null, string region = "us-east-1")
     {
         var at = time ?? DateTimeOffset.UtcNow;
-        var detail = new S3ObjectCreated
-        {
-            Bucket = new S3ObjectCreatedBucket { Name = bucket },
-            Object = new S3ObjectCreatedObject { Key = key, Size = size, ETag = etag, Sequencer = DateTime.UtcNow.Ticks.ToString("X16", CultureInfo.InvariantCulture) },
-            RequestId = Guid.NewGuid().ToString("N")[..16].ToUpperInvariant(),
-            Requester = LocalAccount,
-            SourceIpAddress = "127.0.0.1",
-            Reason = "PutObject",
-        };
-        return new EventBridgeEvent
-        {
-            Id = Guid.NewGuid().ToString(),
-            DetailType = EventBridgeDetailTypes.ObjectCreated,
-            Source = S3ObjectCreated.Source,
-            Account = LocalAccount,
-            Time = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
-            Region = region,
-            Resources = [$"arn:aws:s3:::{bucket}"],
-            Detail = JsonSerializer.SerializeToElement(detail, LambdaEventsJsonContext.Default.S3ObjectCreated),
-        };
+        var detail = new S3ObjectCreated(
+            new S3ObjectCreatedBucket(bucket),
+            new S3ObjectCreatedObject(key, size, etag, Sequencer: DateTime.UtcNow.Ticks.ToString("X16", CultureInfo.InvariantCulture)),
+            RequestId: Guid.NewGuid().ToString("N")[..16].ToUpperInvariant(),
+            Requester: LocalAccount,
+            SourceIpAddress: "127.0.0.1",
+            Reason: "PutObject");
+        return new EventBridgeEvent(
+            Guid.NewGuid().ToString(), EventBridgeDetailTypes.ObjectCreated, S3ObjectCreated.Source,
+            Account: LocalAccount,
+            Time: new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
+            Region: region,
+            Resources: [$"arn:aws:s3:::{bucket}"],
+            Detail: JsonSerializer.SerializeToElement(detail, LambdaEventsJsonContext.Default.S3ObjectCreated));
     }
 
     private async Task DeliverAsync(S3Object o, CancellationToken cancellationToken)

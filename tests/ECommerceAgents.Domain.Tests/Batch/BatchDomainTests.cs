@@ -9,21 +9,14 @@ namespace ECommerceAgents.Domain.Tests.Batch;
 
 internal static class Lines
 {
-    public static EnrichedEvent View(string id, DateTimeOffset at, DateTimeOffset? arrival = null, string? session = "s", string type = "product_view") => new()
-    {
-        EventId = id,
-        Schema = $"com.ecommerceagents/{type}/1-0-0",
-        Type = type,
-        EventTime = at,
-        UserId = "u",
-        AnonymousId = "a",
-        SessionId = session,
-        Context = new EnrichedContext(),
-        Data = new EventData { Sku = "S", Category = "books", Price = 10, Currency = "EUR" },
-        Enrichment = new EventEnrichment(),
-        Lineage = new Lineage { ArrivalTime = arrival ?? at.AddSeconds(1), ProcessingTime = (arrival ?? at.AddSeconds(1)).AddMilliseconds(200), PipelineVersion = "1", Steps = [] },
-        Partition = new PartitionInfo("events", type, at.UtcDateTime.ToString("yyyy-MM-dd"), at.UtcDateTime.ToString("HH")),
-    };
+    public static EnrichedEvent View(string id, DateTimeOffset at, DateTimeOffset? arrival = null, string? session = "s", string type = "product_view") => new(
+        id, $"com.ecommerceagents/{type}/1-0-0", type,
+        Context: new EnrichedContext(),
+        Data: new EventData { Sku = "S", Category = "books", Price = 10, Currency = "EUR" },
+        Enrichment: new EventEnrichment(),
+        Lineage: new Lineage { ArrivalTime = arrival ?? at.AddSeconds(1), ProcessingTime = (arrival ?? at.AddSeconds(1)).AddMilliseconds(200), PipelineVersion = "1", Steps = [] },
+        Partition: new PartitionInfo("events", type, at.UtcDateTime.ToString("yyyy-MM-dd"), at.UtcDateTime.ToString("HH")),
+        EventTime: at, UserId: "u", AnonymousId: "a", SessionId: session);
 
     public static byte[] Ndjson(params EnrichedEvent[] events) =>
         Encoding.UTF8.GetBytes(string.Join("\n", events.Select(e => JsonSerializer.Serialize(e, EnrichedEventJsonContext.Default.EnrichedEvent))) + "\n");
@@ -148,7 +141,7 @@ public sealed class QualityReportTests
     private static CompactionResult Result(int events, int invalid = 0, int fieldsMissing = 0, double lagMs = 200, DateTimeOffset? newest = null) => new()
     {
         Partition = P,
-        Events = Enumerable.Range(0, events).Select(i => new ProcessedEvent { EventId = "e" + i, Schema = "s", EventType = "product_view", Properties = "{}", Lineage = "{}" }).ToArray(),
+        Events = Enumerable.Range(0, events).Select(i => new ProcessedEvent("e" + i, "s", "product_view", "{}", "{}")).ToArray(),
         OrderLines = [],
         Lines = events + invalid,
         Invalid = Enumerable.Range(0, invalid).Select(i => new InvalidLine("unparseable", "x", "k", i, Array.Empty<byte>())).ToArray(),

@@ -13,24 +13,14 @@ internal static class EnrichedFixture
         var at = DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var p = PartitionId.At(type, at);
         data ??= new EventData();
-        return new EnrichedEvent
-        {
-            EventId = id ?? Guid.NewGuid().ToString(),
-            Schema = $"com.ecommerceagents/{type}/1-0-0",
-            Type = type,
-            EventTime = at,
-            UserId = user,
-            AnonymousId = anonymous,
-            ResolvedUserId = user,
-            SessionId = session,
-            OrderId = data.OrderId,
-            Sku = data.Sku,
-            Context = new EnrichedContext { DeviceType = "desktop", Browser = "Chrome", Os = "Linux" },
-            Data = data,
-            Enrichment = new EventEnrichment { Intent = "browsing", Engagement = 1 },
-            Lineage = new Lineage { Source = "api", ArrivalTime = at.AddSeconds(1), ProcessingTime = at.AddSeconds(2), PipelineVersion = "1.0.0", Steps = ["validate"], ShardId = "shardId-000000000001", SequenceNumber = "1" },
-            Partition = new PartitionInfo("events", type, p.Dt, p.Hr),
-        };
+        return new EnrichedEvent(
+            id ?? Guid.NewGuid().ToString(), $"com.ecommerceagents/{type}/1-0-0", type,
+            Context: new EnrichedContext { DeviceType = "desktop", Browser = "Chrome", Os = "Linux" },
+            Data: data,
+            Enrichment: new EventEnrichment { Intent = "browsing", Engagement = 1 },
+            Lineage: new Lineage { Source = "api", ArrivalTime = at.AddSeconds(1), ProcessingTime = at.AddSeconds(2), PipelineVersion = "1.0.0", Steps = ["validate"], ShardId = "shardId-000000000001", SequenceNumber = "1" },
+            Partition: new PartitionInfo("events", type, p.Dt, p.Hr),
+            EventTime: at, UserId: user, AnonymousId: anonymous, ResolvedUserId: user, SessionId: session, OrderId: data.OrderId, Sku: data.Sku);
     }
 
     public static byte[] Line(EnrichedEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, EnrichedEventJsonContext.Default.EnrichedEvent);

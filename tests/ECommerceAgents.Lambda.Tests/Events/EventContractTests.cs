@@ -142,13 +142,11 @@ public sealed class EventContractTests
     [Fact]
     public void EventBridge_S3ObjectCreated_WritesTheHyphenatedNames()
     {
-        var detail = new S3ObjectCreated
-        {
-            Bucket = new S3ObjectCreatedBucket { Name = "b" },
-            Object = new S3ObjectCreatedObject { Key = "k+1", ETag = "e", VersionId = "v" },
-            RequestId = "r",
-            SourceIpAddress = "127.0.0.1",
-        };
+        var detail = new S3ObjectCreated(
+            new S3ObjectCreatedBucket("b"),
+            new S3ObjectCreatedObject("k+1", ETag: "e", VersionId: "v"),
+            RequestId: "r",
+            SourceIpAddress: "127.0.0.1");
 
         var json = JsonSerializer.SerializeToElement(detail, Json.S3ObjectCreated);
 
