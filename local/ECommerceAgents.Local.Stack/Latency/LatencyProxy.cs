@@ -172,17 +172,19 @@ public sealed class LatencyProxy : IAsyncDisposable
     }
 }
 
-/// <summary>Waits until a Stopwatch timestamp, closer than Task.Delay's millisecond steps: the last millisecond is spent yielding.</summary>
+/// <summary>
+/// Waits until a Stopwatch timestamp with Task.Delay, whose steps are whole milliseconds: the wait is rounded to the
+/// nearest one (a sub-millisecond remainder is dithered, so the mean delay stays right), rather than spun, which would
+/// burn the CPU the function's own time is measured on.
+/// </summary>
 internal static class PreciseDelay
 {
     public static async ValueTask UntilAsync(long due, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            var remaining = (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
-            if (remaining <= 0) return;
-            if (remaining > 1.2) await Task.Delay(TimeSpan.FromMilliseconds(Math.Floor(remaining - 1)), cancellationToken).ConfigureAwait(false);
-            else Thread.Yield();
-        }
+        var remaining = (due - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+        if (remaining <= 0) return;
+        var whole = Math.Floor(remaining);
+        if (Random.Shared.NextDouble() < remaining - whole) whole++;
+        if (whole > 0) await Task.Delay(TimeSpan.FromMilliseconds(whole), cancellationToken).ConfigureAwait(false);
     }
 }
