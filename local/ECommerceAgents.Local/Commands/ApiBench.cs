@@ -91,7 +91,6 @@ internal static class ApiBench
         for (var round = 0; round < rounds; round++)
         {
             // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
-            // Under the AWS latency simulation the calls go through its proxy, as the API's own do.
             ceilings.Add(await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct));
 
             // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
@@ -143,6 +142,7 @@ internal static class ApiBench
         return events.Chunk(EventsPerRequest).Select(c => Encoding.UTF8.GetBytes("[" + string.Join(",", c) + "]")).ToArray();
     }
 
+    /// <summary>PutRecords calls straight from here; under the AWS latency simulation through its proxy, as the API's own go.</summary>
     private static async Task<double> StreamCeilingAsync(KinesisClient client, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
     {
         var records = bodies.SelectMany(b => JsonNode.Parse(b)!.AsArray()).Select((e, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(e!.ToJsonString()), "k" + (i % 997).ToString(CultureInfo.InvariantCulture))).ToArray();
