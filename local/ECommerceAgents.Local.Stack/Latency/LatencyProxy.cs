@@ -83,9 +83,9 @@ public sealed class LatencyProxy : IAsyncDisposable
 
             await Task.WhenAll(Guard(connection.RequestsAsync(client, upstream)), Guard(connection.AnswersAsync(upstream, client))).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException or FormatException or OverflowException)
         {
-            // The server is down (refused), a side hung up, or the proxy stops: the connection ends as it would without it.
+            // The server is down (refused), a side hung up, a client sent what is not HTTP, or the proxy stops: the connection ends.
         }
         finally
         {

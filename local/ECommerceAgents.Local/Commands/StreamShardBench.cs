@@ -165,7 +165,7 @@ internal static class StreamShardBench
             ["targetRecordsPerSecondPerShard"] = TargetRecordsPerSecondPerShard,
             ["meetsTarget"] = perShard.Median >= TargetRecordsPerSecondPerShard,
             ["measures"] = "median of the rounds; modelled batch ms = event source mapping overhead plus wall clock here plus CPU times (1/vcpuShare - 1). " +
-                "CPU is the CPU time of this process while the same batch runs through a second function that calls the servers directly (wallClockWithoutLatency): the function, plus the in-process Firehose stand-in, so a slight overestimate. " +
+                "CPU is the CPU time of this process while the same batch runs through a second function that calls the servers directly (wallClockWithoutLatency; Redis still through its proxy, which the node announces): the function, plus the in-process Firehose stand-in, so a slight overestimate. " +
                 "Store figures are the wall-clock ms with at least one call to that store in flight (overlapping calls count once); each is its own median, so they do not add up.",
         };
     }
