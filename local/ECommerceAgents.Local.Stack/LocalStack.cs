@@ -7,6 +7,7 @@ using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Local.Stack.Latency;
 using ECommerceAgents.Local.Stack.Servers;
 using ECommerceAgents.Resources;
 using Npgsql;
@@ -50,26 +51,35 @@ public sealed class LocalStack : IAsyncDisposable
         };
         Names = ResourceBindings.FromPrefix(options.Prefix);
 
-        _dynamo = new(() => DynamoDbClientFactory.Create(Endpoints, maxErrorRetry: 0));
-        _s3 = new(() => S3ClientFactory.Create(Endpoints));
-        _kinesis = new(() => StreamClients.Kinesis(Endpoints, RetryPolicy.Default));
-        _firehose = new(() => StreamClients.Firehose(Endpoints, RetryPolicy.Default));
-
         var state = options.StateDirectory;
         var localRoot = Path.Combine(options.RepositoryRoot, "local");
+        Postgres = new PostgresServer(p.Postgres, state, Prerequisites.PostgresBin, LocalStackOptions.PostgresPassword);
+        Endpoints = Endpoints with { Warehouse = external?.Warehouse ?? Postgres.ConnectionString(Warehouse.Database) };
+        DirectEndpoints = Endpoints;
+
+        // The stack's own clients (provisioning, the event sources, reading results) always go straight to the servers.
+        _dynamo = new(() => DynamoDbClientFactory.Create(DirectEndpoints, maxErrorRetry: 0));
+        _s3 = new(() => S3ClientFactory.Create(DirectEndpoints));
+        _kinesis = new(() => StreamClients.Kinesis(DirectEndpoints, RetryPolicy.Default));
+        _firehose = new(() => StreamClients.Firehose(DirectEndpoints, RetryPolicy.Default));
         DynamoDb = new DynaliteServer(p.DynamoDb, state, localRoot, () => _dynamo.Value);
         Kinesis = new KinesaliteServer(p.Kinesis, state, localRoot, () => _kinesis.Value.Transport);
         S3 = new S3rverServer(p.S3, state, localRoot, () => _s3.Value);
         Redis = new RedisClusterServer(p.Redis, state, Prerequisites.RedisServer);
-        Postgres = new PostgresServer(p.Postgres, state, Prerequisites.PostgresBin, LocalStackOptions.PostgresPassword);
-        Endpoints = Endpoints with { Warehouse = external?.Warehouse ?? Postgres.ConnectionString(Warehouse.Database) };
     }
 
     public LocalStackOptions Options { get; }
 
     public Prerequisites Prerequisites { get; }
 
-    public ServiceEndpoints Endpoints { get; }
+    /// <summary>Where functions and the API reach the services: the servers, or the latency proxies once <see cref="StartAwsLatencyAsync"/> ran.</summary>
+    public ServiceEndpoints Endpoints { get; private set; }
+
+    /// <summary>The servers themselves, whatever the latency simulation does.</summary>
+    public ServiceEndpoints DirectEndpoints { get; }
+
+    /// <summary>The AWS latency simulation in front of the servers, when started (<c>--aws-latency</c>); it stops with this object.</summary>
+    public AwsLatencySimulation? Latency { get; private set; }
 
     public ResourceBindings Names { get; }
 
@@ -159,6 +169,19 @@ public sealed class LocalStack : IAsyncDisposable
         if (Options.External?.Warehouse is null) await EnsureWarehouseAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Puts a latency proxy in front of each server the functions call and leads <see cref="Endpoints"/> through them
+    /// (issue 19). Call after <see cref="UpAsync"/>; the proxies run in this process and stop when it disposes the stack.
+    /// </summary>
+    /// <param name="recordActivity">Record each store's calls in flight, for a benchmark's per-store split.</param>
+    public async Task<AwsLatencySimulation> StartAwsLatencyAsync(int seed, bool recordActivity, CancellationToken cancellationToken)
+    {
+        if (Latency is { } running) return running;
+        Latency = await AwsLatencySimulation.StartAsync(DirectEndpoints, seed, recordActivity, cancellationToken).ConfigureAwait(false);
+        Endpoints = Latency.Endpoints;
+        return Latency;
+    }
+
     public async Task DownAsync(CancellationToken cancellationToken)
     {
         // A Firehose server a demo left behind (its host stops it; a killed demo does not) goes down with the rest.
@@ -243,6 +266,13 @@ public sealed class LocalStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Latency is { } latency)
+        {
+            await latency.DisposeAsync().ConfigureAwait(false);
+            Latency = null;
+            Endpoints = DirectEndpoints;
+        }
+
         if (StopOnDispose)
         {
             await DownAsync(CancellationToken.None).ConfigureAwait(false);

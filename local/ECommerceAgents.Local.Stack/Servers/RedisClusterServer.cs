@@ -43,11 +43,24 @@ public sealed class RedisClusterServer(int port, string stateDirectory, string r
             if (reply.StartsWith('-')) throw new InvalidOperationException("redis: CLUSTER ADDSLOTSRANGE failed: " + reply);
         }
 
+        // A latency simulation that ended without cleaning up (a killed CLI) may have left the node announcing its proxy.
+        await AnnouncePortAsync(Port, 0, cancellationToken).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!(await resp.CommandAsync(cancellationToken, "CLUSTER", "INFO").ConfigureAwait(false)).Contains("cluster_state:ok", StringComparison.Ordinal))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("redis: the cluster did not reach cluster_state:ok.");
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Sets the client port the node announces in CLUSTER NODES/SLOTS and MOVED (0: its own). The AWS latency
+    /// simulation announces its proxy's, so cluster-aware clients keep going through the proxy.
+    /// </summary>
+    public static async Task AnnouncePortAsync(int nodePort, int announcedPort, CancellationToken cancellationToken)
+    {
+        await using var resp = await Resp.ConnectAsync("127.0.0.1", nodePort, cancellationToken).ConfigureAwait(false);
+        var reply = await resp.CommandAsync(cancellationToken, "CONFIG", "SET", "cluster-announce-port", announcedPort.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        if (reply.StartsWith('-')) throw new InvalidOperationException("redis: CONFIG SET cluster-announce-port failed: " + reply);
     }
 }

@@ -41,14 +41,17 @@ internal static class ApiBench
         var apiConcurrency = new Option<int>("--api-concurrency") { Description = "Concurrent connections of the API-only load.", DefaultValueFactory = _ => 32 };
         var inFlight = new Option<int>("--calls-in-flight") { Description = "PutRecords calls the API's writer keeps in flight.", DefaultValueFactory = _ => 2 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of the three measurements; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 3 };
+        var latency = new AwsLatencySwitch();
         var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, and the API alone (median of the rounds, with min and max).")
         {
             json, seconds, concurrency, apiConcurrency, inFlight, rounds,
         };
+        latency.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
+            await latency.StartAsync(parse, stack, ct);
             if (parse.GetValue(rounds) < 1) throw new CliException("--rounds must be at least 1", 2);
             var result = await RunAsync(stack, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(concurrency), parse.GetValue(apiConcurrency), parse.GetValue(inFlight), parse.GetValue(rounds), ct);
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -76,6 +79,7 @@ internal static class ApiBench
             ["requestBytes"] = (int)bodies.Average(b => b.Length),
             ["cores"] = Environment.ProcessorCount,
         };
+        AwsLatencySwitch.Describe(result, stack);
 
         // Each round runs the three measurements in turn, so the machine's noise hits all three alike; each figure is the
         // median of its rounds, with min and max (issue 16), and the share of the ceiling is taken within each round.
@@ -87,7 +91,7 @@ internal static class ApiBench
         for (var round = 0; round < rounds; round++)
         {
             // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
-            ceilings.Add(await StreamCeilingAsync(stack, names, bodies, duration, ct));
+            ceilings.Add(await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct));
 
             // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
             e2e.Add(await LoadAsync(environment, writer, bodies, concurrency, duration, ct));
@@ -138,7 +142,8 @@ internal static class ApiBench
         return events.Chunk(EventsPerRequest).Select(c => Encoding.UTF8.GetBytes("[" + string.Join(",", c) + "]")).ToArray();
     }
 
-    private static async Task<double> StreamCeilingAsync(LocalStack stack, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
+    /// <summary>PutRecords calls straight from here; under the AWS latency simulation through its proxy, as the API's own go.</summary>
+    private static async Task<double> StreamCeilingAsync(KinesisClient client, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
     {
         var records = bodies.SelectMany(b => JsonNode.Parse(b)!.AsArray()).Select((e, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(e!.ToJsonString()), "k" + (i % 997).ToString(CultureInfo.InvariantCulture))).ToArray();
         var calls = records.Chunk(500).ToArray();
@@ -150,7 +155,7 @@ internal static class ApiBench
             while (DateTime.UtcNow < until)
             {
                 var call = calls[(int)((uint)Interlocked.Increment(ref next) % (uint)calls.Length)];
-                var put = await stack.KinesisClient.PutRecordsAsync(stream, call, ct);
+                var put = await client.PutRecordsAsync(stream, call, ct);
                 Interlocked.Add(ref sent, put.Outcomes.Count(o => o.Succeeded));
             }
         }

@@ -24,10 +24,12 @@ internal static class DemoCommand
         var chaosOutage = new Option<double>("--chaos-outage") { Description = "Seconds each killed server stays down.", DefaultValueFactory = _ => new ChaosOptions().Outage.TotalSeconds };
         var chaosGap = new Option<double>("--chaos-gap") { Description = "Seconds before each kill.", DefaultValueFactory = _ => new ChaosOptions().Gap.TotalSeconds };
         var chaosServers = new Option<string>("--chaos-servers") { Description = "Servers to kill, comma-separated, in order.", DefaultValueFactory = _ => string.Join(",", ChaosOptions.AllServers) };
+        var latency = new AwsLatencySwitch();
         var command = new Command("demo", "Run a seeded shop through the API, the stream, the functions and the batch on the local stack, and reconcile every store with what was sent.")
         {
             users, events, rate, seed, json, html, hold, reconcile, chaos, chaosOutage, chaosGap, chaosServers,
         };
+        latency.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
@@ -53,7 +55,10 @@ internal static class DemoCommand
 
             if (options.Events < 100) throw new CliException("--events must be at least 100", 2);
             if (options.Users < 1) throw new CliException("--users must be at least 1", 2);
+            // A killed Redis restarts announcing its own port, and clients would leave the proxy: the two do not mix.
+            if (options.Chaos is not null && latency.IsOn(parse)) throw new CliException("--chaos and --aws-latency cannot be combined", 2);
             await stack.UpAsync(ct);
+            await latency.StartAsync(parse, stack, ct);
             var directory = Path.Combine(stack.Options.StateDirectory, "demo");
             if (parse.GetValue(reconcile) is { } runId)
             {

@@ -27,13 +27,17 @@ internal static class SoakBench
         var rate = new Option<int>("--rate") { Description = "Events per second through the API (10-event requests).", DefaultValueFactory = _ => 500 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var functionLog = new Option<string?>("--function-log") { Description = "Write the functions' JSON log lines to this file (default: discarded)." };
+        var latency = new AwsLatencySwitch();
         var command = new Command("soak", "Steady ingest through the whole local pipeline for N minutes: memory growth, throughput drift, errors.") { minutes, rate, json, functionLog };
+        latency.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
+            await latency.StartAsync(parse, stack, ct);
             await using var log = parse.GetValue(functionLog) is { } path ? TextWriter.Synchronized(new StreamWriter(path)) : TextWriter.Null;
             var result = await RunAsync(stack, TimeSpan.FromMinutes(parse.GetValue(minutes)), parse.GetValue(rate), log, ct);
+            AwsLatencySwitch.Describe(result, stack);
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return result["errors"]!.GetValue<long>() == 0 && result["lost"]!.GetValue<long>() == 0 && result["doubled"]!.GetValue<long>() == 0 ? 0 : 1;
         });

@@ -20,6 +20,7 @@ using ECommerceAgents.Lambda.Runtime;
 using ECommerceAgents.Local.Benchmarks;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Local.Stack.Latency;
 using ECommerceAgents.Local.Stack.Servers;
 using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Resources;
@@ -37,11 +38,13 @@ internal static class StreamBench
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var seconds = new Option<double>("--seconds") { Description = "Seconds of measurement for each of the two CPU paths (after warm-up), shared by the rounds.", DefaultValueFactory = _ => 6 };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds of each CPU path; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 5 };
-        var command = new Command("stream", "Validate + enrich throughput against parse-only (median of the rounds, with min and max), allocations per event, and requests per 1,000 events to DynamoDB, Redis and Firehose.")
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of each CPU path (and, with --aws-latency, measured 500-record batches); each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 5 };
+        var latency = new AwsLatencySwitch();
+        var command = new Command("stream", "Validate + enrich throughput against parse-only (median of the rounds, with min and max), allocations per event, and requests per 1,000 events to DynamoDB, Redis and Firehose; with --aws-latency also records/s per shard for full batches and their time split by store.")
         {
             json, seconds, rounds,
         };
+        latency.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(rounds) < 1) throw new CliException("--rounds must be at least 1", 2);
@@ -49,12 +52,30 @@ internal static class StreamBench
             Cpu(result, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds));
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
             await stack.UpAsync(ct);
+            await latency.StartAsync(parse, stack, ct, recordActivity: true);
             await StoresAsync(result, stack, ct);
+            if (stack.Latency is { } simulation)
+            {
+                AwsLatencySwitch.Describe(result, stack);
+                await StreamShardBench.RunAsync(result, stack, simulation, parse.GetValue(rounds), ct);
+                if (!parse.GetValue(json)) Console.WriteLine(StreamShardBench.Summary(result));
+            }
+
             Console.WriteLine(parse.GetValue(json) ? result.ToJsonString() : result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         });
         return command;
     }
+
+    /// <summary>Records as the event source mapping hands them to the function, on one shard from <paramref name="firstSequence"/>.</summary>
+    internal static KinesisEvent BatchOf(IReadOnlyList<GeneratedRecord> records, long firstSequence) => new()
+    {
+        Records = records.Select((r, i) => new KinesisEventRecord
+        {
+            Kinesis = new KinesisRecord { PartitionKey = r.PartitionKey, SequenceNumber = (firstSequence + (i * 1000L)).ToString(CultureInfo.InvariantCulture), Data = KinesisRecord.Encode(r.Data), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
+            EventId = "shardId-000000000000:" + (firstSequence + (i * 1000L)).ToString(CultureInfo.InvariantCulture),
+        }).ToArray(),
+    };
 
     /// <summary>The same payloads, one thread: deserialise only, then the processor's validate + enrich path (JSON out included).</summary>
     private static void Cpu(JsonObject result, TimeSpan duration, int rounds)
@@ -139,7 +160,9 @@ internal static class StreamBench
         var port = LocalPorts.Free().Firehose;
         await using var sources = new LocalEventSources(stack, names: names, firehosePort: port);
         await sources.StartAsync(ct, rawArchive: false);
-        var endpoints = stack.Endpoints with { Firehose = new Uri($"http://127.0.0.1:{port}") };
+        var firehose = new Uri($"http://127.0.0.1:{port}");
+        var endpoints = stack.Endpoints with { Firehose = stack.Latency?.Proxy(firehose, AwsRequestClassifier.Firehose) ?? firehose };
+        var s3 = stack.Latency is null ? stack.S3Client : S3ClientFactory.Create(endpoints); // under the simulation, through its proxy
 
         var dynamo = (AmazonDynamoDBClient)DynamoDbClientFactory.Create(endpoints);
         var dynamoRequests = 0;
@@ -149,16 +172,9 @@ internal static class StreamBench
         var env = new FunctionEnvironment(endpoints, names, new Dictionary<string, string>()) { Output = TextWriter.Null };
         var function = StreamProcessorFunction.Create(env, "benchmark-key-0123456789abcdef",
             new StreamStateStore(dynamo, names), new FirehoseEnrichedSink(StreamClients.Firehose(endpoints), names.DeliveryStream(DeliveryStreams.Enriched)),
-            new S3Quarantine(stack.S3Client, names), new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }), new S3RealtimeJournal(stack.S3Client, names));
+            new S3Quarantine(s3, names), new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }), new S3RealtimeJournal(s3, names));
 
-        var kinesis = new KinesisEvent
-        {
-            Records = records.Select((r, i) => new KinesisEventRecord
-            {
-                Kinesis = new KinesisRecord { PartitionKey = r.PartitionKey, SequenceNumber = (49_000_000_000L + i * 1000).ToString(CultureInfo.InvariantCulture), Data = KinesisRecord.Encode(r.Data), ApproximateArrivalTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 },
-                EventId = "shardId-000000000000:" + (49_000_000_000L + i * 1000).ToString(CultureInfo.InvariantCulture),
-            }).ToArray(),
-        };
+        var kinesis = BatchOf(records, 49_000_000_000L);
 
         var commandsBefore = await RedisCommandsAsync(stack);
         var firehoseBefore = sources.Firehose!.Calls;

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ECommerceAgents.Functions.StreamProcessor;
+using ECommerceAgents.Lambda.Events;
+using ECommerceAgents.Lambda.Runtime;
+using ECommerceAgents.Local.Benchmarks;
+using ECommerceAgents.Local.Cost;
+using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Stack.EventSources;
+using ECommerceAgents.Local.Stack.Latency;
+using ECommerceAgents.Local.Traffic;
+using ECommerceAgents.Resources;
+
+namespace ECommerceAgents.Local.Commands;
+
+/// <summary>
+/// <c>bench stream --aws-latency</c>'s per-shard figure (issue 19): full batches through StreamProcessor one after
+/// another, as the event source mapping delivers one shard's batches (parallelization factor 1), each against AWS-like
+/// latencies. A batch's time in AWS is modelled as the event source mapping's overhead, plus the batch's wall-clock time
+/// here, plus its CPU time stretched to the vCPU share of the function's memory.
+/// </summary>
+internal static class StreamShardBench
+{
+    /// <summary>The event source mapping's own time per batch (polling, invoking), assumed by issue 19.</summary>
+    public const double EventSourceOverheadMs = 20;
+
+    /// <summary>Lambda gives one vCPU at 1,769 MB, and a proportional share below.</summary>
+    public const double MemoryMbPerVcpu = 1769;
+
+    public const int ShardRecordsPerSecond = 1000;
+    public const int ShardBytesPerSecond = 1024 * 1024;
+    public const int TargetRecordsPerSecondPerShard = 2000;
+
+    private static readonly AwsStore[] SplitStores = [AwsStore.DynamoDb, AwsStore.S3, AwsStore.Firehose, AwsStore.Redis, AwsStore.Kinesis];
+
+    private sealed record Round(double WallMs, double CpuMs, double DirectWallMs, long Bytes, Dictionary<string, double> BusyMs);
+
+    /// <summary>
+    /// One warm-up batch, then <paramref name="rounds"/> measured ones; every figure is the median of the rounds. Each
+    /// round's batch also runs through a second function that calls the servers directly, on resources of its own: its
+    /// CPU time is the function's, without the proxies' share of this process.
+    /// </summary>
+    public static async Task RunAsync(JsonObject result, LocalStack stack, AwsLatencySimulation latency, int rounds, CancellationToken ct)
+    {
+        var sizing = new CostInputs(); // the batch size and memory the CDK app configures (a test holds them equal)
+        var batchSize = sizing.StreamProcessorBatchSize;
+        await using var simulated = await ShardFunction.StartAsync(stack, port => latency.Proxy(port, AwsRequestClassifier.Firehose), stack.Endpoints, ct);
+        await using var direct = await ShardFunction.StartAsync(stack, port => port, stack.DirectEndpoints, ct);
+        var measured = new List<Round>(rounds);
+        for (var round = 0; round <= rounds; round++)
+        {
+            var batch = StreamBench.BatchOf(Records(round, batchSize), 49_000_000_000L + (round * 10_000_000L));
+            var (directWall, cpu) = await InvokeAsync(direct.Function, batch, ct);
+            latency.Activity!.Clear();
+            var started = Stopwatch.GetTimestamp();
+            await InvokeAsync(simulated.Function, batch, ct);
+            var ended = Stopwatch.GetTimestamp();
+            var busy = new Dictionary<string, double>(StringComparer.Ordinal) { ["anyStore"] = latency.Activity.BusyMilliseconds(started, ended) };
+            foreach (var store in SplitStores) busy[Key(store)] = latency.Activity.BusyMilliseconds(started, ended, store);
+            var bytes = batch.Records.Sum(r => (long)Convert.FromBase64String(r.Kinesis.Data).Length);
+            // Round 0 warms connections and code paths.
+            if (round > 0) measured.Add(new Round(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, cpu, directWall, bytes, busy));
+        }
+
+        Report(result, measured, batchSize, sizing.StreamProcessorMemoryMb);
+    }
+
+    /// <summary>StreamProcessor as Lambda builds it, on resources of its own, with a Firehose stand-in on a free port.</summary>
+    private sealed class ShardFunction : IAsyncDisposable
+    {
+        private LocalEventSources _sources = null!;
+
+        public IFunctionHandler Function { get; private set; } = null!;
+
+        public static async Task<ShardFunction> StartAsync(LocalStack stack, Func<Uri, Uri> firehose, ServiceEndpoints endpoints, CancellationToken ct)
+        {
+            var names = ResourceBindings.FromPrefix("bench-shard-" + Guid.NewGuid().ToString("N")[..8]);
+            await stack.ProvisionAsync(names, ct);
+            var port = LocalPorts.Free().Firehose;
+            var shard = new ShardFunction { _sources = new LocalEventSources(stack, names: names, firehosePort: port) };
+            await shard._sources.StartAsync(ct, rawArchive: false);
+            var environment = LocalFunctions.Environment(stack, new Dictionary<string, string> { [SettingNames.RedisPrefix] = names.Table(Tables.Profiles) + ":" }) with
+            {
+                Names = names,
+                Endpoints = endpoints with { Firehose = firehose(new Uri($"http://127.0.0.1:{port}")) },
+                Output = TextWriter.Null,
+            };
+            shard.Function = await StreamProcessorFunction.CreateAsync(environment, ct);
+            return shard;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Function is IAsyncDisposable disposable) await disposable.DisposeAsync();
+            await _sources.DisposeAsync();
+        }
+    }
+
+    /// <summary>A batch of generated traffic (valid events with the usual share of faults), a new seed each round.</summary>
+    private static GeneratedRecord[] Records(int round, int count) =>
+        new TrafficGenerator(new TrafficOptions { Seed = 70 + round, Users = 200, Events = count + (count / 4), End = DateTimeOffset.UtcNow, Span = TimeSpan.FromMinutes(90) })
+            .Generate().Take(count).ToArray();
+
+    /// <summary>Invokes the function with one batch as Lambda would (JSON in, JSON out): its wall-clock and this process's CPU milliseconds.</summary>
+    private static async Task<(double WallMs, double CpuMs)> InvokeAsync(IFunctionHandler function, KinesisEvent batch, CancellationToken ct)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(batch, LambdaEventsJsonContext.Default.KinesisEvent);
+        var cpuBefore = ProcessCpu();
+        var started = Stopwatch.GetTimestamp();
+        var response = await function.InvokeAsync(payload, LambdaInvocation.Local(TimeSpan.FromMinutes(2)), ct);
+        var wall = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var cpu = (ProcessCpu() - cpuBefore).TotalMilliseconds;
+        if (JsonSerializer.Deserialize(response, LambdaEventsJsonContext.Default.StreamsEventResponse)?.BatchItemFailures.Count is not 0)
+        {
+            throw new CliException("bench stream: a batch reported failed records", 1);
+        }
+
+        return (wall, cpu);
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static string Key(AwsStore store) => store switch
+    {
+        AwsStore.DynamoDb => "dynamoDb",
+        AwsStore.S3 => "s3",
+        AwsStore.Firehose => "firehose",
+        AwsStore.Redis => "redis",
+        AwsStore.Kinesis => "kinesis",
+        _ => store.ToString().ToLowerInvariant(),
+    };
+
+    private static void Report(JsonObject result, List<Round> rounds, int batchSize, int memoryMb)
+    {
+        var share = Math.Min(1.0, memoryMb / MemoryMbPerVcpu);
+        double Modelled(Round r) => EventSourceOverheadMs + r.WallMs + (r.CpuMs * ((1 / share) - 1));
+        var perShard = BenchFigure.Of(rounds.Select(r => batchSize * 1000.0 / Modelled(r)));
+        perShard.WriteTo(result, "recordsPerSecondPerShard");
+        BenchFigure.Of(rounds.Select(r => r.Bytes * 1000.0 / Modelled(r))).WriteTo(result, "bytesPerSecondPerShard");
+        var split = new JsonObject
+        {
+            ["modelled"] = Median(rounds.Select(Modelled)),
+            ["eventSourceMappingOverhead"] = EventSourceOverheadMs,
+            ["wallClock"] = Median(rounds.Select(r => r.WallMs)),
+            ["cpu"] = Median(rounds.Select(r => r.CpuMs)),
+            ["wallClockWithoutLatency"] = Median(rounds.Select(r => r.DirectWallMs)),
+            ["cpuAtVcpuShare"] = Median(rounds.Select(r => r.CpuMs / share)),
+        };
+        foreach (var key in rounds[0].BusyMs.Keys) split[key] = Median(rounds.Select(r => r.BusyMs[key]));
+        split["notWaitingOnAStore"] = Median(rounds.Select(r => r.WallMs - r.BusyMs["anyStore"]));
+        result["batchMs"] = split;
+        result["perShard"] = new JsonObject
+        {
+            ["batchRecords"] = batchSize,
+            ["measuredRounds"] = rounds.Count,
+            ["memoryMb"] = memoryMb,
+            ["vcpuShare"] = Math.Round(share, 3),
+            ["shardLimit"] = $"{ShardRecordsPerSecond} records/s and {ShardBytesPerSecond} bytes/s (1 MB/s) of writes per shard",
+            ["targetRecordsPerSecondPerShard"] = TargetRecordsPerSecondPerShard,
+            ["meetsTarget"] = perShard.Median >= TargetRecordsPerSecondPerShard,
+            ["measures"] = "median of the rounds; modelled batch ms = event source mapping overhead plus wall clock here plus CPU times (1/vcpuShare - 1). " +
+                "CPU is the CPU time of this process while the same batch runs through a second function that calls the servers directly (wallClockWithoutLatency; Redis still through its proxy, which the node announces): the function, plus the in-process Firehose stand-in, so a slight overestimate. " +
+                "Store figures are the wall-clock ms with at least one call to that store in flight (overlapping calls count once); each is its own median, so they do not add up.",
+        };
+    }
+
+    private static double Median(IEnumerable<double> values) => Math.Round(BenchFigure.Of(values).Median, 1);
+
+    /// <summary>The text summary of the per-shard figures, printed above the JSON.</summary>
+    public static string Summary(JsonObject result)
+    {
+        var split = result["batchMs"]!.AsObject();
+        var shard = result["perShard"]!.AsObject();
+        var c = CultureInfo.InvariantCulture;
+        string Ms(string key) => split[key]!.GetValue<double>().ToString("0.0", c);
+        return string.Create(c, $"""
+            per shard, AWS latency simulation ({shard["batchRecords"]}-record batches, median of {shard["measuredRounds"]} rounds):
+              records/s per shard: {result["recordsPerSecondPerShard"]} (min {result["recordsPerSecondPerShardMin"]}, max {result["recordsPerSecondPerShardMax"]}); target {TargetRecordsPerSecondPerShard}; a shard accepts {ShardRecordsPerSecond} records/s and 1 MB/s
+              bytes/s per shard: {result["bytesPerSecondPerShard"]}
+              batch: {Ms("modelled")} ms modelled = {Ms("eventSourceMappingOverhead")} ms event source mapping + {Ms("wallClock")} ms wall clock + CPU {Ms("cpu")} ms stretched to {Ms("cpuAtVcpuShare")} ms at {shard["vcpuShare"]} vCPU ({shard["memoryMb"]} MB); without the simulation the batch takes {Ms("wallClockWithoutLatency")} ms here
+              waiting on: DynamoDB {Ms("dynamoDb")} ms, S3 {Ms("s3")} ms, Firehose {Ms("firehose")} ms, Redis {Ms("redis")} ms, Kinesis {Ms("kinesis")} ms; any store {Ms("anyStore")} ms; not waiting {Ms("notWaitingOnAStore")} ms
+            """);
+    }
+}
