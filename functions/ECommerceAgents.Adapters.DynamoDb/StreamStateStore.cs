@@ -9,8 +9,8 @@ using ECommerceAgents.Resources;
 namespace ECommerceAgents.Adapters.DynamoDb;
 
 /// <summary>
-/// StreamProcessor's state in DynamoDB without transactions (dynalite has none): one BatchGetItem round across
-/// tables for everything a batch reads, then one write per entity. Whole-item state (sessions, profiles, orders) is
+/// StreamProcessor's state in DynamoDB without transactions (dynalite has none): one round of concurrent BatchGetItem requests
+/// across tables for everything a batch reads, then one write per entity. Whole-item state (sessions, profiles, orders) is
 /// a JSON document guarded by a version number; product counters are ADDs guarded by a per-shard watermark
 /// attribute; event-id markers go out in BatchWriteItem calls of 25.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         keys.Add((_watermarks, Key("pk", StaleKey, "sk", request.ShardId)));
         string? cursor = null;
         DateTimeOffset? staleSince = null;
-        await foreach (var (table, item) in BatchGetAsync(keys, cancellationToken).ConfigureAwait(false))
+        foreach (var (table, item) in await BatchGetAsync(keys, cancellationToken).ConfigureAwait(false))
         {
             if (table != _watermarks) Absorb(snapshot, table, item);
             else if (item["pk"].S == StaleKey) staleSince = DateTimeOffset.Parse(item["since"].S, CultureInfo.InvariantCulture);
@@ -57,7 +57,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         if (linkedUsers.Length > 0)
         {
             var more = linkedUsers.SelectMany(u => new[] { (_profiles, Key("userId", u)), (_consent, Key("userId", u)) }).ToList();
-            await foreach (var (table, item) in BatchGetAsync(more, cancellationToken).ConfigureAwait(false)) Absorb(snapshot, table, item);
+            foreach (var (table, item) in await BatchGetAsync(more, cancellationToken).ConfigureAwait(false)) Absorb(snapshot, table, item);
         }
 
         return snapshot with { EnrichedCursor = cursor, RealtimeStaleSince = staleSince };
@@ -269,37 +269,44 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         await BatchWriteAsync(_dedup, requests, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>BatchGetItem in rounds of 100 keys, following UnprocessedKeys with backoff.</summary>
-    private async IAsyncEnumerable<(string Table, Dictionary<string, AttributeValue> Item)> BatchGetAsync(
-        List<(string Table, Dictionary<string, AttributeValue> Key)> keys,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// BatchGetItem in requests of 100 keys (its limit), sent concurrently: a micro-batch reads some 900 keys, and nine
+    /// round trips one after the other would be most of its time in AWS. Each request follows its UnprocessedKeys with
+    /// backoff.
+    /// </summary>
+    private async Task<List<(string Table, Dictionary<string, AttributeValue> Item)>> BatchGetAsync(
+        List<(string Table, Dictionary<string, AttributeValue> Key)> keys, CancellationToken cancellationToken)
     {
-        foreach (var chunk in keys.DistinctBy(k => k.Table + "|" + string.Join("|", k.Key.Values.Select(v => v.S))).Chunk(100))
+        var found = new List<(string Table, Dictionary<string, AttributeValue> Item)>();
+        var chunks = keys.DistinctBy(k => k.Table + "|" + string.Join("|", k.Key.Values.Select(v => v.S))).Chunk(100);
+        await Parallel.ForEachAsync(chunks, Concurrency(cancellationToken), async (chunk, ct) =>
         {
             var pending = chunk.GroupBy(k => k.Table).ToDictionary(g => g.Key, g => new KeysAndAttributes { Keys = g.Select(k => k.Key).ToList(), ConsistentRead = true });
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt > 0) await Task.Delay(DynamoBatches.Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                if (attempt > 0) await Task.Delay(DynamoBatches.Backoff(attempt), ct).ConfigureAwait(false);
                 if (attempt > 10) throw new ProvisionedThroughputExceededException("BatchGetItem kept returning unprocessed keys");
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken).ConfigureAwait(false);
-                foreach (var (table, items) in response.Responses ?? [])
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, ct).ConfigureAwait(false);
+                lock (found)
                 {
-                    foreach (var item in items) yield return (table, item);
+                    foreach (var (table, items) in response.Responses ?? []) found.AddRange(items.Select(item => (table, item)));
                 }
 
                 pending = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
             }
-        }
+        }).ConfigureAwait(false);
+        return found;
     }
 
-    /// <summary>BatchWriteItem in rounds of 25 items, following UnprocessedItems with backoff.</summary>
-    private async Task BatchWriteAsync(string table, List<WriteRequest> requests, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in requests.Chunk(25))
+    /// <summary>BatchWriteItem in requests of 25 items (its limit), sent concurrently, each following its UnprocessedItems with backoff.</summary>
+    private async Task BatchWriteAsync(string table, List<WriteRequest> requests, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(requests.Chunk(25), Concurrency(cancellationToken), async (chunk, ct) =>
         {
-            await DynamoBatches.WriteAsync(dynamo, table, chunk, cancellationToken).ConfigureAwait(false);
-        }
-    }
+            await DynamoBatches.WriteAsync(dynamo, table, chunk, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+
+    /// <summary>How many batch requests of one call are in flight at once.</summary>
+    private static ParallelOptions Concurrency(CancellationToken cancellationToken) => new() { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken };
 
     private async Task PutVersionedAsync(string table, Dictionary<string, AttributeValue> key, string hashKey, long expected, string doc, Dictionary<string, AttributeValue> extra, CancellationToken cancellationToken)
     {

@@ -4,9 +4,11 @@ using ECommerceAgents.Domain.Validation;
 namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>
-/// Writes a <see cref="StreamPlan"/>: the quarantine (one object per rejected record), the enriched zone (past the
-/// shard's cursor) before any state, one write per DynamoDB entity (subjects after the profiles they feed), the
-/// real-time store, and last the event-id markers. Each failure fails only the records its write carries.
+/// Writes a <see cref="StreamPlan"/>: the enriched zone (past the shard's cursor) before any state, then the cursor
+/// and one write per DynamoDB entity (subjects after the profiles they feed); the quarantine (one object per rejected
+/// record) and the real-time store alongside; last the event-id markers. Each failure fails only the records its write
+/// carries. The writes overlap as far as their order allows: in AWS each is a network round trip, and a shard's
+/// micro-batch must be written faster than the shard fills.
 /// </summary>
 internal sealed class StreamPlanWriter(
     IStreamStateStore store,
@@ -29,11 +31,16 @@ internal sealed class StreamPlanWriter(
 
         // Enriched records first: they are computed from the state as read, and nothing of the micro-batch is committed
         // until they are in the zone, so a retry recomputes exactly what was sent (session ids, intent at each event).
+        // The quarantine and real time do not wait: real time counts each contribution once by its own watermarks,
+        // whatever else fails. Only the markers wait for everything.
         var quarantined = TimedAsync(result, "s3.quarantine", ct => WriteQuarantineAsync(inputs, rejected, now, result, ct), cancellationToken);
-        var sent = await WriteEnrichedAsync(shard, plan, snapshot.EnrichedCursor, result, cancellationToken).ConfigureAwait(false);
-        if (sent)
+        var realtimeStale = realtime.WriteAsync(plan, snapshot.RealtimeStaleSince, now, result, cancellationToken);
+        var sentUpTo = await WriteEnrichedAsync(plan, snapshot.EnrichedCursor, result, cancellationToken).ConfigureAwait(false);
+        if (sentUpTo is { } position)
         {
+            var cursor = position.Length == 0 ? Task.CompletedTask : TimedAsync(result, "dynamodb.cursor", ct => MoveCursorAsync(shard, position, ct), cancellationToken);
             await TimedAsync(result, "dynamodb.write", ct => WriteEntitiesAsync(plan, result, ct), cancellationToken).ConfigureAwait(false);
+            await cursor.ConfigureAwait(false);
         }
         else
         {
@@ -41,7 +48,7 @@ internal sealed class StreamPlanWriter(
         }
 
         await quarantined.ConfigureAwait(false);
-        result.RealtimeStale = await realtime.WriteAsync(plan, snapshot.RealtimeStaleSince, now, result, cancellationToken).ConfigureAwait(false);
+        result.RealtimeStale = await realtimeStale.ConfigureAwait(false);
         await WriteMarkersAsync(plan, snapshot, now, result, cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -64,14 +71,17 @@ internal sealed class StreamPlanWriter(
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the records past the shard's cursor, then moves the cursor. False when they could not be sent.</summary>
-    private async Task<bool> WriteEnrichedAsync(string shard, StreamPlan plan, string? cursor, WriteResult result, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the records past the shard's cursor. Returns the padded position the cursor moves to (empty when nothing
+    /// was pending), or null when they could not be sent.
+    /// </summary>
+    private async Task<string?> WriteEnrichedAsync(StreamPlan plan, string? cursor, WriteResult result, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         try
         {
             var pending = plan.Enriched.Where(e => cursor is null || string.CompareOrdinal(e.Position.Padded, cursor) > 0).OrderBy(e => e.Position).ToArray();
-            if (pending.Length == 0) return true;
+            if (pending.Length == 0) return string.Empty;
             try
             {
                 await enriched.SendAsync(pending.Select(p => p.Json).ToArray(), cancellationToken).ConfigureAwait(false);
@@ -79,11 +89,10 @@ internal sealed class StreamPlanWriter(
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 result.Fail(pending.Select(p => p.Index), "enriched", ex);
-                return false;
+                return null;
             }
 
-            await MoveCursorAsync(shard, pending[^1].Position.Padded, cancellationToken).ConfigureAwait(false);
-            return true;
+            return pending[^1].Position.Padded;
         }
         finally
         {
