@@ -44,11 +44,14 @@ public sealed record KinesisEventSourceOptions
 /// <summary>Counters of what the poller did, for tests and the demo report.</summary>
 public sealed class KinesisEventSourceStats
 {
-    private long _invocations, _records, _functionErrors, _partialFailures, _bisections, _retries, _sentToOnFailure;
+    private long _invocations, _records, _redelivered, _functionErrors, _partialFailures, _bisections, _retries, _sentToOnFailure;
 
     public long Invocations => Interlocked.Read(ref _invocations);
 
     public long RecordsDelivered => Interlocked.Read(ref _records);
+
+    /// <summary>Records delivered again after a failed or bisected invocation (each time counted).</summary>
+    public long RecordsRedelivered => Interlocked.Read(ref _redelivered);
 
     public long FunctionErrors => Interlocked.Read(ref _functionErrors);
 
@@ -60,10 +63,11 @@ public sealed class KinesisEventSourceStats
 
     public long RecordsSentToOnFailure => Interlocked.Read(ref _sentToOnFailure);
 
-    internal void Invoked(int records)
+    internal void Invoked(int records, bool redelivery)
     {
         Interlocked.Increment(ref _invocations);
         Interlocked.Add(ref _records, records);
+        if (redelivery) Interlocked.Add(ref _redelivered, records);
     }
 
     internal void FunctionError() => Interlocked.Increment(ref _functionErrors);
@@ -184,11 +188,12 @@ public sealed class KinesisEventSource(
     /// <summary>Delivers one batch with retry, bisection and the on-failure destination; returns once every record is done.</summary>
     private async Task DeliverAsync(string shardId, List<StreamRecord> batch, CancellationToken cancellationToken)
     {
-        var work = new Stack<(List<StreamRecord> Records, int Attempt)>();
-        work.Push((batch, 0));
+        // Every record of a retried or bisected part was delivered before.
+        var work = new Stack<(List<StreamRecord> Records, int Attempt, bool Redelivery)>();
+        work.Push((batch, 0, false));
         while (work.Count > 0)
         {
-            var (records, attempt) = work.Pop();
+            var (records, attempt, redelivery) = work.Pop();
             if (attempt > 0)
             {
                 Stats.Retried();
@@ -201,7 +206,7 @@ public sealed class KinesisEventSource(
                 continue;
             }
 
-            var outcome = await InvokeAsync(shardId, records, cancellationToken).ConfigureAwait(false);
+            var outcome = await InvokeAsync(shardId, records, redelivery, cancellationToken).ConfigureAwait(false);
             if (outcome.FailedFrom is null)
             {
                 Checkpoint(shardId, records[^1]);
@@ -220,8 +225,8 @@ public sealed class KinesisEventSource(
                 // Splitting does not use up the retry quota. The second half is pushed first so the first runs first.
                 Stats.Bisected();
                 var half = remaining.Count / 2;
-                work.Push((remaining.GetRange(half, remaining.Count - half), attempt));
-                work.Push((remaining.GetRange(0, half), attempt));
+                work.Push((remaining.GetRange(half, remaining.Count - half), attempt, true));
+                work.Push((remaining.GetRange(0, half), attempt, true));
                 continue;
             }
 
@@ -231,16 +236,16 @@ public sealed class KinesisEventSource(
                 continue;
             }
 
-            work.Push((remaining, attempt + 1));
+            work.Push((remaining, attempt + 1, true));
         }
     }
 
     private readonly record struct Outcome(int? FailedFrom, bool FunctionError);
 
-    private async Task<Outcome> InvokeAsync(string shardId, List<StreamRecord> records, CancellationToken cancellationToken)
+    private async Task<Outcome> InvokeAsync(string shardId, List<StreamRecord> records, bool redelivery, CancellationToken cancellationToken)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(ToEvent(shardId, records), LambdaEventsJsonContext.Default.KinesisEvent);
-        Stats.Invoked(records.Count);
+        Stats.Invoked(records.Count, redelivery);
         byte[] response;
         try
         {

@@ -177,6 +177,9 @@ internal static class SoakBench
             ["invocations"] = source.Stats.Invocations,
             ["partialFailures"] = source.Stats.PartialFailures,
             ["retries"] = source.Stats.Retries,
+            ["recordsRedelivered"] = source.Stats.RecordsRedelivered,
+            // Issue 19: at most 0.01. Redeliveries come from contention (two shards updating one item) and faults.
+            ["redeliveredShare"] = source.Stats.RecordsDelivered == 0 ? 0 : Math.Round((double)source.Stats.RecordsRedelivered / (source.Stats.RecordsDelivered - source.Stats.RecordsRedelivered), 4),
             ["eventsLanded"] = landed.Count,
             ["lost"] = lost,
             ["doubled"] = doubled,
