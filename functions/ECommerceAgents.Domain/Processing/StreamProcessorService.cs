@@ -16,7 +16,8 @@ public sealed class StreamProcessorService : IDisposable
     // One parser and planner per concurrent micro-batch (their buffers are reused call to call); in Lambda one
     // container runs one invocation at a time, so the pool holds one.
     private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner)> _contexts = [];
-    private readonly Func<(EventParser, StreamPlanner)> _newContext;
+    private readonly string _pseudonymKey;
+    private readonly ProcessorOptions _options;
     private readonly IStreamStateStore _store;
     private readonly StreamPlanWriter _writer;
     private readonly TimeProvider _clock;
@@ -24,25 +25,17 @@ public sealed class StreamProcessorService : IDisposable
     /// <param name="pseudonymKey">The secret the pseudonyms (device, e-mail) are keyed with.</param>
     public StreamProcessorService(string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine,
         IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock)
-        : this(
-            () => (new EventParser(SchemaRegistry.Default, clock), new StreamPlanner(pseudonymKey, options, clock)),
-            store,
-            new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock),
-            clock)
     {
-    }
-
-    internal StreamProcessorService(Func<(EventParser, StreamPlanner)> newContext, IStreamStateStore store, StreamPlanWriter writer, TimeProvider clock)
-    {
-        _newContext = newContext;
+        _pseudonymKey = pseudonymKey;
+        _options = options;
         _store = store;
-        _writer = writer;
+        _writer = new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock);
         _clock = clock;
     }
 
     public async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
-        if (!_contexts.TryTake(out var context)) context = _newContext();
+        if (!_contexts.TryTake(out var context)) context = (new EventParser(SchemaRegistry.Default, _clock), new StreamPlanner(_pseudonymKey, _options, _clock));
         try
         {
             return await ProcessAsync(context.Parser, context.Planner, records, cancellationToken).ConfigureAwait(false);
