@@ -49,6 +49,8 @@ public sealed class AwsLatencySimulationTests(AwsLatencySimulationTests.Fixture 
             AttributeDefinitions = [new AttributeDefinition("pk", ScalarAttributeType.S)],
             BillingMode = BillingMode.PAY_PER_REQUEST,
         });
+        // dynalite answers CreateTable with CREATING and a write before ACTIVE is refused as not found.
+        while ((await direct.DescribeTableAsync(table)).Table.TableStatus != TableStatus.ACTIVE) await Task.Delay(20);
         var key = new Dictionary<string, AttributeValue> { ["pk"] = new("user-1") };
         await direct.PutItemAsync(table, new Dictionary<string, AttributeValue>(key) { ["name"] = new("Ada"), ["visits"] = new() { N = "42" } });
         using var proxied = DynamoDbClientFactory.Create(fixture.Latency.Endpoints);
