@@ -53,13 +53,21 @@ public sealed class StateAudit(IAmazonDynamoDB dynamo, ResourceBindings names)
         await foreach (var item in ScanAsync(Tables.Identities, cancellationToken).ConfigureAwait(false)) yield return (item["anonymousId"].S, item["userId"].S);
     }
 
+    /// <summary>Each product's counters, summed over its shards' items.</summary>
     public async IAsyncEnumerable<ProductStatsItem> ProductStatsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var bySku = new Dictionary<string, List<Dictionary<string, AttributeValue>>>(StringComparer.Ordinal);
         await foreach (var item in ScanAsync(Tables.ProductStats, cancellationToken).ConfigureAwait(false))
         {
-            yield return new ProductStatsItem(item["sku"].S, Long(item, "views"), Long(item, "cartAdds"), Long(item, "cartRemoves"), Long(item, "purchases"),
-                item.TryGetValue("revenue", out var r) && r.N is not null ? decimal.Parse(r.N, NumberStyles.Float, CultureInfo.InvariantCulture) : 0,
-                item.TryGetValue("category", out var c) ? c.S : null);
+            if (!bySku.TryGetValue(item["sku"].S, out var items)) bySku[item["sku"].S] = items = [];
+            items.Add(item);
+        }
+
+        foreach (var (sku, items) in bySku)
+        {
+            var sum = ProductStatsItems.Sum(sku, items);
+            yield return new ProductStatsItem(sku, Long(sum, "views"), Long(sum, "cartAdds"), Long(sum, "cartRemoves"), Long(sum, "purchases"),
+                ProductStatsItems.Revenue(sum), sum.TryGetValue("category", out var c) ? c.S : null);
         }
     }
 

@@ -11,8 +11,9 @@ namespace ECommerceAgents.Adapters.DynamoDb;
 /// <summary>
 /// StreamProcessor's state in DynamoDB without transactions (dynalite has none): one round of concurrent BatchGetItem requests
 /// across tables for everything a batch reads, then one write per entity. Whole-item state (sessions, profiles, orders) is
-/// a JSON document guarded by a version number; product counters are ADDs guarded by a per-shard watermark
-/// attribute; event-id markers go out in BatchWriteItem calls of 25.
+/// a JSON document guarded by a version number; product counters are one item per product and shard, which only
+/// that shard writes, with the shard's watermark, read and written in batches; event-id markers go out in
+/// BatchWriteItem calls of 25.
 /// </summary>
 public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null) : IStreamStateStore
 {
@@ -158,55 +159,37 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }
     }
 
-    public async Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken)
+    public async Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken)
     {
-        var watermark = "wm_" + shardId;
-        string? stored = null;
-        for (var attempt = 0; attempt < 5; attempt++)
+        var stored = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
+        foreach (var (_, item) in await BatchGetAsync(products.Select(p => (_stats, Key("sku", p.Sku, "shard", shardId))).ToList(), cancellationToken).ConfigureAwait(false))
         {
-            var pending = stored is null ? events : events.Where(e => string.CompareOrdinal(e.PaddedSequence, stored) > 0).ToArray();
-            if (pending.Count == 0) return;
-            var first = pending.Min(e => e.PaddedSequence)!;
-            var last = pending.Max(e => e.PaddedSequence)!;
-            var values = new Dictionary<string, AttributeValue>
-            {
-                [":views"] = N(pending.Sum(e => e.Views)),
-                [":adds"] = N(pending.Sum(e => e.CartAdds)),
-                [":removes"] = N(pending.Sum(e => e.CartRemoves)),
-                [":purchases"] = N(pending.Sum(e => e.Purchases)),
-                [":revenue"] = new() { N = pending.Sum(e => e.Revenue).ToString(CultureInfo.InvariantCulture) },
-                [":last"] = S(last),
-                [":category"] = S(pending.Select(e => e.Category).FirstOrDefault(c => c is not null) ?? "unknown"),
-            };
-            if (stored is not null) values[":stored"] = S(stored);
-            else values[":first"] = S(first);
-            try
-            {
-                await dynamo.UpdateItemAsync(new UpdateItemRequest
-                {
-                    TableName = _stats,
-                    Key = Key("sku", sku),
-                    UpdateExpression = "ADD #views :views, #adds :adds, #removes :removes, #purchases :purchases, #revenue :revenue SET #wm = :last, #category = if_not_exists(#category, :category)",
-                    // Every event here must be above the watermark: a retry that overlaps what was applied falls to the read below.
-                    ConditionExpression = stored is null ? "attribute_not_exists(#wm) OR #wm < :first" : "#wm = :stored",
-                    ExpressionAttributeNames = new Dictionary<string, string>
-                    {
-                        ["#views"] = "views", ["#adds"] = "cartAdds", ["#removes"] = "cartRemoves", ["#purchases"] = "purchases",
-                        ["#revenue"] = "revenue", ["#wm"] = watermark, ["#category"] = "category",
-                    },
-                    ExpressionAttributeValues = values,
-                }, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (ConditionalCheckFailedException)
-            {
-                // Some of these events were applied by an earlier delivery: read the watermark and add only the rest.
-                var current = await dynamo.GetItemAsync(new GetItemRequest { TableName = _stats, Key = Key("sku", sku), ConsistentRead = true, ProjectionExpression = "#wm", ExpressionAttributeNames = new Dictionary<string, string> { ["#wm"] = watermark } }, cancellationToken).ConfigureAwait(false);
-                stored = current.Item is not null && current.Item.TryGetValue(watermark, out var wm) ? wm.S : null;
-            }
+            stored[item["sku"].S] = item;
         }
 
-        throw new ConcurrentUpdateException($"product-stats {sku}: the watermark kept moving");
+        var writes = new List<WriteRequest>(products.Count);
+        foreach (var (sku, deltas) in products)
+        {
+            stored.TryGetValue(sku, out var current);
+            // A redelivered batch finds its events at or below the shard's watermark: they were added.
+            var watermark = current is not null && current.TryGetValue("wm", out var wm) ? wm.S : null;
+            var pending = deltas.Where(e => watermark is null || string.CompareOrdinal(e.PaddedSequence, watermark) > 0).ToArray();
+            if (pending.Length == 0) continue;
+            writes.Add(new WriteRequest(new PutRequest(new Dictionary<string, AttributeValue>
+            {
+                ["sku"] = S(sku),
+                ["shard"] = S(shardId),
+                ["views"] = N(ProductStatsItems.Long(current, "views") + pending.Sum(e => e.Views)),
+                ["cartAdds"] = N(ProductStatsItems.Long(current, "cartAdds") + pending.Sum(e => e.CartAdds)),
+                ["cartRemoves"] = N(ProductStatsItems.Long(current, "cartRemoves") + pending.Sum(e => e.CartRemoves)),
+                ["purchases"] = N(ProductStatsItems.Long(current, "purchases") + pending.Sum(e => e.Purchases)),
+                ["revenue"] = new() { N = (ProductStatsItems.Revenue(current) + pending.Sum(e => e.Revenue)).ToString(CultureInfo.InvariantCulture) },
+                ["category"] = S(current is not null && current.TryGetValue("category", out var c) ? c.S : pending.Select(e => e.Category).FirstOrDefault(x => x is not null) ?? "unknown"),
+                ["wm"] = S(pending.Max(e => e.PaddedSequence)),
+            })));
+        }
+
+        await BatchWriteAsync(_stats, writes, cancellationToken).ConfigureAwait(false);
     }
 
     public Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken) =>

@@ -65,13 +65,11 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     public async Task<IReadOnlyList<JsonObject>> CategoryProductsAsync(string category, int limit, CancellationToken cancellationToken) =>
         (await QueryAsync(Tables.Catalog, "byCategory", "category", category, cancellationToken, limit).ConfigureAwait(false)).Select(ToJson).ToArray();
 
+    /// <summary>A product's real-time counters: the sum of its shards' items, or null when no shard has counted it.</summary>
     public async Task<JsonObject?> ProductStatsAsync(string sku, CancellationToken cancellationToken)
     {
-        var item = await GetAsync(Tables.ProductStats, Key("sku", sku), cancellationToken).ConfigureAwait(false);
-        if (item is null) return null;
-        var json = ToJson(item);
-        foreach (var k in json.Select(p => p.Key).Where(k => k.StartsWith("wm_", StringComparison.Ordinal)).ToArray()) json.Remove(k);
-        return json;
+        var items = await QueryAsync(Tables.ProductStats, null, "sku", sku, cancellationToken).ConfigureAwait(false);
+        return items.Count == 0 ? null : ToJson(ProductStatsItems.Sum(sku, items));
     }
 
     /// <summary>Realtime store marked stale by StreamProcessor (a Redis outage), per shard and since when.</summary>

@@ -100,6 +100,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         metrics.Add("DuplicatesDropped", outcome.Duplicates);
         metrics.Add("RealtimeStale", outcome.RealtimeStale ? 1 : 0);
         metrics.Add("BatchRetried", outcome.RetryFrom is null ? 0 : 1);
+        metrics.Add("ConflictRetries", outcome.ConflictRetries);
         if (outcome.Records > 0)
         {
             metrics.Add("ErrorRate", Math.Round(100.0 * outcome.Quarantined / outcome.Records, 3), MetricUnit.Percent);

@@ -27,8 +27,8 @@ public static class Tables
         Indexes: [new IndexDefinition("byCategory", new KeyField("category"), new KeyField("sku"))]);
 
     public static readonly TableDefinition ProductStats = new(
-        "product-stats", "Real-time per-product counters (views, carts, purchases, revenue).",
-        new KeyField("sku"));
+        "product-stats", "Real-time per-product counters (views, carts, purchases, revenue): one item per product and shard (sk = shard id), which only that shard writes; a product's figures are the sum of its items.",
+        new KeyField("sku"), new KeyField("shard"));
 
     public static readonly TableDefinition Orders = new(
         "orders", "Order state and history, by order id; by date and by user through indexes.",

@@ -239,11 +239,12 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
     public async Task Reconcile_DynamoCounterAndRevenueChanged_NamesTheProduct()
     {
         var table = run.Names.Table(Tables.ProductStats);
-        var sku = (await run.Stack.DynamoDbClient.ScanAsync(new ScanRequest { TableName = table, Limit = 1 })).Items[0]["sku"].S;
+        var item = (await run.Stack.DynamoDbClient.ScanAsync(new ScanRequest { TableName = table, Limit = 1 })).Items[0];
+        var sku = item["sku"].S;
         Task AddAsync(int views, decimal revenue) => run.Stack.DynamoDbClient.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = table,
-            Key = new Dictionary<string, AttributeValue> { ["sku"] = new() { S = sku } },
+            Key = new Dictionary<string, AttributeValue> { ["sku"] = item["sku"], ["shard"] = item["shard"] },
             UpdateExpression = "ADD #v :v, #r :r",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#v"] = "views", ["#r"] = "revenue" },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = new() { N = views.ToString(CultureInfo.InvariantCulture) }, [":r"] = new() { N = revenue.ToString(CultureInfo.InvariantCulture) } },

@@ -88,8 +88,12 @@ public interface IStreamStateStore
 
     Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken);
 
-    /// <summary>Adds the events' counters once: events at or below the product's watermark for the shard are skipped.</summary>
-    Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken);
+    /// <summary>
+    /// Adds the micro-batch's counters to the shard's own counters of each product, once: events at or below that
+    /// item's watermark are skipped. Only the shard's one invocation at a time writes its items, so they need no
+    /// condition and go out in batches (one write per product would be most of a batch's requests).
+    /// </summary>
+    Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken);
 
     Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken);
 

@@ -19,6 +19,13 @@ public sealed record ProcessorOptions
     /// </summary>
     public int WriteConcurrency { get; init; } = 64;
 
+    /// <summary>
+    /// When a micro-batch fails only because another shard changed an item it read, it is processed again from the
+    /// first record not done, inside the invocation, this many times: the same work a redelivery would do, without
+    /// the event source mapping's round trip.
+    /// </summary>
+    public int ConflictRetries { get; init; } = 3;
+
     /// <summary>Attempts at moving the enriched cursor once the records are in the zone (about 11 s with the backoff).</summary>
     public int CursorWriteAttempts { get; init; } = 10;
 

@@ -4,7 +4,7 @@ namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>
 /// Per-product counters (views, cart adds and removes, purchases, revenue), one delta per event and product. The
-/// store adds them once: it keeps a watermark per product and shard.
+/// store adds them once: each shard keeps its own counters of a product, with its watermark.
 /// </summary>
 internal static class ProductStatsPlanner
 {

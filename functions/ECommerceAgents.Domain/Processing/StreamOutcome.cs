@@ -39,6 +39,12 @@ public sealed record StreamOutcome
 
     public IReadOnlyList<string> Errors { get; init; } = [];
 
+    /// <summary>
+    /// How many times the invocation processed the micro-batch again from its first record not done, after losing
+    /// only conditional writes to another shard (<see cref="ProcessorOptions.ConflictRetries"/>).
+    /// </summary>
+    public int ConflictRetries { get; init; }
+
     /// <summary>The writes that failed or were held back, with the records (indexes in the micro-batch) they leave undone.</summary>
     internal IReadOnlyList<RecordFailure> Failures { get; init; } = [];
 }

@@ -147,7 +147,13 @@ internal sealed class StreamPlanWriter(
             }
         }))));
         jobs.AddRange(plan.Orders.Select(o => ("order", o.Members, (Write)(ct => store.SaveOrderAsync(o.Item, ct)))));
-        jobs.AddRange(plan.ProductStats.Select(p => ("product-stats", p.Members, (Write)(ct => store.AddProductStatsAsync(p.Item.Sku, plan.Realtime.ShardId, p.Item.Deltas, ct)))));
+        if (plan.ProductStats.Count > 0)
+        {
+            var products = plan.ProductStats.Select(p => p.Item).ToArray();
+            var members = plan.ProductStats.SelectMany(p => p.Members).Distinct().ToArray();
+            jobs.Add(("product-stats", members, ct => store.AddProductStatsAsync(plan.Realtime.ShardId, products, ct)));
+        }
+
         await RunAsync(jobs, result, cancellationToken).ConfigureAwait(false);
 
         var byIndex = plan.Events.ToDictionary(e => e.Index);

@@ -51,9 +51,50 @@ public sealed class StreamProcessorService : IDisposable
         while (_contexts.TryTake(out var context)) context.Planner.Dispose();
     }
 
+    /// <summary>
+    /// One pass over the micro-batch, then, while the only failures are conditional writes lost to another shard,
+    /// another pass from the first record not done: what the event source mapping's redelivery would do, with the same
+    /// idempotence (watermarks, cursor, markers), but without failing the micro-batch back to it.
+    /// </summary>
     private async Task<StreamOutcome> ProcessAsync(EventParser parser, StreamPlanner planner, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
-        if (records.Count == 0) return new StreamOutcome();
+        var (outcome, onlyConflicts) = await PassAsync(parser, planner, records, cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; onlyConflicts && outcome.RetryFrom is { } from && attempt <= _options.ConflictRetries; attempt++)
+        {
+            // A short random wait, so two shards that collided do not collide again.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken).ConfigureAwait(false);
+            var offset = 0;
+            while (records[offset].Position != from) offset++;
+            var (again, conflicts) = await PassAsync(parser, planner, records.Skip(offset).ToArray(), cancellationToken).ConfigureAwait(false);
+            outcome = Merge(outcome, again, offset, attempt);
+            onlyConflicts = conflicts;
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The first pass's counts (it saw every record) with the later pass's acknowledgements added and its failures in their place.</summary>
+    private static StreamOutcome Merge(StreamOutcome first, StreamOutcome again, int offset, int attempt)
+    {
+        var timings = new Dictionary<string, double>(first.StoreMilliseconds, StringComparer.Ordinal);
+        foreach (var (store, ms) in again.StoreMilliseconds) timings[store] = timings.GetValueOrDefault(store) + ms;
+        return first with
+        {
+            RetryFrom = again.RetryFrom,
+            RealtimeStale = first.RealtimeStale || again.RealtimeStale,
+            StoreMilliseconds = timings,
+            Acknowledged = [.. first.Acknowledged, .. again.Acknowledged],
+            LagMilliseconds = [.. first.LagMilliseconds, .. again.LagMilliseconds],
+            AcknowledgedAt = again.AcknowledgedAt ?? first.AcknowledgedAt,
+            Errors = [.. first.Errors, .. again.Errors],
+            Failures = again.Failures.Select(f => f with { Records = f.Records.Select(i => i + offset).ToArray() }).ToArray(),
+            ConflictRetries = attempt,
+        };
+    }
+
+    private async Task<(StreamOutcome Outcome, bool OnlyConflicts)> PassAsync(EventParser parser, StreamPlanner planner, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0) return (new StreamOutcome(), false);
         var shard = records[0].Position.ShardId;
         var parsed = ParsedRecords.Parse(parser, records);
 
@@ -65,7 +106,7 @@ public sealed class StreamProcessorService : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["state read failed: " + ex.Message] };
+            return (new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["state read failed: " + ex.Message] }, false);
         }
 
         var readMilliseconds = watch.Elapsed.TotalMilliseconds;
@@ -73,7 +114,7 @@ public sealed class StreamProcessorService : IDisposable
         parsed.DropResends(snapshot, now);
         var plan = planner.Plan(shard, parsed.Valid, snapshot, parsed.Quarantined(records));
         var result = await _writer.WriteAsync(records, parsed.Rejected, plan, snapshot, now, cancellationToken).ConfigureAwait(false);
-        return Outcome(records, parsed, plan, result, readMilliseconds);
+        return (Outcome(records, parsed, plan, result, readMilliseconds), result.OnlyConflicts);
     }
 
     private static StreamOutcome Outcome(IReadOnlyList<StreamInput> records, ParsedRecords parsed, StreamPlan plan, WriteResult result, double readMilliseconds)

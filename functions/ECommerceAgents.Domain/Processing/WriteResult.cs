@@ -57,12 +57,22 @@ internal sealed class WriteResult(int records)
         return first;
     }
 
+    /// <summary>
+    /// Some write failed, and every failed write lost a conditional write to another shard: the state it read moved
+    /// on, and reading it again lets the records through.
+    /// </summary>
+    public bool OnlyConflicts { get; private set; }
+
+    private bool _otherFailure;
+
     /// <summary>A write failed: its records are not done.</summary>
     internal void Fail(IEnumerable<int> members, string write, Exception ex)
     {
         var error = $"{write}: {ex.GetType().Name}: {ex.Message}";
         lock (_failed)
         {
+            _otherFailure |= ex is not ConcurrentUpdateException;
+            OnlyConflicts = !_otherFailure;
             var list = MarkFailed(members);
             _failures.Add(new RecordFailure(write, list, error));
             _errors.Add(error);

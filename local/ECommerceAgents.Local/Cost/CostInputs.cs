@@ -110,7 +110,7 @@ public sealed record CostInputs
     // From the CDK constructs.
     public int StreamProcessorBatchSize { get; init; } = 500;
 
-    public int StreamProcessorMemoryMb { get; init; } = 1_024;
+    public int StreamProcessorMemoryMb { get; init; } = 1_769;
 
     public int ApiMemoryMb { get; init; } = 1_024;
 

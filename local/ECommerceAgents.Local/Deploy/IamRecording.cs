@@ -64,10 +64,10 @@ public static class IamRecording
     }
 
     /// <summary>
-    /// StreamProcessor reads a product's watermark (GetItem) only when a redelivered batch overlaps stats it already
-    /// applied: after a crash between that write and the batch's end, or a batch retried after losing a conditional
-    /// write to another shard. The demo meets that only under contention, so the adapter StreamProcessor uses writes
-    /// the same deltas twice here, under StreamProcessor's name and bindings, and the second write takes that path.
+    /// A redelivered batch finds its product counters already applied (after a crash between that write and the
+    /// batch's end, or a batch retried after losing a conditional write to another shard) and writes nothing for
+    /// them. The demo meets that only under contention, so the adapter StreamProcessor uses writes the same deltas
+    /// twice here, under StreamProcessor's name and bindings, and the second write takes that path.
     /// </summary>
     private static async Task RedeliverProductStatsAsync(LocalHost host, CancellationToken ct)
     {
@@ -75,8 +75,8 @@ public static class IamRecording
         using var dynamo = Adapters.DynamoDb.DynamoDbClientFactory.Create(env.Endpoints);
         var store = new Adapters.DynamoDb.StreamStateStore(dynamo, env.Names);
         var deltas = new[] { new Domain.Processing.ProductStatsDelta("0".PadLeft(56, '0') + "1", 1, 0, 0, 0, 0m, "iam-replay", DateTimeOffset.UtcNow) };
-        await store.AddProductStatsAsync("iam-replay-redelivery", "shardId-iam-replay", deltas, ct);
-        await store.AddProductStatsAsync("iam-replay-redelivery", "shardId-iam-replay", deltas, ct);
+        await store.AddProductStatsAsync("shardId-iam-replay", [("iam-replay-redelivery", deltas)], ct);
+        await store.AddProductStatsAsync("shardId-iam-replay", [("iam-replay-redelivery", deltas)], ct);
     }
 
     private static async Task<IReadOnlyList<string>> ApiTourAsync(LocalHost host, CancellationToken ct)

@@ -85,6 +85,45 @@ public sealed class StreamProcessorServiceTests
         Assert.Equal(2, outcome.Acknowledged.Count);
         Assert.Equal(2, _store.Markers.Count);
         Assert.DoesNotContain(_store.Markers.Values, m => m.Position == purchase.Position.ToString());
+        Assert.Equal(0, outcome.ConflictRetries);
+    }
+
+    [Fact]
+    public async Task ConditionalWriteLostToAnotherShard_ProcessedAgainInTheInvocation_EveryEffectOnce()
+    {
+        _store.Conflicts["order"] = 1;
+        var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.Purchase("o-1", 10m, ("SKU-1", 1, 10m)).AtMinute(1), EventBuilder.AddToCart().AtMinute(2));
+
+        var outcome = await ProcessAsync(records);
+
+        Assert.Null(outcome.RetryFrom);
+        Assert.Equal(1, outcome.ConflictRetries);
+        Assert.Empty(outcome.Failures);
+        Assert.Equal(3, outcome.Acknowledged.Count);
+        Assert.Equal(outcome.Acknowledged.Count, outcome.LagMilliseconds.Count);
+        Assert.Equal(_store.Markers.Keys.Order(), outcome.Acknowledged.Order());
+        Assert.True(_store.Orders.ContainsKey("o-1"));
+        Assert.Equal(1, _store.Profiles["u-1"].Orders);
+        Assert.Equal(1, _store.ProductStats["SKU-1"].Views);
+        Assert.Equal(3, _enriched.Records.Count);
+        Assert.Equal((3, 3), (outcome.Records, outcome.Valid));
+    }
+
+    [Fact]
+    public async Task ConflictThatOutlastsTheRetries_FailsBackFromTheFirstRecordNotDone()
+    {
+        _store.Conflicts["order"] = 10;
+        var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.Purchase("o-1", 10m, ("SKU-1", 1, 10m)).AtMinute(1), EventBuilder.AddToCart().AtMinute(2));
+
+        var outcome = await ProcessAsync(records);
+
+        Assert.Equal(new ProcessorOptions().ConflictRetries, outcome.ConflictRetries);
+        Assert.Equal(records[1].Position, outcome.RetryFrom);
+        var failure = Assert.Single(outcome.Failures);
+        Assert.Equal(("order", 1), (failure.Write, Assert.Single(failure.Records)));
+        Assert.Equal(2, outcome.Acknowledged.Count);
+        Assert.False(_store.Orders.ContainsKey("o-1"));
+        Assert.Equal(10 - 1 - new ProcessorOptions().ConflictRetries, _store.Conflicts["order"]);
     }
 
     [Fact]

@@ -141,10 +141,10 @@ public sealed class CrashAtEveryWriteTests
             await inner.SaveIdentityLinkAsync(link, cancellationToken);
         }
 
-        public async Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken)
+        public async Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken)
         {
             crash.Hit("product-stats");
-            await inner.AddProductStatsAsync(sku, shardId, events, cancellationToken);
+            await inner.AddProductStatsAsync(shardId, products, cancellationToken);
         }
 
         public async Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken)

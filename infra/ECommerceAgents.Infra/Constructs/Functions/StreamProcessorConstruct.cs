@@ -49,7 +49,7 @@ public sealed class StreamProcessorConstruct : Construct
             Name = "StreamProcessor",
             Description = "Kinesis events: validate, enrich, pseudonymise; write profiles, sessions, counters, Redis, enriched zone",
             Platform = props.Platform,
-            MemoryMb = 1024,
+            MemoryMb = 1769,
             Timeout = Duration.Seconds(120),
             InVpc = true,
             UsesSecrets = true,

@@ -7,7 +7,7 @@ namespace ECommerceAgents.Domain.Tests.Processing.Fakes;
 /// <summary>
 /// The state store in memory, for the processor's orchestration tests only (the integration tests run the real
 /// adapters on real servers). Entities are stored and read as copies, as a real store would; a write named in
-/// <see cref="Failing"/> throws.
+/// <see cref="Failing"/> throws, and one in <see cref="Conflicts"/> loses its condition as many times as it says.
 /// </summary>
 internal sealed class InMemoryStateStore : IStreamStateStore
 {
@@ -30,6 +30,9 @@ internal sealed class InMemoryStateStore : IStreamStateStore
 
     /// <summary>The writes that fail: subject, profile, order, identity, product-stats, cursor, markers.</summary>
     public HashSet<string> Failing { get; } = [];
+
+    /// <summary>Writes that lose a conditional write to another shard, and how many more times they do.</summary>
+    public ConcurrentDictionary<string, int> Conflicts { get; } = new(StringComparer.Ordinal);
 
     public int SubjectWrites;
 
@@ -60,15 +63,18 @@ internal sealed class InMemoryStateStore : IStreamStateStore
 
     public Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken) => Write("identity", () => Links.TryAdd(link.AnonymousId, link));
 
-    public Task AddProductStatsAsync(string sku, string shardId, IReadOnlyList<ProductStatsDelta> events, CancellationToken cancellationToken) => Write("product-stats", () =>
+    public Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken) => Write("product-stats", () =>
     {
         lock (ProductStats)
         {
-            var (views, watermarks) = ProductStats.GetValueOrDefault(sku, (0, new Dictionary<string, string>(StringComparer.Ordinal)));
-            var watermark = watermarks.GetValueOrDefault(shardId, "");
-            foreach (var e in events.Where(e => string.CompareOrdinal(e.PaddedSequence, watermark) > 0)) views += e.Views;
-            watermarks[shardId] = events.Max(e => e.PaddedSequence)!;
-            ProductStats[sku] = (views, watermarks);
+            foreach (var (sku, events) in products)
+            {
+                var (views, watermarks) = ProductStats.GetValueOrDefault(sku, (0, new Dictionary<string, string>(StringComparer.Ordinal)));
+                var watermark = watermarks.GetValueOrDefault(shardId, "");
+                foreach (var e in events.Where(e => string.CompareOrdinal(e.PaddedSequence, watermark) > 0)) views += e.Views;
+                watermarks[shardId] = events.Max(e => e.PaddedSequence)!;
+                ProductStats[sku] = (views, watermarks);
+            }
         }
     });
 
@@ -86,6 +92,12 @@ internal sealed class InMemoryStateStore : IStreamStateStore
     private Task Write(string what, Action write)
     {
         if (Failing.Contains(what)) return Task.FromException(new InvalidOperationException($"the {what} write failed (test)"));
+        if (Conflicts.TryGetValue(what, out var left) && left > 0)
+        {
+            Conflicts[what] = left - 1;
+            return Task.FromException(new ConcurrentUpdateException($"the {what} changed since it was read (test)"));
+        }
+
         write();
         return Task.CompletedTask;
     }
