@@ -162,7 +162,7 @@ internal sealed class StreamPlanWriter(
         {
             if (s.Members.Select(m => byIndex[m].ResolvedUser).FirstOrDefault(u => u is not null && profileFailed.Contains(u)) is { } user)
             {
-                result.Fail(s.Members, "session", new InvalidOperationException($"held back: the profile of {user} was not written"));
+                result.HoldBack(s.Members, "session", $"held back: the profile of {user} was not written");
                 continue;
             }
 
