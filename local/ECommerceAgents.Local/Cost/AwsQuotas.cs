@@ -15,6 +15,7 @@ public static class AwsQuotas
     private const string KinesisFaqPage = "https://aws.amazon.com/kinesis/data-streams/faqs/";
     private const string UpdateShardCountPage = "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateShardCount.html";
     private const string LambdaQuotasPage = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html";
+    private const string LambdaMemoryPage = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html";
     private const string EventSourceMappingPage = "https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html";
     private const string DynamoQuotasPage = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html";
     private const string DynamoPartitionsPage = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html";
@@ -44,6 +45,8 @@ public static class AwsQuotas
 
     public static AwsQuota FunctionMemory { get; } = new("lambda.memory", "Lambda function memory", 10_240, "MB", LambdaQuotasPage, false);
 
+    public static AwsQuota FullVcpuMemory { get; } = new("lambda.fullVcpuMemory", "Lambda memory that gives one full vCPU", 1_769, "MB", LambdaMemoryPage, false);
+
     public static AwsQuota MaxParallelizationFactor { get; } = new("lambda.parallelizationFactor", "Kinesis event source mapping: concurrent batches per shard", 10, "batches per shard", EventSourceMappingPage, false);
 
     // DynamoDB, on demand.
@@ -62,6 +65,8 @@ public static class AwsQuotas
 
     public static AwsQuota FirehoseCalls { get; } = new("firehose.calls", "Firehose Direct PUT stream, PutRecord + PutRecordBatch (us-east-1)", 2_000, "requests/s per delivery stream", FirehoseQuotasPage, true);
 
+    public static AwsQuota FirehoseLambdaInvocationsPerShard { get; } = new("firehose.lambdaInvocations", "Firehose data transformation, outstanding Lambda invocations", 5, "per internal shard (S3 destination)", FirehoseQuotasPage, false);
+
     public static AwsQuota FirehoseActivePartitions { get; } = new("firehose.activePartitions", "Firehose dynamic partitioning, active partitions", 500, "per delivery stream", FirehoseQuotasPage, true);
 
     // S3.
@@ -70,6 +75,8 @@ public static class AwsQuotas
     // KMS: one shared quota for Decrypt, Encrypt, GenerateDataKey, … on symmetric keys, AWS managed keys and calls AWS
     // services make on our behalf included.
     public static AwsQuota KmsSymmetric { get; } = new("kms.symmetric", "KMS cryptographic operations (symmetric), shared (us-east-1)", 100_000, "requests/s per account", KmsQuotasPage, true);
+
+    public static AwsQuota KmsSymmetricElsewhere { get; } = new("kms.symmetricElsewhere", "KMS cryptographic operations (symmetric), shared (most other Regions)", 10_000, "requests/s per account", KmsQuotasPage, true);
 
     // Redshift Serverless.
     public static AwsQuota RedshiftMinBaseRpu { get; } = new("redshift.minBaseRpu", "Redshift Serverless base capacity, smallest step above 4", 8, "RPU (steps of 8 up to 512)", RedshiftCapacityPage, false);
@@ -82,9 +89,9 @@ public static class AwsQuotas
     public static IReadOnlyList<AwsQuota> All { get; } =
     [
         ShardWriteRecords, ShardWriteMiB, OnDemandInitialWriteRecords, OnDemandPeakMultiple, OnDemandMaxWriteGiB, UpdateShardCountPerDay,
-        AccountConcurrency, FunctionTimeout, FunctionMemory, MaxParallelizationFactor,
+        AccountConcurrency, FunctionTimeout, FunctionMemory, FullVcpuMemory, MaxParallelizationFactor,
         TableWriteUnits, TableReadUnits, PartitionWriteUnits, PartitionReadUnits,
-        FirehoseMiB, FirehoseRecords, FirehoseCalls, FirehoseActivePartitions,
-        S3PutsPerPrefix, KmsSymmetric, RedshiftMinBaseRpu, RedshiftMaxBaseRpu, ApiGatewayAccountRate,
+        FirehoseMiB, FirehoseRecords, FirehoseCalls, FirehoseLambdaInvocationsPerShard, FirehoseActivePartitions,
+        S3PutsPerPrefix, KmsSymmetric, KmsSymmetricElsewhere, RedshiftMinBaseRpu, RedshiftMaxBaseRpu, ApiGatewayAccountRate,
     ];
 }
