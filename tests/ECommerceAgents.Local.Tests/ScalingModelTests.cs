@@ -68,12 +68,12 @@ public sealed class ScalingModelTests
     {
         var e = ScalingModel.Default.Estimate(100e6);
 
-        // Peak hour: 100e6 / 24 × 3 = 12.5 M events; the largest type half of it, 6.25 M.
+        // Peak hour: 100e6 / 24 × 3 = 12.5 M events; product views are 8,159 / 19,414 of them: 5,253,296.59.
         Assert.Equal(12_500_000, e.PeakHourEvents, 3);
-        Assert.Equal(6_250_000, e.LargestPartitionEvents, 3);
-        // 5 s + 6.25 M / 17,081 events/s = 370.90 s; 6.25 M × 1,200 B = 7,152.56 MB.
-        Assert.Equal(370.90, e.LargestPartitionSeconds, 2);
-        Assert.Equal(7_152.56, e.LargestPartitionMemoryMb, 2);
+        Assert.Equal(5_253_296.59, e.LargestPartitionEvents, 2);
+        // 5 s + 5,253,296.59 / 17,081 events/s = 312.55 s; × 1,200 B = 6,011.92 MB, over BatchLoader's 3,008 MB.
+        Assert.Equal(312.55, e.LargestPartitionSeconds, 2);
+        Assert.Equal(6_011.92, e.LargestPartitionMemoryMb, 2);
         // 16 partitions × 5 s + 12.5 M / 17,081 = 811.81 s of loads: one BatchLoader at a time finishes within the hour.
         Assert.Equal(811.81, e.BatchSecondsPerPeakHour, 2);
         Assert.Equal(1, e.BatchLoaderConcurrency);
