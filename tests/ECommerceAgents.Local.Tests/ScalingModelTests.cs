@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ECommerceAgents.Local.Cost;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Local.Traffic;
 using ECommerceAgents.Testing;
 
 namespace ECommerceAgents.Local.Tests;
@@ -118,6 +119,18 @@ public sealed class ScalingModelTests
 
         // The measured drain per shard is the README's (issue 19, after overlapping the writes).
         Assert.Contains($"**{ScalingInputs.MeasuredRecordsPerSecondPerShard:0}** (820, 857, 956)", Repository("README.md"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LargestTypeShare_IsTheDemoGeneratorsProductViews()
+    {
+        var generator = new TrafficGenerator(new TrafficOptions { Seed = 42, Events = 20_000 });
+        _ = generator.Generate();
+        var byType = generator.Truth.ValidByType;
+
+        var largest = byType.MaxBy(t => t.Value);
+        Assert.Equal("product_view", largest.Key);
+        Assert.Equal(ScalingInputs.MeasuredLargestTypeShare, (double)largest.Value / byType.Values.Sum(), 9);
     }
 
     [Fact]
