@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ECommerceAgents.Local.Cost;
@@ -38,7 +39,7 @@ internal static class ScaleCommand
 
             var model = new ScalingModel(new ScalingInputs { PeakToAverage = factor });
             var rows = ScalingTable.Rows(model, perDay);
-            if (parse.GetValue(json)) Console.WriteLine(Json(model, perDay, rows).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (parse.GetValue(json)) Console.WriteLine(Json(model, perDay, rows).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             else if (parse.GetValue(markdown)) Console.Write(ScalingTable.Markdown(rows, perDay) + "\n" + ScalingTable.QuotasMarkdown());
             else Render(rows, perDay);
             return 0;
