@@ -27,6 +27,7 @@ root.Subcommands.Add(BenchCommands.Create(state));
 root.Subcommands.Add(BatchCommand.Create(state));
 root.Subcommands.Add(ReplayCommand.Create(state));
 root.Subcommands.Add(CostCommand.Create());
+root.Subcommands.Add(ScaleCommand.Create());
 root.Subcommands.Add(DeployCheckCommand.Create(state));
 root.Subcommands.Add(SamEnvCommand.Create(state));
 
