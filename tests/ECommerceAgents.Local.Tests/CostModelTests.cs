@@ -26,8 +26,8 @@ public sealed partial class CostModelTests
         Assert.Equal(20.0500, Line(estimate, "Kinesis Data Streams", "Data out").Usd, 4);
         // Stream-hours: 730 × $0.04 = $29.20.
         Assert.Equal(29.20, Line(estimate, "Kinesis Data Streams", "Stream-hours").Usd, 6);
-        // StreamProcessor: 525,600 batches of 500 × 0.65 s × 1 GB = 341,640 GB-s × $0.0000166667 = $5.694011.
-        Assert.Equal(5.694011, Line(estimate, "Lambda", "StreamProcessor duration").Usd, 5);
+        // StreamProcessor: 525,600 batches of 500 × 0.65 s × 1,769 MB (1.727539 GB) = 590,196.4453 GB-s × $0.0000166667 = $9.836627.
+        Assert.Equal(9.836627, Line(estimate, "Lambda", "StreamProcessor duration").Usd, 5);
         // DynamoDB: 1,400 WRU per 1,000 events → 367,920,000 WRU × $0.625 per million = $229.95.
         Assert.Equal(229.95, Line(estimate, "DynamoDB", "Write request units").Usd, 6);
         // API Gateway: 26.28 M requests, all in the first tier: × $3.50 per million = $91.98.
