@@ -180,6 +180,7 @@ internal static class SoakBench
             ["recordsRedelivered"] = source.Stats.RecordsRedelivered,
             // Issue 19: at most 0.01. Redeliveries come from contention (two shards updating one item) and faults.
             ["redeliveredShare"] = source.Stats.RecordsDelivered == 0 ? 0 : Math.Round((double)source.Stats.RecordsRedelivered / (source.Stats.RecordsDelivered - source.Stats.RecordsRedelivered), 4),
+            ["conflictRetries"] = acknowledgements.ConflictRetries,
             ["eventsLanded"] = landed.Count,
             ["lost"] = lost,
             ["doubled"] = doubled,

@@ -121,8 +121,31 @@ public sealed class AcknowledgementLog(TextWriter inner, bool keepEventIds = tru
         _line.Append(text, start, text.Length - start);
     }
 
+    /// <summary>
+    /// Micro-batches StreamProcessor processed again inside the invocation after losing only conditional writes to
+    /// another shard, from its <c>ConflictRetries</c> metric: work the redelivered count no longer shows.
+    /// </summary>
+    public int ConflictRetries
+    {
+        get
+        {
+            lock (_gate) return _conflictRetries;
+        }
+    }
+
+    private int _conflictRetries;
+
     private void Observe(string line)
     {
+        const string metric = "\"ConflictRetries\":";
+        if (line.IndexOf(metric, StringComparison.Ordinal) is >= 0 and var m)
+        {
+            var digits = line.AsSpan(m + metric.Length);
+            var end = 0;
+            while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
+            if (end > 0) _conflictRetries += int.Parse(digits[..end], CultureInfo.InvariantCulture);
+        }
+
         if (!TryParse(line, out var at, out var ids)) return;
         _batches.Add((at, ids.Count));
         if (!keepEventIds) return;

@@ -1,4 +1,5 @@
 using ECommerceAgents.Lambda.Logging;
+using ECommerceAgents.Lambda.Metrics;
 using ECommerceAgents.Local.Demo;
 using Microsoft.Extensions.Time.Testing;
 
@@ -47,6 +48,24 @@ public sealed class AcknowledgementLogTests
 
         Assert.Empty(log.FirstAcknowledged);
         Assert.Equal(3, log.Batches.Single().Events);
+    }
+
+    [Fact]
+    public void ConflictRetries_SummedFromStreamProcessorsMetricLines()
+    {
+        using var log = new AcknowledgementLog(TextWriter.Null, keepEventIds: false);
+        foreach (var retries in new[] { 0, 2, 1, 10 })
+        {
+            var metrics = new MetricsWriter("ECommerceAgents", new Dictionary<string, string> { ["Function"] = "StreamProcessor" }, log, new FakeTimeProvider(T0));
+            metrics.Add("RecordsIn", 500);
+            metrics.Add("ConflictRetries", retries);
+            metrics.Flush();
+        }
+
+        Acknowledge(log, T0, "a");
+
+        Assert.Equal(13, log.ConflictRetries);
+        Assert.Single(log.Batches);
     }
 
     [Theory]
