@@ -35,7 +35,7 @@ internal static class StreamShardBench
 
     private static readonly AwsStore[] SplitStores = [AwsStore.DynamoDb, AwsStore.S3, AwsStore.Firehose, AwsStore.Redis, AwsStore.Kinesis];
 
-    private sealed record Round(double WallMs, double CpuMs, double DirectWallMs, long Bytes, Dictionary<string, double> BusyMs);
+    private sealed record Round(double WallMs, double CpuMs, double DirectWallMs, long Bytes, Dictionary<string, double> BusyMs, Dictionary<string, double> PhaseMs);
 
     /// <summary>
     /// One warm-up batch, then <paramref name="rounds"/> measured ones; every figure is the median of the rounds. Each
@@ -54,14 +54,16 @@ internal static class StreamShardBench
             var batch = StreamBench.BatchOf(Records(round, batchSize), 49_000_000_000L + (round * 10_000_000L));
             var (directWall, cpu) = await InvokeAsync(direct.Function, batch, ct);
             latency.Activity!.Clear();
+            simulated.Log.GetStringBuilder().Clear();
             var started = Stopwatch.GetTimestamp();
             await InvokeAsync(simulated.Function, batch, ct);
             var ended = Stopwatch.GetTimestamp();
+            var phases = Phases(simulated.Log.ToString());
             var busy = new Dictionary<string, double>(StringComparer.Ordinal) { ["anyStore"] = latency.Activity.BusyMilliseconds(started, ended) };
             foreach (var store in SplitStores) busy[Key(store)] = latency.Activity.BusyMilliseconds(started, ended, store);
             var bytes = batch.Records.Sum(r => (long)Convert.FromBase64String(r.Kinesis.Data).Length);
             // Round 0 warms connections and code paths.
-            if (round > 0) measured.Add(new Round(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, cpu, directWall, bytes, busy));
+            if (round > 0) measured.Add(new Round(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, cpu, directWall, bytes, busy, phases));
         }
 
         Report(result, measured, batchSize, sizing.StreamProcessorMemoryMb);
@@ -74,6 +76,9 @@ internal static class StreamShardBench
 
         public IFunctionHandler Function { get; private set; } = null!;
 
+        /// <summary>The function's log lines (its metrics among them).</summary>
+        public StringWriter Log { get; } = new();
+
         public static async Task<ShardFunction> StartAsync(LocalStack stack, Func<Uri, Uri> firehose, ServiceEndpoints endpoints, CancellationToken ct)
         {
             var names = ResourceBindings.FromPrefix("bench-shard-" + Guid.NewGuid().ToString("N")[..8]);
@@ -85,7 +90,7 @@ internal static class StreamShardBench
             {
                 Names = names,
                 Endpoints = endpoints with { Firehose = firehose(new Uri($"http://127.0.0.1:{port}")) },
-                Output = TextWriter.Null,
+                Output = TextWriter.Synchronized(shard.Log),
             };
             shard.Function = await StreamProcessorFunction.CreateAsync(environment, ct);
             return shard;
@@ -96,6 +101,29 @@ internal static class StreamShardBench
             if (Function is IAsyncDisposable disposable) await disposable.DisposeAsync();
             await _sources.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The batch's own timing of each write phase, from StreamProcessor's <c>LatencyMs.*</c> metrics: the read, the
+    /// enriched send, the entity writes, the markers and the writes alongside them, each from its start to its end.
+    /// </summary>
+    private static Dictionary<string, double> Phases(string log)
+    {
+        var phases = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in log.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!line.Contains("\"LatencyMs.", StringComparison.Ordinal)) continue;
+            using var document = JsonDocument.Parse(line);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name.StartsWith("LatencyMs.", StringComparison.Ordinal) && property.Value.ValueKind == JsonValueKind.Number)
+                {
+                    phases[property.Name["LatencyMs.".Length..]] = property.Value.GetDouble();
+                }
+            }
+        }
+
+        return phases;
     }
 
     /// <summary>A batch of generated traffic (valid events with the usual share of faults), a new seed each round.</summary>
@@ -155,6 +183,15 @@ internal static class StreamShardBench
         foreach (var key in rounds[0].BusyMs.Keys) split[key] = Median(rounds.Select(r => r.BusyMs[key]));
         split["notWaitingOnAStore"] = Median(rounds.Select(r => r.WallMs - r.BusyMs["anyStore"]));
         result["batchMs"] = split;
+        var phases = new JsonObject();
+        foreach (var key in rounds.SelectMany(r => r.PhaseMs.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            phases[key] = Median(rounds.Select(r => r.PhaseMs.GetValueOrDefault(key)));
+        }
+
+        // In the order the writer runs them: read, enriched send, then the entities (the cursor alongside), then the
+        // markers; the quarantine and the real-time writes run alongside from the start.
+        result["phaseMs"] = phases;
         result["perShard"] = new JsonObject
         {
             ["batchRecords"] = batchSize,
