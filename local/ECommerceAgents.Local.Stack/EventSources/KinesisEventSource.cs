@@ -200,7 +200,7 @@ public sealed class KinesisEventSource(
             {
                 // A parent no longer listed has expired with its records: nothing to wait for.
                 string[] parents = [.. new[] { shard.ParentShardId, shard.AdjacentParentShardId }.OfType<string>().Where(p => ids.Contains(p) || _shards.ContainsKey(p))];
-                var feed = new ShardFeed(new ShardReader(kinesis, streamName, shard.ShardId, position, _checkpoints.Get(shard.ShardId)), parents, Math.Max(2 * options.BatchSize, 1_000));
+                var feed = new ShardFeed(new ShardReader(kinesis, streamName, shard.ShardId, position, _checkpoints.Get(shard.ShardId)), parents, 2 * options.BatchSize);
                 _shards[shard.ShardId] = feed;
                 added.Add(feed);
             }
