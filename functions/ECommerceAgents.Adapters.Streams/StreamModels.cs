@@ -24,7 +24,11 @@ public sealed record PutRecordsResponse
 /// <summary>The first page names the stream; the next ones carry only the token.</summary>
 public sealed record ListShardsRequest(string? StreamName = null, string? NextToken = null);
 
-public sealed record Shard([property: JsonRequired] string ShardId, string? ParentShardId = null, SequenceNumberRange? SequenceNumberRange = null);
+public sealed record Shard([property: JsonRequired] string ShardId, string? ParentShardId = null, SequenceNumberRange? SequenceNumberRange = null)
+{
+    /// <summary>The second parent of a shard made by MergeShards.</summary>
+    public string? AdjacentParentShardId { get; init; }
+}
 
 public sealed record SequenceNumberRange(string? StartingSequenceNumber = null, string? EndingSequenceNumber = null);
 

@@ -16,12 +16,23 @@ public sealed class FirehoseKinesisSource(KinesisClient kinesis, string streamNa
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var shards = await kinesis.ListShardsAsync(streamName, cancellationToken).ConfigureAwait(false);
-        var readers = shards.Select(s => new ShardReader(kinesis, streamName, s.ShardId, "TRIM_HORIZON", _checkpoints.Get(s.ShardId))).ToArray();
+        var readers = new List<ShardReader>();
+        var listedAt = DateTime.MinValue;
+        var idle = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
+                var pass = DateTime.UtcNow;
+                if (idle || pass - listedAt > TimeSpan.FromSeconds(1))
+                {
+                    // A split or merge makes new shards: read them too (an archive copies, so it need not wait for parents).
+                    // Listed again before every idle pass, so "caught up" covers the shards made before it.
+                    var shards = await kinesis.ListShardsAsync(streamName, cancellationToken).ConfigureAwait(false);
+                    readers.AddRange(shards.Where(s => !readers.Exists(r => r.ShardId == s.ShardId)).Select(s => new ShardReader(kinesis, streamName, s.ShardId, "TRIM_HORIZON", _checkpoints.Get(s.ShardId))));
+                    listedAt = pass;
+                }
+
                 var read = 0;
                 foreach (var reader in readers)
                 {
@@ -43,9 +54,10 @@ public sealed class FirehoseKinesisSource(KinesisClient kinesis, string streamNa
                     }
                 }
 
-                if (read == 0)
+                idle = read == 0;
+                if (idle)
                 {
-                    if (destination.Pending == 0) _idleSince = DateTime.UtcNow;
+                    if (destination.Pending == 0) _idleSince = listedAt < pass ? listedAt : pass;
                     await Task.Delay(200, cancellationToken).ConfigureAwait(false);
                 }
             }

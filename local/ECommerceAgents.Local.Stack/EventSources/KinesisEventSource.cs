@@ -9,78 +9,6 @@ using ECommerceAgents.Lambda.Runtime;
 
 namespace ECommerceAgents.Local.Stack.EventSources;
 
-/// <summary>The settings of Lambda's Kinesis event source mapping that the local poller honours.</summary>
-public sealed record KinesisEventSourceOptions
-{
-    public int BatchSize { get; init; } = 100;
-
-    public TimeSpan MaximumBatchingWindow { get; init; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>-1 retries until the records expire, as in AWS.</summary>
-    public int MaximumRetryAttempts { get; init; } = 10;
-
-    public TimeSpan? MaximumRecordAge { get; init; }
-
-    public bool BisectBatchOnFunctionError { get; init; } = true;
-
-    public bool ReportBatchItemFailures { get; init; } = true;
-
-    public string StartingPosition { get; init; } = "TRIM_HORIZON";
-
-    /// <summary>The bucket of the S3 on-failure destination, which receives the whole failed batch.</summary>
-    public string? OnFailureBucket { get; init; }
-
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    public TimeSpan MaximumRetryBackoff { get; init; } = TimeSpan.FromSeconds(5);
-
-    public TimeSpan InvocationTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    public string? CheckpointFile { get; init; }
-}
-
-/// <summary>Counters of what the poller did, for tests and the demo report.</summary>
-public sealed class KinesisEventSourceStats
-{
-    private long _invocations, _records, _redelivered, _functionErrors, _partialFailures, _bisections, _retries, _sentToOnFailure;
-
-    public long Invocations => Interlocked.Read(ref _invocations);
-
-    public long RecordsDelivered => Interlocked.Read(ref _records);
-
-    /// <summary>Records delivered again after a failed or bisected invocation (each time counted).</summary>
-    public long RecordsRedelivered => Interlocked.Read(ref _redelivered);
-
-    public long FunctionErrors => Interlocked.Read(ref _functionErrors);
-
-    public long PartialFailures => Interlocked.Read(ref _partialFailures);
-
-    public long Bisections => Interlocked.Read(ref _bisections);
-
-    public long Retries => Interlocked.Read(ref _retries);
-
-    public long RecordsSentToOnFailure => Interlocked.Read(ref _sentToOnFailure);
-
-    internal void Invoked(int records, bool redelivery)
-    {
-        Interlocked.Increment(ref _invocations);
-        Interlocked.Add(ref _records, records);
-        if (redelivery) Interlocked.Add(ref _redelivered, records);
-    }
-
-    internal void FunctionError() => Interlocked.Increment(ref _functionErrors);
-
-    internal void PartialFailure() => Interlocked.Increment(ref _partialFailures);
-
-    internal void Bisected() => Interlocked.Increment(ref _bisections);
-
-    internal void Retried() => Interlocked.Increment(ref _retries);
-
-    internal void SentToOnFailure(int records) => Interlocked.Add(ref _sentToOnFailure, records);
-}
-
 /// <summary>
 /// Plays Lambda's Kinesis event source mapping on one machine: per shard, in order, batches of up to BatchSize
 /// records gathered within the batching window, delivered as Lambda-shaped Kinesis events. A partial batch response
@@ -100,24 +28,50 @@ public sealed class KinesisEventSource(
 {
     private readonly string _mappingId = Guid.NewGuid().ToString();
     private readonly CheckpointFile _checkpoints = new(options.CheckpointFile);
-    private readonly Dictionary<string, ShardState> _shards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShardFeed> _shards = new(StringComparer.Ordinal);
+    private readonly List<Task> _loops = [];
     private readonly JsonLog _log = log ?? new JsonLog("kinesis-event-source", TextWriter.Null);
+    private CancellationToken? _running;
+    private DateTime _listedAt = DateTime.MinValue;
 
     public KinesisEventSourceStats Stats { get; } = new();
 
     public string FunctionName => function.Name;
 
-    /// <summary>Polls every shard until cancelled.</summary>
+    /// <summary>
+    /// Polls every shard until cancelled, each in parallel with the others and one batch at a time. The shard list is
+    /// read again every <see cref="KinesisEventSourceOptions.ShardDiscoveryInterval"/>: a shard made by a split or a
+    /// merge is read from its start once its parents are finished, so a partition key's records stay in order across
+    /// a reshard; a closed shard ends once its last record is delivered.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var shards = await kinesis.ListShardsAsync(streamName, cancellationToken).ConfigureAwait(false);
-        var loops = shards.Select(s =>
+        _running = cancellationToken;
+        try
         {
-            var state = new ShardState(new ShardReader(kinesis, streamName, s.ShardId, options.StartingPosition, _checkpoints.Get(s.ShardId)));
-            lock (_shards) _shards[s.ShardId] = state;
-            return ShardLoopAsync(state, cancellationToken);
-        }).ToArray();
-        await Task.WhenAll(loops).ConfigureAwait(false);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await DiscoverAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _log.Warn("event source could not list the shards; retrying", ("function", FunctionName), ("stream", streamName), ("error", ex));
+                }
+
+                await Task.Delay(options.ShardDiscoveryInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Task[] loops;
+            lock (_shards) loops = [.. _loops];
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Waits until every shard has delivered everything written to it before this call.</summary>
@@ -127,62 +81,96 @@ public sealed class KinesisEventSource(
         var deadline = asked + timeout;
         while (true)
         {
-            ShardState[] shards;
+            // A shard that a split or merge made before this call must be known too.
+            if (_running is { } running && ListedAt <= asked)
+            {
+                try
+                {
+                    await DiscoverAsync(running).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _log.Warn("event source could not list the shards; retrying", ("function", FunctionName), ("error", ex));
+                }
+            }
+
+            ShardFeed[] shards;
             lock (_shards) shards = [.. _shards.Values];
-            if (shards.Length > 0 && shards.All(s => s.IdleSince > asked)) return;
+            if (shards.Length > 0 && ListedAt > asked && shards.All(s => s.CaughtUpSince(asked))) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"The {FunctionName} event source did not catch up within {timeout.TotalSeconds:0} s.");
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task ShardLoopAsync(ShardState shard, CancellationToken cancellationToken)
+    private DateTime ListedAt
     {
-        while (!cancellationToken.IsCancellationRequested)
+        get
         {
-            try
-            {
-                var batch = await GatherBatchAsync(shard, cancellationToken).ConfigureAwait(false);
-                if (batch.Count == 0)
-                {
-                    shard.IdleSince = DateTime.UtcNow;
-                    await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                await DeliverAsync(shard.Reader.ShardId, batch, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The stream or the destination is unreachable: keep the position and try again, as the service does.
-                _log.Warn("event source poll failed", ("function", FunctionName), ("shard", shard.Reader.ShardId), ("error", ex));
-                shard.Reader.Rewind(_checkpoints.Get(shard.Reader.ShardId));
-                shard.Buffer.Clear();
-                await Task.Delay(options.MaximumRetryBackoff, cancellationToken).ConfigureAwait(false);
-            }
+            lock (_shards) return _listedAt;
         }
     }
 
-    private async Task<List<StreamRecord>> GatherBatchAsync(ShardState shard, CancellationToken cancellationToken)
+    /// <summary>Lists the shards and starts a loop for each one not seen before (two listings at once add each shard once).</summary>
+    private async Task DiscoverAsync(CancellationToken running)
     {
-        var firstSeen = shard.Buffer.Count > 0 ? DateTime.UtcNow : (DateTime?)null;
-        while (shard.Buffer.Count < options.BatchSize)
+        var started = DateTime.UtcNow;
+        var listed = await kinesis.ListShardsAsync(streamName, running).ConfigureAwait(false);
+        var ids = listed.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
+        lock (_shards)
         {
-            var read = await shard.Reader.ReadAsync(Math.Min(10_000, options.BatchSize - shard.Buffer.Count), cancellationToken).ConfigureAwait(false);
-            shard.Buffer.AddRange(read);
-            if (shard.Buffer.Count == 0) return [];
-            firstSeen ??= DateTime.UtcNow;
-            if (DateTime.UtcNow - firstSeen >= options.MaximumBatchingWindow || shard.Reader.Closed) break;
-            if (read.Count == 0) await Task.Delay(Min(options.PollInterval, options.MaximumBatchingWindow), cancellationToken).ConfigureAwait(false);
-        }
+            // Shards found after the first listing were made by a reshard: read from their start, whatever the mapping's start.
+            var position = _listedAt == DateTime.MinValue ? options.StartingPosition : "TRIM_HORIZON";
+            var added = new List<ShardFeed>();
+            foreach (var shard in listed.Where(s => !_shards.ContainsKey(s.ShardId)))
+            {
+                // A parent no longer listed has expired with its records: nothing to wait for.
+                string[] parents = [.. new[] { shard.ParentShardId, shard.AdjacentParentShardId }.OfType<string>().Where(p => ids.Contains(p) || _shards.ContainsKey(p))];
+                var feed = new ShardFeed(new ShardReader(kinesis, streamName, shard.ShardId, position, _checkpoints.Get(shard.ShardId)), parents, 2 * options.BatchSize);
+                _shards[shard.ShardId] = feed;
+                added.Add(feed);
+            }
 
-        var take = Math.Min(options.BatchSize, shard.Buffer.Count);
-        var batch = shard.Buffer.GetRange(0, take);
-        shard.Buffer.RemoveRange(0, take);
-        return batch;
+            foreach (var feed in added) _loops.Add(ShardLoopAsync(feed, running));
+            if (started > _listedAt) _listedAt = started;
+        }
+    }
+
+    private async Task ShardLoopAsync(ShardFeed shard, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ShardFeed[] parents;
+            lock (_shards) parents = [.. shard.Parents.Select(p => _shards[p])];
+            foreach (var parent in parents) await parent.Finished.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var reading = shard.ReadAheadAsync(options, _log, cancellationToken);
+            await DeliverUntilClosedAsync(shard, cancellationToken).ConfigureAwait(false);
+            shard.Finished.TrySetResult();
+            await reading.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DeliverUntilClosedAsync(ShardFeed shard, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var batch = await shard.NextBatchAsync(options.BatchSize, options.MaximumBatchingWindow, options.PollInterval, cancellationToken).ConfigureAwait(false);
+                if (batch is null) return;
+                await DeliverAsync(shard.ShardId, batch, cancellationToken).ConfigureAwait(false);
+                shard.Delivered();
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The destination is unreachable: keep the position and try again, as the service does.
+                _log.Warn("event source delivery failed", ("function", FunctionName), ("shard", shard.ShardId), ("error", ex));
+                shard.Rewind(_checkpoints.Get(shard.ShardId));
+                await Task.Delay(options.MaximumRetryBackoff, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Delivers one batch with retry, bisection and the on-failure destination; returns once every record is done.</summary>
@@ -362,13 +350,4 @@ public sealed class KinesisEventSource(
     private static DateTimeOffset Arrival(StreamRecord r) => DateTimeOffset.FromUnixTimeMilliseconds((long)(r.ApproximateArrivalTimestamp * 1000));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private sealed class ShardState(ShardReader reader)
-    {
-        public ShardReader Reader { get; } = reader;
-
-        public List<StreamRecord> Buffer { get; } = [];
-
-        public DateTime IdleSince { get; set; } = DateTime.MinValue;
-    }
 }

@@ -152,6 +152,48 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         Assert.Equal(payloads.Order(), archived.Where(a => a.Contains("ünïcødé", StringComparison.Ordinal)).Order());
     }
 
+    /// <summary>The raw archive's reader finds the shards a split and a merge make while it runs, and archives every record once.</summary>
+    [Fact]
+    public async Task KinesisSource_SplitAndMerge_EveryRecordArchivedOnce()
+    {
+        var streamName = "rawreshard-" + Guid.NewGuid().ToString("N")[..8];
+        await _stack.KinesisClient.CreateStreamAsync(streamName, 2, CancellationToken.None);
+        async Task ActiveAsync()
+        {
+            while ((await _stack.KinesisClient.DescribeStreamSummaryAsync(streamName, CancellationToken.None)).StreamStatus != "ACTIVE") await Task.Delay(20);
+        }
+
+        await ActiveAsync();
+        using var raw = Stream(DeliveryStreams.RawArchive);
+        var source = new FirehoseKinesisSource(_stack.KinesisClient, streamName, raw, checkpointFile: null);
+        using var cts = new CancellationTokenSource();
+        var run = source.RunAsync(cts.Token);
+        var payloads = Enumerable.Range(0, 90).Select(i => $"{{\"eventId\":\"reshard{i}\"}}").ToArray();
+        for (var part = 0; part < 3; part++)
+        {
+            if (part == 1)
+            {
+                await _stack.KinesisClient.Transport.CallAsync("SplitShard", new SplitShardRequest(streamName, "shardId-000000000000", "85070591730234615865843651857942052864"), ReshardJson.Default.SplitShardRequest, StreamsJsonContext.Default.EmptyResponse, CancellationToken.None);
+                await ActiveAsync();
+            }
+            else if (part == 2)
+            {
+                await _stack.KinesisClient.Transport.CallAsync("MergeShards", new MergeShardsRequest(streamName, "shardId-000000000003", "shardId-000000000001"), ReshardJson.Default.MergeShardsRequest, StreamsJsonContext.Default.EmptyResponse, CancellationToken.None);
+                await ActiveAsync();
+            }
+
+            var put = await _stack.KinesisClient.PutRecordsAsync(streamName, payloads[(30 * part)..(30 * part + 30)].Select((p, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(p), "k" + i)).ToArray(), CancellationToken.None);
+            Assert.True(put.AllSucceeded);
+        }
+
+        await source.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await cts.CancelAsync();
+        await run;
+
+        var archived = await ReadLinesAsync(_names.Bucket(Buckets.Raw), $"raw/dt={DateTime.UtcNow:yyyy-MM-dd}/");
+        Assert.Equal(payloads.Order(), archived.Where(a => a.Contains("\"reshard", StringComparison.Ordinal)).Order());
+    }
+
     [Fact]
     public async Task KinesisSource_StreamUnreachableAfterOneShardWasRead_ResumesAfterTheBufferedRecords_EachArchivedOnce()
     {
