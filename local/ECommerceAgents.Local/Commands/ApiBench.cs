@@ -25,9 +25,10 @@ namespace ECommerceAgents.Local.Commands;
 
 /// <summary>
 /// <c>bench api</c>: a bounded load of 10-event batches on loopback, from a .NET load loop in this process (HttpClient,
-/// HTTP/1.1 keep-alive, a fixed number of concurrent connections). Three measurements in one run: the stream stand-in's
-/// own PutRecords ceiling (500-record calls), the API end to end with the stream, and the API alone with a sink that
-/// acknowledges at once.
+/// HTTP/1.1 keep-alive, a fixed number of concurrent connections). Four measurements in each round: the stream
+/// stand-in's own PutRecords ceiling (500-record calls), the API end to end with the stream, the API alone with a sink
+/// that acknowledges at once, and <see cref="BareKestrelEndpoint"/> under the same load as the API alone (issue 19: the
+/// API-only figure is its share of bare Kestrel, measured in the same round, not an absolute rate).
 /// </summary>
 internal static class ApiBench
 {
@@ -38,11 +39,11 @@ internal static class ApiBench
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds of each load phase (after a 2 s warm-up).", DefaultValueFactory = _ => 8 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent connections of the end-to-end load.", DefaultValueFactory = _ => 24 };
-        var apiConcurrency = new Option<int>("--api-concurrency") { Description = "Concurrent connections of the API-only load.", DefaultValueFactory = _ => 32 };
+        var apiConcurrency = new Option<int>("--api-concurrency") { Description = "Concurrent connections of the API-only and bare-Kestrel loads.", DefaultValueFactory = _ => 32 };
         var inFlight = new Option<int>("--calls-in-flight") { Description = "PutRecords calls the API's writer keeps in flight.", DefaultValueFactory = _ => 2 };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds of the three measurements; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of the four measurements; each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 3 };
         var latency = new AwsLatencySwitch();
-        var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, and the API alone (median of the rounds, with min and max).")
+        var command = new Command("api", "Load the ingest API with 10-event batches on loopback: end to end with the Kinesis stand-in, its PutRecords ceiling, the API alone and a bare Kestrel endpoint (median of the rounds, with min and max).")
         {
             json, seconds, concurrency, apiConcurrency, inFlight, rounds,
         };
@@ -81,23 +82,29 @@ internal static class ApiBench
         };
         AwsLatencySwitch.Describe(result, stack);
 
-        // Each round runs the three measurements in turn, so the machine's noise hits all three alike; each figure is the
-        // median of its rounds, with min and max (issue 16), and the share of the ceiling is taken within each round.
+        // Each round runs the four measurements in turn, so the machine's noise hits them alike; each figure is the median
+        // of its rounds, with min and max (issue 16), and a ratio (share of the ceiling, share of bare Kestrel) is taken
+        // within each round. The API alone and bare Kestrel swap places every round, so neither always runs second.
         var kinesis = StreamClients.Kinesis(environment.Endpoints);
         var writer = new KinesisEventStreamWriter(kinesis, names.Stream(Streams.Events), maxCallsInFlight: callsInFlight);
         var ceilings = new List<double>(rounds);
         var e2e = new List<LoadResult>(rounds);
         var apiOnly = new List<LoadResult>(rounds);
+        var bare = new List<LoadResult>(rounds);
         for (var round = 0; round < rounds; round++)
         {
-            // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, as many in flight as the API's writer uses.
+            // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, 4 in flight.
             ceilings.Add(await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct));
 
             // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
-            e2e.Add(await LoadAsync(environment, writer, bodies, concurrency, duration, ct));
+            e2e.Add(await ApiLoadAsync(environment, writer, bodies, concurrency, duration, ct));
 
-            // 3. The API alone: the same app, its stream writer swapped for a sink that acknowledges at once.
-            apiOnly.Add(await LoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct));
+            // 3. and 4. The API alone (the same app, its stream writer swapped for a sink that acknowledges at once) and a
+            // bare Kestrel endpoint that reads the same body and answers 202, under the same load loop.
+            var apiFirst = round % 2 == 0;
+            if (apiFirst) apiOnly.Add(await ApiLoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct));
+            bare.Add(await BareLoadAsync(bodies, apiConcurrency, duration, ct));
+            if (!apiFirst) apiOnly.Add(await ApiLoadAsync(environment, new AcknowledgingSink(), bodies, apiConcurrency, duration, ct));
         }
 
         var (calls, records) = writer.Sent;
@@ -120,11 +127,16 @@ internal static class ApiBench
         result["apiOnlyErrors"] = apiOnly.Sum(r => r.Errors);
         result["apiOnlyConcurrency"] = apiConcurrency;
         result["apiOnlyCpuRounds"] = new JsonArray(apiOnly.Select(r => (JsonNode)r.Cpu).ToArray());
+        BenchFigure.Of(bare.Select(r => r.RequestsPerSecond)).WriteTo(result, "bareKestrelRequestsPerSecond");
+        BenchFigure.Of(bare.Select(r => r.P99)).WriteTo(result, "bareKestrelP99Ms", 2);
+        result["bareKestrelErrors"] = bare.Sum(r => r.Errors);
+        BenchFigure.Of(apiOnly.Select((r, i) => r.RequestsPerSecond / bare[i].RequestsPerSecond)).WriteTo(result, "apiOnlyShareOfBareKestrel", 3);
+        result["bareKestrelCpuRounds"] = new JsonArray(bare.Select(r => (JsonNode)r.Cpu).ToArray());
         result["targets"] = new JsonObject
         {
             ["endToEndShareOfCeiling"] = ">= 0.7",
             ["p99Ms"] = "<= 50",
-            ["apiOnlyRequestsPerSecond"] = ">= 10000",
+            ["apiOnlyShareOfBareKestrel"] = ">= 0.5",
         };
         return result;
     }
@@ -169,7 +181,8 @@ internal static class ApiBench
 
     private sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu);
 
-    private static async Task<LoadResult> LoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    /// <summary>The API on Kestrel with the given stream writer, under the load loop.</summary>
+    private static async Task<LoadResult> ApiLoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
     {
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis!));
@@ -179,54 +192,76 @@ internal static class ApiBench
         await app.StartAsync(ct);
         try
         {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
-            {
-                BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
-            };
-            http.DefaultRequestHeaders.Add(ApiApplication.KeyHeader, key);
-            var next = -1;
-            var errors = 0;
-
-            async Task<List<double>> Worker(DateTime until)
-            {
-                var latencies = new List<double>(4096);
-                while (DateTime.UtcNow < until)
-                {
-                    var body = bodies[(int)((uint)Interlocked.Increment(ref next) % (uint)bodies.Length)];
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var response = await http.PostAsync("v1/events", content, ct);
-                        await response.Content.LoadIntoBufferAsync(ct);
-                        if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref errors);
-                    }
-                    catch (HttpRequestException)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-
-                return latencies;
-            }
-
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow.AddSeconds(2))));
-            errors = 0;
-            var cpuBefore = CpuSample.Take();
-            var began = Stopwatch.GetTimestamp();
-            var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow + duration)))).SelectMany(l => l).ToArray();
-            var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
-            var cpu = CpuSample.Take().Since(cpuBefore, elapsed);
-            Array.Sort(all);
-            return new LoadResult(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors, cpu);
+            return await LoadAsync(port, key, bodies, concurrency, duration, ct);
         }
         finally
         {
             await app.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The bare endpoint under the same load loop (the key header is sent and ignored).</summary>
+    private static async Task<LoadResult> BareLoadAsync(byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    {
+        var port = LocalPorts.Free().Api;
+        await using var app = BareKestrelEndpoint.Build(new IPEndPoint(IPAddress.Loopback, port));
+        await app.StartAsync(ct);
+        try
+        {
+            return await LoadAsync(port, "bare-kestrel-reads-no-key", bodies, concurrency, duration, ct);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The load loop: <paramref name="concurrency"/> connections, each posting its next body when the last is answered.</summary>
+    private static async Task<LoadResult> LoadAsync(int port, string key, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+        };
+        http.DefaultRequestHeaders.Add(ApiApplication.KeyHeader, key);
+        var next = -1;
+        var errors = 0;
+
+        async Task<List<double>> Worker(DateTime until)
+        {
+            var latencies = new List<double>(4096);
+            while (DateTime.UtcNow < until)
+            {
+                var body = bodies[(int)((uint)Interlocked.Increment(ref next) % (uint)bodies.Length)];
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.PostAsync("v1/events", content, ct);
+                    await response.Content.LoadIntoBufferAsync(ct);
+                    if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref errors);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return latencies;
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow.AddSeconds(2))));
+        errors = 0;
+        var cpuBefore = CpuSample.Take();
+        var began = Stopwatch.GetTimestamp();
+        var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow + duration)))).SelectMany(l => l).ToArray();
+        var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
+        var cpu = CpuSample.Take().Since(cpuBefore, elapsed);
+        Array.Sort(all);
+        return new LoadResult(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors, cpu);
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
