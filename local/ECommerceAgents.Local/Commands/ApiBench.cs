@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
+using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Streams;
@@ -86,7 +87,17 @@ internal static class ApiBench
         // of its rounds, with min and max (issue 16), and a ratio (share of the ceiling, share of bare Kestrel) is taken
         // within each round. The API alone and bare Kestrel swap places every round, so neither always runs second.
         var kinesis = StreamClients.Kinesis(environment.Endpoints);
-        var writer = new KinesisEventStreamWriter(kinesis, names.Stream(Streams.Events), maxCallsInFlight: callsInFlight);
+
+        // Where an end-to-end request's time goes: its wait in the writer (the queue for a free call, then the call), and
+        // each PutRecords round trip to the stand-in, timed on a client built as StreamClients builds it.
+        var callLog = new LatencyLog();
+        var writerLog = new LatencyLog();
+        var endpoints = environment.Endpoints;
+        var timedHttp = new HttpClient(new LatencyLog.TimingHandler(callLog, new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })) { Timeout = TimeSpan.FromSeconds(30) };
+        var timedKinesis = new KinesisClient(new SigV4JsonClient(timedHttp, AwsJsonService.Kinesis, endpoints.Kinesis!, endpoints.Region, AwsHttp.Credentials(endpoints)));
+        var writer = new KinesisEventStreamWriter(timedKinesis, names.Stream(Streams.Events), maxCallsInFlight: callsInFlight);
+        var writerWaits = new List<double[]>(rounds);
+        var callTimes = new List<double[]>(rounds);
         var ceilings = new List<double>(rounds);
         var e2e = new List<LoadResult>(rounds);
         var apiOnly = new List<LoadResult>(rounds);
@@ -97,7 +108,12 @@ internal static class ApiBench
             ceilings.Add(await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct));
 
             // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
-            e2e.Add(await ApiLoadAsync(environment, writer, bodies, concurrency, duration, ct));
+            writerLog.TakeSorted(0, 0);
+            callLog.TakeSorted(0, 0);
+            var run = await ApiLoadAsync(environment, new LatencyLog.TimedWriter(writerLog, writer), bodies, concurrency, duration, ct);
+            e2e.Add(run);
+            writerWaits.Add(writerLog.TakeSorted(run.Began, run.Ended));
+            callTimes.Add(callLog.TakeSorted(run.Began, run.Ended));
 
             // 3. and 4. The API alone (the same app, its stream writer swapped for a sink that acknowledges at once) and a
             // bare Kestrel endpoint that reads the same body and answers 202, under the same load loop.
@@ -118,6 +134,10 @@ internal static class ApiBench
         result["concurrency"] = concurrency;
         result["callsInFlight"] = callsInFlight;
         BenchFigure.Of(e2e.Select((r, i) => r.RequestsPerSecond * EventsPerRequest / ceilings[i])).WriteTo(result, "endToEndShareOfCeiling", 3);
+        BenchFigure.Of(writerWaits.Select(w => LatencyLog.Percentile(w, 0.50))).WriteTo(result, "writerWaitP50Ms", 2);
+        BenchFigure.Of(writerWaits.Select(w => LatencyLog.Percentile(w, 0.99))).WriteTo(result, "writerWaitP99Ms", 2);
+        BenchFigure.Of(callTimes.Select(w => LatencyLog.Percentile(w, 0.50))).WriteTo(result, "putRecordsCallP50Ms", 2);
+        BenchFigure.Of(callTimes.Select(w => LatencyLog.Percentile(w, 0.99))).WriteTo(result, "putRecordsCallP99Ms", 2);
         result["putRecordsCalls"] = calls;
         result["recordsPerPutRecordsCall"] = calls == 0 ? 0 : Math.Round((double)records / calls, 1);
         result["endToEndCpuRounds"] = new JsonArray(e2e.Select(r => (JsonNode)r.Cpu).ToArray());
@@ -131,6 +151,12 @@ internal static class ApiBench
         BenchFigure.Of(bare.Select(r => r.P99)).WriteTo(result, "bareKestrelP99Ms", 2);
         result["bareKestrelErrors"] = bare.Sum(r => r.Errors);
         BenchFigure.Of(apiOnly.Select((r, i) => r.RequestsPerSecond / bare[i].RequestsPerSecond)).WriteTo(result, "apiOnlyShareOfBareKestrel", 3);
+
+        // CPU per request is steadier than a rate on a shared machine: the load loop costs both the same, so the difference
+        // is the API's own work per request (middleware, validation, the answer) beyond reading the body.
+        BenchFigure.Of(apiOnly.Select(r => r.CpuMicrosecondsPerRequest)).WriteTo(result, "apiOnlyCpuMicrosecondsPerRequest");
+        BenchFigure.Of(bare.Select(r => r.CpuMicrosecondsPerRequest)).WriteTo(result, "bareKestrelCpuMicrosecondsPerRequest");
+        BenchFigure.Of(apiOnly.Select((r, i) => r.CpuMicrosecondsPerRequest - bare[i].CpuMicrosecondsPerRequest)).WriteTo(result, "apiCpuMicrosecondsPerRequestBeyondBare");
         result["bareKestrelCpuRounds"] = new JsonArray(bare.Select(r => (JsonNode)r.Cpu).ToArray());
         result["targets"] = new JsonObject
         {
@@ -179,7 +205,12 @@ internal static class ApiBench
         return sent / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    private sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu);
+    /// <summary>One load phase: its rate, latencies, errors and CPU, and the Stopwatch timestamps its measured window began and ended at.</summary>
+    private sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu, long Began, long Ended)
+    {
+        /// <summary>This process's CPU time per request (API and load loop), in microseconds.</summary>
+        public double CpuMicrosecondsPerRequest { get; init; }
+    }
 
     /// <summary>The API on Kestrel with the given stream writer, under the load loop.</summary>
     private static async Task<LoadResult> ApiLoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
@@ -258,13 +289,17 @@ internal static class ApiBench
         var cpuBefore = CpuSample.Take();
         var began = Stopwatch.GetTimestamp();
         var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow + duration)))).SelectMany(l => l).ToArray();
-        var elapsed = Stopwatch.GetElapsedTime(began).TotalSeconds;
-        var cpu = CpuSample.Take().Since(cpuBefore, elapsed);
+        var ended = Stopwatch.GetTimestamp();
+        var elapsed = Stopwatch.GetElapsedTime(began, ended).TotalSeconds;
+        var cpuAfter = CpuSample.Take();
+        var cpu = cpuAfter.Since(cpuBefore, elapsed);
+        var cpuSeconds = (cpuAfter.Process - cpuBefore.Process).TotalSeconds;
         Array.Sort(all);
-        return new LoadResult(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors, cpu);
+        return new LoadResult(all.Length / elapsed, LatencyLog.Percentile(all, 0.50), LatencyLog.Percentile(all, 0.99), errors, cpu, began, ended)
+        {
+            CpuMicrosecondsPerRequest = all.Length == 0 ? 0 : cpuSeconds * 1e6 / all.Length,
+        };
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     /// <summary>Where the time goes: this process (API + load loop) against the whole machine (the rest is the local servers).</summary>
     private sealed record CpuSample(TimeSpan Process, long MachineBusy, long MachineTotal)
