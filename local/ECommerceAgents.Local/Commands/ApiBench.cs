@@ -99,13 +99,16 @@ internal static class ApiBench
         var writerWaits = new List<double[]>(rounds);
         var callTimes = new List<double[]>(rounds);
         var ceilings = new List<double>(rounds);
+        var ceilingCallTimes = new List<double[]>(rounds);
         var e2e = new List<LoadResult>(rounds);
         var apiOnly = new List<LoadResult>(rounds);
         var bare = new List<LoadResult>(rounds);
         for (var round = 0; round < rounds; round++)
         {
             // 1. The stand-in's own ceiling: 500-record PutRecords calls straight from here, 4 in flight.
-            ceilings.Add(await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct));
+            var (ceiling, ceilingCalls) = await StreamCeilingAsync(stack.Latency is null ? stack.KinesisClient : kinesis, names, bodies, duration, ct);
+            ceilings.Add(ceiling);
+            ceilingCallTimes.Add(ceilingCalls);
 
             // 2. End to end: the API on Kestrel, group-committing into the Kinesis stand-in.
             writerLog.TakeSorted(0, 0);
@@ -126,6 +129,8 @@ internal static class ApiBench
         var (calls, records) = writer.Sent;
         result["rounds"] = rounds;
         BenchFigure.Of(ceilings).WriteTo(result, "streamCeilingRecordsPerSecond");
+        BenchFigure.Of(ceilingCallTimes.Select(c => LatencyLog.Percentile(c, 0.50))).WriteTo(result, "streamCeilingCallP50Ms", 2);
+        BenchFigure.Of(ceilingCallTimes.Select(c => LatencyLog.Percentile(c, 0.99))).WriteTo(result, "streamCeilingCallP99Ms", 2);
         BenchFigure.Of(e2e.Select(r => r.RequestsPerSecond)).WriteTo(result, "requestsPerSecond");
         BenchFigure.Of(e2e.Select(r => r.RequestsPerSecond * EventsPerRequest)).WriteTo(result, "eventsPerSecond");
         BenchFigure.Of(e2e.Select(r => r.P50)).WriteTo(result, "p50Ms", 2);
@@ -141,6 +146,8 @@ internal static class ApiBench
         result["putRecordsCalls"] = calls;
         result["recordsPerPutRecordsCall"] = calls == 0 ? 0 : Math.Round((double)records / calls, 1);
         result["endToEndCpuRounds"] = new JsonArray(e2e.Select(r => (JsonNode)r.Cpu).ToArray());
+        BenchFigure.Of(e2e.Select(r => r.Gc.PauseMs / duration.TotalSeconds)).WriteTo(result, "endToEndGcPauseMsPerSecond", 1);
+        result["endToEndGen2CollectionsRounds"] = new JsonArray(e2e.Select(r => (JsonNode)r.Gc.Gen2).ToArray());
         BenchFigure.Of(apiOnly.Select(r => r.RequestsPerSecond)).WriteTo(result, "apiOnlyRequestsPerSecond");
         BenchFigure.Of(apiOnly.Select(r => r.P50)).WriteTo(result, "apiOnlyP50Ms", 2);
         BenchFigure.Of(apiOnly.Select(r => r.P99)).WriteTo(result, "apiOnlyP99Ms", 2);
@@ -181,19 +188,22 @@ internal static class ApiBench
     }
 
     /// <summary>PutRecords calls straight from here; under the AWS latency simulation through its proxy, as the API's own go.</summary>
-    private static async Task<double> StreamCeilingAsync(KinesisClient client, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
+    private static async Task<(double RecordsPerSecond, double[] CallMs)> StreamCeilingAsync(KinesisClient client, ResourceBindings names, byte[][] bodies, TimeSpan duration, CancellationToken ct)
     {
         var records = bodies.SelectMany(b => JsonNode.Parse(b)!.AsArray()).Select((e, i) => new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(e!.ToJsonString()), "k" + (i % 997).ToString(CultureInfo.InvariantCulture))).ToArray();
         var calls = records.Chunk(500).ToArray();
         var stream = names.Stream(Streams.Events);
         long sent = 0;
         var next = -1;
+        var log = new LatencyLog();
         async Task Worker(DateTime until)
         {
             while (DateTime.UtcNow < until)
             {
                 var call = calls[(int)((uint)Interlocked.Increment(ref next) % (uint)calls.Length)];
+                var callStarted = Stopwatch.GetTimestamp();
                 var put = await client.PutRecordsAsync(stream, call, ct);
+                log.Add(callStarted);
                 Interlocked.Add(ref sent, put.Outcomes.Count(o => o.Succeeded));
             }
         }
@@ -202,7 +212,8 @@ internal static class ApiBench
         sent = 0;
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Worker(DateTime.UtcNow + duration)));
-        return sent / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var ended = Stopwatch.GetTimestamp();
+        return (sent / Stopwatch.GetElapsedTime(started, ended).TotalSeconds, log.TakeSorted(started, ended));
     }
 
     /// <summary>One load phase: its rate, latencies, errors and CPU, and the Stopwatch timestamps its measured window began and ended at.</summary>
@@ -210,6 +221,9 @@ internal static class ApiBench
     {
         /// <summary>This process's CPU time per request (API and load loop), in microseconds.</summary>
         public double CpuMicrosecondsPerRequest { get; init; }
+
+        /// <summary>This process's garbage-collection pauses within the window: their total, and the collections of generation 2.</summary>
+        public (double PauseMs, int Gen2) Gc { get; init; }
     }
 
     /// <summary>The API on Kestrel with the given stream writer, under the load loop.</summary>
@@ -287,6 +301,7 @@ internal static class ApiBench
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow.AddSeconds(2))));
         errors = 0;
         var cpuBefore = CpuSample.Take();
+        var (pauseBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var began = Stopwatch.GetTimestamp();
         var all = (await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Worker(DateTime.UtcNow + duration)))).SelectMany(l => l).ToArray();
         var ended = Stopwatch.GetTimestamp();
@@ -298,6 +313,7 @@ internal static class ApiBench
         return new LoadResult(all.Length / elapsed, LatencyLog.Percentile(all, 0.50), LatencyLog.Percentile(all, 0.99), errors, cpu, began, ended)
         {
             CpuMicrosecondsPerRequest = all.Length == 0 ? 0 : cpuSeconds * 1e6 / all.Length,
+            Gc = ((GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds, GC.CollectionCount(2) - gen2Before),
         };
     }
 
