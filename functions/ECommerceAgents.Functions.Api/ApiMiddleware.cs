@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ECommerceAgents.Domain.Api;
 
@@ -10,11 +9,11 @@ internal static partial class ApiMiddleware
     /// <summary>A request id for every answer, and the W3C trace context carried through (or started here).</summary>
     public static Task CorrelationAsync(HttpContext context, Func<Task> next)
     {
-        var requestId = Guid.NewGuid().ToString("N");
+        var requestId = RandomIds.RequestId();
         var incoming = context.Request.Headers["traceparent"].ToString();
-        var traceparent = incoming.Length == TraceparentLength && TraceParent().IsMatch(incoming) && !incoming.StartsWith("ff", StringComparison.Ordinal)
+        var traceparent = incoming.Length == RandomIds.TraceparentLength && TraceParent().IsMatch(incoming) && !incoming.StartsWith("ff", StringComparison.Ordinal)
             ? incoming
-            : NewTraceparent();
+            : RandomIds.Traceparent();
         context.Features.Set(new ApiRequestContext(requestId, traceparent));
         context.Response.Headers["x-request-id"] = requestId;
         context.Response.Headers["traceparent"] = traceparent;
@@ -80,23 +79,6 @@ internal static partial class ApiMiddleware
 
         context.ApiRequest().Key = record;
         await next();
-    }
-
-    /// <summary>The length of a version-00 traceparent: <c>00-</c>, 32 hex digits, <c>-</c>, 16 hex digits, <c>-01</c>.</summary>
-    private const int TraceparentLength = 55;
-
-    /// <summary>A new sampled trace context: a random trace id and span id from one draw of the system's CSPRNG.</summary>
-    private static string NewTraceparent()
-    {
-        Span<byte> random = stackalloc byte[24];
-        RandomNumberGenerator.Fill(random);
-        Span<char> text = stackalloc char[TraceparentLength];
-        "00-".CopyTo(text);
-        Convert.TryToHexStringLower(random[..16], text[3..35], out _);
-        text[35] = '-';
-        Convert.TryToHexStringLower(random[16..], text[36..52], out _);
-        "-01".CopyTo(text[52..]);
-        return new string(text);
     }
 
     [GeneratedRegex("^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")]
