@@ -19,6 +19,12 @@ internal sealed class LatencyLog
         lock (_gate) _entries.Add((ended, ms));
     }
 
+    /// <summary>Drops every duration logged so far (those of a warm-up).</summary>
+    public void Clear()
+    {
+        lock (_gate) _entries.Clear();
+    }
+
     /// <summary>The durations that ended within [<paramref name="from"/>, <paramref name="to"/>] (Stopwatch timestamps), sorted; the rest are dropped.</summary>
     public double[] TakeSorted(long from, long to)
     {
