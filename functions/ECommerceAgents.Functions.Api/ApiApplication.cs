@@ -104,16 +104,19 @@ public static partial class ApiApplication
     private static void ConfigureRateLimiter(RateLimiterOptions limiter, ApiOptions options)
     {
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+
+        // Made once, not per request: the partitioner runs on every request, the factory only for a key's first one.
+        Func<string, TokenBucketRateLimiterOptions> bucket = _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.RateLimitBurst,
+            TokensPerPeriod = options.RateLimitPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             context.Features.Get<ApiRequestContext>()?.Key?.KeyId is { } keyId
-                ? RateLimitPartition.GetTokenBucketLimiter(keyId, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.RateLimitBurst,
-                    TokensPerPeriod = options.RateLimitPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                })
+                ? RateLimitPartition.GetTokenBucketLimiter(keyId, bucket)
                 : RateLimitPartition.GetNoLimiter("anonymous"));
         limiter.OnRejected = (context, _) =>
         {
@@ -135,7 +138,16 @@ public static partial class ApiApplication
 
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit;
-        using var buffer = new MemoryStream(context.Request.ContentLength is { } n and > 0 ? (int)n : 4096);
+        if (context.Request.ContentLength is { } length and > 0)
+        {
+            // The length is known and within the limit (Kestrel ends the body there, or fails the read when the client
+            // stops short): read it straight into an array of that size, with no growing buffer and no copy.
+            var body = new byte[length];
+            await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted);
+            return (body, null);
+        }
+
+        using var buffer = new MemoryStream(4096);
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         return buffer.Length > limit
             ? (null, ApiProblems.Result(context, 413, "Request body too large", $"At most {limit} bytes are accepted."))

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ECommerceAgents.Domain.Api;
 
@@ -10,11 +9,11 @@ internal static partial class ApiMiddleware
     /// <summary>A request id for every answer, and the W3C trace context carried through (or started here).</summary>
     public static Task CorrelationAsync(HttpContext context, Func<Task> next)
     {
-        var requestId = Guid.NewGuid().ToString("N");
+        var requestId = RandomIds.RequestId();
         var incoming = context.Request.Headers["traceparent"].ToString();
-        var traceparent = TraceParent().IsMatch(incoming) && !incoming.StartsWith("ff", StringComparison.Ordinal)
+        var traceparent = incoming.Length == RandomIds.TraceparentLength && TraceParent().IsMatch(incoming) && !incoming.StartsWith("ff", StringComparison.Ordinal)
             ? incoming
-            : $"00-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01";
+            : RandomIds.Traceparent();
         context.Features.Set(new ApiRequestContext(requestId, traceparent));
         context.Response.Headers["x-request-id"] = requestId;
         context.Response.Headers["traceparent"] = traceparent;

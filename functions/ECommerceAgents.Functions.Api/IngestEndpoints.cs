@@ -138,7 +138,7 @@ public sealed partial class IngestHandler(ApiOptions options, IIdempotencyStore 
             return Problem(context, 400, "Invalid request body", bodyError.Message, [ProblemError.From(bodyError)]);
         }
 
-        var rejected = result.Rejected.SelectMany(r => r.Violations.Select(v => ProblemError.From(v, r.Index, r.EventId))).ToArray();
+        ProblemError[] rejected = result.Rejected.Count == 0 ? [] : result.Rejected.SelectMany(r => r.Violations.Select(v => ProblemError.From(v, r.Index, r.EventId))).ToArray();
         if (result.Accepted.Count == 0)
         {
             return Problem(context, 400, "No valid events", $"None of the {result.Rejected.Count} events is valid; each error names the event's index and the JSON path at fault.", rejected);

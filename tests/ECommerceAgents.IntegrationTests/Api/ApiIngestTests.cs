@@ -64,6 +64,36 @@ public sealed class ApiIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NoOrInvalidTraceparent_EachRequestGetsFreshRandomIds_InTheAnswerHeadersAndLineage()
+    {
+        var answers = new List<(string RequestId, string Traceparent, HttpResponseMessage Response)>();
+        foreach (var incoming in new[] { null, "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", null })
+        {
+            var body = ApiInstance.ProductView("u-ids", "sku-1");
+            var response = await _api.PostJsonAsync("v1/events", _ingest, body, incoming is null ? null : [("traceparent", incoming)]);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var answer = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            answers.Add((answer["requestId"]!.GetValue<string>(), answer["traceparent"]!.GetValue<string>(), response));
+        }
+
+        foreach (var (requestId, traceparent, response) in answers)
+        {
+            // A version-4 GUID in the "N" format, as before; a version-00 sampled trace context with non-repeating ids.
+            Assert.Matches("^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$", requestId);
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", traceparent);
+            Assert.Equal(requestId, response.Headers.GetValues("x-request-id").Single());
+            Assert.Equal(traceparent, response.Headers.GetValues("traceparent").Single());
+            response.Dispose();
+        }
+
+        Assert.Equal(answers.Count, answers.Select(a => a.RequestId).Distinct().Count());
+        Assert.Equal(answers.Count, answers.Select(a => a.Traceparent[3..35]).Distinct().Count());
+        Assert.Equal(answers.Count, answers.Select(a => a.Traceparent[36..52]).Distinct().Count());
+        var onStream = (await StreamAsync()).Where(e => e["userId"]?.GetValue<string>() == "u-ids").ToList();
+        Assert.Equal(answers.Select(a => a.Traceparent).Order(), onStream.Select(e => e["lineage"]!["traceparent"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
     public async Task NoValidEvent_400ProblemWithEveryPath_MalformedJson_400AtRoot_NothingWritten()
     {
         var wrongType = ApiInstance.ProductView("u-400", "sku-1").Replace("\"price\":12.5", "\"price\":\"cheap\"", StringComparison.Ordinal);
