@@ -289,7 +289,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }).ConfigureAwait(false);
 
     /// <summary>How many batch requests of one call are in flight at once.</summary>
-    private static ParallelOptions Concurrency(CancellationToken cancellationToken) => new() { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken };
+    private static ParallelOptions Concurrency(CancellationToken cancellationToken) => new() { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken };
 
     private async Task PutVersionedAsync(string table, Dictionary<string, AttributeValue> key, string hashKey, long expected, string doc, Dictionary<string, AttributeValue> extra, CancellationToken cancellationToken)
     {

@@ -126,15 +126,30 @@ internal sealed class StreamPlanWriter(
     }
 
     /// <summary>
-    /// One write per entity. A subject's sessionizer state goes last, and only when the profiles its events feed are
-    /// written: a committed subject marks its events as applied, and its profiles must then hold them too.
+    /// One write per entity. A subject's sessionizer state goes after the profiles, and only when the profiles its
+    /// events feed are written: a committed subject marks its events as applied, and its profiles must then hold them
+    /// too. Identity links, orders and product counters go alongside.
     /// </summary>
     private async Task WriteEntitiesAsync(StreamPlan plan, WriteResult result, CancellationToken cancellationToken)
     {
+        var others = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
+        others.AddRange(plan.Links.Select(l => ("identity", l.Members, (Write)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
+        others.AddRange(plan.Orders.Select(o => ("order", o.Members, (Write)(ct => store.SaveOrderAsync(o.Item, ct)))));
+        if (plan.ProductStats.Count > 0)
+        {
+            var products = plan.ProductStats.Select(p => p.Item).ToArray();
+            var members = plan.ProductStats.SelectMany(p => p.Members).Distinct().ToArray();
+            others.Add(("product-stats", members, ct => store.AddProductStatsAsync(plan.Realtime.ShardId, products, ct)));
+        }
+
+        // Only the sessions wait, and only for the profiles: the other entities keep their own watermarks.
+        await Task.WhenAll(RunAsync(others, result, cancellationToken), ProfilesThenSubjectsAsync(plan, result, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task ProfilesThenSubjectsAsync(StreamPlan plan, WriteResult result, CancellationToken cancellationToken)
+    {
         var profileFailed = new HashSet<string>(StringComparer.Ordinal);
-        var jobs = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
-        jobs.AddRange(plan.Links.Select(l => ("identity", l.Members, (Write)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
-        jobs.AddRange(plan.Profiles.Select(p => ("profile", p.Members, (Write)(async ct =>
+        var profiles = plan.Profiles.Select(p => ("profile", p.Members, (Write)(async ct =>
         {
             try
             {
@@ -145,16 +160,8 @@ internal sealed class StreamPlanWriter(
                 lock (profileFailed) profileFailed.Add(p.Item.UserId);
                 throw;
             }
-        }))));
-        jobs.AddRange(plan.Orders.Select(o => ("order", o.Members, (Write)(ct => store.SaveOrderAsync(o.Item, ct)))));
-        if (plan.ProductStats.Count > 0)
-        {
-            var products = plan.ProductStats.Select(p => p.Item).ToArray();
-            var members = plan.ProductStats.SelectMany(p => p.Members).Distinct().ToArray();
-            jobs.Add(("product-stats", members, ct => store.AddProductStatsAsync(plan.Realtime.ShardId, products, ct)));
-        }
-
-        await RunAsync(jobs, result, cancellationToken).ConfigureAwait(false);
+        }))).ToList();
+        await RunAsync(profiles, result, cancellationToken).ConfigureAwait(false);
 
         var byIndex = plan.Events.ToDictionary(e => e.Index);
         var subjects = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
