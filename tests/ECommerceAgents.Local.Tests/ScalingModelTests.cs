@@ -26,9 +26,10 @@ public sealed class ScalingModelTests
         Assert.Equal(17.881, e.PeakMiBPerSecond, 3);
         // Writes: ceil(34,722.22 / 1,000) = 35 shards (bytes need only ceil(17.88 / 1) = 18).
         Assert.Equal(35, e.ShardsToWrite);
-        // Drain: ceil(34,722.22 / 857) = ceil(40.52) = 41; StreamProcessor runs one batch per shard.
-        Assert.Equal(41, e.ShardsToDrain);
-        Assert.Equal(41, e.StreamProcessorConcurrency);
+        // Drain: ceil(34,722.22 / 1,954) = ceil(17.77) = 18, fewer than the writes need; StreamProcessor runs one batch
+        // per shard of the 35.
+        Assert.Equal(18, e.ShardsToDrain);
+        Assert.Equal(35, e.StreamProcessorConcurrency);
         Assert.Equal(34_722.22 / 35, e.RecordsPerShardAtWriteCount, 2);
     }
 
@@ -53,15 +54,15 @@ public sealed class ScalingModelTests
         // The other tables: (1,400 − 983) WRU per 1,000 events; reads 400 RRU per 1,000.
         Assert.Equal(14_479.17, e.OtherTablesWriteUnits, 2);
         Assert.Equal(13_888.89, e.ReadUnits, 2);
-        // A hot item: 41 shards × one write per 583 ms batch = 70.33 writes/s.
-        Assert.Equal(70.33, e.HotItemWritesPerSecond, 2);
+        // A hot item: 35 shards × one write per 255.9 ms batch = 136.77 writes/s.
+        Assert.Equal(136.77, e.HotItemWritesPerSecond, 2);
         // Enriched Firehose: 34,131.94 records/s × 1,200 B = 39.06 MiB/s; 2 calls per 1,000 events = 69.44 calls/s.
         Assert.Equal(39.061, e.EnrichedMiBPerSecond, 3);
         Assert.Equal(69.44, e.EnrichedCallsPerSecond, 2);
-        // KMS: Api ceil(3,472.22 × 0.025) = 87 and StreamProcessor 41 environments. Stream data keys 87 + 41 + 1 Firehose role,
-        // SecureStrings 87 × 2 + 41 × 1, Bucket Keys 41 + 1: 386 requests per 300 s.
+        // KMS: Api ceil(3,472.22 × 0.025) = 87 and StreamProcessor 35 environments. Stream data keys 87 + 35 + 1 Firehose role,
+        // SecureStrings 87 × 2 + 35 × 1, Bucket Keys 35 + 1: 368 requests per 300 s.
         Assert.Equal(87, e.ApiConcurrency);
-        Assert.Equal(386 / 300.0, e.KmsRequestsPerSecond, 6);
+        Assert.Equal(368 / 300.0, e.KmsRequestsPerSecond, 6);
     }
 
     [Fact]
@@ -118,7 +119,7 @@ public sealed class ScalingModelTests
         Assert.Contains($"ParameterName = \"BufferSizeInMBs\", ParameterValue = \"{inputs.LogTransformerBufferMb}\"", Repository("infra", "ECommerceAgents.Infra", "Constructs", "FirehoseDelivery.cs"), StringComparison.Ordinal);
 
         // The measured drain per shard is the README's (issue 19, after overlapping the writes).
-        Assert.Contains($"**{ScalingInputs.MeasuredRecordsPerSecondPerShard:0}** (820, 857, 956)", Repository("README.md"), StringComparison.Ordinal);
+        Assert.Contains($"**{ScalingInputs.MeasuredRecordsPerSecondPerShard:#,0}** (1,760, 1,954, 1,963)", Repository("README.md"), StringComparison.Ordinal);
     }
 
     [Fact]
