@@ -177,7 +177,7 @@ public sealed class ScalingModelTests
         Assert.Equal(0, json.ExitCode);
         using var doc = JsonDocument.Parse(json.Stdout);
         var estimate = doc.RootElement.GetProperty("estimates")[0];
-        Assert.Equal(41, estimate.GetProperty("shardsToDrain").GetInt32());
+        Assert.Equal(18, estimate.GetProperty("shardsToDrain").GetInt32()); // ceil(34,722.22 / 1,954)
         Assert.Contains(doc.RootElement.GetProperty("rows").EnumerateArray(), r => r.GetProperty("cells")[0].GetProperty("over").GetBoolean());
         Assert.All(doc.RootElement.GetProperty("inputs").EnumerateArray(), s => Assert.NotEmpty(s.GetProperty("source").GetString()!));
     }
