@@ -11,7 +11,7 @@ public sealed class PlatformFunctionTests(SynthesizedStages stages)
 {
     public static TheoryData<string, int, int> Sizes => new()
     {
-        { "StreamProcessor", 1024, 120 },
+        { "StreamProcessor", 1769, 120 }, // one full vCPU (issue 19)
         { "LogTransformer", 1024, 120 },
         { "CatalogImport", 1024, 900 },
         { "BatchLoader", 3008, 900 },
