@@ -50,10 +50,10 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     }
 
     /// <summary>
-    /// dynalite is killed among the batch's entity writes: the tenth DynamoDB request after the enriched cursor's (the
-    /// writes run many at once, so a fixed request number could land before the cursor, whose loss the retry answers
-    /// by sending the enriched records again). The records not written fail; after a restart the retry from the first
-    /// of them leaves every store equal to one clean delivery.
+    /// dynalite is killed as the batch writes its dedup markers, the last writes, which start only once the enriched
+    /// cursor and the entities are written (a fixed request number could land before the cursor's answer, whose loss
+    /// the retry answers by sending the enriched records again; the crash test covers every other write). The records
+    /// fail; after a restart the retry from the first of them leaves every store equal to one clean delivery.
     /// </summary>
     [Fact]
     public async Task DynamoDbStoppedMidBatch_FailuresReported_RetryAfterRestartLosesNothing()
@@ -62,11 +62,10 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
 
         await using var proxy = new FaultProxy(_stack.Options.Ports.DynamoDb);
         var killedAt = 0;
-        var cursorAt = 0;
         proxy.Decide = (n, target, body) =>
         {
-            if (cursorAt == 0 && target.EndsWith(".PutItem", StringComparison.Ordinal) && body.Contains("enriched-cursor", StringComparison.Ordinal)) Interlocked.CompareExchange(ref cursorAt, n, 0);
-            if (cursorAt > 0 && n == cursorAt + 10 && Interlocked.Exchange(ref killedAt, n) == 0) _stack.DynamoDb.Kill();
+            var marker = target.EndsWith(".BatchWriteItem", StringComparison.Ordinal) && body.Contains("evt#", StringComparison.Ordinal);
+            if (marker && Interlocked.CompareExchange(ref killedAt, n, 0) == 0) _stack.DynamoDb.Kill();
             return killedAt > 0 && n >= killedAt ? ProxyDecision.Drop : ProxyDecision.Forward;
         };
         await using var harness = await PlatformHarness.StartAsync("storedown", _stack, Workload.Settings, _stack.Endpoints with { DynamoDb = proxy.Endpoint });
