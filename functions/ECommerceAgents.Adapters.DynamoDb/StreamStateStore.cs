@@ -12,8 +12,8 @@ namespace ECommerceAgents.Adapters.DynamoDb;
 /// StreamProcessor's state in DynamoDB without transactions (dynalite has none): one round of concurrent BatchGetItem requests
 /// across tables for everything a batch reads, then one write per entity. Whole-item state (sessions, profiles, orders) is
 /// a JSON document guarded by a version number; product counters are one item per product and shard, which only
-/// that shard writes, with the shard's watermark, read and written in batches; event-id markers go out in
-/// BatchWriteItem calls of 25.
+/// that shard writes, with the shard's watermark, read and written in batches. The event-id markers are
+/// not here: they are the real-time store's (<see cref="IDedupWindow"/>).
 /// </summary>
 public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null) : IStreamStateStore
 {
@@ -21,7 +21,6 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
     private const string CursorKey = "stream#enriched-cursor";
     private const string StaleKey = "realtime#stale";
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    private readonly string _dedup = names.Table(Tables.Dedup);
     private readonly string _sessions = names.Table(Tables.Sessions);
     private readonly string _profiles = names.Table(Tables.Profiles);
     private readonly string _identities = names.Table(Tables.Identities);
@@ -36,7 +35,6 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
     {
         var snapshot = new StateSnapshot();
         var keys = new List<(string Table, Dictionary<string, AttributeValue> Key)>();
-        keys.AddRange(request.EventIds.Select(id => (_dedup, Key("pk", "evt#" + id))));
         keys.AddRange(request.Subjects.Select(s => (_sessions, Key("subjectId", s, "sk", StateSortKey))));
         keys.AddRange(request.Users.Select(u => (_profiles, Key("userId", u))));
         keys.AddRange(request.Users.Select(u => (_consent, Key("userId", u))));
@@ -66,12 +64,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
 
     private void Absorb(StateSnapshot snapshot, string table, Dictionary<string, AttributeValue> item)
     {
-        if (table == _dedup)
-        {
-            var id = item["pk"].S["evt#".Length..];
-            snapshot.Markers[id] = new DedupMarker(id, item["position"].S, DateTimeOffset.FromUnixTimeSeconds(long.Parse(item["expiresAt"].N, CultureInfo.InvariantCulture)));
-        }
-        else if (table == _sessions)
+        if (table == _sessions)
         {
             var state = JsonSerializer.Deserialize(item["doc"].S, Json.SubjectState)!;
             snapshot.Subjects[state.SubjectId] = state with { Version = Version(item) };
@@ -239,17 +232,6 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         {
             // Already cleared, or marked again since: the newer mark stays.
         }
-    }
-
-    public async Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken)
-    {
-        var requests = markers.Select(m => new WriteRequest(new PutRequest(new Dictionary<string, AttributeValue>
-        {
-            ["pk"] = S("evt#" + m.EventId),
-            ["position"] = S(m.Position),
-            ["expiresAt"] = N(m.ExpiresAt.ToUnixTimeSeconds()),
-        }))).ToList();
-        await BatchWriteAsync(_dedup, requests, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ public sealed class RedisKeys(string prefix = "")
     public string Categories => $"{prefix}{{m}}:categories";
 
     public string ProfileCache(string userId) => $"{prefix}{{u:{userId}}}:profile";
+
+    /// <summary>An event id's marker in the dedup window (<see cref="RedisDedupWindow"/>): no hash tag, single-key commands only.</summary>
+    public string Dedup(string eventId) => $"{prefix}dedup:{eventId}";
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -35,7 +35,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     private readonly IDisposable[] _owned;
     private readonly bool _logAcknowledged;
 
-    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned)
+    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned)
     {
         _owned = owned;
         _clock = env.Clock;
@@ -43,7 +43,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         _log = new JsonLog(Name, env.Output, env.Clock);
         var settings = StreamProcessorSettings.From(env);
         _logAcknowledged = settings.LogAcknowledgedEvents;
-        _service = new StreamProcessorService(pseudonymKey, store, enriched, quarantine, realtime, journal, settings.Processor, env.Clock);
+        _service = new StreamProcessorService(pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, settings.Processor, env.Clock);
         Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
     }
 
@@ -58,21 +58,23 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var firehose = StreamClients.Firehose(env.Endpoints);
         var redis = ConnectionMultiplexer.Connect(RedisConnectionFactory.Options(env.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required.")));
+        var redisPrefix = StreamProcessorSettings.From(env).RedisPrefix;
         var function = new StreamProcessorFunction(
             env,
             key,
             new StreamStateStore(dynamo, env.Names, env.Clock),
+            new RedisDedupWindow(redis, new RedisKeys(redisPrefix), env.Clock),
             new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
-            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = StreamProcessorSettings.From(env).RedisPrefix }, env.Clock),
+            new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }, env.Clock),
             new S3RealtimeJournal(s3, env.Names),
             [dynamo, s3, redis]);
         return new OwningHandler(function.Handler, function);
     }
 
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
-    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal) =>
-        new(env, pseudonymKey, store, enriched, quarantine, realtime, journal, []);
+    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal) =>
+        new(env, pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, []);
 
     public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {

@@ -8,7 +8,9 @@ namespace ECommerceAgents.Domain.Tests;
 /// </summary>
 public sealed class DomainSurfaceTests
 {
-    private const int Budget = 145;
+    // 146: issue 18 moved the dedup markers out of IStreamStateStore into their own port, IDedupWindow (they left
+    // DynamoDB for Redis, and one adapter serves one store).
+    private const int Budget = 146;
 
     [Fact]
     public void ExportedTypes_StayWithinTheBudget()

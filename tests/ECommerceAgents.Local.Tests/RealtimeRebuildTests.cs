@@ -10,7 +10,7 @@ namespace ECommerceAgents.Local.Tests;
 
 /// <summary>
 /// <c>rebuild-realtime</c> for a shard that gets no further traffic after a Redis outage: StreamProcessor acknowledged
-/// the batch with Redis down (its real-time work deferred, the shard marked stale); the rebuild replays the journal,
+/// the batch with Redis failing after its dedup window was read (its real-time work deferred, the shard marked stale); the rebuild replays the journal,
 /// after which Redis and every other store equal one clean delivery and no shard is stale. A second run does nothing.
 /// </summary>
 public sealed class RealtimeRebuildTests
@@ -27,16 +27,18 @@ public sealed class RealtimeRebuildTests
         await clean.FlushAsync();
         var expected = await clean.ChecksumAsync();
 
-        var closed = LocalPorts.Free().Redis;
-        await using var outage = await PlatformHarness.StartAsync("rtidle", stack, endpoints: stack.Endpoints with { Redis = $"127.0.0.1:{closed}" });
-        await DeliverAsync(outage.Environment, builder);
+        await using var outage = await PlatformHarness.StartAsync("rtidle", stack);
+        await using (var down = await RealtimeDownFunction.CreateAsync(outage.Environment, $"127.0.0.1:{LocalPorts.Free().Redis}"))
+        {
+            await DeliverAsync(down.Handler, builder);
+        }
+
         await outage.FlushAsync();
         var during = await outage.ChecksumAsync();
         Assert.NotEqual(expected.Parts["redis"], during.Parts["redis"]);
 
-        var restored = outage.Environment with { Endpoints = stack.Endpoints };
-        var first = await RealtimeRebuild.RunAsync(restored, CancellationToken.None);
-        var second = await RealtimeRebuild.RunAsync(restored, CancellationToken.None);
+        var first = await RealtimeRebuild.RunAsync(outage.Environment, CancellationToken.None);
+        var second = await RealtimeRebuild.RunAsync(outage.Environment, CancellationToken.None);
 
         Assert.Equal(1, first.ReplayedByShard[builder.ShardId]);
         Assert.Empty(first.StillStale);
@@ -48,8 +50,13 @@ public sealed class RealtimeRebuildTests
     private static async Task DeliverAsync(Lambda.Hosting.FunctionEnvironment environment, KinesisEventBuilder builder)
     {
         var function = await StreamProcessorFunction.CreateAsync(environment, CancellationToken.None);
+        await DeliverAsync(function, builder);
+        await ((IAsyncDisposable)function).DisposeAsync();
+    }
+
+    private static async Task DeliverAsync(Lambda.Runtime.IFunctionHandler function, KinesisEventBuilder builder)
+    {
         var response = JsonSerializer.Deserialize(await function.InvokeAsync(builder.Event(..), LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None), LambdaEventsJsonContext.Default.StreamsEventResponse)!;
         Assert.Empty(response.BatchItemFailures);
-        await ((IAsyncDisposable)function).DisposeAsync();
     }
 }

@@ -16,7 +16,7 @@ namespace ECommerceAgents.Testing;
 /// A count and a hash of everything the platform holds for one set of resources: every DynamoDB item, every enriched
 /// and quarantined record, every Redis key. Names are taken relative to the set's prefix, so two sets filled the same
 /// way have equal checksums. Left out: "when it was processed" stamps (<c>lineage.processingTime</c> in enriched
-/// records, <c>expiresAt</c> of dedup markers, <c>updatedAt</c>), write counters (<c>version</c>, which counts writes,
+/// records, the expiry of dedup markers (Redis, <c>dedup:</c> keys, their own part), <c>updatedAt</c>), write counters (<c>version</c>, which counts writes,
 /// not state), and recommendation lists, a cache recomputed from the current state (and the trending window of that
 /// moment) whenever a user is active, so they depend on when that was.
 /// </summary>
@@ -54,11 +54,15 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
         parts["s3:bots"] = Keep("s3:bots", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
         parts["s3:quarantine"] = Keep("s3:quarantine", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.Quarantine).ConfigureAwait(false));
         parts["s3:realtime-pending"] = Keep("s3:realtime-pending", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.RealtimePending).ConfigureAwait(false));
-        parts["redis"] = Keep("redis", await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false));
+        var redis = await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false);
+        parts["redis:dedup"] = Keep("redis:dedup", redis.Where(IsDedup).ToList());
+        parts["redis"] = Keep("redis", redis.Where(r => !IsDedup(r)).ToList());
         return new StoreChecksum(parts) { Rows = all };
     }
 
     public int Count(string part) => Parts[part].Count;
+
+    private static bool IsDedup(string row) => row.StartsWith("dedup:", StringComparison.Ordinal);
 
     public override string ToString() => string.Join("\n", Parts.Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]}"));
 
@@ -177,6 +181,8 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
                 if (name.EndsWith(":recs", StringComparison.Ordinal)) continue;
                 var value = await db.KeyTypeAsync(key).ConfigureAwait(false) switch
                 {
+                    // A dedup marker's value ends with its expiry, a "when it was processed" stamp.
+                    RedisType.String when name.StartsWith("dedup:", StringComparison.Ordinal) => ((string)(await db.StringGetAsync(key).ConfigureAwait(false))!).Split('|')[0],
                     RedisType.String => (string)(await db.StringGetAsync(key).ConfigureAwait(false))!,
                     RedisType.Hash => string.Join(",", (await db.HashGetAllAsync(key).ConfigureAwait(false)).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal)),
                     RedisType.SortedSet => string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key).ConfigureAwait(false)).Select(e => $"{e.Element}={e.Score}").Order(StringComparer.Ordinal)),

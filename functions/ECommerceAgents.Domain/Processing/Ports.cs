@@ -1,6 +1,6 @@
 namespace ECommerceAgents.Domain.Processing;
 
-/// <summary>A claim that an event id has been processed, written after its effects, so a client's resend is dropped.</summary>
+/// <summary>A claim that an event id has been processed, written after its effects, so a client's resend is dropped (<see cref="IDedupWindow"/>).</summary>
 public sealed record DedupMarker(string EventId, string Position, DateTimeOffset ExpiresAt);
 
 public sealed record ConsentRecord(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
@@ -97,13 +97,28 @@ public interface IStreamStateStore
 
     Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken);
 
-    Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken);
-
     /// <summary>Records that the real-time store missed this shard's writes since <paramref name="since"/>, so it is rebuilt.</summary>
     Task MarkRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken);
 
     /// <summary>The shard's real-time store is current again (its journal replayed). Only the mark set at <paramref name="since"/> is removed.</summary>
     Task ClearRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The window in which a client's resend of an event id is recognised: a marker per processed event, kept for
+/// <see cref="ProcessorOptions.DedupWindow"/>. Lambda's redelivery of the same stream position is recognised by the
+/// state's own watermarks and cursor; this only catches an event id that arrives again at another position. It is held
+/// in the real-time store (issue 18: a DynamoDB write and read per event was most of the bill), so unlike the rest of
+/// that store it is not a cache: a window that cannot be read fails the micro-batch, which is retried, never processed
+/// unchecked.
+/// </summary>
+public interface IDedupWindow
+{
+    /// <summary>The markers of the ids among <paramref name="eventIds"/> that are in the window.</summary>
+    Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken);
+
+    /// <summary>Remembers each marker until its <see cref="DedupMarker.ExpiresAt"/>; an id already remembered keeps its first marker.</summary>
+    Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken);
 }
 
 /// <summary>The enriched zone (Firehose PutRecordBatch). Records are newline-free JSON.</summary>

@@ -6,12 +6,13 @@ namespace ECommerceAgents.Domain.Processing;
 /// <summary>
 /// Writes a <see cref="StreamPlan"/>: the enriched zone (past the shard's cursor) before any state, then the cursor
 /// and one write per DynamoDB entity (subjects after the profiles they feed); the quarantine (one object per rejected
-/// record) and the real-time store alongside; last the event-id markers. Each failure fails only the records its write
+/// record) and the real-time store alongside; last the event-id markers (<see cref="IDedupWindow"/>). Each failure fails only the records its write
 /// carries. The writes overlap as far as their order allows: in AWS each is a network round trip, and a shard's
 /// micro-batch must be written faster than the shard fills.
 /// </summary>
 internal sealed class StreamPlanWriter(
     IStreamStateStore store,
+    IDedupWindow dedup,
     IEnrichedSink enriched,
     IQuarantine quarantine,
     RealtimeWriter realtime,
@@ -202,14 +203,14 @@ internal sealed class StreamPlanWriter(
             var expires = now + options.DedupWindow;
             try
             {
-                await store.WriteMarkersAsync(done.Select(e => new DedupMarker(e.Event.EventId, e.Position.ToString(), expires)).ToArray(), cancellationToken).ConfigureAwait(false);
+                await dedup.RememberAsync(done.Select(e => new DedupMarker(e.Event.EventId, e.Position.ToString(), expires)).ToArray(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 result.Fail(done.Select(e => e.Index), "dedup markers", ex);
             }
 
-            result.Time("dynamodb.markers", watch.Elapsed.TotalMilliseconds);
+            result.Time("redis.markers", watch.Elapsed.TotalMilliseconds);
         }
 
         result.AcknowledgedAt = clock.GetUtcNow();

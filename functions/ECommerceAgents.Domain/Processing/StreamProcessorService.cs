@@ -9,7 +9,7 @@ namespace ECommerceAgents.Domain.Processing;
 /// → load the state the micro-batch needs in one go (<see cref="IStreamStateStore"/>) → plan every write with no I/O
 /// (<see cref="StreamPlanner"/>) → write (<see cref="StreamPlanWriter"/>). A record is done when every write carrying
 /// it succeeded; the micro-batch is retried from the first record that is not, and everything already written is
-/// recognised on the retry (watermarks, cursor, markers), so the retry recomputes what was sent.
+/// recognised on the retry (watermarks, cursor, markers in the <see cref="IDedupWindow"/>), so the retry recomputes what was sent.
 /// </summary>
 public sealed class StreamProcessorService : IDisposable
 {
@@ -19,17 +19,19 @@ public sealed class StreamProcessorService : IDisposable
     private readonly string _pseudonymKey;
     private readonly ProcessorOptions _options;
     private readonly IStreamStateStore _store;
+    private readonly IDedupWindow _dedup;
     private readonly StreamPlanWriter _writer;
     private readonly TimeProvider _clock;
 
     /// <param name="pseudonymKey">The secret the pseudonyms (device, e-mail) are keyed with.</param>
-    public StreamProcessorService(string pseudonymKey, IStreamStateStore store, IEnrichedSink enriched, IQuarantine quarantine,
+    public StreamProcessorService(string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine,
         IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock)
     {
         _pseudonymKey = pseudonymKey;
         _options = options;
         _store = store;
-        _writer = new StreamPlanWriter(store, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock);
+        _dedup = dedup;
+        _writer = new StreamPlanWriter(store, dedup, enriched, quarantine, new RealtimeWriter(realtime, journal, store), options, clock);
         _clock = clock;
     }
 
@@ -100,13 +102,19 @@ public sealed class StreamProcessorService : IDisposable
 
         StateSnapshot snapshot;
         var watch = Stopwatch.StartNew();
+        var request = StateRequest.For(shard, parsed.Valid);
+        var load = _store.LoadAsync(request, cancellationToken);
+        var seen = request.EventIds.Count == 0 ? Task.FromResult<IReadOnlyList<DedupMarker>>([]) : _dedup.FindAsync(request.EventIds, cancellationToken);
         try
         {
-            snapshot = await _store.LoadAsync(StateRequest.For(shard, parsed.Valid), cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(load, seen).ConfigureAwait(false);
+            snapshot = load.Result;
+            foreach (var marker in seen.Result) snapshot.Markers[marker.EventId] = marker;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return (new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["state read failed: " + ex.Message] }, false);
+            var what = load.IsFaulted ? "state read failed: " + load.Exception!.InnerException!.Message : "dedup window read failed: " + ex.Message;
+            return (new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = [what] }, false);
         }
 
         var readMilliseconds = watch.Elapsed.TotalMilliseconds;

@@ -22,7 +22,7 @@ public sealed class StreamProcessorServiceTests
     private readonly InMemoryJournal _journal = new();
     private async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records)
     {
-        using var service = new StreamProcessorService(PseudonymKey, _store, _enriched, _quarantine, _realtime, _journal, new ProcessorOptions { CursorWriteAttempts = 1 }, _clock);
+        using var service = new StreamProcessorService(PseudonymKey, _store, _store, _enriched, _quarantine, _realtime, _journal, new ProcessorOptions { CursorWriteAttempts = 1 }, _clock);
         return await service.ProcessAsync(records, CancellationToken.None);
     }
 
@@ -132,7 +132,7 @@ public sealed class StreamProcessorServiceTests
         var sink = new FailingSink();
         var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.AddToCart().AtMinute(1));
 
-        using var service = new StreamProcessorService(PseudonymKey, _store, sink, _quarantine, _realtime, _journal, new ProcessorOptions(), _clock);
+        using var service = new StreamProcessorService(PseudonymKey, _store, _store, sink, _quarantine, _realtime, _journal, new ProcessorOptions(), _clock);
         var outcome = await service.ProcessAsync(records, CancellationToken.None);
 
         Assert.Equal(records[0].Position, outcome.RetryFrom);
@@ -187,6 +187,36 @@ public sealed class StreamProcessorServiceTests
         Assert.Single(_journal.Pending);
         Assert.True(_store.Stale.ContainsKey(records[0].Position.ShardId));
         Assert.Single(outcome.Acknowledged);
+    }
+
+    [Fact]
+    public async Task ClientResendAtAnotherPosition_DroppedByTheDedupWindow_AppliedOnce()
+    {
+        var view = EventBuilder.ProductView().Id(EventBuilder.NewId());
+        await ProcessAsync(Records(view));
+
+        var resend = await ProcessAsync(Records(view));
+
+        Assert.Equal(1, resend.Duplicates);
+        Assert.Empty(resend.Acknowledged);
+        Assert.Equal(1, _store.ProductStats["SKU-1"].Views);
+        Assert.Single(_store.Markers);
+    }
+
+    [Fact]
+    public async Task DedupWindowUnreadable_NothingWritten_RetriedFromTheFirstRecord()
+    {
+        _store.Failing.Add("dedup read");
+        var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.AddToCart().AtMinute(1));
+
+        var outcome = await ProcessAsync(records);
+
+        Assert.Equal(records[0].Position, outcome.RetryFrom);
+        Assert.Contains(outcome.Errors, e => e.StartsWith("dedup window read failed", StringComparison.Ordinal));
+        Assert.Empty(_enriched.Records);
+        Assert.Empty(_store.Subjects);
+        Assert.Empty(_store.ProductStats);
+        Assert.Empty(outcome.Acknowledged);
     }
 
     private sealed class FailingSink : IEnrichedSink

@@ -58,6 +58,7 @@ public sealed class CrashAtEveryWriteTests
         await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(env.Endpoints.Redis!));
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new CrashingStore(new StreamStateStore(dynamo, env.Names, env.Clock), crash),
+            new CrashingDedup(new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? "")), crash),
             new CrashingSink(new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)), crash),
             new CrashingQuarantine(new S3Quarantine(s3, env.Names), crash),
             new CrashingRealtime(new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }), crash),
@@ -153,15 +154,20 @@ public sealed class CrashAtEveryWriteTests
             await inner.SetEnrichedCursorAsync(shardId, paddedSequence, cancellationToken);
         }
 
-        public async Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken)
-        {
-            crash.Hit("markers");
-            await inner.WriteMarkersAsync(markers, cancellationToken);
-        }
-
         public Task MarkRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken) => inner.MarkRealtimeStaleAsync(shardId, since, cancellationToken);
 
         public Task ClearRealtimeStaleAsync(string shardId, DateTimeOffset since, CancellationToken cancellationToken) => inner.ClearRealtimeStaleAsync(shardId, since, cancellationToken);
+    }
+
+    private sealed class CrashingDedup(IDedupWindow inner, CrashPoint crash) : IDedupWindow
+    {
+        public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken) => inner.FindAsync(eventIds, cancellationToken);
+
+        public async Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken)
+        {
+            crash.Hit("markers");
+            await inner.RememberAsync(markers, cancellationToken);
+        }
     }
 
     private sealed class CrashingSink(IEnrichedSink inner, CrashPoint crash) : IEnrichedSink

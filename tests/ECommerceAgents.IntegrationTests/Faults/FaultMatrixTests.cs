@@ -60,28 +60,62 @@ public sealed class FaultMatrixTests(RedeliveryBaseline baseline) : IClassFixtur
     }
 
     /// <summary>
-    /// Redis is down for a whole batch: the batch is still acknowledged, DynamoDB, the enriched zone and the quarantine
-    /// hold exactly what one clean delivery gives, the batch's real-time work waits in the journal and the shard is
-    /// marked stale (the API reports <c>stale: true</c>). When Redis is back, the shard's next delivery (here Lambda
-    /// redelivering the second half, so replayed and live work overlap) replays the journal first: every store, Redis
-    /// included, then equals one clean delivery, the journal is empty and the mark is gone.
+    /// Redis is down from the start of a batch: the dedup window cannot be read, so nothing is processed unchecked. The
+    /// whole batch fails back from its first record and no store changes. When Redis is back, Lambda's redelivery
+    /// leaves every store equal to one clean delivery.
     /// </summary>
     [Fact]
-    public async Task RedisDownForAWholeBatch_OtherStoresExact_ThenJournalReplayed_AllStoresEqualOneCleanDelivery()
+    public async Task RedisDownAtTheWindowRead_BatchRetriedWhole_ThenAllStoresEqualOneCleanDelivery()
     {
         var stack = await TestStack.GetAsync();
         var closed = LocalPorts.Free().Redis;
-        await using var harness = await PlatformHarness.StartAsync("redisdown", stack, Workload.Settings, stack.Endpoints with { Redis = $"127.0.0.1:{closed}" });
+        await using var harness = await PlatformHarness.StartAsync("redisread", stack, Workload.Settings, stack.Endpoints with { Redis = $"127.0.0.1:{closed}" });
+        var before = await harness.ChecksumAsync();
         var down = await StreamProcessorFunction.CreateAsync(harness.Environment, CancellationToken.None);
         var kinesis = baseline.Workload.Kinesis;
 
         var response = await Workload.InvokeAsync(down, kinesis.Event(..));
 
+        Assert.Equal(kinesis.Records[0].Kinesis.SequenceNumber, Assert.Single(response.BatchItemFailures).ItemIdentifier);
+        await harness.FlushAsync();
+        var during = await harness.ChecksumAsync();
+        Assert.True(during.Matches(before), "a store changed:\n" + before.Diff(during));
+        await ((IAsyncDisposable)down).DisposeAsync();
+
+        var env = harness.Environment;
+        var back = await StreamProcessorFunction.CreateAsync(env with { Endpoints = env.Endpoints with { Redis = stack.Endpoints.Redis } }, CancellationToken.None);
+        var again = await Workload.InvokeAsync(back, kinesis.Event(..));
+
+        Assert.Empty(again.BatchItemFailures);
+        await harness.FlushAsync();
+        var after = await harness.ChecksumAsync();
+        Assert.True(after.Matches(baseline.Checksum), "differs from one clean delivery:\n" + baseline.Checksum.Diff(after));
+        await ((IAsyncDisposable)back).DisposeAsync();
+    }
+
+    /// <summary>
+    /// Redis fails after the dedup window was read, for a whole batch's real-time writes: the batch is still
+    /// acknowledged, DynamoDB, the enriched zone and the quarantine hold exactly what one clean delivery gives, the
+    /// batch's real-time work waits in the journal and the shard is marked stale (the API reports <c>stale: true</c>).
+    /// When Redis is back, the shard's next delivery (here Lambda redelivering the second half, so replayed and live
+    /// work overlap) replays the journal first: every store, Redis included, then equals one clean delivery, the
+    /// journal is empty and the mark is gone.
+    /// </summary>
+    [Fact]
+    public async Task RedisDownForAWholeBatchsWrites_OtherStoresExact_ThenJournalReplayed_AllStoresEqualOneCleanDelivery()
+    {
+        var stack = await TestStack.GetAsync();
+        await using var harness = await PlatformHarness.StartAsync("redisdown", stack, Workload.Settings);
+        await using var down = await RealtimeDownFunction.CreateAsync(harness.Environment, $"127.0.0.1:{LocalPorts.Free().Redis}");
+        var kinesis = baseline.Workload.Kinesis;
+
+        var response = await Workload.InvokeAsync(down.Handler, kinesis.Event(..));
+
         Assert.Empty(response.BatchItemFailures);
         await harness.FlushAsync();
         var during = await harness.ChecksumAsync();
         foreach (var part in baseline.Checksum.Parts.Keys.Where(p => p.StartsWith("dynamodb:", StringComparison.Ordinal) && p != "dynamodb:" + Tables.Watermarks.Id
-                     || p.StartsWith("s3:", StringComparison.Ordinal) && p != "s3:realtime-pending"))
+                     || p.StartsWith("s3:", StringComparison.Ordinal) && p != "s3:realtime-pending" || p == "redis:dedup"))
         {
             Assert.True(during.Parts[part] == baseline.Checksum.Parts[part], $"{part} differs from one clean delivery");
         }
@@ -91,9 +125,8 @@ public sealed class FaultMatrixTests(RedeliveryBaseline baseline) : IClassFixtur
         var journal = new S3RealtimeJournal(stack.S3Client, harness.Names);
         Assert.Single(await journal.PendingAsync(kinesis.ShardId, CancellationToken.None));
         Assert.NotEqual(baseline.Checksum.Parts["redis"], during.Parts["redis"]);
-        await ((IAsyncDisposable)down).DisposeAsync();
 
-        var back = await StreamProcessorFunction.CreateAsync(harness.Environment with { Endpoints = stack.Endpoints }, CancellationToken.None);
+        var back = await StreamProcessorFunction.CreateAsync(harness.Environment, CancellationToken.None);
         var again = await Workload.InvokeAsync(back, kinesis.Event((kinesis.Records.Count / 2)..));
 
         Assert.Empty(again.BatchItemFailures);

@@ -50,9 +50,9 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     }
 
     /// <summary>
-    /// dynalite is killed as the batch writes its dedup markers, the last writes, which start only once the enriched
-    /// cursor and the entities are written (a fixed request number could land before the cursor's answer, whose loss
-    /// the retry answers by sending the enriched records again; the crash test covers every other write). The records
+    /// dynalite is killed as the batch writes its first session, which starts only once the enriched cursor and the
+    /// profiles are written (a fixed request number could land before the cursor's answer, whose loss the retry answers
+    /// by sending the enriched records again; the crash test covers every other write). The records
     /// fail; after a restart the retry from the first of them leaves every store equal to one clean delivery.
     /// </summary>
     [Fact]
@@ -62,10 +62,11 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
 
         await using var proxy = new FaultProxy(_stack.Options.Ports.DynamoDb);
         var killedAt = 0;
+        var sessions = "-" + Tables.Sessions.Id + "\"";
         proxy.Decide = (n, target, body) =>
         {
-            var marker = target.EndsWith(".BatchWriteItem", StringComparison.Ordinal) && body.Contains("evt#", StringComparison.Ordinal);
-            if (marker && Interlocked.CompareExchange(ref killedAt, n, 0) == 0) _stack.DynamoDb.Kill();
+            var session = target.EndsWith(".PutItem", StringComparison.Ordinal) && body.Contains(sessions, StringComparison.Ordinal);
+            if (session && Interlocked.CompareExchange(ref killedAt, n, 0) == 0) _stack.DynamoDb.Kill();
             return killedAt > 0 && n >= killedAt ? ProxyDecision.Drop : ProxyDecision.Forward;
         };
         await using var harness = await PlatformHarness.StartAsync("storedown", _stack, Workload.Settings, _stack.Endpoints with { DynamoDb = proxy.Endpoint });
@@ -114,6 +115,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         });
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new StreamStateStore(dynamo, env.Names, env.Clock),
+            new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? "")),
             new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             quarantine,
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }),

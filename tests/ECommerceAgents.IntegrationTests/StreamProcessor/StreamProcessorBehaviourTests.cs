@@ -44,7 +44,7 @@ public sealed class StreamProcessorBehaviourTests
         Assert.Equal(1, checksum.Count("dynamodb:profiles"));
         Assert.Equal(1, checksum.Count("dynamodb:sessions"));
         Assert.Equal(1, checksum.Count("dynamodb:product-stats"));
-        Assert.Equal(4, checksum.Count("dynamodb:dedup"));
+        Assert.Equal(4, checksum.Count("redis:dedup"));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class StreamProcessorBehaviourTests
         var enriched = (await StoreChecksum.EnrichedLinesAsync(harness.Stack, harness.Names.Bucket(Buckets.Enriched), "events/"))
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("eventId").GetString()!).Order().ToArray();
         Assert.Equal(["3f6c1b2a-8d4e-4c7a-9b1f-2e5d7a9c0b61", "8a2d4f6e-1c3b-4e5a-8f7d-9b0c2e4a6d62"], enriched);
-        Assert.Equal(2, (await harness.ChecksumAsync()).Count("dynamodb:dedup"));
+        Assert.Equal(2, (await harness.ChecksumAsync()).Count("redis:dedup"));
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class StreamProcessorRedeliveryTests(RedeliveryBaseline baseline) 
         Assert.Equal(W.ValidIds.Count, checksum.Count("s3:enriched"));
         Assert.Equal(W.BotIds.Count, checksum.Count("s3:bots"));
         Assert.Equal(W.Rejected, checksum.Count("s3:quarantine"));
-        Assert.Equal(W.ValidIds.Count + W.BotIds.Count, checksum.Count("dynamodb:dedup"));
+        Assert.Equal(W.ValidIds.Count + W.BotIds.Count, checksum.Count("redis:dedup"));
         Assert.True(checksum.Count("dynamodb:profiles") > 10, checksum.ToString());
         Assert.True(checksum.Count("dynamodb:orders") > 0, checksum.ToString());
         Assert.True(checksum.Count("redis") > 50, checksum.ToString());

@@ -5,11 +5,11 @@ using ECommerceAgents.Domain.Processing;
 namespace ECommerceAgents.Domain.Tests.Processing.Fakes;
 
 /// <summary>
-/// The state store in memory, for the processor's orchestration tests only (the integration tests run the real
+/// The state store and the dedup window in memory, for the processor's orchestration tests only (the integration tests run the real
 /// adapters on real servers). Entities are stored and read as copies, as a real store would; a write named in
 /// <see cref="Failing"/> throws, and one in <see cref="Conflicts"/> loses its condition as many times as it says.
 /// </summary>
-internal sealed class InMemoryStateStore : IStreamStateStore
+internal sealed class InMemoryStateStore : IStreamStateStore, IDedupWindow
 {
     public ConcurrentDictionary<string, SubjectState> Subjects { get; } = new(StringComparer.Ordinal);
 
@@ -43,7 +43,6 @@ internal sealed class InMemoryStateStore : IStreamStateStore
             EnrichedCursor = Cursors.GetValueOrDefault(request.ShardId),
             RealtimeStaleSince = Stale.TryGetValue(request.ShardId, out var since) ? since : null,
         };
-        foreach (var id in request.EventIds) if (Markers.TryGetValue(id, out var m)) snapshot.Markers[id] = m;
         foreach (var s in request.Subjects) if (Subjects.TryGetValue(s, out var v)) snapshot.Subjects[s] = Copy(v);
         foreach (var u in request.Users) if (Profiles.TryGetValue(u, out var p)) snapshot.Profiles[u] = Copy(p);
         foreach (var a in request.AnonymousIds) if (Links.TryGetValue(a, out var l)) snapshot.IdentityLinks[a] = l;
@@ -80,7 +79,12 @@ internal sealed class InMemoryStateStore : IStreamStateStore
 
     public Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken) => Write("cursor", () => Cursors[shardId] = paddedSequence);
 
-    public Task WriteMarkersAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken) => Write("markers", () =>
+    public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken) =>
+        Failing.Contains("dedup read")
+            ? Task.FromException<IReadOnlyList<DedupMarker>>(new InvalidOperationException("the dedup window could not be read (test)"))
+            : Task.FromResult<IReadOnlyList<DedupMarker>>(eventIds.Where(Markers.ContainsKey).Select(id => Markers[id]).ToArray());
+
+    public Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken) => Write("markers", () =>
     {
         foreach (var m in markers) Markers[m.EventId] = m;
     });
