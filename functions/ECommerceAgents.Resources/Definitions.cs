@@ -43,7 +43,9 @@ public sealed record StreamDefinition(string Id, string Purpose)
 /// A Firehose delivery stream. Prefixes are Firehose's own templates (<c>!{partitionKeyFromQuery:x}</c>,
 /// <c>!{partitionKeyFromLambda:x}</c>, <c>!{timestamp:…}</c>, <c>!{firehose:…}</c>), used verbatim by the CDK app
 /// and evaluated by the local stand-in. Objects are GZIP; <paramref name="AppendNewline"/> is Firehose's
-/// AppendDelimiterToRecord processor, so each object is newline-delimited records.
+/// AppendDelimiterToRecord processor, so each object is newline-delimited records. <paramref name="SubRecordDelimiter"/>
+/// is Firehose's multi-record deaggregation (the RecordDeAggregation processor, DELIMITED): a producer may pack up to
+/// 500 records into one Firehose record, separated by it, and each is partitioned and delivered as its own record.
 /// </summary>
 public sealed record DeliveryStreamDefinition(
     string Id,
@@ -56,7 +58,8 @@ public sealed record DeliveryStreamDefinition(
     bool TransformedByLambda = false,
     int BufferSeconds = 60,
     int BufferMegabytes = 64,
-    bool AppendNewline = true)
+    bool AppendNewline = true,
+    string? SubRecordDelimiter = null)
 {
     public string EnvironmentVariable => SettingNames.Prefix + "FIREHOSE_" + Id.ToUpperInvariant().Replace('-', '_');
 }

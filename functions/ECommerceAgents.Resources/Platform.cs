@@ -127,7 +127,8 @@ public static class DeliveryStreams
             ["hr"] = ".partition.hr",
         },
         BufferSeconds: 60,
-        BufferMegabytes: 64);
+        BufferMegabytes: 64,
+        SubRecordDelimiter: "\n");
 
     public static readonly DeliveryStreamDefinition Logs = new(
         "logs", "Service logs, transformed by LogTransformer.", Buckets.Logs,

@@ -84,6 +84,20 @@ public sealed class FirehoseDelivery : Construct
         logGroup.GrantWrite(role);
 
         var processors = new List<object>();
+        if (definition.SubRecordDelimiter is { } delimiter)
+        {
+            // Multi-record deaggregation runs first: producers pack records (Firehose bills each in 5 KB steps).
+            processors.Add(new ProcessorProperty
+            {
+                Type = "RecordDeAggregation",
+                Parameters = new object[]
+                {
+                    new ProcessorParameterProperty { ParameterName = "SubRecordType", ParameterValue = "DELIMITED" },
+                    new ProcessorParameterProperty { ParameterName = "Delimiter", ParameterValue = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(delimiter)) },
+                },
+            });
+        }
+
         if (definition.PartitionQueries is { Count: > 0 } queries)
         {
             var query = "{" + string.Join(",", queries.Select(q => $"{q.Key}:{q.Value}")) + "}";

@@ -197,7 +197,7 @@ public sealed class FirehoseDeliveryStream(
             spool?.BeginBatch(last);
             var range = $"{Sequence(batch[0])}-{last}";
             var (ok, failed) = transform is null
-                ? (batch.Select(b => new Output(b, b.Data, null)).ToList(), new List<Failure>())
+                ? (batch.SelectMany(b => SubRecords(b.Data).Select(data => new Output(b, data, null))).ToList(), new List<Failure>())
                 : await TransformAsync(batch, cancellationToken).ConfigureAwait(false);
 
             var groups = new Dictionary<string, List<Output>>(StringComparer.Ordinal);
@@ -389,6 +389,34 @@ public sealed class FirehoseDeliveryStream(
     private string ObjectName(DateTimeOffset first, string range) => spool is null
         ? $"{name}-1-{DateTime.UtcNow:yyyy-MM-dd-HH-mm-ss}-{Guid.NewGuid()}.gz"
         : $"{name}-1-{first.UtcDateTime:yyyy-MM-dd-HH-mm-ss}-{range}.gz";
+
+    /// <summary>
+    /// Multi-record deaggregation (DELIMITED): a record's sub-records, or the record itself on a stream without a
+    /// delimiter. Not modelled together with a Lambda transform, which no stream here combines it with.
+    /// </summary>
+    private IEnumerable<byte[]> SubRecords(byte[] data)
+    {
+        if (definition.SubRecordDelimiter is not { } delimiter)
+        {
+            yield return data;
+            yield break;
+        }
+
+        var separator = System.Text.Encoding.UTF8.GetBytes(delimiter);
+        var rest = data.AsMemory();
+        while (true)
+        {
+            var at = rest.Span.IndexOf(separator);
+            if (at < 0)
+            {
+                yield return rest.ToArray();
+                yield break;
+            }
+
+            yield return rest[..at].ToArray();
+            rest = rest[(at + separator.Length)..];
+        }
+    }
 
     private static long Sequence(Buffered b) => long.Parse(b.Id, System.Globalization.CultureInfo.InvariantCulture);
 

@@ -60,6 +60,19 @@ public sealed class FirehoseDeliveryTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void Enriched_DeaggregatesPackedRecordsOnTheDelimiterBeforePartitioning()
+    {
+        var s3 = Stream(DeliveryStreams.Enriched.Id).GetProperty("Properties").GetProperty("ExtendedS3DestinationConfiguration");
+        var processors = Processors(s3).ToArray();
+        var parameters = processors[0].GetProperty("Parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("ParameterName").GetString()!, p => p.GetProperty("ParameterValue").GetString()!);
+
+        Assert.Equal("RecordDeAggregation", processors[0].GetProperty("Type").GetString());
+        Assert.Equal("DELIMITED", parameters["SubRecordType"]);
+        Assert.Equal("\n", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(parameters["Delimiter"])));
+    }
+
+    [Fact]
     public void Logs_TransformedByLogTransformerAndPartitionedFromItsKeys()
     {
         var properties = Stream(DeliveryStreams.Logs.Id).GetProperty("Properties");

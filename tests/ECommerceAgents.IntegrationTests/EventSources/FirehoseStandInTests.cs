@@ -76,6 +76,56 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         Assert.Equal(1, stream.Stats.RecordsFailed);
     }
 
+    /// <summary>
+    /// The enriched sink packs a micro-batch into few Firehose records; the stream deaggregates them on the delimiter
+    /// and partitions each sub-record, so the zone holds exactly the records that one Firehose record each would give.
+    /// </summary>
+    [Fact]
+    public async Task PackedRecords_DeaggregatedBeforePartitioning_ZoneHoldsEachRecordOnce()
+    {
+        using var stream = Stream(DeliveryStreams.Enriched);
+        var port = LocalPorts.Free().Firehose;
+        await using var endpoint = new FirehoseEndpoint(port, [stream]);
+        await endpoint.StartAsync(CancellationToken.None);
+        var client = StreamClients.Firehose(_stack.Endpoints with { Firehose = new Uri($"http://127.0.0.1:{port}") });
+        var records = Enumerable.Range(0, 1_203)
+            .Select(i => (ReadOnlyMemory<byte>)Enriched(i % 3 == 0 ? "purchase" : "product_view", "2026-11-23", "10", zone: i % 7 == 0 ? "bots" : "events", id: "p" + i))
+            .ToArray();
+
+        await new FirehoseEnrichedSink(client, stream.Name).SendAsync(records, CancellationToken.None);
+        await stream.FlushAsync(CancellationToken.None);
+
+        Assert.Equal((records.Length + FirehoseEnrichedSink.MaxSubRecords - 1) / FirehoseEnrichedSink.MaxSubRecords, stream.Stats.RecordsIn);
+        Assert.Equal(records.Length, stream.Stats.RecordsDelivered);
+        var bucket = _names.Bucket(Buckets.Enriched);
+        var delivered = new List<string>();
+        foreach (var prefix in new[] { "events/type=purchase/", "events/type=product_view/", "bots/type=purchase/", "bots/type=product_view/" })
+        {
+            var lines = await ReadLinesAsync(bucket, prefix + "dt=2026-11-23/hr=10/" + stream.Name);
+            Assert.All(lines, l => Assert.Contains($"\"zone\":\"{prefix.Split('/')[0]}\",\"type\":\"{prefix.Split('/')[1][5..]}\"", l, StringComparison.Ordinal));
+            delivered.AddRange(lines);
+        }
+
+        Assert.Equal(records.Select(r => Encoding.UTF8.GetString(r.Span)).Order(StringComparer.Ordinal), delivered.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Pack_RespectsTheSubRecordAndByteLimits_AndKeepsOrder()
+    {
+        var records = Enumerable.Range(0, 1_100).Select(i => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(new string('a', 10 + i % 5) + i)).ToArray();
+
+        var byCount = FirehoseEnrichedSink.Pack(records, long.MaxValue);
+        var bySize = FirehoseEnrichedSink.Pack(records, 200);
+
+        Assert.Equal([500, 500, 100], byCount.Select(p => p.Count(b => b == (byte)'\n') + 1));
+        Assert.All(bySize, p => Assert.True(p.Length <= 200, $"{p.Length} bytes"));
+        foreach (var packed in new[] { byCount, bySize })
+        {
+            var split = packed.SelectMany(p => Encoding.UTF8.GetString(p).Split('\n')).ToArray();
+            Assert.Equal(records.Select(r => Encoding.UTF8.GetString(r.Span)), split);
+        }
+    }
+
     [Fact]
     public async Task Transform_OkDroppedFailedAndMissing_EachHandledAsFirehoseDoes()
     {
