@@ -42,8 +42,14 @@ public sealed class RedisKeys(string prefix = "")
 
     public string ProfileCache(string userId) => $"{prefix}{{u:{userId}}}:profile";
 
-    /// <summary>An event id's marker in the dedup window (<see cref="RedisDedupWindow"/>): no hash tag, single-key commands only.</summary>
-    public string Dedup(string eventId) => $"{prefix}dedup:{eventId}";
+    /// <summary>One of a dedup window generation's hashes of markers (<see cref="RedisDedupWindow"/>): no hash tag, single-key commands only.</summary>
+    public string DedupHash(long generation, long hash) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:{hash.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>How many hashes a dedup window generation has.</summary>
+    public string DedupHashes(long generation) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:n";
+
+    /// <summary>How many markers a dedup window generation holds (sizes the next one).</summary>
+    public string DedupCount(long generation) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:c";
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -58,12 +58,13 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         var s3 = S3ClientFactory.Create(env.Endpoints);
         var firehose = StreamClients.Firehose(env.Endpoints);
         var redis = ConnectionMultiplexer.Connect(RedisConnectionFactory.Options(env.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required.")));
-        var redisPrefix = StreamProcessorSettings.From(env).RedisPrefix;
+        var settings = StreamProcessorSettings.From(env);
+        var redisPrefix = settings.RedisPrefix;
         var function = new StreamProcessorFunction(
             env,
             key,
             new StreamStateStore(dynamo, env.Names, env.Clock),
-            new RedisDedupWindow(redis, new RedisKeys(redisPrefix), env.Clock),
+            new RedisDedupWindow(redis, new RedisKeys(redisPrefix), settings.Processor.DedupWindow, env.Clock),
             new FirehoseEnrichedSink(firehose, env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }, env.Clock),

@@ -2,6 +2,7 @@ using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Functions.StreamProcessor;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Lambda.Runtime;
@@ -40,7 +41,7 @@ public sealed class RealtimeDownFunction : IAsyncDisposable
         var down = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(unreachableRedis)).ConfigureAwait(false);
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new StreamStateStore(dynamo, env.Names, env.Clock),
-            new RedisDedupWindow(live, new RedisKeys(prefix), env.Clock),
+            new RedisDedupWindow(live, new RedisKeys(prefix), new ProcessorOptions().DedupWindow, env.Clock),
             new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, env.Names),
             new RedisRealtimeProjection(down, new RealtimeOptions { KeyPrefix = prefix }, env.Clock),

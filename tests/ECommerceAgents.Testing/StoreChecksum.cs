@@ -16,7 +16,7 @@ namespace ECommerceAgents.Testing;
 /// A count and a hash of everything the platform holds for one set of resources: every DynamoDB item, every enriched
 /// and quarantined record, every Redis key. Names are taken relative to the set's prefix, so two sets filled the same
 /// way have equal checksums. Left out: "when it was processed" stamps (<c>lineage.processingTime</c> in enriched
-/// records, the expiry of dedup markers (Redis, <c>dedup:</c> keys, their own part), <c>updatedAt</c>), write counters (<c>version</c>, which counts writes,
+/// records, where dedup markers fell in the window's generations (Redis, their own part, one row per marker), <c>updatedAt</c>), write counters (<c>version</c>, which counts writes,
 /// not state), and recommendation lists, a cache recomputed from the current state (and the trending window of that
 /// moment) whenever a user is active, so they depend on when that was.
 /// </summary>
@@ -63,6 +63,9 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
     public int Count(string part) => Parts[part].Count;
 
     private static bool IsDedup(string row) => row.StartsWith("dedup:", StringComparison.Ordinal);
+
+    /// <summary>The dedup window's keys: its generations' hashes of markers and their sizes.</summary>
+    private static bool IsDedupKey(string name) => name.StartsWith("d:", StringComparison.Ordinal);
 
     public override string ToString() => string.Join("\n", Parts.Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]}"));
 
@@ -179,10 +182,19 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
             {
                 var name = ((string)key!)[prefix.Length..];
                 if (name.EndsWith(":recs", StringComparison.Ordinal)) continue;
+                if (IsDedupKey(name))
+                {
+                    // One row per marker, without the generation and hash it fell in (they follow the clock).
+                    if (await db.KeyTypeAsync(key).ConfigureAwait(false) == RedisType.Hash)
+                    {
+                        rows.AddRange((await db.HashGetAllAsync(key).ConfigureAwait(false)).Select(e => $"dedup:{Convert.ToHexString((byte[])e.Name!)}={Convert.ToHexString((byte[])e.Value!)}"));
+                    }
+
+                    continue;
+                }
+
                 var value = await db.KeyTypeAsync(key).ConfigureAwait(false) switch
                 {
-                    // A dedup marker's value ends with its expiry, a "when it was processed" stamp.
-                    RedisType.String when name.StartsWith("dedup:", StringComparison.Ordinal) => ((string)(await db.StringGetAsync(key).ConfigureAwait(false))!).Split('|')[0],
                     RedisType.String => (string)(await db.StringGetAsync(key).ConfigureAwait(false))!,
                     RedisType.Hash => string.Join(",", (await db.HashGetAllAsync(key).ConfigureAwait(false)).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal)),
                     RedisType.SortedSet => string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key).ConfigureAwait(false)).Select(e => $"{e.Element}={e.Score}").Order(StringComparer.Ordinal)),

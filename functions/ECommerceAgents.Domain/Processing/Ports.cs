@@ -114,8 +114,11 @@ public interface IStreamStateStore
 /// </summary>
 public interface IDedupWindow
 {
-    /// <summary>The markers of the ids among <paramref name="eventIds"/> that are in the window.</summary>
-    Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken);
+    /// <summary>
+    /// The markers in the window of the candidates' event ids. A marker's <see cref="DedupMarker.Position"/> equals the
+    /// candidate's when the id was marked from that very record (Lambda's redelivery), and never otherwise.
+    /// </summary>
+    Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<DedupMarker> candidates, CancellationToken cancellationToken);
 
     /// <summary>Remembers each marker until its <see cref="DedupMarker.ExpiresAt"/>; an id already remembered keeps its first marker.</summary>
     Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken);

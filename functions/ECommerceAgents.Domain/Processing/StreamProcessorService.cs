@@ -104,7 +104,7 @@ public sealed class StreamProcessorService : IDisposable
         var watch = Stopwatch.StartNew();
         var request = StateRequest.For(shard, parsed.Valid);
         var load = _store.LoadAsync(request, cancellationToken);
-        var seen = request.EventIds.Count == 0 ? Task.FromResult<IReadOnlyList<DedupMarker>>([]) : _dedup.FindAsync(request.EventIds, cancellationToken);
+        var seen = parsed.Valid.Count == 0 ? Task.FromResult<IReadOnlyList<DedupMarker>>([]) : _dedup.FindAsync(Candidates(parsed.Valid), cancellationToken);
         try
         {
             await Task.WhenAll(load, seen).ConfigureAwait(false);
@@ -123,6 +123,13 @@ public sealed class StreamProcessorService : IDisposable
         var plan = planner.Plan(shard, parsed.Valid, snapshot, parsed.Quarantined(records));
         var result = await _writer.WriteAsync(records, parsed.Rejected, plan, snapshot, now, cancellationToken).ConfigureAwait(false);
         return (Outcome(records, parsed, plan, result, readMilliseconds), result.OnlyConflicts);
+    }
+
+    private static DedupMarker[] Candidates(IReadOnlyList<ValidEvent> valid)
+    {
+        var candidates = new DedupMarker[valid.Count];
+        for (var i = 0; i < candidates.Length; i++) candidates[i] = new DedupMarker(valid[i].Event.EventId, valid[i].Position.ToString(), default);
+        return candidates;
     }
 
     private static StreamOutcome Outcome(IReadOnlyList<StreamInput> records, ParsedRecords parsed, StreamPlan plan, WriteResult result, double readMilliseconds)

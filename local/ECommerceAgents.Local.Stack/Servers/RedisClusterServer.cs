@@ -24,6 +24,9 @@ public sealed class RedisClusterServer(int port, string stateDirectory, string r
             // then wait out their connect timeout on an empty host.
             "--cluster-announce-ip", "127.0.0.1",
             "--dir", DataDirectory, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "",
+            // ElastiCache's default parameter group keeps hashes compact up to 128 fields; redis-server's built-in
+            // default is 512. The dedup window sizes its hashes against what AWS runs.
+            "--hash-max-listpack-entries", "128",
         ]);
 
     public override async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

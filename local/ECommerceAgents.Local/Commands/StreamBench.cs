@@ -171,7 +171,7 @@ internal static class StreamBench
         var redisPrefix = names.Table(Tables.Profiles).Replace("-profiles", ":", StringComparison.Ordinal);
         var env = new FunctionEnvironment(endpoints, names, new Dictionary<string, string>()) { Output = TextWriter.Null };
         var function = StreamProcessorFunction.Create(env, "benchmark-key-0123456789abcdef",
-            new StreamStateStore(dynamo, names), new RedisDedupWindow(redis, new RedisKeys(redisPrefix)), new FirehoseEnrichedSink(StreamClients.Firehose(endpoints), names.DeliveryStream(DeliveryStreams.Enriched)),
+            new StreamStateStore(dynamo, names), new RedisDedupWindow(redis, new RedisKeys(redisPrefix), new ProcessorOptions().DedupWindow), new FirehoseEnrichedSink(StreamClients.Firehose(endpoints), names.DeliveryStream(DeliveryStreams.Enriched)),
             new S3Quarantine(s3, names), new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }), new S3RealtimeJournal(s3, names));
 
         var kinesis = BatchOf(records, 49_000_000_000L);

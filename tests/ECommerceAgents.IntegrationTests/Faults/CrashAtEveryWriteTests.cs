@@ -58,7 +58,7 @@ public sealed class CrashAtEveryWriteTests
         await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(env.Endpoints.Redis!));
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new CrashingStore(new StreamStateStore(dynamo, env.Names, env.Clock), crash),
-            new CrashingDedup(new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? "")), crash),
+            new CrashingDedup(new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? ""), new ProcessorOptions().DedupWindow), crash),
             new CrashingSink(new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)), crash),
             new CrashingQuarantine(new S3Quarantine(s3, env.Names), crash),
             new CrashingRealtime(new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }), crash),
@@ -161,7 +161,7 @@ public sealed class CrashAtEveryWriteTests
 
     private sealed class CrashingDedup(IDedupWindow inner, CrashPoint crash) : IDedupWindow
     {
-        public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken) => inner.FindAsync(eventIds, cancellationToken);
+        public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<DedupMarker> candidates, CancellationToken cancellationToken) => inner.FindAsync(candidates, cancellationToken);
 
         public async Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken)
         {

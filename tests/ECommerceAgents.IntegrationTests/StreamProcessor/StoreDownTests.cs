@@ -115,7 +115,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         });
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new StreamStateStore(dynamo, env.Names, env.Clock),
-            new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? "")),
+            new RedisDedupWindow(redis, new RedisKeys(env.Setting(SettingNames.RedisPrefix) ?? ""), new ProcessorOptions().DedupWindow),
             new FirehoseEnrichedSink(StreamClients.Firehose(env.Endpoints), env.Names.DeliveryStream(DeliveryStreams.Enriched)),
             quarantine,
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = env.Setting(SettingNames.RedisPrefix) ?? "" }),

@@ -79,10 +79,10 @@ internal sealed class InMemoryStateStore : IStreamStateStore, IDedupWindow
 
     public Task SetEnrichedCursorAsync(string shardId, string paddedSequence, CancellationToken cancellationToken) => Write("cursor", () => Cursors[shardId] = paddedSequence);
 
-    public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<DedupMarker> candidates, CancellationToken cancellationToken) =>
         Failing.Contains("dedup read")
             ? Task.FromException<IReadOnlyList<DedupMarker>>(new InvalidOperationException("the dedup window could not be read (test)"))
-            : Task.FromResult<IReadOnlyList<DedupMarker>>(eventIds.Where(Markers.ContainsKey).Select(id => Markers[id]).ToArray());
+            : Task.FromResult<IReadOnlyList<DedupMarker>>(candidates.Where(c => Markers.ContainsKey(c.EventId)).Select(c => Markers[c.EventId]).ToArray());
 
     public Task RememberAsync(IReadOnlyList<DedupMarker> markers, CancellationToken cancellationToken) => Write("markers", () =>
     {

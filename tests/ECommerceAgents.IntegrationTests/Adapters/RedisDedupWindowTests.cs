@@ -1,0 +1,94 @@
+using System.Globalization;
+using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Domain.Processing;
+using ECommerceAgents.Testing;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace ECommerceAgents.IntegrationTests.Adapters;
+
+/// <summary>StreamProcessor's dedup window on the local Redis (a one-node cluster, as ElastiCache Serverless is).</summary>
+public sealed class RedisDedupWindowTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Window = TimeSpan.FromHours(24);
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero));
+    private readonly RedisKeys _keys = new("dedupwin-" + Guid.NewGuid().ToString("N")[..8] + ":");
+    private ConnectionMultiplexer _redis = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var stack = await TestStack.GetAsync();
+        _redis = await RedisConnectionFactory.ConnectAsync(stack.Endpoints.Redis!);
+    }
+
+    public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
+
+    private RedisDedupWindow Window_() => new(_redis, _keys, Window, _clock);
+
+    private static DedupMarker Marker(string id, string position) => new(id, position, default);
+
+    [Fact]
+    public async Task Find_TellsTheSameRecordFromAResendAndFromAnUnknownId()
+    {
+        var window = Window_();
+        await window.RememberAsync([Marker("e-1", "shard-1:100"), Marker("e-2", "shard-1:101")], CancellationToken.None);
+
+        var found = (await window.FindAsync([Marker("e-1", "shard-1:100"), Marker("e-2", "shard-2:555"), Marker("e-3", "shard-1:102")], CancellationToken.None))
+            .ToDictionary(m => m.EventId);
+
+        Assert.Equal("shard-1:100", found["e-1"].Position);
+        Assert.NotEqual("shard-2:555", found["e-2"].Position);
+        Assert.False(found.ContainsKey("e-3"));
+    }
+
+    [Fact]
+    public async Task Remember_AnIdAlreadyMarkedKeepsItsFirstPosition()
+    {
+        var window = Window_();
+        await window.RememberAsync([Marker("e-1", "shard-1:100")], CancellationToken.None);
+        await window.RememberAsync([Marker("e-1", "shard-1:900")], CancellationToken.None);
+
+        var found = Assert.Single(await window.FindAsync([Marker("e-1", "shard-1:100")], CancellationToken.None));
+
+        Assert.Equal("shard-1:100", found.Position);
+    }
+
+    [Fact]
+    public async Task Marker_FoundForTheWholeWindow_NotAfterTwoMoreGenerations()
+    {
+        var window = Window_();
+        await window.RememberAsync([Marker("e-1", "shard-1:100")], CancellationToken.None);
+
+        _clock.Advance(Window - TimeSpan.FromSeconds(1));
+        Assert.Single(await window.FindAsync([Marker("e-1", "shard-1:777")], CancellationToken.None));
+
+        _clock.Advance(Window + Window / 2);
+        Assert.Empty(await window.FindAsync([Marker("e-1", "shard-1:777")], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NextGeneration_SizedFromThisOnesCount_HashesStayCompact()
+    {
+        var window = Window_();
+        var markers = Enumerable.Range(0, 200_000).Select(i => Marker("e-" + i.ToString(CultureInfo.InvariantCulture), "shard-1:" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
+        foreach (var chunk in markers.Chunk(5_000)) await window.RememberAsync(chunk, CancellationToken.None);
+        var db = _redis.GetDatabase();
+        var generation = _clock.GetUtcNow().ToUnixTimeSeconds() / (long)(Window.TotalSeconds / 2);
+        Assert.Equal(markers.Length, (long)await db.StringGetAsync(_keys.DedupCount(generation)));
+
+        _clock.Advance(Window / 2);
+        foreach (var chunk in markers.Chunk(5_000)) await window.RememberAsync(chunk, CancellationToken.None);
+
+        var hashes = (long)await db.StringGetAsync(_keys.DedupHashes(generation + 1));
+        Assert.Equal((long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)(markers.Length / 64)), hashes);
+        // The first generation had no count to size from: its hashes hold more than Redis keeps compact.
+        Assert.Equal("hashtable", (string?)await db.ExecuteAsync("OBJECT", "ENCODING", _keys.DedupHash(generation, 0)));
+        for (var hash = 0; hash < 10; hash++)
+        {
+            Assert.Equal("listpack", (string?)await db.ExecuteAsync("OBJECT", "ENCODING", _keys.DedupHash(generation + 1, hash)));
+        }
+
+        var byId = markers.ToDictionary(m => m.EventId);
+        Assert.Equal(markers.Length, (await window.FindAsync(markers, CancellationToken.None)).Count(m => m.Position == byId[m.EventId].Position));
+    }
+}
