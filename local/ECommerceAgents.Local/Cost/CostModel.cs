@@ -98,9 +98,10 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
 
         // --- Kinesis Data Streams, on demand ---
         Add("Stream-hours", CostKind.Fixed, HoursPerMonth, "stream-hours", p.KinesisStreamHour, 1, "one on-demand stream, 730 h");
-        var kinesisGb = events * RoundUp(workload.EventBytes, 1_024) / GiB;
-        Add("Data in", CostKind.Variable, kinesisGb, "GB", p.KinesisIngestGb, 1,
-            $"{workload.EventBytes} B events, one record each (the API's PutRecords carries {workload.EventsPerRequest}), billed as 1 KB");
+        var kinesisGb = events * (i.KinesisBilledKbPerEvent * 1_024 ?? RoundUp(workload.EventBytes, 1_024)) / GiB;
+        Add("Data in", CostKind.Variable, kinesisGb, "GB", p.KinesisIngestGb, 1, i.KinesisBilledKbPerEvent is { } kb
+            ? $"{kb:0.###} KB billed per event (measured: {i.KinesisRecordsPerEvent:0.###} records per event, each rounded up to 1 KB)"
+            : $"{workload.EventBytes} B events, one record each (the API's PutRecords carries {workload.EventsPerRequest}), billed as 1 KB");
         Add("Data out", CostKind.Variable, kinesisGb * i.KinesisConsumers, "GB", p.KinesisRetrievalGb, 1,
             $"{i.KinesisConsumers} consumers (StreamProcessor mapping, raw-archive Firehose); assumed billed on the same 1 KB records");
         if (stage.KinesisRetentionHours > 24)
@@ -111,9 +112,9 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
         }
 
         // --- Data Firehose ---
-        var rawFirehoseGb = events * RoundUp(workload.EventBytes, 5_120) / GiB;
+        var rawFirehoseGb = events * (i.RawArchiveBilledKbPerEvent * 1_024 ?? RoundUp(workload.EventBytes, 5_120)) / GiB;
         Add("Raw archive ingestion", CostKind.Variable, rawFirehoseGb, "GB", p.FirehoseIngestGb, 1, "every stream record billed as 5 KB");
-        Add("Enriched ingestion", CostKind.Variable, valid * RoundUp(i.EnrichedRecordBytes, 5_120) / GiB, "GB", p.FirehoseIngestGb, 1,
+        Add("Enriched ingestion", CostKind.Variable, (i.EnrichedBilledKbPerEvent is { } enrichedKb ? events * enrichedKb * 1_024 : valid * RoundUp(i.EnrichedRecordBytes, 5_120)) / GiB, "GB", p.FirehoseIngestGb, 1,
             $"{i.EnrichedRecordBytes} B enriched records, each billed as 5 KB");
         var enrichedGb = valid * i.EnrichedRecordBytes / GiB;
         Add("Dynamic partitioning data", CostKind.Variable, enrichedGb, "GB", p.FirehoseDynamicPartitioningGb, 1, "enriched bytes processed");
@@ -134,8 +135,9 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
         // --- Lambda ---
         var batches = events / i.StreamProcessorBatchSize;
         Add("StreamProcessor requests", CostKind.Variable, batches, "invocations", p.LambdaPerMillionRequests, 1_000_000, $"full batches of {i.StreamProcessorBatchSize}");
-        Add("StreamProcessor duration", CostKind.Variable, batches * i.StreamProcessorSecondsPerBatch * i.StreamProcessorMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-            $"{i.StreamProcessorSecondsPerBatch} s per {i.StreamProcessorBatchSize}-record batch (measured) × {i.StreamProcessorMemoryMb} MB");
+        var redelivered = 1 + i.RedeliveredShare; // a redelivered batch runs, and bills its writes, again
+        Add("StreamProcessor duration", CostKind.Variable, batches * redelivered * i.StreamProcessorSecondsPerBatch * i.StreamProcessorMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
+            $"{i.StreamProcessorSecondsPerBatch:0.####} s per {i.StreamProcessorBatchSize}-record batch (measured) × {i.StreamProcessorMemoryMb} MB");
         Add("Api requests", CostKind.Variable, requests, "invocations", p.LambdaPerMillionRequests, 1_000_000, "one invocation per HTTP request");
         Add("Api duration", CostKind.Variable, requests * i.ApiSecondsPerRequest * i.ApiMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
             $"{i.ApiSecondsPerRequest} s per request (assumed) × {i.ApiMemoryMb} MB");
@@ -146,10 +148,16 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
             $"{i.BatchLoaderSecondsPerMillionEvents} s per million events (assumed)");
 
         // --- DynamoDB, on demand ---
-        Add("Write request units", CostKind.Variable, events / 1_000 * i.DynamoWriteUnitsPer1000Events, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
-            $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests measured; {i.DedupMarkersPer1000Events:0} dedup markers at 1 WRU)");
-        Add("Read request units", CostKind.Variable, events / 1_000 * i.DynamoReadUnitsPer1000Events, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
-            $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events (assumed)");
+        Add("Write request units", CostKind.Variable, events / 1_000 * i.DynamoWriteUnitsPer1000Events * redelivered, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+            $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests; {i.DedupMarkersPer1000Events:0} dedup markers), × {redelivered:0.####} for redelivered batches");
+        Add("Read request units", CostKind.Variable, events / 1_000 * i.DynamoReadUnitsPer1000Events * redelivered, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
+            $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events");
+        Add("Conflict retries", CostKind.Variable, batches * i.ConflictRetriesPerBatch * i.WriteUnitsPerConflictRetry, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+            $"{i.ConflictRetriesPerBatch:0.###} retries per invocation × {i.WriteUnitsPerConflictRetry} WRU (the refused conditional write)");
+        Add("Api write units", CostKind.Variable, requests * i.ApiWriteUnitsPerRequest, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+            $"{i.ApiWriteUnitsPerRequest:0.###} WRU per request (idempotency claim and completion)");
+        Add("Api read units", CostKind.Variable, requests * i.ApiReadUnitsPerRequest, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
+            $"{i.ApiReadUnitsPerRequest:0.###} RRU per request");
         var markerGb = workload.EventsPerSecond * i.DedupWindowHours * 3_600 * i.DedupMarkersPer1000Events / 1_000 * i.DedupMarkerBytes / GiB;
         Add("Dedup markers storage", CostKind.Variable, markerGb, "GB-month", p.DynamoStorageGbMonth, 1, $"{i.DedupWindowHours} h of markers × {i.DedupMarkerBytes} B");
         Add("Dedup markers PITR", CostKind.Variable, markerGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
@@ -162,6 +170,8 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
             $"{cacheGb} GB average (Valkey meters at least 0.1 GB)");
         Add("ECPUs", CostKind.Variable, events / 1_000 * i.RedisCommandsPer1000Events * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
             $"{i.RedisCommandsPer1000Events:0} commands per 1,000 events (measured) × {i.EcpusPerRedisCommand} ECPU");
+        Add("Api ECPUs", CostKind.Variable, requests * i.ApiRedisCommandsPerRequest * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
+            $"{i.ApiRedisCommandsPerRequest:0.##} commands per request × {i.EcpusPerRedisCommand} ECPU");
 
         // --- API Gateway (REST) and WAF ---
         AddTiered(lines, requests,
@@ -205,6 +215,10 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
 
         // --- S3 ---
         AddS3(lines, workload, valid, events, flushesPerMonth, bufferBytes, enrichedObjectsByTime);
+        Add("Function PUT requests", CostKind.Variable, events / 1_000 * i.S3PutsPer1000Events * redelivered, "requests", p.S3PutPer1k, 1_000,
+            $"{i.S3PutsPer1000Events:0.##} per 1,000 events: StreamProcessor's own objects (quarantine, real-time journal)");
+        Add("Function GET requests", CostKind.Variable, events / 1_000 * i.S3GetsPer1000Events * redelivered, "requests", p.S3GetPer1k, 1_000,
+            $"{i.S3GetsPer1000Events:0.##} per 1,000 events");
 
         // --- CloudWatch and X-Ray ---
         var logGb = (batches * i.LogBytesPerBatch + requests * i.LogBytesPerRequest) / GiB;
