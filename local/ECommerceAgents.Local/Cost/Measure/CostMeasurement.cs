@@ -25,8 +25,12 @@ public sealed record MeasureOptions
     public int LatencySeed { get; init; } = 19;
 }
 
-/// <summary>The stream phase: the bench's batches through StreamProcessor, what they were and what they billed.</summary>
-public sealed record StreamPhase(int Batches, long Records, long Quarantined, long Duplicates, long Bots, Usage Usage, long RedisCommands);
+/// <summary>
+/// The stream phase: the bench's batches through StreamProcessor, what they were (records sent; records that fail to
+/// parse or validate; duplicates; bots; distinct event ids among the records that parse, which is what the enriched
+/// and bot zones should receive) and what they billed.
+/// </summary>
+public sealed record StreamPhase(int Batches, long Records, long Quarantined, long Duplicates, long Bots, long DistinctValidEvents, Usage Usage, long RedisCommands);
 
 /// <summary>The API phase: the bench's request bodies through the ingest API, each with an Idempotency-Key.</summary>
 public sealed record ApiPhase(long Requests, long Events, int Errors, Usage Usage, long RedisCommands);
@@ -70,7 +74,7 @@ public static class CostMeasurement
         await using var shard = await StreamShardBench.ShardFunction.StartAsync(stack, meters.Firehose, meters.Endpoints, ct).ConfigureAwait(false);
         meters.Tally.Take(); // the function's start-up calls are not the workload's
         var redisBefore = await StreamBench.RedisCommandsAsync(stack).ConfigureAwait(false);
-        long records = 0, quarantined = 0, duplicates = 0, bots = 0;
+        long records = 0, quarantined = 0, duplicates = 0, bots = 0, valid = 0;
         for (var round = 0; round <= rounds; round++)
         {
             var generated = StreamShardBench.Records(round, batchSize);
@@ -79,10 +83,11 @@ public static class CostMeasurement
             quarantined += generated.Count(r => r.Fault is Fault.Malformed or Fault.SchemaViolation);
             duplicates += generated.Count(r => r.Fault == Fault.Duplicate);
             bots += generated.Count(r => r.Fault == Fault.Bot);
+            valid += generated.Where(r => r.Fault is not (Fault.Malformed or Fault.SchemaViolation)).Select(r => r.EventId).Distinct().Count();
         }
 
         var redis = await StreamBench.RedisCommandsAsync(stack).ConfigureAwait(false) - redisBefore - 1; // the INFO that read "before"
-        return new StreamPhase(rounds + 1, records, quarantined, duplicates, bots, meters.Tally.Take(), redis);
+        return new StreamPhase(rounds + 1, records, quarantined, duplicates, bots, valid, meters.Tally.Take(), redis);
     }
 
     /// <summary>The API bench's load loop on its request bodies, each request with an Idempotency-Key, into the metered stream.</summary>

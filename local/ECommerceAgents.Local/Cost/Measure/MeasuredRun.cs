@@ -75,6 +75,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
             ["quarantined"] = Stream.Quarantined,
             ["duplicates"] = Stream.Duplicates,
             ["bots"] = Stream.Bots,
+            ["distinctValidEvents"] = Stream.DistinctValidEvents,
             ["redisCommands"] = Stream.RedisCommands,
             ["dedupItemsWritten"] = DedupItemsWritten,
             ["usage"] = UsageJson(Stream.Usage),
