@@ -46,19 +46,7 @@ public sealed class RecordMeter(string service, UsageTally tally) : ServiceMeter
             else usage.Events += events;
         }
 
-        Tally.Add(u =>
-        {
-            var into = Kinesis ? u.KinesisStream(stream) : u.DeliveryStream(stream);
-            into.Calls += usage.Calls;
-            into.Records += usage.Records;
-            into.FailedRecords += usage.FailedRecords;
-            into.Bytes += usage.Bytes;
-            into.BilledKb += usage.BilledKb;
-            into.PayloadUnits += usage.PayloadUnits;
-            into.ArchiveBilledKb += usage.ArchiveBilledKb;
-            into.Events += usage.Events;
-            into.AggregatedRecords += usage.AggregatedRecords;
-        });
+        Tally.Add(u => (Kinesis ? u.KinesisStream(stream) : u.DeliveryStream(stream)).Add(usage));
         return ValueTask.CompletedTask;
     }
 

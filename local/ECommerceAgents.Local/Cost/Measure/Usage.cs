@@ -46,6 +46,21 @@ public sealed class RecordUsage
     public long Events { get; set; }
 
     public long AggregatedRecords { get; set; }
+
+    /// <summary>Adds another count to this one.</summary>
+    public void Add(RecordUsage other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Calls += other.Calls;
+        Records += other.Records;
+        FailedRecords += other.FailedRecords;
+        Bytes += other.Bytes;
+        BilledKb += other.BilledKb;
+        PayloadUnits += other.PayloadUnits;
+        ArchiveBilledKb += other.ArchiveBilledKb;
+        Events += other.Events;
+        AggregatedRecords += other.AggregatedRecords;
+    }
 }
 
 /// <summary>Bytes on the wire to one service (what a VPC interface endpoint would process).</summary>
@@ -104,19 +119,7 @@ public sealed class Usage
     private static RecordUsage Sum(IEnumerable<RecordUsage> all)
     {
         var sum = new RecordUsage();
-        foreach (var u in all)
-        {
-            sum.Calls += u.Calls;
-            sum.Records += u.Records;
-            sum.FailedRecords += u.FailedRecords;
-            sum.Bytes += u.Bytes;
-            sum.BilledKb += u.BilledKb;
-            sum.PayloadUnits += u.PayloadUnits;
-            sum.ArchiveBilledKb += u.ArchiveBilledKb;
-            sum.Events += u.Events;
-            sum.AggregatedRecords += u.AggregatedRecords;
-        }
-
+        foreach (var u in all) sum.Add(u);
         return sum;
     }
 }
