@@ -23,7 +23,7 @@ public static class ClickstreamReference
     public static IReadOnlyList<ComparisonRow> Rows { get; } =
     [
         new("Ingestion endpoint", "ALB + EC2 for ECS (ALB $28.80 / $53.80 / $262.80, EC2 $122)", [150.80, 175.80, 384.80],
-            "API Gateway REST + WAF + Api Lambda",
+            "API Gateway REST + WAF + the Api function (Lambda, its idempotency writes and Redis commands)",
             IsIngestion),
         new("Buffer", "Kinesis Data Streams on-demand", [38, 115, 1_051],
             "Kinesis Data Streams on-demand (1 KB per event record, 2 consumers)",

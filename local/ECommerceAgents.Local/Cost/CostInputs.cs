@@ -237,14 +237,14 @@ public sealed record CostInputs
 
     private IReadOnlyList<InputSource> Declared =>
     [
-        new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", true),
-        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", true),
-        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", true),
-        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "measured: `eca bench stream`", true),
-        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "measured: `eca bench stream` (INFO commandstats before and after)", true),
-        new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", true),
-        new("Enriched record size", EnrichedRecordBytes, "bytes", "measured: enriched JSON written by StreamProcessor, about 1.2 KB", true),
-        new("Events reaching the enriched zone", ValidFraction, "fraction", "measured: 983 of the bench batch's 1,000 records", true),
+        new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", false),
+        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", false),
+        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", false),
+        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`", false),
+        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream` (INFO commandstats before and after)", false),
+        new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", false),
+        new("Enriched record size", EnrichedRecordBytes, "bytes", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: enriched JSON written by StreamProcessor, about 1.2 KB", false),
+        new("Events reaching the enriched zone", ValidFraction, "fraction", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: 983 of the bench batch's 1,000 records", false),
         new("StreamProcessor batch size", StreamProcessorBatchSize, "records", "CDK: StreamProcessorFunction.BatchSize (full batches assumed)", false),
         new("StreamProcessor memory", StreamProcessorMemoryMb, "MB", "CDK: StreamProcessorFunction MemoryMb", false),
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
