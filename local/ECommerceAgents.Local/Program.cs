@@ -26,7 +26,7 @@ root.Subcommands.Add(InvokeCommand.Create(state));
 root.Subcommands.Add(BenchCommands.Create(state));
 root.Subcommands.Add(BatchCommand.Create(state));
 root.Subcommands.Add(ReplayCommand.Create(state));
-root.Subcommands.Add(CostCommand.Create());
+root.Subcommands.Add(CostCommand.Create(state));
 root.Subcommands.Add(ScaleCommand.Create());
 root.Subcommands.Add(DeployCheckCommand.Create(state));
 root.Subcommands.Add(SamEnvCommand.Create(state));

@@ -65,14 +65,8 @@ internal static class ApiBench
 
     public static async Task<JsonObject> RunAsync(LocalStack stack, TimeSpan duration, int concurrency, int apiConcurrency, int callsInFlight, int rounds, CancellationToken ct)
     {
-        var names = ResourceBindings.FromPrefix("bench-api-" + Guid.NewGuid().ToString("N")[..8]);
-        await stack.ProvisionAsync(names, ct);
-        var environment = LocalFunctions.Environment(stack, new Dictionary<string, string>
-        {
-            [SettingNames.RateLimitRps] = "10000000",
-            [SettingNames.RateLimitBurst] = "10000000",
-            [SettingNames.RedisPrefix] = names.Table(Tables.Profiles) + ":",
-        }) with { Names = names, Output = TextWriter.Null };
+        var environment = await EnvironmentAsync(stack, ct);
+        var names = environment.Names;
 
         var bodies = Bodies();
         var streamRecords = StreamRecords(bodies);
@@ -177,8 +171,21 @@ internal static class ApiBench
         return result;
     }
 
+    /// <summary>The API's environment on resources of its own, with rate limits out of the way.</summary>
+    internal static async Task<FunctionEnvironment> EnvironmentAsync(LocalStack stack, CancellationToken ct)
+    {
+        var names = ResourceBindings.FromPrefix("bench-api-" + Guid.NewGuid().ToString("N")[..8]);
+        await stack.ProvisionAsync(names, ct);
+        return LocalFunctions.Environment(stack, new Dictionary<string, string>
+        {
+            [SettingNames.RateLimitRps] = "10000000",
+            [SettingNames.RateLimitBurst] = "10000000",
+            [SettingNames.RedisPrefix] = names.Table(Tables.Profiles) + ":",
+        }) with { Names = names, Output = TextWriter.Null };
+    }
+
     /// <summary>2,000 request bodies of 10 generated events each, as producers send them (no lineage: the API stamps it).</summary>
-    private static byte[][] Bodies()
+    internal static byte[][] Bodies()
     {
         var generator = new TrafficGenerator(new TrafficOptions { Seed = 11, Users = 500, Events = 20_500, MalformedRate = 0, SchemaViolationRate = 0, DuplicateRate = 0, BotRate = 0, LateRate = 0, End = DateTimeOffset.UtcNow });
         var events = generator.Generate().Where(r => r.EventId is not null).Take(20_000).Select(r =>
@@ -231,7 +238,7 @@ internal static class ApiBench
     }
 
     /// <summary>One load phase: its rate, latencies, errors and CPU, and the Stopwatch timestamps its measured window began and ended at.</summary>
-    private sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu, long Began, long Ended)
+    internal sealed record LoadResult(double RequestsPerSecond, double P50, double P99, int Errors, JsonObject Cpu, long Began, long Ended)
     {
         /// <summary>This process's CPU time per request (API and load loop), in microseconds.</summary>
         public double CpuMicrosecondsPerRequest { get; init; }
@@ -241,7 +248,7 @@ internal static class ApiBench
     }
 
     /// <summary>The API on Kestrel with the given stream writer, under the load loop.</summary>
-    private static async Task<LoadResult> ApiLoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    internal static async Task<LoadResult> ApiLoadAsync(FunctionEnvironment environment, IEventStreamWriter writer, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct, bool idempotencyKeys = false)
     {
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis!));
@@ -251,7 +258,7 @@ internal static class ApiBench
         await app.StartAsync(ct);
         try
         {
-            return await LoadAsync(port, key, bodies, concurrency, duration, ct);
+            return await LoadAsync(port, key, bodies, concurrency, duration, ct, idempotencyKeys);
         }
         finally
         {
@@ -275,8 +282,11 @@ internal static class ApiBench
         }
     }
 
-    /// <summary>The load loop: <paramref name="concurrency"/> connections, each posting its next body when the last is answered.</summary>
-    private static async Task<LoadResult> LoadAsync(int port, string key, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct)
+    /// <summary>
+    /// The load loop: <paramref name="concurrency"/> connections, each posting its next body when the last is answered;
+    /// with <paramref name="idempotencyKeys"/> each request carries a new Idempotency-Key, as ApiIngestClient sends.
+    /// </summary>
+    private static async Task<LoadResult> LoadAsync(int port, string key, byte[][] bodies, int concurrency, TimeSpan duration, CancellationToken ct, bool idempotencyKeys = false)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None })
         {
@@ -297,7 +307,9 @@ internal static class ApiBench
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.PostAsync("v1/events", content, ct);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = content };
+                    if (idempotencyKeys) request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+                    using var response = await http.SendAsync(request, ct);
                     await response.Content.LoadIntoBufferAsync(ct);
                     if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref errors);
                 }

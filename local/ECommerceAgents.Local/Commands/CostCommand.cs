@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ECommerceAgents.Local.Cost;
+using ECommerceAgents.Local.Cost.Measure;
 using Spectre.Console;
 
 namespace ECommerceAgents.Local.Commands;
@@ -12,7 +13,7 @@ internal static class CostCommand
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static Command Create()
+    public static Command Create(Option<string?> state)
     {
         var rps = new Option<double[]>("--rps")
         {
@@ -32,14 +33,36 @@ internal static class CostCommand
         var lines = new Option<bool>("--lines") { Description = "Show every priced line instead of one row per service." };
         var compare = new Option<bool>("--compare") { Description = "Also set the monthly figures beside the clickstream-analytics-on-aws published table." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var measure = new Option<bool>("--measure")
+        {
+            Description = "Measure the per-event inputs first (a few minutes): the stream and API benchmarks' workloads through the function code against the local stack, counted by metering proxies, and the stream benchmark's batches timed under the AWS latency simulation; then price with them.",
+        };
+        var rounds = new Option<int>("--rounds") { Description = "With --measure: 500-record batches counted and timed (each figure the median of the rounds).", DefaultValueFactory = _ => 5 };
+        var apiSeconds = new Option<double>("--api-seconds") { Description = "With --measure: seconds of the API benchmark's load loop (after its 2 s warm-up).", DefaultValueFactory = _ => 3 };
+        var profiles = new Option<string[]>("--profiles")
+        {
+            Description = "With --compare: the stage priced at each published rate (10, 100 and 1,000 requests/s), one per rate.",
+            DefaultValueFactory = _ => ["prod", "prod", "prod"],
+            AllowMultipleArgumentsPerToken = true,
+        };
 
         var command = new Command("cost", "Modelled monthly AWS cost (us-east-1, on demand, no free tier) at given request rates, split into fixed and variable costs; or the cost of one run. Prices and their sources: infra/COST.md.")
         {
-            rps, eventsPerRequest, stage, events, seconds, lines, compare, json,
+            rps, eventsPerRequest, stage, events, seconds, lines, compare, json, measure, rounds, apiSeconds, profiles,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var costStage = CostStage.Parse(parse.GetValue(stage)!);
+            var compareProfiles = (parse.GetValue(profiles) ?? []).Select(CostStage.Parse).ToArray();
+            if (compareProfiles.Length != ClickstreamReference.Rates.Count) throw new CliException($"--profiles needs one stage for each of the {ClickstreamReference.Rates.Count} published rates");
+            MeasuredRun? measured = null;
+            if (parse.GetValue(measure))
+            {
+                if (parse.GetValue(rounds) < 1 || parse.GetValue(apiSeconds) <= 0) throw new CliException("--rounds must be at least 1 and --api-seconds more than 0");
+                measured = await MeasureAsync(parse.GetValue(state), new MeasureOptions { Rounds = parse.GetValue(rounds), ApiDuration = TimeSpan.FromSeconds(parse.GetValue(apiSeconds)) }, ct);
+            }
+
+            var model = measured is null ? CostModel.Default : new CostModel(PriceTable.UsEast1, measured.ToInputs(new CostInputs()));
             var perRequest = parse.GetValue(eventsPerRequest);
             if (perRequest < 1) throw new CliException("--events-per-request must be at least 1");
 
@@ -49,7 +72,7 @@ internal static class CostCommand
             {
                 if (runEvents is not { } n || runSeconds is not { } s) throw new CliException("--events and --seconds go together");
                 if (n < 0 || s <= 0) throw new CliException("--events must be 0 or more and --seconds more than 0");
-                var run = CostModel.PriceRun(n, TimeSpan.FromSeconds(s), costStage, perRequest);
+                var run = model.Run(n, TimeSpan.FromSeconds(s), costStage, perRequest);
                 if (parse.GetValue(json)) Console.WriteLine(RunJson(run).ToJsonString());
                 else RenderRun(run, parse.GetValue(lines));
                 return 0;
@@ -57,15 +80,18 @@ internal static class CostCommand
 
             var rates = parse.GetValue(rps) ?? [];
             if (rates.Length == 0 || rates.Any(r => r < 0 || double.IsNaN(r))) throw new CliException("--rps needs one or more rates of 0 or more");
-            var estimates = rates.Select(r => CostModel.Default.Monthly(new Workload(r, perRequest), costStage)).ToArray();
+            var estimates = rates.Select(r => model.Monthly(new Workload(r, perRequest), costStage)).ToArray();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(MonthlyJson(estimates).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                var document = parse.GetValue(compare) ? CostComparison.Json(model, compareProfiles, perRequest) : MonthlyJson(model, estimates);
+                if (measured is not null) document["measurement"] = measured.ToJson();
+                Console.WriteLine(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
 
+            if (measured is not null) RenderMeasured(model.Inputs);
             RenderMonthly(estimates, parse.GetValue(lines));
-            if (parse.GetValue(compare)) RenderComparison(costStage, perRequest);
+            if (parse.GetValue(compare)) RenderComparison(model, compareProfiles, perRequest);
             return 0;
         });
         return command;
@@ -107,15 +133,34 @@ internal static class CostCommand
         AnsiConsole.MarkupLine("[grey]730 h months; measured inputs and every price with its source: infra/COST.md. Assumptions are labelled there; --lines shows each line.[/]");
     }
 
-    private static void RenderComparison(CostStage stage, int eventsPerRequest)
+    /// <summary>Runs the measurement on the local stack of the state directory (started if it is not up).</summary>
+    private static async Task<MeasuredRun> MeasureAsync(string? state, MeasureOptions options, CancellationToken ct)
     {
-        var ours = ClickstreamReference.Rates.Select(r => CostModel.Default.Monthly(new Workload(r, eventsPerRequest), stage)).ToArray();
+        await using var stack = StackContext.Open(state, Console.Error);
+        await stack.UpAsync(ct);
+        await Console.Error.WriteLineAsync($"cost --measure: counting {options.Rounds + 1} stream batches and {options.ApiDuration.TotalSeconds.ToString("0.#", Invariant)} s of API load through metering proxies, then timing {options.Rounds} batches under the AWS latency simulation …");
+        return await CostMeasurement.RunAsync(stack, options, ct);
+    }
+
+    private static void RenderMeasured(CostInputs inputs)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Measured inputs (cost --measure); the rest are the labelled assumptions of infra/COST.md");
+        table.AddColumn("Input");
+        table.AddColumn(new TableColumn("Value").RightAligned());
+        table.AddColumn("Unit");
+        foreach (var input in inputs.Measured) table.AddRow(Markup.Escape(input.Name), input.Value.ToString("#,0.####", Invariant), Markup.Escape(input.Unit));
+        AnsiConsole.Write(table);
+    }
+
+    private static void RenderComparison(CostModel model, IReadOnlyList<CostStage> profiles, int eventsPerRequest)
+    {
+        var ours = CostComparison.Ours(model, profiles, eventsPerRequest);
         var table = new Table().Border(TableBorder.Rounded).Title("Beside clickstream-analytics-on-aws: their published monthly cost, ours at the same rates");
         table.AddColumn("Module");
-        foreach (var r in ClickstreamReference.Rates)
+        for (var r = 0; r < ours.Length; r++)
         {
-            table.AddColumn(new TableColumn(Rate(r) + " rps theirs").RightAligned());
-            table.AddColumn(new TableColumn(Rate(r) + " rps ours").RightAligned());
+            table.AddColumn(new TableColumn(Rate(ClickstreamReference.Rates[r]) + " rps theirs").RightAligned());
+            table.AddColumn(new TableColumn(Rate(ClickstreamReference.Rates[r]) + " rps ours (" + ours[r].Stage.Name + ")").RightAligned());
         }
 
         foreach (var row in ClickstreamReference.Rows)
@@ -168,17 +213,14 @@ internal static class CostCommand
             $"the modelled AWS cost of the run: {Money(run.TotalUsd, 4)} ({Money(run.VariableUsd, 4)} variable for its events, {Money(run.FixedUsd, 4)} fixed for its {run.Duration.TotalSeconds.ToString("0.##", Invariant)} s)");
     }
 
-    private static JsonObject MonthlyJson(CostEstimate[] estimates) => new()
+    private static JsonObject MonthlyJson(CostModel model, CostEstimate[] estimates) => new()
     {
         ["region"] = "us-east-1",
         ["hoursPerMonth"] = CostModel.HoursPerMonth,
         ["stage"] = estimates[0].Stage.Name,
         ["estimates"] = new JsonArray([.. estimates.Select(e => (JsonNode)EstimateJson(e))]),
-        ["inputs"] = new JsonArray([.. CostModel.Default.Inputs.Sources.Select(s => (JsonNode)new JsonObject
-        {
-            ["name"] = s.Name, ["value"] = s.Value, ["unit"] = s.Unit, ["measured"] = s.Measured, ["source"] = s.Source,
-        })]),
-        ["prices"] = new JsonArray([.. CostModel.Default.Prices.All.Select(p => (JsonNode)new JsonObject
+        ["inputs"] = CostComparison.InputsJson(model.Inputs),
+        ["prices"] = new JsonArray([.. model.Prices.All.Select(p => (JsonNode)new JsonObject
         {
             ["key"] = p.Key, ["service"] = p.Service, ["item"] = p.Item, ["usd"] = p.Usd, ["unit"] = p.Unit,
             ["page"] = p.PageUrl, ["evidence"] = p.Evidence, ["readOn"] = p.ReadOn, ["assumption"] = p.Assumption,

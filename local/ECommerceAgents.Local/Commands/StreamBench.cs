@@ -218,7 +218,7 @@ internal static class StreamBench
         dynamo.Dispose();
     }
 
-    private static async Task<long> RedisCommandsAsync(LocalStack stack)
+    internal static async Task<long> RedisCommandsAsync(LocalStack stack)
     {
         var parts = stack.Endpoints.Redis!.Split(':');
         await using var resp = await Resp.ConnectAsync(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), CancellationToken.None);

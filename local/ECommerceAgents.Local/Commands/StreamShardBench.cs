@@ -70,7 +70,7 @@ internal static class StreamShardBench
     }
 
     /// <summary>StreamProcessor as Lambda builds it, on resources of its own, with a Firehose stand-in on a free port.</summary>
-    private sealed class ShardFunction : IAsyncDisposable
+    internal sealed class ShardFunction : IAsyncDisposable
     {
         private LocalEventSources _sources = null!;
 
@@ -127,12 +127,12 @@ internal static class StreamShardBench
     }
 
     /// <summary>A batch of generated traffic (valid events with the usual share of faults), a new seed each round.</summary>
-    private static GeneratedRecord[] Records(int round, int count) =>
+    internal static GeneratedRecord[] Records(int round, int count) =>
         new TrafficGenerator(new TrafficOptions { Seed = 70 + round, Users = 200, Events = count + (count / 4), End = DateTimeOffset.UtcNow, Span = TimeSpan.FromMinutes(90) })
             .Generate().Take(count).ToArray();
 
     /// <summary>Invokes the function with one batch as Lambda would (JSON in, JSON out): its wall-clock and this process's CPU milliseconds.</summary>
-    private static async Task<(double WallMs, double CpuMs)> InvokeAsync(IFunctionHandler function, KinesisEvent batch, CancellationToken ct)
+    internal static async Task<(double WallMs, double CpuMs)> InvokeAsync(IFunctionHandler function, KinesisEvent batch, CancellationToken ct)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(batch, LambdaEventsJsonContext.Default.KinesisEvent);
         var cpuBefore = ProcessCpu();

@@ -23,8 +23,8 @@ public static class ClickstreamReference
     public static IReadOnlyList<ComparisonRow> Rows { get; } =
     [
         new("Ingestion endpoint", "ALB + EC2 for ECS (ALB $28.80 / $53.80 / $262.80, EC2 $122)", [150.80, 175.80, 384.80],
-            "API Gateway REST + WAF + Api Lambda",
-            l => l.Service is "API Gateway" or "WAF" || (l.Service == "Lambda" && l.Item.StartsWith("Api", StringComparison.Ordinal))),
+            "API Gateway REST + WAF + the Api function (Lambda, its idempotency writes and Redis commands)",
+            IsIngestion),
         new("Buffer", "Kinesis Data Streams on-demand", [38, 115, 1_051],
             "Kinesis Data Streams on-demand (1 KB per event record, 2 consumers)",
             l => l.Service == "Kinesis Data Streams"),
@@ -51,7 +51,7 @@ public static class ClickstreamReference
             l => l.Service == "VPC interface endpoints"),
         new("Real-time state", "none (no real-time profile store)", [null, null, null],
             "DynamoDB (profiles, sessions, dedup) + ElastiCache Serverless",
-            l => l.Service is "DynamoDB" or "ElastiCache Serverless"),
+            l => l.Service is "DynamoDB" or "ElastiCache Serverless" && !IsIngestion(l)),
         new("Search", "none", [null, null, null],
             "OpenSearch domain",
             l => l.Service == "OpenSearch"),
@@ -59,6 +59,10 @@ public static class ClickstreamReference
             "QuickSight is optional here (-c quicksight) and not modelled",
             _ => false, InTotals: false),
     ];
+
+    /// <summary>Our ingestion lines: API Gateway, WAF, and the Api function's own lines (its Lambda time, its idempotency writes, its Redis commands).</summary>
+    private static bool IsIngestion(CostLine l) =>
+        l.Service is "API Gateway" or "WAF" || (l.Service is "Lambda" or "DynamoDB" or "ElastiCache Serverless" && l.Item.StartsWith("Api", StringComparison.Ordinal));
 
     /// <summary>The sum of their published rows that both totals include (QuickSight is left out of both).</summary>
     public static double TheirTotal(int rateIndex) => Rows.Where(r => r.InTotals).Sum(r => r.TheirUsd[rateIndex] ?? 0);

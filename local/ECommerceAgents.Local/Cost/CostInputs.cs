@@ -183,17 +183,68 @@ public sealed record CostInputs
 
     public double StorageHorizonMonths { get; init; } = 12;
 
-    /// <summary>Every input with its source, for the document, the CLI's --json and the tests.</summary>
-    public IReadOnlyList<InputSource> Sources =>
+    // Per-record and per-request figures `cost --measure` measures (Measure/CostMeasurement); the defaults are the
+    // figures derived from the 540-byte event and the code, each labelled in Sources.
+
+    /// <summary>The Api's own DynamoDB write units per request: the idempotency claim and its completion (IdempotencyStore), each under 1 KB.</summary>
+    public double ApiWriteUnitsPerRequest { get; init; } = 2;
+
+    public double ApiReadUnitsPerRequest { get; init; }
+
+    public double ApiRedisCommandsPerRequest { get; init; }
+
+    public double KinesisRecordsPerEvent { get; init; } = 1;
+
+    /// <summary>On-demand data in per event, KB; null: one record per event of the workload's size, rounded up to 1 KB.</summary>
+    public double? KinesisBilledKbPerEvent { get; init; }
+
+    /// <summary>Provisioned PUT payload units (25 KB) per event, for a provisioned stream (not priced by the on-demand stages).</summary>
+    public double KinesisPayloadUnitsPerEvent { get; init; } = 1;
+
+    /// <summary>Raw-archive Firehose KB per event (each Kinesis record rounded up to 5 KB); null: one 5 KB record per event.</summary>
+    public double? RawArchiveBilledKbPerEvent { get; init; }
+
+    /// <summary>Enriched Firehose KB per event (each record rounded up to 5 KB); null: <see cref="ValidFraction"/> records of <see cref="EnrichedRecordBytes"/>.</summary>
+    public double? EnrichedBilledKbPerEvent { get; init; }
+
+    /// <summary>S3 PUTs the functions make themselves (quarantine, real-time journal), beyond Firehose's and BatchLoader's objects.</summary>
+    public double S3PutsPer1000Events { get; init; }
+
+    public double S3GetsPer1000Events { get; init; }
+
+    /// <summary>Records delivered again per record delivered once: a redelivered batch bills its writes again.</summary>
+    public double RedeliveredShare { get; init; }
+
+    /// <summary>In-invocation retries of a micro-batch lost to another shard's conditional write, per invocation.</summary>
+    public double ConflictRetriesPerBatch { get; init; } = 88 / 735.0;
+
+    /// <summary>Write units each conflict retry bills: the refused conditional write that caused it (a lower bound).</summary>
+    public double WriteUnitsPerConflictRetry { get; init; } = 1;
+
+    /// <summary>Inputs measured by a run (<c>cost --measure</c>): they replace the declared entry of the same name in <see cref="Sources"/>.</summary>
+    public IReadOnlyList<InputSource> Measured { get; init; } = [];
+
+    /// <summary>Every input with its source, for the document, the CLI's --json and the tests; measured entries replace declared ones.</summary>
+    public IReadOnlyList<InputSource> Sources
+    {
+        get
+        {
+            var measured = Measured.ToDictionary(m => m.Name, StringComparer.Ordinal);
+            var declared = Declared;
+            return [.. declared.Select(d => measured.GetValueOrDefault(d.Name, d)), .. Measured.Where(m => !declared.Any(d => d.Name == m.Name))];
+        }
+    }
+
+    private IReadOnlyList<InputSource> Declared =>
     [
-        new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", true),
-        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", true),
-        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", true),
-        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "measured: `eca bench stream`", true),
-        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "measured: `eca bench stream` (INFO commandstats before and after)", true),
-        new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", true),
-        new("Enriched record size", EnrichedRecordBytes, "bytes", "measured: enriched JSON written by StreamProcessor, about 1.2 KB", true),
-        new("Events reaching the enriched zone", ValidFraction, "fraction", "measured: 983 of the bench batch's 1,000 records", true),
+        new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", false),
+        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", false),
+        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", false),
+        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`", false),
+        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream` (INFO commandstats before and after)", false),
+        new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", false),
+        new("Enriched record size", EnrichedRecordBytes, "bytes", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: enriched JSON written by StreamProcessor, about 1.2 KB", false),
+        new("Events reaching the enriched zone", ValidFraction, "fraction", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: 983 of the bench batch's 1,000 records", false),
         new("StreamProcessor batch size", StreamProcessorBatchSize, "records", "CDK: StreamProcessorFunction.BatchSize (full batches assumed)", false),
         new("StreamProcessor memory", StreamProcessorMemoryMb, "MB", "CDK: StreamProcessorFunction MemoryMb", false),
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
@@ -226,5 +277,17 @@ public sealed record CostInputs
         new("Log bytes per API request", LogBytesPerRequest, "bytes", "assumption: API Gateway access log line + the Api function's request line + Lambda's platform lines", false),
         new("Custom metrics", CustomMetrics, "metrics", "assumption from the code: StreamProcessor's EMF set (about 15) plus BatchLoader and Api", false),
         new("Storage horizon", StorageHorizonMonths, "months", "assumption: storage is priced in the 12th month of operation, by lifecycle class", false),
+        new("Api write units per request", ApiWriteUnitsPerRequest, "WRU", "assumption from the code: IdempotencyStore's claim and completion, each under 1 KB, on every request (ApiIngestClient sends an Idempotency-Key with each)", false),
+        new("Api read units per request", ApiReadUnitsPerRequest, "RRU", "assumption: a claim that succeeds reads nothing", false),
+        new("Api Redis commands per request", ApiRedisCommandsPerRequest, "commands", "assumption: not counted before `cost --measure`", false),
+        new("Kinesis records per event", KinesisRecordsPerEvent, "records", "assumption from the code: the Api puts each event as its own record", false),
+        new("Kinesis billed KB per event", KinesisBilledKbPerEvent ?? 1, "KB", "assumption: one 540 B record per event, rounded up to 1 KB (Kinesis on-demand data in)", false),
+        new("Kinesis PUT payload units per event", KinesisPayloadUnitsPerEvent, "25 KB units", "assumption: one record per event, each under 25 KB (provisioned mode)", false),
+        new("Raw archive Firehose billed KB per event", RawArchiveBilledKbPerEvent ?? 5, "KB", "assumption: one Kinesis record per event, rounded up to 5 KB", false),
+        new("Enriched Firehose billed KB per event", EnrichedBilledKbPerEvent ?? ValidFraction * 5, "KB", "derived: events reaching the enriched zone × one record each, rounded up to 5 KB", false),
+        new("Function S3 PUTs per 1,000 events", S3PutsPer1000Events, "requests", "assumption: not modelled before `cost --measure` (quarantine objects, the real-time journal)", false),
+        new("Function S3 GETs per 1,000 events", S3GetsPer1000Events, "requests", "assumption: not modelled before `cost --measure`", false),
+        new("Redelivered share", RedeliveredShare, "fraction", "assumption, measured by `bench soak --minutes 2` (README \"Contention\": 0 records redelivered for 60,000 sent); a redelivered batch bills its writes again", false),
+        new("Conflict retries per invocation", ConflictRetriesPerBatch, "retries", "assumption, measured by `bench soak --minutes 2` (README \"Contention\": conflictRetries 88 over 735 invocations), each priced as the refused conditional write that caused it (a lower bound)", false),
     ];
 }

@@ -51,7 +51,7 @@ public sealed record RunCost(long Events, TimeSpan Duration, CostEstimate Estima
 /// Variable lines are linear in the rate except where AWS tiers its price (API Gateway above 333 million requests) or
 /// where Firehose's size buffer overtakes its time buffer.
 /// </summary>
-public sealed class CostModel(PriceTable prices, CostInputs inputs)
+public sealed partial class CostModel(PriceTable prices, CostInputs inputs)
 {
     public const double HoursPerMonth = 730;
     public const double SecondsPerMonth = HoursPerMonth * 3_600;
@@ -86,146 +86,15 @@ public sealed class CostModel(PriceTable prices, CostInputs inputs)
         ArgumentNullException.ThrowIfNull(stage);
         ArgumentOutOfRangeException.ThrowIfNegative(workload.RequestsPerSecond);
 
-        var lines = new List<CostLine>();
-        var p = Prices;
-        var i = Inputs;
-        var events = workload.EventsPerSecond * SecondsPerMonth;
-        var requests = workload.RequestsPerSecond * SecondsPerMonth;
-        var valid = events * i.ValidFraction;
-
-        void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>
-            lines.Add(new CostLine(price.Service, item, kind, quantity, unit, quantity / unitsPerPrice * price.Usd, price.Key, basis));
-
-        // --- Kinesis Data Streams, on demand ---
-        Add("Stream-hours", CostKind.Fixed, HoursPerMonth, "stream-hours", p.KinesisStreamHour, 1, "one on-demand stream, 730 h");
-        var kinesisGb = events * RoundUp(workload.EventBytes, 1_024) / GiB;
-        Add("Data in", CostKind.Variable, kinesisGb, "GB", p.KinesisIngestGb, 1,
-            $"{workload.EventBytes} B events, one record each (the API's PutRecords carries {workload.EventsPerRequest}), billed as 1 KB");
-        Add("Data out", CostKind.Variable, kinesisGb * i.KinesisConsumers, "GB", p.KinesisRetrievalGb, 1,
-            $"{i.KinesisConsumers} consumers (StreamProcessor mapping, raw-archive Firehose); assumed billed on the same 1 KB records");
-        if (stage.KinesisRetentionHours > 24)
-        {
-            var dailyGb = kinesisGb / DaysPerMonth;
-            Add("Extended retention", CostKind.Variable, dailyGb * (Math.Min(stage.KinesisRetentionHours, 168) - 24) / 24, "GB-month", p.KinesisExtendedRetentionGbMonth, 1,
-                $"{stage.KinesisRetentionHours} h retention: the data older than 24 h stays stored");
-        }
-
-        // --- Data Firehose ---
-        var rawFirehoseGb = events * RoundUp(workload.EventBytes, 5_120) / GiB;
-        Add("Raw archive ingestion", CostKind.Variable, rawFirehoseGb, "GB", p.FirehoseIngestGb, 1, "every stream record billed as 5 KB");
-        Add("Enriched ingestion", CostKind.Variable, valid * RoundUp(i.EnrichedRecordBytes, 5_120) / GiB, "GB", p.FirehoseIngestGb, 1,
-            $"{i.EnrichedRecordBytes} B enriched records, each billed as 5 KB");
-        var enrichedGb = valid * i.EnrichedRecordBytes / GiB;
-        Add("Dynamic partitioning data", CostKind.Variable, enrichedGb, "GB", p.FirehoseDynamicPartitioningGb, 1, "enriched bytes processed");
-        var flushesPerMonth = SecondsPerMonth / i.FirehoseBufferSeconds;
-        var bufferBytes = i.FirehoseBufferMb * 1024.0 * 1024;
-        var enrichedObjectsByTime = i.EnrichedActivePartitions * flushesPerMonth;
-        var enrichedObjectsBySize = valid * i.EnrichedRecordBytes / bufferBytes;
-        Add("Dynamic partitioning objects", CostKind.Fixed, enrichedObjectsByTime, "objects", p.FirehoseDynamicPartitioningPer1kObjects, 1_000,
-            $"{i.EnrichedActivePartitions} active partitions × one object per {i.FirehoseBufferSeconds} s buffer");
-        if (enrichedObjectsBySize > enrichedObjectsByTime)
-        {
-            Add("Dynamic partitioning objects (size-driven)", CostKind.Variable, enrichedObjectsBySize - enrichedObjectsByTime, "objects", p.FirehoseDynamicPartitioningPer1kObjects, 1_000,
-                $"partitions fill {i.FirehoseBufferMb} MB before {i.FirehoseBufferSeconds} s");
-        }
-
-        Add("JQ processing", CostKind.Fixed, i.JqHoursPerMonth, "JQ-hours", p.FirehoseJqHour, 1, "assumed: billed every hour while traffic flows");
-
-        // --- Lambda ---
-        var batches = events / i.StreamProcessorBatchSize;
-        Add("StreamProcessor requests", CostKind.Variable, batches, "invocations", p.LambdaPerMillionRequests, 1_000_000, $"full batches of {i.StreamProcessorBatchSize}");
-        Add("StreamProcessor duration", CostKind.Variable, batches * i.StreamProcessorSecondsPerBatch * i.StreamProcessorMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-            $"{i.StreamProcessorSecondsPerBatch} s per {i.StreamProcessorBatchSize}-record batch (measured) × {i.StreamProcessorMemoryMb} MB");
-        Add("Api requests", CostKind.Variable, requests, "invocations", p.LambdaPerMillionRequests, 1_000_000, "one invocation per HTTP request");
-        Add("Api duration", CostKind.Variable, requests * i.ApiSecondsPerRequest * i.ApiMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-            $"{i.ApiSecondsPerRequest} s per request (assumed) × {i.ApiMemoryMb} MB");
-        var loads = HoursPerMonth * i.BatchLoadsPerHour;
-        Add("BatchLoader runs", CostKind.Fixed, loads * i.BatchLoaderBaseSeconds * i.BatchLoaderMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-            $"{loads:0} runs × {i.BatchLoaderBaseSeconds} s (assumed) × {i.BatchLoaderMemoryMb} MB");
-        Add("BatchLoader compaction", CostKind.Variable, events / 1_000_000 * i.BatchLoaderSecondsPerMillionEvents * i.BatchLoaderMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-            $"{i.BatchLoaderSecondsPerMillionEvents} s per million events (assumed)");
-
-        // --- DynamoDB, on demand ---
-        Add("Write request units", CostKind.Variable, events / 1_000 * i.DynamoWriteUnitsPer1000Events, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
-            $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests measured; {i.DedupMarkersPer1000Events:0} dedup markers at 1 WRU)");
-        Add("Read request units", CostKind.Variable, events / 1_000 * i.DynamoReadUnitsPer1000Events, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
-            $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events (assumed)");
-        var markerGb = workload.EventsPerSecond * i.DedupWindowHours * 3_600 * i.DedupMarkersPer1000Events / 1_000 * i.DedupMarkerBytes / GiB;
-        Add("Dedup markers storage", CostKind.Variable, markerGb, "GB-month", p.DynamoStorageGbMonth, 1, $"{i.DedupWindowHours} h of markers × {i.DedupMarkerBytes} B");
-        Add("Dedup markers PITR", CostKind.Variable, markerGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
-        Add("Entity state storage", CostKind.Fixed, i.EntityStateGb, "GB-month", p.DynamoStorageGbMonth, 1, "assumed size of profiles, sessions, orders, stats");
-        Add("Entity state PITR", CostKind.Fixed, i.EntityStateGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
-
-        // --- ElastiCache Serverless (Valkey) ---
-        var cacheGb = Math.Max(0.1, Math.Min(stage.CacheDataGb, stage.CacheMaxStorageGb));
-        Add("Data stored (minimum)", CostKind.Fixed, cacheGb * HoursPerMonth, "GB-hours", p.CacheGbHour, 1,
-            $"{cacheGb} GB average (Valkey meters at least 0.1 GB)");
-        Add("ECPUs", CostKind.Variable, events / 1_000 * i.RedisCommandsPer1000Events * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
-            $"{i.RedisCommandsPer1000Events:0} commands per 1,000 events (measured) × {i.EcpusPerRedisCommand} ECPU");
-
-        // --- API Gateway (REST) and WAF ---
-        AddTiered(lines, requests,
-        [
-            ("REST requests, first 333 M", 333e6, p.ApiRestFirst333M),
-            ("REST requests, next 667 M", 667e6, p.ApiRestNext667M),
-            ("REST requests, next 19 B", 19_000e6, p.ApiRestNext19B),
-            ("REST requests, over 20 B", double.PositiveInfinity, p.ApiRestOver20B),
-        ]);
-        Add("Web ACL", CostKind.Fixed, 1, "web ACLs", p.WafWebAclMonth, 1, "one regional web ACL on the API stage");
-        Add("Rules", CostKind.Fixed, i.WafRules, "rules", p.WafRuleMonth, 1, "rate rule + two AWS managed rule groups");
-        Add("Requests", CostKind.Variable, requests, "requests", p.WafPerMillionRequests, 1_000_000, "every API request");
-
-        // --- OpenSearch ---
-        var dataNode = p.OpenSearchInstanceHour(stage.SearchDataNodeType);
-        Add($"{stage.SearchDataNodes} × {stage.SearchDataNodeType}", CostKind.Fixed, stage.SearchDataNodes * HoursPerMonth, "instance-hours", dataNode, 1, "data nodes");
-        if (stage.SearchMasterNodes > 0 && stage.SearchMasterNodeType is { } masterType)
-        {
-            Add($"{stage.SearchMasterNodes} × {masterType}", CostKind.Fixed, stage.SearchMasterNodes * HoursPerMonth, "instance-hours", p.OpenSearchInstanceHour(masterType), 1, "dedicated masters");
-        }
-
-        Add("EBS gp3", CostKind.Fixed, stage.SearchDataNodes * stage.SearchVolumeGb, "GB-month", p.OpenSearchGp3GbMonth, 1, $"{stage.SearchVolumeGb} GB per data node");
-
-        // --- Redshift Serverless ---
-        var rpuHours = stage.RedshiftBaseRpu * loads * i.WarehouseMinutesPerLoad / 60;
-        Add("Base RPU for the batch hours", CostKind.Fixed, rpuHours, "RPU-hours", p.RedshiftRpuHour, 1,
-            $"{stage.RedshiftBaseRpu} RPU × {loads:0} loads × {i.WarehouseMinutesPerLoad} min (assumed)");
-        Add("Managed storage", CostKind.Variable, valid * i.ParquetBytesPerEvent * i.StorageHorizonMonths / GiB, "GB-month", p.RedshiftStorageGbMonth, 1,
-            $"{i.StorageHorizonMonths} months of events at {i.ParquetBytesPerEvent} B");
-
-        // --- Glue ---
-        var crawlRuns = i.Crawlers * HoursPerMonth * i.CrawlsPerHour;
-        Add("Crawlers", CostKind.Fixed, crawlRuns * i.CrawlerDpu * i.CrawlerMinimumMinutes / 60, "DPU-hours", p.GlueCrawlerDpuHour, 1,
-            $"{crawlRuns:0} runs × {i.CrawlerDpu} DPU × {i.CrawlerMinimumMinutes} min minimum");
-
-        // --- VPC interface endpoints ---
-        Add("Endpoint-AZ hours", CostKind.Fixed, i.InterfaceEndpoints * i.AvailabilityZones * HoursPerMonth, "endpoint-AZ-hours", p.EndpointAzHour, 1,
-            $"{i.InterfaceEndpoints} endpoints × {i.AvailabilityZones} AZ");
-        Add("Data processed", CostKind.Variable, (events * i.KinesisWireBytesPerEvent + valid * i.FirehoseWireBytesPerEvent) / GiB, "GB", p.EndpointGb, 1,
-            "Api → Kinesis PutRecords and StreamProcessor → Firehose PutRecordBatch; S3 and DynamoDB use free gateway endpoints");
-
-        // --- S3 ---
-        AddS3(lines, workload, valid, events, flushesPerMonth, bufferBytes, enrichedObjectsByTime);
-
-        // --- CloudWatch and X-Ray ---
-        var logGb = (batches * i.LogBytesPerBatch + requests * i.LogBytesPerRequest) / GiB;
-        Add("Logs ingestion", CostKind.Variable, logGb, "GB", p.LogsIngestGb, 1,
-            $"{i.LogBytesPerBatch} B per StreamProcessor invocation + {i.LogBytesPerRequest} B per API request (assumed)");
-        Add("Logs storage", CostKind.Variable, logGb * stage.LogRetentionMonths, "GB-month", p.LogsStorageGbMonth, 1, $"retention {stage.LogRetentionMonths:0.##} months, uncompressed (upper bound)");
-        Add("Custom metrics (EMF)", CostKind.Fixed, i.CustomMetrics, "metrics", p.CustomMetricMonth, 1, "assumed count");
-        Add("Alarms", CostKind.Fixed, stage.Alarms, "alarms", p.AlarmMonth, 1, "Monitoring.cs");
-        Add("Dashboards", CostKind.Fixed, i.Dashboards, "dashboards", p.DashboardMonth, 1, "the pipeline dashboard");
-        Add("Trace reservoir", CostKind.Fixed, 2 * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-            "default rule, 1 trace/s each for API Gateway and StreamProcessor (an upper bound at low rates)");
-        Add("Sampled traces", CostKind.Variable, 0.05 * (workload.RequestsPerSecond + workload.EventsPerSecond / i.StreamProcessorBatchSize) * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-            "default rule, 5% of requests and invocations beyond the reservoir");
-
-        // --- Secrets, parameters, keys ---
-        Add("Redshift admin secret", CostKind.Fixed, i.Secrets, "secrets", p.SecretMonth, 1, "ManageAdminPassword");
-        Add("API calls", CostKind.Fixed, loads, "calls", p.SecretsPer10kCalls, 10_000, "BatchLoader reads the admin secret once per run");
-        Add("SecureString parameters", CostKind.Fixed, 2, "parameters", p.SsmStandardParameterMonth, 1, "pseudonym key, webhook secrets (standard tier)");
-        Add("Platform key", CostKind.Fixed, i.KmsKeys, "keys", p.KmsKeyMonth, 1, "Kinesis stream and SNS topic encryption");
-
-        return new CostEstimate(workload, stage, lines);
+        var month = new MonthLines(this, workload, stage);
+        month.Streams();
+        month.Compute();
+        month.State();
+        month.Front();
+        month.Platform();
+        month.Storage();
+        month.Operations();
+        return new CostEstimate(workload, stage, month.Lines);
     }
 
     private void AddS3(List<CostLine> lines, Workload workload, double valid, double events, double flushesPerMonth, double bufferBytes, double enrichedObjects)
