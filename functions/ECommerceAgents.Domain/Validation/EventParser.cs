@@ -158,7 +158,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
             return new RejectedEvent(FailureReason.SchemaViolation, violations, Id(payload), SchemaText(payload));
         }
 
-        var evt = JsonSerializer.Deserialize(payload, TrackedEventJsonContext.Default.TrackedEvent)!;
+        var evt = TrackedEventReader.Read(payload);
         var type = schema!.Key.Name;
         var rules = new List<Violation>(0);
         IdentityRules(type, evt, rules);

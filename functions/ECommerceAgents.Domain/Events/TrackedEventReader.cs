@@ -1,0 +1,270 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ECommerceAgents.Domain.Events;
+
+/// <summary>
+/// Reads a <see cref="TrackedEvent"/> from its JSON in one pass of a <see cref="Utf8JsonReader"/>, as
+/// <see cref="TrackedEventJsonContext"/> would (the same reader calls for each value, so the same numbers, times and
+/// failures), without the serializer's cost for init-only records: its source-generated code collects every property
+/// of an object as a boxed constructor argument first. Names match exactly (escaped names unescaped first), unknown
+/// properties are skipped, a repeated property keeps its last value, a missing required property or a value of the
+/// wrong kind throws. EventParser runs it only on events that passed their schemas.
+/// </summary>
+internal static class TrackedEventReader
+{
+    public static TrackedEvent Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read()) throw new JsonException("The input does not contain any JSON tokens.");
+        var evt = ReadEvent(ref reader) ?? throw new JsonException("The event is null.");
+        if (reader.Read()) throw new JsonException("'" + reader.TokenType + "' is invalid after a single JSON value.");
+        return evt;
+    }
+
+    private static TrackedEvent? ReadEvent(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? schema = null, eventId = null, userId = null, anonymousId = null;
+        bool hasSchema = false, hasEventId = false;
+        var eventTime = default(DateTimeOffset);
+        EventContext? context = null;
+        EventData? data = null;
+        var hasData = false;
+        EventLineage? lineage = null;
+        while (NextProperty(ref r, out var name))
+        {
+            if (name.SequenceEqual("schema"u8)) (schema, hasSchema) = (String(ref r), true);
+            else if (name.SequenceEqual("eventId"u8)) (eventId, hasEventId) = (String(ref r), true);
+            else if (name.SequenceEqual("eventTime"u8)) eventTime = Time(ref r);
+            else if (name.SequenceEqual("userId"u8)) userId = String(ref r);
+            else if (name.SequenceEqual("anonymousId"u8)) anonymousId = String(ref r);
+            else if (name.SequenceEqual("context"u8)) context = ReadContext(ref r);
+            else if (name.SequenceEqual("data"u8)) (data, hasData) = (ReadData(ref r), true);
+            else if (name.SequenceEqual("lineage"u8)) lineage = ReadLineage(ref r);
+            else r.Skip();
+        }
+
+        if (!hasSchema || !hasEventId || !hasData) throw Missing(nameof(TrackedEvent), !hasSchema ? "schema" : !hasEventId ? "eventId" : "data");
+        return new TrackedEvent { Schema = schema!, EventId = eventId!, EventTime = eventTime, UserId = userId, AnonymousId = anonymousId, Context = context, Data = data!, Lineage = lineage };
+    }
+
+    private static EventContext? ReadContext(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? userAgent = null, ip = null, locale = null, deviceId = null, email = null;
+        PageContext? page = null;
+        CampaignContext? campaign = null;
+        while (NextProperty(ref r, out var name))
+        {
+            if (name.SequenceEqual("userAgent"u8)) userAgent = String(ref r);
+            else if (name.SequenceEqual("ip"u8)) ip = String(ref r);
+            else if (name.SequenceEqual("locale"u8)) locale = String(ref r);
+            else if (name.SequenceEqual("deviceId"u8)) deviceId = String(ref r);
+            else if (name.SequenceEqual("email"u8)) email = String(ref r);
+            else if (name.SequenceEqual("page"u8)) page = ReadPage(ref r);
+            else if (name.SequenceEqual("campaign"u8)) campaign = ReadCampaign(ref r);
+            else r.Skip();
+        }
+
+        return new EventContext { UserAgent = userAgent, Ip = ip, Locale = locale, DeviceId = deviceId, Email = email, Page = page, Campaign = campaign };
+    }
+
+    private static PageContext? ReadPage(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? url = null, referrer = null;
+        while (NextProperty(ref r, out var name))
+        {
+            if (name.SequenceEqual("url"u8)) url = String(ref r);
+            else if (name.SequenceEqual("referrer"u8)) referrer = String(ref r);
+            else r.Skip();
+        }
+
+        return new PageContext { Url = url, Referrer = referrer };
+    }
+
+    private static CampaignContext? ReadCampaign(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? source = null, medium = null, name = null;
+        while (NextProperty(ref r, out var property))
+        {
+            if (property.SequenceEqual("source"u8)) source = String(ref r);
+            else if (property.SequenceEqual("medium"u8)) medium = String(ref r);
+            else if (property.SequenceEqual("name"u8)) name = String(ref r);
+            else r.Skip();
+        }
+
+        return new CampaignContext { Source = source, Medium = medium, Name = name };
+    }
+
+    private static EventLineage? ReadLineage(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? source = null, traceparent = null, requestId = null, webhookSource = null;
+        DateTimeOffset? ingestTime = null;
+        while (NextProperty(ref r, out var name))
+        {
+            if (name.SequenceEqual("source"u8)) source = String(ref r);
+            else if (name.SequenceEqual("ingestTime"u8)) ingestTime = r.TokenType == JsonTokenType.Null ? null : Time(ref r);
+            else if (name.SequenceEqual("traceparent"u8)) traceparent = String(ref r);
+            else if (name.SequenceEqual("requestId"u8)) requestId = String(ref r);
+            else if (name.SequenceEqual("webhookSource"u8)) webhookSource = String(ref r);
+            else r.Skip();
+        }
+
+        return new EventLineage { Source = source, IngestTime = ingestTime, Traceparent = traceparent, RequestId = requestId, WebhookSource = webhookSource };
+    }
+
+    private static EventData? ReadData(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        var fields = new DataFields();
+        while (NextProperty(ref r, out var name))
+        {
+            if (!fields.TryRead(name, ref r)) r.Skip();
+        }
+
+        return fields.Build();
+    }
+
+    private static List<OrderLine>? ReadLines(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.Null) return null;
+        if (r.TokenType != JsonTokenType.StartArray) throw Unexpected(ref r, "an array");
+        var lines = new List<OrderLine>();
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray) lines.Add(ReadLine(ref r)!);
+        return lines;
+    }
+
+    private static OrderLine? ReadLine(ref Utf8JsonReader r)
+    {
+        if (StartObject(ref r)) return null;
+        string? sku = null, category = null;
+        var hasSku = false;
+        int quantity = 0;
+        decimal price = 0;
+        while (NextProperty(ref r, out var name))
+        {
+            if (name.SequenceEqual("sku"u8)) (sku, hasSku) = (String(ref r), true);
+            else if (name.SequenceEqual("quantity"u8)) quantity = Int(ref r);
+            else if (name.SequenceEqual("price"u8)) price = Decimal(ref r);
+            else if (name.SequenceEqual("category"u8)) category = String(ref r);
+            else r.Skip();
+        }
+
+        if (!hasSku) throw Missing(nameof(OrderLine), "sku");
+        return new OrderLine { Sku = sku!, Quantity = quantity, Price = price, Category = category };
+    }
+
+    /// <summary>The fields of <see cref="EventData"/> as they are read, for the init-only record built at the end.</summary>
+    private struct DataFields
+    {
+        private string? _url, _referrer, _title, _sku, _category, _brand, _currency, _query, _orderId, _method, _channel,
+            _paymentMethod, _carrier, _trackingNumber, _reason, _metric, _unit;
+        private decimal? _price, _cartValue, _total, _amount;
+        private int? _quantity, _resultsCount, _itemCount;
+        private long? _stock, _stockDelta;
+        private double? _value;
+        private IReadOnlyList<OrderLine>? _items;
+
+        public bool TryRead(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r)
+        {
+            switch (name.Length)
+            {
+                case 3 when name.SequenceEqual("url"u8): _url = String(ref r); return true;
+                case 3 when name.SequenceEqual("sku"u8): _sku = String(ref r); return true;
+                case 4 when name.SequenceEqual("unit"u8): _unit = String(ref r); return true;
+                case 5 when name.SequenceEqual("title"u8): _title = String(ref r); return true;
+                case 5 when name.SequenceEqual("brand"u8): _brand = String(ref r); return true;
+                case 5 when name.SequenceEqual("price"u8): _price = NullableDecimal(ref r); return true;
+                case 5 when name.SequenceEqual("query"u8): _query = String(ref r); return true;
+                case 5 when name.SequenceEqual("total"u8): _total = NullableDecimal(ref r); return true;
+                case 5 when name.SequenceEqual("items"u8): _items = ReadLines(ref r); return true;
+                case 5 when name.SequenceEqual("stock"u8): _stock = NullableLong(ref r); return true;
+                case 5 when name.SequenceEqual("value"u8): _value = NullableDouble(ref r); return true;
+                case 6 when name.SequenceEqual("amount"u8): _amount = NullableDecimal(ref r); return true;
+                case 6 when name.SequenceEqual("method"u8): _method = String(ref r); return true;
+                case 6 when name.SequenceEqual("reason"u8): _reason = String(ref r); return true;
+                case 6 when name.SequenceEqual("metric"u8): _metric = String(ref r); return true;
+                case 7 when name.SequenceEqual("orderId"u8): _orderId = String(ref r); return true;
+                case 7 when name.SequenceEqual("channel"u8): _channel = String(ref r); return true;
+                case 7 when name.SequenceEqual("carrier"u8): _carrier = String(ref r); return true;
+                case 8 when name.SequenceEqual("referrer"u8): _referrer = String(ref r); return true;
+                case 8 when name.SequenceEqual("category"u8): _category = String(ref r); return true;
+                case 8 when name.SequenceEqual("currency"u8): _currency = String(ref r); return true;
+                case 8 when name.SequenceEqual("quantity"u8): _quantity = NullableInt(ref r); return true;
+                case 9 when name.SequenceEqual("cartValue"u8): _cartValue = NullableDecimal(ref r); return true;
+                case 9 when name.SequenceEqual("itemCount"u8): _itemCount = NullableInt(ref r); return true;
+                case 10 when name.SequenceEqual("stockDelta"u8): _stockDelta = NullableLong(ref r); return true;
+                case 12 when name.SequenceEqual("resultsCount"u8): _resultsCount = NullableInt(ref r); return true;
+                case 13 when name.SequenceEqual("paymentMethod"u8): _paymentMethod = String(ref r); return true;
+                case 14 when name.SequenceEqual("trackingNumber"u8): _trackingNumber = String(ref r); return true;
+                default: return false;
+            }
+        }
+
+        public readonly EventData Build() => new()
+        {
+            Url = _url, Referrer = _referrer, Title = _title, Sku = _sku, Category = _category, Brand = _brand, Price = _price,
+            Currency = _currency, Quantity = _quantity, Query = _query, ResultsCount = _resultsCount, CartValue = _cartValue,
+            ItemCount = _itemCount, OrderId = _orderId, Total = _total, Amount = _amount, Items = _items, Method = _method,
+            Channel = _channel, PaymentMethod = _paymentMethod, Carrier = _carrier, TrackingNumber = _trackingNumber,
+            Reason = _reason, Stock = _stock, StockDelta = _stockDelta, Metric = _metric, Value = _value, Unit = _unit,
+        };
+    }
+
+    /// <summary>True for null (the value is null); otherwise the reader must be at the start of an object.</summary>
+    private static bool StartObject(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.Null) return true;
+        return r.TokenType == JsonTokenType.StartObject ? false : throw Unexpected(ref r, "an object");
+    }
+
+    /// <summary>Moves to the next property's value and gives its (unescaped) name; false at the object's end.</summary>
+    private static bool NextProperty(ref Utf8JsonReader r, out ReadOnlySpan<byte> name)
+    {
+        if (!r.Read() || r.TokenType != JsonTokenType.PropertyName)
+        {
+            name = default;
+            return false;
+        }
+
+        // An escaped name is rare: unescaped through a string, as the serializer compares it.
+        name = r.ValueIsEscaped ? Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan;
+        r.Read();
+        return true;
+    }
+
+    private static string? String(ref Utf8JsonReader r) => r.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.String => r.GetString(),
+        _ => throw Unexpected(ref r, "a string"),
+    };
+
+    private static DateTimeOffset Time(ref Utf8JsonReader r) =>
+        r.TokenType == JsonTokenType.String ? r.GetDateTimeOffset() : throw Unexpected(ref r, "a date-time string");
+
+    private static decimal? NullableDecimal(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : Decimal(ref r);
+
+    private static int? NullableInt(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Null ? null : Int(ref r);
+
+    // Strict number handling, as the context has it: a quoted number is not a number.
+    private static int Int(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Number ? r.GetInt32() : throw Unexpected(ref r, "a number");
+
+    private static long? NullableLong(ref Utf8JsonReader r) =>
+        r.TokenType == JsonTokenType.Null ? null : r.TokenType == JsonTokenType.Number ? r.GetInt64() : throw Unexpected(ref r, "a number");
+
+    private static decimal Decimal(ref Utf8JsonReader r) => r.TokenType == JsonTokenType.Number ? r.GetDecimal() : throw Unexpected(ref r, "a number");
+
+    private static double? NullableDouble(ref Utf8JsonReader r) =>
+        r.TokenType == JsonTokenType.Null ? null : r.TokenType == JsonTokenType.Number ? r.GetDouble() : throw Unexpected(ref r, "a number");
+
+    private static JsonException Unexpected(ref Utf8JsonReader r, string expected) =>
+        new($"expected {expected}, got {r.TokenType} at byte {r.TokenStartIndex}");
+
+    private static JsonException Missing(string type, string property) =>
+        new($"{type} is missing its required property '{property}'");
+}
