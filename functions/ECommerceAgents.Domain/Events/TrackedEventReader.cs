@@ -13,16 +13,22 @@ namespace ECommerceAgents.Domain.Events;
 /// </summary>
 internal static class TrackedEventReader
 {
-    public static TrackedEvent Read(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The event; with <paramref name="all"/> false, only what ingest uses (schema, eventId, eventTime, userId,
+    /// anonymousId, context.deviceId, data.orderId, data.sku, lineage), every other string left null: each value is still
+    /// read and checked as for the whole event, so the outcome (an event or an exception) is the same. Leaving strings
+    /// out relies on the caller having checked the bytes are UTF-8 (an escaped string is still decoded).
+    /// </summary>
+    public static TrackedEvent Read(ReadOnlySpan<byte> json, bool all = true)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         if (!reader.Read()) throw new JsonException("The input does not contain any JSON tokens.");
-        var evt = ReadEvent(ref reader) ?? throw new JsonException("The event is null.");
+        var evt = ReadEvent(ref reader, all) ?? throw new JsonException("The event is null.");
         if (reader.Read()) throw new JsonException("'" + reader.TokenType + "' is invalid after a single JSON value.");
         return evt;
     }
 
-    private static TrackedEvent? ReadEvent(ref Utf8JsonReader r)
+    private static TrackedEvent? ReadEvent(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         string? schema = null, eventId = null, userId = null, anonymousId = null;
@@ -39,8 +45,8 @@ internal static class TrackedEventReader
             else if (name.SequenceEqual("eventTime"u8)) eventTime = Time(ref r);
             else if (name.SequenceEqual("userId"u8)) userId = String(ref r);
             else if (name.SequenceEqual("anonymousId"u8)) anonymousId = String(ref r);
-            else if (name.SequenceEqual("context"u8)) context = ReadContext(ref r);
-            else if (name.SequenceEqual("data"u8)) (data, hasData) = (ReadData(ref r), true);
+            else if (name.SequenceEqual("context"u8)) context = ReadContext(ref r, all);
+            else if (name.SequenceEqual("data"u8)) (data, hasData) = (ReadData(ref r, all), true);
             else if (name.SequenceEqual("lineage"u8)) lineage = ReadLineage(ref r);
             else r.Skip();
         }
@@ -49,7 +55,7 @@ internal static class TrackedEventReader
         return new TrackedEvent { Schema = schema!, EventId = eventId!, EventTime = eventTime, UserId = userId, AnonymousId = anonymousId, Context = context, Data = data!, Lineage = lineage };
     }
 
-    private static EventContext? ReadContext(ref Utf8JsonReader r)
+    private static EventContext? ReadContext(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         string? userAgent = null, ip = null, locale = null, deviceId = null, email = null;
@@ -57,42 +63,42 @@ internal static class TrackedEventReader
         CampaignContext? campaign = null;
         while (NextProperty(ref r, out var name))
         {
-            if (name.SequenceEqual("userAgent"u8)) userAgent = String(ref r);
-            else if (name.SequenceEqual("ip"u8)) ip = String(ref r);
-            else if (name.SequenceEqual("locale"u8)) locale = String(ref r);
+            if (name.SequenceEqual("userAgent"u8)) userAgent = String(ref r, all);
+            else if (name.SequenceEqual("ip"u8)) ip = String(ref r, all);
+            else if (name.SequenceEqual("locale"u8)) locale = String(ref r, all);
             else if (name.SequenceEqual("deviceId"u8)) deviceId = String(ref r);
-            else if (name.SequenceEqual("email"u8)) email = String(ref r);
-            else if (name.SequenceEqual("page"u8)) page = ReadPage(ref r);
-            else if (name.SequenceEqual("campaign"u8)) campaign = ReadCampaign(ref r);
+            else if (name.SequenceEqual("email"u8)) email = String(ref r, all);
+            else if (name.SequenceEqual("page"u8)) page = ReadPage(ref r, all);
+            else if (name.SequenceEqual("campaign"u8)) campaign = ReadCampaign(ref r, all);
             else r.Skip();
         }
 
         return new EventContext { UserAgent = userAgent, Ip = ip, Locale = locale, DeviceId = deviceId, Email = email, Page = page, Campaign = campaign };
     }
 
-    private static PageContext? ReadPage(ref Utf8JsonReader r)
+    private static PageContext? ReadPage(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         string? url = null, referrer = null;
         while (NextProperty(ref r, out var name))
         {
-            if (name.SequenceEqual("url"u8)) url = String(ref r);
-            else if (name.SequenceEqual("referrer"u8)) referrer = String(ref r);
+            if (name.SequenceEqual("url"u8)) url = String(ref r, all);
+            else if (name.SequenceEqual("referrer"u8)) referrer = String(ref r, all);
             else r.Skip();
         }
 
         return new PageContext { Url = url, Referrer = referrer };
     }
 
-    private static CampaignContext? ReadCampaign(ref Utf8JsonReader r)
+    private static CampaignContext? ReadCampaign(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         string? source = null, medium = null, name = null;
         while (NextProperty(ref r, out var property))
         {
-            if (property.SequenceEqual("source"u8)) source = String(ref r);
-            else if (property.SequenceEqual("medium"u8)) medium = String(ref r);
-            else if (property.SequenceEqual("name"u8)) name = String(ref r);
+            if (property.SequenceEqual("source"u8)) source = String(ref r, all);
+            else if (property.SequenceEqual("medium"u8)) medium = String(ref r, all);
+            else if (property.SequenceEqual("name"u8)) name = String(ref r, all);
             else r.Skip();
         }
 
@@ -117,28 +123,33 @@ internal static class TrackedEventReader
         return new EventLineage { Source = source, IngestTime = ingestTime, Traceparent = traceparent, RequestId = requestId, WebhookSource = webhookSource };
     }
 
-    private static EventData? ReadData(ref Utf8JsonReader r)
+    private static EventData? ReadData(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         var fields = new DataFields();
         while (NextProperty(ref r, out var name))
         {
-            if (!fields.TryRead(name, ref r)) r.Skip();
+            if (!fields.TryRead(name, ref r, all)) r.Skip();
         }
 
         return fields.Build();
     }
 
-    private static List<OrderLine>? ReadLines(ref Utf8JsonReader r)
+    private static List<OrderLine>? ReadLines(ref Utf8JsonReader r, bool all)
     {
         if (r.TokenType == JsonTokenType.Null) return null;
         if (r.TokenType != JsonTokenType.StartArray) throw Unexpected(ref r, "an array");
-        var lines = new List<OrderLine>();
-        while (r.Read() && r.TokenType != JsonTokenType.EndArray) lines.Add(ReadLine(ref r)!);
+        var lines = all ? new List<OrderLine>() : null;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            var line = ReadLine(ref r, all);
+            lines?.Add(line!);
+        }
+
         return lines;
     }
 
-    private static OrderLine? ReadLine(ref Utf8JsonReader r)
+    private static OrderLine? ReadLine(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
         string? sku = null, category = null;
@@ -147,14 +158,15 @@ internal static class TrackedEventReader
         decimal price = 0;
         while (NextProperty(ref r, out var name))
         {
-            if (name.SequenceEqual("sku"u8)) (sku, hasSku) = (String(ref r), true);
+            if (name.SequenceEqual("sku"u8)) (sku, hasSku) = (String(ref r, all), true);
             else if (name.SequenceEqual("quantity"u8)) quantity = Int(ref r);
             else if (name.SequenceEqual("price"u8)) price = Decimal(ref r);
-            else if (name.SequenceEqual("category"u8)) category = String(ref r);
+            else if (name.SequenceEqual("category"u8)) category = String(ref r, all);
             else r.Skip();
         }
 
         if (!hasSku) throw Missing(nameof(OrderLine), "sku");
+        if (!all) return null;
         return new OrderLine { Sku = sku!, Quantity = quantity, Price = price, Category = category };
     }
 
@@ -169,38 +181,38 @@ internal static class TrackedEventReader
         private double? _value;
         private IReadOnlyList<OrderLine>? _items;
 
-        public bool TryRead(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r)
+        public bool TryRead(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, bool all)
         {
             switch (name.Length)
             {
-                case 3 when name.SequenceEqual("url"u8): _url = String(ref r); return true;
+                case 3 when name.SequenceEqual("url"u8): _url = String(ref r, all); return true;
                 case 3 when name.SequenceEqual("sku"u8): _sku = String(ref r); return true;
-                case 4 when name.SequenceEqual("unit"u8): _unit = String(ref r); return true;
-                case 5 when name.SequenceEqual("title"u8): _title = String(ref r); return true;
-                case 5 when name.SequenceEqual("brand"u8): _brand = String(ref r); return true;
+                case 4 when name.SequenceEqual("unit"u8): _unit = String(ref r, all); return true;
+                case 5 when name.SequenceEqual("title"u8): _title = String(ref r, all); return true;
+                case 5 when name.SequenceEqual("brand"u8): _brand = String(ref r, all); return true;
                 case 5 when name.SequenceEqual("price"u8): _price = NullableDecimal(ref r); return true;
-                case 5 when name.SequenceEqual("query"u8): _query = String(ref r); return true;
+                case 5 when name.SequenceEqual("query"u8): _query = String(ref r, all); return true;
                 case 5 when name.SequenceEqual("total"u8): _total = NullableDecimal(ref r); return true;
-                case 5 when name.SequenceEqual("items"u8): _items = ReadLines(ref r); return true;
+                case 5 when name.SequenceEqual("items"u8): _items = ReadLines(ref r, all); return true;
                 case 5 when name.SequenceEqual("stock"u8): _stock = NullableLong(ref r); return true;
                 case 5 when name.SequenceEqual("value"u8): _value = NullableDouble(ref r); return true;
                 case 6 when name.SequenceEqual("amount"u8): _amount = NullableDecimal(ref r); return true;
-                case 6 when name.SequenceEqual("method"u8): _method = String(ref r); return true;
-                case 6 when name.SequenceEqual("reason"u8): _reason = String(ref r); return true;
-                case 6 when name.SequenceEqual("metric"u8): _metric = String(ref r); return true;
+                case 6 when name.SequenceEqual("method"u8): _method = String(ref r, all); return true;
+                case 6 when name.SequenceEqual("reason"u8): _reason = String(ref r, all); return true;
+                case 6 when name.SequenceEqual("metric"u8): _metric = String(ref r, all); return true;
                 case 7 when name.SequenceEqual("orderId"u8): _orderId = String(ref r); return true;
-                case 7 when name.SequenceEqual("channel"u8): _channel = String(ref r); return true;
-                case 7 when name.SequenceEqual("carrier"u8): _carrier = String(ref r); return true;
-                case 8 when name.SequenceEqual("referrer"u8): _referrer = String(ref r); return true;
-                case 8 when name.SequenceEqual("category"u8): _category = String(ref r); return true;
-                case 8 when name.SequenceEqual("currency"u8): _currency = String(ref r); return true;
+                case 7 when name.SequenceEqual("channel"u8): _channel = String(ref r, all); return true;
+                case 7 when name.SequenceEqual("carrier"u8): _carrier = String(ref r, all); return true;
+                case 8 when name.SequenceEqual("referrer"u8): _referrer = String(ref r, all); return true;
+                case 8 when name.SequenceEqual("category"u8): _category = String(ref r, all); return true;
+                case 8 when name.SequenceEqual("currency"u8): _currency = String(ref r, all); return true;
                 case 8 when name.SequenceEqual("quantity"u8): _quantity = NullableInt(ref r); return true;
                 case 9 when name.SequenceEqual("cartValue"u8): _cartValue = NullableDecimal(ref r); return true;
                 case 9 when name.SequenceEqual("itemCount"u8): _itemCount = NullableInt(ref r); return true;
                 case 10 when name.SequenceEqual("stockDelta"u8): _stockDelta = NullableLong(ref r); return true;
                 case 12 when name.SequenceEqual("resultsCount"u8): _resultsCount = NullableInt(ref r); return true;
-                case 13 when name.SequenceEqual("paymentMethod"u8): _paymentMethod = String(ref r); return true;
-                case 14 when name.SequenceEqual("trackingNumber"u8): _trackingNumber = String(ref r); return true;
+                case 13 when name.SequenceEqual("paymentMethod"u8): _paymentMethod = String(ref r, all); return true;
+                case 14 when name.SequenceEqual("trackingNumber"u8): _trackingNumber = String(ref r, all); return true;
                 default: return false;
             }
         }
@@ -237,10 +249,11 @@ internal static class TrackedEventReader
         return true;
     }
 
-    private static string? String(ref Utf8JsonReader r) => r.TokenType switch
+    /// <summary>The string; with <paramref name="keep"/> false, null unless escaped (decoding is what could fail).</summary>
+    private static string? String(ref Utf8JsonReader r, bool keep = true) => r.TokenType switch
     {
         JsonTokenType.Null => null,
-        JsonTokenType.String => r.GetString(),
+        JsonTokenType.String => keep || r.ValueIsEscaped ? r.GetString() : null,
         _ => throw Unexpected(ref r, "a string"),
     };
 

@@ -17,7 +17,8 @@ public sealed record IngestResult(IReadOnlyList<AcceptedEvent> Accepted, IReadOn
 /// Checks an ingest request against the same schema registry StreamProcessor uses. The body is one event or an array
 /// of up to <c>maxEvents</c>; each event is validated on its own, so a batch keeps its valid events and reports the rest
 /// (the documented rule). Accepted events get the platform's lineage spliced into their own bytes, and the partition
-/// key that orders them on the stream. One instance per request thread (the parser is not thread-safe).
+/// key that orders them on the stream. Events are parsed keeping only the fields read here (the same checks as a
+/// whole parse). One instance per request thread (the parser is not thread-safe).
 /// </summary>
 public sealed class IngestValidator(EventParser parser)
 {
@@ -36,7 +37,7 @@ public sealed class IngestValidator(EventParser parser)
         for (var i = 0; i < ranges.Count; i++)
         {
             var slice = body[ranges[i].Start..ranges[i].End];
-            switch (parser.Parse(slice))
+            switch (parser.Parse(slice, all: false))
             {
                 case RejectedEvent r:
                     rejected.Add(r with { Index = i, Violations = Prefix(r.Violations, i, ranges.Count) });
