@@ -355,12 +355,10 @@ internal sealed class StreamingValidator
 
     private static int CountCodePoints(ReadOnlySpan<byte> utf8)
     {
+        // Nearly every value is ASCII: a code point a byte, checked vectorised.
+        if (Ascii.IsValid(utf8)) return utf8.Length;
         var count = 0;
-        foreach (var b in utf8)
-        {
-            if ((b & 0xC0) != 0x80) count++;
-        }
-
+        foreach (var b in utf8) count += (b & 0xC0) != 0x80 ? 1 : 0;
         return count;
     }
 
