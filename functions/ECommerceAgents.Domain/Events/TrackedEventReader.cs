@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -170,11 +171,25 @@ internal static class TrackedEventReader
         return new OrderLine { Sku = sku!, Quantity = quantity, Price = price, Category = category };
     }
 
+    /// <summary>The string fields of <see cref="EventData"/>, in the order of <see cref="TextNames"/> (17, the length of <see cref="Texts"/>).</summary>
+    private enum Text
+    {
+        Url, Referrer, Title, Sku, Category, Brand, Currency, Query, OrderId, Method, Channel, PaymentMethod, Carrier, TrackingNumber, Reason, Metric, Unit,
+    }
+
+    /// <summary>Each <see cref="Text"/>'s JSON name (camelCase, as the context names it) in UTF-8.</summary>
+    private static readonly byte[][] TextNames = [.. Enum.GetNames<Text>().Select(n => Encoding.UTF8.GetBytes(char.ToLowerInvariant(n[0]) + n[1..]))];
+
+    [InlineArray(17)]
+    private struct Texts
+    {
+        private string? _element;
+    }
+
     /// <summary>The fields of <see cref="EventData"/> as they are read, for the init-only record built at the end.</summary>
     private struct DataFields
     {
-        private string? _url, _referrer, _title, _sku, _category, _brand, _currency, _query, _orderId, _method, _channel,
-            _paymentMethod, _carrier, _trackingNumber, _reason, _metric, _unit;
+        private Texts _texts;
         private decimal? _price, _cartValue, _total, _amount;
         private int? _quantity, _resultsCount, _itemCount;
         private long? _stock, _stockDelta;
@@ -183,48 +198,43 @@ internal static class TrackedEventReader
 
         public bool TryRead(scoped ReadOnlySpan<byte> name, ref Utf8JsonReader r, bool all)
         {
+            for (var i = 0; i < TextNames.Length; i++)
+            {
+                if (!name.SequenceEqual(TextNames[i])) continue;
+
+                // Ingest keys events by sku and order id: it keeps those.
+                _texts[i] = String(ref r, all || (Text)i is Text.Sku or Text.OrderId);
+                return true;
+            }
+
             switch (name.Length)
             {
-                case 3 when name.SequenceEqual("url"u8): _url = String(ref r, all); return true;
-                case 3 when name.SequenceEqual("sku"u8): _sku = String(ref r); return true;
-                case 4 when name.SequenceEqual("unit"u8): _unit = String(ref r, all); return true;
-                case 5 when name.SequenceEqual("title"u8): _title = String(ref r, all); return true;
-                case 5 when name.SequenceEqual("brand"u8): _brand = String(ref r, all); return true;
                 case 5 when name.SequenceEqual("price"u8): _price = NullableDecimal(ref r); return true;
-                case 5 when name.SequenceEqual("query"u8): _query = String(ref r, all); return true;
                 case 5 when name.SequenceEqual("total"u8): _total = NullableDecimal(ref r); return true;
-                case 5 when name.SequenceEqual("items"u8): _items = ReadLines(ref r, all); return true;
-                case 5 when name.SequenceEqual("stock"u8): _stock = NullableLong(ref r); return true;
-                case 5 when name.SequenceEqual("value"u8): _value = NullableDouble(ref r); return true;
                 case 6 when name.SequenceEqual("amount"u8): _amount = NullableDecimal(ref r); return true;
-                case 6 when name.SequenceEqual("method"u8): _method = String(ref r, all); return true;
-                case 6 when name.SequenceEqual("reason"u8): _reason = String(ref r, all); return true;
-                case 6 when name.SequenceEqual("metric"u8): _metric = String(ref r, all); return true;
-                case 7 when name.SequenceEqual("orderId"u8): _orderId = String(ref r); return true;
-                case 7 when name.SequenceEqual("channel"u8): _channel = String(ref r, all); return true;
-                case 7 when name.SequenceEqual("carrier"u8): _carrier = String(ref r, all); return true;
-                case 8 when name.SequenceEqual("referrer"u8): _referrer = String(ref r, all); return true;
-                case 8 when name.SequenceEqual("category"u8): _category = String(ref r, all); return true;
-                case 8 when name.SequenceEqual("currency"u8): _currency = String(ref r, all); return true;
-                case 8 when name.SequenceEqual("quantity"u8): _quantity = NullableInt(ref r); return true;
                 case 9 when name.SequenceEqual("cartValue"u8): _cartValue = NullableDecimal(ref r); return true;
+                case 8 when name.SequenceEqual("quantity"u8): _quantity = NullableInt(ref r); return true;
+                case 5 when name.SequenceEqual("items"u8): _items = ReadLines(ref r, all); return true;
                 case 9 when name.SequenceEqual("itemCount"u8): _itemCount = NullableInt(ref r); return true;
-                case 10 when name.SequenceEqual("stockDelta"u8): _stockDelta = NullableLong(ref r); return true;
                 case 12 when name.SequenceEqual("resultsCount"u8): _resultsCount = NullableInt(ref r); return true;
-                case 13 when name.SequenceEqual("paymentMethod"u8): _paymentMethod = String(ref r, all); return true;
-                case 14 when name.SequenceEqual("trackingNumber"u8): _trackingNumber = String(ref r, all); return true;
+                case 5 when name.SequenceEqual("stock"u8): _stock = NullableLong(ref r); return true;
+                case 10 when name.SequenceEqual("stockDelta"u8): _stockDelta = NullableLong(ref r); return true;
+                case 5 when name.SequenceEqual("value"u8): _value = NullableDouble(ref r); return true;
                 default: return false;
             }
         }
 
         public readonly EventData Build() => new()
         {
-            Url = _url, Referrer = _referrer, Title = _title, Sku = _sku, Category = _category, Brand = _brand, Price = _price,
-            Currency = _currency, Quantity = _quantity, Query = _query, ResultsCount = _resultsCount, CartValue = _cartValue,
-            ItemCount = _itemCount, OrderId = _orderId, Total = _total, Amount = _amount, Items = _items, Method = _method,
-            Channel = _channel, PaymentMethod = _paymentMethod, Carrier = _carrier, TrackingNumber = _trackingNumber,
-            Reason = _reason, Stock = _stock, StockDelta = _stockDelta, Metric = _metric, Value = _value, Unit = _unit,
+            Url = T(Text.Url), Referrer = T(Text.Referrer), Title = T(Text.Title), Sku = T(Text.Sku), Category = T(Text.Category),
+            Brand = T(Text.Brand), Price = _price, Currency = T(Text.Currency), Quantity = _quantity, Query = T(Text.Query),
+            ResultsCount = _resultsCount, CartValue = _cartValue, ItemCount = _itemCount, OrderId = T(Text.OrderId), Total = _total,
+            Amount = _amount, Items = _items, Method = T(Text.Method), Channel = T(Text.Channel), PaymentMethod = T(Text.PaymentMethod),
+            Carrier = T(Text.Carrier), TrackingNumber = T(Text.TrackingNumber), Reason = T(Text.Reason), Stock = _stock,
+            StockDelta = _stockDelta, Metric = T(Text.Metric), Value = _value, Unit = T(Text.Unit),
         };
+
+        private readonly string? T(Text field) => _texts[(int)field];
     }
 
     /// <summary>True for null (the value is null); otherwise the reader must be at the start of an object.</summary>
