@@ -17,15 +17,22 @@ public sealed record IngestResult(IReadOnlyList<AcceptedEvent> Accepted, IReadOn
 /// Checks an ingest request against the same schema registry StreamProcessor uses. The body is one event or an array
 /// of up to <c>maxEvents</c>; each event is validated on its own, so a batch keeps its valid events and reports the rest
 /// (the documented rule). Accepted events get the platform's lineage spliced into their own bytes, and the partition
-/// key that orders them on the stream. One instance per request thread (the parser is not thread-safe).
+/// key that orders them on the stream. Events are parsed keeping only the fields read here (the same checks as a
+/// whole parse). One instance per request thread (the parser is not thread-safe).
 /// </summary>
 public sealed class IngestValidator(EventParser parser)
 {
     private static readonly JsonEncodedText LineageName = JsonEncodedText.Encode("lineage");
 
+    // Kept across requests (this instance serves one thread): nothing of them leaves Validate.
+    private readonly List<(int Start, int End)> _ranges = [];
+    private readonly ArrayBufferWriter<byte> _lineageBuffer = new(256);
+    private Utf8JsonWriter? _lineageWriter;
+
     public IngestResult Validate(ReadOnlySpan<byte> body, IngestLineage lineage, Func<string, bool>? allowedType = null, int maxEvents = 500)
     {
-        var ranges = new List<(int Start, int End)>();
+        var ranges = _ranges;
+        ranges.Clear();
         if (Split(body, ranges) is { } error) return new IngestResult([], [], error);
         if (ranges.Count == 0) return Body("$", "the batch holds no events");
         if (ranges.Count > maxEvents) return Body("$", $"a batch holds at most {maxEvents} events, this one {ranges.Count}");
@@ -36,7 +43,7 @@ public sealed class IngestValidator(EventParser parser)
         for (var i = 0; i < ranges.Count; i++)
         {
             var slice = body[ranges[i].Start..ranges[i].End];
-            switch (parser.Parse(slice))
+            switch (parser.Parse(slice, all: false))
             {
                 case RejectedEvent r:
                     rejected.Add(r with { Index = i, Violations = Prefix(r.Violations, i, ranges.Count) });
@@ -107,21 +114,22 @@ public sealed class IngestValidator(EventParser parser)
         return record;
     }
 
-    private static byte[] LineageJson(IngestLineage l)
+    private byte[] LineageJson(IngestLineage l)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteStartObject(LineageName);
-            w.WriteString("source", l.Source);
-            w.WriteString("ingestTime", l.IngestTime);
-            w.WriteString("traceparent", l.Traceparent);
-            w.WriteString("requestId", l.RequestId);
-            if (l.WebhookSource is not null) w.WriteString("webhookSource", l.WebhookSource);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        var buffer = _lineageBuffer;
+        buffer.ResetWrittenCount();
+        var w = _lineageWriter ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteStartObject(LineageName);
+        w.WriteString("source", l.Source);
+        w.WriteString("ingestTime", l.IngestTime);
+        w.WriteString("traceparent", l.Traceparent);
+        w.WriteString("requestId", l.RequestId);
+        if (l.WebhookSource is not null) w.WriteString("webhookSource", l.WebhookSource);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.Flush();
 
         // Drop the outer braces: what is spliced is the property, not an object.
         return buffer.WrittenSpan[1..^1].ToArray();

@@ -97,7 +97,14 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         }
     }
 
-    public ParseOutcome Parse(ReadOnlySpan<byte> payload)
+    public ParseOutcome Parse(ReadOnlySpan<byte> payload) => Parse(payload, all: true);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte})"/>, the same checks and outcome; with <paramref name="all"/> false the
+    /// parsed event keeps only the fields ingest reads (see <see cref="TrackedEventReader.Read"/>), sparing the API the
+    /// strings it would drop at once.
+    /// </summary>
+    internal ParseOutcome Parse(ReadOnlySpan<byte> payload, bool all)
     {
         if (payload.Length > _options.MaxRecordBytes)
         {
@@ -118,7 +125,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         try
         {
             _ = Validator;
-            return ParseValid(payload);
+            return ParseValid(payload, all);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
@@ -127,7 +134,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
         }
     }
 
-    private ParseOutcome ParseValid(ReadOnlySpan<byte> payload)
+    private ParseOutcome ParseValid(ReadOnlySpan<byte> payload, bool all)
     {
         _validator.Reset();
         _resolved = null;
@@ -158,7 +165,7 @@ public sealed class EventParser(SchemaRegistry registry, TimeProvider clock, Eve
             return new RejectedEvent(FailureReason.SchemaViolation, violations, Id(payload), SchemaText(payload));
         }
 
-        var evt = JsonSerializer.Deserialize(payload, TrackedEventJsonContext.Default.TrackedEvent)!;
+        var evt = TrackedEventReader.Read(payload, all);
         var type = schema!.Key.Name;
         var rules = new List<Violation>(0);
         IdentityRules(type, evt, rules);

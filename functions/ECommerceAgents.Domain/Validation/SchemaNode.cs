@@ -56,6 +56,9 @@ internal sealed class SchemaNode
 
     public Regex? Pattern { get; private set; }
 
+    /// <summary>The same pattern for the greedy byte pass, when it is of that plain shape (the schemas' patterns all are).</summary>
+    public SimplePattern? SimplePattern { get; private set; }
+
     public StringFormat Format { get; private set; }
 
     public byte[][]? Enum { get; private set; }
@@ -118,7 +121,10 @@ internal sealed class SchemaNode
                 case "maxLength": node.MaxLength = v.GetInt32(); break;
                 case "minimum": node.Minimum = v.GetDouble(); break;
                 case "maximum": node.Maximum = v.GetDouble(); break;
-                case "pattern": node.Pattern = new Regex(v.GetString()!, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100)); break;
+                case "pattern":
+                    node.Pattern = new Regex(v.GetString()!, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
+                    node.SimplePattern = SimplePattern.TryCompile(v.GetString()!);
+                    break;
                 case "format":
                     node.Format = ParseFormat(v.GetString(), path);
                     break;

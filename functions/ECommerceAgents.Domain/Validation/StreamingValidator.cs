@@ -243,7 +243,7 @@ internal sealed class StreamingValidator
                 Add("format", $"is not a valid {FormatName(s.Format)}");
             }
 
-            if (s.Pattern is { } pattern) CheckPattern(utf8, pattern);
+            if (s.Pattern is { } pattern) CheckPattern(utf8, pattern, s.SimplePattern);
         }
         finally
         {
@@ -251,7 +251,7 @@ internal sealed class StreamingValidator
         }
     }
 
-    private void CheckPattern(ReadOnlySpan<byte> utf8, System.Text.RegularExpressions.Regex pattern)
+    private void CheckPattern(ReadOnlySpan<byte> utf8, System.Text.RegularExpressions.Regex pattern, SimplePattern? simple)
     {
         if (utf8.Length > 4096)
         {
@@ -259,19 +259,22 @@ internal sealed class StreamingValidator
             return;
         }
 
+        if (!(simple?.IsMatch(utf8) ?? RegexMatches(utf8, pattern))) Add("pattern", $"does not match {pattern}");
+    }
+
+    /// <summary>A pattern of no plain shape: the regex, on the value as UTF-16; a match that times out is no match.</summary>
+    private static bool RegexMatches(ReadOnlySpan<byte> utf8, System.Text.RegularExpressions.Regex pattern)
+    {
         Span<char> chars = stackalloc char[utf8.Length];
         var n = Encoding.UTF8.GetChars(utf8, chars);
-        bool matches;
         try
         {
-            matches = pattern.IsMatch(chars[..n]);
+            return pattern.IsMatch(chars[..n]);
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
-            matches = false;
+            return false;
         }
-
-        if (!matches) Add("pattern", $"does not match {pattern}");
     }
 
     private void ValidateNumber(ref Utf8JsonReader r, SchemaNode s)
@@ -352,12 +355,10 @@ internal sealed class StreamingValidator
 
     private static int CountCodePoints(ReadOnlySpan<byte> utf8)
     {
+        // Nearly every value is ASCII: a code point a byte, checked vectorised.
+        if (Ascii.IsValid(utf8)) return utf8.Length;
         var count = 0;
-        foreach (var b in utf8)
-        {
-            if ((b & 0xC0) != 0x80) count++;
-        }
-
+        foreach (var b in utf8) count += (b & 0xC0) != 0x80 ? 1 : 0;
         return count;
     }
 
