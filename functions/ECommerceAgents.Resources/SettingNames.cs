@@ -62,6 +62,9 @@ public static class SettingNames
 
     public const string GlueDatabase = "ECA_GLUE_DATABASE";
     public const string GlueCrawlers = "ECA_GLUE_CRAWLERS";
+
+    /// <summary><c>on</c>: BatchLoader registers the partitions it writes in <see cref="GlueDatabase"/> (stages without hourly crawlers).</summary>
+    public const string GlueRegisterPartitions = "ECA_GLUE_REGISTER_PARTITIONS";
     public const string PartitionsPerInvocation = "ECA_PARTITIONS_PER_INVOCATION";
     public const string LatenessHours = "ECA_LATENESS_HOURS";
     public const string SettleMinutes = "ECA_SETTLE_MINUTES";

@@ -8,7 +8,11 @@ namespace ECommerceAgents.Domain.Batch;
 public sealed record BatchPorts(
     IObjectStore Raw, IObjectStore Quarantine, IObjectStore Enriched, IObjectStore Processed,
     IWatermarkStore Watermarks, ITombstoneStore Tombstones,
-    IParquetCodec Parquet, IWarehouse Warehouse);
+    IParquetCodec Parquet, IWarehouse Warehouse)
+{
+    /// <summary>Where the processed partitions are registered; by default nowhere (recorded only), as where crawlers do it.</summary>
+    public IPartitionCatalog Catalog { get; init; } = new RecordingPartitionCatalog();
+}
 
 /// <summary>Milliseconds spent in each phase of a partition's load.</summary>
 public sealed record PhaseTimings

@@ -227,7 +227,18 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
             await ports.Processed.DeleteAsync(linesKey, cancellationToken).ConfigureAwait(false);
         }
 
+        await RegisterAsync(p, events.Length > 0, lines.Length > 0, cancellationToken).ConfigureAwait(false);
         return new ProcessedFiles(p, ports.Processed.Bucket, eventsKey, events, linesKey, lines, compaction.Events.Count, compaction.OrderLines.Count);
+    }
+
+    /// <summary>Adds the partition's written datasets to the data catalog (before the watermark, so a failed run registers again).</summary>
+    private Task RegisterAsync(PartitionId p, bool events, bool lines, CancellationToken cancellationToken)
+    {
+        var partitions = new List<CatalogPartition>(2);
+        var bucket = "s3://" + ports.Processed.Bucket + "/";
+        if (events) partitions.Add(new CatalogPartition(ProcessedDataset.Events, p, bucket + ZoneLayout.ProcessedEvents + p.Path));
+        if (lines) partitions.Add(new CatalogPartition(ProcessedDataset.OrderLines, p, bucket + ZoneLayout.ProcessedOrderLines + p.Path));
+        return partitions.Count == 0 ? Task.CompletedTask : ports.Catalog.RegisterAsync(partitions, cancellationToken);
     }
 
     /// <summary>

@@ -75,14 +75,18 @@ public sealed class Network : Construct
                      ("Lambda", InterfaceVpcEndpointAwsService.LAMBDA),
                  })
         {
-            Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
-            {
-                Service = service,
-                PrivateDnsEnabled = true,
-                Subnets = Isolated,
-            });
+            AddEndpoint(name, service);
         }
     }
+
+    /// <summary>An interface endpoint with private DNS in the isolated subnets, for a service only some stages call.</summary>
+    public InterfaceVpcEndpoint AddEndpoint(string name, InterfaceVpcEndpointAwsService service) =>
+        Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
+        {
+            Service = service,
+            PrivateDnsEnabled = true,
+            Subnets = Isolated,
+        });
 
     public Vpc Vpc { get; }
 

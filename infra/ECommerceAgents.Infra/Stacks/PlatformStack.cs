@@ -61,7 +61,7 @@ public sealed class PlatformStack : Stack
                 Processed = Lake[Buckets.Processed],
                 Name = settings.ResourcePrefix,
             });
-            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix });
+            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix, Updates = stage.CatalogUpdates });
         }
 
         var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse);

@@ -113,7 +113,8 @@ public sealed class PlatformFunction : Construct
             MemorySize = props.MemoryMb,
             Timeout = props.Timeout,
             LogGroup = LogGroup,
-            Tracing = Tracing.ACTIVE,
+            // With a stage sampling rule, a function traces what its caller sampled (Lambda's own rate cannot be configured).
+            Tracing = props.Platform.Stage.Sampling is null ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
             Vpc = network?.Vpc,
             VpcSubnets = network?.Isolated,
             SecurityGroups = SecurityGroup is null ? null : [SecurityGroup],
