@@ -88,10 +88,10 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
             new DynamoWatermarkStore(dynamo, env.Names, env.Clock), new DynamoTombstoneStore(dynamo, env.Names),
             codec, warehouse)
         {
-            // Without Glue (locally, and where crawlers add the partitions) the registrations are only recorded.
-            Catalog = settings.GlueDatabase is { } database
-                ? new GluePartitionCatalog(new GlueClient(AwsHttp.Client(AwsJsonService.Glue, settings.GlueEndpoint, env.Endpoints)), database)
-                : new RecordingPartitionCatalog(),
+            // Nothing registers without Glue (locally) or where the crawlers add the partitions.
+            RegisterPartition = settings.GlueDatabase is { } database
+                ? new GluePartitionCatalog(new GlueClient(AwsHttp.Client(AwsJsonService.Glue, settings.GlueEndpoint, env.Endpoints)), database).RegisterAsync
+                : null,
         };
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.

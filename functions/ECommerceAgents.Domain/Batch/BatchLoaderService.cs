@@ -232,13 +232,12 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     }
 
     /// <summary>Adds the partition's written datasets to the data catalog (before the watermark, so a failed run registers again).</summary>
-    private Task RegisterAsync(PartitionId p, bool events, bool lines, CancellationToken cancellationToken)
+    private async Task RegisterAsync(PartitionId p, bool events, bool lines, CancellationToken cancellationToken)
     {
-        var partitions = new List<CatalogPartition>(2);
+        if (ports.RegisterPartition is not { } register) return;
         var bucket = "s3://" + ports.Processed.Bucket + "/";
-        if (events) partitions.Add(new CatalogPartition(ProcessedDataset.Events, p, bucket + ZoneLayout.ProcessedEvents + p.Path));
-        if (lines) partitions.Add(new CatalogPartition(ProcessedDataset.OrderLines, p, bucket + ZoneLayout.ProcessedOrderLines + p.Path));
-        return partitions.Count == 0 ? Task.CompletedTask : ports.Catalog.RegisterAsync(partitions, cancellationToken);
+        if (events) await register(ZoneLayout.CatalogEventsTable, p, bucket + ZoneLayout.ProcessedEvents + p.Path, cancellationToken).ConfigureAwait(false);
+        if (lines) await register(ZoneLayout.CatalogOrderLinesTable, p, bucket + ZoneLayout.ProcessedOrderLines + p.Path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -33,9 +33,9 @@ public sealed class GlueCatalogProps
 /// </summary>
 public sealed class GlueCatalog : Construct
 {
-    public const string ProcessedEventsTable = CatalogTables.ProcessedEvents;
+    public const string ProcessedEventsTable = ZoneLayout.CatalogEventsTable;
 
-    public const string OrderLinesTable = CatalogTables.OrderLines;
+    public const string OrderLinesTable = ZoneLayout.CatalogOrderLinesTable;
 
     public GlueCatalog(Construct scope, string id, GlueCatalogProps props) : base(scope, id)
     {

@@ -90,8 +90,8 @@ public sealed class SmallStageTests(SynthesizedStages stages)
         var glue = stages.Small.Json.IdentityStatements().Where(s => s.Actions.Contains("glue:BatchCreatePartition") && s.Roles.Contains(role, StringComparison.Ordinal)).ToList();
         var statement = Assert.Single(glue);
         Assert.Equal(["glue:BatchCreatePartition", "glue:GetTable"], statement.Actions.Order(StringComparer.Ordinal));
-        Assert.Contains(statement.Resources, r => r.Contains(":table/eca_small/" + CatalogTables.ProcessedEvents, StringComparison.Ordinal));
-        Assert.Contains(statement.Resources, r => r.Contains(":table/eca_small/" + CatalogTables.OrderLines, StringComparison.Ordinal));
+        Assert.Contains(statement.Resources, r => r.Contains(":table/eca_small/" + ZoneLayout.CatalogEventsTable, StringComparison.Ordinal));
+        Assert.Contains(statement.Resources, r => r.Contains(":table/eca_small/" + ZoneLayout.CatalogOrderLinesTable, StringComparison.Ordinal));
         Assert.DoesNotContain(statement.Resources, r => r.EndsWith("/*\"]]}", StringComparison.Ordinal) || r.EndsWith("/*", StringComparison.Ordinal));
 
         // BatchLoader runs in the isolated subnets: Glue gets an interface endpoint there.

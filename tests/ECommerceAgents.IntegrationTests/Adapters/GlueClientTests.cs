@@ -40,18 +40,18 @@ public sealed class GlueClientTests
         using var http = new HttpClient();
         var catalog = new GluePartitionCatalog(Client(glue, http), "eca_small");
         var p = new PartitionId("purchase", "2026-12-01", "10");
-        CatalogPartition[] written =
-        [
-            new(ProcessedDataset.Events, p, "s3://processed/events/" + p.Path),
-            new(ProcessedDataset.OrderLines, p, "s3://processed/order-lines/" + p.Path),
-        ];
+        async Task RegisterBothAsync()
+        {
+            await catalog.RegisterAsync(ZoneLayout.CatalogEventsTable, p, "s3://processed/events/" + p.Path, CancellationToken.None);
+            await catalog.RegisterAsync(ZoneLayout.CatalogOrderLinesTable, p, "s3://processed/order-lines/" + p.Path, CancellationToken.None);
+        }
 
-        await catalog.RegisterAsync(written, CancellationToken.None);
-        await catalog.RegisterAsync(written, CancellationToken.None); // a retried load: Glue answers AlreadyExistsException
+        await RegisterBothAsync();
+        await RegisterBothAsync(); // a retried load: Glue answers AlreadyExistsException
 
         var requests = glue.Requests.ToList();
         Assert.Equal(["AWSGlue.GetTable", "AWSGlue.BatchCreatePartition", "AWSGlue.GetTable", "AWSGlue.BatchCreatePartition", "AWSGlue.BatchCreatePartition", "AWSGlue.BatchCreatePartition"], requests.Select(r => r.Target));
-        Assert.Equal([CatalogTables.ProcessedEvents, CatalogTables.OrderLines], requests.Where(r => r.Target == "AWSGlue.GetTable").Select(r => r.Body.GetProperty("Name").GetString()));
+        Assert.Equal([ZoneLayout.CatalogEventsTable, ZoneLayout.CatalogOrderLinesTable], requests.Where(r => r.Target == "AWSGlue.GetTable").Select(r => r.Body.GetProperty("Name").GetString()));
         Assert.Equal("s3://processed/events/type=purchase/dt=2026-12-01/hr=10/", glue.Locations["eca_small.processed_events/purchase/2026-12-01/10"]);
         Assert.Equal("s3://processed/order-lines/type=purchase/dt=2026-12-01/hr=10/", glue.Locations["eca_small.order_lines/purchase/2026-12-01/10"]);
         var descriptor = requests[1].Body.GetProperty("PartitionInputList")[0].GetProperty("StorageDescriptor");
@@ -68,7 +68,7 @@ public sealed class GlueClientTests
         var catalog = new GluePartitionCatalog(Client(glue, http), "eca_small");
         var p = new PartitionId("page_view", "2026-12-01", "10");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => catalog.RegisterAsync([new(ProcessedDataset.Events, p, "s3://processed/events/" + p.Path)], CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => catalog.RegisterAsync(ZoneLayout.CatalogEventsTable, p, "s3://processed/events/" + p.Path, CancellationToken.None));
 
         Assert.Contains("EntityNotFoundException", error.Message, StringComparison.Ordinal);
         Assert.Contains("eca_small.processed_events [page_view/2026-12-01/10]", error.Message, StringComparison.Ordinal);
