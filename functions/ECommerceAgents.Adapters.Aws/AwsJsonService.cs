@@ -8,6 +8,7 @@ public sealed record AwsJsonService(string SigningName, string TargetPrefix, str
     public static readonly AwsJsonService Kinesis = new("kinesis", "Kinesis_20131202");
     public static readonly AwsJsonService Firehose = new("firehose", "Firehose_20150804");
     public static readonly AwsJsonService RedshiftData = new("redshift-data", "RedshiftData");
+    public static readonly AwsJsonService Glue = new("glue", "AWSGlue");
 
     /// <summary>The public endpoint of the service in a region.</summary>
     public Uri DefaultEndpoint(string region) => new($"https://{SigningName}.{region}.amazonaws.com/");

@@ -1,4 +1,4 @@
-// Stands in for the AWS SDK's JSON-protocol service clients (AWSSDK.Kinesis, .KinesisFirehose, .RedshiftDataAPIService are not served to this build).
+// Stands in for the AWS SDK's JSON-protocol service clients (AWSSDK.Kinesis, .KinesisFirehose, .RedshiftDataAPIService, .Glue are not served to this build).
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;

@@ -58,7 +58,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
     public BatchLoaderService Service => _service;
 
-    /// <summary>Builds every client once per container: S3, DynamoDB, the warehouse (Redshift Data API when a workgroup is configured, else PostgreSQL).</summary>
+    /// <summary>Builds every client once per container: S3, DynamoDB, the warehouse (Redshift Data API when a workgroup is configured, else PostgreSQL), the Glue catalog when partitions are registered.</summary>
     public static Task<IFunctionHandler> CreateAsync(FunctionEnvironment env, CancellationToken cancellationToken)
     {
         env = env.For(Name);
@@ -86,7 +86,13 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         var ports = new BatchPorts(
             Zone(Buckets.Raw), Zone(Buckets.Quarantine), Zone(Buckets.Enriched), Zone(Buckets.Processed),
             new DynamoWatermarkStore(dynamo, env.Names, env.Clock), new DynamoTombstoneStore(dynamo, env.Names),
-            codec, warehouse);
+            codec, warehouse)
+        {
+            // Nothing registers without Glue (locally) or where the crawlers add the partitions.
+            RegisterPartition = settings.GlueDatabase is { } database
+                ? new GluePartitionCatalog(new GlueClient(AwsHttp.Client(AwsJsonService.Glue, settings.GlueEndpoint, env.Endpoints)), database).RegisterAsync
+                : null,
+        };
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
         var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;

@@ -21,6 +21,12 @@ public sealed record BatchLoaderSettings
     /// <summary>The Redshift Data API endpoint, when not AWS's own (tests, LocalStack).</summary>
     public Uri? RedshiftDataEndpoint { get; init; }
 
+    /// <summary>The Glue database BatchLoader registers its partitions in (<see cref="SettingNames.GlueRegisterPartitions"/> on); null: none.</summary>
+    public string? GlueDatabase { get; init; }
+
+    /// <summary>The Glue endpoint, when not AWS's own.</summary>
+    public Uri? GlueEndpoint { get; init; }
+
     /// <summary>This function's name inside Lambda (null elsewhere): the target of its fan-out.</summary>
     public string? FunctionName { get; init; }
 
@@ -50,6 +56,8 @@ public sealed record BatchLoaderSettings
                     env.RequiredSetting(SettingNames.RedshiftCopyRoleArn))
                 : null,
             RedshiftDataEndpoint = env.Setting("AWS_ENDPOINT_URL_REDSHIFT_DATA") is { } redshift ? new Uri(redshift) : null,
+            GlueDatabase = env.Setting(SettingNames.GlueRegisterPartitions) == "on" ? env.RequiredSetting(SettingNames.GlueDatabase) : null,
+            GlueEndpoint = env.Setting("AWS_ENDPOINT_URL_GLUE") is { } glue ? new Uri(glue) : null,
             FunctionName = functionName,
             FanOut = functionName is not null && env.Setting(SettingNames.FanOut) != "off",
             LambdaEndpoint = env.Setting("AWS_ENDPOINT_URL_LAMBDA") is { } lambda ? new Uri(lambda) : null,

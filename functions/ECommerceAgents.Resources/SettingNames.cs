@@ -42,6 +42,9 @@ public static class SettingNames
 
     /// <summary><c>stream</c> for the API function behind the stream route; otherwise the ingest-and-query API.</summary>
     public const string ApiMode = "ECA_API_MODE";
+
+    /// <summary>The address Kestrel listens on: 127.0.0.1 by default (behind the Web Adapter); <c>0.0.0.0</c> in the container behind the ALB.</summary>
+    public const string ListenAddress = "ECA_LISTEN_ADDRESS";
     public const string RateLimitRps = "ECA_RATE_LIMIT_RPS";
     public const string RateLimitBurst = "ECA_RATE_LIMIT_BURST";
     public const string ProductsIndex = "ECA_PRODUCTS_INDEX";
@@ -62,6 +65,9 @@ public static class SettingNames
 
     public const string GlueDatabase = "ECA_GLUE_DATABASE";
     public const string GlueCrawlers = "ECA_GLUE_CRAWLERS";
+
+    /// <summary><c>on</c>: BatchLoader registers the partitions it writes in <see cref="GlueDatabase"/> (stages without hourly crawlers).</summary>
+    public const string GlueRegisterPartitions = "ECA_GLUE_REGISTER_PARTITIONS";
     public const string PartitionsPerInvocation = "ECA_PARTITIONS_PER_INVOCATION";
     public const string LatenessHours = "ECA_LATENESS_HOURS";
     public const string SettleMinutes = "ECA_SETTLE_MINUTES";

@@ -58,7 +58,8 @@ public static partial class IamDeclarations
         return when switch
         {
             "vpc" => props.TryGetProperty("VpcConfig", out _),
-            "tracing" => props.TryGetProperty("TracingConfig", out var t) && t.GetProperty("Mode").GetString() == "Active",
+            // Pass-through functions send segments too, for the requests their caller sampled.
+            "tracing" => props.TryGetProperty("TracingConfig", out var t) && t.GetProperty("Mode").GetString() is "Active" or "PassThrough",
             _ when when.StartsWith("env:", StringComparison.Ordinal) => props.TryGetProperty("Environment", out var env) && env.GetProperty("Variables").TryGetProperty(when[4..], out _),
             _ when when.StartsWith("resource:", StringComparison.Ordinal) => template.LogicalIdAt(when["resource:".Length..]) is not null,
             _ => throw new InvalidDataException($"Unknown condition '{when}'."),

@@ -34,6 +34,42 @@ public sealed class FunctionAssets(InfraSettings settings)
         return Code.FromAsset(WriteStub(name));
     }
 
+    /// <summary>
+    /// The Docker build context of a function's container (<c>artifacts/containers/&lt;Name&gt;/</c>): its
+    /// <c>bootstrap</c> (published, or the stub) and <c>infra/containers/&lt;name&gt;/Dockerfile</c>. Only files are
+    /// copied: the synth needs no Docker, <c>cdk deploy</c> builds the image.
+    /// </summary>
+    public string ContainerContext(string name)
+    {
+        string source;
+        if (settings.Assets == AssetMode.Published)
+        {
+            source = PublishedDirectory(name);
+            if (!File.Exists(Path.Combine(source, "bootstrap")))
+            {
+                throw new InvalidOperationException($"No published asset for the {name} container at {Path.GetRelativePath(settings.RepositoryRoot, source)}/bootstrap: run infra/publish-functions.sh.");
+            }
+        }
+        else
+        {
+            source = WriteStub(name);
+        }
+
+        var context = Path.Combine(settings.RepositoryRoot, "artifacts", "containers", name);
+        Directory.CreateDirectory(context);
+        CopyIfChanged(Path.Combine(source, "bootstrap"), Path.Combine(context, "bootstrap"));
+        CopyIfChanged(Path.Combine(settings.RepositoryRoot, "infra", "containers", name.ToLowerInvariant(), "Dockerfile"), Path.Combine(context, "Dockerfile"));
+        return context;
+    }
+
+    private static void CopyIfChanged(string from, string to)
+    {
+        if (!File.Exists(to) || new FileInfo(to).Length != new FileInfo(from).Length || !File.ReadAllBytes(to).AsSpan().SequenceEqual(File.ReadAllBytes(from)))
+        {
+            File.Copy(from, to, overwrite: true);
+        }
+    }
+
     private string WriteStub(string name)
     {
         var dir = Path.Combine(settings.RepositoryRoot, "artifacts", "stub-functions", name);

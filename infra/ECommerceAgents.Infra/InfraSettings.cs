@@ -7,6 +7,9 @@ namespace ECommerceAgents.Infra;
 public enum StageName
 {
     Dev,
+
+    /// <summary>Every capability, sized for about 10 requests a second.</summary>
+    Small,
     Prod,
     Local,
 }
@@ -88,7 +91,7 @@ public sealed record InfraSettings
         var stageText = Get("stage") ?? "dev";
         if (!Enum.TryParse<StageName>(stageText, ignoreCase: true, out var stage) || !Enum.IsDefined(stage))
         {
-            throw new ArgumentException($"Unknown stage '{stageText}': use -c stage=dev, -c stage=prod or -c stage=local.");
+            throw new ArgumentException($"Unknown stage '{stageText}': use -c stage=dev, -c stage=small, -c stage=prod or -c stage=local.");
         }
 
         var assetsText = Get("assets") ?? System.Environment.GetEnvironmentVariable(AssetsVariable) ?? "published";

@@ -14,7 +14,7 @@ public static class PlatformApp
             Settings = settings,
             StackName = settings.StackName,
             Description = $"ECommerceAgents serverless e-commerce data platform ({settings.StageText})",
-            TerminationProtection = settings.Stage == StageName.Prod,
+            TerminationProtection = StageConfig.For(settings.Stage).IsProduction,
             // No Env: environment-agnostic, so `cdk synth` needs no credentials and the account/region come from the deploy.
         });
     }

@@ -8,7 +8,16 @@ namespace ECommerceAgents.Domain.Batch;
 public sealed record BatchPorts(
     IObjectStore Raw, IObjectStore Quarantine, IObjectStore Enriched, IObjectStore Processed,
     IWatermarkStore Watermarks, ITombstoneStore Tombstones,
-    IParquetCodec Parquet, IWarehouse Warehouse);
+    IParquetCodec Parquet, IWarehouse Warehouse)
+{
+    /// <summary>
+    /// Adds a partition the batch wrote to the data catalog (Glue in AWS): the catalog table
+    /// (<see cref="ZoneLayout.CatalogEventsTable"/>, <see cref="ZoneLayout.CatalogOrderLinesTable"/>), the partition and its
+    /// folder. A partition already there counts as registered (a retried load registers again). Null: nothing is registered
+    /// (locally there is no Glue; stages with hourly crawlers leave it to them).
+    /// </summary>
+    public Func<string, PartitionId, string, CancellationToken, Task>? RegisterPartition { get; init; }
+}
 
 /// <summary>Milliseconds spent in each phase of a partition's load.</summary>
 public sealed record PhaseTimings

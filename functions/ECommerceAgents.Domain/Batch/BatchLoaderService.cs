@@ -227,7 +227,17 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
             await ports.Processed.DeleteAsync(linesKey, cancellationToken).ConfigureAwait(false);
         }
 
+        await RegisterAsync(p, events.Length > 0, lines.Length > 0, cancellationToken).ConfigureAwait(false);
         return new ProcessedFiles(p, ports.Processed.Bucket, eventsKey, events, linesKey, lines, compaction.Events.Count, compaction.OrderLines.Count);
+    }
+
+    /// <summary>Adds the partition's written datasets to the data catalog (before the watermark, so a failed run registers again).</summary>
+    private async Task RegisterAsync(PartitionId p, bool events, bool lines, CancellationToken cancellationToken)
+    {
+        if (ports.RegisterPartition is not { } register) return;
+        var bucket = "s3://" + ports.Processed.Bucket + "/";
+        if (events) await register(ZoneLayout.CatalogEventsTable, p, bucket + ZoneLayout.ProcessedEvents + p.Path, cancellationToken).ConfigureAwait(false);
+        if (lines) await register(ZoneLayout.CatalogOrderLinesTable, p, bucket + ZoneLayout.ProcessedOrderLines + p.Path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -47,6 +47,10 @@ public static class ZoneLayout
     public const string SearchExport = "search-export/";
     public const string PartFile = "part-00000.parquet";
 
+    // The data catalog's tables over the processed zone (Glue; the CDK app defines them, BatchLoader adds their partitions).
+    public const string CatalogEventsTable = "processed_events";
+    public const string CatalogOrderLinesTable = "order_lines";
+
     public static string EnrichedPrefix(PartitionId p) => EnrichedEvents + p.Path;
 
     public static string EventsKey(PartitionId p) => ProcessedEvents + p.Path + PartFile;

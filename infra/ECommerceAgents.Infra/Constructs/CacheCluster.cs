@@ -44,7 +44,7 @@ public sealed class CacheCluster : Construct
                 DataStorage = new CfnServerlessCache.DataStorageProperty { Maximum = props.Stage.CacheMaxStorageGb, Unit = "GB" },
                 EcpuPerSecond = new CfnServerlessCache.ECPUPerSecondProperty { Maximum = props.Stage.CacheMaxEcpuPerSecond },
             },
-            SnapshotRetentionLimit = props.Stage.Name == StageName.Prod ? 7 : 0,
+            SnapshotRetentionLimit = props.Stage.IsProduction ? 7 : 0,
         });
         Cache.ApplyRemovalPolicy(props.Stage.RemovalPolicy);
     }

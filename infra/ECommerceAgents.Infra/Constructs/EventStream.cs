@@ -14,14 +14,20 @@ public sealed class EventStreamProps
     public required IKey Key { get; init; }
 }
 
-/// <summary>The <see cref="Streams.Events"/> stream: on demand, encrypted with the platform key.</summary>
+/// <summary>
+/// The <see cref="Streams.Events"/> stream, encrypted with the platform key: on demand, or provisioned with the stage's
+/// shard count (<see cref="StageConfig.KinesisShards"/>). Kinesis has no native auto scaling for provisioned streams:
+/// UpdateShardCount resizes them (at most doubling or halving per call, and a limited number of times per rolling 24 hours).
+/// </summary>
 public sealed class EventStream : Construct
 {
     public EventStream(Construct scope, string id, EventStreamProps props) : base(scope, id)
     {
+        var shards = props.Stage.KinesisShards;
         Stream = new Stream(this, "Stream", new StreamProps
         {
-            StreamMode = StreamMode.ON_DEMAND,
+            StreamMode = shards is null ? StreamMode.ON_DEMAND : StreamMode.PROVISIONED,
+            ShardCount = shards,
             Encryption = StreamEncryption.KMS,
             EncryptionKey = props.Key,
             RetentionPeriod = Duration.Hours(props.Stage.KinesisRetentionHours),

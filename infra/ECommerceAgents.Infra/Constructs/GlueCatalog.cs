@@ -18,7 +18,10 @@ public sealed class GlueCatalogProps
 
     public required string Prefix { get; init; }
 
-    /// <summary>When the workflow's trigger starts the crawlers (a Glue cron expression).</summary>
+    /// <summary>Crawlers on a schedule, or BatchLoader registering partitions (the crawlers then run only when started).</summary>
+    public required CatalogUpdates Updates { get; init; }
+
+    /// <summary>When the workflow's trigger starts the crawlers (a Glue cron expression), with <see cref="CatalogUpdates.Crawlers"/>.</summary>
     public string CrawlSchedule { get; init; } = "cron(10 * * * ? *)";
 }
 
@@ -30,9 +33,9 @@ public sealed class GlueCatalogProps
 /// </summary>
 public sealed class GlueCatalog : Construct
 {
-    public const string ProcessedEventsTable = "processed_events";
+    public const string ProcessedEventsTable = ZoneLayout.CatalogEventsTable;
 
-    public const string OrderLinesTable = "order_lines";
+    public const string OrderLinesTable = ZoneLayout.CatalogOrderLinesTable;
 
     public GlueCatalog(Construct scope, string id, GlueCatalogProps props) : base(scope, id)
     {
@@ -78,6 +81,12 @@ public sealed class GlueCatalog : Construct
         });
         var catalogArn = stack.FormatArn(new ArnComponents { Service = "glue", Resource = "catalog" });
         var databaseArn = stack.FormatArn(new ArnComponents { Service = "glue", Resource = "database", ResourceName = DatabaseName });
+        _partitionRegistrationArns =
+        [
+            catalogArn, databaseArn,
+            stack.FormatArn(new ArnComponents { Service = "glue", Resource = "table", ResourceName = DatabaseName + "/" + ProcessedEventsTable }),
+            stack.FormatArn(new ArnComponents { Service = "glue", Resource = "table", ResourceName = DatabaseName + "/" + OrderLinesTable }),
+        ];
         var tablesArn = stack.FormatArn(new ArnComponents { Service = "glue", Resource = "table", ResourceName = DatabaseName + "/*" });
         Role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -152,20 +161,32 @@ public sealed class GlueCatalog : Construct
         crawlers[2].AddDependency(table);
         CrawlerNames = [.. crawlers.Select(c => c.Name!)];
 
+        Updates = props.Updates;
+        var scheduled = props.Updates == CatalogUpdates.Crawlers;
         Workflow = new CfnWorkflow(this, "Workflow", new CfnWorkflowProps
         {
             Name = $"{props.Prefix}-catalog",
-            Description = "Keeps the Data Catalog current: runs the zone crawlers on a schedule",
+            Description = scheduled
+                ? "Keeps the Data Catalog current: runs the zone crawlers on a schedule"
+                : "Runs the zone crawlers when started (aws glue start-workflow-run); BatchLoader registers the processed partitions itself",
             MaxConcurrentRuns = 1,
         });
-        var trigger = new CfnTrigger(this, "ScheduledCrawl", new CfnTriggerProps
+        // No hourly crawls where BatchLoader registers its partitions: the enriched and logs tables are crawled on demand.
+        var actions = crawlers.Select(c => (object)new CfnTrigger.ActionProperty { CrawlerName = c.Name }).ToArray();
+        var trigger = scheduled ? new CfnTrigger(this, "ScheduledCrawl", new CfnTriggerProps
         {
             Name = $"{props.Prefix}-scheduled-crawl",
             Type = "SCHEDULED",
             Schedule = props.CrawlSchedule,
             StartOnCreation = true,
             WorkflowName = Workflow.Name,
-            Actions = crawlers.Select(c => (object)new CfnTrigger.ActionProperty { CrawlerName = c.Name }).ToArray(),
+            Actions = actions,
+        }) : new CfnTrigger(this, "OnDemandCrawl", new CfnTriggerProps
+        {
+            Name = $"{props.Prefix}-on-demand-crawl",
+            Type = "ON_DEMAND",
+            WorkflowName = Workflow.Name,
+            Actions = actions,
         });
         trigger.AddDependency(Workflow);
         foreach (var crawler in crawlers)
@@ -185,6 +206,22 @@ public sealed class GlueCatalog : Construct
     public Role Role { get; }
 
     public CfnWorkflow Workflow { get; }
+
+    /// <summary>Who adds the processed partitions: the scheduled crawlers, or BatchLoader.</summary>
+    public CatalogUpdates Updates { get; }
+
+    private readonly string[] _partitionRegistrationArns;
+
+    /// <summary>
+    /// What BatchLoader's <c>GluePartitionCatalog</c> calls: GetTable (the storage descriptor partitions inherit) and
+    /// BatchCreatePartition on the two processed tables (Glue checks the catalog, the database and the table).
+    /// </summary>
+    public void GrantPartitionRegistration(Amazon.CDK.AWS.IAM.IGrantable grantee) => Grant.AddToPrincipal(new GrantOnPrincipalOptions
+    {
+        Grantee = grantee,
+        Actions = ["glue:GetTable", "glue:BatchCreatePartition"],
+        ResourceArns = _partitionRegistrationArns,
+    });
 
     /// <summary>Our crawlers: the EventBridge rule starts BatchLoader only on their success.</summary>
     public IReadOnlyList<string> CrawlerNames { get; }

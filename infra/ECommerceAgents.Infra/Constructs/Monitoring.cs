@@ -99,10 +99,10 @@ public sealed class Monitoring : Construct
             Alarm("ErrorRate", $"{prefix}-error-rate", Emf("ErrorRate", "BatchLoader", "Average", Duration.Hours(1)),
                 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1, TreatMissingData.NOT_BREACHING,
                 "Record error rate reached 1 %"),
-            // In prod a missing freshness figure means the batch layer stopped: that is stale data too.
+            // In prod and small a missing freshness figure means the batch layer stopped: that is stale data too.
             Alarm("Freshness", $"{prefix}-freshness", Emf("FreshnessSeconds", "BatchLoader", "Maximum", Duration.Hours(1)),
                 3_600, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1, 1,
-                props.Stage.Name == StageName.Prod ? TreatMissingData.BREACHING : TreatMissingData.NOT_BREACHING,
+                props.Stage.IsProduction ? TreatMissingData.BREACHING : TreatMissingData.NOT_BREACHING,
                 "Data freshness reached 1 hour"),
             Alarm("IteratorAge", $"{prefix}-kinesis-iterator-age", props.Events.MetricGetRecordsIteratorAgeMilliseconds(new MetricOptions
                 {

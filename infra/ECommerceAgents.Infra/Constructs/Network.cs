@@ -13,7 +13,8 @@ public sealed class NetworkProps
 }
 
 /// <summary>
-/// An isolated VPC over two AZs: no internet gateway, no NAT. AWS APIs are reached through gateway endpoints (S3, DynamoDB)
+/// An isolated VPC over two AZs: no NAT, and no internet gateway unless the stage has the ALB front door (then two
+/// public subnets hold the load balancer only). AWS APIs are reached through gateway endpoints (S3, DynamoDB)
 /// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, and Lambda, which BatchLoader's
 /// fan-out invokes from inside the VPC). Redshift Serverless needs subnets in
 /// three AZs, so one more isolated subnet in a third AZ serves the warehouse only. Rejected traffic is recorded in a
@@ -29,10 +30,15 @@ public sealed class Network : Construct
             MaxAzs = 2,
             NatGateways = 0,
             RestrictDefaultSecurityGroup = true,
-            SubnetConfiguration =
-            [
-                new SubnetConfiguration { Name = "isolated", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 22 },
-            ],
+            // The ALB front door needs public subnets (and so an internet gateway); they come after the isolated ones, so
+            // the isolated subnets keep their ranges. Nothing but the load balancer runs in them.
+            SubnetConfiguration = props.Stage.FrontDoor == FrontDoor.ApiGatewayAndAlb
+                ?
+                [
+                    new SubnetConfiguration { Name = "isolated", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 22 },
+                    new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = false },
+                ]
+                : [new SubnetConfiguration { Name = "isolated", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 22 }],
         });
 
         // Rejected flows only. The VPC has no internet gateway or NAT: every accepted flow is a function, OpenSearch,
@@ -75,14 +81,18 @@ public sealed class Network : Construct
                      ("Lambda", InterfaceVpcEndpointAwsService.LAMBDA),
                  })
         {
-            Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
-            {
-                Service = service,
-                PrivateDnsEnabled = true,
-                Subnets = Isolated,
-            });
+            AddEndpoint(name, service);
         }
     }
+
+    /// <summary>An interface endpoint with private DNS in the isolated subnets, for a service only some stages call.</summary>
+    public InterfaceVpcEndpoint AddEndpoint(string name, InterfaceVpcEndpointAwsService service) =>
+        Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
+        {
+            Service = service,
+            PrivateDnsEnabled = true,
+            Subnets = Isolated,
+        });
 
     public Vpc Vpc { get; }
 

@@ -11,20 +11,33 @@ public sealed class OperationalTablesProps
     public required StageConfig Stage { get; init; }
 }
 
-/// <summary>One on-demand table per <see cref="Tables"/> definition, with PITR, encryption, TTL and GSIs from the definition.</summary>
+/// <summary>
+/// One table per <see cref="Tables"/> definition, with PITR, encryption, TTL and GSIs from the definition. On demand,
+/// except the hot tables a stage provisions (<see cref="StageConfig.ProvisionedTables"/>): those get target-tracking auto
+/// scaling on reads and writes between the stage's bounds.
+/// </summary>
 public sealed class OperationalTables : Construct
 {
     private readonly Dictionary<string, Table> _tables = new(StringComparer.Ordinal);
 
     public OperationalTables(Construct scope, string id, OperationalTablesProps props) : base(scope, id)
     {
+        var provisioned = props.Stage.ProvisionedTables;
         foreach (var definition in Tables.All)
         {
+            var capacity = provisioned?.For(definition.Id);
+            if (capacity is not null && definition.GlobalIndexes.Count > 0)
+            {
+                throw new InvalidOperationException($"Table {definition.Id} has indexes: provision them too before provisioning the table.");
+            }
+
             var table = new Table(this, Naming.Pascal(definition.Id), new TableProps
             {
                 PartitionKey = Key(definition.PartitionKey),
                 SortKey = definition.SortKey is { } sk ? Key(sk) : null,
-                BillingMode = BillingMode.PAY_PER_REQUEST,
+                BillingMode = capacity is null ? BillingMode.PAY_PER_REQUEST : BillingMode.PROVISIONED,
+                ReadCapacity = capacity?.MinRead,
+                WriteCapacity = capacity?.MinWrite,
                 PointInTimeRecovery = true,
                 Encryption = TableEncryption.AWS_MANAGED,
                 TimeToLiveAttribute = definition.TtlAttribute,
@@ -41,6 +54,13 @@ public sealed class OperationalTables : Construct
                     SortKey = index.SortKey is { } isk ? Key(isk) : null,
                     ProjectionType = ProjectionType.ALL,
                 });
+            }
+
+            if (capacity is not null)
+            {
+                var target = new UtilizationScalingProps { TargetUtilizationPercent = provisioned!.TargetUtilizationPercent };
+                table.AutoScaleReadCapacity(new EnableScalingProps { MinCapacity = capacity.MinRead, MaxCapacity = capacity.MaxRead }).ScaleOnUtilization(target);
+                table.AutoScaleWriteCapacity(new EnableScalingProps { MinCapacity = capacity.MinWrite, MaxCapacity = capacity.MaxWrite }).ScaleOnUtilization(target);
             }
 
             _tables[definition.Id] = table;

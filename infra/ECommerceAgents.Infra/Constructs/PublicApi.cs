@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.APIGateway;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.WAFv2;
+using Amazon.CDK.AWS.XRay;
 using Constructs;
 using static Amazon.CDK.AWS.WAFv2.CfnWebACL;
 
@@ -115,7 +116,33 @@ public sealed class PublicApi : Construct
             ResourceArn = RestApi.DeploymentStage.StageArn,
             WebAclArn = WebAcl.AttrArn,
         });
+
+        if (props.Stage.Sampling is { } sampling)
+        {
+            var ruleName = props.Settings.ResourcePrefix + "-api";
+            SamplingRule = new CfnSamplingRule(this, "SamplingRule", new CfnSamplingRuleProps
+            {
+                SamplingRule = new CfnSamplingRule.SamplingRuleProperty
+                {
+                    // Up to 32 characters; API Gateway names its segments "<api name>/<stage>".
+                    RuleName = ruleName[..Math.Min(ruleName.Length, 32)],
+                    Priority = 100,
+                    FixedRate = sampling.FixedRate,
+                    ReservoirSize = sampling.ReservoirPerSecond,
+                    ServiceName = $"{props.Settings.ResourcePrefix}-api/{props.Settings.StageText}",
+                    ServiceType = "AWS::ApiGateway::Stage",
+                    Host = "*",
+                    HttpMethod = "*",
+                    UrlPath = "*",
+                    ResourceArn = "*",
+                    Version = 1,
+                },
+            });
+        }
     }
+
+    /// <summary>The stage's fixed-rate X-Ray sampling rule for the REST API (null: X-Ray's default rule).</summary>
+    public CfnSamplingRule? SamplingRule { get; }
 
     /// <summary>The header the app reads API keys from (Segment-style clients send HTTP Basic instead).</summary>
     public const string ApiKeyHeader = "x-api-key";

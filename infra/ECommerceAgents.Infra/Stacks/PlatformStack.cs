@@ -61,7 +61,7 @@ public sealed class PlatformStack : Stack
                 Processed = Lake[Buckets.Processed],
                 Name = settings.ResourcePrefix,
             });
-            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix });
+            catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix, Updates = stage.CatalogUpdates });
         }
 
         var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse);
@@ -100,6 +100,24 @@ public sealed class PlatformStack : Stack
                 Value = PublicApi.RestApi.Url + Constructs.PublicApi.StreamPath,
                 Description = "Server-Sent Events route (response streaming, same WAF and key check); replace {id} with a user id",
             });
+
+            if (stage.FrontDoor == FrontDoor.ApiGatewayAndAlb)
+            {
+                ApiContainer = new ApiContainerService(this, "ApiContainer", new ApiContainerServiceProps
+                {
+                    Stage = stage,
+                    Size = stage.Container ?? throw new InvalidOperationException($"The {settings.StageText} stage has the ALB front door but no container size."),
+                    Network = network ?? throw new InvalidOperationException("The ALB front door needs the VPC."),
+                    Api = api.Handler,
+                    WebAcl = PublicApi.WebAcl,
+                    Assets = Assets,
+                });
+                _ = new CfnOutput(this, "AlbDnsName", new CfnOutputProps
+                {
+                    Value = ApiContainer.LoadBalancer.LoadBalancerDnsName,
+                    Description = "ALB front door (HTTPS with the AlbCertificateArn certificate, same WAF and key check): point the certificate's domain here",
+                });
+            }
         }
 
         Functions = functions;
@@ -163,6 +181,9 @@ public sealed class PlatformStack : Stack
     public IReadOnlyList<PlatformFunction> Functions { get; }
 
     public PublicApi? PublicApi { get; }
+
+    /// <summary>The ALB front door (the Api on ECS Fargate), where the stage has it.</summary>
+    public ApiContainerService? ApiContainer { get; }
 
     public Monitoring Monitoring { get; }
 }

@@ -23,7 +23,7 @@ public sealed class SynthesizedStage(PlatformStack stack, Template template, str
 }
 
 /// <summary>
-/// Synthesizes every stage the app can make once for the whole test run: dev, prod with QuickSight on, prod without it,
+/// Synthesizes every stage the app can make once for the whole test run: dev, small, prod with QuickSight on, prod without it,
 /// and local (the LocalStack stage), from stub assets and the same context as cdk.json. jsii's node process inherits TMPDIR, so it is pointed at a scratch folder removed afterwards.
 /// </summary>
 public sealed class SynthesizedStages : IDisposable
@@ -43,6 +43,7 @@ public sealed class SynthesizedStages : IDisposable
         Environment.SetEnvironmentVariable("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20");
 
         Dev = Synthesize("dev");
+        Small = Synthesize("small");
         Prod = Synthesize("prod", ("quicksight", "true"), ("quicksightPrincipalArn", QuickSightPrincipal));
         ProdWithoutQuickSight = Synthesize("prod");
         Local = Synthesize("local");
@@ -52,6 +53,9 @@ public sealed class SynthesizedStages : IDisposable
     public string RepositoryRoot { get; }
 
     public SynthesizedStage Dev { get; }
+
+    /// <summary>small: every capability sized for about 10 requests a second.</summary>
+    public SynthesizedStage Small { get; }
 
     /// <summary>prod with the QuickSight option on (<c>-c quicksight=true</c>).</summary>
     public SynthesizedStage Prod { get; }
@@ -65,11 +69,12 @@ public sealed class SynthesizedStages : IDisposable
 
 
     /// <summary>The stages by the names tests report them under.</summary>
-    public static TheoryData<string> Names => ["dev", "prod with QuickSight", "prod", "local"];
+    public static TheoryData<string> Names => ["dev", "small", "prod with QuickSight", "prod", "local"];
 
     public SynthesizedStage Named(string name) => name switch
     {
         "dev" => Dev,
+        "small" => Small,
         "prod with QuickSight" => Prod,
         "prod" => ProdWithoutQuickSight,
         "local" => Local,
@@ -77,7 +82,7 @@ public sealed class SynthesizedStages : IDisposable
     };
 
     /// <summary>Every stage the app can synthesize, with a name for messages.</summary>
-    public IEnumerable<SynthesizedStage> All => [Dev, Prod, ProdWithoutQuickSight, Local];
+    public IEnumerable<SynthesizedStage> All => [Dev, Small, Prod, ProdWithoutQuickSight, Local];
 
     public void Dispose()
     {

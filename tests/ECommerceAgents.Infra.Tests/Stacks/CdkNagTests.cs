@@ -5,7 +5,7 @@ namespace ECommerceAgents.Infra.Tests.Stacks;
 /// <summary>
 /// cdk-nag's AwsSolutions rules over every stage the app synthesizes: each finding is fixed in the constructs or accepted,
 /// with a reason, in <c>infra/nag/suppressions.json</c>, and every entry there still accepts something. One Node.js
-/// process checks the four templates (<c>infra/nag/check.js</c>); see <c>infra/nag/README.md</c>.
+/// process checks the five templates (<c>infra/nag/check.js</c>); see <c>infra/nag/README.md</c>.
 /// </summary>
 [Collection(SynthesizedStagesCollection.Name)]
 public sealed class CdkNagTests(SynthesizedStages stages)
@@ -41,7 +41,7 @@ public sealed class CdkNagTests(SynthesizedStages stages)
             string.Join("\n", report.UnusedSuppressions));
     }
 
-    /// <summary>The four stages in one check.js run, shared by this class's tests (the fixture synthesizes them once per run).</summary>
+    /// <summary>The five synthesized stages in one check.js run, shared by this class's tests (the fixture synthesizes them once per run).</summary>
     private Task<NagReport> Report()
     {
         lock (Gate)

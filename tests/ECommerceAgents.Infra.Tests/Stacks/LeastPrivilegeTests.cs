@@ -28,6 +28,7 @@ public sealed class LeastPrivilegeTests(SynthesizedStages stages)
         ["redshift-data:GetStatementResult"] = "statement ids are owned by the caller; no resource-level permissions",
         ["redshift-data:CancelStatement"] = "statement ids are owned by the caller; no resource-level permissions",
         ["redshift-data:ListStatements"] = "no resource-level permissions",
+        ["ecr:GetAuthorizationToken"] = "ECS pulls the Api container image (task execution role); the registry token takes no resource",
     };
 
     [Fact]

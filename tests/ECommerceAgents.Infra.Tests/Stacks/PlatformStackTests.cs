@@ -21,8 +21,9 @@ public sealed class PlatformStackTests(SynthesizedStages stages)
     [Fact]
     public void Stacks_AreNamedPerStage_ProdIsTerminationProtected()
     {
-        Assert.Equal(["ECommerceAgents-dev", "ECommerceAgents-prod", "ECommerceAgents-prod", "ECommerceAgents-local"], stages.All.Select(s => s.Stack.StackName).ToArray());
+        Assert.Equal(["ECommerceAgents-dev", "ECommerceAgents-small", "ECommerceAgents-prod", "ECommerceAgents-prod", "ECommerceAgents-local"], stages.All.Select(s => s.Stack.StackName).ToArray());
         Assert.True(stages.Prod.Stack.TerminationProtection);
+        Assert.True(stages.Small.Stack.TerminationProtection);
         Assert.False(stages.Dev.Stack.TerminationProtection);
     }
 

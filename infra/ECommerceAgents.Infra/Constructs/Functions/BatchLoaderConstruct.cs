@@ -25,7 +25,8 @@ public sealed class BatchLoaderConstructProps
 /// <summary>
 /// Compacts the enriched zone into Parquet, loads Redshift through the Data API, writes quality reports and applies
 /// erasure tombstones to every zone. Started early by our crawlers' success and, because Glue's events are best effort
-/// and name no partition, by a schedule too; the watermark table makes both idempotent.
+/// and name no partition, by a schedule too; the watermark table makes both idempotent. Where the stage has no hourly
+/// crawlers (<see cref="CatalogUpdates.BatchLoader"/>) it registers the partitions it writes in the Glue catalog.
 /// </summary>
 public sealed class BatchLoaderConstruct : Construct
 {
@@ -80,6 +81,14 @@ public sealed class BatchLoaderConstruct : Construct
         {
             Handler.Environment(SettingNames.GlueDatabase, catalog.DatabaseName);
             Handler.Environment(SettingNames.GlueCrawlers, string.Join(',', catalog.CrawlerNames));
+            if (catalog.Updates == CatalogUpdates.BatchLoader)
+            {
+                // BatchLoader runs in the isolated subnets: Glue needs an endpoint there.
+                props.Platform.Network?.AddEndpoint("Glue", Amazon.CDK.AWS.EC2.InterfaceVpcEndpointAwsService.GLUE);
+                Handler.Environment(SettingNames.GlueRegisterPartitions, "on");
+                catalog.GrantPartitionRegistration(Handler.Function);
+            }
+
             CrawlerSucceeded = new Rule(this, "CrawlerSucceeded", new RuleProps
             {
                 Description = "Our Glue crawlers finished: load what they found",

@@ -113,7 +113,8 @@ public sealed class PlatformFunction : Construct
             MemorySize = props.MemoryMb,
             Timeout = props.Timeout,
             LogGroup = LogGroup,
-            Tracing = Tracing.ACTIVE,
+            // With a stage sampling rule, a function traces what its caller sampled (Lambda's own rate cannot be configured).
+            Tracing = props.Platform.Stage.Sampling is null ? Tracing.ACTIVE : Tracing.PASS_THROUGH,
             Vpc = network?.Vpc,
             VpcSubnets = network?.Isolated,
             SecurityGroups = SecurityGroup is null ? null : [SecurityGroup],
@@ -123,6 +124,8 @@ public sealed class PlatformFunction : Construct
             EphemeralStorageSize = props.EphemeralStorageMb is { } mb ? Size.Mebibytes(mb) : null,
             ReservedConcurrentExecutions = props.ReservedConcurrency,
         });
+
+        _variables[SettingNames.Stage] = props.Platform.Settings.StageText;
 
         // Stable logical ids, so samconfig.toml and `sam local invoke <Name>Function` keep working across refactors.
         ((CfnFunction)Function.Node.DefaultChild!).OverrideLogicalId(props.Name + "Function");
@@ -147,9 +150,15 @@ public sealed class PlatformFunction : Construct
 
     public SecurityGroup? SecurityGroup { get; }
 
+    /// <summary>The variables set through <see cref="Environment"/> (and the stage), so a container running the same app gets the same ones.</summary>
+    public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
+
     public PlatformFunction Environment(string name, string value)
     {
         Function.AddEnvironment(name, value);
+        _variables[name] = value;
         return this;
     }
 

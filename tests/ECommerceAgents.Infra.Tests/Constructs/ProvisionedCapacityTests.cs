@@ -1,0 +1,80 @@
+using Amazon.CDK.Assertions;
+using ECommerceAgents.Infra.Tests.Fixtures;
+using ECommerceAgents.Resources;
+using static ECommerceAgents.Infra.Tests.Fixtures.Json;
+
+namespace ECommerceAgents.Infra.Tests.Constructs;
+
+/// <summary>
+/// prod provisions its hot tables (those written for every event) with target-tracking auto scaling on reads and writes;
+/// every other table, and every table of dev, small and local, stays on demand.
+/// </summary>
+[Collection(SynthesizedStagesCollection.Name)]
+public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
+{
+    [Fact]
+    public void Prod_HotTablesProvisioned_AtTheirMinimum_TheRestOnDemand()
+    {
+        var capacity = StageConfig.For(StageName.Prod).ProvisionedTables!;
+        Assert.Equal([Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id], capacity.Tables.Select(t => t.TableId));
+
+        foreach (var definition in Tables.All)
+        {
+            var properties = Table(stages.Prod, definition).GetProperty("Properties");
+            if (capacity.For(definition.Id) is { } c)
+            {
+                // CloudFormation's default billing mode is PROVISIONED, which CDK leaves out.
+                Assert.Equal("PROVISIONED", properties.TryGetProperty("BillingMode", out var mode) ? mode.GetString() : "PROVISIONED");
+                Assert.Equal(c.MinRead, properties.GetProperty("ProvisionedThroughput").GetProperty("ReadCapacityUnits").GetInt32());
+                Assert.Equal(c.MinWrite, properties.GetProperty("ProvisionedThroughput").GetProperty("WriteCapacityUnits").GetInt32());
+            }
+            else
+            {
+                Assert.Equal("PAY_PER_REQUEST", properties.GetProperty("BillingMode").GetString());
+                Assert.False(properties.TryGetProperty("ProvisionedThroughput", out _), definition.Id);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("dedup")]
+    [InlineData("sessions")]
+    [InlineData("profiles")]
+    [InlineData("product-stats")]
+    [InlineData("watermarks")]
+    public void Prod_HotTable_ScalesReadsAndWritesBetweenItsBounds_At70Percent(string id)
+    {
+        var c = StageConfig.For(StageName.Prod).ProvisionedTables!.For(id)!;
+        var tableId = stages.Prod.Json.LogicalIdAt($"/Tables/{Naming.Pascal(id)}/Resource");
+        foreach (var (dimension, min, max, metric) in new[]
+                 {
+                     ("dynamodb:table:ReadCapacityUnits", c.MinRead, c.MaxRead, "DynamoDBReadCapacityUtilization"),
+                     ("dynamodb:table:WriteCapacityUnits", c.MinWrite, c.MaxWrite, "DynamoDBWriteCapacityUtilization"),
+                 })
+        {
+            var resourceId = Obj(("Fn::Join", Arr("", Arr("table/", Ref(tableId)))));
+            var properties = Obj(("ScalableDimension", dimension), ("ServiceNamespace", "dynamodb"), ("MinCapacity", min), ("MaxCapacity", max), ("ResourceId", resourceId));
+            var targets = stages.Prod.Template.FindResources("AWS::ApplicationAutoScaling::ScalableTarget", Obj(("Properties", properties)));
+            var target = Assert.Single(targets).Key;
+            stages.Prod.Template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Obj(
+                ("PolicyType", "TargetTrackingScaling"),
+                ("ScalingTargetId", Ref(target)),
+                ("TargetTrackingScalingPolicyConfiguration", Obj(
+                    ("PredefinedMetricSpecification", Obj(("PredefinedMetricType", metric))),
+                    ("TargetValue", 70)))));
+        }
+    }
+
+    [Fact]
+    public void DevSmallAndLocal_EveryTableOnDemand_NoScaling()
+    {
+        foreach (var stage in new[] { stages.Dev, stages.Small, stages.Local })
+        {
+            Assert.All(stage.Json.Resources("AWS::DynamoDB::Table"), t => Assert.Equal("PAY_PER_REQUEST", t.Resource.GetProperty("Properties").GetProperty("BillingMode").GetString()));
+            stage.Template.ResourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
+        }
+    }
+
+    private static System.Text.Json.JsonElement Table(SynthesizedStage stage, TableDefinition definition) =>
+        stage.Json.Resource(stage.Json.LogicalIdAt($"/Tables/{Naming.Pascal(definition.Id)}/Resource"));
+}
