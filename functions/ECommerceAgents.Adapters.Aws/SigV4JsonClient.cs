@@ -65,13 +65,14 @@ public sealed class SigV4JsonClient
         }
     }
 
-    /// <summary>The stream, delivery stream or workgroup a call names, for the AWS call log.</summary>
+    /// <summary>The stream, delivery stream, workgroup or Glue table (<c>database/table</c>) a call names, for the AWS call log.</summary>
     private void Record(string operation, byte[] body)
     {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         string? Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var target = Get("StreamName") ?? Get("StreamARN")?.Split('/')[^1] ?? Get("DeliveryStreamName") ?? Get("WorkgroupName") ?? Get("Id") ?? "*";
+        var target = Get("StreamName") ?? Get("StreamARN")?.Split('/')[^1] ?? Get("DeliveryStreamName") ?? Get("WorkgroupName")
+            ?? (Get("DatabaseName") is { } database ? database + "/" + (Get("TableName") ?? Get("Name") ?? "*") : null) ?? Get("Id") ?? "*";
         AwsCallLog.Record(_caller!, _service.SigningName, operation, target, Get("SecretArn") is { } secret ? "secret=" + secret : null);
     }
 

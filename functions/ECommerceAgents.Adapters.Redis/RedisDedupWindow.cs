@@ -13,7 +13,8 @@ namespace ECommerceAgents.Adapters.Redis;
 /// 136 GB for a day at 10,000 events/s):
 /// <list type="bullet">
 /// <item>Time is cut into generations of half the window. A marker goes into the current generation, whose keys live
-/// until a full window after it ends, so a lookup reads the current generation and the two before it.</item>
+/// until a full window after it ends, so a lookup reads the current generation and the two before it (and the next
+/// one, if a function whose clock is ahead has started it).</item>
 /// <item>A generation's markers are spread over small hashes, about 64 markers each, so Redis keeps each one in its
 /// compact listpack encoding (up to 128 fields): some 40 bytes per marker. The number of hashes is chosen when the
 /// generation starts, from how many markers the previous one held, and stored with it.</item>
@@ -36,7 +37,8 @@ public sealed class RedisDedupWindow(IConnectionMultiplexer redis, RedisKeys key
         var generation = Generation(_clock.GetUtcNow());
         var db = redis.GetDatabase();
         var found = new Dictionary<string, DedupMarker>(StringComparer.Ordinal);
-        for (var g = generation; g > generation - 3; g--)
+        // The next generation too: another function whose clock is a little ahead may have started it.
+        for (var g = generation + 1; g > generation - 3; g--)
         {
             if (await HashesAsync(db, g).ConfigureAwait(false) is not { } hashes) continue;
             var batch = db.CreateBatch();

@@ -38,7 +38,7 @@ public static class IamActions
     /// <summary>The IAM action for an operation, or null when the mapping does not know it (reported, never guessed).</summary>
     public static string? Action(string service, string operation) => service switch
     {
-        "dynamodb" or "kinesis" or "firehose" or "redshift-data" or "secretsmanager" or "ssm" => $"{service}:{operation}",
+        "dynamodb" or "kinesis" or "firehose" or "redshift-data" or "secretsmanager" or "ssm" or "glue" => $"{service}:{operation}",
         "s3" => S3.GetValueOrDefault(operation),
         "lambda" => Lambda.GetValueOrDefault(operation),
         "es" => $"es:ESHttp{char.ToUpperInvariant(operation[0])}{operation[1..].ToLowerInvariant()}",
@@ -104,6 +104,19 @@ public static class IamActions
                 var path = call.Target.IndexOf('/', StringComparison.Ordinal) is var p and >= 0 ? call.Target[p..] : "/";
                 resource = $"arn:aws:es:{r}:{a}:domain/<{domain}>{path}";
                 break;
+            case "glue":
+                // BatchLoader calls Glue only where it registers its partitions (ECA_GLUE_REGISTER_PARTITIONS); Glue
+                // authorises a table's calls on the catalog, the database and the table.
+                if (GlueDatabase(template, call.Caller) is not { } database)
+                {
+                    yield break;
+                }
+
+                var glue = $"arn:aws:glue:{r}:{a}:";
+                yield return (new IamRequest(call.Caller, action, glue + "catalog", evidence, true), null);
+                yield return (new IamRequest(call.Caller, action, glue + "database/" + database, evidence, true), null);
+                resource = glue + "table/" + database + "/" + call.Target[(call.Target.IndexOf('/', StringComparison.Ordinal) + 1)..];
+                break;
             case "redshift-data":
                 resource = template.OfType("AWS::RedshiftServerless::Workgroup").Select(w => template.GetAtt(w.LogicalId, "Workgroup.WorkgroupArn")).FirstOrDefault();
                 break;
@@ -115,5 +128,17 @@ public static class IamActions
         yield return resource is null
             ? (null, $"{call.Caller}: {evidence} names a resource the function was not given (no ECA_* variable of its own binds it)")
             : (new IamRequest(call.Caller, action, resource, evidence, true), null);
+    }
+
+    /// <summary>The Glue database the function registers partitions in, as the template names it; null when it registers none there.</summary>
+    private static string? GlueDatabase(CfnTemplate template, string caller)
+    {
+        var function = caller + "Function";
+        if (template.TypeOf(function) != "AWS::Lambda::Function") return null;
+        if (!template.Properties(function).TryGetProperty("Environment", out var env)) return null;
+        var variables = env.GetProperty("Variables");
+        return variables.TryGetProperty("ECA_GLUE_REGISTER_PARTITIONS", out var on) && on.GetString() == "on" && variables.TryGetProperty("ECA_GLUE_DATABASE", out var database)
+            ? template.Render(database)
+            : null;
     }
 }

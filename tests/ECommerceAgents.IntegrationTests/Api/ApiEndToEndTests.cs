@@ -74,20 +74,33 @@ public sealed class ApiEndToEndTests(ApiEndToEndFixture f) : IClassFixture<ApiEn
     }
 
     [Fact]
-    public async Task DynamoDb_OneDedupMarkerPerPostedEvent_AndNoOther()
+    public async Task DedupWindow_OneMarkerPerPostedEvent_AndNoneLeftInDynamoDb()
     {
-        var markers = new List<string>();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(ECommerceAgents.Adapters.Redis.RedisConnectionFactory.Options(Harness.Stack.Endpoints.Redis!));
+        var window = new ECommerceAgents.Adapters.Redis.RedisDedupWindow(redis, new ECommerceAgents.Adapters.Redis.RedisKeys(Harness.RedisPrefix), new ECommerceAgents.Domain.Processing.ProcessorOptions().DedupWindow);
+        var found = await window.FindAsync(f.Ids.Select(id => new ECommerceAgents.Domain.Processing.DedupMarker(id, "elsewhere", default)).ToArray(), CancellationToken.None);
+        var stored = 0L;
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: Harness.RedisPrefix + "d:*"))
+            {
+                if (await redis.GetDatabase().KeyTypeAsync(key) == RedisType.Hash) stored += await redis.GetDatabase().HashLengthAsync(key);
+            }
+        }
+
+        var dynamoMarkers = 0;
         Dictionary<string, AttributeValue>? start = null;
         do
         {
             var page = await Harness.Stack.DynamoDbClient.ScanAsync(new ScanRequest { TableName = Harness.Names.Table(Tables.Dedup), ExclusiveStartKey = start, ConsistentRead = true });
-            markers.AddRange(page.Items.Select(i => i["pk"].S).Where(pk => pk.StartsWith("evt#", StringComparison.Ordinal)).Select(pk => pk[4..]));
+            dynamoMarkers += page.Items.Count(i => i["pk"].S.StartsWith("evt#", StringComparison.Ordinal));
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);
 
-        Assert.Equal(1000, markers.Count);
-        Assert.True(f.Ids.SetEquals(markers));
+        Assert.True(f.Ids.SetEquals(found.Select(m => m.EventId)), "every posted event id is in the window");
+        Assert.Equal(f.Ids.Count, stored);
+        Assert.Equal(0, dynamoMarkers);
     }
 
     [Fact]

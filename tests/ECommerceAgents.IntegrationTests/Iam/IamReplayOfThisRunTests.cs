@@ -24,6 +24,7 @@ public sealed class IamReplayOfThisRunTests(ITestOutputHelper output)
     {
         { "dev", "dev", null },
         { "prod", "prod", null },
+        { "small", "small", null },
         { "prod with QuickSight", "prod", "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts" },
         { "local", "local", null },
     };
