@@ -172,7 +172,7 @@ public sealed partial class CostModelTests
                 ? $"FrontDoor = FrontDoor.ApiGatewayAndAlb,\n            Container = new ContainerService(Cpu: {c.Vcpu * 1024}, MemoryMiB: {c.MemoryGb * 1024}, MinTasks: {c.MinTasks}, MaxTasks: {c.MaxTasks}, CpuTargetPercent: {c.CpuTargetPercent}),"
                 : "FrontDoor = FrontDoor.ApiGateway,\n            Container = null,", block.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.Contains(stage.ProvisionedTables is null ? "ProvisionedTables = null," : "ProvisionedTables = DynamoDbCapacity.ProdHotTables,", block, StringComparison.Ordinal);
-            Assert.Equal(stage.Container is null ? 0 : 1, stage.AlbShareOfRequests);
+            Assert.Equal(stage.Container is null ? 0.0 : 1.0, stage.AlbShareOfRequests);
         }
 
         // The prod hot tables' bounds, summed as the model prices them.

@@ -66,13 +66,13 @@ public sealed record PriceTable
 
     // Kinesis Data Streams, provisioned capacity mode (small and prod).
     public Price KinesisShardHour { get; init; } = new("kinesis.shardHour", "Kinesis Data Streams", "Provisioned shard-hour", 0.015, "per shard-hour", KinesisPage,
-        "the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     public Price KinesisPutPayloadUnitsPerMillion { get; init; } = new("kinesis.putUnits", "Kinesis Data Streams", "Provisioned PUT payload units (25 KB each)", 0.014, "per million units", KinesisPage,
-        "github.com/EveryMundo/aws-kinesis-client docs/why-we-created-this-package.md (\"$0.014/1M\" PUT payload units, quoting the AWS page for US West (Oregon), which prices as us-east-1)");
+        "github.com/EveryMundo/aws-kinesis-client docs/why-we-created-this-package.md (\"$0.014/1M\" PUT payload units, quoting the AWS page for US West (Oregon); us-east-1 assumed the same)");
 
     public Price KinesisShardExtendedRetentionHour { get; init; } = new("kinesis.shardRetention", "Kinesis Data Streams", "Provisioned extended retention (24 h to 7 days)", 0.02, "per shard-hour", KinesisPage,
-        "the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     // Amazon Data Firehose.
     public Price FirehoseIngestGb { get; init; } = new("firehose.ingestGb", "Data Firehose", "Ingestion, Direct PUT and Kinesis source, first 500 TB (each record rounded up to 5 KB)", 0.029, "per GB", FirehosePage,
@@ -109,10 +109,10 @@ public sealed record PriceTable
 
     // DynamoDB, provisioned capacity (prod's hot tables).
     public Price DynamoWcuHour { get; init; } = new("dynamodb.wcuHour", "DynamoDB", "Provisioned write capacity unit", 0.00065, "per WCU-hour", "https://aws.amazon.com/dynamodb/pricing/provisioned/",
-        "the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     public Price DynamoRcuHour { get; init; } = new("dynamodb.rcuHour", "DynamoDB", "Provisioned read capacity unit", 0.00013, "per RCU-hour", "https://aws.amazon.com/dynamodb/pricing/provisioned/",
-        "the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     // Amazon S3.
     public Price S3StandardGbMonth { get; init; } = new("s3.standard", "S3", "Standard storage, first 50 TB", 0.023, "per GB-month", S3Page,
@@ -190,17 +190,17 @@ public sealed record PriceTable
         Infracost + "glue_crawler_test/glue_crawler_test.golden (\"Duration $0.44 per hours\"); the 10-minute minimum per run is an assumption (a third-party transcription says 1 minute)");
 
     public Price GlueCatalogPerMillionRequests { get; init; } = new("glue.catalogRequests", "Glue", "Data Catalog requests (beyond the free million)", 1.00, "per million requests", GluePage,
-        "the AWS page as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page as last known; no stored copy with the figure was found", Assumption: true);
 
     // Application Load Balancer, public IPv4, ECS Fargate (prod's front door).
     public Price AlbHour { get; init; } = new("elb.albHour", "Elastic Load Balancing", "Application Load Balancer", 0.0225, "per ALB-hour", "https://aws.amazon.com/elasticloadbalancing/pricing/",
-        "the AWS page (us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     public Price AlbLcuHour { get; init; } = new("elb.lcuHour", "Elastic Load Balancing", "ALB Load Balancer Capacity Unit", 0.008, "per LCU-hour", "https://aws.amazon.com/elasticloadbalancing/pricing/",
-        "the AWS page as last known (an LCU: 25 new connections/s, 3,000 active connections, 1 GB/h processed or 1,000 rule evaluations/s, the largest counts); no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page as last known (an LCU: 25 new connections/s, 3,000 active connections, 1 GB/h processed or 1,000 rule evaluations/s, the largest counts); no stored copy with the figure was found", Assumption: true);
 
     public Price PublicIpv4Hour { get; init; } = new("vpc.publicIpv4", "VPC", "Public IPv4 address (the ALB's, one per AZ)", 0.005, "per address-hour", "https://aws.amazon.com/vpc/pricing/",
-        "the AWS page (public IPv4 charge since 2024-02-01) as last known; no stored copy with the figure was found", Assumption: true);
+        "assumption: the AWS page (public IPv4 charge since 2024-02-01) as last known; no stored copy with the figure was found", Assumption: true);
 
     public Price FargateVcpuHour { get; init; } = new("fargate.vcpuHour", "ECS Fargate", "Linux/x86 vCPU", 0.04048, "per vCPU-hour", "https://aws.amazon.com/fargate/pricing/",
         "vantage.sh/blog/fargate-pricing (\"Linux/x86 $0.04048\" per vCPU per hour, us-east-1); also wring.co/blog/aws-fargate-pricing-guide");
