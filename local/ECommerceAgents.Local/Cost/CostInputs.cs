@@ -73,18 +73,13 @@ public sealed record CostStage
         CacheMaxStorageGb = 1,
     };
 
-    public static CostStage Small { get; } = new()
+    /// <summary>Dev's sizes except two search nodes, the smallest Redshift base, 6-month logs and what a shop needs.</summary>
+    public static CostStage Small { get; } = Dev with
     {
         Name = "small",
         SearchDataNodes = 2,
-        SearchDataNodeType = "t3.small.search",
-        SearchMasterNodes = 0,
-        SearchVolumeGb = 10,
         RedshiftBaseRpu = 4,
-        KinesisRetentionHours = 24,
         LogRetentionMonths = 6,
-        CacheDataGb = 0.1,
-        CacheMaxStorageGb = 1,
         KinesisShards = 2,
         XRayFixedRate = 0.01,
         CatalogByBatchLoader = true,
