@@ -28,8 +28,8 @@ public sealed partial class CostModelTests
         Assert.Equal(29.20, Line(estimate, "Kinesis Data Streams", "Stream-hours").Usd, 6);
         // StreamProcessor: 525,600 batches of 500 × 0.65 s × 1,769 MB (1.727539 GB) = 590,196.4453 GB-s × $0.0000166667 = $9.836627.
         Assert.Equal(9.836627, Line(estimate, "Lambda", "StreamProcessor duration").Usd, 5);
-        // DynamoDB: 1,400 WRU per 1,000 events → 367,920,000 WRU × $0.625 per million = $229.95.
-        Assert.Equal(229.95, Line(estimate, "DynamoDB", "Write request units").Usd, 6);
+        // DynamoDB: 420 WRU per 1,000 events (the dedup markers moved to Redis) → 110,376,000 WRU × $0.625 per million = $68.985.
+        Assert.Equal(68.985, Line(estimate, "DynamoDB", "Write request units").Usd, 6);
         // API Gateway: 26.28 M requests, all in the first tier: × $3.50 per million = $91.98.
         Assert.Equal(91.98, Line(estimate, "API Gateway", "REST requests, first 333 M").Usd, 6);
         // Raw archive through Firehose: each record billed as 5 KiB → 1,253.128 GB × $0.029 = $36.3407.
@@ -75,8 +75,8 @@ public sealed partial class CostModelTests
     [Fact]
     public void Monthly_AboveTheFirstApiTier_CheaperPerRequest()
     {
-        // 1,000 requests/s is 2.628 billion requests: 333 M at $3.50, 667 M at $2.80, the rest at $2.38.
-        var estimate = CostModel.Default.Monthly(new Workload(1_000), CostStage.Prod);
+        // 1,000 requests/s is 2.628 billion requests: 333 M at $3.50, 667 M at $2.80, the rest at $2.38 (dev: all through API Gateway).
+        var estimate = CostModel.Default.Monthly(new Workload(1_000), CostStage.Dev);
 
         Assert.Equal(1_165.50 + 1_867.60 + (2_628 - 1_000) * 2.38, estimate.Usd("API Gateway"), 4);
     }
@@ -156,7 +156,7 @@ public sealed partial class CostModelTests
         var stageConfig = File.ReadAllText(Path.Combine(infra, "StageConfig.cs"));
         string Block(string stage) => Regex.Match(stageConfig, $@"StageName\.{stage} => new StageConfig\s*\{{(?<body>.*?)\n        \}},", RegexOptions.Singleline).Groups["body"].Value;
 
-        foreach (var (stage, name) in new[] { (CostStage.Dev, "Dev"), (CostStage.Prod, "Prod") })
+        foreach (var (stage, name) in new[] { (CostStage.Dev, "Dev"), (CostStage.Small, "Small"), (CostStage.Prod, "Prod") })
         {
             var block = Block(name);
             Assert.Contains($"DataNodes: {stage.SearchDataNodes}, DataNodeType: \"{stage.SearchDataNodeType}\"", block, StringComparison.Ordinal);
@@ -164,7 +164,22 @@ public sealed partial class CostModelTests
             Assert.Contains($"RedshiftBaseRpu = {stage.RedshiftBaseRpu},", block, StringComparison.Ordinal);
             Assert.Contains($"KinesisRetentionHours = {stage.KinesisRetentionHours},", block, StringComparison.Ordinal);
             Assert.Contains($"CacheMaxStorageGb = {stage.CacheMaxStorageGb},", block, StringComparison.Ordinal);
+            Assert.Contains($"LogRetention = RetentionDays.{(stage.LogRetentionMonths == 6 ? "SIX_MONTHS" : "TWO_WEEKS")},", block, StringComparison.Ordinal);
+            Assert.Contains($"KinesisShards = {(stage.KinesisShards is { } shards ? shards.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null")},", block, StringComparison.Ordinal);
+            Assert.Contains(stage.XRayFixedRate is { } rate ? $"Sampling = new XRaySampling(FixedRate: {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}, ReservoirPerSecond: 0)," : "Sampling = null,", block, StringComparison.Ordinal);
+            Assert.Contains($"CatalogUpdates = CatalogUpdates.{(stage.CatalogByBatchLoader ? "BatchLoader" : "Crawlers")},", block, StringComparison.Ordinal);
+            Assert.Contains(stage.Container is { } c
+                ? $"FrontDoor = FrontDoor.ApiGatewayAndAlb,\n            Container = new ContainerService(Cpu: {c.Vcpu * 1024}, MemoryMiB: {c.MemoryGb * 1024}, MinTasks: {c.MinTasks}, MaxTasks: {c.MaxTasks}, CpuTargetPercent: {c.CpuTargetPercent}),"
+                : "FrontDoor = FrontDoor.ApiGateway,\n            Container = null,", block.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains(stage.ProvisionedTables is null ? "ProvisionedTables = null," : "ProvisionedTables = DynamoDbCapacity.ProdHotTables,", block, StringComparison.Ordinal);
+            Assert.Equal(stage.Container is null ? 0.0 : 1.0, stage.AlbShareOfRequests);
         }
+
+        // The prod hot tables' bounds, summed as the model prices them.
+        var bounds = Regex.Matches(stageConfig, @"new TableCapacity\([^,]+, MinRead: (?<minR>[\d_]+), MaxRead: (?<maxR>[\d_]+), MinWrite: (?<minW>[\d_]+), MaxWrite: (?<maxW>[\d_]+)\)");
+        int Sum(string group) => bounds.Sum(m => int.Parse(m.Groups[group].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(5, bounds.Count);
+        Assert.Equal(CostStage.Prod.ProvisionedTables, new CostProvisionedTables(70, Sum("minR"), Sum("maxR"), Sum("minW"), Sum("maxW")));
 
         var inputs = new CostInputs();
         string Construct(string file) => File.ReadAllText(Path.Combine(infra, "Constructs", "Functions", file));

@@ -49,10 +49,10 @@ public sealed class ScalingModelTests
     {
         var e = ScalingModel.Default.Estimate(1e9);
 
-        // Dedup table: 34,722.22 × 0.983 markers + 3,472.22 requests × 2 Api writes = 34,131.94 + 6,944.44.
-        Assert.Equal(41_076.39, e.DedupTableWriteUnits, 2);
-        // The other tables: (1,400 − 983) WRU per 1,000 events; reads 400 RRU per 1,000.
-        Assert.Equal(14_479.17, e.OtherTablesWriteUnits, 2);
+        // Dedup table: no per-event markers since they moved to Redis; 3,472.22 requests × 2 Api writes = 6,944.44.
+        Assert.Equal(6_944.44, e.DedupTableWriteUnits, 2);
+        // The other tables: 420 WRU per 1,000 events; reads 400 RRU per 1,000.
+        Assert.Equal(14_583.33, e.OtherTablesWriteUnits, 2);
         Assert.Equal(13_888.89, e.ReadUnits, 2);
         // A hot item: 35 shards × one write per 255.9 ms batch = 136.77 writes/s.
         Assert.Equal(136.77, e.HotItemWritesPerSecond, 2);

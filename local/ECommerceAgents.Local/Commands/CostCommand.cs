@@ -27,7 +27,7 @@ internal static class CostCommand
             Description = "Stage sizes to price: prod (the sizes meant for these rates; dev's API throttles at 50 requests/s) or dev.",
             DefaultValueFactory = _ => "prod",
         };
-        stage.AcceptOnlyFromAmong("dev", "prod");
+        stage.AcceptOnlyFromAmong("dev", "small", "prod");
         var events = new Option<long?>("--events") { Description = "Price one run of N events (with --seconds) instead of a month." };
         var seconds = new Option<double?>("--seconds") { Description = "The run's duration in seconds (with --events)." };
         var lines = new Option<bool>("--lines") { Description = "Show every priced line instead of one row per service." };
@@ -42,7 +42,7 @@ internal static class CostCommand
         var profiles = new Option<string[]>("--profiles")
         {
             Description = "With --compare: the stage priced at each published rate (10, 100 and 1,000 requests/s), one per rate.",
-            DefaultValueFactory = _ => ["prod", "prod", "prod"],
+            DefaultValueFactory = _ => ["small", "prod", "prod"],
             AllowMultipleArgumentsPerToken = true,
         };
 

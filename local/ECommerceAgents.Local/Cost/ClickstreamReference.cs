@@ -23,10 +23,10 @@ public static class ClickstreamReference
     public static IReadOnlyList<ComparisonRow> Rows { get; } =
     [
         new("Ingestion endpoint", "ALB + EC2 for ECS (ALB $28.80 / $53.80 / $262.80, EC2 $122)", [150.80, 175.80, 384.80],
-            "API Gateway REST + WAF + the Api function (Lambda, its idempotency writes and Redis commands)",
+            "API Gateway REST + WAF + the Api function (Lambda, its idempotency writes and Redis commands); prod: ALB + Fargate tasks",
             IsIngestion),
         new("Buffer", "Kinesis Data Streams on-demand", [38, 115, 1_051],
-            "Kinesis Data Streams on-demand (1 KB per event record, 2 consumers)",
+            "Kinesis Data Streams: provisioned shards (small, prod), on demand (dev)",
             l => l.Service == "Kinesis Data Streams"),
         new("S3", "ingestion sink $3 / $4 / $14 + processing $0.36 / $3.60 / $36", [3.36, 7.60, 50],
             "S3: raw, enriched and Parquet zones (month-12 storage, requests, transitions)",
@@ -62,7 +62,7 @@ public static class ClickstreamReference
 
     /// <summary>Our ingestion lines: API Gateway, WAF, and the Api function's own lines (its Lambda time, its idempotency writes, its Redis commands).</summary>
     private static bool IsIngestion(CostLine l) =>
-        l.Service is "API Gateway" or "WAF" || (l.Service is "Lambda" or "DynamoDB" or "ElastiCache Serverless" && l.Item.StartsWith("Api", StringComparison.Ordinal));
+        l.Service is "API Gateway" or "WAF" or "Elastic Load Balancing" or "VPC" or "ECS Fargate" || (l.Service is "Lambda" or "DynamoDB" or "ElastiCache Serverless" && l.Item.StartsWith("Api", StringComparison.Ordinal));
 
     /// <summary>The sum of their published rows that both totals include (QuickSight is left out of both).</summary>
     public static double TheirTotal(int rateIndex) => Rows.Where(r => r.InTotals).Sum(r => r.TheirUsd[rateIndex] ?? 0);

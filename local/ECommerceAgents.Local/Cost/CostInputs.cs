@@ -32,6 +32,27 @@ public sealed record CostStage
 
     public required int CacheMaxStorageGb { get; init; }
 
+    /// <summary>Shards of a provisioned events stream (StageConfig.KinesisShards); null: on demand.</summary>
+    public int? KinesisShards { get; init; }
+
+    /// <summary>X-Ray fixed-rate sampling of API requests (StageConfig.Sampling, functions pass-through); null: the default rule (1/s + 5 %).</summary>
+    public double? XRayFixedRate { get; init; }
+
+    /// <summary>BatchLoader registers partitions in the Glue catalog (CatalogUpdates.BatchLoader): no scheduled crawler runs, a Glue interface endpoint.</summary>
+    public bool CatalogByBatchLoader { get; init; }
+
+    /// <summary>The Fargate service behind the ALB (FrontDoor.ApiGatewayAndAlb); null: API Gateway only.</summary>
+    public CostContainer? Container { get; init; }
+
+    /// <summary>
+    /// Assumption: the share of API requests that go through the ALB rather than API Gateway. A steady high-rate shop points
+    /// its servers at the ALB (no per-request charge); browsers and occasional clients keep API Gateway.
+    /// </summary>
+    public double AlbShareOfRequests { get; init; }
+
+    /// <summary>Provisioned hot tables (StageConfig.ProvisionedTables), their capacity bounds summed; null: every table on demand.</summary>
+    public CostProvisionedTables? ProvisionedTables { get; init; }
+
     /// <summary>Functions with an error alarm: StreamProcessor, LogTransformer, CatalogImport, BatchLoader, SearchIndexer, Api, ApiStream.</summary>
     public int Functions { get; init; } = 7;
 
@@ -52,6 +73,18 @@ public sealed record CostStage
         CacheMaxStorageGb = 1,
     };
 
+    /// <summary>Dev's sizes except two search nodes, the smallest Redshift base, 6-month logs and what a shop needs.</summary>
+    public static CostStage Small { get; } = Dev with
+    {
+        Name = "small",
+        SearchDataNodes = 2,
+        RedshiftBaseRpu = 4,
+        LogRetentionMonths = 6,
+        KinesisShards = 2,
+        XRayFixedRate = 0.01,
+        CatalogByBatchLoader = true,
+    };
+
     public static CostStage Prod { get; } = new()
     {
         Name = "prod",
@@ -65,14 +98,25 @@ public sealed record CostStage
         LogRetentionMonths = 6,
         CacheDataGb = 1,
         CacheMaxStorageGb = 10,
+        KinesisShards = 16,
+        Container = new CostContainer(Vcpu: 1, MemoryGb: 2, MinTasks: 2, MaxTasks: 20, CpuTargetPercent: 60),
+        AlbShareOfRequests = 1,
+        // Dedup, sessions, profiles, product-stats, watermarks (DynamoDbCapacity.ProdHotTables), bounds summed.
+        ProvisionedTables = new CostProvisionedTables(TargetUtilizationPercent: 70, MinRead: 520, MaxRead: 62_000, MinWrite: 1_020, MaxWrite: 92_000),
     };
 
-    public static IReadOnlyList<CostStage> All { get; } = [Dev, Prod];
+    public static IReadOnlyList<CostStage> All { get; } = [Dev, Small, Prod];
 
     public static CostStage Parse(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown stage '{name}' (dev or prod; the local stage runs on LocalStack and has no AWS bill)", nameof(name));
+        ?? throw new ArgumentException($"unknown stage '{name}' (dev, small or prod; the local stage runs on LocalStack and has no AWS bill)", nameof(name));
 }
+
+/// <summary>The Fargate service behind the ALB: task size, task count range, the average CPU it scales to.</summary>
+public sealed record CostContainer(double Vcpu, double MemoryGb, int MinTasks, int MaxTasks, int CpuTargetPercent);
+
+/// <summary>Provisioned hot tables: the target utilisation and the sums of the tables' capacity bounds (units/s).</summary>
+public sealed record CostProvisionedTables(int TargetUtilizationPercent, int MinRead, int MaxRead, int MinWrite, int MaxWrite);
 
 /// <summary>Traffic: requests per second of <see cref="EventsPerRequest"/> events of <see cref="EventBytes"/> each.</summary>
 public sealed record Workload(double RequestsPerSecond, int EventsPerRequest = 10, int EventBytes = 540)
@@ -94,9 +138,11 @@ public sealed record CostInputs
 
     public double DynamoRequestsPer1000Events { get; init; } = 396;
 
-    public double DynamoWriteUnitsPer1000Events { get; init; } = 1_400;
+    /// <summary>The earlier 1,400 less its 983 dedup markers, which moved to Redis.</summary>
+    public double DynamoWriteUnitsPer1000Events { get; init; } = 420;
 
-    public double DedupMarkersPer1000Events { get; init; } = 983;
+    /// <summary>DynamoDB dedup markers: 0 since the markers moved to Redis (RedisDedupWindow); the 983 measured before was the old code.</summary>
+    public double DedupMarkersPer1000Events { get; init; }
 
     public double RedisCommandsPer1000Events { get; init; } = 1_900;
 
@@ -141,6 +187,30 @@ public sealed record CostInputs
     public int Secrets { get; init; } = 1;
 
     public int KmsKeys { get; init; } = 1;
+
+    /// <summary>Redis bytes per dedup marker: a field of a ~64-field hash (listpack) plus its share of the key.</summary>
+    public double RedisDedupBytesPerMarker { get; init; } = 40;
+
+    /// <summary>Markers live 1.25 × the window on average (a hash expires with its newest field).</summary>
+    public double RedisDedupResidency { get; init; } = 1.25;
+
+    /// <summary>Redis commands per event for dedup (3 lookups + 1 write + amortised EXPIRE); 0 when a measured run counts them in <see cref="RedisCommandsPer1000Events"/>.</summary>
+    public double DedupRedisCommandsPerEvent { get; init; } = 5;
+
+    /// <summary>The API's CPU per request, seconds (bench api's apiOnlyCpuMicrosecondsPerRequest, load loop included).</summary>
+    public double ApiCpuSecondsPerRequest { get; init; } = 0.00016;
+
+    /// <summary>Share of the stream's DynamoDB units that land on the hot (provisioned in prod) tables.</summary>
+    public double HotTableUnitShare { get; init; } = 0.9;
+
+    /// <summary>Request plus response bytes per API request through the ALB (10 events of 540 B in JSON, a short reply).</summary>
+    public double AlbBytesPerRequest { get; init; } = 6_000;
+
+    /// <summary>New connections per ALB request: the servers keep connections alive.</summary>
+    public double AlbNewConnectionsPerRequest { get; init; } = 0.01;
+
+    /// <summary>Glue catalog requests per loaded partition (GetPartition + BatchCreatePartition) when BatchLoader registers them.</summary>
+    public double GlueRequestsPerPartition { get; init; } = 2;
 
     // Assumptions (nothing measured yet).
     public double DynamoReadUnitsPer1000Events { get; init; } = 400;
@@ -239,8 +309,16 @@ public sealed record CostInputs
     [
         new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", false),
         new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", false),
-        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: 983 dedup markers at 1 WRU each, plus about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks)", false),
-        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`", false),
+        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks); the 983 dedup-marker WRU of the old code are gone (markers in Redis)", false),
+        new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "0 since the markers moved to Redis (RedisDedupWindow); the earlier 983 was measured on the old code (`cost --measure` measures it)", false),
+        new("Redis bytes per dedup marker", RedisDedupBytesPerMarker, "bytes", "32 B measured per field with redis-server 7.0 (listpack hash of ~64 fields) plus the key's share, rounded up", false),
+        new("Dedup marker residency", RedisDedupResidency, "× window", "from the code: a hash of markers expires with its newest field, so markers stay 1 to 1.5 windows (1.25 on average)", false),
+        new("Dedup Redis commands per event", DedupRedisCommandsPerEvent, "commands", "from the code: 3 lookups + 1 write + an amortised EXPIRE; 0 after `cost --measure` (counted in the Redis commands)", false),
+        new("Api CPU seconds per request", ApiCpuSecondsPerRequest, "s", "measured: `bench api` apiOnlyCpuMicrosecondsPerRequest 135–159 µs (README), rounded up to 160 µs", false),
+        new("Hot-table share of DynamoDB units", HotTableUnitShare, "fraction", "assumption: sessions, profiles, product stats, watermarks and the idempotency claims take most units; orders and identities a few percent", false),
+        new("ALB bytes per request", AlbBytesPerRequest, "bytes", "assumption: 10 events of 540 B in the JSON body plus headers and a short reply", false),
+        new("ALB new connections per request", AlbNewConnectionsPerRequest, "connections", "assumption: the shop's servers keep connections alive", false),
+        new("Glue catalog requests per loaded partition", GlueRequestsPerPartition, "requests", "from the code: BatchLoader's partition lookup and BatchCreatePartition", false),
         new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream` (INFO commandstats before and after)", false),
         new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", false),
         new("Enriched record size", EnrichedRecordBytes, "bytes", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: enriched JSON written by StreamProcessor, about 1.2 KB", false),
@@ -284,7 +362,7 @@ public sealed record CostInputs
         new("Kinesis billed KB per event", KinesisBilledKbPerEvent ?? 1, "KB", "assumption: one 540 B record per event, rounded up to 1 KB (Kinesis on-demand data in)", false),
         new("Kinesis PUT payload units per event", KinesisPayloadUnitsPerEvent, "25 KB units", "assumption: one record per event, each under 25 KB (provisioned mode)", false),
         new("Raw archive Firehose billed KB per event", RawArchiveBilledKbPerEvent ?? 5, "KB", "assumption: one Kinesis record per event, rounded up to 5 KB", false),
-        new("Enriched Firehose billed KB per event", EnrichedBilledKbPerEvent ?? ValidFraction * 5, "KB", "derived: events reaching the enriched zone × one record each, rounded up to 5 KB", false),
+        new("Enriched Firehose billed KB per event", EnrichedBilledKbPerEvent ?? ValidFraction * EnrichedRecordBytes / 1_024.0, "KB", "derived: FirehoseEnrichedSink packs up to 500 records per Firehose record (about events/500 records), so the 5 KB rounding is negligible: billed KB ≈ enriched bytes", false),
         new("Function S3 PUTs per 1,000 events", S3PutsPer1000Events, "requests", "assumption: not modelled before `cost --measure` (quarantine objects, the real-time journal)", false),
         new("Function S3 GETs per 1,000 events", S3GetsPer1000Events, "requests", "assumption: not modelled before `cost --measure`", false),
         new("Redelivered share", RedeliveredShare, "fraction", "assumption, measured by `bench soak --minutes 2` (README \"Contention\": 0 records redelivered for 60,000 sent); a redelivered batch bills its writes again", false),

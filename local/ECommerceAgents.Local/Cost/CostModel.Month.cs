@@ -52,26 +52,33 @@ public sealed partial class CostModel
         {
             var (p, i, workload, stage, events, requests, valid) = (Model.Prices, Model.Inputs, Workload, Stage, Events, Requests, Valid);
 
-            // --- Kinesis Data Streams, on demand ---
-            Add("Stream-hours", CostKind.Fixed, HoursPerMonth, "stream-hours", p.KinesisStreamHour, 1, "one on-demand stream, 730 h");
-            var kinesisGb = events * (i.KinesisBilledKbPerEvent * 1_024 ?? RoundUp(workload.EventBytes, 1_024)) / GiB;
-            Add("Data in", CostKind.Variable, kinesisGb, "GB", p.KinesisIngestGb, 1, i.KinesisBilledKbPerEvent is { } kb
-                ? $"{kb:0.###} KB billed per event (measured: {i.KinesisRecordsPerEvent:0.###} records per event, each rounded up to 1 KB)"
-                : $"{workload.EventBytes} B events, one record each (the API's PutRecords carries {workload.EventsPerRequest}), billed as 1 KB");
-            Add("Data out", CostKind.Variable, kinesisGb * i.KinesisConsumers, "GB", p.KinesisRetrievalGb, 1,
-                $"{i.KinesisConsumers} consumers (StreamProcessor mapping, raw-archive Firehose); assumed billed on the same 1 KB records");
-            if (stage.KinesisRetentionHours > 24)
+            if (stage.KinesisShards is { } configuredShards)
             {
-                var dailyGb = kinesisGb / DaysPerMonth;
-                Add("Extended retention", CostKind.Variable, dailyGb * (Math.Min(stage.KinesisRetentionHours, 168) - 24) / 24, "GB-month", p.KinesisExtendedRetentionGbMonth, 1,
-                    $"{stage.KinesisRetentionHours} h retention: the data older than 24 h stays stored");
+                ProvisionedKinesis(configuredShards);
+            }
+            else
+            {
+                // --- Kinesis Data Streams, on demand ---
+                Add("Stream-hours", CostKind.Fixed, HoursPerMonth, "stream-hours", p.KinesisStreamHour, 1, "one on-demand stream, 730 h");
+                var kinesisGb = events * (i.KinesisBilledKbPerEvent * 1_024 ?? RoundUp(workload.EventBytes, 1_024)) / GiB;
+                Add("Data in", CostKind.Variable, kinesisGb, "GB", p.KinesisIngestGb, 1, i.KinesisBilledKbPerEvent is { } kb
+                    ? $"{kb:0.###} KB billed per event (measured: {i.KinesisRecordsPerEvent:0.###} records per event, each rounded up to 1 KB)"
+                    : $"{workload.EventBytes} B events, one record each (the API's PutRecords carries {workload.EventsPerRequest}), billed as 1 KB");
+                Add("Data out", CostKind.Variable, kinesisGb * i.KinesisConsumers, "GB", p.KinesisRetrievalGb, 1,
+                    $"{i.KinesisConsumers} consumers (StreamProcessor mapping, raw-archive Firehose); assumed billed on the same 1 KB records");
+                if (stage.KinesisRetentionHours > 24)
+                {
+                    var dailyGb = kinesisGb / DaysPerMonth;
+                    Add("Extended retention", CostKind.Variable, dailyGb * (Math.Min(stage.KinesisRetentionHours, 168) - 24) / 24, "GB-month", p.KinesisExtendedRetentionGbMonth, 1,
+                        $"{stage.KinesisRetentionHours} h retention: the data older than 24 h stays stored");
+                }
             }
 
             // --- Data Firehose ---
             var rawFirehoseGb = events * (i.RawArchiveBilledKbPerEvent * 1_024 ?? RoundUp(workload.EventBytes, 5_120)) / GiB;
             Add("Raw archive ingestion", CostKind.Variable, rawFirehoseGb, "GB", p.FirehoseIngestGb, 1, "every stream record billed as 5 KB");
-            Add("Enriched ingestion", CostKind.Variable, (i.EnrichedBilledKbPerEvent is { } enrichedKb ? events * enrichedKb * 1_024 : valid * RoundUp(i.EnrichedRecordBytes, 5_120)) / GiB, "GB", p.FirehoseIngestGb, 1,
-                $"{i.EnrichedRecordBytes} B enriched records, each billed as 5 KB");
+            Add("Enriched ingestion", CostKind.Variable, (i.EnrichedBilledKbPerEvent is { } enrichedKb ? events * enrichedKb * 1_024 : valid * i.EnrichedRecordBytes) / GiB, "GB", p.FirehoseIngestGb, 1,
+                $"{i.EnrichedRecordBytes} B enriched records packed up to 500 per Firehose record (FirehoseEnrichedSink): billed KB ≈ bytes");
             var enrichedGb = valid * i.EnrichedRecordBytes / GiB;
             Add("Dynamic partitioning data", CostKind.Variable, enrichedGb, "GB", p.FirehoseDynamicPartitioningGb, 1, "enriched bytes processed");
             var enrichedObjectsBySize = valid * i.EnrichedRecordBytes / BufferBytes;
@@ -94,8 +101,10 @@ public sealed partial class CostModel
             Add("StreamProcessor requests", CostKind.Variable, Batches, "invocations", p.LambdaPerMillionRequests, 1_000_000, $"full batches of {i.StreamProcessorBatchSize}");
             Add("StreamProcessor duration", CostKind.Variable, Batches * Redelivered * i.StreamProcessorSecondsPerBatch * i.StreamProcessorMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
                 $"{i.StreamProcessorSecondsPerBatch:0.####} s per {i.StreamProcessorBatchSize}-record batch (measured) × {i.StreamProcessorMemoryMb} MB");
-            Add("Api requests", CostKind.Variable, requests, "invocations", p.LambdaPerMillionRequests, 1_000_000, "one invocation per HTTP request");
-            Add("Api duration", CostKind.Variable, requests * i.ApiSecondsPerRequest * i.ApiMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
+            var lambdaRequests = requests * (1 - stage.AlbShareOfRequests);
+            var viaGateway = stage.AlbShareOfRequests > 0 ? $" through API Gateway ({1 - stage.AlbShareOfRequests:P0}; the rest go through the ALB)" : "";
+            Add("Api requests", CostKind.Variable, lambdaRequests, "invocations", p.LambdaPerMillionRequests, 1_000_000, "one invocation per HTTP request" + viaGateway);
+            Add("Api duration", CostKind.Variable, lambdaRequests * i.ApiSecondsPerRequest * i.ApiMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
                 $"{i.ApiSecondsPerRequest} s per request (assumed) × {i.ApiMemoryMb} MB");
             Add("BatchLoader runs", CostKind.Fixed, Loads * i.BatchLoaderBaseSeconds * i.BatchLoaderMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
                 $"{Loads:0} runs × {i.BatchLoaderBaseSeconds} s (assumed) × {i.BatchLoaderMemoryMb} MB");
@@ -107,20 +116,44 @@ public sealed partial class CostModel
         {
             var (p, i, workload, stage, events, requests, valid) = (Model.Prices, Model.Inputs, Workload, Stage, Events, Requests, Valid);
 
-            // --- DynamoDB, on demand ---
-            Add("Write request units", CostKind.Variable, events / 1_000 * i.DynamoWriteUnitsPer1000Events * Redelivered, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
-                $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests; {i.DedupMarkersPer1000Events:0} dedup markers), × {Redelivered:0.####} for redelivered batches");
-            Add("Read request units", CostKind.Variable, events / 1_000 * i.DynamoReadUnitsPer1000Events * Redelivered, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
-                $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events");
-            Add("Conflict retries", CostKind.Variable, Batches * i.ConflictRetriesPerBatch * i.WriteUnitsPerConflictRetry, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+            // --- DynamoDB: on demand, or the hot tables provisioned ---
+            var streamWru = events / 1_000 * i.DynamoWriteUnitsPer1000Events * Redelivered;
+            var streamRru = events / 1_000 * i.DynamoReadUnitsPer1000Events * Redelivered;
+            var apiWru = requests * i.ApiWriteUnitsPerRequest;
+            var apiRru = requests * i.ApiReadUnitsPerRequest;
+            var onDemandShare = 1.0;
+            if (stage.ProvisionedTables is { } hot)
+            {
+                // The idempotency claims (dedup table) and the stream's hot-table share move to provisioned capacity.
+                onDemandShare = 1 - i.HotTableUnitShare;
+                var target = hot.TargetUtilizationPercent / 100.0;
+                var wcu = ProvisionedUnits((streamWru * i.HotTableUnitShare + apiWru) / SecondsPerMonth, target, hot.MinWrite, hot.MaxWrite);
+                var rcu = ProvisionedUnits((streamRru * i.HotTableUnitShare + apiRru) / SecondsPerMonth, target, hot.MinRead, hot.MaxRead);
+                Add("Provisioned write capacity", CostKind.Fixed, wcu * HoursPerMonth, "WCU-hours", p.DynamoWcuHour, 1,
+                    $"{wcu:N0} WCU: average units/s of the hot tables ({i.HotTableUnitShare:P0} of the stream's, all the Api's) ÷ {target:0.##}, within the tables' summed min {hot.MinWrite:N0} and max {hot.MaxWrite:N0}");
+                Add("Provisioned read capacity", CostKind.Fixed, rcu * HoursPerMonth, "RCU-hours", p.DynamoRcuHour, 1,
+                    $"{rcu:N0} RCU: average units/s ÷ {target:0.##}, within the summed min {hot.MinRead:N0} and max {hot.MaxRead:N0}");
+                apiWru = 0;
+                apiRru = 0;
+            }
+
+            Add("Write request units", CostKind.Variable, streamWru * onDemandShare, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+                $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests; {i.DedupMarkersPer1000Events:0} dedup markers), × {Redelivered:0.####} for redelivered batches" + (onDemandShare < 1 ? $"; {onDemandShare:P0} on the on-demand tables" : ""));
+            Add("Read request units", CostKind.Variable, streamRru * onDemandShare, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
+                $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events" + (onDemandShare < 1 ? $"; {onDemandShare:P0} on the on-demand tables" : ""));
+            Add("Conflict retries", CostKind.Variable, Batches * i.ConflictRetriesPerBatch * i.WriteUnitsPerConflictRetry * onDemandShare, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
                 $"{i.ConflictRetriesPerBatch:0.###} retries per invocation × {i.WriteUnitsPerConflictRetry} WRU (the refused conditional write)");
-            Add("Api write units", CostKind.Variable, requests * i.ApiWriteUnitsPerRequest, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
-                $"{i.ApiWriteUnitsPerRequest:0.###} WRU per request (idempotency claim and completion)");
-            Add("Api read units", CostKind.Variable, requests * i.ApiReadUnitsPerRequest, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
-                $"{i.ApiReadUnitsPerRequest:0.###} RRU per request");
-            var markerGb = workload.EventsPerSecond * i.DedupWindowHours * 3_600 * i.DedupMarkersPer1000Events / 1_000 * i.DedupMarkerBytes / GiB;
-            Add("Dedup markers storage", CostKind.Variable, markerGb, "GB-month", p.DynamoStorageGbMonth, 1, $"{i.DedupWindowHours} h of markers × {i.DedupMarkerBytes} B");
-            Add("Dedup markers PITR", CostKind.Variable, markerGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
+            Add("Api write units", CostKind.Variable, apiWru, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+                $"{i.ApiWriteUnitsPerRequest:0.###} WRU per request (idempotency claim and completion)" + (stage.ProvisionedTables is null ? "" : ": provisioned"));
+            Add("Api read units", CostKind.Variable, apiRru, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
+                $"{i.ApiReadUnitsPerRequest:0.###} RRU per request" + (stage.ProvisionedTables is null ? "" : ": provisioned"));
+            if (i.DedupMarkersPer1000Events > 0)
+            {
+                var markerGb = workload.EventsPerSecond * i.DedupWindowHours * 3_600 * i.DedupMarkersPer1000Events / 1_000 * i.DedupMarkerBytes / GiB;
+                Add("Dedup markers storage", CostKind.Variable, markerGb, "GB-month", p.DynamoStorageGbMonth, 1, $"{i.DedupWindowHours} h of markers × {i.DedupMarkerBytes} B");
+                Add("Dedup markers PITR", CostKind.Variable, markerGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
+            }
+
             Add("Entity state storage", CostKind.Fixed, i.EntityStateGb, "GB-month", p.DynamoStorageGbMonth, 1, "assumed size of profiles, sessions, orders, stats");
             Add("Entity state PITR", CostKind.Fixed, i.EntityStateGb, "GB-month", p.DynamoPitrGbMonth, 1, "PITR on every table");
 
@@ -130,6 +163,12 @@ public sealed partial class CostModel
                 $"{cacheGb} GB average (Valkey meters at least 0.1 GB)");
             Add("ECPUs", CostKind.Variable, events / 1_000 * i.RedisCommandsPer1000Events * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
                 $"{i.RedisCommandsPer1000Events:0} commands per 1,000 events (measured) × {i.EcpusPerRedisCommand} ECPU");
+            var dedupGb = RedisDedupGb(workload.EventsPerSecond, i);
+            Add("Dedup markers stored", CostKind.Variable, dedupGb * HoursPerMonth, "GB-hours", p.CacheGbHour, 1,
+                $"events/s × {i.RedisDedupResidency} × {i.DedupWindowHours} h × {i.RedisDedupBytesPerMarker} B (RedisDedupWindow hashes) = {dedupGb:0.##} GB"
+                + (dedupGb > stage.CacheMaxStorageGb ? $"; above the cache's {stage.CacheMaxStorageGb} GB cap" : ""));
+            Add("Dedup ECPUs", CostKind.Variable, events * i.DedupRedisCommandsPerEvent * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
+                $"{i.DedupRedisCommandsPerEvent:0.##} commands per event (3 lookups + 1 write + amortised EXPIRE)");
             Add("Api ECPUs", CostKind.Variable, requests * i.ApiRedisCommandsPerRequest * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
                 $"{i.ApiRedisCommandsPerRequest:0.##} commands per request × {i.EcpusPerRedisCommand} ECPU");
         }
@@ -139,7 +178,8 @@ public sealed partial class CostModel
             var (p, i, workload, stage, events, requests, valid) = (Model.Prices, Model.Inputs, Workload, Stage, Events, Requests, Valid);
 
             // --- API Gateway (REST) and WAF ---
-            AddTiered(Lines, requests,
+            var share = stage.AlbShareOfRequests;
+            AddTiered(Lines, requests * (1 - share),
             [
                 ("REST requests, first 333 M", 333e6, p.ApiRestFirst333M),
                 ("REST requests, next 667 M", 667e6, p.ApiRestNext667M),
@@ -148,7 +188,8 @@ public sealed partial class CostModel
             ]);
             Add("Web ACL", CostKind.Fixed, 1, "web ACLs", p.WafWebAclMonth, 1, "one regional web ACL on the API stage");
             Add("Rules", CostKind.Fixed, i.WafRules, "rules", p.WafRuleMonth, 1, "rate rule + two AWS managed rule groups");
-            Add("Requests", CostKind.Variable, requests, "requests", p.WafPerMillionRequests, 1_000_000, "every API request");
+            Add("Requests", CostKind.Variable, requests, "requests", p.WafPerMillionRequests, 1_000_000, "every API request (API Gateway and ALB)");
+            if (stage.Container is { } container) AlbAndFargate(container, requests * share);
         }
 
         public void Platform()
@@ -173,13 +214,22 @@ public sealed partial class CostModel
                 $"{i.StorageHorizonMonths} months of events at {i.ParquetBytesPerEvent} B");
 
             // --- Glue ---
-            var crawlRuns = i.Crawlers * HoursPerMonth * i.CrawlsPerHour;
+            var crawlRuns = stage.CatalogByBatchLoader ? 0 : i.Crawlers * HoursPerMonth * i.CrawlsPerHour;
+            if (stage.CatalogByBatchLoader)
+            {
+                var partitions = i.EnrichedActivePartitions * Loads;
+                Add("Catalog requests", CostKind.Fixed, partitions * i.GlueRequestsPerPartition, "requests", p.GlueCatalogPerMillionRequests, 1_000_000,
+                    $"BatchLoader registers {partitions:N0} partitions × {i.GlueRequestsPerPartition} requests; the crawlers run only by hand");
+            }
+
             Add("Crawlers", CostKind.Fixed, crawlRuns * i.CrawlerDpu * i.CrawlerMinimumMinutes / 60, "DPU-hours", p.GlueCrawlerDpuHour, 1,
                 $"{crawlRuns:0} runs × {i.CrawlerDpu} DPU × {i.CrawlerMinimumMinutes} min minimum");
 
             // --- VPC interface endpoints ---
-            Add("Endpoint-AZ hours", CostKind.Fixed, i.InterfaceEndpoints * i.AvailabilityZones * HoursPerMonth, "endpoint-AZ-hours", p.EndpointAzHour, 1,
-                $"{i.InterfaceEndpoints} endpoints × {i.AvailabilityZones} AZ");
+            var endpoints = i.InterfaceEndpoints + (stage.CatalogByBatchLoader ? 1 : 0) + (stage.Container is null ? 0 : 3);
+            Add("Endpoint-AZ hours", CostKind.Fixed, endpoints * i.AvailabilityZones * HoursPerMonth, "endpoint-AZ-hours", p.EndpointAzHour, 1,
+                $"{endpoints} endpoints × {i.AvailabilityZones} AZ" + (stage.CatalogByBatchLoader ? " (Glue for BatchLoader's catalog calls included)" : "")
+                + (stage.Container is null ? "" : " (ECR API, ECR Docker and CloudWatch Logs for the Fargate tasks included)"));
             Add("Data processed", CostKind.Variable, (events * i.KinesisWireBytesPerEvent + valid * i.FirehoseWireBytesPerEvent) / GiB, "GB", p.EndpointGb, 1,
                 "Api → Kinesis PutRecords and StreamProcessor → Firehose PutRecordBatch; S3 and DynamoDB use free gateway endpoints");
         }
@@ -203,21 +253,60 @@ public sealed partial class CostModel
             // --- CloudWatch and X-Ray ---
             var logGb = (Batches * i.LogBytesPerBatch + requests * i.LogBytesPerRequest) / GiB;
             Add("Logs ingestion", CostKind.Variable, logGb, "GB", p.LogsIngestGb, 1,
-                $"{i.LogBytesPerBatch} B per StreamProcessor invocation + {i.LogBytesPerRequest} B per API request (assumed)");
+                $"{i.LogBytesPerBatch} B per StreamProcessor invocation + {i.LogBytesPerRequest} B per API request (assumed; the Fargate task log group's for ALB requests)");
             Add("Logs storage", CostKind.Variable, logGb * stage.LogRetentionMonths, "GB-month", p.LogsStorageGbMonth, 1, $"retention {stage.LogRetentionMonths:0.##} months, uncompressed (upper bound)");
             Add("Custom metrics (EMF)", CostKind.Fixed, i.CustomMetrics, "metrics", p.CustomMetricMonth, 1, "assumed count");
             Add("Alarms", CostKind.Fixed, stage.Alarms, "alarms", p.AlarmMonth, 1, "Monitoring.cs");
             Add("Dashboards", CostKind.Fixed, i.Dashboards, "dashboards", p.DashboardMonth, 1, "the pipeline dashboard");
-            Add("Trace reservoir", CostKind.Fixed, 2 * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-                "default rule, 1 trace/s each for API Gateway and StreamProcessor (an upper bound at low rates)");
-            Add("Sampled traces", CostKind.Variable, 0.05 * (workload.RequestsPerSecond + workload.EventsPerSecond / i.StreamProcessorBatchSize) * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-                "default rule, 5% of requests and invocations beyond the reservoir");
+            if (stage.XRayFixedRate is { } rate)
+            {
+                Add("Sampled traces", CostKind.Variable, rate * requests, "traces", p.XRayPerMillionTraces, 1_000_000,
+                    $"a {rate:P0} fixed-rate rule on the API stage, no reservoir; functions pass-through (StreamProcessor traces nothing of its own)");
+            }
+            else
+            {
+                Add("Trace reservoir", CostKind.Fixed, 2 * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
+                    "default rule, 1 trace/s each for API Gateway and StreamProcessor (an upper bound at low rates)");
+                Add("Sampled traces", CostKind.Variable, 0.05 * (workload.RequestsPerSecond + workload.EventsPerSecond / i.StreamProcessorBatchSize) * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
+                    "default rule, 5% of requests and invocations beyond the reservoir");
+            }
 
             // --- Secrets, parameters, keys ---
             Add("Redshift admin secret", CostKind.Fixed, i.Secrets, "secrets", p.SecretMonth, 1, "ManageAdminPassword");
             Add("API calls", CostKind.Fixed, Loads, "calls", p.SecretsPer10kCalls, 10_000, "BatchLoader reads the admin secret once per run");
             Add("SecureString parameters", CostKind.Fixed, 2, "parameters", p.SsmStandardParameterMonth, 1, "pseudonym key, webhook secrets (standard tier)");
             Add("Platform key", CostKind.Fixed, i.KmsKeys, "keys", p.KmsKeyMonth, 1, "Kinesis stream and SNS topic encryption");
+        }
+
+        private void ProvisionedKinesis(int configuredShards)
+        {
+            var (p, i, stage, events) = (Model.Prices, Model.Inputs, Stage, Events);
+            var recordsPerSecond = Workload.EventsPerSecond * i.KinesisRecordsPerEvent;
+            var shards = KinesisShards(configuredShards, recordsPerSecond);
+            Add("Shard-hours", CostKind.Fixed, shards * HoursPerMonth, "shard-hours", p.KinesisShardHour, 1,
+                $"{shards} provisioned shards: max(StageConfig's {configuredShards}, ceil({recordsPerSecond:N0} records/s ÷ 1,000 per shard ÷ 0.8 headroom))");
+            Add("PUT payload units", CostKind.Variable, events * i.KinesisPayloadUnitsPerEvent, "25 KB units", p.KinesisPutPayloadUnitsPerMillion, 1_000_000,
+                $"{i.KinesisPayloadUnitsPerEvent:0.###} units per event (each record rounded up to 25 KB); provisioned reads bill nothing per GB");
+            if (stage.KinesisRetentionHours > 24)
+            {
+                Add("Extended retention", CostKind.Fixed, shards * HoursPerMonth, "shard-hours", p.KinesisShardExtendedRetentionHour, 1,
+                    $"{stage.KinesisRetentionHours} h retention, per shard-hour");
+            }
+        }
+
+        private void AlbAndFargate(CostContainer container, double albRequests)
+        {
+            var (p, i) = (Model.Prices, Model.Inputs);
+            var perSecond = albRequests / SecondsPerMonth;
+            Add("ALB hours", CostKind.Fixed, HoursPerMonth, "ALB-hours", p.AlbHour, 1, "one ALB in front of the Fargate service");
+            var lcus = AlbLcus(perSecond, i.AlbNewConnectionsPerRequest, i.AlbBytesPerRequest);
+            Add("ALB LCUs", CostKind.Variable, lcus * HoursPerMonth, "LCU-hours", p.AlbLcuHour, 1,
+                $"the largest dimension at {perSecond:N0} requests/s: new connections ({i.AlbNewConnectionsPerRequest} per request ÷ 25/s), processed bytes ({i.AlbBytesPerRequest:N0} B per request ÷ 1 GB/h); rule evaluations within the 10 free");
+            Add("Public IPv4 addresses", CostKind.Fixed, 2 * HoursPerMonth, "address-hours", p.PublicIpv4Hour, 1, "the internet-facing ALB's address in each of 2 AZs");
+            var tasks = FargateTasks(perSecond, i.ApiCpuSecondsPerRequest, container);
+            Add("Fargate vCPU", CostKind.Fixed, tasks * container.Vcpu * HoursPerMonth, "vCPU-hours", p.FargateVcpuHour, 1,
+                $"{tasks} tasks × {container.Vcpu} vCPU: max({container.MinTasks}, ceil(requests/s × {i.ApiCpuSecondsPerRequest * 1e6:0} µs CPU ÷ ({container.Vcpu} vCPU × {container.CpuTargetPercent} %)))");
+            Add("Fargate memory", CostKind.Fixed, tasks * container.MemoryGb * HoursPerMonth, "GB-hours", p.FargateGbHour, 1, $"{tasks} tasks × {container.MemoryGb} GB");
         }
 
         private void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>

@@ -163,3 +163,33 @@ public sealed partial class CostModel(PriceTable prices, CostInputs inputs)
 
     private static double RoundUp(double bytes, int increment) => Math.Ceiling(bytes / increment) * increment;
 }
+
+public sealed partial class CostModel
+{
+    /// <summary>Provisioned shards: the stage's count, or more when the records/s need them (1,000 records/s a shard, 80 % headroom).</summary>
+    public static int KinesisShards(int configured, double recordsPerSecond) =>
+        Math.Max(configured, (int)Math.Ceiling(recordsPerSecond / 1_000 / 0.8));
+
+    /// <summary>Provisioned units target tracking settles on: the average units/s over the target utilisation, within the bounds.</summary>
+    public static double ProvisionedUnits(double averageUnitsPerSecond, double targetUtilization, int min, int max) =>
+        Math.Clamp(Math.Ceiling(averageUnitsPerSecond / targetUtilization), min, max);
+
+    /// <summary>Fargate tasks CPU target tracking keeps: enough vCPU at the target, at least the minimum, at most the maximum.</summary>
+    public static int FargateTasks(double requestsPerSecond, double cpuSecondsPerRequest, CostContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var needed = (int)Math.Ceiling(requestsPerSecond * cpuSecondsPerRequest / (container.Vcpu * container.CpuTargetPercent / 100.0));
+        return Math.Clamp(needed, container.MinTasks, container.MaxTasks);
+    }
+
+    /// <summary>ALB capacity units: the largest of new connections (25/s), processed bytes (1 GB/h); active connections and rule evaluations stay below.</summary>
+    public static double AlbLcus(double requestsPerSecond, double newConnectionsPerRequest, double bytesPerRequest) =>
+        Math.Max(requestsPerSecond * newConnectionsPerRequest / 25, requestsPerSecond * bytesPerRequest * 3_600 / 1e9);
+
+    /// <summary>GB of dedup markers resident in Redis: events/s × residency × window × bytes per marker.</summary>
+    public static double RedisDedupGb(double eventsPerSecond, CostInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return eventsPerSecond * inputs.RedisDedupResidency * inputs.DedupWindowHours * 3_600 * inputs.RedisDedupBytesPerMarker / 1e9;
+    }
+}

@@ -64,6 +64,16 @@ public sealed record PriceTable
     public Price KinesisExtendedRetentionGbMonth { get; init; } = new("kinesis.extendedRetention", "Kinesis Data Streams", "On-demand extended retention (24 h to 7 days)", 0.10, "per GB-month", KinesisPage,
         Infracost + "kinesis_stream_test/kinesis_stream_test.golden (\"Extended retention (24H to 7D) $0.10 per GB\")");
 
+    // Kinesis Data Streams, provisioned capacity mode (small and prod).
+    public Price KinesisShardHour { get; init; } = new("kinesis.shardHour", "Kinesis Data Streams", "Provisioned shard-hour", 0.015, "per shard-hour", KinesisPage,
+        "assumption: the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+
+    public Price KinesisPutPayloadUnitsPerMillion { get; init; } = new("kinesis.putUnits", "Kinesis Data Streams", "Provisioned PUT payload units (25 KB each)", 0.014, "per million units", KinesisPage,
+        "github.com/EveryMundo/aws-kinesis-client docs/why-we-created-this-package.md (\"$0.014/1M\" PUT payload units, quoting the AWS page for US West (Oregon); us-east-1 assumed the same)");
+
+    public Price KinesisShardExtendedRetentionHour { get; init; } = new("kinesis.shardRetention", "Kinesis Data Streams", "Provisioned extended retention (24 h to 7 days)", 0.02, "per shard-hour", KinesisPage,
+        "assumption: the AWS page (provisioned mode, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+
     // Amazon Data Firehose.
     public Price FirehoseIngestGb { get; init; } = new("firehose.ingestGb", "Data Firehose", "Ingestion, Direct PUT and Kinesis source, first 500 TB (each record rounded up to 5 KB)", 0.029, "per GB", FirehosePage,
         Transcription + "; the 5 KB rounding for Direct PUT and Kinesis sources is in the stored copy of aws.amazon.com/de/kinesis/data-firehose/pricing/");
@@ -96,6 +106,13 @@ public sealed record PriceTable
 
     public Price DynamoPitrGbMonth { get; init; } = new("dynamodb.pitr", "DynamoDB", "Point-in-time recovery", 0.20, "per GB-month", "https://aws.amazon.com/dynamodb/pricing/",
         Infracost + "dynamodb_table_test/dynamodb_table_test.golden (\"Point-In-Time Recovery (PITR) backup storage $0.20 per GB\")");
+
+    // DynamoDB, provisioned capacity (prod's hot tables).
+    public Price DynamoWcuHour { get; init; } = new("dynamodb.wcuHour", "DynamoDB", "Provisioned write capacity unit", 0.00065, "per WCU-hour", "https://aws.amazon.com/dynamodb/pricing/provisioned/",
+        "assumption: the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+
+    public Price DynamoRcuHour { get; init; } = new("dynamodb.rcuHour", "DynamoDB", "Provisioned read capacity unit", 0.00013, "per RCU-hour", "https://aws.amazon.com/dynamodb/pricing/provisioned/",
+        "assumption: the AWS page (provisioned capacity, us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
 
     // Amazon S3.
     public Price S3StandardGbMonth { get; init; } = new("s3.standard", "S3", "Standard storage, first 50 TB", 0.023, "per GB-month", S3Page,
@@ -172,6 +189,25 @@ public sealed record PriceTable
     public Price GlueCrawlerDpuHour { get; init; } = new("glue.crawler", "Glue", "Crawler DPU-hours (the model bills each run at least 10 minutes)", 0.44, "per DPU-hour", GluePage,
         Infracost + "glue_crawler_test/glue_crawler_test.golden (\"Duration $0.44 per hours\"); the 10-minute minimum per run is an assumption (a third-party transcription says 1 minute)");
 
+    public Price GlueCatalogPerMillionRequests { get; init; } = new("glue.catalogRequests", "Glue", "Data Catalog requests (beyond the free million)", 1.00, "per million requests", GluePage,
+        "assumption: the AWS page as last known; no stored copy with the figure was found", Assumption: true);
+
+    // Application Load Balancer, public IPv4, ECS Fargate (prod's front door).
+    public Price AlbHour { get; init; } = new("elb.albHour", "Elastic Load Balancing", "Application Load Balancer", 0.0225, "per ALB-hour", "https://aws.amazon.com/elasticloadbalancing/pricing/",
+        "assumption: the AWS page (us-east-1) as last known; no stored copy with the figure was found", Assumption: true);
+
+    public Price AlbLcuHour { get; init; } = new("elb.lcuHour", "Elastic Load Balancing", "ALB Load Balancer Capacity Unit", 0.008, "per LCU-hour", "https://aws.amazon.com/elasticloadbalancing/pricing/",
+        "assumption: the AWS page as last known (an LCU: 25 new connections/s, 3,000 active connections, 1 GB/h processed or 1,000 rule evaluations/s, the largest counts); no stored copy with the figure was found", Assumption: true);
+
+    public Price PublicIpv4Hour { get; init; } = new("vpc.publicIpv4", "VPC", "Public IPv4 address (the ALB's, one per AZ)", 0.005, "per address-hour", "https://aws.amazon.com/vpc/pricing/",
+        "assumption: the AWS page (public IPv4 charge since 2024-02-01) as last known; no stored copy with the figure was found", Assumption: true);
+
+    public Price FargateVcpuHour { get; init; } = new("fargate.vcpuHour", "ECS Fargate", "Linux/x86 vCPU", 0.04048, "per vCPU-hour", "https://aws.amazon.com/fargate/pricing/",
+        "vantage.sh/blog/fargate-pricing (\"Linux/x86 $0.04048\" per vCPU per hour, us-east-1); also wring.co/blog/aws-fargate-pricing-guide");
+
+    public Price FargateGbHour { get; init; } = new("fargate.gbHour", "ECS Fargate", "Linux/x86 memory", 0.004445, "per GB-hour", "https://aws.amazon.com/fargate/pricing/",
+        "vantage.sh/blog/fargate-pricing (\"$0.004445\" per GB per hour, Linux/x86, us-east-1)");
+
     // AWS PrivateLink interface endpoints.
     public Price EndpointAzHour { get; init; } = new("vpce.azHour", "VPC interface endpoints", "Endpoint, per AZ", 0.01, "per endpoint-AZ-hour", PrivateLinkPage,
         Infracost + "vpc_endpoint_test/vpc_endpoint_test.golden (Interface, 730 hours = $7.30); also the clickstream-analytics-on-aws cost page (\"$0.01 per AZ Hour\")");
@@ -217,17 +253,18 @@ public sealed record PriceTable
     /// <summary>Every entry, in the order the document lists them.</summary>
     public IReadOnlyList<Price> All =>
     [
-        KinesisStreamHour, KinesisIngestGb, KinesisRetrievalGb, KinesisExtendedRetentionGbMonth,
+        KinesisStreamHour, KinesisIngestGb, KinesisRetrievalGb, KinesisExtendedRetentionGbMonth, KinesisShardHour, KinesisPutPayloadUnitsPerMillion, KinesisShardExtendedRetentionHour,
         FirehoseIngestGb, FirehoseDynamicPartitioningGb, FirehoseDynamicPartitioningPer1kObjects, FirehoseJqHour, FirehoseFormatConversionGb,
         LambdaGbSecond, LambdaPerMillionRequests,
-        DynamoWriteUnitsPerMillion, DynamoReadUnitsPerMillion, DynamoStorageGbMonth, DynamoPitrGbMonth,
+        DynamoWriteUnitsPerMillion, DynamoReadUnitsPerMillion, DynamoStorageGbMonth, DynamoPitrGbMonth, DynamoWcuHour, DynamoRcuHour,
         S3StandardGbMonth, S3StandardIaGbMonth, S3GlacierGbMonth, S3PutPer1k, S3GetPer1k, S3TransitionIaPer1k, S3TransitionGlacierPer1k,
         ApiRestFirst333M, ApiRestNext667M, ApiRestNext19B, ApiRestOver20B,
         WafWebAclMonth, WafRuleMonth, WafPerMillionRequests,
         CacheEcpuPerMillion, CacheGbHour,
         OpenSearchT3SmallHour, OpenSearchR6gLargeHour, OpenSearchM6gLargeHour, OpenSearchGp3GbMonth,
         RedshiftRpuHour, RedshiftStorageGbMonth,
-        GlueCrawlerDpuHour,
+        GlueCrawlerDpuHour, GlueCatalogPerMillionRequests,
+        AlbHour, AlbLcuHour, PublicIpv4Hour, FargateVcpuHour, FargateGbHour,
         EndpointAzHour, EndpointGb,
         LogsIngestGb, LogsStorageGbMonth, CustomMetricMonth, AlarmMonth, DashboardMonth,
         SecretMonth, SecretsPer10kCalls, SsmStandardParameterMonth, KmsKeyMonth, KmsPer10kRequests, XRayPerMillionTraces,

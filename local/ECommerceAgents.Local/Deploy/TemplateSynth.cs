@@ -12,6 +12,7 @@ public sealed record DeployStage(string Name, string Stage, IReadOnlyDictionary<
     public static IReadOnlyList<DeployStage> All { get; } =
     [
         new("dev", "dev", new Dictionary<string, string>()),
+        new("small", "small", new Dictionary<string, string>()),
         new("prod", "prod", new Dictionary<string, string>()),
         new("prod-quicksight", "prod", new Dictionary<string, string> { ["quicksight"] = "true", ["quicksightPrincipalArn"] = QuickSightPrincipal }),
         new("local", "local", new Dictionary<string, string>()),

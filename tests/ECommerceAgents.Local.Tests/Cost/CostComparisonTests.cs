@@ -114,6 +114,8 @@ public sealed class CostComparisonTests
         Assert.Equal(0, result.ExitCode);
         var json = JsonDocument.Parse(result.Stdout).RootElement;
         Assert.Equal(5_706.82, json.GetProperty("rates")[2].GetProperty("anchorMonthly").GetDouble(), 2);
+        // The default profiles: small at 10 requests/s, prod at 100 and 1,000.
+        Assert.Equal(["small", "prod", "prod"], json.GetProperty("rates").EnumerateArray().Select(r => r.GetProperty("profile").GetString()));
         Assert.All(json.GetProperty("inputs").EnumerateArray(), i => Assert.False(i.GetProperty("measured").GetBoolean() && i.GetProperty("source").GetString()!.StartsWith("assumption", StringComparison.Ordinal)));
     }
 }

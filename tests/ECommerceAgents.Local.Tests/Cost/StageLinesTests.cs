@@ -1,0 +1,114 @@
+using ECommerceAgents.Local.Cost;
+
+namespace ECommerceAgents.Local.Tests.Cost;
+
+/// <summary>The lines the small and prod stages add (issue 18): provisioned shards and tables, the ALB and Fargate front door, the Redis dedup window.</summary>
+public sealed class StageLinesTests
+{
+    private static CostLine Line(CostEstimate estimate, string service, string item) =>
+        Assert.Single(estimate.Lines, l => l.Service == service && l.Item == item);
+
+    [Theory]
+    [InlineData(16, 10_000, 16)] // prod at 1,000 req/s: 13 shards would do, the stage's 16 stay
+    [InlineData(16, 20_000, 25)] // 20,000 records/s ÷ 1,000 ÷ 0.8 = 25
+    [InlineData(2, 100, 2)]
+    public void KinesisShards_AtLeastTheStagesAndEnoughForTheRecords(int configured, double recordsPerSecond, int expected) =>
+        Assert.Equal(expected, CostModel.KinesisShards(configured, recordsPerSecond));
+
+    [Fact]
+    public void ProvisionedKinesis_PricesShardHoursPutUnitsAndRetention_NoOnDemandLines()
+    {
+        var prod = CostModel.Default.Monthly(new Workload(1_000), CostStage.Prod);
+
+        // 16 shards × 730 h × $0.015 = $175.20; extended retention 16 × 730 × $0.02 = $233.60.
+        Assert.Equal(175.20, Line(prod, "Kinesis Data Streams", "Shard-hours").Usd, 6);
+        Assert.Equal(233.60, Line(prod, "Kinesis Data Streams", "Extended retention").Usd, 6);
+        // 10,000 events/s × 2,628,000 s = 26.28 billion PUT units × $0.014 per million = $367.92.
+        Assert.Equal(367.92, Line(prod, "Kinesis Data Streams", "PUT payload units").Usd, 6);
+        Assert.DoesNotContain(prod.Lines, l => l.Item is "Stream-hours" or "Data in" or "Data out");
+        var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
+        Assert.Equal(2 * 730 * 0.015, Line(small, "Kinesis Data Streams", "Shard-hours").Usd, 6);
+        Assert.DoesNotContain(small.Lines, l => l.Item == "Extended retention");
+    }
+
+    [Theory]
+    [InlineData(100, 0.7, 1_020, 92_000, 1_020)] // below the minimum
+    [InlineData(7_000, 0.7, 1_020, 92_000, 10_000)]
+    [InlineData(70_000, 0.7, 1_020, 92_000, 92_000)] // capped at the maximum
+    public void ProvisionedUnits_AverageOverTargetWithinBounds(double average, double target, int min, int max, double expected) =>
+        Assert.Equal(expected, CostModel.ProvisionedUnits(average, target, min, max), 6);
+
+    [Fact]
+    public void ProvisionedTables_HotShareProvisionedTheRestOnDemand()
+    {
+        var inputs = new CostInputs();
+        var model = new CostModel(PriceTable.UsEast1, inputs);
+        var prod = model.Monthly(new Workload(1_000), CostStage.Prod);
+
+        // Hot tables: 10,000 events/s × 420 WRU per 1,000 × 0.9 + 1,000 requests × 2 WRU = 5,780 WRU/s ÷ 0.7 → 8,258 WCU.
+        Assert.Equal(8_258 * 730 * 0.00065, Line(prod, "DynamoDB", "Provisioned write capacity").Usd, 4);
+        // The other 10 % of the stream's units stay on demand; the Api's are provisioned.
+        var onDemand = 10_000 * CostModel.SecondsPerMonth * 0.42 * 0.1;
+        Assert.Equal(onDemand / 1e6 * 0.625, Line(prod, "DynamoDB", "Write request units").Usd, 4);
+        Assert.Equal(0, Line(prod, "DynamoDB", "Api write units").Usd);
+        Assert.DoesNotContain(CostModel.Default.Monthly(new Workload(1_000), CostStage.Small).Lines, l => l.Item.StartsWith("Provisioned", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1_000, 0.00016, 2)] // 0.16 vCPU: the minimum
+    [InlineData(10_000, 0.00016, 3)] // 1.6 vCPU ÷ 0.6 = 2.67
+    [InlineData(1_000_000, 0.00016, 20)] // capped at the maximum
+    public void FargateTasks_CpuAtTheTargetWithinTheRange(double requestsPerSecond, double cpuSeconds, int expected) =>
+        Assert.Equal(expected, CostModel.FargateTasks(requestsPerSecond, cpuSeconds, CostStage.Prod.Container!));
+
+    [Fact]
+    public void AlbShare_TakesApiGatewayAndTheApiLambdaOff_WafStays()
+    {
+        var half = CostStage.Prod with { AlbShareOfRequests = 0.5 };
+        var all = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+        var split = CostModel.Default.Monthly(new Workload(100), half);
+        var requests = 100 * CostModel.SecondsPerMonth;
+
+        Assert.Equal(0, all.Usd("API Gateway"), 9);
+        Assert.Equal(0, Line(all, "Lambda", "Api requests").Usd, 9);
+        Assert.Equal(requests / 2 / 1e6 * 3.50, split.Usd("API Gateway"), 6);
+        Assert.Equal(requests / 2 / 1e6 * 0.20, Line(split, "Lambda", "Api requests").Usd, 6);
+        Assert.Equal(requests / 1e6 * 0.60, Line(all, "WAF", "Requests").Usd, 6);
+        Assert.Equal(Line(all, "WAF", "Requests").Usd, Line(split, "WAF", "Requests").Usd, 9);
+        // The ALB: 730 h × $0.0225; 2 IPv4 × 730 h × $0.005; 2 tasks × (1 vCPU × $0.04048 + 2 GB × $0.004445) × 730 h.
+        Assert.Equal(16.425, Line(all, "Elastic Load Balancing", "ALB hours").Usd, 6);
+        Assert.Equal(7.30, Line(all, "VPC", "Public IPv4 addresses").Usd, 6);
+        Assert.Equal(2 * 730 * 0.04048, Line(all, "ECS Fargate", "Fargate vCPU").Usd, 6);
+        Assert.Equal(2 * 2 * 730 * 0.004445, Line(all, "ECS Fargate", "Fargate memory").Usd, 6);
+        // LCUs: 100 requests/s × 6,000 B × 3,600 s = 2.16 GB/h → 2.16 LCU × 730 h × $0.008.
+        Assert.Equal(2.16 * 730 * 0.008, Line(all, "Elastic Load Balancing", "ALB LCUs").Usd, 6);
+        Assert.Equal(2.16 / 2 * 730 * 0.008, Line(split, "Elastic Load Balancing", "ALB LCUs").Usd, 6);
+    }
+
+    [Fact]
+    public void RedisDedup_StorageAndEcpusFollowTheEvents()
+    {
+        var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
+
+        // 100 events/s × 1.25 × 86,400 s × 40 B = 0.432 GB × 730 h × $0.084.
+        Assert.Equal(0.432, CostModel.RedisDedupGb(100, new CostInputs()), 9);
+        Assert.Equal(0.432 * 730 * 0.084, Line(small, "ElastiCache Serverless", "Dedup markers stored").Usd, 6);
+        // 5 commands per event: 262.8 M events × 5 = 1.314 billion ECPUs × $0.0023 per million.
+        Assert.Equal(1_314 * 0.0023, Line(small, "ElastiCache Serverless", "Dedup ECPUs").Usd, 6);
+        Assert.DoesNotContain(small.Lines, l => l.Item.StartsWith("Dedup markers storage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Small_SamplesOnePercentOfRequestsAndRegistersPartitionsWithoutCrawlers()
+    {
+        var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
+
+        Assert.Equal(0.01 * 10 * CostModel.SecondsPerMonth, Line(small, "X-Ray", "Sampled traces").Quantity, 6);
+        Assert.DoesNotContain(small.Lines, l => l.Item == "Trace reservoir");
+        Assert.Equal(0, Line(small, "Glue", "Crawlers").Usd);
+        Assert.Equal(16 * 730 * 2, Line(small, "Glue", "Catalog requests").Quantity, 6);
+        Assert.Equal(7 * 2 * 730 * 0.01, Line(small, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        Assert.Contains(CostStage.Small, CostStage.All);
+        Assert.Equal(CostStage.Small, CostStage.Parse("small"));
+    }
+}
