@@ -50,6 +50,9 @@ public sealed class CostMeasurementTests
 
         var inputs = run.ToInputs(new CostInputs());
         Assert.Equal(dynamo.WriteUnits / run.Stream.Records * 1_000, inputs.DynamoWriteUnitsPer1000Events, 6);
+        // Records are packed into Firehose records: the enriched size is per event, not per Firehose record.
+        Assert.True(firehose.Records < firehose.Events, $"{firehose.Records} Firehose records for {firehose.Events} events");
+        Assert.InRange(inputs.EnrichedRecordBytes, (firehose.Bytes - firehose.Events) / firehose.Events, firehose.Bytes / firehose.Events);
         Assert.All(inputs.Measured, m => Assert.True(m.Measured && m.Value >= 0, m.Name));
         Assert.DoesNotContain(inputs.Measured, m => m.Name.StartsWith("StreamProcessor seconds", StringComparison.Ordinal)); // not timed here
     }

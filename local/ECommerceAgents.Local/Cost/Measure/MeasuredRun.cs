@@ -39,7 +39,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
             RedisCommandsPer1000Events = Add("Redis commands per 1,000 events", Per1000(Stream.RedisCommands), "commands", $"{StreamSource}; INFO commandstats before and after (the dedup window's commands included)"),
             DedupRedisCommandsPerEvent = Add("Dedup Redis commands per event", 0, "commands", $"{StreamSource}: counted in the Redis commands per 1,000 events"),
             FirehoseCallsPer1000Events = Add("Firehose calls per 1,000 events", Per1000(firehose.Calls), "PutRecordBatch", StreamSource),
-            EnrichedRecordBytes = (int)Math.Round(Add("Enriched record size", firehose.Records == 0 ? baseline.EnrichedRecordBytes : (double)firehose.Bytes / firehose.Records, "bytes", $"{StreamSource}: mean Firehose record")),
+            EnrichedRecordBytes = (int)Math.Round(Add("Enriched record size", firehose.Events == 0 ? baseline.EnrichedRecordBytes : (double)(firehose.Bytes - (firehose.Events - firehose.Records)) / firehose.Events, "bytes", $"{StreamSource}: mean enriched event (Firehose bytes, less the delimiters, per event: records are packed up to 500 per Firehose record)")),
             ValidFraction = Add("Events reaching the enriched zone", firehose.Events / events, "fraction", $"{StreamSource}: events in the Firehose records per record in the batches"),
             EnrichedBilledKbPerEvent = Add("Enriched Firehose billed KB per event", firehose.BilledKb / events, "KB", $"{StreamSource}: each Firehose record rounded up to 5 KB ({firehose.Records / events:0.###} records per event)"),
             S3PutsPer1000Events = Add("Function S3 PUTs per 1,000 events", Per1000(Stream.Usage.S3Puts), "requests", StreamSource),
