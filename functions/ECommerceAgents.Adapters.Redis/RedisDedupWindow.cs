@@ -37,17 +37,18 @@ public sealed class RedisDedupWindow(IConnectionMultiplexer redis, RedisKeys key
         var generation = Generation(_clock.GetUtcNow());
         var db = redis.GetDatabase();
         var found = new Dictionary<string, DedupMarker>(StringComparer.Ordinal);
+        // Each id hashed once, whichever generations it is looked up in.
+        var located = candidates.Select(c => (Candidate: c, Id: Digest(c.EventId))).ToArray();
         // The next generation too: another function whose clock is a little ahead may have started it.
         for (var g = generation + 1; g > generation - 3; g--)
         {
             if (await HashesAsync(db, g).ConfigureAwait(false) is not { } hashes) continue;
             var batch = db.CreateBatch();
-            var reads = new List<(DedupMarker Candidate, Task<RedisValue> Value)>(candidates.Count);
-            foreach (var c in candidates)
+            var reads = new List<(DedupMarker Candidate, Task<RedisValue> Value)>(located.Length);
+            foreach (var (c, id) in located)
             {
                 if (found.ContainsKey(c.EventId)) continue;
-                var (field, bucket) = Locate(c.EventId, hashes);
-                reads.Add((c, batch.HashGetAsync(keys.DedupHash(g, bucket), field)));
+                reads.Add((c, batch.HashGetAsync(keys.DedupHash(g, id.Bucket(hashes)), id.Field)));
             }
 
             batch.Execute();
@@ -77,8 +78,9 @@ public sealed class RedisDedupWindow(IConnectionMultiplexer redis, RedisKeys key
         var touched = new HashSet<long>();
         foreach (var m in markers)
         {
-            var (field, bucket) = Locate(m.EventId, hashes);
-            writes.Add(batch.HashSetAsync(keys.DedupHash(generation, bucket), field, Fingerprint(m.Position), When.NotExists));
+            var id = Digest(m.EventId);
+            var bucket = id.Bucket(hashes);
+            writes.Add(batch.HashSetAsync(keys.DedupHash(generation, bucket), id.Field, Fingerprint(m.Position), When.NotExists));
             if (touched.Add(bucket)) writes.Add(batch.KeyExpireAsync(keys.DedupHash(generation, bucket), ttl));
         }
 
@@ -117,11 +119,11 @@ public sealed class RedisDedupWindow(IConnectionMultiplexer redis, RedisKeys key
         return await HashesAsync(db, generation).ConfigureAwait(false) ?? proposed;
     }
 
-    private static (byte[] Field, long Bucket) Locate(string eventId, long hashes)
+    private static EventDigest Digest(string eventId)
     {
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(eventId), digest);
-        return (digest[..16].ToArray(), (long)(BinaryPrimitives.ReadUInt64LittleEndian(digest[16..]) % (ulong)hashes));
+        return new EventDigest(digest[..16].ToArray(), BinaryPrimitives.ReadUInt64LittleEndian(digest[16..]));
     }
 
     private static byte[] Fingerprint(string position)
@@ -129,5 +131,11 @@ public sealed class RedisDedupWindow(IConnectionMultiplexer redis, RedisKeys key
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(position), digest);
         return digest[..8].ToArray();
+    }
+
+    /// <summary>An event id's marker field (16 bytes of its SHA-256) and the bits that pick its hash.</summary>
+    private readonly record struct EventDigest(byte[] Field, ulong Spread)
+    {
+        public long Bucket(long hashes) => (long)(Spread % (ulong)hashes);
     }
 }
