@@ -57,7 +57,9 @@ public static partial class ApiApplication
     /// <summary>The app on the given clients, which it owns from here on (they are disposed with it).</summary>
     public static WebApplication Build(FunctionEnvironment environment, ApiOptions options, ApiClients clients, IPEndPoint listen)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings.json is read. A reloading source would watch the content root recursively: run locally from
+        // the repository root that is node_modules and the local stack's state, whose every write wakes the watcher.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ECommerceAgents.Local.Stack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -44,7 +45,7 @@ public sealed class OpenSearchDouble : IAsyncDisposable
 
     public static async Task<OpenSearchDouble> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();

@@ -45,7 +45,7 @@ public sealed class RuntimeApiDouble : IAsyncDisposable
     public static async Task<RuntimeApiDouble> StartAsync(CancellationToken cancellationToken = default)
     {
         var api = new RuntimeApiDouble();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -39,15 +39,21 @@ internal static class StreamBench
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var seconds = new Option<double>("--seconds") { Description = "Seconds of measurement for each of the two CPU paths (after warm-up), shared by the rounds.", DefaultValueFactory = _ => 6 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of each CPU path (and, with --aws-latency, measured 500-record batches); each figure is the median of the rounds, with min and max.", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "With --aws-latency: unmeasured 500-record batches before the measured ones, through both functions: they open the connections and compile each method of the batch path at its first call (this tool runs without tiered compilation, as Lambda runs the native AOT binary), so no measured round pays for either.",
+            DefaultValueFactory = _ => StreamShardBench.DefaultWarmup,
+        };
         var latency = new AwsLatencySwitch();
         var command = new Command("stream", "Validate + enrich throughput against parse-only (median of the rounds, with min and max), allocations per event, and requests per 1,000 events to DynamoDB, Redis and Firehose; with --aws-latency also records/s per shard for full batches and their time split by store.")
         {
-            json, seconds, rounds,
+            json, seconds, rounds, warmup,
         };
         latency.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(rounds) < 1) throw new CliException("--rounds must be at least 1", 2);
+            if (parse.GetValue(warmup) < 1) throw new CliException("--warmup must be at least 1", 2);
             var result = new JsonObject();
             Cpu(result, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds));
             await using var stack = StackContext.Open(parse.GetValue(state), Console.Error);
@@ -57,7 +63,7 @@ internal static class StreamBench
             if (stack.Latency is { } simulation)
             {
                 AwsLatencySwitch.Describe(result, stack);
-                await StreamShardBench.RunAsync(result, stack, simulation, parse.GetValue(rounds), ct);
+                await StreamShardBench.RunAsync(result, stack, simulation, parse.GetValue(rounds), parse.GetValue(warmup), ct);
                 if (!parse.GetValue(json)) Console.WriteLine(StreamShardBench.Summary(result));
             }
 

@@ -35,37 +35,44 @@ internal static class StreamShardBench
 
     private static readonly AwsStore[] SplitStores = [AwsStore.DynamoDb, AwsStore.S3, AwsStore.Firehose, AwsStore.Redis, AwsStore.Kinesis];
 
+    /// <summary>Unmeasured batches before the measured ones (see <c>--warmup</c>).</summary>
+    public const int DefaultWarmup = 3;
+
     private sealed record Round(double WallMs, double CpuMs, double DirectWallMs, long Bytes, Dictionary<string, double> BusyMs, Dictionary<string, double> PhaseMs);
 
     /// <summary>
-    /// One warm-up batch, then <paramref name="rounds"/> measured ones; every figure is the median of the rounds. Each
-    /// round's batch also runs through a second function that calls the servers directly, on resources of its own: its
-    /// CPU time is the function's, without the proxies' share of this process.
+    /// <paramref name="warmup"/> unmeasured batches, then <paramref name="rounds"/> measured ones; every figure is the
+    /// median of the rounds. Each batch also runs through a second function that calls the servers directly, on
+    /// resources of its own: its CPU time is the function's, without the proxies' share of this process.
     /// </summary>
-    public static async Task RunAsync(JsonObject result, LocalStack stack, AwsLatencySimulation latency, int rounds, CancellationToken ct)
+    public static async Task RunAsync(JsonObject result, LocalStack stack, AwsLatencySimulation latency, int rounds, int warmup, CancellationToken ct)
     {
         var sizing = new CostInputs(); // the batch size and memory the CDK app configures (a test holds them equal)
         var batchSize = sizing.StreamProcessorBatchSize;
         await using var simulated = await ShardFunction.StartAsync(stack, port => latency.Proxy(port, AwsRequestClassifier.Firehose), stack.Endpoints, ct);
         await using var direct = await ShardFunction.StartAsync(stack, port => port, stack.DirectEndpoints, ct);
         var measured = new List<Round>(rounds);
-        for (var round = 0; round <= rounds; round++)
+        for (var batchNumber = 0; batchNumber < warmup + rounds; batchNumber++)
         {
-            var batch = StreamBench.BatchOf(Records(round, batchSize), 49_000_000_000L + (round * 10_000_000L));
+            // The measured rounds keep the workload seeds 71, 72, ... whatever the warm-up's length.
+            var round = batchNumber - warmup + 1;
+            var records = Records(round > 0 ? round : 1000 + batchNumber, batchSize);
+            var batch = StreamBench.BatchOf(records, 49_000_000_000L + (batchNumber * 10_000_000L));
             var (directWall, cpu) = await InvokeAsync(direct.Function, batch, ct);
             latency.Activity!.Clear();
             simulated.Log.GetStringBuilder().Clear();
             var started = Stopwatch.GetTimestamp();
             await InvokeAsync(simulated.Function, batch, ct);
             var ended = Stopwatch.GetTimestamp();
+            if (round <= 0) continue;
             var phases = Phases(simulated.Log.ToString());
             var busy = new Dictionary<string, double>(StringComparer.Ordinal) { ["anyStore"] = latency.Activity.BusyMilliseconds(started, ended) };
             foreach (var store in SplitStores) busy[Key(store)] = latency.Activity.BusyMilliseconds(started, ended, store);
             var bytes = batch.Records.Sum(r => (long)Convert.FromBase64String(r.Kinesis.Data).Length);
-            // Round 0 warms connections and code paths.
-            if (round > 0) measured.Add(new Round(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, cpu, directWall, bytes, busy, phases));
+            measured.Add(new Round(Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds, cpu, directWall, bytes, busy, phases));
         }
 
+        result["warmupBatches"] = warmup;
         Report(result, measured, batchSize, sizing.StreamProcessorMemoryMb);
     }
 
@@ -183,6 +190,7 @@ internal static class StreamShardBench
         foreach (var key in rounds[0].BusyMs.Keys) split[key] = Median(rounds.Select(r => r.BusyMs[key]));
         split["notWaitingOnAStore"] = Median(rounds.Select(r => r.WallMs - r.BusyMs["anyStore"]));
         result["batchMs"] = split;
+        result["cpuMsRounds"] = new JsonArray(rounds.Select(r => (JsonNode)Math.Round(r.CpuMs, 1)).ToArray());
         var phases = new JsonObject();
         foreach (var key in rounds.SelectMany(r => r.PhaseMs.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using ECommerceAgents.Local.Stack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -30,7 +31,7 @@ public sealed class GlueDouble : IAsyncDisposable
 
     public static async Task<GlueDouble> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var glue = new GlueDouble(app);

@@ -4,6 +4,7 @@ using System.Text;
 using Amazon.Runtime;
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Local.Stack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +18,7 @@ public sealed class LambdaInvokerTests
     public async Task InvokeEvent_SignedForLambda_EventInvocationType_PayloadIntact_ErrorsRaised()
     {
         var seen = new ConcurrentQueue<(string Path, string? Type, string? Auth, string Body)>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var app = builder.Build();
         app.MapPost("/2015-03-31/functions/{name}/invocations", async (HttpContext c, string name) =>

@@ -6,6 +6,7 @@ using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Privacy;
+using ECommerceAgents.Local.Stack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -125,7 +126,7 @@ public sealed class RedshiftSqlTests
     public async Task DataApi_BatchExecuteThenDescribeUntilFinished_SignedForRedshiftData()
     {
         var calls = new List<(string Target, string Authorization, JsonElement Body)>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         await using var app = builder.Build();

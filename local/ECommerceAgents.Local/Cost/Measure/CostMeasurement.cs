@@ -107,7 +107,7 @@ public static class CostMeasurement
     {
         var latency = await stack.StartAwsLatencyAsync(options.LatencySeed, recordActivity: true, ct).ConfigureAwait(false);
         var result = new JsonObject();
-        await StreamShardBench.RunAsync(result, stack, latency, options.Rounds, ct).ConfigureAwait(false);
+        await StreamShardBench.RunAsync(result, stack, latency, options.Rounds, StreamShardBench.DefaultWarmup, ct).ConfigureAwait(false);
         var split = result["batchMs"]!.AsObject();
         double Ms(string key) => split[key]!.GetValue<double>();
         return new BatchTiming(Ms("modelled"), Ms("eventSourceMappingOverhead"), Ms("wallClock"), Ms("cpu"), Ms("cpuAtVcpuShare"),

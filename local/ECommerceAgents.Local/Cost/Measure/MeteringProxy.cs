@@ -1,4 +1,5 @@
 using System.Net;
+using ECommerceAgents.Local.Stack;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -71,7 +72,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         {
             Timeout = TimeSpan.FromMinutes(2),
         };
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LocalWebHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
