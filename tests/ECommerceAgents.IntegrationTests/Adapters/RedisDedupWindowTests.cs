@@ -89,5 +89,14 @@ public sealed class RedisDedupWindowTests : IAsyncLifetime
         var sample = markers.Where((_, i) => i % 20 == 0).ToArray();
         var byId = sample.ToDictionary(m => m.EventId);
         Assert.Equal(sample.Length, (await window.FindAsync(sample, CancellationToken.None)).Count(m => m.Position == byId[m.EventId].Position));
+
+        // The generation's memory, every key of it, per marker: the cost model prices 24 bytes (CostInputs
+        // RedisDedupBytesPerMarker). An 8-byte field and a 4-byte value take 16 bytes in a listpack; the rest is each
+        // hash's key, header and expiry, shared by its markers.
+        long bytes = 0;
+        for (var hash = 0; hash < hashes; hash++) bytes += (long)await db.ExecuteAsync("MEMORY", "USAGE", _keys.DedupHash(generation + 1, hash), "SAMPLES", "0");
+        foreach (var key in new[] { _keys.DedupHashes(generation + 1), _keys.DedupCount(generation + 1) }) bytes += (long)await db.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0");
+        var perMarker = (double)bytes / markers.Length;
+        Assert.True(perMarker <= 24, $"{perMarker:0.0} bytes per marker");
     }
 }
