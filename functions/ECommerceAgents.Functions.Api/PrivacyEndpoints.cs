@@ -14,7 +14,7 @@ public static class PrivacyEndpoints
     /// <summary>Where more of a user's data lives than DynamoDB and Redis, and how long it stays.</summary>
     private static readonly (string Zone, string Holds, string Erasure)[] OtherZones =
     [
-        ("s3:raw", "every event as sent, including raw e-mail, device id and IP", "rewritten by the next batch run from the tombstone; the archive moves to Glacier at 90 days and expires at 400"),
+        ("s3:raw", "every event as sent, including raw e-mail, device id and IP", "rewritten by the next batch run from the tombstone; the archive moves to Glacier Instant Retrieval at 30 days (still rewritten in place) and expires at 400"),
         ("s3:quarantine", "rejected records as sent", "rewritten by the next batch run; expires after 30 days"),
         ("s3:enriched", "pseudonymised events (user id, hashed e-mail and device id, IP /24)", "rewritten by the next batch run"),
         ("s3:processed", "compacted Parquet of the enriched events", "rewritten by the next batch run"),

@@ -26,8 +26,11 @@ public sealed record TableDefinition(
     public string EnvironmentVariable => SettingNames.Prefix + "TABLE_" + Id.ToUpperInvariant().Replace('-', '_');
 }
 
-/// <summary>S3 lifecycle for a zone. Null means the rule is absent.</summary>
-public sealed record Lifecycle(int? InfrequentAccessAfterDays = null, int? GlacierAfterDays = null, int? ExpireAfterDays = null);
+/// <summary>
+/// S3 lifecycle for a zone. Null means the rule is absent. Glacier Instant Retrieval keeps objects readable by a plain
+/// GET (no restore), so the batch can still read and rewrite them (erasure, backfills).
+/// </summary>
+public sealed record Lifecycle(int? InfrequentAccessAfterDays = null, int? GlacierAfterDays = null, int? ExpireAfterDays = null, int? GlacierInstantAfterDays = null);
 
 public sealed record BucketDefinition(string Id, string Purpose, Lifecycle Lifecycle, bool HoldsRawPii)
 {

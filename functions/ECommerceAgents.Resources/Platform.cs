@@ -72,7 +72,7 @@ public static class Buckets
 {
     public static readonly BucketDefinition Raw = new(
         "raw", "Exact copy of every stream record, for replay. May hold a record more than once.",
-        new Lifecycle(InfrequentAccessAfterDays: 30, GlacierAfterDays: 90, ExpireAfterDays: 400), HoldsRawPii: true);
+        new Lifecycle(GlacierInstantAfterDays: 30, ExpireAfterDays: 400), HoldsRawPii: true);
 
     public static readonly BucketDefinition Landing = new(
         "landing", "Catalog file uploads (notification prefix) and their import reports.",
@@ -84,7 +84,7 @@ public static class Buckets
 
     public static readonly BucketDefinition Enriched = new(
         "enriched", "Validated, enriched, pseudonymised events (and bot traffic apart), written by Firehose.",
-        new Lifecycle(InfrequentAccessAfterDays: 30, GlacierAfterDays: 180), HoldsRawPii: false);
+        new Lifecycle(GlacierInstantAfterDays: 30), HoldsRawPii: false);
 
     public static readonly BucketDefinition Logs = new(
         "logs", "Normalised, masked service logs, written by Firehose after LogTransformer.",

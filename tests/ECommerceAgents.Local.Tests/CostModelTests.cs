@@ -34,8 +34,8 @@ public sealed partial class CostModelTests
         Assert.Equal(91.98, Line(estimate, "API Gateway", "REST requests, first 333 M").Usd, 6);
         // Raw archive through Firehose: each record billed as 5 KiB → 1,253.128 GB × $0.029 = $36.3407.
         Assert.Equal(36.3407, Line(estimate, "Data Firehose", "Raw archive ingestion").Usd, 4);
-        // Interface endpoints: 6 endpoints × 2 AZ × 730 h × $0.01 = $87.60.
-        Assert.Equal(87.60, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        // Interface endpoints: 5 endpoints × 2 AZ × 730 h × $0.01 = $73.00 (issue 18: no Secrets Manager endpoint).
+        Assert.Equal(73.00, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
         // OpenSearch dev: one t3.small.search, 730 h × $0.036 = $26.28; 10 GB gp3 × $0.122 = $1.22.
         Assert.Equal(26.28, Line(estimate, "OpenSearch", "1 × t3.small.search").Usd, 6);
         Assert.Equal(1.22, Line(estimate, "OpenSearch", "EBS gp3").Usd, 6);
@@ -51,13 +51,18 @@ public sealed partial class CostModelTests
     [Fact]
     public void Monthly_TenTimesTheRate_VariableTenTimesFixedUnchanged()
     {
-        // 10 and 100 requests/s both stay inside API Gateway's first tier and Firehose's time-driven buffering.
+        // 10 and 100 requests/s both stay inside API Gateway's first tier and Firehose's time-driven buffering. S3's
+        // lifecycle is the exception (issue 18): S3 transitions no object under 128 KB, and prod's enriched objects cross
+        // that size between the two rates, so the zone's storage classes and transitions differ (S3LifecycleTests prices
+        // both sides by hand).
         var low = CostModel.Default.Monthly(new Workload(10), CostStage.Prod);
         var high = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+        static bool BySize(CostLine l) => l.Service == "S3" && (l.Item.StartsWith("Transitions to", StringComparison.Ordinal) || l.Item.EndsWith(" storage", StringComparison.Ordinal));
+        static double Sum(CostEstimate e, CostKind kind) => e.Lines.Where(l => l.Kind == kind && !BySize(l)).Sum(l => l.Usd);
 
-        Assert.Equal(low.FixedUsd, high.FixedUsd, 9);
-        Assert.Equal(10 * low.VariableUsd, high.VariableUsd, 6);
-        foreach (var line in low.Lines.Where(l => l.Kind == CostKind.Variable))
+        Assert.Equal(Sum(low, CostKind.Fixed), Sum(high, CostKind.Fixed), 9);
+        Assert.Equal(10 * Sum(low, CostKind.Variable), Sum(high, CostKind.Variable), 6);
+        foreach (var line in low.Lines.Where(l => l.Kind == CostKind.Variable && !BySize(l)))
         {
             Assert.Equal(10 * line.Usd, Line(high, line.Service, line.Item).Usd, 6);
         }

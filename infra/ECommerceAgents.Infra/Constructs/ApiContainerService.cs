@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 using ECommerceAgents.Infra.Constructs.Functions;
@@ -29,6 +30,9 @@ public sealed class ApiContainerServiceProps
     public required CfnWebACL WebAcl { get; init; }
 
     public required FunctionAssets Assets { get; init; }
+
+    /// <summary>The data lake's access-log bucket (SSE-S3, 90-day expiry): the ALB writes its access logs under <see cref="ApiContainerService.AccessLogsPrefix"/>.</summary>
+    public required IBucket AccessLogs { get; init; }
 }
 
 /// <summary>
@@ -36,11 +40,15 @@ public sealed class ApiContainerServiceProps
 /// internet-facing ALB (HTTPS only, with a certificate given at deploy time), beside API Gateway. The same WAF web ACL
 /// guards it. The task role carries the Api function's own policy (attached, not copied), the tasks use the Api
 /// function's security group (so the cache, search and warehouse admit them as they admit the function), secrets come
-/// from the same SSM parameters as container secrets, and the service scales on average CPU.
+/// from the same SSM parameters as container secrets, and the service scales on average CPU. Every request through the
+/// ALB is recorded in its access log in S3 (the data lake's access-log bucket), not in CloudWatch Logs.
 /// </summary>
 public sealed class ApiContainerService : Construct
 {
     public const int ContainerPort = 8080;
+
+    /// <summary>Where the ALB's access logs go in the access-log bucket (ELB appends <c>AWSLogs/&lt;account&gt;/…</c>).</summary>
+    public const string AccessLogsPrefix = "alb";
 
     public ApiContainerService(Construct scope, string id, ApiContainerServiceProps props) : base(scope, id)
     {
@@ -150,6 +158,8 @@ public sealed class ApiContainerService : Construct
             ResourceArn = LoadBalancer.LoadBalancerArn,
             WebAclArn = props.WebAcl.AttrArn,
         });
+
+        LogAccessToS3(props.AccessLogs);
     }
 
     public Cluster Cluster { get; }
@@ -169,6 +179,35 @@ public sealed class ApiContainerService : Construct
     public ApplicationLoadBalancer LoadBalancer { get; }
 
     public ApplicationTargetGroup TargetGroup { get; }
+
+    /// <summary>
+    /// One access-log line per request, delivered by ELB to S3 every 5 minutes per node at no charge but the storage
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html). CDK's
+    /// <c>LogAccessLogs</c> needs a concrete region to name the region's ELB account; this stack is environment-agnostic,
+    /// so the bucket policy names every commercial region's ELB account (CDK's region facts) and the log-delivery service
+    /// principal that regions opened since August 2022 use. Each of them can write only under this account's prefix.
+    /// </summary>
+    private void LogAccessToS3(IBucket bucket)
+    {
+        var principals = new List<IPrincipal> { new ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com") };
+        foreach (var (region, account) in Amazon.CDK.RegionInfo.RegionInfo.RegionMap(Amazon.CDK.RegionInfo.FactName.ELBV2_ACCOUNT).OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (region.StartsWith("cn-", StringComparison.Ordinal) || region.StartsWith("us-gov-", StringComparison.Ordinal) || region.StartsWith("us-iso", StringComparison.Ordinal)) continue;
+            principals.Add(new AccountPrincipal(account));
+        }
+
+        bucket.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AlbAccessLogDelivery",
+            Actions = ["s3:PutObject"],
+            Principals = [.. principals],
+            Resources = [bucket.ArnForObjects($"{AccessLogsPrefix}/AWSLogs/{Aws.ACCOUNT_ID}/*")],
+        }));
+        LoadBalancer.SetAttribute("access_logs.s3.enabled", "true");
+        LoadBalancer.SetAttribute("access_logs.s3.bucket", bucket.BucketName);
+        LoadBalancer.SetAttribute("access_logs.s3.prefix", AccessLogsPrefix);
+        if (bucket.Policy?.Node.DefaultChild is CfnResource policy) LoadBalancer.Node.AddDependency(policy);
+    }
 
     /// <summary>
     /// The Api function's variables, without what only Lambda uses (the Web Adapter's, and parameter names the Lambda

@@ -160,6 +160,13 @@ public sealed class DataLake : Construct
             transitions.Add(new Transition { StorageClass = StorageClass.INFREQUENT_ACCESS, TransitionAfter = Duration.Days(ia) });
         }
 
+        // One transition, to a class still read by GET: each transition is billed per object, and Glacier Flexible
+        // Retrieval would need a restore before the batch could rewrite an object for erasure.
+        if (lifecycle.GlacierInstantAfterDays is { } instant)
+        {
+            transitions.Add(new Transition { StorageClass = StorageClass.GLACIER_INSTANT_RETRIEVAL, TransitionAfter = Duration.Days(instant) });
+        }
+
         if (lifecycle.GlacierAfterDays is { } glacier)
         {
             transitions.Add(new Transition { StorageClass = StorageClass.GLACIER, TransitionAfter = Duration.Days(glacier) });

@@ -15,8 +15,9 @@ public sealed class NetworkProps
 /// <summary>
 /// An isolated VPC over two AZs: no NAT, and no internet gateway unless the stage has the ALB front door (then two
 /// public subnets hold the load balancer only). AWS APIs are reached through gateway endpoints (S3, DynamoDB)
-/// and interface endpoints (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, and Lambda, which BatchLoader's
-/// fan-out invokes from inside the VPC). Redshift Serverless needs subnets in
+/// and interface endpoints (Kinesis, Firehose, SSM, Redshift Data, and Lambda, which BatchLoader's
+/// fan-out invokes from inside the VPC). No Secrets Manager endpoint: nothing in the VPC calls it (the Redshift Data API
+/// reads the admin secret itself, from the ARN BatchLoader passes; the functions' SecureStrings come from SSM). Redshift Serverless needs subnets in
 /// three AZs, so one more isolated subnet in a third AZ serves the warehouse only. Rejected traffic is recorded in a
 /// VPC flow log.
 /// </summary>
@@ -70,12 +71,13 @@ public sealed class Network : Construct
         Vpc.AddGatewayEndpoint("S3", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3, Subnets = [routed] });
         Vpc.AddGatewayEndpoint("DynamoDb", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.DYNAMODB, Subnets = [routed] });
 
-        // Lambda ships logs and EMF metrics itself, so functions need no CloudWatch Logs or monitoring endpoint.
+        // Lambda ships logs and EMF metrics itself, so functions need no CloudWatch Logs or monitoring endpoint. Each
+        // interface endpoint bills per AZ-hour whether or not traffic flows ($14.60 a month in two AZs): only services called
+        // from inside the VPC get one.
         foreach (var (name, service) in new (string, InterfaceVpcEndpointAwsService)[]
                  {
                      ("Kinesis", InterfaceVpcEndpointAwsService.KINESIS_STREAMS),
                      ("Firehose", InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE),
-                     ("SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
                      ("Ssm", InterfaceVpcEndpointAwsService.SSM),
                      ("RedshiftData", InterfaceVpcEndpointAwsService.REDSHIFT_DATA),
                      ("Lambda", InterfaceVpcEndpointAwsService.LAMBDA),

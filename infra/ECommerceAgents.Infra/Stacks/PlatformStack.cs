@@ -111,6 +111,7 @@ public sealed class PlatformStack : Stack
                     Api = api.Handler,
                     WebAcl = PublicApi.WebAcl,
                     Assets = Assets,
+                    AccessLogs = Lake.AccessLogs,
                 });
                 _ = new CfnOutput(this, "AlbDnsName", new CfnOutputProps
                 {

@@ -30,7 +30,7 @@ public static class ClickstreamReference
             l => l.Service == "Kinesis Data Streams"),
         new("S3", "ingestion sink $3 / $4 / $14 + processing $0.36 / $3.60 / $36", [3.36, 7.60, 50],
             "S3: raw, enriched and Parquet zones (month-12 storage, requests, transitions)",
-            l => l.Service == "S3"),
+            l => l.Service == "S3" && !IsAccessLog(l)),
         new("Processing", "EMR Serverless, hourly", [65.50, 353, 1_260],
             "StreamProcessor and BatchLoader Lambdas, Firehose (raw + enriched), Glue crawlers",
             l => l.Service is "Data Firehose" or "Glue" || (l.Service == "Lambda" && !l.Item.StartsWith("Api", StringComparison.Ordinal))),
@@ -41,13 +41,13 @@ public static class ClickstreamReference
             "Redshift managed storage, 12 months of data",
             l => l.Service == "Redshift Serverless" && l.Kind == CostKind.Variable),
         new("Logs and monitoring", "CloudWatch Logs, metrics, dashboard (\"around $14\")", [14, 14, 14],
-            "CloudWatch logs, EMF metrics, alarms, dashboard; X-Ray",
-            l => l.Service is "CloudWatch" or "X-Ray"),
+            "CloudWatch logs, EMF metrics, alarms, dashboard; X-Ray; prod: the ALB's access logs in S3",
+            l => l.Service is "CloudWatch" or "X-Ray" || IsAccessLog(l)),
         new("Secrets", "Secrets Manager, one secret", [0.40, 0.40, 0.40],
             "Secrets Manager, SSM parameters, KMS key",
             l => l.Service is "Secrets Manager" or "SSM Parameter Store" or "KMS"),
         new("Private networking", "Kinesis interface endpoint, 2 AZ ($14.62; data processed published only at 1,000 RPS: $267)", [14.62, 14.62, 281.62],
-            "6 interface endpoints × 2 AZ + data processed",
+            "5 interface endpoints (small: + Glue; prod: + ECR API, ECR Docker, Logs) × 2 AZ + data processed",
             l => l.Service == "VPC interface endpoints"),
         new("Real-time state", "none (no real-time profile store)", [null, null, null],
             "DynamoDB (profiles, sessions, dedup) + ElastiCache Serverless",
@@ -63,6 +63,9 @@ public static class ClickstreamReference
     /// <summary>Our ingestion lines: API Gateway, WAF, and the Api function's own lines (its Lambda time, its idempotency writes, its Redis commands).</summary>
     private static bool IsIngestion(CostLine l) =>
         l.Service is "API Gateway" or "WAF" or "Elastic Load Balancing" or "VPC" or "ECS Fargate" || (l.Service is "Lambda" or "DynamoDB" or "ElastiCache Serverless" && l.Item.StartsWith("Api", StringComparison.Ordinal));
+
+    /// <summary>The ALB's access logs: S3 lines, but logs, so they sit with the logs.</summary>
+    private static bool IsAccessLog(CostLine l) => l.Item.StartsWith("ALB access logs", StringComparison.Ordinal);
 
     /// <summary>The sum of their published rows that both totals include (QuickSight is left out of both).</summary>
     public static double TheirTotal(int rateIndex) => Rows.Where(r => r.InTotals).Sum(r => r.TheirUsd[rateIndex] ?? 0);

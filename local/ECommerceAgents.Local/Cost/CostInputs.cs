@@ -164,7 +164,7 @@ public sealed record CostInputs
 
     public double DedupWindowHours { get; init; } = 24;
 
-    public int InterfaceEndpoints { get; init; } = 6;
+    public int InterfaceEndpoints { get; init; } = 5;
 
     public int AvailabilityZones { get; init; } = 2;
 
@@ -180,7 +180,7 @@ public sealed record CostInputs
 
     public int KinesisConsumers { get; init; } = 2;
 
-    public int WafRules { get; init; } = 3;
+    public int WafRules { get; init; } = 5;
 
     public int Dashboards { get; init; } = 1;
 
@@ -208,6 +208,12 @@ public sealed record CostInputs
 
     /// <summary>New connections per ALB request: the servers keep connections alive.</summary>
     public double AlbNewConnectionsPerRequest { get; init; } = 0.01;
+
+    /// <summary>Bytes of one ALB access-log entry before GZIP (about 30 space-separated fields, two ARNs among them).</summary>
+    public double AlbLogBytesPerRequest { get; init; } = 700;
+
+    /// <summary>Days the ALB's access logs stay in the access-log bucket (DataLake.AccessLogsExpireAfterDays).</summary>
+    public double AlbLogRetentionDays { get; init; } = 90;
 
     /// <summary>Glue catalog requests per loaded partition (GetPartition + BatchCreatePartition) when BatchLoader registers them.</summary>
     public double GlueRequestsPerPartition { get; init; } = 2;
@@ -328,14 +334,14 @@ public sealed record CostInputs
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
         new("BatchLoader memory", BatchLoaderMemoryMb, "MB", "CDK: BatchLoaderFunction MemoryMb", false),
         new("Dedup window", DedupWindowHours, "h", "CDK: StreamProcessorFunctionProps.DedupWindowHours (markers expire by TTL)", false),
-        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, Secrets Manager, SSM, Redshift Data, Lambda)", false),
+        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, SSM, Redshift Data, Lambda; no Secrets Manager endpoint since issue 18: nothing in the VPC calls it)", false),
         new("Availability zones", AvailabilityZones, "AZ", "CDK: Network.cs (MaxAzs = 2; the third warehouse subnet has no endpoint)", false),
         new("Glue crawlers", Crawlers, "crawlers", "CDK: GlueCatalog.cs (enriched, logs, processed)", false),
         new("Crawls per hour", CrawlsPerHour, "runs", "CDK: GlueCatalog.cs, trigger cron(10 * * * ? *)", false),
         new("Warehouse loads per hour", BatchLoadsPerHour, "loads", "CDK: BatchLoaderFunction schedule (hourly); a crawler event may start it early, the watermark makes the second a no-op", false),
         new("Firehose buffer", FirehoseBufferSeconds, "s", "Resources: DeliveryStreamDefinition (60 s or 64 MB)", false),
         new("Kinesis consumers", KinesisConsumers, "consumers", "CDK: the StreamProcessor event source mapping and the raw-archive Firehose", false),
-        new("WAF rules", WafRules, "rules", "CDK: PublicApi.cs (rate rule + two AWS managed rule groups)", false),
+        new("WAF rules", WafRules, "rules", "CDK: PublicApi.cs (three rate-based rules: per IP, per x-api-key, per Authorization header; two AWS managed rule groups), each billed as a rule", false),
         new("DynamoDB read units per 1,000 events", DynamoReadUnitsPer1000Events, "RRU", "assumption: the state snapshot reads each touched item once (about 350 per 1,000 events), at most 1 RRU each (< 4 KB, strongly consistent); rounded up", false),
         new("Dedup marker size", DedupMarkerBytes, "bytes", "assumption: key + TTL + DynamoDB's 100-byte item overhead", false),
         new("Entity state in DynamoDB", EntityStateGb, "GB", "assumption: profiles, sessions, orders and product stats grow with users and products, not with the event rate", false),
@@ -352,7 +358,9 @@ public sealed record CostInputs
         new("Kinesis wire bytes per event", KinesisWireBytesPerEvent, "bytes", "assumption: 540 B base64 in the PutRecords JSON body through the Kinesis endpoint", false),
         new("Firehose wire bytes per event", FirehoseWireBytesPerEvent, "bytes", "assumption: 1.2 KB base64 in the PutRecordBatch JSON body through the Firehose endpoint", false),
         new("Log bytes per StreamProcessor invocation", LogBytesPerBatch, "bytes", "assumption: START/END/REPORT + one EMF line + one summary line", false),
-        new("Log bytes per API request", LogBytesPerRequest, "bytes", "assumption: API Gateway access log line + the Api function's request line + Lambda's platform lines", false),
+        new("Log bytes per API request", LogBytesPerRequest, "bytes", "assumption: API Gateway access log line + Lambda's platform lines, for requests through API Gateway (the Api app itself logs nothing per request: ApiApplication clears the logging providers)", false),
+        new("ALB access-log bytes per request", AlbLogBytesPerRequest, "bytes", "assumption: one ALB access-log entry (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html, about 30 fields), GZIP at the model's ratio", false),
+        new("ALB access-log retention", AlbLogRetentionDays, "days", "CDK: DataLake.AccessLogsExpireAfterDays (the access-log bucket's expiry)", false),
         new("Custom metrics", CustomMetrics, "metrics", "assumption from the code: StreamProcessor's EMF set (about 15) plus BatchLoader and Api", false),
         new("Storage horizon", StorageHorizonMonths, "months", "assumption: storage is priced in the 12th month of operation, by lifecycle class", false),
         new("Api write units per request", ApiWriteUnitsPerRequest, "WRU", "assumption from the code: IdempotencyStore's claim and completion, each under 1 KB, on every request (ApiIngestClient sends an Idempotency-Key with each)", false),

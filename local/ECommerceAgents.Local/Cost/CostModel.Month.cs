@@ -251,9 +251,11 @@ public sealed partial class CostModel
             var (p, i, workload, stage, events, requests, valid) = (Model.Prices, Model.Inputs, Workload, Stage, Events, Requests, Valid);
 
             // --- CloudWatch and X-Ray ---
-            var logGb = (Batches * i.LogBytesPerBatch + requests * i.LogBytesPerRequest) / GiB;
+            // Requests through the ALB are logged by ELB to S3 (AlbAccessLogs), not to CloudWatch; the Api app logs nothing per request.
+            var gatewayRequests = requests * (1 - stage.AlbShareOfRequests);
+            var logGb = (Batches * i.LogBytesPerBatch + gatewayRequests * i.LogBytesPerRequest) / GiB;
             Add("Logs ingestion", CostKind.Variable, logGb, "GB", p.LogsIngestGb, 1,
-                $"{i.LogBytesPerBatch} B per StreamProcessor invocation + {i.LogBytesPerRequest} B per API request (assumed; the Fargate task log group's for ALB requests)");
+                $"{i.LogBytesPerBatch} B per StreamProcessor invocation + {i.LogBytesPerRequest} B per API Gateway request (assumed)" + (stage.AlbShareOfRequests > 0 ? "; ALB requests log to S3" : ""));
             Add("Logs storage", CostKind.Variable, logGb * stage.LogRetentionMonths, "GB-month", p.LogsStorageGbMonth, 1, $"retention {stage.LogRetentionMonths:0.##} months, uncompressed (upper bound)");
             Add("Custom metrics (EMF)", CostKind.Fixed, i.CustomMetrics, "metrics", p.CustomMetricMonth, 1, "assumed count");
             Add("Alarms", CostKind.Fixed, stage.Alarms, "alarms", p.AlarmMonth, 1, "Monitoring.cs");
@@ -265,11 +267,17 @@ public sealed partial class CostModel
             }
             else
             {
-                Add("Trace reservoir", CostKind.Fixed, 2 * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-                    "default rule, 1 trace/s each for API Gateway and StreamProcessor (an upper bound at low rates)");
-                Add("Sampled traces", CostKind.Variable, 0.05 * (workload.RequestsPerSecond + workload.EventsPerSecond / i.StreamProcessorBatchSize) * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
-                    "default rule, 5% of requests and invocations beyond the reservoir");
+                var reservoirs = stage.AlbShareOfRequests < 1 ? 2 : 1; // API Gateway's reservoir fills only with requests it serves
+                Add("Trace reservoir", CostKind.Fixed, reservoirs * SecondsPerMonth, "traces", p.XRayPerMillionTraces, 1_000_000,
+                    reservoirs == 2
+                        ? "default rule, 1 trace/s each for API Gateway and StreamProcessor (an upper bound at low rates)"
+                        : "default rule, 1 trace/s for StreamProcessor (an upper bound at low rates); every request goes through the ALB");
+                // An ALB adds a trace id header but records nothing in X-Ray, and the Fargate tasks run no X-Ray daemon.
+                Add("Sampled traces", CostKind.Variable, 0.05 * (gatewayRequests + Batches), "traces", p.XRayPerMillionTraces, 1_000_000,
+                    "default rule, 5% of API Gateway requests and StreamProcessor invocations beyond the reservoir" + (stage.AlbShareOfRequests > 0 ? "; ALB requests are not traced" : ""));
             }
+
+            if (stage.Container is not null) AlbAccessLogs(requests * stage.AlbShareOfRequests);
 
             // --- Secrets, parameters, keys ---
             Add("Redshift admin secret", CostKind.Fixed, i.Secrets, "secrets", p.SecretMonth, 1, "ManageAdminPassword");
@@ -292,6 +300,17 @@ public sealed partial class CostModel
                 Add("Extended retention", CostKind.Fixed, shards * HoursPerMonth, "shard-hours", p.KinesisShardExtendedRetentionHour, 1,
                     $"{stage.KinesisRetentionHours} h retention, per shard-hour");
             }
+        }
+
+        /// <summary>ELB delivers the ALB's access logs to S3 at no charge but the storage and one PUT per file (every 5 minutes per node).</summary>
+        private void AlbAccessLogs(double albRequests)
+        {
+            var (p, i) = (Model.Prices, Model.Inputs);
+            var gbPerMonth = albRequests * i.AlbLogBytesPerRequest / i.GzipRatio / GiB;
+            Add("ALB access logs storage", CostKind.Variable, gbPerMonth * i.AlbLogRetentionDays / DaysPerMonth, "GB-month", p.S3StandardGbMonth, 1,
+                $"{i.AlbLogBytesPerRequest} B per request, GZIP {i.GzipRatio}:1, kept {i.AlbLogRetentionDays} days in the access-log bucket (Standard)");
+            Add("ALB access logs PUTs", CostKind.Fixed, i.AvailabilityZones * 12 * HoursPerMonth, "requests", p.S3PutPer1k, 1_000,
+                $"one file every 5 minutes per load balancer node ({i.AvailabilityZones} AZ)");
         }
 
         private void AlbAndFargate(CostContainer container, double albRequests)

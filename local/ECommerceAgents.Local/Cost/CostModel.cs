@@ -97,57 +97,6 @@ public sealed partial class CostModel(PriceTable prices, CostInputs inputs)
         return new CostEstimate(workload, stage, month.Lines);
     }
 
-    private void AddS3(List<CostLine> lines, Workload workload, double valid, double events, double flushesPerMonth, double bufferBytes, double enrichedObjects)
-    {
-        var p = Prices;
-        var i = Inputs;
-        void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>
-            lines.Add(new CostLine(price.Service, item, kind, quantity, unit, quantity / unitsPerPrice * price.Usd, price.Key, basis));
-
-        // Storage in month N of operation: each zone's last N months of data, split by lifecycle class.
-        var rawGb = events * workload.EventBytes / i.GzipRatio / GiB;
-        var enrichedGb = valid * i.EnrichedRecordBytes / i.GzipRatio / GiB;
-        var parquetGb = valid * i.ParquetBytesPerEvent / GiB;
-        var horizon = i.StorageHorizonMonths * DaysPerMonth;
-        double standard = 0, ia = 0, glacier = 0;
-        foreach (var (gb, iaAfter, glacierAfter, expireAfter) in new (double, double, double?, double?)[]
-                 {
-                     (rawGb, 30, 90, 400),
-                     (enrichedGb, 30, 180, null),
-                     (parquetGb, 90, null, null),
-                 })
-        {
-            var end = Math.Min(horizon, expireAfter ?? double.PositiveInfinity);
-            var toIa = Math.Min(iaAfter, end);
-            var toGlacier = Math.Min(glacierAfter ?? double.PositiveInfinity, end);
-            standard += gb * toIa / DaysPerMonth;
-            ia += gb * (toGlacier - toIa) / DaysPerMonth;
-            glacier += gb * (end - toGlacier) / DaysPerMonth;
-        }
-
-        var basis = $"month {i.StorageHorizonMonths:0}: raw (IA 30 d, Glacier 90 d, expiry 400 d), enriched (IA 30 d, Glacier 180 d), Parquet (IA 90 d); GZIP {i.GzipRatio}:1";
-        Add("Standard storage", CostKind.Variable, standard, "GB-month", p.S3StandardGbMonth, 1, basis);
-        Add("Standard-IA storage", CostKind.Variable, ia, "GB-month", p.S3StandardIaGbMonth, 1, basis);
-        Add("Glacier storage", CostKind.Variable, glacier, "GB-month", p.S3GlacierGbMonth, 1, basis);
-
-        // Objects: Firehose writes one per buffer flush (per partition for the enriched zone); BatchLoader one Parquet file per type and hour.
-        var rawObjectsByTime = flushesPerMonth;
-        var rawObjectsBySize = events * workload.EventBytes / bufferBytes;
-        var parquetFiles = i.EnrichedActivePartitions * HoursPerMonth * i.BatchLoadsPerHour;
-        var fixedObjects = rawObjectsByTime + enrichedObjects + parquetFiles;
-        Add("PUT requests", CostKind.Fixed, fixedObjects, "requests", p.S3PutPer1k, 1_000, "one object per Firehose buffer (raw; enriched per partition) + Parquet files");
-        Add("GET requests", CostKind.Fixed, enrichedObjects + parquetFiles, "requests", p.S3GetPer1k, 1_000, "BatchLoader reads each enriched object; COPY reads each Parquet file");
-        Add("Transitions to Standard-IA", CostKind.Fixed, fixedObjects, "transitions", p.S3TransitionIaPer1k, 1_000, "every object once");
-        Add("Transitions to Glacier", CostKind.Fixed, rawObjectsByTime + enrichedObjects, "transitions", p.S3TransitionGlacierPer1k, 1_000, "raw and enriched objects once");
-        if (rawObjectsBySize > rawObjectsByTime)
-        {
-            var extra = rawObjectsBySize - rawObjectsByTime;
-            Add("PUT requests (size-driven)", CostKind.Variable, extra, "requests", p.S3PutPer1k, 1_000, $"the raw buffer fills {i.FirehoseBufferMb} MB before {i.FirehoseBufferSeconds} s");
-            Add("Transitions (size-driven)", CostKind.Variable, extra, "transitions", p.S3TransitionIaPer1k, 1_000, "raw objects to Standard-IA");
-            Add("Transitions to Glacier (size-driven)", CostKind.Variable, extra, "transitions", p.S3TransitionGlacierPer1k, 1_000, "raw objects to Glacier");
-        }
-    }
-
     /// <summary>A price that falls with volume: the first tier always appears, later ones only when reached.</summary>
     private static void AddTiered(List<CostLine> lines, double quantity, (string Item, double Size, Price Price)[] tiers)
     {

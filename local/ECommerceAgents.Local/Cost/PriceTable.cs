@@ -124,6 +124,9 @@ public sealed record PriceTable
     public Price S3GlacierGbMonth { get; init; } = new("s3.glacier", "S3", "Glacier Flexible Retrieval storage", 0.0036, "per GB-month", S3Page,
         Infracost + "s3_bucket_test/s3_bucket_test.golden (Glacier flexible retrieval, 50,000 GB = $180.00)");
 
+    public Price S3GlacierInstantGbMonth { get; init; } = new("s3.glacierInstant", "S3", "Glacier Instant Retrieval storage", 0.004, "per GB-month", S3Page,
+        "awsnegotiations.com/s3-storage.html (storage classes, US-East-1: \"Glacier Instant Retrieval $0.004\"); 128 KB minimum billable object size and 90-day minimum duration (AWS S3 user guide, storage classes)");
+
     public Price S3PutPer1k { get; init; } = new("s3.put", "S3", "PUT, COPY, POST, LIST requests (Standard)", 0.005, "per 1,000 requests", S3Page,
         Infracost + "s3_bucket_test/s3_bucket_test.golden (\"$0.005 per 1k requests\")");
 
@@ -135,6 +138,9 @@ public sealed record PriceTable
 
     public Price S3TransitionGlacierPer1k { get; init; } = new("s3.transitionGlacier", "S3", "Lifecycle transition to Glacier Flexible Retrieval", 0.03, "per 1,000 requests", S3Page,
         Infracost + "s3_bucket_test/s3_bucket_test.golden (Glacier flexible retrieval lifecycle transition, 50 × 1k = $1.50)");
+
+    public Price S3TransitionGlacierInstantPer1k { get; init; } = new("s3.transitionGlacierInstant", "S3", "Lifecycle transition to Glacier Instant Retrieval", 0.02, "per 1,000 requests", S3Page,
+        "assumption: the AWS page (Requests & data retrievals, lifecycle transition requests into Glacier Instant Retrieval) as last known; no stored copy with the figure was found", Assumption: true);
 
     // API Gateway REST API, tiered per account and month.
     public Price ApiRestFirst333M { get; init; } = new("apigw.rest.t1", "API Gateway", "REST requests, first 333 million", 3.50, "per million requests", ApiGatewayPage,
@@ -257,7 +263,7 @@ public sealed record PriceTable
         FirehoseIngestGb, FirehoseDynamicPartitioningGb, FirehoseDynamicPartitioningPer1kObjects, FirehoseJqHour, FirehoseFormatConversionGb,
         LambdaGbSecond, LambdaPerMillionRequests,
         DynamoWriteUnitsPerMillion, DynamoReadUnitsPerMillion, DynamoStorageGbMonth, DynamoPitrGbMonth, DynamoWcuHour, DynamoRcuHour,
-        S3StandardGbMonth, S3StandardIaGbMonth, S3GlacierGbMonth, S3PutPer1k, S3GetPer1k, S3TransitionIaPer1k, S3TransitionGlacierPer1k,
+        S3StandardGbMonth, S3StandardIaGbMonth, S3GlacierInstantGbMonth, S3GlacierGbMonth, S3PutPer1k, S3GetPer1k, S3TransitionIaPer1k, S3TransitionGlacierInstantPer1k, S3TransitionGlacierPer1k,
         ApiRestFirst333M, ApiRestNext667M, ApiRestNext19B, ApiRestOver20B,
         WafWebAclMonth, WafRuleMonth, WafPerMillionRequests,
         CacheEcpuPerMillion, CacheGbHour,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
+using ECommerceAgents.Infra.Constructs;
 using ECommerceAgents.Infra.Tests.Fixtures;
 using ECommerceAgents.Resources;
 using static ECommerceAgents.Infra.Tests.Fixtures.Json;
@@ -55,6 +56,29 @@ public sealed class ApiContainerServiceTests(SynthesizedStages stages)
         // The load balancer sits in public subnets of its own; the tasks stay in the isolated ones.
         Prod.Template.ResourceCountIs("AWS::EC2::InternetGateway", 1);
         Prod.Template.ResourceCountIs("AWS::EC2::NatGateway", 0);
+    }
+
+    [Fact]
+    public void Alb_LogsEveryRequestToTheAccessLogBucket_NotToCloudWatch()
+    {
+        var bucket = Prod.Json.LogicalIdAt("/DataLake/AccessLogs/Resource");
+        Prod.Template.HasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Obj(
+            ("LoadBalancerAttributes", Match.ArrayWith(Arr(
+                Obj(("Key", "access_logs.s3.enabled"), ("Value", "true")),
+                Obj(("Key", "access_logs.s3.bucket"), ("Value", Ref(bucket))),
+                Obj(("Key", "access_logs.s3.prefix"), ("Value", ApiContainerService.AccessLogsPrefix)))))));
+
+        // The bucket policy admits ELB's log delivery (us-east-1's ELB account, and the service principal of newer
+        // regions) under this account's prefix only; the load balancer waits for the policy.
+        var (policyId, policy) = Assert.Single(Prod.Json.Resources("AWS::S3::BucketPolicy"), p => p.Resource.GetProperty("Properties").GetProperty("Bucket").GetRawText().Contains(bucket, StringComparison.Ordinal));
+        var statement = Assert.Single(policy.GetProperty("Properties").GetProperty("PolicyDocument").GetProperty("Statement").EnumerateArray(), s => s.TryGetProperty("Sid", out var sid) && sid.GetString() == "AlbAccessLogDelivery");
+        var text = statement.GetRawText();
+        Assert.Contains("127311923021", text, StringComparison.Ordinal);
+        Assert.Contains("logdelivery.elasticloadbalancing.amazonaws.com", text, StringComparison.Ordinal);
+        Assert.Contains("\"s3:PutObject\"", text, StringComparison.Ordinal);
+        Assert.Contains($"/{ApiContainerService.AccessLogsPrefix}/AWSLogs/", TemplateJson.Render(statement.GetProperty("Resource")), StringComparison.Ordinal);
+        var (_, alb) = Assert.Single(Prod.Json.Resources("AWS::ElasticLoadBalancingV2::LoadBalancer"));
+        Assert.Contains(policyId, alb.GetProperty("DependsOn").GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,7 +65,6 @@ public sealed class NetworkTests(SynthesizedStages stages)
     [Theory]
     [InlineData("kinesis-streams")]
     [InlineData("kinesis-firehose")]
-    [InlineData("secretsmanager")]
     [InlineData("ssm")]
     [InlineData("redshift-data")]
     [InlineData("lambda")] // BatchLoader's fan-out invokes itself from the isolated subnets

@@ -86,6 +86,31 @@ public sealed class StageLinesTests
     }
 
     [Fact]
+    public void Prod_AlbRequestsLogToS3_NotToCloudWatch_AndAreNotTraced()
+    {
+        var prod = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+        const double GiB = 1024.0 * 1024 * 1024;
+        var requests = 100 * 2_628_000.0; // 262.8 M requests, all through the ALB
+        var batches = 100 * 10 * 2_628_000.0 / 500; // 5,256,000 StreamProcessor invocations
+
+        // CloudWatch gets StreamProcessor's 2,048 B per invocation only: 10.025 GB × $0.50, kept 6 months × $0.03.
+        var logGb = batches * 2_048 / GiB;
+        Assert.Equal(logGb * 0.50, Line(prod, "CloudWatch", "Logs ingestion").Usd, 6);
+        Assert.Equal(logGb * 6 * 0.03, Line(prod, "CloudWatch", "Logs storage").Usd, 6);
+        // ALB access logs: 700 B per request, GZIP 4:1 = 42.83 GB a month, kept 90 days (90 ÷ 30.4167 months) in Standard at $0.023.
+        var albGb = requests * 700 / 4 / GiB;
+        Assert.Equal(albGb * 90 / (365.0 / 12) * 0.023, Line(prod, "S3", "ALB access logs storage").Usd, 6);
+        // One file every 5 minutes from each of 2 nodes: 2 × 12 × 730 = 17,520 PUTs × $0.005 per 1,000.
+        Assert.Equal(17_520 * 0.005 / 1_000, Line(prod, "S3", "ALB access logs PUTs").Usd, 9);
+        // X-Ray: 5 % of the invocations (no API Gateway requests: the ALB sends nothing to X-Ray) × $5 per million.
+        Assert.Equal(0.05 * batches * 5 / 1e6, Line(prod, "X-Ray", "Sampled traces").Usd, 9);
+        // The reservoir: 1 trace/s for StreamProcessor only (API Gateway serves none of these requests): 2,628,000 × $5 per million.
+        Assert.Equal(2_628_000 * 5 / 1e6, Line(prod, "X-Ray", "Trace reservoir").Usd, 9);
+        // The web ACL's five rules (three rate-based, two managed groups) at $1 each.
+        Assert.Equal(5.0, Line(prod, "WAF", "Rules").Usd, 9);
+    }
+
+    [Fact]
     public void RedisDedup_StorageAndEcpusFollowTheEvents()
     {
         var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
@@ -107,7 +132,7 @@ public sealed class StageLinesTests
         Assert.DoesNotContain(small.Lines, l => l.Item == "Trace reservoir");
         Assert.Equal(0, Line(small, "Glue", "Crawlers").Usd);
         Assert.Equal(16 * 730 * 2, Line(small, "Glue", "Catalog requests").Quantity, 6);
-        Assert.Equal(7 * 2 * 730 * 0.01, Line(small, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        Assert.Equal(6 * 2 * 730 * 0.01, Line(small, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6); // 5 + Glue
         Assert.Contains(CostStage.Small, CostStage.All);
         Assert.Equal(CostStage.Small, CostStage.Parse("small"));
     }
