@@ -114,7 +114,9 @@ public sealed record StageConfig
             // of 8): https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html
             RedshiftBaseRpu = 4,
             RedshiftMaxRpu = 8,
-            CacheMaxStorageGb = 1,
+            // The cap holds the dedup window at the API's rate limit (100 requests/s of 10 events: 2.6 GB of markers) and
+            // the real-time data: at the cap ElastiCache evicts keys with a TTL, and the window would shrink unseen.
+            CacheMaxStorageGb = 4,
             CacheMaxEcpuPerSecond = 5_000,
             Api = new ApiLimits(RatePerSecond: 100, Burst: 200, WafRequestsPer5MinPerIp: 2_000, WafRequestsPer5MinPerKey: 30_000, StreamConcurrency: 10),
             // 1 % of API requests, no reservoir: about 0.1 traces a second at 10 requests a second.
@@ -141,7 +143,9 @@ public sealed record StageConfig
             Search = new SearchSize(DataNodes: 2, DataNodeType: "r6g.large.search", MasterNodes: 3, MasterNodeType: "m6g.large.search", VolumeGb: 100),
             RedshiftBaseRpu = 32,
             RedshiftMaxRpu = 128,
-            CacheMaxStorageGb = 10,
+            // The dedup window at the API's rate limit (2,000 requests/s of 10 events: 52 GB of markers) and the real-time
+            // data; billed by what is stored, so the cap costs nothing until it is used.
+            CacheMaxStorageGb = 64,
             CacheMaxEcpuPerSecond = 50_000,
             Api = new ApiLimits(RatePerSecond: 2_000, Burst: 4_000, WafRequestsPer5MinPerIp: 20_000, WafRequestsPer5MinPerKey: 600_000, StreamConcurrency: 100),
             Sampling = null,

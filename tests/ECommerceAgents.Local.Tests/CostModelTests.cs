@@ -178,6 +178,16 @@ public sealed partial class CostModelTests
                 : "FrontDoor = FrontDoor.ApiGateway,\n            Container = null,", block.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.Contains(stage.ProvisionedTables is null ? "ProvisionedTables = null," : "ProvisionedTables = DynamoDbCapacity.ProdHotTables,", block, StringComparison.Ordinal);
             Assert.Equal(stage.Container is null ? 0.0 : 1.0, stage.AlbShareOfRequests);
+
+            // At its storage cap ElastiCache Serverless evicts keys that have a TTL, the dedup markers among them, so the
+            // window would shrink unseen: the cap holds the window's markers at the stage's API rate limit, plus the
+            // real-time data. Dev (one developer's traffic) keeps 1 GB and may evict.
+            if (stage != CostStage.Dev)
+            {
+                var limit = int.Parse(Regex.Match(block, @"Api = new ApiLimits\(RatePerSecond: (?<r>[\d_]+),").Groups["r"].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+                var needed = CostModel.RedisDedupGb(new Workload(limit).EventsPerSecond, new CostInputs()) + stage.CacheDataGb;
+                Assert.True(needed <= stage.CacheMaxStorageGb, $"{name}: {needed:0.0} GB needed at {limit} requests/s, cap {stage.CacheMaxStorageGb} GB");
+            }
         }
 
         // The prod hot tables' bounds, summed as the model prices them.

@@ -83,6 +83,7 @@ public sealed record CostStage
         KinesisShards = 2,
         XRayFixedRate = 0.01,
         CatalogByBatchLoader = true,
+        CacheMaxStorageGb = 4,
     };
 
     public static CostStage Prod { get; } = new()
@@ -97,7 +98,7 @@ public sealed record CostStage
         KinesisRetentionHours = 168,
         LogRetentionMonths = 6,
         CacheDataGb = 1,
-        CacheMaxStorageGb = 10,
+        CacheMaxStorageGb = 64,
         KinesisShards = 16,
         Container = new CostContainer(Vcpu: 1, MemoryGb: 2, MinTasks: 2, MaxTasks: 20, CpuTargetPercent: 60),
         AlbShareOfRequests = 1,
