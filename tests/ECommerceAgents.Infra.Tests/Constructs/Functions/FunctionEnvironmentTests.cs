@@ -38,7 +38,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
                 Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
             ]
         },
-        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
+        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent, Tables.Audit), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
     };
 
     [Theory]
