@@ -133,14 +133,7 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
         Dictionary<string, AttributeValue>? start = null;
         do
         {
-            var page = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "subject = :c",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":c"] = new() { S = ChainPartition } },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, cancellationToken).ConfigureAwait(false);
+            var page = await dynamo.QueryAsync(ChainQuery(forward: true, start), cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items) yield return (AuditItems.Position(item), AuditItems.ToEntry(item));
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -215,15 +208,9 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
     /// <summary>The last entry stored, else the checkpoint (everything was pruned), else nothing: the chain is empty.</summary>
     private async Task<AuditHead?> TailAsync(CancellationToken cancellationToken)
     {
-        var page = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = Table,
-            KeyConditionExpression = "subject = :c",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":c"] = new() { S = ChainPartition } },
-            ConsistentRead = true,
-            ScanIndexForward = false,
-            Limit = 1,
-        }, cancellationToken).ConfigureAwait(false);
+        var request = ChainQuery(forward: false, null);
+        request.Limit = 1;
+        var page = await dynamo.QueryAsync(request, cancellationToken).ConfigureAwait(false);
         if (page.Items is [var last, ..]) return new AuditHead(AuditItems.Position(last), AuditItems.Text(last, "hash"));
         return await CheckpointAsync(cancellationToken).ConfigureAwait(false) is { } checkpoint ? new AuditHead(checkpoint.Seq, checkpoint.Hash) : null;
     }
@@ -252,6 +239,17 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
             // A later entry's appender got there first: the head is already further on.
         }
     }
+
+    /// <summary>The chain's entries in position order (or backwards), consistent: an append just made is seen.</summary>
+    private QueryRequest ChainQuery(bool forward, Dictionary<string, AttributeValue>? start) => new()
+    {
+        TableName = Table,
+        KeyConditionExpression = "subject = :c",
+        ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":c"] = new() { S = ChainPartition } },
+        ConsistentRead = true,
+        ScanIndexForward = forward,
+        ExclusiveStartKey = start,
+    };
 
     private async Task<Dictionary<string, AttributeValue>?> GetAsync(string partition, CancellationToken cancellationToken)
     {
