@@ -11,6 +11,20 @@ namespace ECommerceAgents.Adapters.DynamoDb;
 /// <summary>What a prune did: entries removed, the checkpoint it left, or the problem that made it refuse.</summary>
 public sealed record AuditPruneResult(long Pruned, long? CheckpointSeq, AuditProblem? Refused);
 
+/// <summary>The outcome of walking the chain: how many entries were checked, the range, and the first problem if any.</summary>
+public sealed record AuditVerification(long Checked, long FirstSeq, long LastSeq, AuditProblem? Problem)
+{
+    public bool Intact => Problem is null;
+}
+
+/// <summary>What a prune leaves behind: the last entry it removed, whole (its hash can be recomputed), and when it ran.</summary>
+public sealed record AuditCheckpoint(AuditEntry LastPruned, string PrunedAt)
+{
+    public long Seq => LastPruned.Seq;
+
+    public string Hash => LastPruned.Hash;
+}
+
 /// <summary>
 /// The audit hash chain in the audit table. Each entry is its own item at (<c>chain</c>, sequence number): an appender
 /// claims the next number with a conditional put (<c>attribute_not_exists</c>), so appenders in several API instances
@@ -37,7 +51,7 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
 
     // One append at a time per instance: in-process callers queue here instead of racing each other on DynamoDB.
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private AuditHead? _tail;
+    private (long Seq, string Hash)? _tail;
     private bool _tailKnown;
 
     private string Table => names.Table(Tables.Audit);
@@ -75,8 +89,8 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
                     continue;
                 }
 
-                _tail = new AuditHead(entry.Seq, entry.Hash);
-                await AdvanceHeadAsync(_tail, cancellationToken).ConfigureAwait(false);
+                _tail = (entry.Seq, entry.Hash);
+                await AdvanceHeadAsync(entry.Seq, entry.Hash, cancellationToken).ConfigureAwait(false);
                 return entry;
             }
 
@@ -115,10 +129,10 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
     }
 
     /// <summary>The head item: where the chain ended after the last append (it may lag the true end by appends in flight).</summary>
-    public async Task<AuditHead?> HeadAsync(CancellationToken cancellationToken)
+    public async Task<(long Seq, string Hash)?> HeadAsync(CancellationToken cancellationToken)
     {
         var item = await GetAsync(HeadPartition, cancellationToken).ConfigureAwait(false);
-        return item is null ? null : new AuditHead(AuditItems.Long(item, "seq"), AuditItems.Text(item, "hash"));
+        return item is null ? null : (AuditItems.Long(item, "seq"), AuditItems.Text(item, "hash"));
     }
 
     public async Task<AuditCheckpoint?> CheckpointAsync(CancellationToken cancellationToken)
@@ -143,13 +157,16 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
     /// <summary>Walks the whole chain from the checkpoint (or its start) and reports the first problem.</summary>
     public async Task<AuditVerification> VerifyAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
-        var verifier = new AuditChainVerifier(await HeadAsync(cancellationToken).ConfigureAwait(false), await CheckpointAsync(cancellationToken).ConfigureAwait(false), _clock.GetUtcNow(), retention);
+        var head = await HeadAsync(cancellationToken).ConfigureAwait(false);
+        var checkpoint = await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var verifier = new AuditChainVerifier(head, checkpoint?.LastPruned, _clock.GetUtcNow(), retention);
         await foreach (var (position, entry) in EntriesAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!verifier.Add(position, entry)) break;
         }
 
-        return verifier.Finish();
+        var problem = verifier.Finish();
+        return new AuditVerification(verifier.Checked, verifier.FirstSeq, verifier.LastSeq, problem);
     }
 
     /// <summary>
@@ -163,7 +180,7 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
         var now = _clock.GetUtcNow();
         var cutoff = now - retention;
         var checkpoint = await CheckpointAsync(cancellationToken).ConfigureAwait(false);
-        var verifier = new AuditChainVerifier(null, checkpoint, now, retention);
+        var verifier = new AuditChainVerifier(null, checkpoint?.LastPruned, now, retention);
         if (verifier.Problem is { } bad) return new AuditPruneResult(0, checkpoint?.Seq, bad);
         var chunk = new List<(long Position, AuditEntry Entry)>();
         long pruned = 0;
@@ -206,17 +223,17 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
     }
 
     /// <summary>The last entry stored, else the checkpoint (everything was pruned), else nothing: the chain is empty.</summary>
-    private async Task<AuditHead?> TailAsync(CancellationToken cancellationToken)
+    private async Task<(long Seq, string Hash)?> TailAsync(CancellationToken cancellationToken)
     {
         var request = ChainQuery(forward: false, null);
         request.Limit = 1;
         var page = await dynamo.QueryAsync(request, cancellationToken).ConfigureAwait(false);
-        if (page.Items is [var last, ..]) return new AuditHead(AuditItems.Position(last), AuditItems.Text(last, "hash"));
-        return await CheckpointAsync(cancellationToken).ConfigureAwait(false) is { } checkpoint ? new AuditHead(checkpoint.Seq, checkpoint.Hash) : null;
+        if (page.Items is [var last, ..]) return (AuditItems.Position(last), AuditItems.Text(last, "hash"));
+        return await CheckpointAsync(cancellationToken).ConfigureAwait(false) is { } checkpoint ? (checkpoint.Seq, checkpoint.Hash) : null;
     }
 
-    /// <summary>Moves the head forward to <paramref name="head"/> unless another appender already moved it further.</summary>
-    private async Task AdvanceHeadAsync(AuditHead head, CancellationToken cancellationToken)
+    /// <summary>Moves the head forward to entry <paramref name="seq"/> unless another appender already moved it further.</summary>
+    private async Task AdvanceHeadAsync(long seq, string hash, CancellationToken cancellationToken)
     {
         try
         {
@@ -227,11 +244,11 @@ public sealed class AuditChainStore(IAmazonDynamoDB dynamo, ResourceBindings nam
                 {
                     ["subject"] = new() { S = HeadPartition },
                     ["at"] = new() { S = Singleton },
-                    ["seq"] = new() { N = head.Seq.ToString(CultureInfo.InvariantCulture) },
-                    ["hash"] = new() { S = head.Hash },
+                    ["seq"] = new() { N = seq.ToString(CultureInfo.InvariantCulture) },
+                    ["hash"] = new() { S = hash },
                 },
                 ConditionExpression = "attribute_not_exists(seq) OR seq < :s",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = new() { N = head.Seq.ToString(CultureInfo.InvariantCulture) } },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = new() { N = seq.ToString(CultureInfo.InvariantCulture) } },
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (ConditionalCheckFailedException)

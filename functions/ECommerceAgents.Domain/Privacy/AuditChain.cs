@@ -20,20 +20,6 @@ public sealed record AuditEntry(long Seq, string At, AuditRecord Record, string 
     public DateTimeOffset Time => DateTimeOffset.TryParse(At, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) ? time : DateTimeOffset.MaxValue;
 }
 
-/// <summary>Where the chain ended when last seen by an appender: the newest sequence number and its entry's hash.</summary>
-public sealed record AuditHead(long Seq, string Hash);
-
-/// <summary>
-/// What a prune leaves behind: the last entry it removed, whole, so that its hash can be recomputed and the first entry
-/// still held must link to it; and when the prune ran.
-/// </summary>
-public sealed record AuditCheckpoint(AuditEntry LastPruned, string PrunedAt)
-{
-    public long Seq => LastPruned.Seq;
-
-    public string Hash => LastPruned.Hash;
-}
-
 /// <summary>The kinds of tampering the verifier tells apart.</summary>
 public enum AuditProblemKind
 {
@@ -52,12 +38,6 @@ public enum AuditProblemKind
 
 /// <summary>The first problem found, at which sequence number.</summary>
 public sealed record AuditProblem(AuditProblemKind Kind, long Seq, string Detail);
-
-/// <summary>The outcome of walking the chain: how many entries were checked, the range, and the first problem if any.</summary>
-public sealed record AuditVerification(long Checked, long FirstSeq, long LastSeq, AuditProblem? Problem)
-{
-    public bool Intact => Problem is null;
-}
 
 /// <summary>The hash chain's rules: the canonical form of an entry, its hash, and a new entry after a given one.</summary>
 public static class AuditChain
@@ -87,8 +67,8 @@ public static class AuditChain
     /// <summary>SHA-256 of the canonical form, lower-case hex.</summary>
     public static string HashOf(AuditEntry entry) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(entry))));
 
-    /// <summary>The entry that follows <paramref name="after"/> (null: the chain is empty), with its hash.</summary>
-    public static AuditEntry Next(AuditHead? after, AuditRecord record, DateTimeOffset at)
+    /// <summary>The entry that follows the one at <paramref name="after"/> (null: the chain is empty), with its hash.</summary>
+    public static AuditEntry Next((long Seq, string Hash)? after, AuditRecord record, DateTimeOffset at)
     {
         var entry = new AuditEntry((after?.Seq ?? 0) + 1, at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), record, after?.Hash ?? Genesis, "");
         return entry with { Hash = HashOf(entry) };

@@ -11,31 +11,38 @@ namespace ECommerceAgents.Domain.Privacy;
 /// </summary>
 public sealed class AuditChainVerifier
 {
-    private readonly AuditHead? _head;
+    private readonly (long Seq, string Hash)? _head;
     private readonly long _floor;
     private long _expected;
     private string _previous;
-    private long _checked;
-    private long _first;
-    private long _last;
 
-    public AuditChainVerifier(AuditHead? head, AuditCheckpoint? checkpoint, DateTimeOffset now, TimeSpan retention)
+    /// <param name="head">The head item read before the walk: the newest entry an appender stored, by number and hash.</param>
+    /// <param name="lastPruned">The prune checkpoint's entry (the last one a prune removed), or null when nothing was pruned.</param>
+    public AuditChainVerifier((long Seq, string Hash)? head, AuditEntry? lastPruned, DateTimeOffset now, TimeSpan retention)
     {
         _head = head;
-        _floor = checkpoint?.Seq ?? 0;
+        _floor = lastPruned?.Seq ?? 0;
         _expected = _floor + 1;
-        _previous = checkpoint?.Hash ?? AuditChain.Genesis;
-        if (checkpoint is null) return;
-        if (AuditChain.HashOf(checkpoint.LastPruned) != checkpoint.Hash)
+        _previous = lastPruned?.Hash ?? AuditChain.Genesis;
+        if (lastPruned is null) return;
+        if (AuditChain.HashOf(lastPruned) != lastPruned.Hash)
         {
-            Problem = new AuditProblem(AuditProblemKind.Checkpoint, checkpoint.Seq, $"the checkpoint's entry {checkpoint.Seq} no longer hashes to its hash: the checkpoint was altered");
+            Problem = new AuditProblem(AuditProblemKind.Checkpoint, lastPruned.Seq, $"the checkpoint's entry {lastPruned.Seq} no longer hashes to its hash: the checkpoint was altered");
         }
-        else if (checkpoint.LastPruned.Time > now - retention)
+        else if (lastPruned.Time > now - retention)
         {
-            Problem = new AuditProblem(AuditProblemKind.Checkpoint, checkpoint.Seq,
-                $"the checkpoint says entries up to {checkpoint.Seq} were pruned, but entry {checkpoint.Seq} is from {checkpoint.LastPruned.At}, within the {retention.TotalDays.ToString(CultureInfo.InvariantCulture)}-day retention: they were removed");
+            Problem = new AuditProblem(AuditProblemKind.Checkpoint, lastPruned.Seq,
+                $"the checkpoint says entries up to {lastPruned.Seq} were pruned, but entry {lastPruned.Seq} is from {lastPruned.At}, within the {retention.TotalDays.ToString(CultureInfo.InvariantCulture)}-day retention: they were removed");
         }
     }
+
+    /// <summary>Entries checked so far (those behind the checkpoint not counted).</summary>
+    public long Checked { get; private set; }
+
+    /// <summary>The first and the last position checked (0 when none was).</summary>
+    public long FirstSeq { get; private set; }
+
+    public long LastSeq { get; private set; }
 
     /// <summary>The first problem found so far; once set, further entries are not looked at.</summary>
     public AuditProblem? Problem { get; private set; }
@@ -49,8 +56,8 @@ public sealed class AuditChainVerifier
         if (position <= _floor) return true;
         Problem = Check(position, entry);
         if (Problem is not null) return false;
-        if (_checked++ == 0) _first = position;
-        _last = position;
+        if (Checked++ == 0) FirstSeq = position;
+        LastSeq = position;
         _expected = position + 1;
         _previous = entry.Hash;
         return true;
@@ -88,26 +95,26 @@ public sealed class AuditChainVerifier
         return null;
     }
 
-    /// <summary>The outcome once every stored entry was added: entries cut from the end show against the head.</summary>
-    public AuditVerification Finish()
+    /// <summary>The first problem once every stored entry was added (entries cut from the end show against the head), or null: intact.</summary>
+    public AuditProblem? Finish()
     {
         if (Problem is null && _head is { } head)
         {
-            var last = _checked > 0 ? _last : _floor;
+            var last = Checked > 0 ? LastSeq : _floor;
             if (head.Seq > last)
             {
                 Problem = new AuditProblem(AuditProblemKind.Removed, last + 1, $"the chain head is at entry {head.Seq} but the chain ends at {last}: entries {last + 1} to {head.Seq} were removed from its end");
             }
-            else if (head.Seq == _floor && _checked == 0 && head.Hash != _previous)
+            else if (head.Seq == _floor && Checked == 0 && head.Hash != _previous)
             {
                 Problem = new AuditProblem(AuditProblemKind.Altered, head.Seq, "the chain head does not match the checkpoint");
             }
         }
-        else if (Problem is null && _checked > 0)
+        else if (Problem is null && Checked > 0)
         {
-            Problem = new AuditProblem(AuditProblemKind.Removed, _last, "the chain head is missing");
+            Problem = new AuditProblem(AuditProblemKind.Removed, LastSeq, "the chain head is missing");
         }
 
-        return new AuditVerification(_checked, _first, _last, Problem);
+        return Problem;
     }
 }
