@@ -11,9 +11,9 @@ using static ECommerceAgents.Adapters.DynamoDb.StreamStateStore;
 
 namespace ECommerceAgents.Adapters.DynamoDb;
 
-/// <summary>What the API reads and erases about one user in DynamoDB: profile, sessions, identity links, orders, consent, audit.</summary>
+/// <summary>What the API reads and erases about one user in DynamoDB: profile, sessions, identity links, orders, consent (the audit trail is <see cref="AuditChainStore"/>'s).</summary>
 public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
-    : IUserReads, IProductReads, IRealtimeStaleness, IConsentStore, IAuditLog, IUserErasure
+    : IUserReads, IProductReads, IRealtimeStaleness, IConsentStore, IUserErasure
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
@@ -75,23 +75,6 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     /// <summary>Realtime store marked stale by StreamProcessor (a Redis outage), per shard and since when.</summary>
     public async Task<IReadOnlyDictionary<string, string>> RealtimeStaleAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(Tables.Watermarks, null, "pk", "realtime#stale", cancellationToken).ConfigureAwait(false)).ToDictionary(i => i["sk"].S, i => i["since"].S);
-
-    public async Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken) =>
-        (await QueryAsync(Tables.Audit, null, "subject", subject, cancellationToken).ConfigureAwait(false)).Select(ToJson).ToArray();
-
-    public Task AppendAuditAsync(string subject, string action, string actor, string details, CancellationToken cancellationToken) =>
-        dynamo.PutItemAsync(new PutItemRequest
-        {
-            TableName = names.Table(Tables.Audit),
-            Item = new Dictionary<string, AttributeValue>
-            {
-                ["subject"] = S(subject),
-                ["at"] = S(_clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) + "#" + Guid.NewGuid().ToString("N")[..8]),
-                ["action"] = S(action),
-                ["actor"] = S(actor),
-                ["details"] = S(details),
-            },
-        }, cancellationToken);
 
     /// <summary>
     /// Erases what DynamoDB holds about a user at once: profile, sessionizer state (the user's and each linked anonymous

@@ -81,6 +81,7 @@ public static partial class ApiApplication
         app.UseRouting();
         app.Use(ApiMiddleware.AuthenticateAsync);
         app.UseRateLimiter();
+        app.Use(ApiAudit.PersonalReadsAsync);
         MapRoutes(app, options);
         return app;
     }

@@ -43,7 +43,8 @@ public static class ApiRegistrations
         services.AddSingleton<IProductReads>(users);
         services.AddSingleton<IRealtimeStaleness>(users);
         services.AddSingleton<IConsentStore>(users);
-        services.AddSingleton<IAuditLog>(users);
+        // A factory: the container disposes the store (its append gate) with the app.
+        services.AddSingleton<IAuditLog>(_ => new AuditChainStore(dynamoDb, names, clock));
         services.AddSingleton<IUserErasure>(users);
         return services;
     }

@@ -8,7 +8,10 @@ using ECommerceAgents.Domain.Processing;
 
 namespace ECommerceAgents.Functions.Api;
 
-/// <summary>Consent, GDPR/CCPA access and erasure, and API key administration. Each privacy action leaves an audit entry.</summary>
+/// <summary>
+/// Consent, GDPR/CCPA access and erasure, and API key administration. Each privacy action leaves an audit entry; reading
+/// a user's consent and the export are audited as reads of personal data (<see cref="AuditsPersonalRead"/>).
+/// </summary>
 public static class PrivacyEndpoints
 {
     /// <summary>Where more of a user's data lives than DynamoDB and Redis, and how long it stays.</summary>
@@ -26,8 +29,8 @@ public static class PrivacyEndpoints
     public static void Map(WebApplication app)
     {
         app.MapPut("/v1/users/{id}/consent", ConsentAsync).WithMetadata(new RequiresRole(ApiRole.Ingest));
-        app.MapGet("/v1/users/{id}/consent", GetConsentAsync).WithMetadata(new RequiresRole(ApiRole.Query));
-        app.MapGet("/v1/users/{id}/export", ExportAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
+        app.MapGet("/v1/users/{id}/consent", GetConsentAsync).WithMetadata(new RequiresRole(ApiRole.Query), new AuditsPersonalRead("read.consent"));
+        app.MapGet("/v1/users/{id}/export", ExportAsync).WithMetadata(new RequiresRole(ApiRole.Admin), new AuditsPersonalRead("export"));
         app.MapDelete("/v1/users/{id}", EraseAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapPost("/v1/admin/keys", CreateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapPost("/v1/admin/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
@@ -51,8 +54,8 @@ public static class PrivacyEndpoints
     }
 
     /// <summary>An audit entry by the calling key.</summary>
-    private static Task AuditAsync(IAuditLog audit, HttpContext context, string subject, string action, string details) =>
-        audit.AppendAuditAsync(subject, action, context.ApiRequest().KeyId, details, context.RequestAborted);
+    private static Task<AuditEntry> AuditAsync(IAuditLog audit, HttpContext context, string subject, string action, string details) =>
+        audit.AppendAsync(ApiAudit.Record(context, subject, action, details), context.RequestAborted);
 
     /// <summary>
     /// Records a personalisation opt-out (or opt-in). Policy: events of an opted-out user are still accepted and counted in
@@ -119,7 +122,7 @@ public static class PrivacyEndpoints
             ["audit"] = new JsonArray((await audit.AuditAsync("user#" + id, ct)).Select(a => (JsonNode?)a).ToArray()),
             ["alsoHeldIn"] = new JsonArray(OtherZones.Select(z => (JsonNode?)new JsonObject { ["zone"] = z.Zone, ["holds"] = z.Holds, ["erasure"] = z.Erasure }).ToArray()),
         };
-        await AuditAsync(audit, context, "user#" + id, "export", "access request");
+        // The export was audited before it ran (AuditsPersonalRead), so its own entry is in it.
         return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
     }
 

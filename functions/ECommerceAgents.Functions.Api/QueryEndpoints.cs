@@ -9,7 +9,8 @@ namespace ECommerceAgents.Functions.Api;
 
 /// <summary>
 /// Reads for agents and dashboards: profile and recommendations (cache-aside: Redis, then DynamoDB), the live
-/// recommendations stream (Server-Sent Events), products, product search (OpenSearch), real-time metrics.
+/// recommendations stream (Server-Sent Events), products, product search (OpenSearch), real-time metrics. The user
+/// routes return personal data: each call is audited (<see cref="AuditsPersonalRead"/>).
 /// </summary>
 public static class QueryEndpoints
 {
@@ -18,8 +19,8 @@ public static class QueryEndpoints
     public static void Map(WebApplication app)
     {
         var query = new RequiresRole(ApiRole.Query);
-        app.MapGet("/v1/users/{id}/profile", ProfileAsync).WithMetadata(query);
-        app.MapGet("/v1/users/{id}/recommendations", RecommendationsAsync).WithMetadata(query);
+        app.MapGet("/v1/users/{id}/profile", ProfileAsync).WithMetadata(query, new AuditsPersonalRead("read.profile"));
+        app.MapGet("/v1/users/{id}/recommendations", RecommendationsAsync).WithMetadata(query, new AuditsPersonalRead("read.recommendations"));
         app.MapGet("/v1/products/search", SearchAsync).WithMetadata(query);
         app.MapGet("/v1/products/{sku}", ProductAsync).WithMetadata(query);
         app.MapGet("/v1/metrics/realtime", MetricsAsync).WithMetadata(query);
@@ -28,7 +29,7 @@ public static class QueryEndpoints
 
     /// <summary>The recommendations push, alone in the ApiStream function.</summary>
     public static void MapStream(WebApplication app) =>
-        app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(new RequiresRole(ApiRole.Query));
+        app.MapGet("/v1/users/{id}/recommendations/stream", StreamAsync).WithMetadata(new RequiresRole(ApiRole.Query), new AuditsPersonalRead("read.recommendations_stream"));
 
     /// <summary>JSON text as the answer, with whether it came from the real-time cache.</summary>
     private static IResult JsonText(HttpContext context, string json, string? cache = null)

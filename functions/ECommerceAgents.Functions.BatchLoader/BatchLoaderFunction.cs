@@ -9,6 +9,7 @@ using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
+using ECommerceAgents.Domain.Privacy;
 
 namespace ECommerceAgents.Functions.BatchLoader;
 
@@ -39,9 +40,11 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
     private readonly FunctionTelemetry _telemetry;
     private readonly JsonLog _log;
     private readonly OwnedClients _owned;
+    private readonly AuditChainStore? _audit;
 
-    private BatchLoaderFunction(FunctionEnvironment env, BatchLoaderSettings settings, BatchPorts ports, LambdaInvoker? fanOut, OwnedClients owned)
+    private BatchLoaderFunction(FunctionEnvironment env, BatchLoaderSettings settings, BatchPorts ports, LambdaInvoker? fanOut, OwnedClients owned, AuditChainStore? audit = null)
     {
+        _audit = audit;
         _clock = env.Clock;
         _telemetry = new FunctionTelemetry(Name, env);
         _log = _telemetry.Log;
@@ -96,7 +99,10 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
         var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;
-        var function = new BatchLoaderFunction(env, settings, ports, fanOut, new OwnedClients([.. owned]));
+        // The audit chain's retention rides on the schedule, where the stage gives this function the audit table.
+        var audit = env.Setting(Tables.Audit.EnvironmentVariable) is null ? null : new AuditChainStore(dynamo, env.Names, env.Clock);
+        if (audit is not null) owned.Add(audit);
+        var function = new BatchLoaderFunction(env, settings, ports, fanOut, new OwnedClients([.. owned]), audit);
         return Task.FromResult<IFunctionHandler>(new OwningHandler(function.Handler, function));
     }
 
@@ -121,6 +127,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
                 break;
             case EventBridgeDetailTypes.ScheduledEvent:
                 result = await RunTriggerAsync(BatchScope.Recent(_clock.GetUtcNow()), invocation, cancellationToken).ConfigureAwait(false);
+                await PruneAuditAsync(invocation, cancellationToken).ConfigureAwait(false);
                 break;
             case BackfillDetailType:
                 var backfill = evt.Detail.Deserialize(BatchLoaderJsonContext.Default.BackfillRequest);
@@ -149,6 +156,32 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
 
         Report(result, invocation);
         return Summary(result, fannedOut);
+    }
+
+    /// <summary>
+    /// <c>eca audit prune</c> on the hourly schedule: audit entries older than a year (seed 002) go, behind a checkpoint.
+    /// With nothing to prune it costs one read and one query. A failure is logged and left to the next hour: the
+    /// batch's own outcome does not depend on it. A chain that does not verify is not pruned, and raises AuditChainBroken.
+    /// </summary>
+    private async Task PruneAuditAsync(LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        if (_audit is null) return;
+        AuditPruneResult pruned;
+        try
+        {
+            pruned = await _audit.PruneAsync(AuditChain.Retention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _log.Error("audit prune failed; the next scheduled run tries again", ("error", ex.GetType().Name + ": " + ex.Message));
+            return;
+        }
+
+        if (pruned.Refused is { } problem) _log.Error("audit chain does not verify: not pruned", ("kind", problem.Kind.ToString()), ("seq", problem.Seq), ("detail", problem.Detail));
+        var m = _telemetry.Metrics(invocation);
+        m.Add("AuditEntriesPruned", pruned.Pruned);
+        m.Add("AuditChainBroken", pruned.Refused is null ? 0 : 1);
+        m.Flush();
     }
 
     private Task<BatchRunResult> RunTriggerAsync(BatchScope scope, LambdaInvocation invocation, CancellationToken cancellationToken) =>

@@ -53,8 +53,9 @@ public static class Tables
         Indexes: [new IndexDefinition("byKeyId", new KeyField("keyId"))]);
 
     public static readonly TableDefinition Audit = new(
-        "audit", "Audit entries for erasure, export and key administration.",
-        new KeyField("subject"), new KeyField("at"));
+        "audit", "The audit hash chain: reads of personal data, erasure, export, consent and key administration. Entries at subject = chain, at = sequence number (20 digits); the chain head and the prune checkpoint beside them; by audited subject through the bySubject index. Kept one year (pruned by a job, no TTL).",
+        new KeyField("subject"), new KeyField("at"),
+        Indexes: [new IndexDefinition("bySubject", new KeyField("about"), new KeyField("at"))]);
 
     public static readonly TableDefinition Tombstones = new(
         "tombstones", "Erasure requests the batch layer applies to the zones, warehouse and index.",

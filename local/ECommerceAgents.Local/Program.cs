@@ -20,6 +20,7 @@ root.Subcommands.Add(StackCommands.Status(state));
 root.Subcommands.Add(ServeCommand.Create(state));
 root.Subcommands.Add(DemoCommand.Create(state));
 root.Subcommands.Add(RedriveCommand.Create(state));
+root.Subcommands.Add(AuditCommand.Create(state));
 root.Subcommands.Add(RebuildRealtimeCommand.Create(state));
 root.Subcommands.Add(FirehoseServerCommand.Create(state));
 root.Subcommands.Add(InvokeCommand.Create(state));

@@ -10,7 +10,10 @@ public sealed class DomainSurfaceTests
 {
     // 146: issue 18 moved the dedup markers out of IStreamStateStore into their own port, IDedupWindow (they left
     // DynamoDB for Redis, and one adapter serves one store).
-    private const int Budget = 146;
+    // 152: issue 21 (audit of access) adds the audit hash chain's rules, which the DynamoDB adapter, the API and the CLI
+    // apply: the record the port takes, the entry, the chain's hash rules, the verifier, and the problem it reports with
+    // its kind. The head, the checkpoint and the verification outcome stay in the adapter.
+    private const int Budget = 152;
 
     [Fact]
     public void ExportedTypes_StayWithinTheBudget()

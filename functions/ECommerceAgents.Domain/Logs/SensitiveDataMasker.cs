@@ -23,7 +23,8 @@ public sealed class MaskCounts
 }
 
 /// <summary>
-/// Masks personal data and credentials in log text before it reaches the logs zone:
+/// The one masker of free text: log text before it reaches the logs zone, and the free-text fields of events (a search
+/// query, a refund reason) before StreamProcessor writes them anywhere. It masks personal data and credentials:
 /// <list type="bullet">
 /// <item>e-mail addresses become <c>[email]</c>;</item>
 /// <item>card numbers (13–19 digits, spaces or dashes allowed, a card network's leading digit 2–6, and a valid Luhn
@@ -105,64 +106,80 @@ internal static partial class SensitiveDataMasker
         });
     }
 
-    private static string MaskCards(string text, MaskCounts? counts) =>
-        CardCandidate().Replace(text, m =>
+    private static string MaskCards(string text, MaskCounts? counts) => CardCandidate().Replace(text, m => MaskCardCandidate(m.Value, counts));
+
+    /// <summary>
+    /// The candidate is digit groups joined by single separators. A card may be only some of its groups, as in
+    /// "4111 1111 1111 1111 5 items" or "qty 2 4111 1111 1111 1111", and two cards may follow each other: from each group
+    /// on, the longest run of whole groups that is 13-19 digits with a network's leading digit and a valid Luhn check
+    /// digit is a card; the search goes on after it.
+    /// </summary>
+    private static string MaskCardCandidate(string value, MaskCounts? counts)
+    {
+        var groups = new List<(int Start, int End)>();
+        for (var i = 0; i < value.Length;)
         {
-            // The candidate is digit groups joined by single separators. A card may be only some of its groups, as in
-            // "4111 1111 1111 1111 5 items" or "qty 2 4111 1111 1111 1111": the longest run of whole groups, earliest
-            // first, that is 13-19 digits with a network's leading digit and a valid Luhn check digit is the card.
-            var value = m.Value;
-            var groups = new List<(int Start, int End)>();
-            for (var i = 0; i < value.Length;)
+            var j = i;
+            while (j < value.Length && char.IsAsciiDigit(value[j])) j++;
+            groups.Add((i, j));
+            i = j + 1;
+        }
+
+        StringBuilder? sb = null;
+        var copied = 0;
+        for (var first = 0; first < groups.Count; first++)
+        {
+            var last = LongestCardRun(value, groups, first);
+            if (last < 0) continue;
+            if (counts is not null) counts.Cards++;
+            var (from, to) = (groups[first].Start, groups[last].End);
+            sb ??= new StringBuilder(value.Length);
+            sb.Append(value, copied, from - copied);
+            var keep = DigitCount(value, from, to) - 4;
+            var seen = 0;
+            for (var k = from; k < to; k++)
             {
-                var j = i;
-                while (j < value.Length && char.IsAsciiDigit(value[j])) j++;
-                groups.Add((i, j));
-                i = j + 1;
+                var c = value[k];
+                sb.Append(char.IsAsciiDigit(c) && seen++ < keep ? '*' : c);
             }
 
-            Span<byte> digits = stackalloc byte[19];
-            for (var first = 0; first < groups.Count; first++)
+            copied = to;
+            first = last;
+        }
+
+        return sb is null ? value : sb.Append(value, copied, value.Length - copied).ToString();
+    }
+
+    /// <summary>The last group of the longest card starting at group <paramref name="first"/>, or -1.</summary>
+    private static int LongestCardRun(string value, List<(int Start, int End)> groups, int first)
+    {
+        Span<byte> digits = stackalloc byte[19];
+        for (var last = groups.Count - 1; last >= first; last--)
+        {
+            var n = 0;
+            for (var k = groups[first].Start; k < groups[last].End && n <= 19; k++)
             {
-                for (var last = groups.Count - 1; last >= first; last--)
-                {
-                    var (from, to) = (groups[first].Start, groups[last].End);
-                    var n = 0;
-                    for (var k = from; k < to && n <= 19; k++)
-                    {
-                        if (char.IsAsciiDigit(value[k]))
-                        {
-                            if (n == 19) { n = 20; break; }
-                            digits[n++] = (byte)(value[k] - '0');
-                        }
-                    }
-
-                    if (n is < 13 or > 19 || digits[0] < 2 || digits[0] > 6 || !Luhn(digits[..n])) continue;
-                    if (counts is not null) counts.Cards++;
-                    var keep = n - 4;
-                    var sb = new StringBuilder(value.Length);
-                    sb.Append(value, 0, from);
-                    var seen = 0;
-                    for (var k = from; k < to; k++)
-                    {
-                        var c = value[k];
-                        if (char.IsAsciiDigit(c))
-                        {
-                            sb.Append(seen < keep ? '*' : c);
-                            seen++;
-                        }
-                        else
-                        {
-                            sb.Append(c);
-                        }
-                    }
-
-                    return sb.Append(value, to, value.Length - to).ToString();
-                }
+                if (!char.IsAsciiDigit(value[k])) continue;
+                if (n == 19) { n = 20; break; }
+                digits[n++] = (byte)(value[k] - '0');
             }
 
-            return value;
-        });
+            if (n is >= 13 and <= 19 && digits[0] is >= 2 and <= 6 && Luhn(digits[..n])) return last;
+        }
+
+        return -1;
+    }
+
+    private static int DigitCount(string value, int from, int to)
+    {
+        var n = 0;
+        for (var k = from; k < to; k++)
+        {
+            if (char.IsAsciiDigit(value[k])) n++;
+        }
+
+        return n;
+    }
 
     /// <summary>The Luhn (mod 10) check that every payment card number passes.</summary>
     public static bool Luhn(ReadOnlySpan<byte> digits)

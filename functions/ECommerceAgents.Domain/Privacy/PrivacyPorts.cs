@@ -11,12 +11,17 @@ public interface IConsentStore
     Task SetConsentAsync(ConsentRecord consent, CancellationToken cancellationToken);
 }
 
-/// <summary>The port to the audit trail every privacy and key action leaves, per subject (<c>user#…</c>, <c>key#…</c>).</summary>
+/// <summary>
+/// The port to the audit trail: every read of personal data through the API and every privacy and key action, as one
+/// append-only hash chain (<see cref="AuditChain"/>), readable per subject (<c>user#…</c>, <c>key#…</c>).
+/// </summary>
 public interface IAuditLog
 {
+    /// <summary>The subject's entries, oldest first.</summary>
     Task<IReadOnlyList<JsonObject>> AuditAsync(string subject, CancellationToken cancellationToken);
 
-    Task AppendAuditAsync(string subject, string action, string actor, string details, CancellationToken cancellationToken);
+    /// <summary>Appends the record at the end of the chain and returns the entry as stored; throws when it could not be stored.</summary>
+    Task<AuditEntry> AppendAsync(AuditRecord record, CancellationToken cancellationToken);
 }
 
 /// <summary>The port that erases what the state store holds about a user at once, and asks the batch layer for the rest.</summary>

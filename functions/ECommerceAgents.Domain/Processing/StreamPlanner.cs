@@ -1,5 +1,6 @@
 using ECommerceAgents.Domain.Enrichment;
 using ECommerceAgents.Domain.Events;
+using ECommerceAgents.Domain.Logs;
 
 namespace ECommerceAgents.Domain.Processing;
 
@@ -129,8 +130,11 @@ internal sealed class StreamPlanner : IDisposable
             w.Position);
     }
 
+    /// <summary>Free text people type (a search box, a refund reason) goes through the log path's masker: one masker, the same rules.</summary>
     private static EventData MaskFreeText(EventData data) =>
-        data.Query is null && data.Reason is null ? data : data with { Query = TextMasking.MaskEmails(data.Query), Reason = TextMasking.MaskEmails(data.Reason) };
+        data.Query is null && data.Reason is null ? data : data with { Query = MaskText(data.Query), Reason = MaskText(data.Reason) };
+
+    private static string? MaskText(string? text) => text is null ? null : SensitiveDataMasker.Mask(text);
 
     public void Dispose()
     {

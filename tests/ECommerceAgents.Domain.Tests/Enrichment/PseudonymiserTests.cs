@@ -1,4 +1,5 @@
 using ECommerceAgents.Domain.Enrichment;
+using ECommerceAgents.Domain.Logs;
 using FsCheck;
 using FsCheck.Xunit;
 
@@ -58,7 +59,7 @@ public sealed class PseudonymiserTests
     [Fact]
     public void MaskEmails_InFreeText()
     {
-        Assert.Equal("order for [email] please", TextMasking.MaskEmails("order for jane.doe+shop@example.co.uk please"));
-        Assert.Equal("no email here", TextMasking.MaskEmails("no email here"));
+        Assert.Equal("order for [email] please", SensitiveDataMasker.Mask("order for jane.doe+shop@example.co.uk please"));
+        Assert.Equal("no email here", SensitiveDataMasker.Mask("no email here"));
     }
 }

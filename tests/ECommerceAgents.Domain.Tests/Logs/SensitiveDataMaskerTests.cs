@@ -22,6 +22,7 @@ public sealed class SensitiveDataMaskerTests
     [InlineData("mc 5555555555554444.", "mc ************4444.")]
     [InlineData("paid with 4111 1111 1111 1111 5 items", "paid with **** **** **** 1111 5 items")] // found by the masking property
     [InlineData("qty 2 4111 1111 1111 1111", "qty 2 **** **** **** 1111")]
+    [InlineData("cards 4111 1111 1111 1111 5555 5555 5555 4444 on file", "cards **** **** **** 1111 **** **** **** 4444 on file")] // two back to back: both masked
     public void Mask_CardNumberPassingLuhn_AllButLastFourMasked(string input, string expected)
     {
         Assert.Equal(expected, SensitiveDataMasker.Mask(input));

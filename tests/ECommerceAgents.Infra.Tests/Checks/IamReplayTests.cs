@@ -38,6 +38,24 @@ public sealed class IamReplayTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void AuditChain_CallsOfTheApiAndTheStreamFunction_AreAllowed_NoneMayDelete()
+    {
+        // Appending (conditional puts of the entry and the head), finding the end, the export's read by subject, and the
+        // push's audit of each stream opened.
+        var report = Replay(
+            new RecordedCall("Api", "dynamodb", "PutItem", "t-table-audit", null),
+            new RecordedCall("Api", "dynamodb", "Query", "t-table-audit", null),
+            new RecordedCall("Api", "dynamodb", "GetItem", "t-table-audit", null),
+            new RecordedCall("Api", "dynamodb", "Query", "t-table-audit/index/bySubject", null),
+            new RecordedCall("ApiStream", "dynamodb", "PutItem", "t-table-audit", null),
+            new RecordedCall("ApiStream", "dynamodb", "Query", "t-table-audit", null),
+            new RecordedCall("ApiStream", "dynamodb", "DeleteItem", "t-table-audit", null));
+
+        Assert.Equal(["ApiStream dynamodb:DeleteItem"], report.Denied.Select(d => $"{d.Request.Function} {d.Request.Action}"));
+        Assert.Empty(report.Unresolved);
+    }
+
+    [Fact]
     public void CallsTheRolesDoNotAllow_AreDenied()
     {
         var report = Replay(

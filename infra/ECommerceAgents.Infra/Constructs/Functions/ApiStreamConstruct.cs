@@ -40,6 +40,8 @@ public sealed class ApiStreamConstruct : Construct
             .Table(Tables.ApiKeys, props.Tables[Tables.ApiKeys], TableAccess.Read)
             .Table(Tables.Profiles, props.Tables[Tables.Profiles], TableAccess.Read)
             .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
+            // Each stream opened is a read of personal data: audited (append-only, like the Api's).
+            .TableReadPlus(Tables.Audit, props.Tables[Tables.Audit], "dynamodb:PutItem")
             .Redis()
             .Environment("AWS_LWA_PORT", ApiConstruct.AppPort)
             .Environment("AWS_LWA_READINESS_CHECK_PATH", ApiConstruct.ReadinessPath)

@@ -24,7 +24,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "BatchLoader",
             [
-                .. Names(Tables.Watermarks, Tables.Tombstones),
+                .. Names(Tables.Watermarks, Tables.Tombstones, Tables.Audit),
                 .. Buckets.All.Where(b => b != Buckets.Landing).Select(b => b.EnvironmentVariable),
                 SettingNames.RedshiftWorkgroup, SettingNames.RedshiftDatabase, SettingNames.RedshiftSecretArn, SettingNames.RedshiftCopyRoleArn,
                 SettingNames.GlueDatabase, SettingNames.GlueCrawlers,
@@ -38,7 +38,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
                 Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
             ]
         },
-        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
+        { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent, Tables.Audit), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
     };
 
     [Theory]
