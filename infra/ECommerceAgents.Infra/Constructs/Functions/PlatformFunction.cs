@@ -231,6 +231,18 @@ public sealed class PlatformFunction : Construct
         return Environment(SettingNames.PseudonymKey, FunctionPlatform.LocalPseudonymKey);
     }
 
+    /// <summary>
+    /// The subject key table with <paramref name="actions"/>, and the stack's KMS key for wrapping and unwrapping data
+    /// keys (kms:GenerateDataKey only for a function that creates keys, kms:Decrypt for every reader).
+    /// </summary>
+    public PlatformFunction SubjectKeys(ITable table, bool createsKeys, params string[] actions)
+    {
+        TableReadPlus(Tables.SubjectKeys, table, actions);
+        if (Platform.DataKey is not { } key) return this;
+        key.Grant(Function, createsKeys ? ["kms:GenerateDataKey", "kms:Decrypt"] : ["kms:Decrypt"]);
+        return Environment(SettingNames.KmsKeyId, key.KeyArn);
+    }
+
     /// <summary>The first administrator key (a SecureString), so keys can be managed through the API after a deploy.</summary>
     public PlatformFunction BootstrapAdminKey()
     {
