@@ -58,7 +58,7 @@ public sealed class ApiConstruct : Construct
             .Table(Tables.Tombstones, t[Tables.Tombstones], TableAccess.Write)
             // The door seals personal fields under each subject's data key: it creates keys (PutItem, and DeleteItem when
             // it loses a creation race) and shreds them on erasure.
-            .SubjectKeys(t[Tables.SubjectKeys], createsKeys: true, "dynamodb:PutItem", "dynamodb:DeleteItem")
+            .SubjectKeys(t[Tables.SubjectKeys], ["kms:GenerateDataKey", "kms:Decrypt"], "dynamodb:PutItem", "dynamodb:DeleteItem")
             .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName)
             .Redis()
             .OpenSearch("es:ESHttpGet", "es:ESHttpPost")

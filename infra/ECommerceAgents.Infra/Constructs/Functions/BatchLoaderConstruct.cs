@@ -48,7 +48,9 @@ public sealed class BatchLoaderConstruct : Construct
 
         Handler
             .Table(Tables.Watermarks, props.Tables[Tables.Watermarks], TableAccess.ReadWrite)
-            .Table(Tables.Tombstones, props.Tables[Tables.Tombstones], TableAccess.ReadWrite);
+            .Table(Tables.Tombstones, props.Tables[Tables.Tombstones], TableAccess.ReadWrite)
+            // Erasure deletes the erased subjects' data keys (crypto-shredding): no KMS call, only the table.
+            .SubjectKeys(props.Tables[Tables.SubjectKeys], [], "dynamodb:DeleteItem");
 
         // Reads every zone; rewrites the ones erasure must reach. The logs zone is masked at ingest and only read.
         foreach (var zone in new[] { Buckets.Raw, Buckets.Quarantine, Buckets.Enriched, Buckets.Processed })

@@ -232,14 +232,15 @@ public sealed class PlatformFunction : Construct
     }
 
     /// <summary>
-    /// The subject key table with <paramref name="actions"/>, and the stack's KMS key for wrapping and unwrapping data
-    /// keys (kms:GenerateDataKey only for a function that creates keys, kms:Decrypt for every reader).
+    /// The subject key table with <paramref name="tableActions"/> beyond reading, and the stack's KMS key named in the
+    /// environment with <paramref name="kmsActions"/> on it (kms:GenerateDataKey for the function that creates keys,
+    /// kms:Decrypt for those that open them, none for one that only deletes them).
     /// </summary>
-    public PlatformFunction SubjectKeys(ITable table, bool createsKeys, params string[] actions)
+    public PlatformFunction SubjectKeys(ITable table, string[] kmsActions, params string[] tableActions)
     {
-        TableReadPlus(Tables.SubjectKeys, table, actions);
+        TableReadPlus(Tables.SubjectKeys, table, tableActions);
         if (Platform.DataKey is not { } key) return this;
-        key.Grant(Function, createsKeys ? ["kms:GenerateDataKey", "kms:Decrypt"] : ["kms:Decrypt"]);
+        if (kmsActions.Length > 0) key.Grant(Function, kmsActions);
         return Environment(SettingNames.KmsKeyId, key.KeyArn);
     }
 
