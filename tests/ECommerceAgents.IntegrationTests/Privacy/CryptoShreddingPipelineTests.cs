@@ -113,11 +113,16 @@ public sealed class CryptoShreddingPipelineTests : IAsyncLifetime
         var quarantined = await QuarantinedPayloadsAsync();
         Assert.Single(quarantined);
         var stored = string.Join("\n", onStream.Concat(quarantined).Select(b => Encoding.UTF8.GetString(b)))
-            + string.Join("\n", sealedRecords.Select(r => r.PartitionKey)) + await EnrichedZoneAsync();
+            + string.Join("\n", sealedRecords.Select(r => r.PartitionKey));
         foreach (var clear in new[] { ErasedEmail, ErasedIp, KeptEmail, KeptIp, "\"u-erased\"", "\"u-kept\"", "user:u-" })
         {
             Assert.DoesNotContain(clear, stored, StringComparison.Ordinal);
         }
+
+        // The enriched zone holds pseudonyms (per-subject e-mail hash, IP prefix); it keeps the user id, and erasure rewrites it.
+        var enriched = await EnrichedZoneAsync();
+        Assert.Contains("emailHash", enriched, StringComparison.Ordinal);
+        foreach (var clear in new[] { ErasedEmail, ErasedIp, KeptEmail, KeptIp }) Assert.DoesNotContain(clear, enriched, StringComparison.Ordinal);
 
         var before = await OpenAllAsync(ColdKeyring(), [.. onStream, .. quarantined]);
         Assert.Contains(ErasedEmail, before, StringComparison.Ordinal);
@@ -131,6 +136,7 @@ public sealed class CryptoShreddingPipelineTests : IAsyncLifetime
         foreach (var gone in new[] { ErasedEmail, ErasedIp, "u-erased" }) Assert.DoesNotContain(gone, after, StringComparison.Ordinal);
         Assert.Contains(KeptEmail, after, StringComparison.Ordinal);
         Assert.Contains(KeptIp, after, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"u-erased\"", await EnrichedZoneAsync(), StringComparison.Ordinal);
     }
 
     private async Task RunErasureAsync()
