@@ -238,7 +238,8 @@ public sealed class PlatformFunction : Construct
     /// </summary>
     public PlatformFunction SubjectKeys(ITable table, string[] kmsActions, params string[] tableActions)
     {
-        TableReadPlus(Tables.SubjectKeys, table, tableActions);
+        if (tableActions.Length == 0) Table(Tables.SubjectKeys, table, TableAccess.Read);
+        else TableReadPlus(Tables.SubjectKeys, table, tableActions);
         if (Platform.DataKey is not { } key) return this;
         if (kmsActions.Length > 0) key.Grant(Function, kmsActions);
         return Environment(SettingNames.KmsKeyId, key.KeyArn);
