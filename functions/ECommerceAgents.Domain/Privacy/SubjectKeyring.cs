@@ -62,6 +62,18 @@ public sealed class SubjectKeyring(ISubjectKeyStore store, IDataKeyWrapper wrapp
         return key;
     }
 
+    /// <summary>
+    /// One record with its sealed fields opened (those of a deleted key removed), for tools that check a record before
+    /// putting its exact bytes back on the stream (redrive); StreamProcessor opens whole micro-batches instead.
+    /// </summary>
+    public async Task<byte[]> OpenAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    {
+        var decryption = new RecordDecryption(this);
+        var input = new Processing.StreamInput(new Processing.StreamPosition("open", "0"), "", record, default);
+        await decryption.PrepareAsync([input], cancellationToken).ConfigureAwait(false);
+        return decryption.Open(record.Span, out _).ToArray();
+    }
+
     /// <summary>Deletes the subject's key (the store's, and this function's cached copy); false when it had none.</summary>
     public async Task<bool> ShredAsync(string subject, CancellationToken cancellationToken)
     {

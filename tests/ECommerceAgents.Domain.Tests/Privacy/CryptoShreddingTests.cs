@@ -159,4 +159,17 @@ public sealed class CryptoShreddingTests
         Assert.Equal(key.Pseudonym("email", Email), JsonNode.Parse(line)!["context"]!["emailHash"]!.GetValue<string>());
         Assert.True(state.Subjects.ContainsKey("u-stream"));
     }
+
+    /// <summary>What redrive does: checks a quarantined record opened, then puts its exact sealed bytes back.</summary>
+    [Fact]
+    public async Task OpenAsync_OneRecord_OpensWhileTheKeyExists_FieldsGoneAfterTheShred()
+    {
+        var (e, clearRecord) = await SealAsync(Event("u-redrive"));
+
+        Assert.Equal(clearRecord, Encoding.UTF8.GetString(await Keyring().OpenAsync(e.Record, CancellationToken.None)));
+        await _keyring.ShredAsync("user:u-redrive", CancellationToken.None);
+        var opened = JsonNode.Parse(await Keyring().OpenAsync(e.Record, CancellationToken.None))!;
+        Assert.Null(opened["userId"]);
+        Assert.Null(opened["context"]!["email"]);
+    }
 }
