@@ -1,10 +1,12 @@
 using Amazon.DynamoDBv2;
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Kms;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Resources;
 using StackExchange.Redis;
@@ -15,8 +17,11 @@ namespace ECommerceAgents.Functions.Api;
 /// The connections the API's adapters share, made once per container: DynamoDB, Redis, the event stream and, when an
 /// endpoint is configured, OpenSearch. Registered in the app's container, which disposes them with the app.
 /// </summary>
-public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer redis, IEventStreamWriter stream, OpenSearchClient? search) : IAsyncDisposable
+public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer redis, IEventStreamWriter stream, OpenSearchClient? search, SubjectKeyring? keyring = null) : IAsyncDisposable
 {
+    /// <summary>The subjects' data keys (the door's sealing, erasure's shredding); null when no key wrapping is configured.</summary>
+    public SubjectKeyring? Keyring { get; } = keyring;
+
     public IAmazonDynamoDB DynamoDb { get; } = dynamoDb;
 
     public IConnectionMultiplexer Redis { get; } = redis;
@@ -31,7 +36,7 @@ public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer 
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required."))).ConfigureAwait(false);
         var stream = new KinesisEventStreamWriter(StreamClients.Kinesis(environment.Endpoints), environment.Names.Stream(Streams.Events));
-        return new ApiClients(dynamo, redis, stream, SearchClient(environment));
+        return new ApiClients(dynamo, redis, stream, SearchClient(environment), SubjectKeyringFactory.Create(environment.Endpoints, environment.Names, dynamo, environment.Setting, environment.Clock));
     }
 
     /// <summary>Clients that reach nothing: enough to build the app and describe its routes.</summary>

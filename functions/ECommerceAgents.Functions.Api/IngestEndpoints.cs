@@ -5,6 +5,7 @@ using System.Text.Json;
 using ECommerceAgents.Domain.Api;
 using ECommerceAgents.Domain.Events;
 using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Validation;
 
 namespace ECommerceAgents.Functions.Api;
@@ -29,7 +30,8 @@ public static class IngestEndpoints
 }
 
 /// <summary>One ingest request, from its body to its answer: webhook verification, the Idempotency-Key, validation, the stream.</summary>
-public sealed partial class IngestHandler(ApiOptions options, IIdempotencyStore idempotency, IWebhookReplayCache replays, IEventStreamWriter stream, TimeProvider clock)
+/// <remarks>With <paramref name="door"/>, accepted events' personal fields are sealed under their subject's data key before they go to the stream.</remarks>
+public sealed partial class IngestHandler(ApiOptions options, IIdempotencyStore idempotency, IWebhookReplayCache replays, IEventStreamWriter stream, TimeProvider clock, DoorEncryption? door = null)
 {
     private sealed record Answer(int Status, string ContentType, string Body, string? RetryAfter = null);
 
@@ -144,7 +146,8 @@ public sealed partial class IngestHandler(ApiOptions options, IIdempotencyStore 
             return Problem(context, 400, "No valid events", $"None of the {result.Rejected.Count} events is valid; each error names the event's index and the JSON path at fault.", rejected);
         }
 
-        var written = await stream.WriteAsync(result.Accepted, context.RequestAborted);
+        var outgoing = door is null ? result.Accepted : await door.ProtectAsync(result.Accepted, context.RequestAborted);
+        var written = await stream.WriteAsync(outgoing, context.RequestAborted);
         if (!written.AllWritten)
         {
             return Problem(context, 503, "Event stream unavailable",

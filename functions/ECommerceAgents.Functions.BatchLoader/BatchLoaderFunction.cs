@@ -5,6 +5,7 @@ using Amazon.S3;
 using ECommerceAgents.Domain;
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Kms;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Adapters.Warehouse;
@@ -95,6 +96,7 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
             RegisterPartition = settings.GlueDatabase is { } database
                 ? new GluePartitionCatalog(new GlueClient(AwsHttp.Client(AwsJsonService.Glue, settings.GlueEndpoint, env.Endpoints)), database).RegisterAsync
                 : null,
+            Keys = SubjectKeyringFactory.Create(env.Endpoints, env.Names, dynamo, env.Setting, env.Clock),
         };
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.

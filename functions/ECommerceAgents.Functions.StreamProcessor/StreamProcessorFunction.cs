@@ -1,7 +1,9 @@
 using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Kms;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Domain.Validation;
 using ECommerceAgents.Lambda.Events;
@@ -35,7 +37,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     private readonly IDisposable[] _owned;
     private readonly bool _logAcknowledged;
 
-    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned)
+    private StreamProcessorFunction(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, IDisposable[] owned, SubjectKeyring? keyring)
     {
         _owned = owned;
         _clock = env.Clock;
@@ -43,7 +45,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         _log = new JsonLog(Name, env.Output, env.Clock);
         var settings = StreamProcessorSettings.From(env);
         _logAcknowledged = settings.LogAcknowledgedEvents;
-        _service = new StreamProcessorService(pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, settings.Processor, env.Clock);
+        _service = new StreamProcessorService(pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, settings.Processor, env.Clock, keyring);
         Handler = new JsonFunctionHandler<KinesisEvent, StreamsEventResponse>(Name, LambdaEventsJsonContext.Default.KinesisEvent, LambdaEventsJsonContext.Default.StreamsEventResponse, HandleAsync);
     }
 
@@ -69,13 +71,14 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
             new S3Quarantine(s3, env.Names),
             new RedisRealtimeProjection(redis, new RealtimeOptions { KeyPrefix = redisPrefix }, env.Clock),
             new S3RealtimeJournal(s3, env.Names),
-            [dynamo, s3, redis]);
+            [dynamo, s3, redis],
+            SubjectKeyringFactory.Create(env.Endpoints, env.Names, dynamo, env.Setting, env.Clock));
         return new OwningHandler(function.Handler, function);
     }
 
     /// <summary>For tests and benchmarks: the function over given ports.</summary>
-    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal) =>
-        new(env, pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, []);
+    public static StreamProcessorFunction Create(FunctionEnvironment env, string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine, IRealtimeProjection realtime, IRealtimeJournal journal, SubjectKeyring? keyring = null) =>
+        new(env, pseudonymKey, store, dedup, enriched, quarantine, realtime, journal, [], keyring);
 
     public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {

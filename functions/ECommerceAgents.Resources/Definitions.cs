@@ -11,14 +11,18 @@ public sealed record KeyField(string Name, KeyType Type = KeyType.S);
 
 public sealed record IndexDefinition(string Name, KeyField PartitionKey, KeyField? SortKey = null);
 
-/// <summary>One DynamoDB table: the logical id, its keys, indexes and TTL attribute. Physical names come from <see cref="ResourceBindings"/>.</summary>
+/// <summary>
+/// One DynamoDB table: the logical id, its keys, indexes and TTL attribute, and whether point-in-time recovery keeps
+/// its backups (off only where a backup must not outlive an erasure). Physical names come from <see cref="ResourceBindings"/>.
+/// </summary>
 public sealed record TableDefinition(
     string Id,
     string Purpose,
     KeyField PartitionKey,
     KeyField? SortKey = null,
     string? TtlAttribute = null,
-    IReadOnlyList<IndexDefinition>? Indexes = null)
+    IReadOnlyList<IndexDefinition>? Indexes = null,
+    bool PointInTimeRecovery = true)
 {
     public IReadOnlyList<IndexDefinition> GlobalIndexes => Indexes ?? [];
 

@@ -65,8 +65,16 @@ public static class Tables
         "watermarks", "Batch partitions processed (dt → type/hr) and stream-processing markers.",
         new KeyField("pk"), new KeyField("sk"));
 
+    /// <summary>
+    /// The subjects' data keys (crypto-shredding): <c>key#&lt;keyId&gt;</c> → the wrapped key, <c>subject#&lt;subject&gt;</c>
+    /// → its key id. No point-in-time recovery: a deleted key must not come back from a backup.
+    /// </summary>
+    public static readonly TableDefinition SubjectKeys = new(
+        "subject-keys", "Subjects' data keys, wrapped (KMS in AWS): key id to wrapped key, subject to key id. Deleting a subject's key shreds its personal fields everywhere. No PITR: a deleted key must not outlive an erasure in a backup.",
+        new KeyField("pk"), PointInTimeRecovery: false);
+
     public static IReadOnlyList<TableDefinition> All { get; } =
-        [Profiles, Sessions, Identities, Catalog, ProductStats, Orders, Dedup, Consent, ApiKeys, Audit, Tombstones, Watermarks];
+        [Profiles, Sessions, Identities, Catalog, ProductStats, Orders, Dedup, Consent, ApiKeys, Audit, Tombstones, Watermarks, SubjectKeys];
 }
 
 public static class Buckets

@@ -18,6 +18,9 @@ public sealed record ServiceEndpoints
 
     public Uri? Firehose { get; init; }
 
+    /// <summary>KMS, for the subjects' data keys (moto locally); null is AWS's.</summary>
+    public Uri? Kms { get; init; }
+
     /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6380</c> or <c>host:6379,ssl=true</c>.</summary>
     public string? Redis { get; init; }
 
@@ -54,6 +57,7 @@ public sealed record ServiceEndpoints
             S3 = Endpoint("S3"),
             Kinesis = Endpoint("KINESIS"),
             Firehose = Endpoint("FIREHOSE"),
+            Kms = Endpoint("KMS"),
             Redis = Get(RedisVariable),
             Warehouse = Get(WarehouseVariable),
             OpenSearch = Get(OpenSearchVariable) is { } os ? new Uri(os) : null,
@@ -75,6 +79,7 @@ public sealed record ServiceEndpoints
         Put("AWS_ENDPOINT_URL_S3", S3);
         Put("AWS_ENDPOINT_URL_KINESIS", Kinesis);
         Put("AWS_ENDPOINT_URL_FIREHOSE", Firehose);
+        Put("AWS_ENDPOINT_URL_KMS", Kms);
         Put(RedisVariable, Redis);
         Put(WarehouseVariable, Warehouse);
         Put(OpenSearchVariable, OpenSearch);

@@ -22,6 +22,18 @@ public static class SettingNames
     /// <summary>… or as the name of the SSM SecureString parameter that holds it (AWS).</summary>
     public const string PseudonymKeyParameter = PseudonymKey + ParameterSuffix;
 
+    /// <summary>The KMS key (id, ARN or alias) subjects' data keys are wrapped under (AWS) …</summary>
+    public const string KmsKeyId = "ECA_KMS_KEY_ID";
+
+    /// <summary>… or, locally, the master key that wraps them: base64 of 32 random bytes.</summary>
+    public const string MasterKey = "ECA_MASTER_KEY";
+
+    /// <summary>How long a warm function keeps a subject's clear data key (seconds; 300 by default): an erased key is gone from memory within it.</summary>
+    public const string SubjectKeyCacheSeconds = "ECA_SUBJECT_KEY_CACHE_SECONDS";
+
+    /// <summary>How many subjects' keys a warm function keeps at most (10,000 by default).</summary>
+    public const string SubjectKeyCacheSize = "ECA_SUBJECT_KEY_CACHE_SIZE";
+
     /// <summary>A setting given as the name of an SSM parameter carries this suffix (see <c>Parameters.ResolveAsync</c>).</summary>
     public const string ParameterSuffix = "_PARAMETER";
 

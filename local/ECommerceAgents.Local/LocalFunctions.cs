@@ -25,7 +25,7 @@ public static class LocalFunctions
         all[SettingNames.WebhookSecrets] = LocalWebhookSecrets;
         // The crawlers the CDK app names for the default prefix: a sample crawler event for them starts the batch locally too.
         all[SettingNames.GlueCrawlers] = System.Environment.GetEnvironmentVariable(SettingNames.GlueCrawlers) ?? "eca-enriched-crawler,eca-logs-crawler,eca-processed-crawler";
-        foreach (var name in new[] { SettingNames.LatenessHours, SettingNames.SettleMinutes, SettingNames.ReportingCurrency, "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })
+        foreach (var name in new[] { SettingNames.LatenessHours, SettingNames.SettleMinutes, SettingNames.ReportingCurrency, SettingNames.MasterKey, SettingNames.KmsKeyId, "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "OPENSEARCH_AUTH" })
         {
             if (System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value) all[name] = value;
         }

@@ -26,6 +26,8 @@ public static class Redrive
         var quarantine = new S3ObjectStore(s3, environment.Names.Bucket(Buckets.Quarantine));
         var kinesis = StreamClients.Kinesis(environment.Endpoints);
         var parser = new EventParser(SchemaRegistry.Default, environment.Clock);
+        using var dynamo = ECommerceAgents.Adapters.DynamoDb.DynamoDbClientFactory.Create(environment.Endpoints);
+        var keyring = ECommerceAgents.Adapters.Kms.SubjectKeyringFactory.Create(environment.Endpoints, environment.Names, dynamo, environment.Setting, environment.Clock);
         var stream = environment.Names.Stream(Streams.Events);
         var prefix = ZoneLayout.QuarantinePrefix(reason);
         var examined = 0;
@@ -46,8 +48,10 @@ public static class Redrive
                 continue;
             }
 
+            // A record sealed at the door is checked opened (while its subject's key exists); its exact bytes go back.
             var payload = Convert.FromBase64String(record.PayloadBase64);
-            if (parser.Parse(payload) is RejectedEvent rejected)
+            var opened = keyring is null ? payload : await keyring.OpenAsync(payload, ct);
+            if (parser.Parse(opened) is RejectedEvent rejected)
             {
                 var name = rejected.Reason.Name();
                 still[name] = still.GetValueOrDefault(name) + 1;

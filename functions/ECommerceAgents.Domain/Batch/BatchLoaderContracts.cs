@@ -17,6 +17,13 @@ public sealed record BatchPorts(
     /// (locally there is no Glue; stages with hourly crawlers leave it to them).
     /// </summary>
     public Func<string, PartitionId, string, CancellationToken, Task>? RegisterPartition { get; init; }
+
+    /// <summary>
+    /// The subjects' data keys: erasure deletes the user's and its linked anonymous ids' keys (crypto-shredding), so
+    /// every sealed copy of their personal fields (stream, raw archive and Glacier, quarantine, backups) stops opening.
+    /// Null where no key wrapping is configured.
+    /// </summary>
+    public Privacy.SubjectKeyring? Keys { get; init; }
 }
 
 /// <summary>Milliseconds spent in each phase of a partition's load.</summary>

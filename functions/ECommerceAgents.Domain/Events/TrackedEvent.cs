@@ -30,15 +30,15 @@ public sealed record EventContext
 {
     public string? UserAgent { get; init; }
 
-    /// <summary>Raw IP: PII, never leaves StreamProcessor (truncated to /24 or /48).</summary>
+    /// <summary>Raw IP: PII, sealed at the door (x-personal); opened only inside StreamProcessor, which writes it on truncated to /24 or /48.</summary>
     public string? Ip { get; init; }
 
     public string? Locale { get; init; }
 
-    /// <summary>PII: pseudonymised with a keyed hash before the event leaves StreamProcessor.</summary>
+    /// <summary>PII: sealed at the door; pseudonymised with a keyed hash before the event leaves StreamProcessor.</summary>
     public string? DeviceId { get; init; }
 
-    /// <summary>PII: pseudonymised with a keyed hash before the event leaves StreamProcessor.</summary>
+    /// <summary>PII: sealed at the door; pseudonymised with a keyed hash before the event leaves StreamProcessor.</summary>
     public string? Email { get; init; }
 
     public PageContext? Page { get; init; }

@@ -9,7 +9,14 @@ namespace ECommerceAgents.Domain.Ingest;
 public sealed record IngestLineage(string Source, DateTimeOffset IngestTime, string Traceparent, string RequestId, string? WebhookSource = null);
 
 /// <summary>An event ready for the stream: its record bytes (with lineage) and its partition key.</summary>
-public sealed record AcceptedEvent(int Index, string EventId, string Type, string PartitionKey, byte[] Record);
+public sealed record AcceptedEvent(int Index, string EventId, string Type, string PartitionKey, byte[] Record)
+{
+    /// <summary>
+    /// Whose personal data the event holds, the owner of the data key its personal fields are sealed with:
+    /// <c>user:…</c>, else <c>anon:…</c>, <c>device:…</c>, <c>order:…</c>, <c>event:…</c>.
+    /// </summary>
+    public string? Subject { get; init; }
+}
 
 public sealed record IngestResult(IReadOnlyList<AcceptedEvent> Accepted, IReadOnlyList<RejectedEvent> Rejected, Violation? BodyError = null);
 
@@ -57,13 +64,20 @@ public sealed class IngestValidator(EventParser parser)
                 case ParsedEvent p:
                     var e = p.Event;
                     var key = PartitionKeys.For(p.Type, e.UserId, e.AnonymousId, e.Data.OrderId, e.Data.Sku, e.Context?.DeviceId, e.EventId);
-                    accepted.Add(new AcceptedEvent(i, e.EventId, p.Type, key, Splice(slice, lineageJson)));
+                    accepted.Add(new AcceptedEvent(i, e.EventId, p.Type, key, Splice(slice, lineageJson)) { Subject = Subject(e) });
                     break;
             }
         }
 
         return new IngestResult(accepted, rejected);
     }
+
+    private static string Subject(TrackedEvent e) =>
+        e.UserId is { } user ? "user:" + user
+        : e.AnonymousId is { } anonymous ? "anon:" + anonymous
+        : e.Context?.DeviceId is { } device ? "device:" + device
+        : e.Data.OrderId is { } order ? "order:" + order
+        : "event:" + e.EventId;
 
     /// <summary>The byte ranges of the body's events (one object, or the items of an array); an error when the body is neither.</summary>
     private static Violation? Split(ReadOnlySpan<byte> body, List<(int Start, int End)> ranges)

@@ -15,6 +15,8 @@ public sealed record ErasureOutcome(IReadOnlyList<(Tombstone Tombstone, ErasureC
 /// and the warehouse loses their rows. The search indexes hold no user data (products, daily aggregates), so nothing
 /// is removed there. Then each request is marked applied with its counts. Re-running finds nothing more to remove.
 /// Watermarks whose enriched digest was current are moved to the rewritten objects, so erasure does not cause reloads.
+/// Then the subjects' data keys are deleted (crypto-shredding): records sealed at the door no longer name the user in
+/// clear, so the rewrite finds only older clear records; the sealed ones, wherever they are, stop opening.
 /// </summary>
 internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
 {
@@ -45,6 +47,11 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
         }
 
         await MoveWatermarksAsync(touched, before, cancellationToken).ConfigureAwait(false);
+        if (ports.Keys is { } keys)
+        {
+            foreach (var t in pending) await ShredAsync(keys, t, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = clock.GetUtcNow();
         var applied = new List<(Tombstone, ErasureCounts)>();
         foreach (var t in pending)
@@ -55,6 +62,17 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
         }
 
         return new ErasureOutcome(applied);
+    }
+
+    /// <summary>
+    /// Deletes the data keys of the user and of each anonymous id linked to them: whatever still holds their sealed
+    /// fields (the stream, the raw archive in Glacier, the quarantine, backups) stops opening, with nothing rewritten.
+    /// Idempotent: a key already gone is skipped.
+    /// </summary>
+    private static async Task ShredAsync(SubjectKeyring keys, Tombstone t, CancellationToken cancellationToken)
+    {
+        await keys.ShredAsync("user:" + t.UserId, cancellationToken).ConfigureAwait(false);
+        foreach (var anonymous in t.AnonymousIds) await keys.ShredAsync("anon:" + anonymous, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RewriteLinesAsync(IObjectStore store, string prefix, ErasureTargets targets, Dictionary<string, Counter> counts,

@@ -23,7 +23,8 @@ internal sealed class ParsedRecords
 
     public List<int> Duplicates { get; }
 
-    public static ParsedRecords Parse(EventParser parser, IReadOnlyList<StreamInput> records)
+    /// <param name="decryption">Opens sealed personal fields before parsing (keys prepared for these records); null for records in clear.</param>
+    public static ParsedRecords Parse(EventParser parser, IReadOnlyList<StreamInput> records, Privacy.RecordDecryption? decryption = null)
     {
         var valid = new List<ValidEvent>(records.Count);
         var rejected = new List<(int Index, RejectedEvent Rejection)>();
@@ -31,10 +32,11 @@ internal sealed class ParsedRecords
         var duplicates = new List<int>();
         for (var i = 0; i < records.Count; i++)
         {
-            switch (records[i].Rejection ?? parser.Parse(records[i].Data.Span))
+            Privacy.SubjectKey? key = null;
+            switch (records[i].Rejection ?? parser.Parse(decryption is null ? records[i].Data.Span : decryption.Open(records[i].Data.Span, out key)))
             {
                 case ParsedEvent parsed when seenIds.Add(parsed.Event.EventId):
-                    valid.Add(new ValidEvent(i, records[i], parsed.Event, parsed.Type));
+                    valid.Add(new ValidEvent(i, records[i], parsed.Event, parsed.Type, key));
                     break;
                 case ParsedEvent:
                     duplicates.Add(i); // the same event id earlier in this micro-batch

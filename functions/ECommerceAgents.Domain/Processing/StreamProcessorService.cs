@@ -15,7 +15,8 @@ public sealed class StreamProcessorService : IDisposable
 {
     // One parser and planner per concurrent micro-batch (their buffers are reused call to call); in Lambda one
     // container runs one invocation at a time, so the pool holds one.
-    private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner)> _contexts = [];
+    private readonly ConcurrentBag<(EventParser Parser, StreamPlanner Planner, Privacy.RecordDecryption Decryption)> _contexts = [];
+    private readonly Privacy.SubjectKeyring? _keyring;
     private readonly string _pseudonymKey;
     private readonly ProcessorOptions _options;
     private readonly IStreamStateStore _store;
@@ -23,10 +24,12 @@ public sealed class StreamProcessorService : IDisposable
     private readonly StreamPlanWriter _writer;
     private readonly TimeProvider _clock;
 
-    /// <param name="pseudonymKey">The secret the pseudonyms (device, e-mail) are keyed with.</param>
+    /// <param name="pseudonymKey">The secret the pseudonyms (device, e-mail) of records sent in clear are keyed with.</param>
+    /// <param name="keyring">The subjects' data keys, to open records sealed at the door; null when none are.</param>
     public StreamProcessorService(string pseudonymKey, IStreamStateStore store, IDedupWindow dedup, IEnrichedSink enriched, IQuarantine quarantine,
-        IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock)
+        IRealtimeProjection realtime, IRealtimeJournal journal, ProcessorOptions options, TimeProvider clock, Privacy.SubjectKeyring? keyring = null)
     {
+        _keyring = keyring;
         _pseudonymKey = pseudonymKey;
         _options = options;
         _store = store;
@@ -37,10 +40,14 @@ public sealed class StreamProcessorService : IDisposable
 
     public async Task<StreamOutcome> ProcessAsync(IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
-        if (!_contexts.TryTake(out var context)) context = (new EventParser(SchemaRegistry.Default, _clock), new StreamPlanner(_pseudonymKey, _options, _clock));
+        if (!_contexts.TryTake(out var context))
+        {
+            context = (new EventParser(SchemaRegistry.Default, _clock), new StreamPlanner(_pseudonymKey, _options, _clock), new Privacy.RecordDecryption(_keyring));
+        }
+
         try
         {
-            return await ProcessAsync(context.Parser, context.Planner, records, cancellationToken).ConfigureAwait(false);
+            return await ProcessAsync(context, records, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -58,16 +65,16 @@ public sealed class StreamProcessorService : IDisposable
     /// another pass from the first record not done: what the event source mapping's redelivery would do, with the same
     /// idempotence (watermarks, cursor, markers), but without failing the micro-batch back to it.
     /// </summary>
-    private async Task<StreamOutcome> ProcessAsync(EventParser parser, StreamPlanner planner, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    private async Task<StreamOutcome> ProcessAsync((EventParser, StreamPlanner, Privacy.RecordDecryption) context, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
-        var (outcome, onlyConflicts) = await PassAsync(parser, planner, records, cancellationToken).ConfigureAwait(false);
+        var (outcome, onlyConflicts) = await PassAsync(context, records, cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; onlyConflicts && outcome.RetryFrom is { } from && attempt <= _options.ConflictRetries; attempt++)
         {
             // A short random wait, so two shards that collided do not collide again.
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken).ConfigureAwait(false);
             var offset = 0;
             while (records[offset].Position != from) offset++;
-            var (again, conflicts) = await PassAsync(parser, planner, records.Skip(offset).ToArray(), cancellationToken).ConfigureAwait(false);
+            var (again, conflicts) = await PassAsync(context, records.Skip(offset).ToArray(), cancellationToken).ConfigureAwait(false);
             outcome = Merge(outcome, again, offset, attempt);
             onlyConflicts = conflicts;
         }
@@ -94,11 +101,21 @@ public sealed class StreamProcessorService : IDisposable
         };
     }
 
-    private async Task<(StreamOutcome Outcome, bool OnlyConflicts)> PassAsync(EventParser parser, StreamPlanner planner, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
+    private async Task<(StreamOutcome Outcome, bool OnlyConflicts)> PassAsync((EventParser, StreamPlanner, Privacy.RecordDecryption) context, IReadOnlyList<StreamInput> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0) return (new StreamOutcome(), false);
+        var (parser, planner, decryption) = context;
         var shard = records[0].Position.ShardId;
-        var parsed = ParsedRecords.Parse(parser, records);
+        try
+        {
+            await decryption.PrepareAsync(records, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (new StreamOutcome { RetryFrom = records[0].Position, Records = records.Count, Errors = ["subject key read failed: " + ex.Message] }, false);
+        }
+
+        var parsed = ParsedRecords.Parse(parser, records, decryption);
 
         StateSnapshot snapshot;
         var watch = Stopwatch.StartNew();

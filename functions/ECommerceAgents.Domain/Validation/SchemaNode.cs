@@ -69,6 +69,9 @@ internal sealed class SchemaNode
 
     public string? Description { get; private set; }
 
+    /// <summary>The <c>x-personal</c> annotation: what kind of personal data the field holds, or null (see <c>PersonalFields</c>).</summary>
+    public string? Personal { get; private set; }
+
     /// <summary>The keyword set as written, for the compatibility check.</summary>
     public string TypeName => Types switch
     {
@@ -132,6 +135,7 @@ internal sealed class SchemaNode
                     node.Enum = v.EnumerateArray().Select(e => Encoding.UTF8.GetBytes(e.GetString()!)).ToArray();
                     break;
                 case "description": node.Description = v.GetString(); break;
+                case "x-personal": node.Personal = ParsePersonal(v.GetString(), path); break;
                 case "$schema" or "$id" or "self" or "title" or "examples":
                     break;
                 case "required":
@@ -156,6 +160,11 @@ internal sealed class SchemaNode
 
         return [.. compiled];
     }
+
+    private static string ParsePersonal(string? kind, string path) =>
+        kind is "identifier" or "contact" or "network" or "device" or "free-text"
+            ? kind
+            : throw new FormatException($"{path}: x-personal must be identifier, contact, network, device or free-text, not '{kind}'");
 
     private static StringFormat ParseFormat(string? name, string path) => name switch
     {

@@ -38,7 +38,7 @@ public sealed class OperationalTables : Construct
                 BillingMode = capacity is null ? BillingMode.PAY_PER_REQUEST : BillingMode.PROVISIONED,
                 ReadCapacity = capacity?.MinRead,
                 WriteCapacity = capacity?.MinWrite,
-                PointInTimeRecovery = true,
+                PointInTimeRecovery = definition.PointInTimeRecovery,
                 Encryption = TableEncryption.AWS_MANAGED,
                 TimeToLiveAttribute = definition.TtlAttribute,
                 DeletionProtection = props.Stage.TableDeletionProtection,

@@ -32,7 +32,7 @@ public sealed class PlatformStack : Stack
 
         var key = new Key(this, "DataKey", new KeyProps
         {
-            Description = "ECommerceAgents: events stream, zones holding raw PII, alarm topic",
+            Description = "ECommerceAgents: events stream, zones holding raw PII, alarm topic, subjects' data keys (envelope encryption)",
             EnableKeyRotation = true,
             PendingWindow = Duration.Days(stage.RemovalPolicy == RemovalPolicy.RETAIN ? 30 : 7),
             RemovalPolicy = stage.RemovalPolicy,
@@ -64,7 +64,7 @@ public sealed class PlatformStack : Stack
             catalog = new GlueCatalog(this, "Catalog", new GlueCatalogProps { Lake = Lake, Key = key, Prefix = settings.ResourcePrefix, Updates = stage.CatalogUpdates });
         }
 
-        var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse);
+        var platform = FunctionPlatform.Create(this, settings, stage, Assets, network, cache, search, warehouse, key);
         var functions = new List<PlatformFunction>
         {
             new StreamProcessorConstruct(this, "StreamProcessor", new StreamProcessorConstructProps

@@ -28,7 +28,8 @@ public sealed class OperationalTablesTests(SynthesizedStages stages)
         var properties = stages.Dev.Json.Resource(stages.Dev.Json.LogicalIdAt($"/Tables/{Naming.Pascal(id)}/Resource")).GetProperty("Properties");
 
         Assert.Equal("PAY_PER_REQUEST", properties.GetProperty("BillingMode").GetString());
-        Assert.True(properties.GetProperty("PointInTimeRecoverySpecification").GetProperty("PointInTimeRecoveryEnabled").GetBoolean());
+        var pitr = properties.TryGetProperty("PointInTimeRecoverySpecification", out var recovery) && recovery.GetProperty("PointInTimeRecoveryEnabled").GetBoolean();
+        Assert.Equal(definition.PointInTimeRecovery, pitr);
         Assert.True(properties.GetProperty("SSESpecification").GetProperty("SSEEnabled").GetBoolean());
 
         var keys = properties.GetProperty("KeySchema").EnumerateArray().Select(k => (k.GetProperty("AttributeName").GetString(), k.GetProperty("KeyType").GetString())).ToList();
@@ -88,5 +89,15 @@ public sealed class OperationalTablesTests(SynthesizedStages stages)
 
         Assert.Equal("ALL", byUser.GetProperty("Projection").GetProperty("ProjectionType").GetString());
         Assert.Equal(JsonValueKind.Array, byUser.GetProperty("KeySchema").ValueKind);
+    }
+
+    /// <summary>Crypto-shredding: a deleted data key must not come back from a point-in-time backup.</summary>
+    [Fact]
+    public void SubjectKeys_HaveNoPointInTimeRecovery_EveryOtherTableHasIt()
+    {
+        Assert.False(Tables.SubjectKeys.PointInTimeRecovery);
+        Assert.All(Tables.All.Where(t => t != Tables.SubjectKeys), t => Assert.True(t.PointInTimeRecovery, t.Id));
+        var properties = stages.Dev.Json.Resource(stages.Dev.Json.LogicalIdAt("/Tables/SubjectKeys/Resource")).GetProperty("Properties");
+        Assert.False(properties.TryGetProperty("PointInTimeRecoverySpecification", out var spec) && spec.GetProperty("PointInTimeRecoveryEnabled").GetBoolean());
     }
 }

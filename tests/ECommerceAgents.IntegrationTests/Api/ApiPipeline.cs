@@ -31,9 +31,10 @@ public sealed class ApiPipeline : IAsyncDisposable
 
     public KinesisEventSource Source { get; }
 
-    public static async Task<ApiPipeline> StartAsync(string owner)
+    /// <param name="settings">Function settings beyond the harness's (the master key that turns sealing on, for one).</param>
+    public static async Task<ApiPipeline> StartAsync(string owner, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var harness = await PlatformHarness.StartAsync(owner);
+        var harness = await PlatformHarness.StartAsync(owner, settings: settings);
         var api = await ApiInstance.StartAsync(harness.Environment);
         var processor = await StreamProcessorFunction.CreateAsync(harness.Environment, CancellationToken.None);
         var stream = harness.Names.Stream(Streams.Events);

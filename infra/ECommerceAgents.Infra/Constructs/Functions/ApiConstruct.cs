@@ -56,6 +56,9 @@ public sealed class ApiConstruct : Construct
             // The audit trail is append-only for the API: entries are added (PutItem) and read back by the export, never changed.
             .TableReadPlus(Tables.Audit, t[Tables.Audit], "dynamodb:PutItem")
             .Table(Tables.Tombstones, t[Tables.Tombstones], TableAccess.Write)
+            // The door seals personal fields under each subject's data key: it creates keys (PutItem, and DeleteItem when
+            // it loses a creation race) and shreds them on erasure.
+            .SubjectKeys(t[Tables.SubjectKeys], ["kms:GenerateDataKey", "kms:Decrypt"], "dynamodb:PutItem", "dynamodb:DeleteItem")
             .Environment(Streams.Events.EnvironmentVariable, props.Events.StreamName)
             .Redis()
             .OpenSearch("es:ESHttpGet", "es:ESHttpPost")

@@ -50,7 +50,9 @@ public sealed class BatchLoaderConstruct : Construct
             .Table(Tables.Watermarks, props.Tables[Tables.Watermarks], TableAccess.ReadWrite)
             .Table(Tables.Tombstones, props.Tables[Tables.Tombstones], TableAccess.ReadWrite)
             // The schedule also prunes the audit chain to its one-year retention (checkpoint put, old entries deleted).
-            .Table(Tables.Audit, props.Tables[Tables.Audit], TableAccess.ReadWrite);
+            .Table(Tables.Audit, props.Tables[Tables.Audit], TableAccess.ReadWrite)
+            // Erasure deletes the erased subjects' data keys (crypto-shredding): no KMS call, only the table.
+            .SubjectKeys(props.Tables[Tables.SubjectKeys], [], "dynamodb:DeleteItem");
 
         // Reads every zone; rewrites the ones erasure must reach. The logs zone is masked at ingest and only read.
         foreach (var zone in new[] { Buckets.Raw, Buckets.Quarantine, Buckets.Enriched, Buckets.Processed })

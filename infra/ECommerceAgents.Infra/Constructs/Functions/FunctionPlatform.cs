@@ -1,3 +1,4 @@
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.SSM;
@@ -40,11 +41,14 @@ public sealed class FunctionPlatform
     /// <summary>SecureString holding a JSON map of webhook source → signing secret.</summary>
     public IStringParameter? WebhookSecrets { get; init; }
 
+    /// <summary>The stack's KMS key: subjects' data keys are wrapped under it (GenerateDataKey / Decrypt, crypto-shredding).</summary>
+    public IKey? DataKey { get; init; }
+
     /// <summary>SecureString holding the first administrator API key (16 to 128 characters); the Api creates it on first start.</summary>
     public IStringParameter? BootstrapAdminKey { get; init; }
 
     public static FunctionPlatform Create(Construct scope, InfraSettings settings, StageConfig stage, FunctionAssets assets,
-        Network? network, CacheCluster? cache, SearchDomain? search, WarehouseCluster? warehouse)
+        Network? network, CacheCluster? cache, SearchDomain? search, WarehouseCluster? warehouse, IKey? dataKey = null)
     {
         var secrets = stage.SecretsExtension;
         var parameterPrefix = $"/{settings.ResourcePrefix}/";
@@ -57,6 +61,7 @@ public sealed class FunctionPlatform
             Cache = cache,
             Search = search,
             Warehouse = warehouse,
+            DataKey = dataKey,
             WebAdapterLayer = stage.PublicApi
                 ? LayerVersion.FromLayerVersionArn(scope, "WebAdapterLayer", Fn.Sub(settings.WebAdapterLayerArn))
                 : null,

@@ -231,6 +231,20 @@ public sealed class PlatformFunction : Construct
         return Environment(SettingNames.PseudonymKey, FunctionPlatform.LocalPseudonymKey);
     }
 
+    /// <summary>
+    /// The subject key table with <paramref name="tableActions"/> beyond reading, and the stack's KMS key named in the
+    /// environment with <paramref name="kmsActions"/> on it (kms:GenerateDataKey for the function that creates keys,
+    /// kms:Decrypt for those that open them, none for one that only deletes them).
+    /// </summary>
+    public PlatformFunction SubjectKeys(ITable table, string[] kmsActions, params string[] tableActions)
+    {
+        if (tableActions.Length == 0) Table(Tables.SubjectKeys, table, TableAccess.Read);
+        else TableReadPlus(Tables.SubjectKeys, table, tableActions);
+        if (Platform.DataKey is not { } key) return this;
+        if (kmsActions.Length > 0) key.Grant(Function, kmsActions);
+        return Environment(SettingNames.KmsKeyId, key.KeyArn);
+    }
+
     /// <summary>The first administrator key (a SecureString), so keys can be managed through the API after a deploy.</summary>
     public PlatformFunction BootstrapAdminKey()
     {

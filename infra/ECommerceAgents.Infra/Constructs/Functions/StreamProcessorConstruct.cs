@@ -65,6 +65,8 @@ public sealed class StreamProcessorConstruct : Construct
             .Table(Tables.Watermarks, props.Tables[Tables.Watermarks], TableAccess.ReadWrite)
             .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.Read)
+            // Opens the personal fields the API sealed: reads keys by key id, unwraps them (kms:Decrypt), never creates one.
+            .SubjectKeys(props.Tables[Tables.SubjectKeys], ["kms:Decrypt"])
             .Bucket(Buckets.Quarantine, quarantine)
             .PutObjects(quarantine, ZoneLayout.Quarantine + "*")
             .ReadWriteObjects(quarantine, ZoneLayout.RealtimePending + "*")

@@ -14,7 +14,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "StreamProcessor",
             [
-                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.ProductStats, Tables.Orders, Tables.Dedup, Tables.Watermarks, Tables.Consent, Tables.Catalog),
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.ProductStats, Tables.Orders, Tables.Dedup, Tables.Watermarks, Tables.Consent, Tables.Catalog, Tables.SubjectKeys),
+                SettingNames.KmsKeyId,
                 Buckets.Quarantine.EnvironmentVariable, DeliveryStreams.Enriched.EnvironmentVariable,
                 ServiceEndpoints.RedisVariable, SettingNames.PseudonymKeyParameter, SettingNames.DedupWindowHours,
             ]
@@ -24,7 +25,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "BatchLoader",
             [
-                .. Names(Tables.Watermarks, Tables.Tombstones, Tables.Audit),
+                .. Names(Tables.Watermarks, Tables.Tombstones, Tables.Audit, Tables.SubjectKeys),
+                SettingNames.KmsKeyId,
                 .. Buckets.All.Where(b => b != Buckets.Landing).Select(b => b.EnvironmentVariable),
                 SettingNames.RedshiftWorkgroup, SettingNames.RedshiftDatabase, SettingNames.RedshiftSecretArn, SettingNames.RedshiftCopyRoleArn,
                 SettingNames.GlueDatabase, SettingNames.GlueCrawlers,
@@ -34,8 +36,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "Api",
             [
-                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones),
-                Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones, Tables.SubjectKeys),
+                SettingNames.KmsKeyId, Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
             ]
         },
         { "ApiStream", [.. Names(Tables.ApiKeys, Tables.Profiles, Tables.Consent, Tables.Audit), ServiceEndpoints.RedisVariable, SettingNames.ApiMode] },
