@@ -13,6 +13,9 @@ namespace ECommerceAgents.Adapters.Kms;
 /// </summary>
 public static class SubjectKeyringFactory
 {
+    /// <summary>How long a writer uses one key-encryption key, and a reader keeps one it unwrapped.</summary>
+    public static readonly TimeSpan KeyEncryptionKeyRotation = TimeSpan.FromHours(1);
+
     public static SubjectKeyring? Create(ServiceEndpoints endpoints, ResourceBindings names, IAmazonDynamoDB dynamo, Func<string, string?> setting, TimeProvider clock)
     {
         IDataKeyWrapper wrapper;
@@ -31,7 +34,10 @@ public static class SubjectKeyringFactory
 
         var seconds = Int(setting(SettingNames.SubjectKeyCacheSeconds), 300);
         var size = Int(setting(SettingNames.SubjectKeyCacheSize), 10_000);
-        return new SubjectKeyring(new SubjectKeyStore(dynamo, names), wrapper, TimeSpan.FromSeconds(seconds), size, clock);
+        // KMS (or the master key) wraps an hourly key-encryption key, which wraps the subjects' keys: one KMS call per
+        // hour and function instead of one per subject. Locally the same layer runs over the master key.
+        var layered = IDataKeyWrapper.WithKeyEncryptionKeys(wrapper, KeyEncryptionKeyRotation, clock);
+        return new SubjectKeyring(new SubjectKeyStore(dynamo, names), layered, TimeSpan.FromSeconds(seconds), size, clock);
     }
 
     private static int Int(string? text, int fallback) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : fallback;

@@ -14,6 +14,13 @@ public interface IDataKeyWrapper
 
     /// <summary>The local wrapper: AES-256-GCM under a 32-byte master key from the environment.</summary>
     static IDataKeyWrapper FromMasterKey(byte[] masterKey) => new MasterKeyWrapper(masterKey);
+
+    /// <summary>
+    /// Subjects' keys wrapped under a key-encryption key that <paramref name="inner"/> makes every
+    /// <paramref name="rotation"/>: the inner wrapper (KMS) is called once per key-encryption key and function, not once
+    /// per subject (<see cref="KeyEncryptionKeyWrapper"/>).
+    /// </summary>
+    static IDataKeyWrapper WithKeyEncryptionKeys(IDataKeyWrapper inner, TimeSpan rotation, TimeProvider clock) => new KeyEncryptionKeyWrapper(inner, rotation, clock);
 }
 
 /// <summary>A subject's data key as the key table holds it: an opaque id (not the subject) and the wrapped key.</summary>
