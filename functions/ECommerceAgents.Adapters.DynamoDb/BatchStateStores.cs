@@ -126,8 +126,9 @@ public sealed class DynamoWatermarkStore(IAmazonDynamoDB dynamo, ResourceBinding
 
 /// <summary>
 /// Erasure requests written by the API: <c>userId</c>, <c>requestedAt</c> (ISO 8601), <c>status</c> ("pending"),
-/// <c>anonymousIds</c> (a list of strings, maybe empty). Applied ones get <c>status = applied</c>, <c>appliedAt</c> and
-/// the records removed per zone (<c>counts</c>, a map).
+/// <c>anonymousIds</c> (a list of strings, maybe empty), <c>requestId</c> (the privacy request). Applied ones get
+/// <c>status = applied</c>, <c>appliedAt</c> and the records removed per zone (<c>counts</c>, a map), and lose the
+/// anonymous ids.
 /// </summary>
 public sealed class DynamoTombstoneStore(IAmazonDynamoDB dynamo, ResourceBindings names) : ITombstoneStore
 {
@@ -154,7 +155,7 @@ public sealed class DynamoTombstoneStore(IAmazonDynamoDB dynamo, ResourceBinding
                     ? (a.L is { Count: > 0 } list ? list.Select(v => v.S).Where(s => s is not null).ToArray() : a.SS is { Count: > 0 } set ? [.. set] : [])
                     : [];
                 var requested = item.TryGetValue("requestedAt", out var r) && DateTimeOffset.TryParse(r.S, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue;
-                result.Add(new Tombstone(item["userId"].S, requested, anonymous!, "pending"));
+                result.Add(new Tombstone(item["userId"].S, requested, anonymous!, "pending", item.TryGetValue("requestId", out var id) ? id.S : null));
             }
 
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
@@ -170,7 +171,8 @@ public sealed class DynamoTombstoneStore(IAmazonDynamoDB dynamo, ResourceBinding
         {
             TableName = _table,
             Key = new Dictionary<string, AttributeValue> { ["userId"] = new() { S = tombstone.UserId } },
-            UpdateExpression = "SET #status = :applied, appliedAt = :at, #counts = :counts",
+            // Applied, the tombstone keeps the user id, the times and the counts: the linked anonymous ids go.
+            UpdateExpression = "SET #status = :applied, appliedAt = :at, #counts = :counts REMOVE anonymousIds",
             ConditionExpression = "#status = :pending",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#counts"] = "counts" },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>

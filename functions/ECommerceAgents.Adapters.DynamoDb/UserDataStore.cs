@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using ECommerceAgents.Domain.Api;
+using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Resources;
@@ -13,7 +14,7 @@ namespace ECommerceAgents.Adapters.DynamoDb;
 
 /// <summary>What the API reads and erases about one user in DynamoDB: profile, sessions, identity links, orders, consent (the audit trail is <see cref="AuditChainStore"/>'s).</summary>
 public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names, TimeProvider? clock = null)
-    : IUserReads, IProductReads, IRealtimeStaleness, IConsentStore, IUserErasure
+    : IUserReads, IProductReads, IRealtimeStaleness, IConsentStore, IUserErasure, IUserDataExport
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
@@ -76,24 +77,53 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
     public async Task<IReadOnlyDictionary<string, string>> RealtimeStaleAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(Tables.Watermarks, null, "pk", "realtime#stale", cancellationToken).ConfigureAwait(false)).ToDictionary(i => i["sk"].S, i => i["since"].S);
 
+    /// <summary>Every item DynamoDB holds about the user, attribute by attribute, per table (for the full export).</summary>
+    public async Task<(JsonObject Items, IReadOnlyList<string> AnonymousIds)> ExportAsync(string userId, CancellationToken cancellationToken)
+    {
+        var links = await QueryAsync(Tables.Identities, "byUser", "userId", userId, cancellationToken).ConfigureAwait(false);
+        var anonymous = links.Select(i => i["anonymousId"].S).ToArray();
+        var sessions = new JsonArray();
+        foreach (var subject in anonymous.Prepend(userId))
+        {
+            foreach (var item in await QueryAsync(Tables.Sessions, null, "subjectId", subject, cancellationToken).ConfigureAwait(false)) sessions.Add((JsonNode)ToJson(item));
+        }
+
+        static JsonArray Array(IEnumerable<Dictionary<string, AttributeValue>> items) => new([.. items.Select(i => (JsonNode)ToJson(i))]);
+        var profile = await GetAsync(Tables.Profiles, Key("userId", userId), cancellationToken).ConfigureAwait(false);
+        var consent = await GetAsync(Tables.Consent, Key("userId", userId), cancellationToken).ConfigureAwait(false);
+        var items = new JsonObject
+        {
+            [Tables.Profiles.Id] = Array(profile is null ? [] : [profile]),
+            [Tables.Sessions.Id] = sessions,
+            [Tables.Identities.Id] = Array(links),
+            [Tables.Orders.Id] = Array(await QueryAsync(Tables.Orders, "byUser", "userId", userId, cancellationToken).ConfigureAwait(false)),
+            [Tables.Consent.Id] = Array(consent is null ? [] : [consent]),
+        };
+        return (items, anonymous);
+    }
+
     /// <summary>
     /// Erases what DynamoDB holds about a user at once: profile, sessionizer state (the user's and each linked anonymous
-    /// id's), identity links and consent; orders stay (accounting) with the user id removed. A tombstone asks the batch
-    /// layer to erase the zones, the warehouse and the index on its next run. Returns the counts.
+    /// id's) and identity links; orders stay (accounting) with the user id removed; consent stays, as the proof of what
+    /// the user chose (it holds the user id, the purposes and a time, nothing else). A tombstone asks the batch layer to
+    /// erase the zones and the warehouse, and to delete the keys, on its next run. Returns the counts.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, string requestId, CancellationToken cancellationToken)
     {
         var anonymous = await AnonymousIdsAsync(userId, cancellationToken).ConfigureAwait(false);
         var orders = await OrdersAsync(userId, cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal)
         {
             ["profiles"] = await DeleteAsync(Tables.Profiles, Key("userId", userId), cancellationToken).ConfigureAwait(false),
-            ["consent"] = await DeleteAsync(Tables.Consent, Key("userId", userId), cancellationToken).ConfigureAwait(false),
         };
         var sessions = 0;
         foreach (var subject in anonymous.Prepend(userId))
         {
-            sessions += await DeleteAsync(Tables.Sessions, Key("subjectId", subject, "sk", "STATE"), cancellationToken).ConfigureAwait(false);
+            // The sessionizer's state and every session item of the subject.
+            foreach (var item in await QueryAsync(Tables.Sessions, null, "subjectId", subject, cancellationToken).ConfigureAwait(false))
+            {
+                sessions += await DeleteAsync(Tables.Sessions, Key("subjectId", subject, "sk", item["sk"].S), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         counts["sessions"] = sessions;
@@ -122,6 +152,7 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
                 ["userId"] = S(userId),
                 ["requestedAt"] = S(_clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
                 ["status"] = S("pending"),
+                ["requestId"] = S(requestId),
                 ["anonymousIds"] = new() { L = anonymous.Select(S).ToList() },
             },
         }, cancellationToken).ConfigureAwait(false);
@@ -134,18 +165,30 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
         return item is { Count: > 0 } ? item : null;
     }
 
-    /// <summary>One page of the items whose <paramref name="attribute"/> (the table's or the index's key) is <paramref name="value"/>.</summary>
+    /// <summary>
+    /// The items whose <paramref name="attribute"/> (the table's or the index's key) is <paramref name="value"/>: the first
+    /// <paramref name="limit"/> of them, or every page without one.
+    /// </summary>
     private async Task<List<Dictionary<string, AttributeValue>>> QueryAsync(TableDefinition table, string? index, string attribute, string value, CancellationToken cancellationToken, int? limit = null)
     {
-        var page = await dynamo.QueryAsync(new QueryRequest
+        var items = new List<Dictionary<string, AttributeValue>>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
         {
-            TableName = names.Table(table),
-            IndexName = index,
-            KeyConditionExpression = attribute + " = :v",
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = S(value) },
-            Limit = limit,
-        }, cancellationToken).ConfigureAwait(false);
-        return page.Items;
+            var page = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = names.Table(table),
+                IndexName = index,
+                KeyConditionExpression = attribute + " = :v",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = S(value) },
+                Limit = limit,
+                ExclusiveStartKey = start,
+            }, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Items ?? []);
+            start = limit is null && page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+        return items;
     }
 
     private async Task<int> DeleteAsync(TableDefinition table, Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Search;
@@ -57,6 +58,27 @@ public sealed class PostgresWarehouse(NpgsqlDataSource dataSource, IParquetCodec
         await RunAsync(connection, delete, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows;
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>> ExportAsync(ErasureTargets targets, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
+        if (targets.IsEmpty) return result;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (table, columns, query) in _sql.Export(targets))
+        {
+            await using var command = new NpgsqlCommand(query, connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<JsonObject>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(WarehouseRows.ToJson(columns, i => reader.IsDBNull(i) ? null : reader.GetString(i)));
+            }
+
+            result[table] = rows;
+        }
+
+        return result;
     }
 
     public async Task<DailyMetrics?> DailyMetricsAsync(string dt, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Search;
@@ -52,6 +53,19 @@ public sealed class RedshiftWarehouse(RedshiftDataClient client, string reportin
         var rows = await client.QueryAsync(count, cancellationToken).ConfigureAwait(false);
         await client.RunBatchAsync(delete, "eca-erase", cancellationToken).ConfigureAwait(false);
         return Scalar(rows);
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>> ExportAsync(ErasureTargets targets, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, IReadOnlyList<JsonObject>>(StringComparer.Ordinal);
+        if (targets.IsEmpty) return result;
+        foreach (var (table, columns, query) in _sql.Export(targets))
+        {
+            var rows = await client.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+            result[table] = [.. rows.Select(r => WarehouseRows.ToJson(columns, i => r[i].IsNull == true ? null : r[i].StringValue))];
+        }
+
+        return result;
     }
 
     public async Task<DailyMetrics?> DailyMetricsAsync(string dt, CancellationToken cancellationToken)

@@ -252,9 +252,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
     /// <summary>Counts then deletes every row of one user; orders, products and users they touched are recomputed.</summary>
     public (string Count, IReadOnlyList<string> Delete) Erase(ErasureTargets targets)
     {
-        var users = string.Join(", ", targets.Users.Select(dialect.Literal));
-        var anonymous = targets.AnonymousIds.Count == 0 ? "''" : string.Join(", ", targets.AnonymousIds.Select(dialect.Literal));
-        var match = $"user_id in ({users}) or resolved_user_id in ({users}) or anonymous_id in ({anonymous})";
+        var (users, match) = Match(targets);
         var count =
             $"select (select count(*) from {T("fct_events")} where {match}) + " +
             $"(select count(*) from {T("fct_order_lines")} where event_id in (select event_id from {T("fct_events")} where {match})) + " +
@@ -270,6 +268,32 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
         statements.Add($"delete from {T("fct_orders")} where user_id in ({users})");
         statements.Add($"delete from {T("dim_users")} where user_id in ({users})");
         return (count, statements);
+    }
+
+    /// <summary>The users' ids as a literal list, and the predicate on <c>fct_events</c> that finds their rows.</summary>
+    private (string Users, string Match) Match(ErasureTargets targets)
+    {
+        var users = string.Join(", ", targets.Users.Select(dialect.Literal));
+        var anonymous = targets.AnonymousIds.Count == 0 ? "''" : string.Join(", ", targets.AnonymousIds.Select(dialect.Literal));
+        return (users, $"user_id in ({users}) or resolved_user_id in ({users}) or anonymous_id in ({anonymous})");
+    }
+
+    /// <summary>
+    /// What a data subject's export reads: each table that holds their rows, its columns, and a query giving those
+    /// columns as text (one form for both engines). The models are views over these facts, so they hold nothing more.
+    /// </summary>
+    public IReadOnlyList<(string Table, IReadOnlyList<SqlColumn> Columns, string Query)> Export(ErasureTargets targets)
+    {
+        var (users, match) = Match(targets);
+        string Select(string table, IReadOnlyList<SqlColumn> columns, string where) =>
+            $"select {string.Join(", ", columns.Select(c => $"cast({c.Name} as varchar(65535))"))} from {T(table)} where {where} order by 1";
+        return
+        [
+            ("fct_events", EventColumns, Select("fct_events", EventColumns, match)),
+            ("fct_order_lines", LineColumns, Select("fct_order_lines", LineColumns, $"event_id in (select event_id from {T("fct_events")} where {match})")),
+            ("fct_orders", OrderColumns, Select("fct_orders", OrderColumns, $"user_id in ({users})")),
+            ("dim_users", UserColumns, Select("dim_users", UserColumns, $"user_id in ({users})")),
+        ];
     }
 
     // ---------------------------------------------------------------- reads

@@ -101,6 +101,7 @@ public static partial class ApiApplication
         IngestEndpoints.Map(app);
         QueryEndpoints.Map(app);
         PrivacyEndpoints.Map(app);
+        PrivacyRequestEndpoints.Map(app);
     }
 
     /// <summary>A token bucket per API key; anonymous routes are not limited.</summary>

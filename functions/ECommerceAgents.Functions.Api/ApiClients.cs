@@ -3,6 +3,7 @@ using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
 using ECommerceAgents.Adapters.Kms;
 using ECommerceAgents.Adapters.Redis;
+using ECommerceAgents.Adapters.S3;
 using ECommerceAgents.Adapters.Search;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Ingest;
@@ -17,8 +18,11 @@ namespace ECommerceAgents.Functions.Api;
 /// The connections the API's adapters share, made once per container: DynamoDB, Redis, the event stream and, when an
 /// endpoint is configured, OpenSearch. Registered in the app's container, which disposes them with the app.
 /// </summary>
-public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer redis, IEventStreamWriter stream, OpenSearchClient? search, SubjectKeyring? keyring = null) : IAsyncDisposable
+public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer redis, IEventStreamWriter stream, OpenSearchClient? search, SubjectKeyring? keyring = null, IExportFiles? exports = null) : IAsyncDisposable
 {
+    /// <summary>The exports bucket (data subjects' exports); null where the function is not given it.</summary>
+    public IExportFiles? Exports { get; } = exports;
+
     /// <summary>The subjects' data keys (the door's sealing, erasure's shredding); null when no key wrapping is configured.</summary>
     public SubjectKeyring? Keyring { get; } = keyring;
 
@@ -36,7 +40,8 @@ public sealed class ApiClients(IAmazonDynamoDB dynamoDb, IConnectionMultiplexer 
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis ?? throw new InvalidOperationException($"{ServiceEndpoints.RedisVariable} is required."))).ConfigureAwait(false);
         var stream = new KinesisEventStreamWriter(StreamClients.Kinesis(environment.Endpoints), environment.Names.Stream(Streams.Events));
-        return new ApiClients(dynamo, redis, stream, SearchClient(environment), SubjectKeyringFactory.Create(environment.Endpoints, environment.Names, dynamo, environment.Setting, environment.Clock));
+        var exports = environment.Setting(Buckets.Exports.EnvironmentVariable) is { } bucket ? new S3ExportFiles(S3ClientFactory.Create(environment.Endpoints), bucket) : null;
+        return new ApiClients(dynamo, redis, stream, SearchClient(environment), SubjectKeyringFactory.Create(environment.Endpoints, environment.Names, dynamo, environment.Setting, environment.Clock), exports);
     }
 
     /// <summary>Clients that reach nothing: enough to build the app and describe its routes.</summary>

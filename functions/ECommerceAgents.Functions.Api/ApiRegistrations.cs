@@ -24,6 +24,7 @@ public static class ApiRegistrations
         services.AddSingleton(_ => clients);
         services.AddSingleton(clients.Stream);
         services.AddEcaStores(clients.DynamoDb, names, clock);
+        if (clients.Exports is { } exports) services.AddSingleton(exports);
         services.AddEcaRealtime(clients.Redis, options.RedisPrefix);
         if (clients.Search is { } search) services.AddSingleton<IProductSearch>(new ProductSearch(search, options.ProductsIndex));
         services.AddSingleton(provider => new ApiKeyAuthenticator(provider.GetRequiredService<IApiKeyStore>(), options.KeyCacheTtl, clock));
@@ -47,6 +48,8 @@ public static class ApiRegistrations
         // A factory: the container disposes the store (its append gate) with the app.
         services.AddSingleton<IAuditLog>(_ => new AuditChainStore(dynamoDb, names, clock));
         services.AddSingleton<IUserErasure>(users);
+        services.AddSingleton<IPrivacyRequests>(new PrivacyRequestStore(dynamoDb, names));
+        services.AddSingleton(provider => new PrivacyRequestTracker(provider.GetRequiredService<IPrivacyRequests>(), provider.GetRequiredService<IAuditLog>(), clock));
         return services;
     }
 

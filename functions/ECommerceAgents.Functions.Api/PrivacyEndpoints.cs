@@ -14,16 +14,16 @@ namespace ECommerceAgents.Functions.Api;
 /// </summary>
 public static class PrivacyEndpoints
 {
-    /// <summary>Where more of a user's data lives than DynamoDB and Redis, and how long it stays.</summary>
-    private static readonly (string Zone, string Holds, string Erasure)[] OtherZones =
+    /// <summary>Where more of a user's data lives than DynamoDB and Redis, and how erasure reaches it.</summary>
+    internal static readonly (string Zone, string Holds, string Erasure)[] OtherZones =
     [
-        ("s3:raw", "every event as sent, including raw e-mail, device id and IP", "rewritten by the next batch run from the tombstone; the archive moves to Glacier Instant Retrieval at 30 days (still rewritten in place) and expires at 400"),
-        ("s3:quarantine", "rejected records as sent", "rewritten by the next batch run; expires after 30 days"),
-        ("s3:enriched", "pseudonymised events (user id, hashed e-mail and device id, IP /24)", "rewritten by the next batch run"),
-        ("s3:processed", "compacted Parquet of the enriched events", "rewritten by the next batch run"),
-        ("warehouse", "fact and model rows keyed by user id", "deleted by the next batch run"),
-        ("kinesis", "the stream's records", "not erasable: they expire with the stream's retention (24 h, 7 days in prod)"),
-        ("dynamodb-pitr", "point-in-time backups of the tables", "not erasable: they age out of the 35-day PITR window"),
+        ("s3:raw", "every event as sent; with sealing on, its personal fields (e-mail, IP, device id, ids, free text) are ciphertext under the subject's key", "sealed fields: unreadable once the batch run deletes the subject's keys (Glacier copies too, nothing rewritten); records sent in clear: rewritten by the batch run; expires at 400 days"),
+        ("s3:quarantine", "rejected records as sent (sealed like the archive)", "records of the user deleted by the batch run; sealed copies unreadable after the key deletion; expires after 30 days"),
+        ("s3:enriched", "pseudonymised events (user id, per-subject e-mail and device hashes, IP /24)", "rewritten by the batch run"),
+        ("s3:processed", "compacted Parquet of the enriched events", "rewritten by the batch run"),
+        ("warehouse", "fact and dimension rows keyed by user id; the models are views over them", "deleted by the batch run"),
+        ("kinesis", "the stream's records (sealed at the door)", "unreadable once the keys are deleted; they expire with the stream's retention (24 h, 7 days in prod)"),
+        ("dynamodb-pitr", "point-in-time backups of the tables", "age out of the 35-day PITR window; the key table has no PITR, so backed-up sealed fields stay unreadable"),
     ];
 
     public static void Map(WebApplication app)
@@ -31,7 +31,6 @@ public static class PrivacyEndpoints
         app.MapPut("/v1/users/{id}/consent", ConsentAsync).WithMetadata(new RequiresRole(ApiRole.Ingest));
         app.MapGet("/v1/users/{id}/consent", GetConsentAsync).WithMetadata(new RequiresRole(ApiRole.Query), new AuditsPersonalRead("read.consent"));
         app.MapGet("/v1/users/{id}/export", ExportAsync).WithMetadata(new RequiresRole(ApiRole.Admin), new AuditsPersonalRead("export"));
-        app.MapDelete("/v1/users/{id}", EraseAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapPost("/v1/admin/keys", CreateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapPost("/v1/admin/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapDelete("/v1/admin/keys/{keyId}", RevokeKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
@@ -88,10 +87,18 @@ public static class PrivacyEndpoints
             : Results.Json(new ConsentResponse(id, consent.Personalisation, consent.UpdatedAt), ApiJsonContext.Default.ConsentResponse);
     }
 
-    /// <summary>A GDPR/CCPA access request: everything held about the user here, and where more is held.</summary>
+    /// <summary>A GDPR/CCPA access request answered at once: what DynamoDB and Redis hold about the user, and where more is held (the full export is <c>POST</c>, see <see cref="PrivacyRequestEndpoints"/>).</summary>
     private static async Task<IResult> ExportAsync(HttpContext context, IUserReads users, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
     {
         if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
+        var json = await LiveExportAsync(context, users, consents, realtime, audit, clock, id);
+        // The export was audited before it ran (AuditsPersonalRead), so its own entry is in it.
+        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
+    }
+
+    /// <summary>What the API alone reads about the user: DynamoDB's state, consent, Redis, the audit trail, and where more is held.</summary>
+    internal static async Task<JsonObject> LiveExportAsync(HttpContext context, IUserReads users, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
+    {
         var ct = context.RequestAborted;
         var profile = await users.ProfileAsync(id, ct);
         var anonymous = await users.AnonymousIdsAsync(id, ct);
@@ -122,26 +129,7 @@ public static class PrivacyEndpoints
             ["audit"] = new JsonArray((await audit.AuditAsync("user#" + id, ct)).Select(a => (JsonNode?)a).ToArray()),
             ["alsoHeldIn"] = new JsonArray(OtherZones.Select(z => (JsonNode?)new JsonObject { ["zone"] = z.Zone, ["holds"] = z.Holds, ["erasure"] = z.Erasure }).ToArray()),
         };
-        // The export was audited before it ran (AuditsPersonalRead), so its own entry is in it.
-        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8);
-    }
-
-    /// <summary>Erasure: DynamoDB and Redis at once; a tombstone for the batch layer; an audit entry. 202: the zones follow.</summary>
-    private static async Task<IResult> EraseAsync(HttpContext context, IUserErasure erasure, IRealtimeReads realtime, IAuditLog audit, string id)
-    {
-        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
-        var counts = await erasure.EraseAsync(id, context.RequestAborted);
-        var cacheKeys = await realtime.EraseAsync(id);
-        var details = string.Join(",", counts.Select(c => $"{c.Key}={c.Value}")) + $",redisKeys={cacheKeys}";
-        await AuditAsync(audit, context, "user#" + id, "erase", details);
-        var json = new JsonObject
-        {
-            ["userId"] = id,
-            ["erasedNow"] = new JsonObject(counts.Select(c => new KeyValuePair<string, JsonNode?>(c.Key, c.Value)).Append(new("redisKeys", cacheKeys))),
-            ["tombstone"] = "pending: the next batch run erases the raw, quarantine, enriched and processed zones, the warehouse and the search index",
-            ["notErasableAtOnce"] = new JsonArray(OtherZones.Where(z => z.Erasure.StartsWith("not", StringComparison.Ordinal)).Select(z => (JsonNode?)$"{z.Zone}: {z.Erasure}").ToArray()),
-        };
-        return Results.Content(json.ToJsonString(), "application/json", Encoding.UTF8, 202);
+        return json;
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext context, IApiKeyStore keys, IAuditLog audit)

@@ -87,6 +87,13 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
         }
 
         S3ObjectStore Zone(BucketDefinition bucket) => new(s3, env.Names.Bucket(bucket));
+        // The audit chain's retention rides on the schedule, where the stage gives this function the audit table.
+        var audit = env.Setting(Tables.Audit.EnvironmentVariable) is null ? null : new AuditChainStore(dynamo, env.Names, env.Clock);
+        if (audit is not null) owned.Add(audit);
+        // Data subjects' requests, where the stage gives this function their table and the exports bucket.
+        var privacy = audit is not null && env.Setting(Tables.PrivacyRequests.EnvironmentVariable) is not null && env.Setting(Buckets.Exports.EnvironmentVariable) is not null
+            ? new PrivacyPorts(new PrivacyRequestStore(dynamo, env.Names), audit, new UserDataStore(dynamo, env.Names, env.Clock), Zone(Buckets.Exports))
+            : null;
         var ports = new BatchPorts(
             Zone(Buckets.Raw), Zone(Buckets.Quarantine), Zone(Buckets.Enriched), Zone(Buckets.Processed),
             new DynamoWatermarkStore(dynamo, env.Names, env.Clock), new DynamoTombstoneStore(dynamo, env.Names),
@@ -97,13 +104,11 @@ public sealed class BatchLoaderFunction : IAsyncDisposable
                 ? new GluePartitionCatalog(new GlueClient(AwsHttp.Client(AwsJsonService.Glue, settings.GlueEndpoint, env.Endpoints)), database).RegisterAsync
                 : null,
             Keys = SubjectKeyringFactory.Create(env.Endpoints, env.Names, dynamo, env.Setting, env.Clock),
+            Privacy = privacy,
         };
 
         // Fan-out by asynchronous self-invocation only inside Lambda (and not when switched off); locally the caller loops.
         var fanOut = settings.FanOut ? LambdaInvoker.For(env.Endpoints, settings.LambdaEndpoint) : null;
-        // The audit chain's retention rides on the schedule, where the stage gives this function the audit table.
-        var audit = env.Setting(Tables.Audit.EnvironmentVariable) is null ? null : new AuditChainStore(dynamo, env.Names, env.Clock);
-        if (audit is not null) owned.Add(audit);
         var function = new BatchLoaderFunction(env, settings, ports, fanOut, new OwnedClients([.. owned]), audit);
         return Task.FromResult<IFunctionHandler>(new OwningHandler(function.Handler, function));
     }

@@ -61,6 +61,14 @@ public static class Tables
         "tombstones", "Erasure requests the batch layer applies to the zones, warehouse and index.",
         new KeyField("userId"));
 
+    /// <summary>
+    /// Erasure and export requests and where they stand (accepted → in progress → done), each move audited. Kept after an
+    /// erasure on purpose: it holds the user id, the times and the counts of what was erased, nothing else personal.
+    /// </summary>
+    public static readonly TableDefinition PrivacyRequests = new(
+        "privacy-requests", "Erasure and export requests (accepted, in progress, done), with the counts erased and the export's object. Survives erasure on purpose: user id, times and counts only.",
+        new KeyField("requestId"));
+
     public static readonly TableDefinition Watermarks = new(
         "watermarks", "Batch partitions processed (dt → type/hr) and stream-processing markers.",
         new KeyField("pk"), new KeyField("sk"));
@@ -74,7 +82,7 @@ public static class Tables
         new KeyField("pk"), PointInTimeRecovery: false);
 
     public static IReadOnlyList<TableDefinition> All { get; } =
-        [Profiles, Sessions, Identities, Catalog, ProductStats, Orders, Dedup, Consent, ApiKeys, Audit, Tombstones, Watermarks, SubjectKeys];
+        [Profiles, Sessions, Identities, Catalog, ProductStats, Orders, Dedup, Consent, ApiKeys, Audit, Tombstones, PrivacyRequests, Watermarks, SubjectKeys];
 }
 
 public static class Buckets
@@ -103,7 +111,12 @@ public static class Buckets
         "processed", "Compacted Parquet, search outbox, quality reports, catalog copies.",
         new Lifecycle(InfrequentAccessAfterDays: 90), HoldsRawPii: false);
 
-    public static IReadOnlyList<BucketDefinition> All { get; } = [Raw, Landing, Quarantine, Enriched, Logs, Processed];
+    /// <summary>Data subjects' exports (GDPR art. 15): one JSON object per request, read through a pre-signed link; gone after 7 days.</summary>
+    public static readonly BucketDefinition Exports = new(
+        "exports", "Data subjects' exports, one object per request, handed out as pre-signed links. Expire after 7 days.",
+        new Lifecycle(ExpireAfterDays: 7), HoldsRawPii: true);
+
+    public static IReadOnlyList<BucketDefinition> All { get; } = [Raw, Landing, Quarantine, Enriched, Logs, Processed, Exports];
 }
 
 public static class Streams

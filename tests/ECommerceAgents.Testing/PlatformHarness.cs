@@ -32,14 +32,15 @@ public sealed class PlatformHarness : IAsyncDisposable
 
     public string RedisPrefix => Environment.Settings[SettingNames.RedisPrefix];
 
-    public static async Task<PlatformHarness> StartAsync(string owner, LocalStack? stack = null, IReadOnlyDictionary<string, string>? settings = null, ServiceEndpoints? endpoints = null)
+    /// <param name="rawArchive">Whether the raw archive's delivery (the stream copied to the raw bucket) runs too.</param>
+    public static async Task<PlatformHarness> StartAsync(string owner, LocalStack? stack = null, IReadOnlyDictionary<string, string>? settings = null, ServiceEndpoints? endpoints = null, bool rawArchive = false)
     {
         stack ??= await TestStack.GetAsync().ConfigureAwait(false);
         var names = ResourceBindings.FromPrefix(TestStack.UniquePrefix(owner));
         await stack.ProvisionAsync(names, CancellationToken.None).ConfigureAwait(false);
         var port = LocalPorts.Free().Firehose;
         var sources = new LocalEventSources(stack, names: names, firehosePort: port);
-        await sources.StartAsync(CancellationToken.None, rawArchive: false).ConfigureAwait(false);
+        await sources.StartAsync(CancellationToken.None, rawArchive: rawArchive).ConfigureAwait(false);
 
         var resolved = (endpoints ?? stack.Endpoints) with { Firehose = new Uri($"http://127.0.0.1:{port}") };
         var all = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -24,7 +24,16 @@ public sealed record BatchPorts(
     /// Null where no key wrapping is configured.
     /// </summary>
     public Privacy.SubjectKeyring? Keys { get; init; }
+
+    /// <summary>
+    /// The privacy requests, their audit, what DynamoDB holds per user and where exports go: with all four, a run moves
+    /// erasure requests to done and builds pending exports. Null where the function is not given them.
+    /// </summary>
+    public PrivacyPorts? Privacy { get; init; }
 }
+
+/// <summary>What the batch layer needs to complete data subjects' requests (see <see cref="BatchPorts.Privacy"/>).</summary>
+public sealed record PrivacyPorts(IPrivacyRequests Requests, IAuditLog Audit, IUserDataExport Users, IObjectStore Exports);
 
 /// <summary>Milliseconds spent in each phase of a partition's load.</summary>
 public sealed record PhaseTimings

@@ -22,7 +22,10 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     private readonly Dictionary<(string Dt, string Hr), List<(string Type, DateTimeOffset EventHour, string Reason)>> _rejectCache = [];
     private readonly string _owner = "run-" + Guid.NewGuid().ToString("N")[..12];
     private readonly Dictionary<string, (string ETag, IReadOnlyList<string> Ids)> _idCache = new(StringComparer.Ordinal);
-    private readonly ErasureService _erasure = new(ports, clock);
+    private ErasureService? _erasure;
+
+    /// <summary>Applies erasure requests; the run's id is the audit's request id of its moves of privacy requests.</summary>
+    private ErasureService Erasure => _erasure ??= new ErasureService(ports, clock, _owner);
 
     public BatchOptions Options => options;
 
@@ -62,7 +65,9 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
     public async Task<BatchRunResult> RunAsync(BatchScope scope, int? maxPartitions, Func<bool>? timeLeft, CancellationToken cancellationToken)
     {
         await ports.Warehouse.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        var erasure = await _erasure.ApplyPendingAsync(cancellationToken).ConfigureAwait(false);
+        // Exports before erasure: a user who asked for both gets their data, then loses it.
+        if (ports.Privacy is { } privacy) await new ExportService(ports, privacy, clock, _owner).BuildPendingAsync(cancellationToken).ConfigureAwait(false);
+        var erasure = await Erasure.ApplyPendingAsync(cancellationToken).ConfigureAwait(false);
         var plan = await PlanAsync(scope, cancellationToken).ConfigureAwait(false);
         var loaded = new List<PartitionOutcome>();
         var remaining = new List<PartitionId>();

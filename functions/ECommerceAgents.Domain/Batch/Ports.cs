@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Search;
 
@@ -72,6 +73,16 @@ public interface IWarehouse
 
     /// <summary>The day's figures for the daily-metrics index.</summary>
     Task<DailyMetrics?> DailyMetricsAsync(string dt, CancellationToken cancellationToken);
+
+    /// <summary>Every row of the users (as <see cref="EraseAsync"/> finds them), per table, each column as text (null kept).</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>> ExportAsync(ErasureTargets targets, CancellationToken cancellationToken);
+}
+
+/// <summary>What DynamoDB holds about one user, item by item, for their export (table <c>privacy-requests</c>' exports).</summary>
+public interface IUserDataExport
+{
+    /// <summary>The user's items per table (profile, sessions of the user and each linked anonymous id, identity links, orders, consent), and the anonymous ids.</summary>
+    Task<(JsonObject Items, IReadOnlyList<string> AnonymousIds)> ExportAsync(string userId, CancellationToken cancellationToken);
 }
 
 /// <summary>Erasure requests recorded by the API (table <c>tombstones</c>).</summary>

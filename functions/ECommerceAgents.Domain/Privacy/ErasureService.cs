@@ -18,7 +18,7 @@ public sealed record ErasureOutcome(IReadOnlyList<(Tombstone Tombstone, ErasureC
 /// Then the subjects' data keys are deleted (crypto-shredding): records sealed at the door no longer name the user in
 /// clear, so the rewrite finds only older clear records; the sealed ones, wherever they are, stop opening.
 /// </summary>
-internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
+internal sealed class ErasureService(BatchPorts ports, TimeProvider clock, string runId = "erasure")
 {
     public async Task<ErasureOutcome?> ApplyPendingAsync(CancellationToken cancellationToken)
     {
@@ -52,16 +52,59 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
             foreach (var t in pending) await ShredAsync(keys, t, cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (var t in pending) counts[t.UserId].Exports += await DeleteExportsAsync(t.UserId, cancellationToken).ConfigureAwait(false);
+
         var now = clock.GetUtcNow();
         var applied = new List<(Tombstone, ErasureCounts)>();
         foreach (var t in pending)
         {
             var c = counts[t.UserId].ToCounts();
             await ports.Tombstones.MarkAppliedAsync(t, c, now, cancellationToken).ConfigureAwait(false);
+            await CompleteRequestAsync(t, c, cancellationToken).ConfigureAwait(false);
             applied.Add((t, c));
         }
 
         return new ErasureOutcome(applied);
+    }
+
+    /// <summary>The user's exports (and what the API left for one still open) go too: they are copies of what was erased.</summary>
+    private async Task<int> DeleteExportsAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (ports.Privacy is not { } privacy) return 0;
+        var deleted = 0;
+        foreach (var r in await privacy.Requests.ForUserAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            if (r.Kind != PrivacyRequest.Export) continue;
+            foreach (var key in new[] { PrivacyRequest.ExportKeyOf(r.RequestId), PrivacyRequest.LiveExportKey(r.RequestId) })
+            {
+                if (await privacy.Exports.GetAsync(key, cancellationToken).ConfigureAwait(false) is null) continue;
+                await privacy.Exports.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Moves the tombstone's privacy request to done (through in progress, if the API stopped before it), audited with the counts.</summary>
+    private async Task CompleteRequestAsync(Tombstone t, ErasureCounts c, CancellationToken cancellationToken)
+    {
+        if (ports.Privacy is not { } privacy || t.RequestId is null) return;
+        var request = await privacy.Requests.GetAsync(t.RequestId, cancellationToken).ConfigureAwait(false);
+        if (request is null || request.Status is PrivacyRequest.Done or PrivacyRequest.Failed) return;
+        var tracker = new PrivacyRequestTracker(privacy.Requests, privacy.Audit, clock);
+        var actor = PrivacyRequestTracker.BatchActor(runId);
+        if (request.Status == PrivacyRequest.Accepted)
+        {
+            await tracker.MoveAsync(request, PrivacyRequest.Accepted, PrivacyRequest.InProgress, actor, null, null, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var done = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["raw"] = c.Raw, ["quarantine"] = c.Quarantine, ["enriched"] = c.Enriched, ["processed"] = c.Processed,
+            ["warehouse"] = c.Warehouse, ["search"] = c.Search, ["exports"] = c.Exports, ["keysShredded"] = ports.Keys is null ? 0 : 1 + t.AnonymousIds.Count,
+        };
+        await tracker.MoveAsync(request, PrivacyRequest.InProgress, PrivacyRequest.Done, actor, null, done, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -209,7 +252,8 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock)
         public int Enriched;
         public int Processed;
         public int Warehouse;
+        public int Exports;
 
-        public ErasureCounts ToCounts() => new() { Raw = Raw, Quarantine = Quarantine, Enriched = Enriched, Processed = Processed, Warehouse = Warehouse };
+        public ErasureCounts ToCounts() => new() { Raw = Raw, Quarantine = Quarantine, Enriched = Enriched, Processed = Processed, Warehouse = Warehouse, Exports = Exports };
     }
 }

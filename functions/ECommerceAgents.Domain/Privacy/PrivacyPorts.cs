@@ -27,6 +27,9 @@ public interface IAuditLog
 /// <summary>The port that erases what the state store holds about a user at once, and asks the batch layer for the rest.</summary>
 public interface IUserErasure
 {
-    /// <summary>Erases the user's state and leaves a tombstone for the batch layer; returns what was erased, by kind.</summary>
-    Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Erases the user's state and leaves a tombstone for the batch layer, naming the privacy request it completes;
+    /// returns what was erased, by kind. The consent record stays (it is the proof of what the user chose).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, int>> EraseAsync(string userId, string requestId, CancellationToken cancellationToken);
 }

@@ -3,8 +3,11 @@ using System.Text.Json;
 
 namespace ECommerceAgents.Domain.Privacy;
 
-/// <summary>An erasure request as the API records it: the user, when, and the anonymous ids linked to them.</summary>
-public sealed record Tombstone(string UserId, DateTimeOffset RequestedAt, IReadOnlyList<string> AnonymousIds, string Status = "pending");
+/// <summary>
+/// An erasure request as the API records it for the batch layer: the user, when, the anonymous ids linked to them, and
+/// the privacy request it completes (none for tombstones written before requests existed).
+/// </summary>
+public sealed record Tombstone(string UserId, DateTimeOffset RequestedAt, IReadOnlyList<string> AnonymousIds, string Status = "pending", string? RequestId = null);
 
 /// <summary>
 /// Records removed per zone by erasure. Search is always 0: the search indexes hold no user data (products and daily
@@ -12,7 +15,10 @@ public sealed record Tombstone(string UserId, DateTimeOffset RequestedAt, IReadO
 /// </summary>
 public sealed record ErasureCounts(int Raw = 0, int Quarantine = 0, int Enriched = 0, int Processed = 0, int Warehouse = 0, int Search = 0)
 {
-    public int Total => Raw + Quarantine + Enriched + Processed + Warehouse + Search;
+    /// <summary>Export objects of the user deleted (their own exports are copies of what was erased).</summary>
+    public int Exports { get; init; }
+
+    public int Total => Raw + Quarantine + Enriched + Processed + Warehouse + Search + Exports;
 
     public static ErasureCounts operator +(ErasureCounts a, ErasureCounts b) => new()
     {
@@ -22,6 +28,7 @@ public sealed record ErasureCounts(int Raw = 0, int Quarantine = 0, int Enriched
         Processed = a.Processed + b.Processed,
         Warehouse = a.Warehouse + b.Warehouse,
         Search = a.Search + b.Search,
+        Exports = a.Exports + b.Exports,
     };
 }
 

@@ -86,7 +86,7 @@ public sealed class PlatformStack : Stack
 
         if (stage.PublicApi)
         {
-            var api = new ApiConstruct(this, "Api", new ApiConstructProps { Platform = platform, Tables = Tables, Events = Events.Stream });
+            var api = new ApiConstruct(this, "Api", new ApiConstructProps { Platform = platform, Tables = Tables, Events = Events.Stream, Lake = Lake });
             var apiStream = new ApiStreamConstruct(this, "ApiStream", new ApiStreamConstructProps { Platform = platform, Tables = Tables });
             functions.Add(api.Handler);
             functions.Add(apiStream.Handler);

@@ -166,5 +166,8 @@ public sealed class CryptoShreddingPipelineTests : IAsyncLifetime
         public Task<int> EraseAsync(ErasureTargets targets, CancellationToken cancellationToken) => Task.FromResult(0);
 
         public Task<Domain.Search.DailyMetrics?> DailyMetricsAsync(string dt, CancellationToken cancellationToken) => Task.FromResult<Domain.Search.DailyMetrics?>(null);
+
+        public Task<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>> ExportAsync(ErasureTargets targets, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<JsonObject>>>(new Dictionary<string, IReadOnlyList<JsonObject>>());
     }
 }

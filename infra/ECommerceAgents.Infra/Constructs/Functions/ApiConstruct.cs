@@ -12,6 +12,9 @@ public sealed class ApiConstructProps
     public required OperationalTables Tables { get; init; }
 
     public required IStream Events { get; init; }
+
+    /// <summary>The data lake, for the exports bucket.</summary>
+    public required DataLake Lake { get; init; }
 }
 
 /// <summary>
@@ -56,6 +59,10 @@ public sealed class ApiConstruct : Construct
             // The audit trail is append-only for the API: entries are added (PutItem) and read back by the export, never changed.
             .TableReadPlus(Tables.Audit, t[Tables.Audit], "dynamodb:PutItem")
             .Table(Tables.Tombstones, t[Tables.Tombstones], TableAccess.Write)
+            // Privacy requests: created, moved (conditional UpdateItem) and read back as their status resource.
+            .Table(Tables.PrivacyRequests, t[Tables.PrivacyRequests], TableAccess.ReadWrite)
+            // Exports: the API leaves what it reads at acceptance, and signs download links with its own role (GetObject).
+            .Bucket(Buckets.Exports, props.Lake[Buckets.Exports]).ReadObjects(props.Lake[Buckets.Exports], "exports/*").PutObjects(props.Lake[Buckets.Exports], "exports/*")
             // The door seals personal fields under each subject's data key: it creates keys (PutItem, and DeleteItem when
             // it loses a creation race) and shreds them on erasure.
             .SubjectKeys(t[Tables.SubjectKeys], ["kms:GenerateDataKey", "kms:Decrypt"], "dynamodb:PutItem", "dynamodb:DeleteItem")

@@ -51,8 +51,20 @@ public sealed class BatchLoaderConstruct : Construct
             .Table(Tables.Tombstones, props.Tables[Tables.Tombstones], TableAccess.ReadWrite)
             // The schedule also prunes the audit chain to its one-year retention (checkpoint put, old entries deleted).
             .Table(Tables.Audit, props.Tables[Tables.Audit], TableAccess.ReadWrite)
-            // Erasure deletes the erased subjects' data keys (crypto-shredding): no KMS call, only the table.
-            .SubjectKeys(props.Tables[Tables.SubjectKeys], [], "dynamodb:DeleteItem");
+            // Erasure deletes the erased subjects' data keys (crypto-shredding); exports open the sealed records with them
+            // (Decrypt unwraps the hour's key-encryption key).
+            .SubjectKeys(props.Tables[Tables.SubjectKeys], ["kms:Decrypt"], "dynamodb:DeleteItem")
+            // Privacy requests: open exports found (Scan), moved to in progress and done (UpdateItem), erasures completed.
+            .Table(Tables.PrivacyRequests, props.Tables[Tables.PrivacyRequests], TableAccess.ReadWrite);
+
+        // An export reads what DynamoDB holds about the user (and their linked anonymous ids).
+        foreach (var table in new[] { Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Orders, Tables.Consent })
+        {
+            Handler.Table(table, props.Tables[table], TableAccess.Read);
+        }
+
+        // Exports are written, read back (what the API left at acceptance) and that part deleted.
+        Handler.Bucket(Buckets.Exports, props.Lake[Buckets.Exports]).ReadWriteObjects(props.Lake[Buckets.Exports], "exports/*");
 
         // Reads every zone; rewrites the ones erasure must reach. The logs zone is masked at ingest and only read.
         foreach (var zone in new[] { Buckets.Raw, Buckets.Quarantine, Buckets.Enriched, Buckets.Processed })
