@@ -48,49 +48,49 @@ internal sealed class ExportService(BatchPorts ports, PrivacyPorts privacy, Time
         var built = 0;
         foreach (var (request, items, anonymous) in started)
         {
-            var own = new ErasureTargets([new Tombstone(request.UserId, request.CreatedAt, anonymous)]);
-            var warehouse = await ports.Warehouse.ExportAsync(own, cancellationToken).ConfigureAwait(false);
-            var live = await privacy.Exports.GetAsync(PrivacyRequest.LiveExportKey(request.RequestId), cancellationToken).ConfigureAwait(false);
-            var z = zones[request.UserId];
-            var document = new JsonObject
-            {
-                ["requestId"] = request.RequestId,
-                ["userId"] = request.UserId,
-                ["requestedAt"] = request.CreatedAt,
-                ["exportedAt"] = clock.GetUtcNow(),
-                ["anonymousIds"] = new JsonArray([.. anonymous.Select(a => (JsonNode?)a)]),
-                ["atAcceptance"] = live is null ? null : JsonNode.Parse(live),
-                ["dynamodb"] = items,
-                ["warehouse"] = new JsonObject(warehouse.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, new JsonArray([.. t.Value.Select(r => (JsonNode?)r)])))),
-                ["zones"] = new JsonObject
-                {
-                    ["raw"] = Array(z.Raw),
-                    ["quarantine"] = Array(z.Quarantine),
-                    ["enriched"] = Array(z.Enriched),
-                },
-                ["search"] = new JsonArray(),
-                ["notes"] = new JsonArray(
-                    "search: the indexes hold products and daily aggregates only, no user data",
-                    "stream: every stream record is in zones.raw (the archive is its exact copy), opened with the subject's keys",
-                    "processed zone and warehouse models: the enriched rows again as Parquet, and views over the warehouse facts listed here"),
-            };
-            var key = PrivacyRequest.ExportKeyOf(request.RequestId);
-            var body = Encoding.UTF8.GetBytes(document.ToJsonString());
-            await privacy.Exports.PutAsync(key, body, "application/json", cancellationToken).ConfigureAwait(false);
-            if (live is not null) await privacy.Exports.DeleteAsync(PrivacyRequest.LiveExportKey(request.RequestId), cancellationToken).ConfigureAwait(false);
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal)
-            {
-                ["raw"] = z.Raw.Count,
-                ["quarantine"] = z.Quarantine.Count,
-                ["enriched"] = z.Enriched.Count,
-                ["warehouse"] = warehouse.Values.Sum(rows => rows.Count),
-                ["dynamodb"] = items.Sum(t => t.Value is JsonArray a ? a.Count : 0),
-                ["bytes"] = body.Length,
-            };
-            if (await _tracker.MoveAsync(request, PrivacyRequest.InProgress, PrivacyRequest.Done, actor, null, counts, key, cancellationToken).ConfigureAwait(false)) built++;
+            if (await BuildAsync(request, items, anonymous, zones[request.UserId], actor, cancellationToken).ConfigureAwait(false)) built++;
         }
 
         return built;
+    }
+
+    /// <summary>Writes one request's export and moves it to done; false when another run moved it first.</summary>
+    private async Task<bool> BuildAsync(PrivacyRequest request, JsonObject items, IReadOnlyList<string> anonymous, Zones z, AuditRecord actor, CancellationToken cancellationToken)
+    {
+        var own = new ErasureTargets([new Tombstone(request.UserId, request.CreatedAt, anonymous)]);
+        var warehouse = await ports.Warehouse.ExportAsync(own, cancellationToken).ConfigureAwait(false);
+        var live = await privacy.Exports.GetAsync(PrivacyRequest.LiveExportKey(request.RequestId), cancellationToken).ConfigureAwait(false);
+        var document = new JsonObject
+        {
+            ["requestId"] = request.RequestId,
+            ["userId"] = request.UserId,
+            ["requestedAt"] = request.CreatedAt,
+            ["exportedAt"] = clock.GetUtcNow(),
+            ["anonymousIds"] = new JsonArray([.. anonymous.Select(a => (JsonNode?)a)]),
+            ["atAcceptance"] = live is null ? null : JsonNode.Parse(live),
+            ["dynamodb"] = items,
+            ["warehouse"] = new JsonObject(warehouse.Select(t => new KeyValuePair<string, JsonNode?>(t.Key, new JsonArray([.. t.Value.Select(r => (JsonNode?)r)])))),
+            ["zones"] = new JsonObject { ["raw"] = Array(z.Raw), ["quarantine"] = Array(z.Quarantine), ["enriched"] = Array(z.Enriched) },
+            ["search"] = new JsonArray(),
+            ["notes"] = new JsonArray(
+                "search: the indexes hold products and daily aggregates only, no user data",
+                "stream: every stream record is in zones.raw (the archive is its exact copy), opened with the subject's keys",
+                "processed zone and warehouse models: the enriched rows again as Parquet, and views over the warehouse facts listed here"),
+        };
+        var key = PrivacyRequest.ExportKeyOf(request.RequestId);
+        var body = Encoding.UTF8.GetBytes(document.ToJsonString());
+        await privacy.Exports.PutAsync(key, body, "application/json", cancellationToken).ConfigureAwait(false);
+        if (live is not null) await privacy.Exports.DeleteAsync(PrivacyRequest.LiveExportKey(request.RequestId), cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal)
+        {
+            ["raw"] = z.Raw.Count,
+            ["quarantine"] = z.Quarantine.Count,
+            ["enriched"] = z.Enriched.Count,
+            ["warehouse"] = warehouse.Values.Sum(rows => rows.Count),
+            ["dynamodb"] = items.Sum(t => t.Value is JsonArray a ? a.Count : 0),
+            ["bytes"] = body.Length,
+        };
+        return await _tracker.MoveAsync(request, PrivacyRequest.InProgress, PrivacyRequest.Done, actor, null, counts, key, cancellationToken).ConfigureAwait(false);
     }
 
     private static JsonArray Array(List<string> lines) => new([.. lines.Select(ParseOrText)]);

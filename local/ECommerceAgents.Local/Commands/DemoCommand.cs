@@ -7,7 +7,7 @@ namespace ECommerceAgents.Local.Commands;
 /// <summary><c>demo</c>: a seeded shop through the whole platform, then the books balanced. Exits 0 only when they balance.</summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Phases = ["stack", "catalog", "traffic", "drain", "batch", "reconcile"];
+    private static readonly string[] Phases = ["stack", "catalog", "traffic", "drain", "batch", "privacy", "reconcile"];
 
     public static Command Create(Option<string?> state)
     {

@@ -17,6 +17,13 @@ public sealed record DemoManifest(string RunId, int Seed, int Users, int Events,
 {
     public string Prefix => "demo-" + RunId;
 
+    /// <summary>How many privacy shoppers the run exported and erased (0 for runs made before the privacy phase).</summary>
+    public int PrivacyShoppers { get; init; }
+
+    /// <summary>The run's privacy shoppers (<see cref="DemoPrivacy"/>), rebuilt from the run id and end.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PrivacyShopper> Privacy => DemoPrivacy.Shoppers(RunId, End, PrivacyShoppers);
+
     /// <summary>The log lines the run sends (every tenth a health check that LogTransformer drops).</summary>
     [JsonIgnore]
     public DemoLogs Logs => new(LogLines, (LogLines + 9) / 10);

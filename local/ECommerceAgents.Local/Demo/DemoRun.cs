@@ -35,6 +35,9 @@ public sealed record DemoOptions
     /// <summary>Runs after the report, while the API and the dashboard still serve (the CLI's --hold, the browser test).</summary>
     public Func<DemoReport, Uri?, Task>? WhileServing { get; init; }
 
+    /// <summary>Shoppers who, beside the generated shop, ask for their export and then for erasure (<see cref="DemoPrivacy"/>).</summary>
+    public int PrivacyShoppers { get; init; } = DemoPrivacy.DefaultShoppers;
+
     /// <summary>Kill and restart the local servers during traffic and drain (<c>--chaos</c>); null runs undisturbed.</summary>
     public ChaosOptions? Chaos { get; init; }
 
@@ -73,7 +76,7 @@ public static class DemoRun
 
         // The shop's traffic: the generator ends at the last full hour, so every partition is closed when the batch runs.
         var end = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).AddSeconds(-1);
-        var manifest = new DemoManifest(runId, options.Seed, options.Users, options.Events, end, TimeSpan.FromHours(2), options.LogLines).WithWarehouse(stack);
+        var manifest = new DemoManifest(runId, options.Seed, options.Users, options.Events, end, TimeSpan.FromHours(2), options.LogLines) { PrivacyShoppers = options.PrivacyShoppers }.WithWarehouse(stack);
         var generator = manifest.Generator();
         var records = generator.Generate();
         var truth = generator.Truth;
@@ -97,6 +100,8 @@ public static class DemoRun
         var (apiRequests, direct) = await SendTrafficAsync(host, records, truth, options.Rate, accepted, progress, apiRetries, options.Chaos is not null, ct);
         var sendSeconds = Stopwatch.GetElapsedTime(sendStarted).TotalSeconds;
         var logsSent = await SendLogsAsync(host, options, ct);
+        using var privacyApi = new HttpClient { BaseAddress = host.ApiBase, Timeout = TimeSpan.FromSeconds(60) };
+        if (manifest.Privacy.Count > 0) await DemoPrivacy.SendAsync(privacyApi, host.AdminKey, manifest.Privacy, ct);
 
         phase = "drain";
         progress("drain", 0, 1, "waiting for the stream and the delivery streams");
@@ -128,8 +133,13 @@ public static class DemoRun
         }
 
         progress("batch", dates.Length, dates.Length, $"{partitions.Count} partitions");
+        // The privacy shoppers' exports and erasures, each completed by a batch run (exports and erasure need no new partition).
+        var privacy = manifest.Privacy.Count == 0 ? [] : await DemoPrivacy.RunAsync(stack, manifest.Stores, privacyApi, host.AdminKey, manifest.Privacy,
+            () => BatchRunner.RunAsync(host.Environment, dates[^1], null, null, ct), progress, ct);
         progress("reconcile", 0, 1, "reading every store");
-        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct, killed: chaos is not null);
+        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, truth, generator.Catalog, logsSent, ct, killed: chaos is not null,
+            realtimeExtra: DemoPrivacy.CounterTotals(manifest.Privacy));
+        report = report with { Checks = [.. report.Checks, .. privacy] };
         if (chaos is not null)
         {
             var processor = host.Sources.KinesisSources.Single(s => s.FunctionName == "StreamProcessor").Stats;
@@ -179,7 +189,8 @@ public static class DemoRun
         var manifest = await DemoManifest.LoadAsync(stack, runId, ct);
         var generator = manifest.Generator();
         generator.Generate();
-        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, generator.Truth, generator.Catalog, manifest.Logs, ct);
+        var report = await DemoReconciliation.ReconcileAsync(stack, manifest.Stores, generator.Truth, generator.Catalog, manifest.Logs, ct,
+            realtimeExtra: DemoPrivacy.CounterTotals(manifest.Privacy));
         return report with { RunId = runId, Seed = manifest.Seed, Users = manifest.Users, Latency = await DemoReconciliation.LatencyAsync(stack, manifest.Stores.Names, ct) };
     }
 

@@ -30,8 +30,8 @@ public sealed class HelperFunctionRuntimesTests(SynthesizedStages stages)
     [Fact]
     public void Dev_KeepsItsTwoHelpers_AutoDeleteAndDefaultSecurityGroup()
     {
-        // Six zones and the access-log bucket; one provider function serves them all.
-        stages.Dev.Template.ResourceCountIs("Custom::S3AutoDeleteObjects", 6 + 1);
+        // Seven buckets (six zones and the exports) and the access-log bucket; one provider function serves them all.
+        stages.Dev.Template.ResourceCountIs("Custom::S3AutoDeleteObjects", 7 + 1);
         stages.Dev.Template.ResourceCountIs("Custom::VpcRestrictDefaultSG", 1);
         stages.Dev.Template.ResourceCountIs("AWS::Lambda::Function", 7 + 2);
     }

@@ -139,7 +139,9 @@ public sealed class ApiPrivacyAndPushTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, erase.StatusCode);
         var erased = (await erase.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.True(erased["erasedNow"]!["redisKeys"]!.GetValue<int>() > 0);
-        Assert.NotEmpty(erased["notErasableAtOnce"]!.AsArray());
+        Assert.Equal("in_progress", erased["status"]!.GetValue<string>());
+        var requestId = erased["requestId"]!.GetValue<string>();
+        Assert.Equal("/v1/privacy/requests/" + requestId, erase.Headers.Location!.ToString());
 
         using (var after = await _p.Api.SendAsync(HttpMethod.Get, "v1/users/u-gdpr/profile", _query)) Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
         using var again = await _p.Api.SendAsync(HttpMethod.Get, "v1/users/u-gdpr/export", ApiInstance.AdminKey);
@@ -147,7 +149,7 @@ public sealed class ApiPrivacyAndPushTests : IAsyncLifetime
         Assert.Null(left["profile"]);
         Assert.Empty(left["sessions"]!.AsArray());
         Assert.Empty(left["recentlyViewed"]!.AsArray());
-        Assert.Contains(left["audit"]!.AsArray(), a => a!.ToJsonString().Contains("erase", StringComparison.Ordinal));
+        Assert.Contains(left["audit"]!.AsArray(), a => a!.ToJsonString().Contains("privacy.erasure.in_progress", StringComparison.Ordinal));
 
         var tombstone = await _p.Harness.Stack.DynamoDbClient.GetItemAsync(new GetItemRequest
         {
@@ -157,5 +159,6 @@ public sealed class ApiPrivacyAndPushTests : IAsyncLifetime
         });
         Assert.Equal("pending", tombstone.Item["status"].S);
         Assert.Contains("anon-u-gdpr", tombstone.Item["anonymousIds"].L.Select(v => v.S));
+        Assert.Equal(requestId, tombstone.Item["requestId"].S);
     }
 }

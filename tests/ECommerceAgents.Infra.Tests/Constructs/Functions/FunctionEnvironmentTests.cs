@@ -25,7 +25,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "BatchLoader",
             [
-                .. Names(Tables.Watermarks, Tables.Tombstones, Tables.Audit, Tables.SubjectKeys),
+                .. Names(Tables.Watermarks, Tables.Tombstones, Tables.Audit, Tables.SubjectKeys, Tables.PrivacyRequests),
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Orders, Tables.Consent),
                 SettingNames.KmsKeyId,
                 .. Buckets.All.Where(b => b != Buckets.Landing).Select(b => b.EnvironmentVariable),
                 SettingNames.RedshiftWorkgroup, SettingNames.RedshiftDatabase, SettingNames.RedshiftSecretArn, SettingNames.RedshiftCopyRoleArn,
@@ -36,7 +37,8 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
         {
             "Api",
             [
-                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones, Tables.SubjectKeys),
+                .. Names(Tables.Profiles, Tables.Sessions, Tables.Identities, Tables.Catalog, Tables.Orders, Tables.ProductStats, Tables.Watermarks, Tables.Dedup, Tables.Consent, Tables.ApiKeys, Tables.Audit, Tables.Tombstones, Tables.SubjectKeys, Tables.PrivacyRequests),
+                Buckets.Exports.EnvironmentVariable,
                 SettingNames.KmsKeyId, Streams.Events.EnvironmentVariable, ServiceEndpoints.RedisVariable, "OPENSEARCH_ENDPOINT", SettingNames.WebhookSecretsParameter, SettingNames.BootstrapAdminKeyParameter,
             ]
         },
