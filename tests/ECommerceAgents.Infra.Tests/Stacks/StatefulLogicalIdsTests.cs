@@ -22,7 +22,7 @@ public sealed class StatefulLogicalIdsTests(SynthesizedStages stages)
     [
         "TablesApiKeys330F873D", "TablesAuditCEFF9E0F", "TablesCatalogA41E506D", "TablesConsentDCCA963B", "TablesDedup8E2B96C8",
         "TablesIdentities4BDFD7EE", "TablesOrdersACF7C9C0", "TablesProductStats2F6CC219", "TablesProfiles742D2D94", "TablesSessions486350CB",
-        "TablesTombstones4F1F52F6", "TablesWatermarksE38D3EC8", "TablesSubjectKeys8E3536BC",
+        "TablesTombstones4F1F52F6", "TablesWatermarksE38D3EC8", "TablesSubjectKeys8E3536BC", "TablesPrivacyRequestsA94C00AA",
         "DataLakeEnriched94C52047", "DataLakeLandingF7B10C10", "DataLakeLogs7BB9DD5F", "DataLakeProcessedF37385DD", "DataLakeQuarantineAC18E5DA", "DataLakeRaw1F82835B",
         "DataLakeExports93F093F1", "DataLakeAccessLogs1DA51325",
         "EventsStreamA348795C", "FirehoseEnriched6B4C1DA2", "FirehoseLogs742C5324", "FirehoseRawD0B8C4ED", "DataKey17AFBB84", "FailedInvocationsQueueC607D06D",
