@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ECommerceAgents.Adapters.Kms;
+using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Functions.StreamProcessor;
 using ECommerceAgents.Lambda.Events;
 using ECommerceAgents.Lambda.Runtime;
@@ -57,8 +60,11 @@ internal static class StreamShardBench
             // The measured rounds keep the workload seeds 71, 72, ... whatever the warm-up's length.
             var round = batchNumber - warmup + 1;
             var records = Records(round > 0 ? round : 1000 + batchNumber, batchSize);
-            var batch = StreamBench.BatchOf(records, 49_000_000_000L + (batchNumber * 10_000_000L));
-            var (directWall, cpu) = await InvokeAsync(direct.Function, batch, ct);
+            var sequence = 49_000_000_000L + (batchNumber * 10_000_000L);
+            // With sealing on (ECA_MASTER_KEY or ECA_KMS_KEY_ID), each function gets the records as its own API would
+            // have sealed them, under keys in its own table: made here, before the timed invocation.
+            var batch = StreamBench.BatchOf(await simulated.SealAsync(records, ct), sequence);
+            var (directWall, cpu) = await InvokeAsync(direct.Function, StreamBench.BatchOf(await direct.SealAsync(records, ct), sequence), ct);
             latency.Activity!.Clear();
             simulated.Log.GetStringBuilder().Clear();
             var started = Stopwatch.GetTimestamp();
@@ -73,6 +79,7 @@ internal static class StreamShardBench
         }
 
         result["warmupBatches"] = warmup;
+        result["sealed"] = simulated.Sealed;
         Report(result, measured, batchSize, sizing.StreamProcessorMemoryMb);
     }
 
@@ -82,6 +89,32 @@ internal static class StreamShardBench
         private LocalEventSources _sources = null!;
 
         public IFunctionHandler Function { get; private set; } = null!;
+
+        /// <summary>The door's sealing under the function's own key table, when sealing is configured.</summary>
+        private DoorEncryption? _door;
+
+        public bool Sealed => _door is not null;
+
+        /// <summary>
+        /// The records as the API would put them on the stream: each valid event's personal fields sealed under its
+        /// subject's key (the subject is its user, anonymous or device partition key) and that key made a pseudonym.
+        /// Faulty records go as they are, as a producer writing to the stream sends them.
+        /// </summary>
+        public async Task<IReadOnlyList<GeneratedRecord>> SealAsync(IReadOnlyList<GeneratedRecord> records, CancellationToken ct)
+        {
+            if (_door is null) return records;
+            var sealable = records.Select((r, i) => (r, i)).Where(x => x.r.Type is not null && x.r.Fault is not (Fault.Malformed or Fault.SchemaViolation) && SubjectOf(x.r.PartitionKey) is not null).ToArray();
+            var accepted = sealable.Select(x => new AcceptedEvent(x.i, x.r.EventId ?? "", x.r.Type!, x.r.PartitionKey, x.r.Data) { Subject = SubjectOf(x.r.PartitionKey) }).ToArray();
+            var protectedEvents = await _door.ProtectAsync(accepted, ct);
+            var result = records.ToArray();
+            foreach (var e in protectedEvents) result[e.Index] = result[e.Index] with { Data = e.Record, PartitionKey = e.PartitionKey };
+            return result;
+        }
+
+        private static string? SubjectOf(string partitionKey) =>
+            partitionKey.StartsWith("user:", StringComparison.Ordinal) || partitionKey.StartsWith("anon:", StringComparison.Ordinal) || partitionKey.StartsWith("device:", StringComparison.Ordinal)
+                ? partitionKey
+                : null;
 
         /// <summary>The function's log lines (its metrics among them).</summary>
         public StringWriter Log { get; } = new();
@@ -100,6 +133,8 @@ internal static class StreamShardBench
                 Output = TextWriter.Synchronized(shard.Log),
             };
             shard.Function = await StreamProcessorFunction.CreateAsync(environment, ct);
+            var keyring = SubjectKeyringFactory.Create(environment.Endpoints, names, stack.DynamoDbClient, environment.Setting, TimeProvider.System);
+            shard._door = keyring is null ? null : new DoorEncryption(keyring);
             return shard;
         }
 
