@@ -16,7 +16,9 @@ public sealed class DomainSurfaceTests
     // crypto-shredding (five more) the subject key table's port and record (ISubjectKeyStore, StoredSubjectKey), the key
     // wrapping port (IDataKeyWrapper: KMS in AWS, a master key locally) and the two services the functions compose
     // (SubjectKeyring, DoorEncryption); the key material and the cipher stay internal.
-    private const int Budget = 157;
+    // 159: issue 20 adds the Segment tracking API's mapping, which the API composes: the mapper and the batch it returns
+    // (the per-type data writer stays internal).
+    private const int Budget = 159;
 
     [Fact]
     public void ExportedTypes_StayWithinTheBudget()
