@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Amazon.S3.Model;
 using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.IntegrationTests.Batch;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
@@ -88,6 +90,39 @@ public sealed class SegmentSdkTests : IAsyncLifetime
             Assert.Equal($"sdk-a-{i}", e["anonymousId"]!.GetValue<string>());
             Assert.Equal("segment", e["lineage"]!["source"]!.GetValue<string>());
         }
+
+        // And on into the warehouse: the batch loader over those enriched objects, custom events included.
+        await using var slice = await BatchSlice.CreateAsync("segmentwh", DateTimeOffset.UtcNow);
+        foreach (var key in await EnrichedKeysAsync(bucket))
+        {
+            using var source = await _pipeline.Harness.Stack.S3Client.GetObjectAsync(bucket, key);
+            using var bytes = new MemoryStream();
+            await source.ResponseStream.CopyToAsync(bytes);
+            bytes.Position = 0;
+            await slice.S3.PutObjectAsync(new PutObjectRequest { BucketName = slice.Bucket(Buckets.Enriched), Key = key, InputStream = bytes, UseChunkEncoding = false });
+        }
+
+        var loader = await slice.LoaderAsync();
+        foreach (var day in enriched.Select(e => e["partition"]!["dt"]!.GetValue<string>()).Distinct()) await EnrichedDay.BackfillAsync(loader, day);
+        var rows = await TestWarehouse.QueryAsync(slice.Warehouse, "select event_id, event_type from eca.fct_events");
+        Assert.Equal(calls.Count, rows.Count);
+        foreach (var (method, args, type) in calls)
+        {
+            var eventId = SegmentMapping.EventId(_keyId, args["messageId"]!.GetValue<string>());
+            Assert.True(rows.Any(r => (string?)r["event_id"] == eventId && (string?)r["event_type"] == type), $"{method} {args["event"]} ({type}) is not in fct_events");
+        }
+    }
+
+    private async Task<List<string>> EnrichedKeysAsync(string bucket)
+    {
+        var keys = new List<string>();
+        foreach (var prefix in (string[])["events/", "bots/"])
+        {
+            var page = await _pipeline.Harness.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix });
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+        }
+
+        return keys;
     }
 
     [Fact]
