@@ -134,7 +134,7 @@ public static class SegmentMapping
     private static Violation? MapOne(Utf8JsonWriter w, JsonElement m, string? call, string path, string scope, DateTimeOffset receivedAt, DateTimeOffset? batchSentAt)
     {
         if (m.ValueKind != JsonValueKind.Object) return new Violation(path, "type", "a message must be a JSON object");
-        var size = m.GetRawText().Length;
+        var size = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(m).Length;
         if (size > MaxMessageBytes) return new Violation(path, "maxSize", $"a message is at most {MaxMessageBytes} bytes (32 KB), this one {size}");
         if (call is null || !Calls.Contains(call)) return new Violation(path + ".type", "enum", $"type must be one of {string.Join(", ", Calls)}");
         var messageId = Text(m, "messageId");
