@@ -86,10 +86,23 @@ public sealed class SegmentSdkTests : IAsyncLifetime
             var eventId = SegmentMapping.EventId(_keyId, args["messageId"]!.GetValue<string>());
             var e = Assert.Single(enriched, x => x["eventId"]!.GetValue<string>() == eventId);
             Assert.True(type == e["type"]!.GetValue<string>(), $"{method} {args["event"]}: {e["type"]} instead of {type}");
-            Assert.Equal($"sdk-u-{i}", e["userId"]!.GetValue<string>());
-            Assert.Equal($"sdk-a-{i}", e["anonymousId"]!.GetValue<string>());
+            Assert.Equal(args["anonymousId"]?.GetValue<string>() ?? args["previousId"]!.GetValue<string>(), e["anonymousId"]!.GetValue<string>());
+            Assert.Equal(args["userId"]!.GetValue<string>(), e["userId"]!.GetValue<string>());
             Assert.Equal("segment", e["lineage"]!["source"]!.GetValue<string>());
         }
+
+        // The alias linked its previousId to the user: a later visit by the previousId alone is attributed to the user.
+        var alias = calls.Single(c => c.Method == "alias").Args;
+        var after = $$$"""{"anonymousId":"{{{alias["previousId"]}}}","messageId":"after-alias","properties":{"url":"https://shop.example/after"}}""";
+        using (var response = await _pipeline.Api.SendAsync(HttpMethod.Post, "v1/page", _writeKey, new StringContent(after, System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _pipeline.DrainAsync();
+        var afterId = SegmentMapping.EventId(_keyId, "after-alias");
+        var visit = (await StoreChecksum.EnrichedLinesAsync(_pipeline.Harness.Stack, bucket, "events/")).Select(l => JsonNode.Parse(l)!).Single(x => x["eventId"]!.GetValue<string>() == afterId);
+        Assert.Equal(alias["userId"]!.GetValue<string>(), visit["resolvedUserId"]?.GetValue<string>());
 
         // And on into the warehouse: the batch loader over those enriched objects, custom events included.
         await using var slice = await BatchSlice.CreateAsync("segmentwh", DateTimeOffset.UtcNow);
@@ -105,7 +118,7 @@ public sealed class SegmentSdkTests : IAsyncLifetime
         var loader = await slice.LoaderAsync();
         foreach (var day in enriched.Select(e => e["partition"]!["dt"]!.GetValue<string>()).Distinct()) await EnrichedDay.BackfillAsync(loader, day);
         var rows = await TestWarehouse.QueryAsync(slice.Warehouse, "select event_id, event_type from eca.fct_events");
-        Assert.Equal(calls.Count, rows.Count);
+        Assert.Equal(calls.Count + 1, rows.Count);
         foreach (var (method, args, type) in calls)
         {
             var eventId = SegmentMapping.EventId(_keyId, args["messageId"]!.GetValue<string>());
