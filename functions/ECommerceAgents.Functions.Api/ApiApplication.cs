@@ -79,6 +79,7 @@ public static partial class ApiApplication
         app.Use(ApiMiddleware.CorrelationAsync);
         app.Use(ApiMiddleware.ErrorsAsync);
         app.UseRouting();
+        app.Use(SegmentEndpoints.WriteKeyAsync);
         app.Use(ApiMiddleware.AuthenticateAsync);
         app.UseRateLimiter();
         app.Use(ApiAudit.PersonalReadsAsync);
@@ -99,6 +100,7 @@ public static partial class ApiApplication
         }
 
         IngestEndpoints.Map(app);
+        SegmentEndpoints.Map(app);
         QueryEndpoints.Map(app);
         PrivacyEndpoints.Map(app);
         PrivacyRequestEndpoints.Map(app);

@@ -65,8 +65,9 @@ internal static partial class ApiMiddleware
             : null;
         if (record is null)
         {
-            context.Response.Headers.WWWAuthenticate = "ApiKey header=\"x-api-key\"";
-            await ApiProblems.WriteAsync(context, 401, "Unauthorized", "A valid API key is required in the x-api-key header.");
+            var segment = endpoint.Metadata.GetMetadata<SegmentRoute>() is not null;
+            context.Response.Headers.WWWAuthenticate = segment ? SegmentEndpoints.Challenge : "ApiKey header=\"x-api-key\"";
+            await ApiProblems.WriteAsync(context, 401, "Unauthorized", segment ? SegmentEndpoints.UnauthorizedDetail : "A valid API key is required in the x-api-key header.");
             return;
         }
 

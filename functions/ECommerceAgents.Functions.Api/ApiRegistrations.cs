@@ -30,6 +30,7 @@ public static class ApiRegistrations
         services.AddSingleton(provider => new ApiKeyAuthenticator(provider.GetRequiredService<IApiKeyStore>(), options.KeyCacheTtl, clock));
         services.AddSingleton(provider => new IngestHandler(options, provider.GetRequiredService<IIdempotencyStore>(), provider.GetRequiredService<IWebhookReplayCache>(), clients.Stream, clock,
             clients.Keyring is { } keyring ? new DoorEncryption(keyring) : null));
+        services.AddSingleton(_ => new SegmentHandler(clients.Stream, clock, clients.Keyring is { } keyring ? new DoorEncryption(keyring) : null));
         return services;
     }
 

@@ -133,7 +133,7 @@ public sealed class Prerequisites(string repositoryRoot, bool installMissing, Te
         return exit == 0 ? null : Last(output);
     }
 
-    private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js", "chart.js/dist/chart.umd.min.js"];
+    private static readonly string[] EmulatorEntryPoints = ["dynalite/cli.js", "kinesalite/index.js", "s3rver/bin/s3rver.js", "chart.js/dist/chart.umd.min.js", "@segment/analytics-node/package.json"];
 
     private bool EmulatorsInstalled() =>
         EmulatorEntryPoints.All(f => File.Exists(Path.Combine(LocalRoot, "node_modules", f)));

@@ -20,7 +20,9 @@ public sealed class DomainSurfaceTests
     // API and BatchLoader move them with, the port to the exports bucket (the API writes and signs links), the port that
     // reads a user's DynamoDB items for the export, and the record of the four ports the batch layer is given for them;
     // the export and erasure services stay internal.
-    private const int Budget = 164;
+    // 166: issue 20 adds the Segment tracking API's mapping, which the API composes: the mapper and the batch it returns
+    // (the per-type data writer stays internal).
+    private const int Budget = 166;
 
     [Fact]
     public void ExportedTypes_StayWithinTheBudget()

@@ -19,12 +19,20 @@ public static class EventTypes
     public const string OrderRefunded = "order_refunded";
     public const string ProductUpserted = "product_upserted";
     public const string DeviceTelemetry = "device_telemetry";
+    public const string ProductListViewed = "product_list_viewed";
+    public const string ProductClicked = "product_clicked";
+    public const string CartViewed = "cart_viewed";
+    public const string ScreenView = "screen_view";
+    public const string Group = "group";
 
-    public static readonly IReadOnlyList<string> Interactions = [PageView, ProductView, Search, AddToCart, RemoveFromCart, BeginCheckout, Purchase, Identify];
+    /// <summary>A Segment source's <c>track</c> whose name no platform type describes (our own envelope still quarantines unknown schemas).</summary>
+    public const string CustomEvent = "custom_event";
+
+    public static readonly IReadOnlyList<string> Interactions = [PageView, ProductView, Search, AddToCart, RemoveFromCart, BeginCheckout, Purchase, Identify, ProductListViewed, ProductClicked, CartViewed, ScreenView, CustomEvent];
 
     public static readonly IReadOnlyList<string> OrderLifecycle = [OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded];
 
-    public static readonly IReadOnlyList<string> All = [.. Interactions, .. OrderLifecycle, ProductUpserted, DeviceTelemetry];
+    public static readonly IReadOnlyList<string> All = [.. Interactions, .. OrderLifecycle, ProductUpserted, DeviceTelemetry, Group];
 
     public static bool IsInteraction(string type) => Interactions.Contains(type);
 

@@ -120,6 +120,17 @@ public sealed record EventData
     public double? Value { get; init; }
 
     public string? Unit { get; init; }
+
+    /// <summary>The list a product was shown in or clicked from (product_list_viewed, product_clicked).</summary>
+    public string? ListId { get; init; }
+
+    /// <summary>A screen's or a custom event's name.</summary>
+    public string? Name { get; init; }
+
+    public string? GroupId { get; init; }
+
+    /// <summary>A custom event's properties or a group's traits, as JSON text (free text: masked before it leaves StreamProcessor).</summary>
+    public string? Properties { get; init; }
 }
 
 public sealed record OrderLine

@@ -171,16 +171,16 @@ internal static class TrackedEventReader
         return new OrderLine { Sku = sku!, Quantity = quantity, Price = price, Category = category };
     }
 
-    /// <summary>The string fields of <see cref="EventData"/>, in the order of <see cref="TextNames"/> (17, the length of <see cref="Texts"/>).</summary>
+    /// <summary>The string fields of <see cref="EventData"/>, in the order of <see cref="TextNames"/> (21, the length of <see cref="Texts"/>).</summary>
     private enum Text
     {
-        Url, Referrer, Title, Sku, Category, Brand, Currency, Query, OrderId, Method, Channel, PaymentMethod, Carrier, TrackingNumber, Reason, Metric, Unit,
+        Url, Referrer, Title, Sku, Category, Brand, Currency, Query, OrderId, Method, Channel, PaymentMethod, Carrier, TrackingNumber, Reason, Metric, Unit, ListId, Name, GroupId, Properties,
     }
 
     /// <summary>Each <see cref="Text"/>'s JSON name (camelCase, as the context names it) in UTF-8.</summary>
     private static readonly byte[][] TextNames = [.. Enum.GetNames<Text>().Select(n => Encoding.UTF8.GetBytes(char.ToLowerInvariant(n[0]) + n[1..]))];
 
-    [InlineArray(17)]
+    [InlineArray(21)]
     private struct Texts
     {
         private string? _element;
@@ -232,6 +232,7 @@ internal static class TrackedEventReader
             Amount = _amount, Items = _items, Method = T(Text.Method), Channel = T(Text.Channel), PaymentMethod = T(Text.PaymentMethod),
             Carrier = T(Text.Carrier), TrackingNumber = T(Text.TrackingNumber), Reason = T(Text.Reason), Stock = _stock,
             StockDelta = _stockDelta, Metric = T(Text.Metric), Value = _value, Unit = T(Text.Unit),
+            ListId = T(Text.ListId), Name = T(Text.Name), GroupId = T(Text.GroupId), Properties = T(Text.Properties),
         };
 
         private readonly string? T(Text field) => _texts[(int)field];

@@ -132,7 +132,9 @@ internal sealed class StreamPlanner : IDisposable
 
     /// <summary>Free text people type (a search box, a refund reason) goes through the log path's masker: one masker, the same rules.</summary>
     private static EventData MaskFreeText(EventData data) =>
-        data.Query is null && data.Reason is null ? data : data with { Query = MaskText(data.Query), Reason = MaskText(data.Reason) };
+        data.Query is null && data.Reason is null && data.Properties is null
+            ? data
+            : data with { Query = MaskText(data.Query), Reason = MaskText(data.Reason), Properties = MaskText(data.Properties) };
 
     private static string? MaskText(string? text) => text is null ? null : SensitiveDataMasker.Mask(text);
 

@@ -15,11 +15,14 @@ public sealed class PersonalFieldsTests
 
         Assert.Equal(
         [
+            "custom_event $.data.properties free-text",
             "envelope $.anonymousId identifier",
             "envelope $.context.deviceId device",
             "envelope $.context.email contact",
             "envelope $.context.ip network",
             "envelope $.userId identifier",
+            "group $.data.groupId identifier",
+            "group $.data.properties free-text",
             "order_cancelled $.data.reason free-text",
             "order_refunded $.data.reason free-text",
             "search $.data.query free-text",

@@ -57,8 +57,18 @@ public sealed class ValidatorDifferentialTests
                 EventTypes.RemoveFromCart => new JsonObject { ["sku"] = "SKU-9", ["quantity"] = 1 },
                 EventTypes.OrderCancelled => new JsonObject { ["orderId"] = "o-9", ["reason"] = "late" },
                 EventTypes.OrderRefunded => new JsonObject { ["orderId"] = "o-9", ["amount"] = 5, ["currency"] = "EUR" },
+                EventTypes.ProductListViewed => new JsonObject { ["listId"] = "deals", ["category"] = "home", ["currency"] = "EUR", ["itemCount"] = 2, ["items"] = new JsonArray(new JsonObject { ["sku"] = "SKU-1", ["price"] = 3 }, new JsonObject { ["sku"] = "SKU-2", ["category"] = "home" }) },
+                EventTypes.ProductClicked => new JsonObject { ["sku"] = "SKU-9", ["category"] = "home", ["brand"] = "Acme", ["price"] = 25.5, ["currency"] = "EUR", ["listId"] = "deals", ["title"] = "Lamp" },
+                EventTypes.CartViewed => new JsonObject { ["cartValue"] = 12.5, ["currency"] = "EUR", ["itemCount"] = 1, ["items"] = new JsonArray(new JsonObject { ["sku"] = "SKU-1", ["quantity"] = 1, ["price"] = 12.5 }) },
+                EventTypes.ScreenView => new JsonObject { ["name"] = "Home", ["category"] = "app" },
+                EventTypes.Group => new JsonObject { ["groupId"] = "acme-corp", ["properties"] = """{"plan":"pro"}""" },
+                EventTypes.CustomEvent => new JsonObject { ["name"] = "Coupon Applied", ["properties"] = """{"coupon":"X1"}""", ["orderId"] = "o-9", ["sku"] = "SKU-9" },
                 _ => throw new InvalidOperationException("no sample for " + type),
             });
+
+            // Two fields give too few mutations from one sample: a second one for the small schemas.
+            if (type == EventTypes.ScreenView) found.AddRange([new JsonObject { ["name"] = "Checkout" }, new JsonObject { ["name"] = "Cart", ["category"] = "shop" }]);
+            if (type == EventTypes.Group) found.AddRange([new JsonObject { ["groupId"] = "g-2" }, new JsonObject { ["groupId"] = "g-3", ["properties"] = "{}" }]);
         }
 
         return found;
