@@ -100,6 +100,7 @@ public static partial class ApiApplication
 
         IngestEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        ConsentEndpoints.Map(app);
         PrivacyEndpoints.Map(app);
     }
 
