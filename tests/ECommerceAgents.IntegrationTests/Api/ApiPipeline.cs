@@ -32,11 +32,12 @@ public sealed class ApiPipeline : IAsyncDisposable
     public KinesisEventSource Source { get; }
 
     /// <param name="settings">Function settings beyond the harness's (the master key that turns sealing on, for one).</param>
-    public static async Task<ApiPipeline> StartAsync(string owner, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="processorOutput">Where StreamProcessor writes its logs and EMF metrics (none by default).</param>
+    public static async Task<ApiPipeline> StartAsync(string owner, IReadOnlyDictionary<string, string>? settings = null, TextWriter? processorOutput = null)
     {
         var harness = await PlatformHarness.StartAsync(owner, settings: settings);
         var api = await ApiInstance.StartAsync(harness.Environment);
-        var processor = await StreamProcessorFunction.CreateAsync(harness.Environment, CancellationToken.None);
+        var processor = await StreamProcessorFunction.CreateAsync(processorOutput is null ? harness.Environment : harness.Environment with { Output = processorOutput }, CancellationToken.None);
         var stream = harness.Names.Stream(Streams.Events);
         var options = new KinesisEventSourceOptions
         {
