@@ -187,7 +187,7 @@ public sealed class ApiConsentTests : IAsyncLifetime
         await PostAsync(null, ApiInstance.ProductView("u-nopers", "nopers-1"));
         await _p.DrainAsync();
 
-        using var users = new UserDataStore(_p.Harness.Stack.DynamoDbClient, _p.Harness.Names);
+        var users = new UserDataStore(_p.Harness.Stack.DynamoDbClient, _p.Harness.Names);
         Assert.Null(await users.ProfileAsync("u-nopers", CancellationToken.None));
         Assert.Equal("aggregate_only", Assert.Single(await EnrichedAsync(n => Sku(n, "nopers-1")))["enrichment"]!["consent"]!.GetValue<string>());
     }
