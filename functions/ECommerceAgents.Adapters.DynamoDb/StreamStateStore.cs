@@ -39,6 +39,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         keys.AddRange(request.Users.Select(u => (_profiles, Key("userId", u))));
         keys.AddRange(request.Users.Select(u => (_consent, Key("userId", u))));
         keys.AddRange(request.AnonymousIds.Select(a => (_identities, Key("anonymousId", a))));
+        keys.AddRange(request.AnonymousIds.Select(a => (_consent, Key("userId", ConsentRecord.AnonymousSubject(a)))));
         keys.AddRange(request.Orders.Select(o => (_orders, Key("orderId", o))));
         keys.Add((_watermarks, Key("pk", CursorKey, "sk", request.ShardId)));
         keys.Add((_watermarks, Key("pk", StaleKey, "sk", request.ShardId)));
@@ -90,8 +91,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         }
         else if (table == _consent)
         {
-            snapshot.Consents[item["userId"].S] = new ConsentRecord(item["userId"].S, item.TryGetValue("personalisation", out var p) && p.BOOL == true,
-                item.TryGetValue("updatedAt", out var at) ? DateTimeOffset.Parse(at.S, CultureInfo.InvariantCulture) : default);
+            ConsentItems.Absorb(snapshot, item);
         }
     }
 
@@ -150,6 +150,13 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
         {
             // The first link of an anonymous id stands; writing it again is a no-op.
         }
+    }
+
+    public Task RecordSaleShareOptOutAsync(string subject, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var request = ConsentItems.Update(_consent, new ConsentRecord(subject, at) { SaleShare = false, SaleShareSource = ConsentRecord.GpcSource });
+        request.ReturnValues = ReturnValue.NONE;
+        return dynamo.UpdateItemAsync(request, cancellationToken);
     }
 
     public async Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken)

@@ -37,23 +37,17 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
         (await QueryAsync(Tables.Orders, "byUser", "userId", userId, cancellationToken).ConfigureAwait(false))
             .Select(i => JsonSerializer.Deserialize(i["doc"].S, StateJsonContext.Default.OrderRecord)!).ToArray();
 
-    public async Task<ConsentRecord?> ConsentAsync(string userId, CancellationToken cancellationToken)
+    public async Task<ConsentRecord?> ConsentAsync(string subject, CancellationToken cancellationToken)
     {
-        var item = await GetAsync(Tables.Consent, Key("userId", userId), cancellationToken).ConfigureAwait(false);
-        return item is null ? null : new ConsentRecord(userId, item["personalisation"].BOOL == true, DateTimeOffset.Parse(item["updatedAt"].S, CultureInfo.InvariantCulture));
+        var item = await GetAsync(Tables.Consent, Key("userId", subject), cancellationToken).ConfigureAwait(false);
+        return item is null ? null : ConsentItems.Read(item);
     }
 
-    public Task SetConsentAsync(ConsentRecord consent, CancellationToken cancellationToken) =>
-        dynamo.PutItemAsync(new PutItemRequest
-        {
-            TableName = names.Table(Tables.Consent),
-            Item = new Dictionary<string, AttributeValue>
-            {
-                ["userId"] = S(consent.UserId),
-                ["personalisation"] = new() { BOOL = consent.Personalisation },
-                ["updatedAt"] = S(consent.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)),
-            },
-        }, cancellationToken);
+    public async Task<ConsentRecord> SetConsentAsync(ConsentRecord change, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.UpdateItemAsync(ConsentItems.Update(names.Table(Tables.Consent), change), cancellationToken).ConfigureAwait(false);
+        return ConsentItems.Read(response.Attributes);
+    }
 
     /// <summary>A product as CatalogImport stored it, attribute by attribute, or null.</summary>
     public async Task<JsonObject?> ProductAsync(string sku, CancellationToken cancellationToken)

@@ -90,7 +90,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
     /// <summary>The tables a checksum covers (facts, dimensions, quality).</summary>
     public static readonly IReadOnlyList<string> Tables = ["fct_events", "fct_order_lines", "fct_orders", "dim_products", "dim_users", "dim_fx_rates", "dq_partition_quality"];
 
-    public static readonly IReadOnlyList<string> Models = ["mdl_sessions", "mdl_funnel_daily", "mdl_kpi_daily", "mdl_product_performance", "mdl_customer_segments", "mdl_retention_weekly"];
+    public static readonly IReadOnlyList<string> Models = ["mdl_sessions", "mdl_funnel_daily", "mdl_kpi_daily", "mdl_product_performance", "mdl_customer_segments", "mdl_retention_weekly", "mdl_marketing_audience"];
 
     // ---------------------------------------------------------------- migrations
 
@@ -310,7 +310,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
     public IReadOnlyList<string> ModelViews()
     {
         var e = T("fct_events");
-        return [SessionsView(e), FunnelDailyView(e), KpiDailyView(), ProductPerformanceView(e), CustomerSegmentsView(), RetentionWeeklyView(e)];
+        return [SessionsView(e), FunnelDailyView(e), KpiDailyView(), ProductPerformanceView(e), CustomerSegmentsView(e), RetentionWeeklyView(e), MarketingAudienceView()];
     }
 
     /// <summary>The <c>mdl_sessions</c> view.</summary>
@@ -359,17 +359,35 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "coalesce(ev.views, 0) as views, coalesce(ev.carts, 0) as carts, coalesce(pu.purchases, 0) as purchases, cast(coalesce(pu.revenue, 0) as numeric(18,4)) as revenue " +
             "from ev full outer join pu on pu.day = ev.day and pu.sku = ev.sku";
 
-    /// <summary>RFM over paying customers, as of the newest order (so the model is a function of the data, not of the clock).</summary>
-    private string CustomerSegmentsView() =>
+    /// <summary>
+    /// RFM over paying customers, as of the newest order (so the model is a function of the data, not of the clock), with
+    /// each customer's consent to marketing and to sale/share as their newest event's consent marker says (StreamProcessor
+    /// writes it from the consent it read for that event): <c>no_mktg</c> or <c>pseudonymous</c> deny marketing,
+    /// <c>no_sale</c> denies sale/share.
+    /// </summary>
+    private string CustomerSegmentsView(string e) =>
             $"create view {T("mdl_customer_segments")} as with asof as (select max(placed_at) as at from {T("fct_orders")}), " +
+            $"lc as (select subject, consent from (select coalesce(resolved_user_id, user_id) as subject, consent, row_number() over (partition by coalesce(resolved_user_id, user_id) order by occurred_at desc, event_id desc) as rn " +
+            $"from {e} where coalesce(resolved_user_id, user_id) is not null) latest where rn = 1), " +
             $"c as (select user_id, max(placed_at) as last_order, count(*) as frequency, sum(net_revenue_reporting) as monetary from {T("fct_orders")} " +
             "where user_id is not null and status <> 'cancelled' group by user_id), " +
             $"r as (select c.user_id, {dialect.DaysBetween("c.last_order", "asof.at")} as recency_days, c.frequency, cast(c.monetary as numeric(18,4)) as monetary, asof.at as computed_at from c cross join asof), " +
             "scored as (select user_id, recency_days, frequency, monetary, computed_at, " +
             "ntile(5) over (order by recency_days desc, user_id) as r_score, ntile(5) over (order by frequency, user_id) as f_score, ntile(5) over (order by monetary, user_id) as m_score from r) " +
-            "select user_id, recency_days, frequency, monetary, r_score, f_score, m_score, " +
+            "select scored.user_id, recency_days, frequency, monetary, r_score, f_score, m_score, " +
             "case when r_score >= 4 and f_score >= 4 then 'champions' when f_score >= 4 then 'loyal' when r_score <= 2 and f_score >= 3 then 'at_risk' " +
-            "when r_score >= 4 and frequency = 1 then 'new' when r_score <= 2 then 'hibernating' else 'potential' end as segment, computed_at from scored";
+            "when r_score >= 4 and frequency = 1 then 'new' when r_score <= 2 then 'hibernating' else 'potential' end as segment, computed_at, " +
+            "case when strpos(lc.consent, 'no_mktg') > 0 or strpos(lc.consent, 'pseudonymous') > 0 then false else true end as marketing_consent, " +
+            "case when strpos(lc.consent, 'no_sale') > 0 then false else true end as sale_share_consent " +
+            "from scored left join lc on lc.subject = scored.user_id";
+
+    /// <summary>
+    /// The marketing export: the customer segments of those who did not deny marketing. A campaign tool reads this, never
+    /// <c>mdl_customer_segments</c> itself.
+    /// </summary>
+    private string MarketingAudienceView() =>
+            $"create view {T("mdl_marketing_audience")} as select user_id, segment, recency_days, frequency, monetary, computed_at " +
+            $"from {T("mdl_customer_segments")} where marketing_consent";
 
     /// <summary>The <c>mdl_retention_weekly</c> view.</summary>
     private string RetentionWeeklyView(string e) =>

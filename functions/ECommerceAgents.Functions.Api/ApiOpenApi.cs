@@ -13,6 +13,7 @@ internal static class ApiOpenApi
             // One tag per area (ingest, users, products, metrics, admin), not the host assembly's name.
             var path = context.Description.RelativePath ?? "";
             var area = path.StartsWith("v1/", StringComparison.Ordinal) ? path.Split('/')[1] : "health";
+            if (area == "anonymous") area = "users"; // an anonymous visitor's consent sits with the users' routes
             operation.Tags = new HashSet<OpenApiTagReference> { new(area is "events" or "orders" or "products" && context.Description.HttpMethod == "POST" || area is "webhooks" or "track" or "identify" or "page" or "screen" or "alias" or "group" or "batch" ? "ingest" : area) };
             return Task.CompletedTask;
         }).AddDocumentTransformer((document, _, _) =>

@@ -133,7 +133,8 @@ public sealed partial class IngestHandler(ApiOptions options, IIdempotencyStore 
     private async Task<Answer> IngestAsync(HttpContext context, byte[] body, Func<string, bool>? allowed, string? webhookSource)
     {
         var request = context.ApiRequest();
-        var lineage = new IngestLineage(webhookSource is null ? "api" : "webhook", clock.GetUtcNow(), request.Traceparent, request.RequestId, webhookSource);
+        // Sec-GPC: 1 rides on the events' lineage; StreamProcessor records the opt-out in the consent state it reads anyway.
+        var lineage = new IngestLineage(webhookSource is null ? "api" : "webhook", clock.GetUtcNow(), request.Traceparent, request.RequestId, webhookSource, ConsentEndpoints.GlobalPrivacyControl(context.Request));
         var result = Validator.Validate(body, lineage, allowed, options.MaxEventsPerRequest);
         if (result.BodyError is { } bodyError)
         {

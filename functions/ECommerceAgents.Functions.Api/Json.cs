@@ -34,9 +34,21 @@ public sealed record ProblemError(string Path, string Keyword, string Message, i
 
 public sealed record IngestAccepted(int Accepted, IReadOnlyList<ProblemError> Rejected, IReadOnlyList<string> EventIds, string RequestId, string Traceparent);
 
-public sealed record ConsentRequest(bool? Personalisation);
+/// <summary>A consent request: <see cref="Purposes"/>, or the older single <see cref="Personalisation"/> field. Unknown fields are refused.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ConsentRequest(bool? Personalisation = null, ConsentPurposesBody? Purposes = null);
 
-public sealed record ConsentResponse(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
+/// <summary>The four purposes; in a request, the ones to change (null: unchanged); in a response, each one's effective choice.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ConsentPurposesBody(bool? Analytics = null, bool? Personalisation = null, bool? Marketing = null, bool? SaleShare = null);
+
+/// <param name="UserId">The user, for a user's consent.</param>
+/// <param name="AnonymousId">The anonymous id, for an anonymous visitor's consent.</param>
+/// <param name="Personalisation">The personalisation purpose, as the older responses had it.</param>
+/// <param name="Defaulted">The purposes never set, which take their default (granted).</param>
+/// <param name="SaleShareSource"><c>gpc</c> when sale/share was denied by a Global Privacy Control signal, <c>request</c> when set in a body.</param>
+/// <param name="UpdatedAt">When the record last changed (the minimum time when never set).</param>
+public sealed record ConsentResponse(string? UserId, string? AnonymousId, bool Personalisation, ConsentPurposesBody Purposes, IReadOnlyList<string> Defaulted, string? SaleShareSource, DateTimeOffset UpdatedAt);
 
 public sealed record KeyRequest(string? Name, string? Role);
 

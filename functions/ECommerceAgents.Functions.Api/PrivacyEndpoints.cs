@@ -28,8 +28,6 @@ public static class PrivacyEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapPut("/v1/users/{id}/consent", ConsentAsync).WithMetadata(new RequiresRole(ApiRole.Ingest));
-        app.MapGet("/v1/users/{id}/consent", GetConsentAsync).WithMetadata(new RequiresRole(ApiRole.Query), new AuditsPersonalRead("read.consent"));
         app.MapGet("/v1/users/{id}/export", ExportAsync).WithMetadata(new RequiresRole(ApiRole.Admin), new AuditsPersonalRead("export"));
         app.MapPost("/v1/admin/keys", CreateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
         app.MapPost("/v1/admin/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
@@ -55,37 +53,6 @@ public static class PrivacyEndpoints
     /// <summary>An audit entry by the calling key.</summary>
     private static Task<AuditEntry> AuditAsync(IAuditLog audit, HttpContext context, string subject, string action, string details) =>
         audit.AppendAsync(ApiAudit.Record(context, subject, action, details), context.RequestAborted);
-
-    /// <summary>
-    /// Records a personalisation opt-out (or opt-in). Policy: events of an opted-out user are still accepted and counted in
-    /// aggregates (product counters, trending, funnels) but build no profile, no recently viewed list and no recommendations,
-    /// and are marked consent=aggregate_only in the zones.
-    /// </summary>
-    private static async Task<IResult> ConsentAsync(HttpContext context, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
-    {
-        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
-        var (request, error) = await ReadJsonAsync(context, ApiJsonContext.Default.ConsentRequest, errorPath: true);
-        if (error is not null) return error;
-        if (request?.Personalisation is not { } personalisation)
-        {
-            return ApiProblems.Result(context, 400, "Invalid body", "personalisation (true or false) is required.", [new ProblemError("$.personalisation", "required", "is required")]);
-        }
-
-        var consent = new ConsentRecord(id, personalisation, clock.GetUtcNow());
-        await consents.SetConsentAsync(consent, context.RequestAborted);
-        if (!personalisation) await realtime.EraseAsync(id);
-        await AuditAsync(audit, context, "user#" + id, personalisation ? "consent.opt_in" : "consent.opt_out", "personalisation=" + personalisation);
-        return Results.Json(new ConsentResponse(id, personalisation, consent.UpdatedAt), ApiJsonContext.Default.ConsentResponse);
-    }
-
-    private static async Task<IResult> GetConsentAsync(HttpContext context, IConsentStore consents, string id)
-    {
-        if (ApiApplication.InvalidUserId(context, id) is { } invalid) return invalid;
-        var consent = await consents.ConsentAsync(id, context.RequestAborted);
-        return consent is null
-            ? Results.Json(new ConsentResponse(id, true, default), ApiJsonContext.Default.ConsentResponse)
-            : Results.Json(new ConsentResponse(id, consent.Personalisation, consent.UpdatedAt), ApiJsonContext.Default.ConsentResponse);
-    }
 
     /// <summary>A GDPR/CCPA access request answered at once: what DynamoDB and Redis hold about the user, and where more is held (the full export is <c>POST</c>, see <see cref="PrivacyRequestEndpoints"/>).</summary>
     private static async Task<IResult> ExportAsync(HttpContext context, IUserReads users, IConsentStore consents, IRealtimeReads realtime, IAuditLog audit, TimeProvider clock, string id)
@@ -123,7 +90,7 @@ public static class PrivacyEndpoints
             ["anonymousIds"] = new JsonArray(anonymous.Select(a => (JsonNode?)a).ToArray()),
             ["sessions"] = subjects,
             ["orders"] = new JsonArray(orders.Select(o => JsonNode.Parse(JsonSerializer.Serialize(o, ApiJsonContext.Default.OrderRecord))).ToArray()),
-            ["consent"] = consent is null ? null : new JsonObject { ["personalisation"] = consent.Personalisation, ["updatedAt"] = consent.UpdatedAt },
+            ["consent"] = consent is null ? null : new JsonObject { ["analytics"] = consent.Analytics, ["personalisation"] = consent.Personalisation, ["marketing"] = consent.Marketing, ["saleShare"] = consent.SaleShare, ["saleShareSource"] = consent.SaleShareSource, ["updatedAt"] = consent.UpdatedAt },
             ["recentlyViewed"] = QueryEndpoints.RecentlyViewed(recent),
             ["recommendations"] = recommendations is null ? null : JsonNode.Parse(recommendations),
             ["audit"] = new JsonArray((await audit.AuditAsync("user#" + id, ct)).Select(a => (JsonNode?)a).ToArray()),

@@ -104,6 +104,7 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
         metrics.Add("RecordsQuarantined", outcome.Quarantined);
         metrics.Add("RecordsBot", outcome.Bots);
         metrics.Add("DuplicatesDropped", outcome.Duplicates);
+        metrics.Add("RecordsConsentDropped", outcome.ConsentDropped);
         metrics.Add("RealtimeStale", outcome.RealtimeStale ? 1 : 0);
         metrics.Add("BatchRetried", outcome.RetryFrom is null ? 0 : 1);
         metrics.Add("ConflictRetries", outcome.ConflictRetries);

@@ -16,6 +16,7 @@ public sealed record StreamProcessorSettings(ProcessorOptions Processor, string 
             DedupWindow = TimeSpan.FromHours(env.IntSetting(SettingNames.DedupWindowHours, 24)),
             PipelineVersion = env.Setting(SettingNames.PipelineVersion) ?? "1.0.0",
             BotNetworks = ProcessorOptions.ParseNetworks(env.Setting(SettingNames.BotNetworks)),
+            AnalyticsDenied = ProcessorOptions.ParseAnalyticsDenial(env.Setting(SettingNames.AnalyticsConsent)),
         },
         env.Setting(SettingNames.RedisPrefix) ?? "",
         string.Equals(env.Setting(SettingNames.LogAcknowledgedEvents), "true", StringComparison.OrdinalIgnoreCase));

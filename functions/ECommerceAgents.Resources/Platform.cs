@@ -44,7 +44,7 @@ public static class Tables
         new KeyField("pk"), TtlAttribute: "expiresAt");
 
     public static readonly TableDefinition Consent = new(
-        "consent", "Per-user consent: personalisation opt-outs. Survives erasure on purpose.",
+        "consent", "Consent by purpose (analytics, personalisation, marketing, sale/share) per user id, or per anonymous id keyed anon#<id>. Survives erasure on purpose.",
         new KeyField("userId"));
 
     public static readonly TableDefinition ApiKeys = new(

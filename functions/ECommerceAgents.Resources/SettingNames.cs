@@ -50,6 +50,9 @@ public static class SettingNames
     public const string BotNetworks = "ECA_BOT_NETWORKS";
     public const string LogAcknowledgedEvents = "ECA_LOG_ACKNOWLEDGED_EVENTS";
 
+    /// <summary>What becomes of the events of a subject who denied analytics: <c>pseudonymous</c> (the default) or <c>drop</c>.</summary>
+    public const string AnalyticsConsent = "ECA_ANALYTICS_CONSENT";
+
     // Api.
 
     /// <summary><c>stream</c> for the API function behind the stream route; otherwise the ingest-and-query API.</summary>

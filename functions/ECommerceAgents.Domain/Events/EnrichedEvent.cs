@@ -54,7 +54,10 @@ internal sealed record EventEnrichment
 
     public string? PriceBand { get; init; }
 
-    /// <summary><c>full</c>, or <c>aggregate_only</c> when the user opted out of personalisation.</summary>
+    /// <summary>
+    /// <c>full</c>, or what the subject denied, comma separated: <c>pseudonymous</c> (analytics) or <c>aggregate_only</c>
+    /// (personalisation), <c>no_mktg</c> (marketing), <c>no_sale</c> (sale/share).
+    /// </summary>
     public string Consent { get; init; } = "full";
 }
 

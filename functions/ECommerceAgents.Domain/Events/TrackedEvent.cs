@@ -157,6 +157,9 @@ public sealed record EventLineage
     public string? RequestId { get; init; }
 
     public string? WebhookSource { get; init; }
+
+    /// <summary>The request carried <c>Sec-GPC: 1</c> (Global Privacy Control): an opt-out of sale/share for the event's subject.</summary>
+    public bool? Gpc { get; init; }
 }
 
 /// <summary>Source-generated JSON for events as producers send them (Web defaults: camelCase).</summary>

@@ -111,6 +111,7 @@ internal static class TrackedEventReader
         if (StartObject(ref r)) return null;
         string? source = null, traceparent = null, requestId = null, webhookSource = null;
         DateTimeOffset? ingestTime = null;
+        bool? gpc = null;
         while (NextProperty(ref r, out var name))
         {
             if (name.SequenceEqual("source"u8)) source = String(ref r);
@@ -118,10 +119,11 @@ internal static class TrackedEventReader
             else if (name.SequenceEqual("traceparent"u8)) traceparent = String(ref r);
             else if (name.SequenceEqual("requestId"u8)) requestId = String(ref r);
             else if (name.SequenceEqual("webhookSource"u8)) webhookSource = String(ref r);
+            else if (name.SequenceEqual("gpc"u8) && r.TokenType is JsonTokenType.True or JsonTokenType.False) gpc = r.GetBoolean();
             else r.Skip();
         }
 
-        return new EventLineage { Source = source, IngestTime = ingestTime, Traceparent = traceparent, RequestId = requestId, WebhookSource = webhookSource };
+        return new EventLineage { Source = source, IngestTime = ingestTime, Traceparent = traceparent, RequestId = requestId, WebhookSource = webhookSource, Gpc = gpc };
     }
 
     private static EventData? ReadData(ref Utf8JsonReader r, bool all)

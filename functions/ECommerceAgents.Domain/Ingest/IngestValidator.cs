@@ -6,7 +6,8 @@ using ECommerceAgents.Domain.Validation;
 namespace ECommerceAgents.Domain.Ingest;
 
 /// <summary>What the API stamps on every event it accepts.</summary>
-public sealed record IngestLineage(string Source, DateTimeOffset IngestTime, string Traceparent, string RequestId, string? WebhookSource = null);
+/// <param name="Gpc">The request carried <c>Sec-GPC: 1</c>: stamped as <c>lineage.gpc</c>, so StreamProcessor records the sale/share opt-out.</param>
+public sealed record IngestLineage(string Source, DateTimeOffset IngestTime, string Traceparent, string RequestId, string? WebhookSource = null, bool Gpc = false);
 
 /// <summary>An event ready for the stream: its record bytes (with lineage) and its partition key.</summary>
 public sealed record AcceptedEvent(int Index, string EventId, string Type, string PartitionKey, byte[] Record)
@@ -141,6 +142,7 @@ public sealed class IngestValidator(EventParser parser)
         w.WriteString("traceparent", l.Traceparent);
         w.WriteString("requestId", l.RequestId);
         if (l.WebhookSource is not null) w.WriteString("webhookSource", l.WebhookSource);
+        if (l.Gpc) w.WriteBoolean("gpc", true);
         w.WriteEndObject();
         w.WriteEndObject();
         w.Flush();

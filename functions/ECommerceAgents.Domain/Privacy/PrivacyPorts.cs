@@ -3,12 +3,14 @@ using ECommerceAgents.Domain.Processing;
 
 namespace ECommerceAgents.Domain.Privacy;
 
-/// <summary>The port to the users' personalisation consent.</summary>
+/// <summary>The port to consent by purpose, per user id or anonymous id (<see cref="ConsentRecord.Subject"/>).</summary>
 public interface IConsentStore
 {
-    Task<ConsentRecord?> ConsentAsync(string userId, CancellationToken cancellationToken);
+    /// <summary>The subject's consent as stored, or null when they never made a choice.</summary>
+    Task<ConsentRecord?> ConsentAsync(string subject, CancellationToken cancellationToken);
 
-    Task SetConsentAsync(ConsentRecord consent, CancellationToken cancellationToken);
+    /// <summary>Sets the purposes <paramref name="change"/> sets (null ones stay as stored) and returns the whole record after the change.</summary>
+    Task<ConsentRecord> SetConsentAsync(ConsentRecord change, CancellationToken cancellationToken);
 }
 
 /// <summary>

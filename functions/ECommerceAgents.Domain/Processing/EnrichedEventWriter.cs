@@ -60,8 +60,10 @@ internal sealed class EnrichedEventWriter : IDisposable
     private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
     private static readonly JsonEncodedText Medium = JsonEncodedText.Encode("medium");
     private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText Full = JsonEncodedText.Encode("full");
-    private static readonly JsonEncodedText AggregateOnly = JsonEncodedText.Encode("aggregate_only");
+
+    /// <summary>The <c>enrichment.consent</c> marker for each set of denied purposes (<see cref="ConsentMarker"/>), encoded once.</summary>
+    private static readonly JsonEncodedText[] ConsentMarkers =
+        Enumerable.Range(0, (int)ConsentPurposes.All + 1).Select(d => JsonEncodedText.Encode(ConsentMarker((ConsentPurposes)d))).ToArray();
     private static readonly JsonEncodedText Events = JsonEncodedText.Encode("events");
     private static readonly JsonEncodedText Bots = JsonEncodedText.Encode("bots");
 
@@ -103,8 +105,8 @@ internal sealed class EnrichedEventWriter : IDisposable
         w.WriteString(Schema, e.Schema);
         w.WriteString(Type, f.Type);
         w.WriteString(EventTime, e.EventTime);
-        Optional(w, UserId, e.UserId);
-        Optional(w, AnonymousId, e.AnonymousId);
+        Optional(w, UserId, f.UserId);
+        Optional(w, AnonymousId, f.AnonymousId);
         Optional(w, ResolvedUserId, f.ResolvedUserId);
         Optional(w, SessionId, f.SessionId);
         Optional(w, OrderId, e.Data.OrderId);
@@ -160,7 +162,7 @@ internal sealed class EnrichedEventWriter : IDisposable
         w.WriteBoolean(Bot, f.Bot);
         Optional(w, BotReason, f.BotReason);
         if (f.Event.Data.Price is { } price) w.WriteString(PriceBand, PreferenceExtractor.PriceBand(price));
-        w.WriteString(Consent, f.AggregateOnly ? AggregateOnly : Full);
+        w.WriteString(Consent, ConsentMarkers[(int)(f.Denied & ConsentPurposes.All)]);
         w.WriteEndObject();
     }
 
@@ -196,6 +198,26 @@ internal sealed class EnrichedEventWriter : IDisposable
 
     public void Dispose() => _writer.Dispose();
 
+    /// <summary>
+    /// What the zones may do with an event, from the purposes its subject denied: <c>full</c> when none; else, comma
+    /// separated, <c>pseudonymous</c> (analytics denied: ids are pseudonyms, no profile linkage) or <c>aggregate_only</c>
+    /// (personalisation denied), <c>no_mktg</c> (marketing denied; implied by pseudonymous), <c>no_sale</c> (sale/share
+    /// denied). At most 30 characters: the warehouse's column is 32.
+    /// </summary>
+    internal static string ConsentMarker(ConsentPurposes denied)
+    {
+        var parts = new List<string>(3);
+        if ((denied & ConsentPurposes.Analytics) != 0) parts.Add("pseudonymous");
+        else
+        {
+            if ((denied & ConsentPurposes.Personalisation) != 0) parts.Add("aggregate_only");
+            if ((denied & ConsentPurposes.Marketing) != 0) parts.Add("no_mktg");
+        }
+
+        if ((denied & ConsentPurposes.SaleShare) != 0) parts.Add("no_sale");
+        return parts.Count == 0 ? "full" : string.Join(',', parts);
+    }
+
     private static void Optional(Utf8JsonWriter w, JsonEncodedText name, string? value)
     {
         if (value is not null) w.WriteString(name, value);
@@ -208,6 +230,8 @@ internal readonly record struct EnrichedFields(
     string Type,
     EventData Data,
     UserAgentInfo Agent,
+    string? UserId,
+    string? AnonymousId,
     string? ResolvedUserId,
     string? SessionId,
     string? IpPrefix,
@@ -217,7 +241,7 @@ internal readonly record struct EnrichedFields(
     double? Engagement,
     bool Bot,
     string? BotReason,
-    bool AggregateOnly,
+    ConsentPurposes Denied,
     DateTimeOffset ArrivalTime,
     DateTimeOffset ProcessingTime,
     string PipelineVersion,

@@ -6,8 +6,8 @@ namespace ECommerceAgents.Domain.Processing;
 /// <summary>Who an event is about, found by <see cref="IdentityResolver"/>.</summary>
 /// <param name="Subject">The sessionizer's subject (interactions only): the user id, else the anonymous id.</param>
 /// <param name="ResolvedUser">The user the event is attributed to, directly or through an identity link.</param>
-/// <param name="AggregateOnly">The user opted out of personalisation: the event counts only in aggregates.</param>
-internal readonly record struct ResolvedIdentity(UserAgentInfo Agent, string? Subject, string? ResolvedUser, bool AggregateOnly);
+/// <param name="Denied">The purposes the event's subject denied (<see cref="ConsentRecord.DeniedFor"/>).</param>
+internal readonly record struct ResolvedIdentity(UserAgentInfo Agent, string? Subject, string? ResolvedUser, ConsentPurposes Denied);
 
 /// <summary>What sessionizing found for one event, found by <see cref="SessionPlanner"/>.</summary>
 /// <param name="Redelivered">An earlier delivery already applied this event to its subject's state.</param>
@@ -52,7 +52,14 @@ internal sealed class PlannedEvent(in ValidEvent source, in ResolvedIdentity ide
 
     public string? ResolvedUser => _identity.ResolvedUser;
 
-    public bool AggregateOnly => _identity.AggregateOnly;
+    /// <summary>The purposes the event's subject denied.</summary>
+    public ConsentPurposes Denied => _identity.Denied;
+
+    /// <summary>The subject opted out of personalisation: the event counts only in aggregates.</summary>
+    public bool AggregateOnly => (_identity.Denied & ConsentPurposes.Personalisation) != 0;
+
+    /// <summary>The subject denied analytics: the event reaches the zones pseudonymous, or not at all (<see cref="AnalyticsDenial"/>).</summary>
+    public bool AnalyticsDenied => (_identity.Denied & ConsentPurposes.Analytics) != 0;
 
     public SessionInterval? Session => _session.Session;
 

@@ -3,8 +3,6 @@ namespace ECommerceAgents.Domain.Processing;
 /// <summary>A claim that an event id has been processed, written after its effects, so a client's resend is dropped (<see cref="IDedupWindow"/>).</summary>
 public sealed record DedupMarker(string EventId, string Position, DateTimeOffset ExpiresAt);
 
-public sealed record ConsentRecord(string UserId, bool Personalisation, DateTimeOffset UpdatedAt);
-
 /// <summary>
 /// An anonymous id linked to a user by the event at <see cref="Position"/>. It attributes an anonymous event only if it
 /// came before it: earlier on the same shard, or earlier in time across shards.
@@ -60,7 +58,11 @@ public sealed record StateSnapshot
 
     public Dictionary<string, IdentityLink> IdentityLinks { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Consent by user id: the batch's users and the users their anonymous ids are linked to.</summary>
     public Dictionary<string, ConsentRecord> Consents { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Consent by anonymous id (not by <see cref="ConsentRecord.AnonymousSubject"/>, so a lookup builds no key): the batch's anonymous ids.</summary>
+    public Dictionary<string, ConsentRecord> AnonymousConsents { get; init; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, OrderRecord> Orders { get; init; } = new(StringComparer.Ordinal);
 
@@ -87,6 +89,12 @@ public interface IStreamStateStore
     Task SaveOrderAsync(OrderRecord order, CancellationToken cancellationToken);
 
     Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a sale/share opt-out that arrived as a Global Privacy Control signal on an event: only that purpose
+    /// changes (the subject's other choices stay), and only the first such event of a subject writes.
+    /// </summary>
+    Task RecordSaleShareOptOutAsync(string subject, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
     /// Adds the micro-batch's counters to the shard's own counters of each product, once: events at or below that

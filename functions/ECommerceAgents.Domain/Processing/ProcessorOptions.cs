@@ -29,6 +29,15 @@ public sealed record ProcessorOptions
     /// <summary>Attempts at moving the enriched cursor once the records are in the zone (about 11 s with the backoff).</summary>
     public int CursorWriteAttempts { get; init; } = 10;
 
+    /// <summary>What becomes of the events of a subject who denied analytics: pseudonymous in the zones (the default), or dropped.</summary>
+    public AnalyticsDenial AnalyticsDenied { get; init; } = AnalyticsDenial.Pseudonymous;
+
+    /// <summary>Parses the analytics consent setting: <c>pseudonymous</c> (also when unset) or <c>drop</c>.</summary>
+    public static AnalyticsDenial ParseAnalyticsDenial(string? text) =>
+        string.IsNullOrWhiteSpace(text) || text.Trim().Equals("pseudonymous", StringComparison.OrdinalIgnoreCase) ? AnalyticsDenial.Pseudonymous
+        : text.Trim().Equals("drop", StringComparison.OrdinalIgnoreCase) ? AnalyticsDenial.Drop
+        : throw new ArgumentException($"The analytics consent setting is pseudonymous or drop, not '{text}'.", nameof(text));
+
     /// <summary>Networks known to host automation (cloud and proxy ranges): traffic from them is bot traffic from its first event.</summary>
     public IReadOnlyList<System.Net.IPNetwork> BotNetworks { get; init; } = [];
 

@@ -76,7 +76,7 @@ internal sealed class SessionPlanner(ProcessorOptions options)
             }
 
             string? viewedAfter = null;
-            if (w.Type == EventTypes.ProductView && e.Data.Sku is { } viewed && !session.Bot && !identity.AggregateOnly)
+            if (w.Type == EventTypes.ProductView && e.Data.Sku is { } viewed && !session.Bot && (identity.Denied & ConsentPurposes.Personalisation) == 0)
             {
                 // "Viewed next" pairs follow arrival order and carry over micro-batches through the session state.
                 if (session.LastViewedSku is { } previous && previous != viewed) viewedAfter = previous;

@@ -16,6 +16,9 @@ public sealed record StreamOutcome
 
     public int Duplicates { get; init; }
 
+    /// <summary>Events of subjects who denied analytics, counted here instead of written to the enriched zone (<see cref="AnalyticsDenial.Drop"/>).</summary>
+    public int ConsentDropped { get; init; }
+
     public bool RealtimeStale { get; init; }
 
     public IReadOnlyDictionary<string, int> QuarantinedByReason { get; init; } = new Dictionary<string, int>();

@@ -20,6 +20,12 @@ internal sealed class StreamPlan
 
     internal List<PlannedWrite<IdentityLink>> Links { get; } = [];
 
+    /// <summary>Sale/share opt-outs sent as Global Privacy Control on events, one per subject not yet opted out.</summary>
+    internal List<PlannedWrite<ConsentRecord>> SaleShareOptOuts { get; } = [];
+
+    /// <summary>Events of subjects who denied analytics, left out of the enriched zone (<see cref="AnalyticsDenial.Drop"/>).</summary>
+    public int ConsentDropped { get; internal set; }
+
     internal List<PlannedWrite<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)>> ProductStats { get; } = [];
 
     /// <summary>Enriched JSON per event, in the order the events were given.</summary>

@@ -136,6 +136,7 @@ internal sealed class StreamPlanWriter(
         var others = new List<(string What, IReadOnlyList<int> Members, Write Write)>();
         others.AddRange(plan.Links.Select(l => ("identity", l.Members, (Write)(ct => store.SaveIdentityLinkAsync(l.Item, ct)))));
         others.AddRange(plan.Orders.Select(o => ("order", o.Members, (Write)(ct => store.SaveOrderAsync(o.Item, ct)))));
+        others.AddRange(plan.SaleShareOptOuts.Select(c => ("consent", c.Members, (Write)(ct => store.RecordSaleShareOptOutAsync(c.Item.Subject, c.Item.UpdatedAt, ct)))));
         if (plan.ProductStats.Count > 0)
         {
             var products = plan.ProductStats.Select(p => p.Item).ToArray();

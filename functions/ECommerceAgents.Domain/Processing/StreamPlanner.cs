@@ -26,6 +26,8 @@ internal sealed class StreamPlanner : IDisposable
     private readonly BoundedCache<string> _deviceHashes = new(8192);
     private readonly BoundedCache<string> _emailHashes = new(8192);
     private readonly BoundedCache<string?> _ipPrefixes = new(8192);
+    private readonly BoundedCache<string> _userHashes = new(8192);
+    private readonly BoundedCache<string> _anonymousHashes = new(8192);
     private readonly ScratchArray<ValidEvent> _ordered = new();
     private readonly ScratchArray<int> _given = new();
     private readonly ScratchArray<PlannedEvent> _planned = new();
@@ -55,7 +57,8 @@ internal sealed class StreamPlanner : IDisposable
         // Everything below works in arrival order; sorting once keeps each entity's group in that order too.
         var (ordered, given) = Sort(events);
         var links = new List<PlannedWrite<IdentityLink>>();
-        var identities = _identities.Resolve(ordered, state, links);
+        var optOuts = new List<PlannedWrite<ConsentRecord>>();
+        var identities = _identities.Resolve(ordered, state, links, optOuts);
         var subjects = new List<PlannedWrite<SubjectState>>();
         var sessions = _sessions.Plan(ordered, identities, state, subjects);
 
@@ -68,13 +71,22 @@ internal sealed class StreamPlanner : IDisposable
 
         var plan = new StreamPlan { Events = inGivenOrder };
         plan.Links.AddRange(links);
+        plan.SaleShareOptOuts.AddRange(optOuts);
         plan.Subjects.AddRange(subjects);
         _profiles.Plan(ordered, planned, state, plan.Profiles);
         OrderPlanner.Plan(ordered, planned, state, plan.Orders);
         ProductStatsPlanner.Plan(planned, plan.ProductStats);
         plan.Realtime = _realtime.Plan(shardId, planned, plan.Profiles, quarantined ?? [], now);
+        var drop = _options.AnalyticsDenied == AnalyticsDenial.Drop;
         foreach (var w in inGivenOrder)
         {
+            // Dropped for consent: counted (never lost silently), still in the aggregates above, not in the zone.
+            if (drop && w.AnalyticsDenied)
+            {
+                plan.ConsentDropped++;
+                continue;
+            }
+
             plan.Enriched.Add(new EnrichedRecord(w.Index, w.Position, _writer.Write(Fields(w, now))));
         }
 
@@ -108,12 +120,15 @@ internal sealed class StreamPlanner : IDisposable
         var e = w.Event;
         var context = e.Context;
         var interaction = EventTypes.IsInteraction(w.Type);
+        var pseudonymous = w.AnalyticsDenied;
         return new EnrichedFields(
             e,
             w.Type,
             MaskFreeText(e.Data),
             w.Agent,
-            w.ResolvedUser,
+            pseudonymous ? Pseudonym(w, "user", e.UserId, _userHashes) : e.UserId,
+            pseudonymous ? Pseudonym(w, "anonymous", e.AnonymousId, _anonymousHashes) : e.AnonymousId,
+            pseudonymous ? null : w.ResolvedUser,
             w.Session?.Id,
             context?.Ip is { } ip ? _ipPrefixes.GetOrAdd(ip, Pseudonymiser.TruncateIp) : null,
             context?.DeviceId is not { } device ? null : w.Source.Key is { } key ? key.Pseudonym("device", device) : _deviceHashes.GetOrAdd(device, d => _pseudonymiser.Hash(d, "device")),
@@ -122,13 +137,20 @@ internal sealed class StreamPlanner : IDisposable
             interaction ? w.Engagement : null,
             w.Bot,
             w.BotReason,
-            w.AggregateOnly,
+            w.Denied,
             w.Input.ArrivalTime,
             now,
             _options.PipelineVersion,
             interaction ? InteractionSteps : OtherSteps,
             w.Position);
     }
+
+    /// <summary>
+    /// The pseudonym that stands for a user or anonymous id of a subject who denied analytics: keyed by the subject's own
+    /// key when the record was sealed at the door (so it stops linking once the key is erased), else by the pseudonym key.
+    /// </summary>
+    private string? Pseudonym(PlannedEvent w, string purpose, string? id, BoundedCache<string> cache) =>
+        id is null ? null : w.Source.Key is { } key ? key.Pseudonym(purpose, id) : cache.GetOrAdd(id, v => _pseudonymiser.Hash(v, purpose));
 
     /// <summary>Free text people type (a search box, a refund reason) goes through the log path's masker: one masker, the same rules.</summary>
     private static EventData MaskFreeText(EventData data) =>

@@ -162,6 +162,7 @@ public sealed class StreamProcessorService : IDisposable
             Bots = plan.Events.Count(e => e.Bot),
             Quarantined = parsed.Rejected.Count,
             Duplicates = parsed.Duplicates.Count,
+            ConsentDropped = plan.ConsentDropped,
             RealtimeStale = result.RealtimeStale,
             QuarantinedByReason = parsed.Rejected.GroupBy(r => r.Rejection.ReasonName).ToDictionary(g => g.Key, g => g.Count()),
             StoreMilliseconds = timings,

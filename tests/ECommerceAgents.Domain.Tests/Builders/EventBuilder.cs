@@ -19,6 +19,7 @@ public sealed class EventBuilder
     private string? _userId = "u-1";
     private string? _anonymousId = "a-1";
     private EventContext? _context = new() { UserAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36", Ip = "203.0.113.42", Locale = "en-GB" };
+    private EventLineage? _lineage;
     private EventData _data = new() { Sku = "SKU-1", Category = "electronics", Brand = "Acme", Price = 129.99m, Currency = "EUR" };
 
     public static string NewId() => new Guid(Interlocked.Increment(ref _counter), 0, 0, new byte[8]).ToString();
@@ -85,6 +86,13 @@ public sealed class EventBuilder
         return this;
     }
 
+    /// <summary>The event as the API stamps it when the request carried <c>Sec-GPC: 1</c>.</summary>
+    public EventBuilder Gpc()
+    {
+        _lineage = new EventLineage { Source = "api", IngestTime = _time, Gpc = true };
+        return this;
+    }
+
     public EventBuilder Data(EventData data)
     {
         _data = data;
@@ -100,6 +108,7 @@ public sealed class EventBuilder
         AnonymousId = _anonymousId,
         Context = _context,
         Data = _data,
+        Lineage = _lineage,
     };
 
     public byte[] Json() => JsonSerializer.SerializeToUtf8Bytes(Build(), DomainJson.TrackedEvent);

@@ -37,6 +37,30 @@ public sealed class IngestValidatorTests
     }
 
     [Fact]
+    public void GpcRequest_StampsLineageGpc_WhichTheStreamParserReads_OthersCarryNone()
+    {
+        var parser = new EventParser(SchemaRegistry.Default, new FakeTimeProvider(EventBuilder.Now));
+        var gpc = _validator.Validate(EventBuilder.ProductView().Json(), Lineage("gpc") with { Gpc = true });
+        var plain = _validator.Validate(EventBuilder.ProductView().Json(), Lineage("plain"));
+
+        var stamped = Assert.IsType<ParsedEvent>(parser.Parse(Assert.Single(gpc.Accepted).Record));
+        var unstamped = Assert.IsType<ParsedEvent>(parser.Parse(Assert.Single(plain.Accepted).Record));
+        Assert.True(stamped.Event.Lineage!.Gpc);
+        Assert.Null(unstamped.Event.Lineage!.Gpc);
+    }
+
+    [Fact]
+    public void ProducerSentGpc_Refused_OnlyThePlatformStampsLineage()
+    {
+        var forged = EventBuilder.ProductView().Gpc().Json();
+
+        var result = _validator.Validate(forged, Lineage("forged"));
+
+        Assert.Empty(result.Accepted);
+        Assert.Equal("$.lineage", Assert.Single(Assert.Single(result.Rejected).Violations).Path);
+    }
+
+    [Fact]
     public void ValidatorReused_EachRequestsRecordsCarryItsOwnLineage_AndOnlyItsOwnEvents()
     {
         var first = _validator.Validate(Encoding.UTF8.GetBytes($"[{EventBuilder.ProductView().Node().ToJsonString()},{EventBuilder.PageView().Node().ToJsonString()}]"), Lineage("first"));

@@ -133,7 +133,7 @@ public sealed class StreamPlannerTests : IDisposable
     public void Consent_OptedOut_AggregatesOnly()
     {
         var snapshot = new StateSnapshot();
-        snapshot.Consents["u-1"] = new ConsentRecord("u-1", false, EventBuilder.Now);
+        snapshot.Consents["u-1"] = new ConsentRecord("u-1", EventBuilder.Now) { Personalisation = false };
 
         var plan = Planner().Plan("s", Works(EventBuilder.ProductView(), EventBuilder.AddToCart()), snapshot);
 

@@ -32,13 +32,14 @@ public sealed class ApiPipeline : IAsyncDisposable
     public KinesisEventSource Source { get; }
 
     /// <param name="settings">Function settings beyond the harness's (the master key that turns sealing on, for one).</param>
+    /// <param name="processorOutput">Where StreamProcessor writes its logs and EMF metrics (none by default).</param>
     /// <param name="endpoints">The services' endpoints, when not the shared stack's (a warehouse, for one).</param>
     /// <param name="rawArchive">Whether the stream is copied to the raw archive too.</param>
-    public static async Task<ApiPipeline> StartAsync(string owner, IReadOnlyDictionary<string, string>? settings = null, ServiceEndpoints? endpoints = null, bool rawArchive = false)
+    public static async Task<ApiPipeline> StartAsync(string owner, IReadOnlyDictionary<string, string>? settings = null, TextWriter? processorOutput = null, ServiceEndpoints? endpoints = null, bool rawArchive = false)
     {
         var harness = await PlatformHarness.StartAsync(owner, settings: settings, endpoints: endpoints, rawArchive: rawArchive);
         var api = await ApiInstance.StartAsync(harness.Environment);
-        var processor = await StreamProcessorFunction.CreateAsync(harness.Environment, CancellationToken.None);
+        var processor = await StreamProcessorFunction.CreateAsync(processorOutput is null ? harness.Environment : harness.Environment with { Output = processorOutput }, CancellationToken.None);
         var stream = harness.Names.Stream(Streams.Events);
         var options = new KinesisEventSourceOptions
         {

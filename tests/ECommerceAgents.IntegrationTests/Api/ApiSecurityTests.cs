@@ -48,6 +48,8 @@ public sealed class ApiSecurityTests(ApiSecurityFixture f) : IClassFixture<ApiSe
         { "POST", "v1/webhooks/shop", "ingest" },
         { "PUT", "v1/users/u-1/consent", "ingest" },
         { "GET", "v1/users/u-1/consent", "query" },
+        { "PUT", "v1/anonymous/u-1/consent", "ingest" },
+        { "GET", "v1/anonymous/u-1/consent", "query" },
         { "GET", "v1/users/u-1/profile", "query" },
         { "GET", "v1/users/u-1/recommendations", "query" },
         { "GET", "v1/users/u-1/recommendations/stream", "query" },

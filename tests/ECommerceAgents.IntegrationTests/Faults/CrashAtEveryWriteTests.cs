@@ -142,6 +142,12 @@ public sealed class CrashAtEveryWriteTests
             await inner.SaveIdentityLinkAsync(link, cancellationToken);
         }
 
+        public async Task RecordSaleShareOptOutAsync(string subject, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            crash.Hit("consent");
+            await inner.RecordSaleShareOptOutAsync(subject, at, cancellationToken);
+        }
+
         public async Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken)
         {
             crash.Hit("product-stats");

@@ -46,7 +46,7 @@ public sealed class ErasureEverywhereTests : IAsyncLifetime
         {
             [SettingNames.MasterKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             [ServiceEndpoints.WarehouseVariable] = _warehouse,
-        }, stack.Endpoints with { Warehouse = _warehouse }, rawArchive: true);
+        }, endpoints: stack.Endpoints with { Warehouse = _warehouse }, rawArchive: true);
         _ingest = await _p.Api.CreateKeyAsync("ingest");
         _loader = await BatchLoaderFunction.CreateAsync(_p.Harness.Environment, CancellationToken.None);
     }

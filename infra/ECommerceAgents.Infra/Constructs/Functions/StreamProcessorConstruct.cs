@@ -63,7 +63,8 @@ public sealed class StreamProcessorConstruct : Construct
             .Table(Tables.Orders, props.Tables[Tables.Orders], TableAccess.ReadWrite)
             .Table(Tables.Dedup, props.Tables[Tables.Dedup], TableAccess.ReadWrite)
             .Table(Tables.Watermarks, props.Tables[Tables.Watermarks], TableAccess.ReadWrite)
-            .Table(Tables.Consent, props.Tables[Tables.Consent], TableAccess.Read)
+            // Reads consent with each micro-batch; writes only a subject's first Global Privacy Control opt-out (UpdateItem).
+            .TableReadPlus(Tables.Consent, props.Tables[Tables.Consent], "dynamodb:UpdateItem")
             .Table(Tables.Catalog, props.Tables[Tables.Catalog], TableAccess.Read)
             // Opens the personal fields the API sealed: reads keys by key id, unwraps them (kms:Decrypt), never creates one.
             .SubjectKeys(props.Tables[Tables.SubjectKeys], ["kms:Decrypt"])

@@ -46,6 +46,8 @@ internal sealed class InMemoryStateStore : IStreamStateStore, IDedupWindow
         foreach (var s in request.Subjects) if (Subjects.TryGetValue(s, out var v)) snapshot.Subjects[s] = Copy(v);
         foreach (var u in request.Users) if (Profiles.TryGetValue(u, out var p)) snapshot.Profiles[u] = Copy(p);
         foreach (var a in request.AnonymousIds) if (Links.TryGetValue(a, out var l)) snapshot.IdentityLinks[a] = l;
+        foreach (var u in request.Users.Concat(snapshot.IdentityLinks.Values.Select(l => l.UserId))) if (Consents.TryGetValue(u, out var c)) snapshot.Consents[u] = c;
+        foreach (var a in request.AnonymousIds) if (Consents.TryGetValue(ConsentRecord.AnonymousSubject(a), out var c)) snapshot.AnonymousConsents[a] = c;
         foreach (var o in request.Orders) if (Orders.TryGetValue(o, out var r)) snapshot.Orders[o] = Copy(r);
         return Task.FromResult(snapshot);
     }
@@ -61,6 +63,18 @@ internal sealed class InMemoryStateStore : IStreamStateStore, IDedupWindow
     public Task SaveOrderAsync(OrderRecord order, CancellationToken cancellationToken) => Write("order", () => Orders[order.OrderId] = Copy(order));
 
     public Task SaveIdentityLinkAsync(IdentityLink link, CancellationToken cancellationToken) => Write("identity", () => Links.TryAdd(link.AnonymousId, link));
+
+    /// <summary>Consent by subject key (a user id, or <c>anon#</c> and an anonymous id).</summary>
+    public ConcurrentDictionary<string, ConsentRecord> Consents { get; } = new(StringComparer.Ordinal);
+
+    public int ConsentWrites;
+
+    public Task RecordSaleShareOptOutAsync(string subject, DateTimeOffset at, CancellationToken cancellationToken) => Write("consent", () =>
+    {
+        Interlocked.Increment(ref ConsentWrites);
+        Consents.AddOrUpdate(subject, new ConsentRecord(subject, at) { SaleShare = false, SaleShareSource = ConsentRecord.GpcSource },
+            (_, stored) => stored with { SaleShare = false, SaleShareSource = ConsentRecord.GpcSource, UpdatedAt = at });
+    });
 
     public Task AddProductStatsAsync(string shardId, IReadOnlyList<(string Sku, IReadOnlyList<ProductStatsDelta> Deltas)> products, CancellationToken cancellationToken) => Write("product-stats", () =>
     {
