@@ -125,6 +125,11 @@ public sealed class UserDataStore(IAmazonDynamoDB dynamo, ResourceBindings names
         foreach (var anon in anonymous) links += await DeleteAsync(Tables.Identities, Key("anonymousId", anon), cancellationToken).ConfigureAwait(false);
         counts["identityLinks"] = links;
 
+        // An anonymous visitor's own consent goes with the visitor: only the user's consent stays, as the proof of their choices.
+        var anonymousConsent = 0;
+        foreach (var anon in anonymous) anonymousConsent += await DeleteAsync(Tables.Consent, Key("userId", "anon#" + anon), cancellationToken).ConfigureAwait(false);
+        counts["anonymousConsent"] = anonymousConsent;
+
         foreach (var order in orders)
         {
             order.UserId = null;
