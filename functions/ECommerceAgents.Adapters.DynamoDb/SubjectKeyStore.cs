@@ -29,6 +29,36 @@ public sealed class SubjectKeyStore(IAmazonDynamoDB dynamo, ResourceBindings nam
         return item?.GetValueOrDefault("wrapped")?.B is { } wrapped ? new StoredSubjectKey(keyId, wrapped.ToArray()) : null;
     }
 
+    /// <summary>BatchGetItem, 100 keys a call, consistent reads, unprocessed keys asked again.</summary>
+    public async Task<IReadOnlyDictionary<string, StoredSubjectKey>> FindManyAsync(IReadOnlyCollection<string> keyIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, StoredSubjectKey>(StringComparer.Ordinal);
+        foreach (var chunk in keyIds.Distinct(StringComparer.Ordinal).Chunk(100))
+        {
+            var request = new Dictionary<string, KeysAndAttributes>
+            {
+                [_table] = new() { Keys = [.. chunk.Select(id => Key("pk", "key#" + id))], ConsistentRead = true },
+            };
+            for (var attempt = 0; request.Count > 0; attempt++)
+            {
+                if (attempt > 0) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 25 << Math.Min(attempt, 5))), cancellationToken).ConfigureAwait(false);
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = request }, cancellationToken).ConfigureAwait(false);
+                foreach (var item in response.Responses?.GetValueOrDefault(_table) ?? [])
+                {
+                    if (item.GetValueOrDefault("wrapped")?.B is { } wrapped && item["pk"].S is { } pk)
+                    {
+                        var id = pk["key#".Length..];
+                        found[id] = new StoredSubjectKey(id, wrapped.ToArray());
+                    }
+                }
+
+                request = response.UnprocessedKeys is { Count: > 0 } unprocessed ? unprocessed : [];
+            }
+        }
+
+        return found;
+    }
+
     public async Task<StoredSubjectKey> CreateAsync(string subject, StoredSubjectKey candidate, CancellationToken cancellationToken)
     {
         await dynamo.PutItemAsync(new PutItemRequest

@@ -5,7 +5,7 @@ namespace ECommerceAgents.Domain.Privacy;
 /// <summary>
 /// The readers' side of the door (StreamProcessor, replay, redrive): finds the key ids a micro-batch's records are
 /// sealed with, fetches their keys in one go (cached by the <see cref="SubjectKeyring"/>), then opens each record for
-/// parsing. A record with no sealed value is passed through as it is (one vectorised search). A value whose key was
+/// parsing (the keys not cached are read together, not one round trip per subject). A record with no sealed value is passed through as it is (one vectorised search). A value whose key was
 /// deleted is removed with its field, so an erased subject's records parse as if they never held it. One instance
 /// serves one micro-batch at a time.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class RecordDecryption(SubjectKeyring? keyring)
         List<string>? wanted = null;
         for (var i = 0; i < records.Count; i++) Collect(records[i].Data.Span, ref wanted);
         if (wanted is null) return;
-        foreach (var id in wanted) _keys[id] = await keyring.ForKeyIdAsync(id, cancellationToken).ConfigureAwait(false);
+        await keyring.ForKeyIdsAsync(wanted, _keys, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The record opened (valid until the next call), and the key that opened it, if any.</summary>

@@ -39,6 +39,9 @@ public interface ISubjectKeyStore
     /// <summary>The key with this id, or null when it was deleted.</summary>
     Task<StoredSubjectKey?> FindAsync(string keyId, CancellationToken cancellationToken);
 
+    /// <summary>The keys of these ids that exist, by id (those deleted are absent): a micro-batch's keys in a few round trips.</summary>
+    Task<IReadOnlyDictionary<string, StoredSubjectKey>> FindManyAsync(IReadOnlyCollection<string> keyIds, CancellationToken cancellationToken);
+
     /// <summary>
     /// Stores <paramref name="candidate"/> as the subject's key unless it already has one; returns the key that holds
     /// (the first writer wins, so two functions creating at once agree).

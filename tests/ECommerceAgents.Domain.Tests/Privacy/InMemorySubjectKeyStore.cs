@@ -25,6 +25,12 @@ internal sealed class InMemorySubjectKeyStore : ISubjectKeyStore
         return Task.FromResult(_byId.GetValueOrDefault(keyId));
     }
 
+    public Task<IReadOnlyDictionary<string, StoredSubjectKey>> FindManyAsync(IReadOnlyCollection<string> keyIds, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Reads);
+        return Task.FromResult<IReadOnlyDictionary<string, StoredSubjectKey>>(keyIds.Where(_byId.ContainsKey).Distinct().ToDictionary(id => id, id => _byId[id], StringComparer.Ordinal));
+    }
+
     public Task<StoredSubjectKey> CreateAsync(string subject, StoredSubjectKey candidate, CancellationToken cancellationToken)
     {
         _byId[candidate.KeyId] = candidate;
