@@ -16,7 +16,6 @@ public sealed record SqlColumn(string Name, string Type);
 /// </summary>
 public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = "EUR", string schema = ECommerceAgents.Resources.Warehouse.Schema)
 {
-
     public string Schema => schema;
 
     /// <summary>The staging table's columns, in the Parquet file's order (COPY maps by position).</summary>
@@ -278,10 +277,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
         return (users, $"user_id in ({users}) or resolved_user_id in ({users}) or anonymous_id in ({anonymous})");
     }
 
-    /// <summary>
-    /// What a data subject's export reads: each table that holds their rows, its columns, and a query giving those
-    /// columns as text (one form for both engines). The models are views over these facts, so they hold nothing more.
-    /// </summary>
+    /// <summary>A data subject's export: each table holding their rows, its columns, and a query giving them as text (both engines; the models are views over these).</summary>
     public IReadOnlyList<(string Table, IReadOnlyList<SqlColumn> Columns, string Query)> Export(ErasureTargets targets)
     {
         var (users, match) = Match(targets);

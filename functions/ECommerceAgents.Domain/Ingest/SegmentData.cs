@@ -52,6 +52,19 @@ internal static class SegmentData
             case EventTypes.BeginCheckout:
                 Cart(w, p, "cartValue", always: true);
                 break;
+            default:
+                OrderOrCall(w, type, name, call, p, context, groupId);
+                break;
+        }
+
+        if (type is EventTypes.CustomEvent or EventTypes.Group && p.ValueKind == JsonValueKind.Object) w.WriteString("properties", p.GetRawText());
+    }
+
+    /// <summary>The order events' data, and that of the calls that are not e-commerce events (page, screen, identify, group, custom).</summary>
+    private static void OrderOrCall(Utf8JsonWriter w, string type, string? name, string call, JsonElement p, JsonElement context, string? groupId)
+    {
+        switch (type)
+        {
             case EventTypes.Purchase:
                 Text(w, "orderId", p, "order_id");
                 Money(w, "total", Number(p, "total") ?? Number(p, "revenue") ?? Number(p, "value") ?? Sum(Products(p)));
@@ -88,8 +101,6 @@ internal static class SegmentData
                 SegmentMapping.Write(w, "sku", Sku(p));
                 break;
         }
-
-        if (type is EventTypes.CustomEvent or EventTypes.Group && p.ValueKind == JsonValueKind.Object) w.WriteString("properties", p.GetRawText());
     }
 
     private static void Product(Utf8JsonWriter w, JsonElement p)
