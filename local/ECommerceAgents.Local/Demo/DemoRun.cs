@@ -82,7 +82,9 @@ public static class DemoRun
         var truth = generator.Truth;
         await manifest.SaveAsync(stack, ct);
 
+        var catalogImportedAt = DateTimeOffset.UtcNow;
         await ImportCatalogAsync(host, generator, progress, ct);
+        var catalogDoneAt = DateTimeOffset.UtcNow;
         var accepted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var apiRetries = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var phase = "traffic";
@@ -123,7 +125,11 @@ public static class DemoRun
         progress("drain", 1, 1, "drained");
 
         if (logsSent != manifest.Logs) throw new CliException($"sent {logsSent.Sent} log lines, the run's manifest says {manifest.Logs.Sent}", 1);
-        var dates = records.Where(r => r.EventId is not null).Select(r => r.EventTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // The traffic's days, and the catalog's: its product_upserted events are stamped when it was imported, which in the
+        // hour after midnight (UTC) is the day after the traffic's.
+        var dates = records.Where(r => r.EventId is not null).Select(r => r.EventTime.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Append(catalogImportedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append(catalogDoneAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var partitions = new List<Domain.Batch.PartitionSummary>();
         for (var i = 0; i < dates.Length; i++)
         {
