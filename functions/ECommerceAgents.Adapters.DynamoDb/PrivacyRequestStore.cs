@@ -103,7 +103,7 @@ public sealed class PrivacyRequestStore(IAmazonDynamoDB dynamo, ResourceBindings
         }, cancellationToken);
 
     public Task<IReadOnlyList<PrivacyRequest>> ForUserAsync(string userId, CancellationToken cancellationToken) =>
-        ScanAsync("userId = :user and #status <> :none", new Dictionary<string, AttributeValue> { [":user"] = S(userId), [":none"] = S("") }, cancellationToken);
+        ScanAsync("userId = :user", new Dictionary<string, AttributeValue> { [":user"] = S(userId) }, cancellationToken);
 
     /// <summary>
     /// The requests the filter keeps, oldest first. A scan: requests are few (a handful a day) and read by the batch run
@@ -119,7 +119,8 @@ public sealed class PrivacyRequestStore(IAmazonDynamoDB dynamo, ResourceBindings
             {
                 TableName = _table,
                 FilterExpression = filter,
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+                // DynamoDB refuses a name the expression does not use.
+                ExpressionAttributeNames = filter.Contains("#status", StringComparison.Ordinal) ? new Dictionary<string, string> { ["#status"] = "status" } : null,
                 ExpressionAttributeValues = values,
                 ExclusiveStartKey = start,
                 ConsistentRead = true,
