@@ -45,7 +45,24 @@ public sealed partial class CostModelTests
         Assert.Equal(6.132, Line(estimate, "ElastiCache Serverless", "Data stored (minimum)").Usd, 6);
 
         Assert.Equal(estimate.Lines.Sum(l => l.Usd), estimate.TotalUsd, 9);
-        Assert.Equal(estimate.FixedUsd + estimate.VariableUsd, estimate.TotalUsd, 9);
+        Assert.Equal(estimate.FixedUsd + estimate.VariableUsd + estimate.SteppedUsd, estimate.TotalUsd, 9);
+    }
+
+    [Fact]
+    public void Monthly_SubjectKeyRequests_FollowContainersAndShardsNotEvents()
+    {
+        // Dev at 10 requests/s: 10 × 0.025 s = 0.25 of a warm Api function → 1 container, 1 GenerateDataKey an hour; the
+        // on-demand stream's 4 shards each Decrypt its key once an hour: 5 calls an hour × 730 h = 3,650 × $0.03 per 10,000.
+        var low = CostModel.Default.Monthly(new Workload(10), CostStage.Dev);
+        var line = Line(low, "KMS", "Subject key requests");
+        Assert.Equal(CostKind.Stepped, line.Kind);
+        Assert.Equal(3_650, line.Quantity, 6);
+        Assert.Equal(0.01095, line.Usd, 6);
+
+        // A hundred times the rate: 25 containers, each met by every shard; more calls, far fewer than a hundred times.
+        var high = Line(CostModel.Default.Monthly(new Workload(1_000), CostStage.Dev), "KMS", "Subject key requests");
+        Assert.InRange(high.Usd, 5 * line.Usd, 100 * line.Usd);
+        Assert.Equal(0, Line(CostModel.Default.Monthly(new Workload(0), CostStage.Dev), "KMS", "Subject key requests").Usd, 9);
     }
 
     [Fact]
@@ -74,6 +91,7 @@ public sealed partial class CostModelTests
         var idle = CostModel.Default.Monthly(new Workload(0), CostStage.Prod);
 
         Assert.Equal(0, idle.VariableUsd, 9);
+        Assert.Equal(0, idle.SteppedUsd, 9);
         Assert.True(idle.FixedUsd > 0);
     }
 
@@ -96,7 +114,8 @@ public sealed partial class CostModelTests
 
         Assert.Equal(month.VariableUsd * share, run.VariableUsd, 9);
         Assert.Equal(month.FixedUsd * share, run.FixedUsd, 9);
-        Assert.Equal(run.FixedUsd + run.VariableUsd, run.TotalUsd, 12);
+        Assert.Equal(month.SteppedUsd * share, run.SteppedUsd, 9);
+        Assert.Equal(run.FixedUsd + run.VariableUsd + run.SteppedUsd, run.TotalUsd, 12);
     }
 
     [Fact]

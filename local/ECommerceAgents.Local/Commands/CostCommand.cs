@@ -106,7 +106,7 @@ internal static class CostCommand
         table.AddColumn(everyLine ? "Line" : "Kind");
         foreach (var e in estimates) table.AddColumn(new TableColumn(Markup.Escape(Rate(e.Workload.RequestsPerSecond) + " rps")).RightAligned());
 
-        foreach (var kind in new[] { CostKind.Fixed, CostKind.Variable })
+        foreach (var kind in new[] { CostKind.Fixed, CostKind.Variable, CostKind.Stepped })
         {
             var keys = first.Lines.Where(l => l.Kind == kind)
                 .Select(l => everyLine ? (l.Service, l.Item) : (l.Service, Item: ""))
@@ -119,7 +119,7 @@ internal static class CostCommand
             }
 
             var subtotal = new List<string> { $"[bold]{Kind(kind)} total[/]", "" };
-            subtotal.AddRange(estimates.Select(e => "[bold]" + Money(kind == CostKind.Fixed ? e.FixedUsd : e.VariableUsd) + "[/]"));
+            subtotal.AddRange(estimates.Select(e => "[bold]" + Money(e.Lines.Where(l => l.Kind == kind).Sum(l => l.Usd)) + "[/]"));
             table.AddRow(subtotal.ToArray());
         }
 
@@ -210,7 +210,7 @@ internal static class CostCommand
         table.AddRow("[bold]Total[/]", "", "[bold]" + Money(run.TotalUsd, 4) + "[/]");
         AnsiConsole.Write(table);
         Console.WriteLine(
-            $"the modelled AWS cost of the run: {Money(run.TotalUsd, 4)} ({Money(run.VariableUsd, 4)} variable for its events, {Money(run.FixedUsd, 4)} fixed for its {run.Duration.TotalSeconds.ToString("0.##", Invariant)} s)");
+            $"the modelled AWS cost of the run: {Money(run.TotalUsd, 4)} ({Money(run.VariableUsd, 4)} variable for its events, {Money(run.FixedUsd, 4)} fixed and {Money(run.SteppedUsd, 4)} stepped for its {run.Duration.TotalSeconds.ToString("0.##", Invariant)} s)");
     }
 
     private static JsonObject MonthlyJson(CostModel model, CostEstimate[] estimates) => new()
@@ -234,6 +234,7 @@ internal static class CostCommand
         ["stage"] = run.Estimate.Stage.Name,
         ["fixedUsd"] = Round(run.FixedUsd, 6),
         ["variableUsd"] = Round(run.VariableUsd, 6),
+        ["steppedUsd"] = Round(run.SteppedUsd, 6),
         ["totalUsd"] = Round(run.TotalUsd, 6),
         ["lines"] = LinesJson(run.Estimate, 6),
     };
@@ -245,6 +246,7 @@ internal static class CostCommand
         ["eventsPerSecond"] = e.Workload.EventsPerSecond,
         ["fixedUsd"] = Round(e.FixedUsd, 2),
         ["variableUsd"] = Round(e.VariableUsd, 2),
+        ["steppedUsd"] = Round(e.SteppedUsd, 2),
         ["totalUsd"] = Round(e.TotalUsd, 2),
         ["services"] = new JsonArray([.. e.Lines.GroupBy(l => (l.Service, l.Kind)).Select(g => (JsonNode)new JsonObject
         {
@@ -261,7 +263,7 @@ internal static class CostCommand
 
     private static double Round(double value, int digits) => Math.Round(value, digits, MidpointRounding.AwayFromZero);
 
-    private static string Kind(CostKind kind) => kind == CostKind.Fixed ? "fixed" : "variable";
+    private static string Kind(CostKind kind) => kind.ToString().ToLowerInvariant();
 
     private static string Rate(double rps) => rps.ToString("#,0.##", Invariant);
 

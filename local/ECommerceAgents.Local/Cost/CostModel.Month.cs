@@ -2,6 +2,9 @@ namespace ECommerceAgents.Local.Cost;
 
 public sealed partial class CostModel
 {
+    /// <summary>Shards an on-demand stream starts with (4 MB/s, 4,000 records/s of write capacity).</summary>
+    private const int OnDemandInitialShards = 4;
+
     /// <summary>One month's priced lines, built section by section in the order <see cref="Monthly"/> lists them.</summary>
     private sealed class MonthLines
     {
@@ -284,6 +287,30 @@ public sealed partial class CostModel
             Add("API calls", CostKind.Fixed, Loads, "calls", p.SecretsPer10kCalls, 10_000, "BatchLoader reads the admin secret once per run");
             Add("SecureString parameters", CostKind.Fixed, 2, "parameters", p.SsmStandardParameterMonth, 1, "pseudonym key, webhook secrets (standard tier)");
             Add("Platform key", CostKind.Fixed, i.KmsKeys, "keys", p.KmsKeyMonth, 1, "Kinesis stream and SNS topic encryption");
+            SubjectKeyRequests();
+        }
+
+        /// <summary>
+        /// Crypto-shredding's KMS calls (README, "KMS calls per 1,000 events"): each warm API container makes one
+        /// key-encryption key an hour (GenerateDataKey), and each StreamProcessor instance (one per shard) unwraps every
+        /// container's key it meets, once an hour (Decrypt). They follow containers and shards, not events.
+        /// </summary>
+        private void SubjectKeyRequests()
+        {
+            var (p, i, stage) = (Model.Prices, Model.Inputs, Stage);
+            var perSecond = Workload.RequestsPerSecond;
+            var lambdas = Math.Ceiling(perSecond * (1 - stage.AlbShareOfRequests) * i.ApiSecondsPerRequest);
+            var tasks = stage.Container is { } container && perSecond * stage.AlbShareOfRequests > 0
+                ? FargateTasks(perSecond * stage.AlbShareOfRequests, i.ApiCpuSecondsPerRequest, container)
+                : 0;
+            var writers = lambdas + tasks;
+            var recordsPerSecond = Workload.EventsPerSecond * i.KinesisRecordsPerEvent;
+            var readers = writers == 0 ? 0 : stage.KinesisShards is { } configured
+                ? KinesisShards(configured, recordsPerSecond)
+                : Math.Max(OnDemandInitialShards, Math.Ceiling(recordsPerSecond / 1_000));
+            Add("Subject key requests", CostKind.Stepped, (writers + writers * readers) * HoursPerMonth, "requests", p.KmsPer10kRequests, 10_000,
+                $"an hour: {writers:N0} API containers ({lambdas:N0} Lambda at {i.ApiSecondsPerRequest} s a request, {tasks:N0} Fargate tasks) × 1 GenerateDataKey, "
+                + $"+ {readers:N0} StreamProcessor shards × {writers:N0} Decrypt; none without traffic");
         }
 
         private void ProvisionedKinesis(int configuredShards)

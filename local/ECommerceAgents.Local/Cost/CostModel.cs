@@ -7,6 +7,12 @@ public enum CostKind
 
     /// <summary>Proportional to events or requests.</summary>
     Variable,
+
+    /// <summary>
+    /// Grows with the rate in steps, not per event: paid per warm container or shard per hour (the KMS calls of the
+    /// subjects' key-encryption keys), nothing when no traffic flows.
+    /// </summary>
+    Stepped,
 }
 
 /// <summary>One priced line: quantity × unit price, and how the quantity was derived.</summary>
@@ -19,18 +25,21 @@ public sealed record CostEstimate(Workload Workload, CostStage Stage, IReadOnlyL
 
     public double VariableUsd => Lines.Where(l => l.Kind == CostKind.Variable).Sum(l => l.Usd);
 
-    public double TotalUsd => FixedUsd + VariableUsd;
+    public double SteppedUsd => Lines.Where(l => l.Kind == CostKind.Stepped).Sum(l => l.Usd);
+
+    public double TotalUsd => FixedUsd + VariableUsd + SteppedUsd;
 
     /// <summary>Sum of the lines of one service and kind.</summary>
     public double Usd(string service, CostKind? kind = null) =>
         Lines.Where(l => l.Service == service && (kind is null || l.Kind == kind)).Sum(l => l.Usd);
 
+    /// <summary>Scales the lines; stepped lines are paid per hour, so they scale as the fixed ones do.</summary>
     public CostEstimate Scale(double fixedFactor, double variableFactor) => this with
     {
         Lines = [.. Lines.Select(l => l with
         {
-            Quantity = l.Quantity * (l.Kind == CostKind.Fixed ? fixedFactor : variableFactor),
-            Usd = l.Usd * (l.Kind == CostKind.Fixed ? fixedFactor : variableFactor),
+            Quantity = l.Quantity * (l.Kind == CostKind.Variable ? variableFactor : fixedFactor),
+            Usd = l.Usd * (l.Kind == CostKind.Variable ? variableFactor : fixedFactor),
         })],
     };
 }
@@ -41,6 +50,8 @@ public sealed record RunCost(long Events, TimeSpan Duration, CostEstimate Estima
     public double FixedUsd => Estimate.FixedUsd;
 
     public double VariableUsd => Estimate.VariableUsd;
+
+    public double SteppedUsd => Estimate.SteppedUsd;
 
     public double TotalUsd => Estimate.TotalUsd;
 }
