@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Adapters.DynamoDb;
+using ECommerceAgents.Adapters.Kms;
 using ECommerceAgents.Adapters.Redis;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Api;
@@ -77,6 +78,7 @@ internal static class ApiBench
             ["requestBytes"] = (int)bodies.Average(b => b.Length),
             ["recordBytes"] = (int)streamRecords.Average(r => r.Data.Length),
             ["cores"] = Environment.ProcessorCount,
+            ["sealed"] = environment.Setting(SettingNames.MasterKey) is not null || environment.Setting(SettingNames.KmsKeyId) is not null,
         };
         AwsLatencySwitch.Describe(result, stack);
 
@@ -253,7 +255,9 @@ internal static class ApiBench
         var dynamo = DynamoDbClientFactory.Create(environment.Endpoints);
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionFactory.Options(environment.Endpoints.Redis!));
         var port = LocalPorts.Free().Api;
-        await using var app = ApiApplication.Build(environment, ApiOptions.From(environment), new ApiClients(dynamo, redis, writer, ApiClients.SearchClient(environment)), new IPEndPoint(IPAddress.Loopback, port));
+        // With ECA_MASTER_KEY or ECA_KMS_KEY_ID set, the API seals personal fields at the door, as deployed (null: clear).
+        var keyring = SubjectKeyringFactory.Create(environment.Endpoints, environment.Names, dynamo, environment.Setting, environment.Clock);
+        await using var app = ApiApplication.Build(environment, ApiOptions.From(environment), new ApiClients(dynamo, redis, writer, ApiClients.SearchClient(environment), keyring), new IPEndPoint(IPAddress.Loopback, port));
         var (_, key) = await app.Services.GetRequiredService<IApiKeyStore>().CreateAsync("bench", ApiRole.Ingest, ct);
         await app.StartAsync(ct);
         try

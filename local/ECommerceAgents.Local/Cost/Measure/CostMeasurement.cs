@@ -30,7 +30,11 @@ public sealed record MeasureOptions
 /// parse or validate; duplicates; bots; distinct event ids among the records that parse, which is what the enriched
 /// and bot zones should receive) and what they billed.
 /// </summary>
-public sealed record StreamPhase(int Batches, long Records, long Quarantined, long Duplicates, long Bots, long DistinctValidEvents, Usage Usage, long RedisCommands);
+public sealed record StreamPhase(int Batches, long Records, long Quarantined, long Duplicates, long Bots, long DistinctValidEvents, Usage Usage, long RedisCommands)
+{
+    /// <summary>The records went sealed, as the API puts them with crypto-shredding on (ECA_MASTER_KEY or ECA_KMS_KEY_ID).</summary>
+    public bool Sealed { get; init; }
+}
 
 /// <summary>The API phase: the bench's request bodies through the ingest API, each with an Idempotency-Key.</summary>
 public sealed record ApiPhase(long Requests, long Events, int Errors, Usage Usage, long RedisCommands);
@@ -72,13 +76,22 @@ public static class CostMeasurement
     {
         var batchSize = new CostInputs().StreamProcessorBatchSize;
         await using var shard = await StreamShardBench.ShardFunction.StartAsync(stack, meters.Firehose, meters.Endpoints, ct).ConfigureAwait(false);
-        meters.Tally.Take(); // the function's start-up calls are not the workload's
+        // With sealing on, the records are sealed as the API would have put them, keys made before the first batch: the
+        // keys' writes are the API's (counted in its phase), the key reads at StreamProcessor are this phase's.
+        var batches = new List<(GeneratedRecord[] Generated, IReadOnlyList<GeneratedRecord> Sent)>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var generated = StreamShardBench.Records(round, batchSize);
+            batches.Add((generated, await shard.SealAsync(generated, ct).ConfigureAwait(false)));
+        }
+
+        meters.Tally.Take(); // the function's start-up calls and the sealing are not the workload's
         var redisBefore = await StreamBench.RedisCommandsAsync(stack).ConfigureAwait(false);
         long records = 0, quarantined = 0, duplicates = 0, bots = 0, valid = 0;
         for (var round = 0; round <= rounds; round++)
         {
-            var generated = StreamShardBench.Records(round, batchSize);
-            await StreamShardBench.InvokeAsync(shard.Function, StreamBench.BatchOf(generated, 49_000_000_000L + (round * 10_000_000L)), ct).ConfigureAwait(false);
+            var (generated, sent) = batches[round];
+            await StreamShardBench.InvokeAsync(shard.Function, StreamBench.BatchOf(sent, 49_000_000_000L + (round * 10_000_000L)), ct).ConfigureAwait(false);
             records += generated.Length;
             quarantined += generated.Count(r => r.Fault is Fault.Malformed or Fault.SchemaViolation);
             duplicates += generated.Count(r => r.Fault == Fault.Duplicate);
@@ -87,7 +100,7 @@ public static class CostMeasurement
         }
 
         var redis = await StreamBench.RedisCommandsAsync(stack).ConfigureAwait(false) - redisBefore - 1; // the INFO that read "before"
-        return new StreamPhase(rounds + 1, records, quarantined, duplicates, bots, valid, meters.Tally.Take(), redis);
+        return new StreamPhase(rounds + 1, records, quarantined, duplicates, bots, valid, meters.Tally.Take(), redis) { Sealed = shard.Sealed };
     }
 
     /// <summary>The API bench's load loop on its request bodies, each request with an Idempotency-Key, into the metered stream.</summary>

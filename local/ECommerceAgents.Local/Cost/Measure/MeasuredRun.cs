@@ -71,6 +71,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
     {
         ["stream"] = new JsonObject
         {
+            ["sealed"] = Stream.Sealed,
             ["batches"] = Stream.Batches,
             ["records"] = Stream.Records,
             ["quarantined"] = Stream.Quarantined,
