@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace ECommerceAgents.Domain.Privacy;
@@ -24,6 +25,11 @@ internal sealed class PersonalFieldCipher(PersonalFields fields)
     private readonly List<Found> _found = [];
     private readonly byte[] _scratch = new byte[64];
     private byte[] _out = new byte[1024];
+
+    // Nonces drawn from the CSPRNG 32 at a time, each used once: one call per request's worth of fields, not per field
+    // (a call costs more than the AES-GCM operation). What a request leaves unused goes with the instance.
+    private readonly byte[] _nonces = new byte[SubjectKey.NonceSize * 32];
+    private int _noncesUsed = SubjectKey.NonceSize * 32;
     private int _length;
 
     /// <summary>How many personal values the record holds (they are remembered for <see cref="Encrypt"/>).</summary>
@@ -67,7 +73,7 @@ internal sealed class PersonalFieldCipher(PersonalFields fields)
             Append(record[copied..f.Start]);
             var plaintext = record[f.Start..f.End];
             Ensure(SubjectKey.CiphertextLength(plaintext.Length));
-            _length += key.Encrypt(f.Name, plaintext, _out.AsSpan(_length));
+            _length += key.Encrypt(f.Name, plaintext, _out.AsSpan(_length), NextNonce());
             copied = f.End;
         }
 
@@ -165,6 +171,18 @@ internal sealed class PersonalFieldCipher(PersonalFields fields)
     {
         if (!reader.ValueIsEscaped) return reader.ValueSpan;
         return reader.ValueSpan.Length <= scratch.Length ? scratch.AsSpan(0, reader.CopyString(scratch)) : default;
+    }
+
+    private ReadOnlySpan<byte> NextNonce()
+    {
+        if (_noncesUsed == _nonces.Length)
+        {
+            RandomNumberGenerator.Fill(_nonces);
+            _noncesUsed = 0;
+        }
+
+        _noncesUsed += SubjectKey.NonceSize;
+        return _nonces.AsSpan(_noncesUsed - SubjectKey.NonceSize, SubjectKey.NonceSize);
     }
 
     private void Append(ReadOnlySpan<byte> bytes)

@@ -17,7 +17,8 @@ internal sealed class SubjectKey : IDisposable
 
     /// <summary>A key id is 16 random bytes in base64url: 22 characters.</summary>
     internal const int KeyIdLength = 22;
-    private const int NonceSize = 12, TagSize = 16;
+    internal const int NonceSize = 12;
+    private const int TagSize = 16;
 
     private readonly AesGcm _aes;
     private readonly byte[] _pseudonymKey;
@@ -55,12 +56,29 @@ internal sealed class SubjectKey : IDisposable
     public static int CiphertextLength(int plaintextLength) =>
         Prefix.Length + KeyIdLength + 1 + Base64Url.GetEncodedLength(NonceSize + plaintextLength + TagSize);
 
-    /// <summary>Seals <paramref name="plaintext"/> (UTF-8) bound to <paramref name="field"/> into <paramref name="destination"/>; returns the bytes written.</summary>
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> (UTF-8) bound to <paramref name="field"/> into <paramref name="destination"/>
+    /// under a fresh random 96-bit nonce; returns the bytes written.
+    /// </summary>
     public int Encrypt(ReadOnlySpan<byte> field, ReadOnlySpan<byte> plaintext, Span<byte> destination)
     {
+        Span<byte> nonce = stackalloc byte[NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        return Encrypt(field, plaintext, destination, nonce);
+    }
+
+    /// <summary>
+    /// As <see cref="Encrypt(ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> with the caller's nonce: 12 bytes
+    /// straight from the system's CSPRNG, never used twice. Drawing many nonces in one call saves a CSPRNG call per
+    /// field (measured at 1–10 µs each on this machine, more than the AES-GCM operation itself); the nonces stay random
+    /// (NIST SP 800-38D's RBG construction), so keys shared by many functions need no coordination.
+    /// </summary>
+    public int Encrypt(ReadOnlySpan<byte> field, ReadOnlySpan<byte> plaintext, Span<byte> destination, ReadOnlySpan<byte> nonce)
+    {
+        if (nonce.Length != NonceSize) throw new ArgumentException($"A nonce is {NonceSize} bytes.", nameof(nonce));
         var sealedLength = NonceSize + plaintext.Length + TagSize;
         Span<byte> box = sealedLength <= 512 ? stackalloc byte[sealedLength] : new byte[sealedLength];
-        RandomNumberGenerator.Fill(box[..NonceSize]);
+        nonce.CopyTo(box);
         lock (_aes) _aes.Encrypt(box[..NonceSize], plaintext, box.Slice(NonceSize, plaintext.Length), box[^TagSize..], field);
         Prefix.CopyTo(destination);
         var n = Prefix.Length;

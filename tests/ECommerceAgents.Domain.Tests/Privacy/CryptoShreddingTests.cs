@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -116,6 +117,29 @@ public sealed class CryptoShreddingTests
         _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
         Assert.DoesNotContain(Email, await OpenAsync(e.Record, reader), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task OneRequest_ManyFields_EveryNonceFresh_EveryRecordOpens()
+    {
+        // 20 identical events of one subject in one request: their values are sealed with nonces drawn many at a time
+        // (several draws for this many fields), and no two ciphertexts, nor two nonces, may be equal.
+        var validator = new IngestValidator(new EventParser(SchemaRegistry.Default, _clock));
+        var body = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, 20).Select(_ => Encoding.UTF8.GetString(Event("u-nonces")))) + "]");
+        var accepted = validator.Validate(body, new IngestLineage("api", _clock.GetUtcNow(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "r")).Accepted;
+        Assert.Equal(20, accepted.Count);
+
+        var sealedEvents = await new DoorEncryption(_keyring).ProtectAsync(accepted, CancellationToken.None);
+
+        var values = sealedEvents.SelectMany(e => SealedValues(Encoding.UTF8.GetString(e.Record))).ToList();
+        Assert.True(values.Count >= 20 * 4, $"{values.Count} sealed values");
+        Assert.Equal(values.Count, values.Distinct(StringComparer.Ordinal).Count());
+        var nonces = values.Select(v => Convert.ToHexString(Base64Url.DecodeFromChars(v.AsSpan(v.LastIndexOf('.') + 1))[..12])).ToList();
+        Assert.Equal(nonces.Count, nonces.Distinct(StringComparer.Ordinal).Count());
+        for (var i = 0; i < accepted.Count; i++) Assert.Equal(Encoding.UTF8.GetString(accepted[i].Record), await OpenAsync(sealedEvents[i].Record, Keyring()));
+    }
+
+    private static IEnumerable<string> SealedValues(string record) =>
+        System.Text.RegularExpressions.Regex.Matches(record, "\"(e1\\.[^\"]+)\"").Select(m => m.Groups[1].Value);
 
     [Fact]
     public async Task ManyEventsOfOneSubject_OneKeyCreated_OneUnwrap()
