@@ -197,6 +197,8 @@ public sealed class ScalingModel(ScalingInputs inputs)
     /// each environment decrypts its SecureStrings once per cache period, and each writer of the KMS-encrypted zones (the
     /// quarantine: StreamProcessor; the raw archive: Firehose) gets an S3 Bucket Key about once per period. DynamoDB's
     /// table key is cached per connection and re-decrypted only after five idle minutes: nothing at steady traffic.
+    /// Crypto-shredding adds, an hour, one key-encryption key per Api environment (GenerateDataKey) and its Decrypt by
+    /// every StreamProcessor environment.
     /// </summary>
     private double KmsRequestsPerSecond(int api, int streamProcessor)
     {
@@ -205,7 +207,8 @@ public sealed class ScalingModel(ScalingInputs inputs)
         var streamKeys = api + streamProcessor + firehoseRoles;
         var parameters = api * i.ApiSecureParameters + streamProcessor * i.StreamProcessorSecureParameters;
         var bucketKeys = streamProcessor + firehoseRoles;
-        return (streamKeys + parameters + bucketKeys) / i.KmsReuseSeconds;
+        var subjectKeys = (api + ((double)api * streamProcessor)) / 3_600;
+        return ((streamKeys + parameters + bucketKeys) / i.KmsReuseSeconds) + subjectKeys;
     }
 
     /// <summary>Base RPU that loads the peak hour within the load window, rounded up to Redshift Serverless's steps of 8.</summary>

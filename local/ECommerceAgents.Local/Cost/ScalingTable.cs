@@ -73,7 +73,7 @@ public static class ScalingTable
                 $"{N(AwsQuotas.S3PutsPerPrefix.Value)} PUT/s per partitioned prefix (S3 splits busy prefixes, with 503s meanwhile); no limit on objects",
                 "One quarantine object per batch and reason instead of one per record; the prefixes already split by reason, day and hour", [AwsQuotas.S3PutsPerPrefix]),
             new("KMS requests",
-                Cells(x => new($"{N(x.KmsRequestsPerSecond, "0.00")} requests/s (stream data keys, SecureStrings, S3 Bucket Keys)", x.KmsRequestsPerSecond, AwsQuotas.KmsSymmetric.Value)),
+                Cells(x => new($"{N(x.KmsRequestsPerSecond, "0.00")} requests/s (stream data keys, SecureStrings, S3 Bucket Keys, subject key-encryption keys)", x.KmsRequestsPerSecond, AwsQuotas.KmsSymmetric.Value)),
                 $"One shared quota for Decrypt, Encrypt and GenerateDataKey: {N(AwsQuotas.KmsSymmetric.Value)}/s per account in us-east-1 ({N(AwsQuotas.KmsSymmetricElsewhere.Value)} in most Regions), calls AWS services make for us included",
                 "Keep S3 Bucket Keys on (without them every quarantine PUT is a GenerateDataKey); the quota is shared with the account's other workloads", [AwsQuotas.KmsSymmetric, AwsQuotas.KmsSymmetricElsewhere]),
             new("Batch partitions per hour",
