@@ -26,7 +26,7 @@ internal static class ReferrerClasses
 /// </summary>
 internal static class TrafficSources
 {
-    /// <summary>Widths of the warehouse's columns: longer values are cut.</summary>
+    /// <summary>Widths of the warehouse's columns, in UTF-8 bytes: longer values are cut.</summary>
     public const int MaxValue = 128, MaxLongValue = 256;
 
     // Ad click ids, as the analytics tools read them: the ad network is the source, the click was paid.
@@ -204,7 +204,14 @@ internal static class TrafficSources
 
     private static string? Normalise(string? value) => Cut(value?.Trim().ToLowerInvariant(), MaxValue) is { Length: > 0 } v ? v : null;
 
-    private static string? Cut(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+    /// <summary>At most <paramref name="max"/> UTF-8 bytes (Redshift's varchar counts bytes), never half a surrogate pair.</summary>
+    private static string? Cut(string? value, int max)
+    {
+        if (value is null || value.Length <= max / 4 || System.Text.Encoding.UTF8.GetByteCount(value) <= max) return value;
+        var end = Math.Min(value.Length, max);
+        while (end > 0 && (System.Text.Encoding.UTF8.GetByteCount(value.AsSpan(0, end)) > max || char.IsHighSurrogate(value[end - 1]))) end--;
+        return value[..end];
+    }
 
     private static string? Decode(ReadOnlySpan<char> value, int max)
     {
