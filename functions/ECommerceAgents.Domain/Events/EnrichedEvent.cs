@@ -54,14 +54,14 @@ internal sealed record EventEnrichment
 
     public string? PriceBand { get; init; }
 
-    /// <summary>The session's attribution (interactions, once an event of the session said where it came from).</summary>
-    public Processing.SessionAttribution? Attribution { get; init; }
-
     /// <summary>
     /// <c>full</c>, or what the subject denied, comma separated: <c>pseudonymous</c> (analytics) or <c>aggregate_only</c>
     /// (personalisation), <c>no_mktg</c> (marketing), <c>no_sale</c> (sale/share).
     /// </summary>
     public string Consent { get; init; } = "full";
+
+    /// <summary>The session's attribution (interactions, once an event of the session said where it came from).</summary>
+    public Processing.SessionAttribution? Attribution { get; init; }
 }
 
 internal sealed record Lineage
