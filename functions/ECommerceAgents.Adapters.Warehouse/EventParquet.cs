@@ -1,4 +1,5 @@
 using ECommerceAgents.Domain.Batch;
+using ECommerceAgents.Domain.Processing;
 using Parquet;
 using Parquet.Schema;
 
@@ -44,11 +45,19 @@ public sealed class EventParquet : IParquetCodec
     public static readonly DataField DeviceType = Text("device_type");
     public static readonly DataField IngestedAt = Time("ingested_at");
     public static readonly DataField ProcessedAt = Time("processed_at");
+    public static readonly DataField SessionSource = Text("session_source");
+    public static readonly DataField SessionMedium = Text("session_medium");
+    public static readonly DataField SessionCampaign = Text("session_campaign");
+    public static readonly DataField SessionTerm = Text("session_term");
+    public static readonly DataField SessionContent = Text("session_content");
+    public static readonly DataField SessionReferrerClass = Text("session_referrer_class");
+    public static readonly DataField SessionReferrerHost = Text("session_referrer_host");
 
     /// <summary>Events: the Glue table's fifteen columns first, then the batch layer's.</summary>
     public static readonly ParquetSchema EventsSchema = new(
         EventId, Schema, EventType, OccurredAt, ReceivedAt, UserId, AnonymousId, SessionId, Sku, Category, OrderId, Revenue, Currency, Properties, Lineage,
-        ResolvedUserId, Brand, Price, Quantity, SearchQuery, Intent, Engagement, Consent, DeviceType, IngestedAt, ProcessedAt);
+        ResolvedUserId, Brand, Price, Quantity, SearchQuery, Intent, Engagement, Consent, DeviceType, IngestedAt, ProcessedAt,
+        SessionSource, SessionMedium, SessionCampaign, SessionTerm, SessionContent, SessionReferrerClass, SessionReferrerHost);
 
     public static readonly DataField LineEventId = Text("event_id");
     public static readonly DataField LineOrderId = Text("order_id");
@@ -93,6 +102,13 @@ public sealed class EventParquet : IParquetCodec
             await g.WriteAsync(DeviceType, Strings(rows, r => r.DeviceType)).ConfigureAwait(false);
             await g.WriteAsync<DateTime>(IngestedAt, Values(rows, r => r.IngestedAt is { } t ? Utc(t) : (DateTime?)null), cancellationToken: cancellationToken).ConfigureAwait(false);
             await g.WriteAsync<DateTime>(ProcessedAt, Values(rows, r => (DateTime?)Utc(r.ProcessedAt)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await g.WriteAsync(SessionSource, Strings(rows, r => r.Attribution?.Source)).ConfigureAwait(false);
+            await g.WriteAsync(SessionMedium, Strings(rows, r => r.Attribution?.Medium)).ConfigureAwait(false);
+            await g.WriteAsync(SessionCampaign, Strings(rows, r => r.Attribution?.Campaign)).ConfigureAwait(false);
+            await g.WriteAsync(SessionTerm, Strings(rows, r => r.Attribution?.Term)).ConfigureAwait(false);
+            await g.WriteAsync(SessionContent, Strings(rows, r => r.Attribution?.Content)).ConfigureAwait(false);
+            await g.WriteAsync(SessionReferrerClass, Strings(rows, r => r.Attribution?.ReferrerClass)).ConfigureAwait(false);
+            await g.WriteAsync(SessionReferrerHost, Strings(rows, r => r.Attribution?.ReferrerHost)).ConfigureAwait(false);
         }, cancellationToken);
 
     public Task<byte[]> EncodeOrderLinesAsync(IReadOnlyList<OrderLineRow> rows, CancellationToken cancellationToken) =>
@@ -187,6 +203,7 @@ public sealed class EventParquet : IParquetCodec
     private sealed class EventColumns
     {
         private string?[] _ids = [], _schema = [], _type = [], _user = [], _anonymous = [], _session = [], _sku = [], _category = [], _order = [], _currency = [], _properties = [], _lineage = [], _resolved = [], _brand = [], _query = [], _intent = [], _consent = [], _device = [];
+        private string?[] _source = [], _medium = [], _campaign = [], _term = [], _content = [], _referrerClass = [], _referrerHost = [];
         private DateTime?[] _occurred = [], _received = [], _ingested = [], _processed = [];
         private decimal?[] _revenue = [], _price = [];
         private int?[] _quantity = [];
@@ -220,6 +237,13 @@ public sealed class EventParquet : IParquetCodec
             _device = await c.Strings(DeviceType).ConfigureAwait(false),
             _ingested = await c.Values<DateTime>(IngestedAt).ConfigureAwait(false),
             _processed = await c.Values<DateTime>(ProcessedAt).ConfigureAwait(false),
+            _source = await c.Strings(SessionSource).ConfigureAwait(false),
+            _medium = await c.Strings(SessionMedium).ConfigureAwait(false),
+            _campaign = await c.Strings(SessionCampaign).ConfigureAwait(false),
+            _term = await c.Strings(SessionTerm).ConfigureAwait(false),
+            _content = await c.Strings(SessionContent).ConfigureAwait(false),
+            _referrerClass = await c.Strings(SessionReferrerClass).ConfigureAwait(false),
+            _referrerHost = await c.Strings(SessionReferrerHost).ConfigureAwait(false),
         };
 
         public ProcessedEvent Row(int r) => new(
@@ -228,7 +252,13 @@ public sealed class EventParquet : IParquetCodec
             UserId: _user[r], AnonymousId: _anonymous[r], SessionId: _session[r], ResolvedUserId: _resolved[r],
             Sku: _sku[r], Category: _category[r], Brand: _brand[r], Price: _price[r], Quantity: _quantity[r],
             OrderId: _order[r], Revenue: _revenue[r], Currency: _currency[r],
-            SearchQuery: _query[r], Intent: _intent[r], Engagement: _engagement[r], Consent: _consent[r], DeviceType: _device[r]);
+            SearchQuery: _query[r], Intent: _intent[r], Engagement: _engagement[r], Consent: _consent[r], DeviceType: _device[r],
+            Attribution: Attribution(r));
+
+        /// <summary>The session's attribution, when the row has one (a file written before the columns has none).</summary>
+        private SessionAttribution? Attribution(int r) => _referrerClass[r] is { } referrerClass
+            ? new SessionAttribution { Source = _source[r], Medium = _medium[r], Campaign = _campaign[r], Term = _term[r], Content = _content[r], ReferrerClass = referrerClass, ReferrerHost = _referrerHost[r] }
+            : null;
     }
 
     private static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);

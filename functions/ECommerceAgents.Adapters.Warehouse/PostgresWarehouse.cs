@@ -173,6 +173,13 @@ public sealed class PostgresWarehouse(NpgsqlDataSource dataSource, IParquetCodec
         await Text(import, r.DeviceType, cancellationToken).ConfigureAwait(false);
         await Time(import, r.IngestedAt, cancellationToken).ConfigureAwait(false);
         await Time(import, r.ProcessedAt, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.Source, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.Medium, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.Campaign, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.Term, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.Content, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.ReferrerClass, cancellationToken).ConfigureAwait(false);
+        await Text(import, r.Attribution?.ReferrerHost, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteLineAsync(NpgsqlBinaryImporter import, OrderLineRow r, CancellationToken cancellationToken)

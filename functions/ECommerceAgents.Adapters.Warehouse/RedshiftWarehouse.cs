@@ -20,7 +20,9 @@ public sealed class RedshiftWarehouse(RedshiftDataClient client, string reportin
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _migrated) == 1) return;
-        await client.RunBatchAsync(_sql.Migration(), "eca-migrate", cancellationToken).ConfigureAwait(false);
+        var columns = await client.QueryAsync(_sql.EventTableColumns(), cancellationToken).ConfigureAwait(false);
+        var existing = columns.Select(r => r[0].StringValue).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        await client.RunBatchAsync(_sql.Migration(existing), "eca-migrate", cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _migrated, 1);
     }
 

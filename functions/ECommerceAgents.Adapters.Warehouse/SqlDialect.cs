@@ -39,6 +39,12 @@ public abstract partial class SqlDialect
     /// <summary>Secondary indexes the loads' lookups need (PostgreSQL); Redshift has none and relies on its sort keys.</summary>
     public abstract IReadOnlyList<string> Indexes(string schema);
 
+    /// <summary>
+    /// The statement adding <paramref name="column"/> to <paramref name="table"/> when it may be missing, or null when
+    /// it is known to be there (or the table is new, so its create statement has it).
+    /// </summary>
+    public abstract string? AddColumn(string table, SqlColumn column, IReadOnlyCollection<string>? existing);
+
     /// <summary>Serialises concurrent migrations (null where the engine's transaction does it).</summary>
     public abstract string? MigrationLock { get; }
 
@@ -60,6 +66,9 @@ public abstract partial class SqlDialect
         public override string SecondsBetween(string from, string to) => $"cast(extract(epoch from {to}) - extract(epoch from {from}) as integer)";
 
         public override string MigrationLock => "select pg_advisory_xact_lock(724193)";
+
+        public override string? AddColumn(string table, SqlColumn column, IReadOnlyCollection<string>? existing) =>
+            $"alter table {table} add column if not exists {column.Name} {column.Type}";
 
         public override IReadOnlyList<string> Indexes(string schema) =>
         [
@@ -98,6 +107,10 @@ public abstract partial class SqlDialect
         public override string SecondsBetween(string from, string to) => $"cast(datediff(second, {from}, {to}) as integer)";
 
         public override string? MigrationLock => null;
+
+        // Redshift has no "add column if not exists": the caller reads the table's columns first.
+        public override string? AddColumn(string table, SqlColumn column, IReadOnlyCollection<string>? existing) =>
+            existing is not { Count: > 0 } || existing.Contains(column.Name) ? null : $"alter table {table} add column {column.Name} {column.Type}";
 
         public override IReadOnlyList<string> Indexes(string schema) => [];
     }

@@ -14,36 +14,9 @@ public sealed record SqlColumn(string Name, string Type);
 /// MERGE statements follow Redshift's rules (a table as source, no target alias, one WHEN MATCHED and one WHEN NOT
 /// MATCHED INSERT), which PostgreSQL 15 runs as they are; sources are deduplicated first because Redshift enforces no key.
 /// </summary>
-public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = "EUR", string schema = ECommerceAgents.Resources.Warehouse.Schema)
+public sealed partial class WarehouseSql(SqlDialect dialect, string reportingCurrency = "EUR", string schema = ECommerceAgents.Resources.Warehouse.Schema)
 {
     public string Schema => schema;
-
-    /// <summary>The staging table's columns, in the Parquet file's order (COPY maps by position).</summary>
-    public static readonly IReadOnlyList<SqlColumn> StagedEventColumns =
-    [
-        new("event_id", "varchar(64)"), new("event_schema", "varchar(128)"), new("event_type", "varchar(64)"),
-        new("occurred_at", "timestamp"), new("received_at", "timestamp"), new("user_id", "varchar(128)"),
-        new("anonymous_id", "varchar(128)"), new("session_id", "varchar(128)"), new("sku", "varchar(64)"),
-        new("category", "varchar(64)"), new("order_id", "varchar(64)"), new("revenue", "numeric(18,4)"),
-        new("currency", "varchar(3)"), new("properties", "varchar(65535)"), new("lineage", "varchar(65535)"),
-        new("resolved_user_id", "varchar(128)"), new("brand", "varchar(256)"), new("price", "numeric(18,4)"),
-        new("quantity", "integer"), new("search_query", "varchar(1024)"), new("intent", "varchar(64)"),
-        new("engagement", "double precision"), new("consent", "varchar(32)"), new("device_type", "varchar(32)"),
-        new("ingested_at", "timestamp"), new("processed_at", "timestamp"),
-    ];
-
-    public static readonly IReadOnlyList<SqlColumn> StagedLineColumns =
-    [
-        new("event_id", "varchar(64)"), new("order_id", "varchar(64)"), new("line_no", "integer"), new("sku", "varchar(64)"),
-        new("quantity", "integer"), new("price", "numeric(18,4)"), new("category", "varchar(64)"), new("currency", "varchar(3)"),
-        new("occurred_at", "timestamp"),
-    ];
-
-    /// <summary>Reporting-currency rates (units of reporting currency per unit). Reference rates, replaced by a real feed in production.</summary>
-    public static readonly IReadOnlyDictionary<string, decimal> EurRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
-    {
-        ["EUR"] = 1m, ["USD"] = 0.92m, ["GBP"] = 1.17m, ["CHF"] = 1.04m, ["SEK"] = 0.087m, ["PLN"] = 0.23m, ["JPY"] = 0.0061m, ["DKK"] = 0.134m,
-    };
 
     private static readonly string[] OrderTypes = ["order_placed", "purchase", "order_paid", "order_shipped", "order_delivered", "order_cancelled", "order_refunded"];
 
@@ -55,50 +28,23 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
 
     private static string In(IEnumerable<string> values) => string.Join(", ", values.Select(v => "'" + v + "'"));
 
-    public static readonly IReadOnlyList<SqlColumn> EventColumns = [.. StagedEventColumns, new("dt", "varchar(10)"), new("hr", "varchar(2)")];
-
-    public static readonly IReadOnlyList<SqlColumn> LineColumns = [.. StagedLineColumns, new("dt", "varchar(10)"), new("hr", "varchar(2)")];
-
-    public static readonly IReadOnlyList<SqlColumn> OrderColumns =
-    [
-        new("order_id", "varchar(64)"), new("user_id", "varchar(128)"), new("status", "varchar(16)"), new("placed_at", "timestamp"),
-        new("updated_at", "timestamp"), new("items", "integer"), new("total", "numeric(18,4)"), new("paid", "numeric(18,4)"),
-        new("refunded", "numeric(18,4)"), new("net_revenue", "numeric(18,4)"), new("currency", "varchar(3)"),
-        new("total_reporting", "numeric(18,4)"), new("net_revenue_reporting", "numeric(18,4)"), new("reporting_currency", "varchar(3)"),
-        new("placing_event_id", "varchar(64)"),
-    ];
-
-    public static readonly IReadOnlyList<SqlColumn> ProductColumns =
-    [
-        new("sku", "varchar(64)"), new("category", "varchar(64)"), new("brand", "varchar(256)"), new("price", "numeric(18,4)"),
-        new("currency", "varchar(3)"), new("first_seen", "timestamp"), new("last_seen", "timestamp"),
-    ];
-
-    public static readonly IReadOnlyList<SqlColumn> UserColumns =
-    [
-        new("user_id", "varchar(128)"), new("first_seen", "timestamp"), new("last_seen", "timestamp"), new("events", "integer"),
-        new("sessions", "integer"), new("orders", "integer"),
-    ];
-
-    public static readonly IReadOnlyList<SqlColumn> QualityColumns =
-    [
-        new("event_type", "varchar(64)"), new("dt", "varchar(10)"), new("hr", "varchar(2)"), new("lines", "integer"), new("valid", "integer"),
-        new("loaded", "integer"), new("completeness", "double precision"), new("validity", "double precision"), new("error_rate", "double precision"),
-    ];
-
-    /// <summary>The tables a checksum covers (facts, dimensions, quality).</summary>
-    public static readonly IReadOnlyList<string> Tables = ["fct_events", "fct_order_lines", "fct_orders", "dim_products", "dim_users", "dim_fx_rates", "dq_partition_quality"];
-
-    public static readonly IReadOnlyList<string> Models = ["mdl_sessions", "mdl_funnel_daily", "mdl_kpi_daily", "mdl_product_performance", "mdl_customer_segments", "mdl_retention_weekly", "mdl_marketing_audience"];
-
     // ---------------------------------------------------------------- migrations
 
-    public IReadOnlyList<string> Migration()
+    /// <param name="existingEventColumns">
+    /// The columns <c>fct_events</c> has (none when it does not exist yet): the engine without <c>add column if not
+    /// exists</c> (Redshift) adds the <see cref="AddedEventColumns"/> it lacks; PostgreSQL adds them if not there.
+    /// </param>
+    public IReadOnlyList<string> Migration(IReadOnlyCollection<string>? existingEventColumns = null)
     {
         var statements = new List<string>();
         if (dialect.MigrationLock is { } lockStatement) statements.Add(lockStatement);
         statements.Add($"create schema if not exists {schema}");
         statements.Add(Table("fct_events", EventColumns, "event_id"));
+        foreach (var column in AddedEventColumns)
+        {
+            if (dialect.AddColumn(T("fct_events"), column, existingEventColumns) is { } add) statements.Add(add);
+        }
+
         statements.Add(Table("fct_order_lines", LineColumns, "event_id, line_no"));
         statements.Add(Table("fct_orders", OrderColumns, "order_id"));
         statements.Add(Table("dim_products", ProductColumns, "sku"));
@@ -114,6 +60,10 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
         statements.AddRange(ModelViews());
         return statements;
     }
+
+    /// <summary>The names of <c>fct_events</c>'s columns (no rows when the table does not exist yet).</summary>
+    public string EventTableColumns() =>
+        $"select column_name from information_schema.columns where table_schema = {dialect.Literal(schema)} and table_name = 'fct_events'";
 
     private string Table(string name, IEnumerable<SqlColumn> columns, string key) =>
         $"create table if not exists {T(name)} ({Columns(columns)}, primary key ({key})){dialect.TableAttributes(name)}";
@@ -309,7 +259,7 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
         return [SessionsView(e), FunnelDailyView(e), KpiDailyView(), ProductPerformanceView(e), CustomerSegmentsView(e), RetentionWeeklyView(e), MarketingAudienceView()];
     }
 
-    /// <summary>The <c>mdl_sessions</c> view.</summary>
+    /// <summary>The <c>mdl_sessions</c> view: one row per session, with its landing's attribution.</summary>
     private string SessionsView(string e) =>
             $"create view {T("mdl_sessions")} as select session_id, max(coalesce(resolved_user_id, user_id)) as user_id, max(anonymous_id) as anonymous_id, " +
             "date_trunc('day', min(occurred_at)) as day, min(occurred_at) as started_at, max(occurred_at) as ended_at, " +
@@ -317,7 +267,10 @@ public sealed class WarehouseSql(SqlDialect dialect, string reportingCurrency = 
             "sum(case when event_type = 'page_view' then 1 else 0 end) as page_views, sum(case when event_type = 'product_view' then 1 else 0 end) as product_views, " +
             "sum(case when event_type = 'search' then 1 else 0 end) as searches, sum(case when event_type = 'add_to_cart' then 1 else 0 end) as cart_adds, " +
             "sum(case when event_type = 'begin_checkout' then 1 else 0 end) as checkouts, sum(case when event_type = 'purchase' then 1 else 0 end) as purchases, " +
-            "max(case when event_type = 'purchase' then 1 else 0 end) as converted, max(device_type) as device_type " +
+            "max(case when event_type = 'purchase' then 1 else 0 end) as converted, max(device_type) as device_type, " +
+            // Every event of a session carries the same attribution once it is fixed (events before carry none): max picks it.
+            "max(session_source) as source, max(session_medium) as medium, max(session_campaign) as campaign, max(session_term) as term, " +
+            "max(session_content) as content, max(session_referrer_class) as referrer_class, max(session_referrer_host) as referrer_host " +
             $"from {e} where session_id is not null group by session_id";
 
     /// <summary>Session-based funnel: a session counts once per category at each stage it reached in that category.</summary>

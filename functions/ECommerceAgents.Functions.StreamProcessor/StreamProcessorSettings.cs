@@ -5,7 +5,7 @@ using ECommerceAgents.Resources;
 namespace ECommerceAgents.Functions.StreamProcessor;
 
 /// <summary>StreamProcessor's settings, read once per container from the function's environment (names from <see cref="SettingNames"/>).</summary>
-/// <param name="Processor">The domain's options: dedup window, pipeline version, bot networks.</param>
+/// <param name="Processor">The domain's options: dedup window, pipeline version, bot networks, the shop's own domains.</param>
 /// <param name="RedisPrefix">The prefix of every real-time key.</param>
 /// <param name="LogAcknowledgedEvents">Log a line of acknowledged event ids per micro-batch (for measuring accept → write latency, not for production).</param>
 public sealed record StreamProcessorSettings(ProcessorOptions Processor, string RedisPrefix, bool LogAcknowledgedEvents)
@@ -17,6 +17,7 @@ public sealed record StreamProcessorSettings(ProcessorOptions Processor, string 
             PipelineVersion = env.Setting(SettingNames.PipelineVersion) ?? "1.0.0",
             BotNetworks = ProcessorOptions.ParseNetworks(env.Setting(SettingNames.BotNetworks)),
             AnalyticsDenied = ProcessorOptions.ParseAnalyticsDenial(env.Setting(SettingNames.AnalyticsConsent)),
+            OwnDomains = ProcessorOptions.ParseDomains(env.Setting(SettingNames.OwnDomains)),
         },
         env.Setting(SettingNames.RedisPrefix) ?? "",
         string.Equals(env.Setting(SettingNames.LogAcknowledgedEvents), "true", StringComparison.OrdinalIgnoreCase));

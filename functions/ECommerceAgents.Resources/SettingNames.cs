@@ -53,6 +53,9 @@ public static class SettingNames
     /// <summary>What becomes of the events of a subject who denied analytics: <c>pseudonymous</c> (the default) or <c>drop</c>.</summary>
     public const string AnalyticsConsent = "ECA_ANALYTICS_CONSENT";
 
+    /// <summary>The shop's own domains, comma separated: a referrer on one of them (or a subdomain) is internal.</summary>
+    public const string OwnDomains = "ECA_OWN_DOMAINS";
+
     // Api.
 
     /// <summary><c>stream</c> for the API function behind the stream route; otherwise the ingest-and-query API.</summary>

@@ -15,13 +15,15 @@ namespace ECommerceAgents.Domain.Batch;
 /// The money the event carries, in <paramref name="Currency"/>: the order total (purchase, order_placed), the amount
 /// (order_paid, order_refunded: positive, the type says which way it moves), price × quantity (cart events).
 /// </param>
+/// <param name="Attribution">The event's session's attribution (<c>enrichment.attribution</c>): the <c>session_*</c> columns.</param>
 public sealed record ProcessedEvent(
     string EventId, string Schema, string EventType, string Properties, string Lineage,
     DateTime OccurredAt = default, DateTime ReceivedAt = default, DateTime? IngestedAt = null, DateTime ProcessedAt = default,
     string? UserId = null, string? AnonymousId = null, string? SessionId = null, string? ResolvedUserId = null,
     string? Sku = null, string? Category = null, string? Brand = null, decimal? Price = null, int? Quantity = null,
     string? OrderId = null, decimal? Revenue = null, string? Currency = null,
-    string? SearchQuery = null, string? Intent = null, double? Engagement = null, string? Consent = null, string? DeviceType = null)
+    string? SearchQuery = null, string? Intent = null, double? Engagement = null, string? Consent = null, string? DeviceType = null,
+    Processing.SessionAttribution? Attribution = null)
 {
     /// <summary>The user the row belongs to for analytics: the resolved id, else the sent one.</summary>
     public string? Subject => ResolvedUserId ?? UserId;
@@ -43,7 +45,8 @@ public sealed record ProcessedEvent(
             UserId: e.UserId, AnonymousId: e.AnonymousId, SessionId: e.SessionId, ResolvedUserId: e.ResolvedUserId,
             Sku: e.Sku ?? d.Sku, Category: d.Category, Brand: d.Brand, Price: d.Price is { } price ? decimal.Round(price, 4) : null, Quantity: d.Quantity,
             OrderId: e.OrderId ?? d.OrderId, Revenue: revenue is { } r ? decimal.Round(r, 4) : null, Currency: d.Currency,
-            SearchQuery: d.Query, Intent: e.Enrichment.Intent, Engagement: e.Enrichment.Engagement, Consent: e.Enrichment.Consent, DeviceType: e.Context.DeviceType);
+            SearchQuery: d.Query, Intent: e.Enrichment.Intent, Engagement: e.Enrichment.Engagement, Consent: e.Enrichment.Consent, DeviceType: e.Context.DeviceType,
+            Attribution: e.Enrichment.Attribution);
     }
 
     /// <summary>The order lines an order event carries (purchase and order_placed), one row each.</summary>

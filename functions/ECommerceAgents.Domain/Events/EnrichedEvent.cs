@@ -59,6 +59,9 @@ internal sealed record EventEnrichment
     /// (personalisation), <c>no_mktg</c> (marketing), <c>no_sale</c> (sale/share).
     /// </summary>
     public string Consent { get; init; } = "full";
+
+    /// <summary>The session's attribution (interactions, once an event of the session said where it came from).</summary>
+    public Processing.SessionAttribution? Attribution { get; init; }
 }
 
 internal sealed record Lineage

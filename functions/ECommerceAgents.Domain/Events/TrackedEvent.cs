@@ -60,6 +60,12 @@ public sealed record CampaignContext
     public string? Medium { get; init; }
 
     public string? Name { get; init; }
+
+    /// <summary>The paid keyword (<c>utm_term</c>).</summary>
+    public string? Term { get; init; }
+
+    /// <summary>What was clicked, to tell ads or links of one campaign apart (<c>utm_content</c>).</summary>
+    public string? Content { get; init; }
 }
 
 /// <summary>The union of all types' fields; the type's schema decides which are present.</summary>

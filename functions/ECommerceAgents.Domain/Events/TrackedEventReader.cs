@@ -94,16 +94,18 @@ internal static class TrackedEventReader
     private static CampaignContext? ReadCampaign(ref Utf8JsonReader r, bool all)
     {
         if (StartObject(ref r)) return null;
-        string? source = null, medium = null, name = null;
+        string? source = null, medium = null, name = null, term = null, content = null;
         while (NextProperty(ref r, out var property))
         {
             if (property.SequenceEqual("source"u8)) source = String(ref r, all);
             else if (property.SequenceEqual("medium"u8)) medium = String(ref r, all);
             else if (property.SequenceEqual("name"u8)) name = String(ref r, all);
+            else if (property.SequenceEqual("term"u8)) term = String(ref r, all);
+            else if (property.SequenceEqual("content"u8)) content = String(ref r, all);
             else r.Skip();
         }
 
-        return new CampaignContext { Source = source, Medium = medium, Name = name };
+        return new CampaignContext { Source = source, Medium = medium, Name = name, Term = term, Content = content };
     }
 
     private static EventLineage? ReadLineage(ref Utf8JsonReader r)

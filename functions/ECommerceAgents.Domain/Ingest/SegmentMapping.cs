@@ -183,8 +183,10 @@ public static class SegmentMapping
         string? userAgent = Text(context, "userAgent"), ip = Text(context, "ip"), locale = Text(context, "locale"),
             deviceId = Text(Object(context, "device"), "id"), email = Text(traits, "email"),
             url = Text(page, "url"), referrer = Text(page, "referrer"),
-            source = Text(campaign, "source"), medium = Text(campaign, "medium"), name = Text(campaign, "name");
-        if (userAgent is null && ip is null && locale is null && deviceId is null && email is null && url is null && referrer is null && source is null && medium is null && name is null) return;
+            source = Text(campaign, "source"), medium = Text(campaign, "medium"), name = Text(campaign, "name"),
+            term = Text(campaign, "term"), content = Text(campaign, "content");
+        var hasCampaign = source is not null || medium is not null || name is not null || term is not null || content is not null;
+        if (userAgent is null && ip is null && locale is null && deviceId is null && email is null && url is null && referrer is null && !hasCampaign) return;
         w.WriteStartObject("context");
         Write(w, "userAgent", userAgent);
         Write(w, "ip", ip);
@@ -199,12 +201,14 @@ public static class SegmentMapping
             w.WriteEndObject();
         }
 
-        if (source is not null || medium is not null || name is not null)
+        if (hasCampaign)
         {
             w.WriteStartObject("campaign");
             Write(w, "source", source);
             Write(w, "medium", medium);
             Write(w, "name", name);
+            Write(w, "term", term);
+            Write(w, "content", content);
             w.WriteEndObject();
         }
 

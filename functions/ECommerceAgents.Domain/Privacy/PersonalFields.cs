@@ -29,7 +29,7 @@ internal sealed class PersonalFields
         _data = new Dictionary<string, byte[][]>(StringComparer.Ordinal);
         foreach (var entry in registry.All)
         {
-            if (entry == registry.Envelope) continue;
+            if (entry.Key.Name == "envelope") continue;
             var fields = new List<PersonalField>();
             Walk(entry.Key.Name, entry.Compiled, "$.data", 1, fields);
             if (fields.Count == 0) continue;

@@ -60,6 +60,11 @@ internal sealed class EnrichedEventWriter : IDisposable
     private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
     private static readonly JsonEncodedText Medium = JsonEncodedText.Encode("medium");
     private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText Term = JsonEncodedText.Encode("term");
+    private static readonly JsonEncodedText Content = JsonEncodedText.Encode("content");
+    private static readonly JsonEncodedText Attribution = JsonEncodedText.Encode("attribution");
+    private static readonly JsonEncodedText ReferrerClass = JsonEncodedText.Encode("referrerClass");
+    private static readonly JsonEncodedText ReferrerHost = JsonEncodedText.Encode("referrerHost");
 
     /// <summary>The <c>enrichment.consent</c> marker for each set of denied purposes (<see cref="ConsentMarker"/>), encoded once.</summary>
     private static readonly JsonEncodedText[] ConsentMarkers =
@@ -142,12 +147,14 @@ internal sealed class EnrichedEventWriter : IDisposable
             w.WriteEndObject();
         }
 
-        if (context?.Campaign is { } campaign)
+        if (f.Campaign is { } campaign)
         {
             w.WriteStartObject(Campaign);
             Optional(w, Source, campaign.Source);
             Optional(w, Medium, campaign.Medium);
             Optional(w, Name, campaign.Name);
+            Optional(w, Term, campaign.Term);
+            Optional(w, Content, campaign.Content);
             w.WriteEndObject();
         }
 
@@ -163,6 +170,19 @@ internal sealed class EnrichedEventWriter : IDisposable
         Optional(w, BotReason, f.BotReason);
         if (f.Event.Data.Price is { } price) w.WriteString(PriceBand, PreferenceExtractor.PriceBand(price));
         w.WriteString(Consent, ConsentMarkers[(int)(f.Denied & ConsentPurposes.All)]);
+        if (f.Attribution is { } a)
+        {
+            w.WriteStartObject(Attribution);
+            Optional(w, Source, a.Source);
+            Optional(w, Medium, a.Medium);
+            Optional(w, Campaign, a.Campaign);
+            Optional(w, Term, a.Term);
+            Optional(w, Content, a.Content);
+            w.WriteString(ReferrerClass, a.ReferrerClass);
+            Optional(w, ReferrerHost, a.ReferrerHost);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 
@@ -234,6 +254,8 @@ internal readonly record struct EnrichedFields(
     string? AnonymousId,
     string? ResolvedUserId,
     string? SessionId,
+    CampaignContext? Campaign,
+    SessionAttribution? Attribution,
     string? IpPrefix,
     string? DeviceIdHash,
     string? EmailHash,

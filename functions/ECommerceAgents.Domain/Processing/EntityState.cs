@@ -66,6 +66,30 @@ public sealed record SessionInterval
     public string? EntryUrl { get; set; }
 
     public string? LastViewedSku { get; set; }
+
+    /// <summary>Where the session came from: fixed by its first event that says so, never changed after.</summary>
+    public SessionAttribution? Attribution { get; set; }
+}
+
+/// <summary>
+/// A session's attribution: the landing's campaign (source and medium lower-cased) and its referrer's class
+/// (search, social, email, internal, direct, paid, referral) and host. Never the referrer's full URL.
+/// </summary>
+public sealed record SessionAttribution
+{
+    public string? Source { get; init; }
+
+    public string? Medium { get; init; }
+
+    public string? Campaign { get; init; }
+
+    public string? Term { get; init; }
+
+    public string? Content { get; init; }
+
+    public required string ReferrerClass { get; init; }
+
+    public string? ReferrerHost { get; init; }
 }
 
 /// <summary>The sessionizer's state for one subject (a user id, or an anonymous id before sign-in).</summary>

@@ -14,6 +14,7 @@ internal readonly record struct ResolvedIdentity(UserAgentInfo Agent, string? Su
 /// <param name="Intent">The session's intent right after this event (not at the end of the micro-batch).</param>
 /// <param name="OpenedSession">This event opened its session.</param>
 /// <param name="ViewedAfter">The product viewed just before this one in the same session, for "viewed next" counts.</param>
+/// <param name="Attribution">The session's attribution as of this event (null until an event of the session says where it came from).</param>
 internal readonly record struct SessionFacts(
     SessionInterval? Session,
     bool Redelivered,
@@ -22,7 +23,8 @@ internal readonly record struct SessionFacts(
     string? Intent,
     double? Engagement,
     bool OpenedSession,
-    string? ViewedAfter);
+    string? ViewedAfter,
+    SessionAttribution? Attribution = null);
 
 /// <summary>
 /// One valid event with everything the planner found about it (identity, then session), fixed once found: the
@@ -76,4 +78,6 @@ internal sealed class PlannedEvent(in ValidEvent source, in ResolvedIdentity ide
     public bool OpenedSession => _session.OpenedSession;
 
     public string? ViewedAfter => _session.ViewedAfter;
+
+    public SessionAttribution? Attribution => _session.Attribution;
 }

@@ -38,6 +38,15 @@ public sealed record ProcessorOptions
         : text.Trim().Equals("drop", StringComparison.OrdinalIgnoreCase) ? AnalyticsDenial.Drop
         : throw new ArgumentException($"The analytics consent setting is pseudonymous or drop, not '{text}'.", nameof(text));
 
+    /// <summary>
+    /// The shop's own domains (a subdomain of one counts too): a referrer on one of them is internal, also when it is
+    /// not the page's own host (checkout.shop.example linking back to www.shop.example).
+    /// </summary>
+    public IReadOnlyList<string> OwnDomains { get; init; } = [];
+
+    /// <summary>Parses the own domains setting: comma-separated host names.</summary>
+    public static IReadOnlyList<string> ParseDomains(string? text) => Enrichment.TrafficSources.ParseDomains(text);
+
     /// <summary>Networks known to host automation (cloud and proxy ranges): traffic from them is bot traffic from its first event.</summary>
     public IReadOnlyList<System.Net.IPNetwork> BotNetworks { get; init; } = [];
 

@@ -14,6 +14,8 @@ internal sealed class SessionPlanner(ProcessorOptions options)
     private readonly Sessionizer _sessionizer = new();
     private readonly ScratchArray<SessionFacts> _facts = new();
 
+    private IReadOnlyList<string> OwnDomains => options.OwnDomains;
+
     /// <summary>
     /// The session facts of each event of <paramref name="ordered"/> (same order; the array is reused by the next call);
     /// changed subjects go to <paramref name="writes"/>.
@@ -50,7 +52,7 @@ internal sealed class SessionPlanner(ProcessorOptions options)
         public void AlreadyApplied(SubjectState state, int slot)
         {
             var session = planner._sessionizer.Find(state, ordered[slot].Event.EventTime);
-            Facts[slot] = new SessionFacts(session, true, session?.Bot ?? identities[slot].Agent.IsBot, session?.BotReason, session?.Intent, session?.Engagement, false, null);
+            Facts[slot] = new SessionFacts(session, true, session?.Bot ?? identities[slot].Agent.IsBot, session?.BotReason, session?.Intent, session?.Engagement, false, null, session?.Attribution);
         }
 
         public void Apply(SubjectState subject, int slot)
@@ -87,7 +89,11 @@ internal sealed class SessionPlanner(ProcessorOptions options)
             session.Engagement = SessionSignals.Engagement(session.Counters, session.End - session.Start);
             session.UserId ??= identity.ResolvedUser;
             session.EntryUrl ??= e.Data.Url ?? e.Context?.Page?.Url;
-            Facts[slot] = new SessionFacts(session, false, session.Bot, session.BotReason, session.Intent, session.Engagement, opened, viewedAfter);
+
+            // The landing fixes the attribution (as GA4 and Snowplow do): later events, an internal referrer among them,
+            // never change it, so every delivery and replay in arrival order gives each event the same attribution.
+            if (session.Attribution is null && TrafficSources.SaysWhereFrom(e)) session.Attribution = TrafficSources.Classify(e, planner.OwnDomains);
+            Facts[slot] = new SessionFacts(session, false, session.Bot, session.BotReason, session.Intent, session.Engagement, opened, viewedAfter, session.Attribution);
         }
 
         public void Completed(SubjectState state, List<int> slots)

@@ -130,6 +130,8 @@ internal sealed class StreamPlanner : IDisposable
             pseudonymous ? Pseudonym(w, "anonymous", e.AnonymousId, _anonymousHashes) : e.AnonymousId,
             pseudonymous ? null : w.ResolvedUser,
             w.Session?.Id,
+            TrafficSources.CampaignOf(e),
+            interaction ? w.Attribution : null,
             context?.Ip is { } ip ? _ipPrefixes.GetOrAdd(ip, Pseudonymiser.TruncateIp) : null,
             context?.DeviceId is not { } device ? null : w.Source.Key is { } key ? key.Pseudonym("device", device) : _deviceHashes.GetOrAdd(device, d => _pseudonymiser.Hash(d, "device")),
             context?.Email is not { } email ? null : w.Source.Key is { } k ? k.Pseudonym("email", email) : _emailHashes.GetOrAdd(email, m => _pseudonymiser.Hash(m, "email")),

@@ -9,7 +9,8 @@ internal sealed record SchemaEntry(SchemaKey Key, JsonElement Document, SchemaNo
 
 /// <summary>
 /// Resolves self-describing schema keys to the schema files in <c>Schemas/</c> (embedded in this assembly, or read
-/// from a folder to try a change). The envelope schema is <c>com.ecommerceagents/envelope/1-0-0</c>; every other
+/// from a folder to try a change). The envelope schema is the newest <c>com.ecommerceagents/envelope/M-R-A</c> (events
+/// do not name it, so only additions that every older event still passes may go into a new version); every other
 /// schema describes an event type's <c>data</c>.
 /// </summary>
 public sealed class SchemaRegistry
@@ -19,8 +20,8 @@ public sealed class SchemaRegistry
     private SchemaRegistry(IEnumerable<SchemaEntry> entries)
     {
         _byKey = entries.ToDictionary(e => e.Key.ToString(), StringComparer.Ordinal);
-        Envelope = Resolve(new SchemaKey(SchemaKey.PlatformVendor, "envelope", 1, 0, 0))
-            ?? throw new InvalidOperationException("The envelope schema com.ecommerceagents/envelope/1-0-0 is missing.");
+        Envelope = _byKey.Values.Where(e => e.Key.Vendor == SchemaKey.PlatformVendor && e.Key.Name == "envelope").OrderBy(e => e.Key, VersionComparer.Instance).LastOrDefault()
+            ?? throw new InvalidOperationException("The envelope schema com.ecommerceagents/envelope is missing.");
     }
 
     private static readonly Lazy<SchemaRegistry> Embedded = new(LoadEmbedded);

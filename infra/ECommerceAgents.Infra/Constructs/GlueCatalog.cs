@@ -64,6 +64,9 @@ public sealed class GlueCatalog : Construct
             Column("quantity", "int"), Column("search_query", "string"), Column("intent", "string"),
             Column("engagement", "double"), Column("consent", "string"), Column("device_type", "string"),
             Column("ingested_at", "timestamp"), Column("processed_at", "timestamp"),
+            Column("session_source", "string"), Column("session_medium", "string"), Column("session_campaign", "string"),
+            Column("session_term", "string"), Column("session_content", "string"), Column("session_referrer_class", "string"),
+            Column("session_referrer_host", "string"),
         ]);
         table.AddDependency(database);
         var lines = ParquetTable("OrderLines", OrderLinesTable, "One row per order line, written by BatchLoader beside the events", processed.S3UrlForObject(ZoneLayout.ProcessedOrderLines),

@@ -113,7 +113,7 @@ public sealed class SegmentMappingTests
         var message = Track("Signed Up", "{}");
         message["context"] = JsonNode.Parse("""
             {"ip":"203.0.113.7","userAgent":"Mozilla/5.0","locale":"fr-FR","page":{"url":"https://shop.example/a","referrer":"https://news.example/"},
-             "campaign":{"source":"newsletter","medium":"email","name":"spring","term":"shoes"},"device":{"id":"dev-9"}}
+             "campaign":{"source":"newsletter","medium":"email","name":"spring","term":"shoes","content":"hero-link"},"device":{"id":"dev-9"}}
             """);
 
         var (_, record) = MapAndValidate("track", message);
@@ -125,6 +125,18 @@ public sealed class SegmentMappingTests
         Assert.Equal("dev-9", context["deviceId"]!.GetValue<string>());
         Assert.Equal("https://news.example/", context["page"]!["referrer"]!.GetValue<string>());
         Assert.Equal(("newsletter", "email", "spring"), (context["campaign"]!["source"]!.GetValue<string>(), context["campaign"]!["medium"]!.GetValue<string>(), context["campaign"]!["name"]!.GetValue<string>()));
+        Assert.Equal(("shoes", "hero-link"), (context["campaign"]!["term"]!.GetValue<string>(), context["campaign"]!["content"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Context_CampaignWithOnlyTermAndContent_Kept()
+    {
+        var message = Track("Signed Up", "{}");
+        message["context"] = JsonNode.Parse("""{"campaign":{"term":"shoes","content":"hero-link"}}""");
+
+        var (_, record) = MapAndValidate("track", message);
+
+        Assert.Equal(("shoes", "hero-link"), (record["context"]!["campaign"]!["term"]!.GetValue<string>(), record["context"]!["campaign"]!["content"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class GlueCatalogTests(SynthesizedStages stages)
     }
 
     [Theory]
-    [InlineData("processed_events", 26, "processed_at")]
+    [InlineData("processed_events", 33, "session_referrer_class")]
     [InlineData("order_lines", 9, "line_no")]
     public void ProcessedTables_DescribeEveryParquetColumnBatchLoaderWrites(string table, int columns, string column)
     {

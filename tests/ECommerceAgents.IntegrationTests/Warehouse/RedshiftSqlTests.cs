@@ -115,6 +115,22 @@ public sealed class RedshiftSqlTests
     }
 
     [Fact]
+    public void Migration_AddsOnlyTheSessionColumnsAnOlderTableLacks_RedshiftByName_PostgreSqlIfNotExists()
+    {
+        var redshift = new WarehouseSql(SqlDialect.Redshift);
+        var older = WarehouseSql.EventColumns.Select(c => c.Name).Except(WarehouseSql.AddedEventColumns.Select(c => c.Name).Skip(2)).ToHashSet(StringComparer.Ordinal);
+
+        var adds = redshift.Migration(older).Where(s => s.StartsWith("alter table", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal(WarehouseSql.AddedEventColumns.Skip(2).Select(c => $"alter table eca.fct_events add column {c.Name} {c.Type}"), adds);
+        Assert.DoesNotContain(redshift.Migration(), s => s.StartsWith("alter table", StringComparison.Ordinal));   // a new table is created whole
+        Assert.DoesNotContain(redshift.Migration(WarehouseSql.EventColumns.Select(c => c.Name).ToArray()), s => s.StartsWith("alter table", StringComparison.Ordinal));
+        Assert.DoesNotContain(redshift.Migration(older), s => s.Contains("if not exists", StringComparison.Ordinal) && s.StartsWith("alter", StringComparison.Ordinal));
+        var pg = new WarehouseSql(SqlDialect.PostgreSql).Migration().Where(s => s.StartsWith("alter table", StringComparison.Ordinal));
+        Assert.Equal(WarehouseSql.AddedEventColumns.Select(c => $"alter table eca.fct_events add column if not exists {c.Name} {c.Type}"), pg);
+    }
+
+    [Fact]
     public void Literals_RefuseAnythingButIdentifiers()
     {
         Assert.Equal("'u-1'", SqlDialect.Redshift.Literal("u-1"));
