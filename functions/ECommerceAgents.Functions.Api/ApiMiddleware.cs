@@ -49,7 +49,10 @@ internal static partial class ApiMiddleware
         }
     }
 
-    /// <summary>Every route but health and the OpenAPI document needs a key: 401 without a valid one, 403 with the wrong role.</summary>
+    /// <summary>
+    /// Every route but health and the OpenAPI document needs a key: 401 without a valid one, 403 with the wrong role or
+    /// an origin the key does not allow (<see cref="BrowserAccess"/>).
+    /// </summary>
     public static async Task AuthenticateAsync(HttpContext context, Func<Task> next)
     {
         var endpoint = context.GetEndpoint();
@@ -71,14 +74,23 @@ internal static partial class ApiMiddleware
             return;
         }
 
+        // A browser key may call only the routes that name its role; a route naming no role takes any server key.
         var required = endpoint.Metadata.GetMetadata<RequiresRole>();
-        if (required is not null && record.Role != ApiRole.Admin && !required.Roles.Contains(record.Role))
+        var permitted = record.Role switch
         {
-            await ApiProblems.WriteAsync(context, 403, "Forbidden", $"This route needs a {string.Join(" or ", required.Roles.Select(r => r.ToString().ToLowerInvariant()))} key; this key's role is {record.Role.ToString().ToLowerInvariant()}.");
+            ApiRole.Admin => true,
+            ApiRole.Browser => required?.Roles.Contains(ApiRole.Browser) == true,
+            _ => required is null || required.Roles.Contains(record.Role),
+        };
+        if (!permitted)
+        {
+            var roles = required is null ? "server" : string.Join(" or ", required.Roles.Select(r => r.ToString().ToLowerInvariant()));
+            await ApiProblems.WriteAsync(context, 403, "Forbidden", $"This route needs a {roles} key; this key's role is {record.Role.ToString().ToLowerInvariant()}.");
             return;
         }
 
         context.ApiRequest().Key = record;
+        if (!await BrowserAccess.AdmitAsync(context, record)) return;
         await next();
     }
 
