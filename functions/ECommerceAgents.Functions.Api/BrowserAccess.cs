@@ -70,7 +70,7 @@ public static class BrowserAccess
         if (key.Role != ApiRole.Browser)
         {
             refusal = origin.Length == 0 ? null
-                : $"A {key.Role.ToString().ToLowerInvariant()} key is a server key and refuses browser requests (this one has Origin '{origin}'). A web page must use a browser key, created with its allowed origins.";
+                : $"This {key.Role.ToString().ToLowerInvariant()} key is a server key and refuses browser requests (this one has Origin '{origin}'). A web page must use a browser key, created with its allowed origins.";
         }
         else
         {
