@@ -78,7 +78,7 @@ public static partial class ApiApplication
         app.Services.GetRequiredService<ApiClients>();
         app.Use(ApiMiddleware.CorrelationAsync);
         app.Use(ApiMiddleware.ErrorsAsync);
-        app.Use(BrowserAccess.PreflightAsync);
+        if (!options.StreamOnly) app.Use(BrowserAccess.PreflightAsync);
         app.UseRouting();
         app.Use(SegmentEndpoints.WriteKeyAsync);
         app.Use(ApiMiddleware.AuthenticateAsync);

@@ -34,17 +34,20 @@ internal static partial class ApiMiddleware
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteAsync(context, ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request",
                 ex.StatusCode == 413 ? $"The body exceeds {context.RequestServices.GetRequiredService<ApiOptions>().MaxBodyBytes} bytes." : ex.Message);
         }
         catch (Exception ex) when (!context.Response.HasStarted && DependencyFailures.Classify(ex, context.RequestAborted) is { } failure)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteDependencyAsync(context, failure);
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteAsync(context, 500, "Internal error", $"The request failed ({ex.GetType().Name}). Request id {context.Features.Get<ApiRequestContext>()?.RequestId}.");
         }
     }

@@ -87,14 +87,21 @@ public static class BrowserAccess
 
         if (key.Role == ApiRole.Browser)
         {
-            var headers = context.Response.Headers;
-            headers.AccessControlAllowOrigin = origin;
-            headers.AccessControlExposeHeaders = ExposedHeaders;
-            headers.Vary = "Origin";
             context.ApiRequest().ClientIp = ClientAddress.Of(context);
+            RestoreCorsHeaders(context);
         }
 
         return true;
+    }
+
+    /// <summary>The CORS headers of an admitted browser request (again after the error mapping cleared the response).</summary>
+    public static void RestoreCorsHeaders(HttpContext context)
+    {
+        if (context.Features.Get<ApiRequestContext>() is not { Key.Role: ApiRole.Browser, ClientIp: not null }) return;
+        var headers = context.Response.Headers;
+        headers.AccessControlAllowOrigin = context.Request.Headers.Origin.ToString();
+        headers.AccessControlExposeHeaders = ExposedHeaders;
+        headers.Vary = "Origin";
     }
 }
 
