@@ -93,18 +93,36 @@ public sealed class BrowserKeyTests : IAsyncLifetime
         Assert.NotEqual(ClaimedIp, onStream["context"]!["ip"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task Post_BehindTheWebAdapter_ContextIpIsTheGatewaysSourceIp()
+    [Theory]
+    [InlineData("lambda", """{"requestId":"r-1","identity":{"sourceIp":"198.51.100.23","userAgent":"Mozilla/5.0"}}""", "192.0.2.1", "198.51.100.23")]
+    [InlineData("lambda", """{"requestId":"r-1","http":{"method":"POST","sourceIp":"2001:db8::7"}}""", "192.0.2.1", "2001:db8::7")]
+    [InlineData("lambda", "", "192.0.2.1", "127.0.0.1")]
+    [InlineData("x-forwarded-for", """{"identity":{"sourceIp":"198.51.100.23"}}""", "192.0.2.1, 198.51.100.50", "198.51.100.50")]
+    [InlineData("connection", """{"identity":{"sourceIp":"198.51.100.23"}}""", "192.0.2.1", "127.0.0.1")]
+    public async Task Post_BehindTheAdapterOrALoadBalancer_ContextIpIsWhatTheHopInFrontSaw(string source, string requestContext, string forwardedFor, string expected)
     {
-        await using var lambda = await ApiInstance.StartAsync(_harness.Environment, new Dictionary<string, string> { [SettingNames.ClientIpSource] = "lambda" });
+        await using var behind = await ApiInstance.StartAsync(_harness.Environment, new Dictionary<string, string> { [SettingNames.ClientIpSource] = source });
         var messageId = "m-" + Guid.NewGuid();
-        using var client = ClientFrom("127.0.0.1", lambda);
+        using var client = ClientFrom("127.0.0.1", behind);
+        var headers = new List<(string, string)> { ("X-Forwarded-For", forwardedFor) };
+        if (requestContext.Length > 0) headers.Add((ClientAddress.RequestContextHeader, requestContext));
 
-        using var response = await PostBatchAsync(client, _browserKey, Shop, messageId,
-            (ClientAddress.RequestContextHeader, """{"requestId":"r-1","identity":{"sourceIp":"198.51.100.23","userAgent":"Mozilla/5.0"}}"""), ("X-Forwarded-For", "192.0.2.1"));
+        using var response = await PostBatchAsync(client, _browserKey, Shop, messageId, [.. headers]);
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        Assert.Equal("198.51.100.23", (await OnStreamAsync(_browserKeyId, messageId))["context"]!["ip"]!.GetValue<string>());
+        Assert.Equal(expected, (await OnStreamAsync(_browserKeyId, messageId))["context"]!["ip"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("8080", null, null, ClientIpSource.LambdaRequestContext)]
+    [InlineData(null, "0.0.0.0", null, ClientIpSource.ForwardedFor)]
+    [InlineData(null, null, null, ClientIpSource.Connection)]
+    [InlineData("8080", null, "connection", ClientIpSource.Connection)]
+    public void ClientIpSource_InferredFromWhereTheAppRuns_UnlessSet(string? lwaPort, string? listenAddress, string? setting, ClientIpSource expected)
+    {
+        var settings = new Dictionary<string, string?> { ["AWS_LWA_PORT"] = lwaPort, [SettingNames.ListenAddress] = listenAddress, [SettingNames.ClientIpSource] = setting };
+
+        Assert.Equal(expected, ClientAddress.Default(name => settings.GetValueOrDefault(name)));
     }
 
     [Theory]
