@@ -19,24 +19,50 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, ResourceBindings names, 
 
     public static string NewKey() => "eca_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(30)).Replace('+', '-').Replace('/', '_');
 
-    public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, ApiRole role, CancellationToken cancellationToken, string? key = null)
+    public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, ApiRole role, CancellationToken cancellationToken, string? key = null, IReadOnlyList<string>? allowedOrigins = null)
     {
         key ??= NewKey();
-        var record = new ApiKeyRecord("k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), Hash(key), name, role, _clock.GetUtcNow(), null);
-        await dynamo.PutItemAsync(new PutItemRequest
+        var origins = allowedOrigins?.Distinct(StringComparer.Ordinal).ToList() ?? [];
+        var record = new ApiKeyRecord("k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), Hash(key), name, role, _clock.GetUtcNow(), null) { AllowedOrigins = origins };
+        var item = new Dictionary<string, AttributeValue>
         {
-            TableName = _table,
-            Item = new Dictionary<string, AttributeValue>
-            {
-                ["keyHash"] = S(record.KeyHash),
-                ["keyId"] = S(record.KeyId),
-                ["name"] = S(name),
-                ["role"] = S(role.ToString().ToLowerInvariant()),
-                ["createdAt"] = S(record.CreatedAt.ToString("O", CultureInfo.InvariantCulture)),
-            },
-            ConditionExpression = "attribute_not_exists(keyHash)",
-        }, cancellationToken).ConfigureAwait(false);
+            ["keyHash"] = S(record.KeyHash),
+            ["keyId"] = S(record.KeyId),
+            ["name"] = S(name),
+            ["role"] = S(role.ToString().ToLowerInvariant()),
+            ["createdAt"] = S(record.CreatedAt.ToString("O", CultureInfo.InvariantCulture)),
+        };
+
+        // A string set cannot be empty: server keys have no attribute.
+        if (origins.Count > 0) item["origins"] = new AttributeValue { SS = origins };
+        await dynamo.PutItemAsync(new PutItemRequest { TableName = _table, Item = item, ConditionExpression = "attribute_not_exists(keyHash)" }, cancellationToken).ConfigureAwait(false);
         return (record, key);
+    }
+
+    /// <summary>
+    /// A scan of the key table (a handful of items: keys are made by hand) filtered to active browser keys. The API
+    /// caches the answer per instance, so a preflight costs a scan at most once per cache lifetime.
+    /// </summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> ActiveBrowserKeysAsync(CancellationToken cancellationToken)
+    {
+        var records = new List<ApiKeyRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = _table,
+                FilterExpression = "#role = :browser AND attribute_not_exists(revokedAt)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#role"] = "role" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":browser"] = S(nameof(ApiRole.Browser).ToLowerInvariant()) },
+                ExclusiveStartKey = start,
+                ConsistentRead = true,
+            }, cancellationToken).ConfigureAwait(false);
+            records.AddRange((page.Items ?? []).Select(Read));
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+        return records;
     }
 
     public async Task<ApiKeyRecord?> FindAsync(string key, CancellationToken cancellationToken)
@@ -77,7 +103,10 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, ResourceBindings names, 
         item.TryGetValue("name", out var n) ? n.S : "",
         Enum.Parse<ApiRole>(item["role"].S, ignoreCase: true),
         DateTimeOffset.Parse(item["createdAt"].S, CultureInfo.InvariantCulture),
-        item.TryGetValue("revokedAt", out var r) ? DateTimeOffset.Parse(r.S, CultureInfo.InvariantCulture) : null);
+        item.TryGetValue("revokedAt", out var r) ? DateTimeOffset.Parse(r.S, CultureInfo.InvariantCulture) : null)
+    {
+        AllowedOrigins = item.TryGetValue("origins", out var o) && o.SS is { Count: > 0 } origins ? [.. origins.Order(StringComparer.Ordinal)] : [],
+    };
 }
 
 /// <summary>

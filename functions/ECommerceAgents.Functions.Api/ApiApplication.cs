@@ -78,6 +78,7 @@ public static partial class ApiApplication
         app.Services.GetRequiredService<ApiClients>();
         app.Use(ApiMiddleware.CorrelationAsync);
         app.Use(ApiMiddleware.ErrorsAsync);
+        if (!options.StreamOnly) app.Use(BrowserAccess.PreflightAsync);
         app.UseRouting();
         app.Use(SegmentEndpoints.WriteKeyAsync);
         app.Use(ApiMiddleware.AuthenticateAsync);
@@ -107,30 +108,45 @@ public static partial class ApiApplication
         PrivacyRequestEndpoints.Map(app);
     }
 
-    /// <summary>A token bucket per API key; anonymous routes are not limited.</summary>
+    /// <summary>
+    /// A token bucket per API key, and for browser keys one more per client IP (a site's visitors share its key; one
+    /// visitor must not use up the site's rate). Server keys have no per-IP limit: a server SDK sends everyone's events
+    /// from one address. Anonymous routes are not limited.
+    /// </summary>
     private static void ConfigureRateLimiter(RateLimiterOptions limiter, ApiOptions options)
     {
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
 
-        // Made once, not per request: the partitioner runs on every request, the factory only for a key's first one.
-        Func<string, TokenBucketRateLimiterOptions> bucket = _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.RateLimitBurst,
-            TokensPerPeriod = options.RateLimitPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
-        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        // Made once, not per request: the partitioner runs on every request, the factory only for a partition's first one.
+        Func<string, TokenBucketRateLimiterOptions> perKey = _ => Bucket(options.RateLimitBurst, options.RateLimitPerSecond);
+        Func<string, TokenBucketRateLimiterOptions> perIp = _ => Bucket(options.BrowserRateLimitPerIpBurst, options.BrowserRateLimitPerIpPerSecond);
+        var keys = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             context.Features.Get<ApiRequestContext>()?.Key?.KeyId is { } keyId
-                ? RateLimitPartition.GetTokenBucketLimiter(keyId, bucket)
+                ? RateLimitPartition.GetTokenBucketLimiter(keyId, perKey)
                 : RateLimitPartition.GetNoLimiter("anonymous"));
+        var addresses = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            context.Features.Get<ApiRequestContext>() is { Key.Role: ApiRole.Browser } request
+                ? RateLimitPartition.GetTokenBucketLimiter("ip:" + request.ClientIp, perIp)
+                : RateLimitPartition.GetNoLimiter("server"));
+        limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(keys, addresses);
         limiter.OnRejected = (context, _) =>
         {
-            context.HttpContext.Response.Headers.RetryAfter = "1";
-            return new ValueTask(ApiProblems.WriteAsync(context.HttpContext, 429, "Too many requests", "The rate limit of this API key is exceeded; retry after the Retry-After seconds."));
+            var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var browser = context.HttpContext.Features.Get<ApiRequestContext>()?.Key?.Role == ApiRole.Browser;
+            return new ValueTask(ApiProblems.WriteAsync(context.HttpContext, 429, "Too many requests",
+                $"The rate limit of this API key{(browser ? " or of this client IP" : "")} is exceeded; retry after the Retry-After seconds."));
         };
     }
+
+    private static TokenBucketRateLimiterOptions Bucket(int burst, int perSecond) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     /// <summary>Marks the routes that need no key (health, the OpenAPI document).</summary>
     public sealed record AllowAnonymousRoute;

@@ -34,22 +34,28 @@ internal static partial class ApiMiddleware
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteAsync(context, ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request",
                 ex.StatusCode == 413 ? $"The body exceeds {context.RequestServices.GetRequiredService<ApiOptions>().MaxBodyBytes} bytes." : ex.Message);
         }
         catch (Exception ex) when (!context.Response.HasStarted && DependencyFailures.Classify(ex, context.RequestAborted) is { } failure)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteDependencyAsync(context, failure);
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Clear();
+            BrowserAccess.RestoreCorsHeaders(context);
             await ApiProblems.WriteAsync(context, 500, "Internal error", $"The request failed ({ex.GetType().Name}). Request id {context.Features.Get<ApiRequestContext>()?.RequestId}.");
         }
     }
 
-    /// <summary>Every route but health and the OpenAPI document needs a key: 401 without a valid one, 403 with the wrong role.</summary>
+    /// <summary>
+    /// Every route but health and the OpenAPI document needs a key: 401 without a valid one, 403 with the wrong role or
+    /// an origin the key does not allow (<see cref="BrowserAccess"/>).
+    /// </summary>
     public static async Task AuthenticateAsync(HttpContext context, Func<Task> next)
     {
         var endpoint = context.GetEndpoint();
@@ -71,14 +77,23 @@ internal static partial class ApiMiddleware
             return;
         }
 
+        // A browser key may call only the routes that name its role; a route naming no role takes any server key.
         var required = endpoint.Metadata.GetMetadata<RequiresRole>();
-        if (required is not null && record.Role != ApiRole.Admin && !required.Roles.Contains(record.Role))
+        var permitted = record.Role switch
         {
-            await ApiProblems.WriteAsync(context, 403, "Forbidden", $"This route needs a {string.Join(" or ", required.Roles.Select(r => r.ToString().ToLowerInvariant()))} key; this key's role is {record.Role.ToString().ToLowerInvariant()}.");
+            ApiRole.Admin => true,
+            ApiRole.Browser => required?.Roles.Contains(ApiRole.Browser) == true,
+            _ => required is null || required.Roles.Contains(record.Role),
+        };
+        if (!permitted)
+        {
+            var roles = required is null ? "server" : string.Join(" or ", required.Roles.Select(r => r.ToString().ToLowerInvariant()));
+            await ApiProblems.WriteAsync(context, 403, "Forbidden", $"This route needs a {roles} key; this key's role is {record.Role.ToString().ToLowerInvariant()}.");
             return;
         }
 
         context.ApiRequest().Key = record;
+        if (!await BrowserAccess.AdmitAsync(context, record)) return;
         await next();
     }
 

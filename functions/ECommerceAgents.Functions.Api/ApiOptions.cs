@@ -19,6 +19,15 @@ public sealed record ApiOptions
     /// <summary>Requests a key may send at once before the per-second rate applies.</summary>
     public int RateLimitBurst { get; init; } = 400;
 
+    /// <summary>Requests per second per client IP with browser keys, on top of the per-key rate (server keys have no per-IP limit).</summary>
+    public int BrowserRateLimitPerIpPerSecond { get; init; } = 20;
+
+    /// <summary>Requests one client IP may send at once with browser keys before its per-second rate applies.</summary>
+    public int BrowserRateLimitPerIpBurst { get; init; } = 40;
+
+    /// <summary>Where a browser request's client IP is read (stamped as <c>context.ip</c>, and the per-IP limit's partition).</summary>
+    public ClientIpSource ClientIpSource { get; init; } = ClientIpSource.Connection;
+
     /// <summary>The ApiStream function: the same app serving only the recommendations push, under its own role.</summary>
     public bool StreamOnly { get; init; }
 
@@ -60,6 +69,9 @@ public sealed record ApiOptions
     {
         RateLimitPerSecond = environment.IntSetting(SettingNames.RateLimitRps, 200),
         RateLimitBurst = environment.IntSetting(SettingNames.RateLimitBurst, 400),
+        BrowserRateLimitPerIpPerSecond = environment.IntSetting(SettingNames.BrowserRateLimitPerIpRps, 20),
+        BrowserRateLimitPerIpBurst = environment.IntSetting(SettingNames.BrowserRateLimitPerIpBurst, 40),
+        ClientIpSource = ClientAddress.Default(environment.Setting),
         StreamOnly = environment.Setting(SettingNames.ApiMode) == "stream",
         RedisPrefix = environment.Setting(SettingNames.RedisPrefix) ?? "",
         ProductsIndex = environment.Setting(SettingNames.ProductsIndex) ?? Domain.Search.SearchIndexes.Products,

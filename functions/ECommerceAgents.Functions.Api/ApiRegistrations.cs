@@ -28,6 +28,7 @@ public static class ApiRegistrations
         services.AddEcaRealtime(clients.Redis, options.RedisPrefix);
         if (clients.Search is { } search) services.AddSingleton<IProductSearch>(new ProductSearch(search, options.ProductsIndex));
         services.AddSingleton(provider => new ApiKeyAuthenticator(provider.GetRequiredService<IApiKeyStore>(), options.KeyCacheTtl, clock));
+        services.AddSingleton(provider => new BrowserOriginCache(provider.GetRequiredService<IApiKeyStore>(), options.KeyCacheTtl, clock));
         services.AddSingleton(provider => new IngestHandler(options, provider.GetRequiredService<IIdempotencyStore>(), provider.GetRequiredService<IWebhookReplayCache>(), clients.Stream, clock,
             clients.Keyring is { } keyring ? new DoorEncryption(keyring) : null));
         services.AddSingleton(_ => new SegmentHandler(clients.Stream, clock, clients.Keyring is { } keyring ? new DoorEncryption(keyring) : null));

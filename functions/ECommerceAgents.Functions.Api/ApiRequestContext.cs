@@ -16,6 +16,9 @@ public sealed class ApiRequestContext(string requestId, string traceparent)
     /// <summary>The caller's key, set by the authentication middleware; null on anonymous routes.</summary>
     public ApiKeyRecord? Key { get; set; }
 
+    /// <summary>A browser request's client address (set once its origin is admitted): its <c>context.ip</c> and per-IP limit.</summary>
+    public string? ClientIp { get; set; }
+
     /// <summary>The caller's key id: the actor in audit entries and the scope of its Idempotency-Keys.</summary>
     public string KeyId => Key?.KeyId ?? throw new InvalidOperationException("The request is not authenticated.");
 }

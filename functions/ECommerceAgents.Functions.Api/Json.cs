@@ -50,9 +50,11 @@ public sealed record ConsentPurposesBody(bool? Analytics = null, bool? Personali
 /// <param name="UpdatedAt">When the record last changed (the minimum time when never set).</param>
 public sealed record ConsentResponse(string? UserId, string? AnonymousId, bool Personalisation, ConsentPurposesBody Purposes, IReadOnlyList<string> Defaulted, string? SaleShareSource, DateTimeOffset UpdatedAt);
 
-public sealed record KeyRequest(string? Name, string? Role);
+/// <param name="AllowedOrigins">For a browser key (required, 1 to 50): the origins its requests may come from, <c>https://shop.example</c> or <c>https://*.shop.example</c>.</param>
+public sealed record KeyRequest(string? Name, string? Role, IReadOnlyList<string>? AllowedOrigins = null);
 
-public sealed record KeyCreated(string KeyId, string Key, string Name, string Role, DateTimeOffset CreatedAt);
+/// <param name="AllowedOrigins">A browser key's origins, as stored (lowercase, default port dropped).</param>
+public sealed record KeyCreated(string KeyId, string Key, string Name, string Role, DateTimeOffset CreatedAt, IReadOnlyList<string>? AllowedOrigins = null);
 
 public sealed record Health(string Status, string Version);
 

@@ -29,8 +29,13 @@ public static class PrivacyEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/v1/users/{id}/export", ExportAsync).WithMetadata(new RequiresRole(ApiRole.Admin), new AuditsPersonalRead("export"));
-        app.MapPost("/v1/admin/keys", CreateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
-        app.MapPost("/v1/admin/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
+        app.MapPost("/v1/admin/keys", CreateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin))
+            .WithSummary("Create an API key (shown once)")
+            .WithDescription("role: ingest, query or admin (server keys, which refuse requests that carry an Origin), or browser (a publishable key for web pages: "
+                + "it may only send events to the Segment routes, needs allowedOrigins, 1 to 50 of https://shop.example or https://*.shop.example, and is rate-limited per client IP too).")
+            .Accepts<KeyRequest>("application/json").Produces<KeyCreated>(201).Produces<Problem>(400, ApiProblems.ContentType);
+        app.MapPost("/v1/admin/keys/{keyId}/rotate", RotateKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin))
+            .WithSummary("Replace a key by a new one with the same name, role and origins").Produces<KeyCreated>(201).Produces<Problem>(404, ApiProblems.ContentType);
         app.MapDelete("/v1/admin/keys/{keyId}", RevokeKeyAsync).WithMetadata(new RequiresRole(ApiRole.Admin));
     }
 
@@ -99,37 +104,70 @@ public static class PrivacyEndpoints
         return json;
     }
 
-    private static async Task<IResult> CreateKeyAsync(HttpContext context, IApiKeyStore keys, IAuditLog audit)
+    private static async Task<IResult> CreateKeyAsync(HttpContext context, IApiKeyStore keys, IAuditLog audit, BrowserOriginCache origins)
     {
         var (request, error) = await ReadJsonAsync(context, ApiJsonContext.Default.KeyRequest, errorPath: false);
         if (error is not null) return error;
         if (request?.Name is not { Length: > 0 and <= 64 } name) return ApiProblems.Result(context, 400, "Invalid body", "name (1 to 64 characters) is required.", [new ProblemError("$.name", "required", "is required")]);
-        if (!Enum.TryParse<ApiRole>(request.Role, ignoreCase: true, out var role) || !Enum.IsDefined(role))
+        if (!Enum.TryParse<ApiRole>(request.Role, ignoreCase: true, out var role) || !Enum.IsDefined(role) || request.Role.Any(char.IsDigit))
         {
-            return ApiProblems.Result(context, 400, "Invalid body", "role must be ingest, query or admin.", [new ProblemError("$.role", "enum", "must be ingest, query or admin")]);
+            return ApiProblems.Result(context, 400, "Invalid body", "role must be ingest, query, admin or browser.", [new ProblemError("$.role", "enum", "must be ingest, query, admin or browser")]);
         }
 
-        var (record, key) = await keys.CreateAsync(name, role, context.RequestAborted);
-        await AuditAsync(audit, context, "key#" + record.KeyId, "key.create", $"role={role}");
-        return Results.Json(new KeyCreated(record.KeyId, key, name, role.ToString().ToLowerInvariant(), record.CreatedAt), ApiJsonContext.Default.KeyCreated, statusCode: 201);
+        var (allowed, originErrors) = AllowedOrigins(role, request.AllowedOrigins);
+        if (originErrors.Count > 0) return ApiProblems.Result(context, 400, "Invalid body", originErrors[0].Message, originErrors);
+        var (record, key) = await keys.CreateAsync(name, role, context.RequestAborted, allowedOrigins: allowed);
+        origins.Forget();
+        await AuditAsync(audit, context, "key#" + record.KeyId, "key.create", $"role={role}" + (allowed.Count > 0 ? " origins=" + string.Join(' ', allowed) : ""));
+        return Results.Json(Created(record, key), ApiJsonContext.Default.KeyCreated, statusCode: 201);
     }
 
-    /// <summary>A new key with the same name and role; the old one is revoked at once.</summary>
-    private static async Task<IResult> RotateKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, IAuditLog audit, string keyId)
+    /// <summary>A browser key's origins, normalised (each error names its index); none for a server key, which may not list any.</summary>
+    private static (List<string> Origins, List<ProblemError> Errors) AllowedOrigins(ApiRole role, IReadOnlyList<string>? requested)
+    {
+        if (role != ApiRole.Browser)
+        {
+            return requested is null ? ([], []) : ([], [new ProblemError("$.allowedOrigins", "forbidden", "only browser keys have allowed origins; server keys refuse every request that carries an Origin")]);
+        }
+
+        if (requested is not { Count: > 0 and <= BrowserOrigins.MaxOrigins })
+        {
+            return ([], [new ProblemError("$.allowedOrigins", requested is { Count: > 0 } ? "maxItems" : "required", $"a browser key needs 1 to {BrowserOrigins.MaxOrigins} allowed origins (https://shop.example or https://*.shop.example)")]);
+        }
+
+        var origins = new List<string>(requested.Count);
+        var errors = new List<ProblemError>();
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var (origin, error) = BrowserOrigins.Normalize(requested[i]);
+            if (origin is not null) origins.Add(origin);
+            else errors.Add(new ProblemError($"$.allowedOrigins[{i}]", "origin", $"'{requested[i]}' {error}", i));
+        }
+
+        return (origins, errors);
+    }
+
+    private static KeyCreated Created(ApiKeyRecord record, string key) =>
+        new(record.KeyId, key, record.Name, record.Role.ToString().ToLowerInvariant(), record.CreatedAt, record.Role == ApiRole.Browser ? record.AllowedOrigins : null);
+
+    /// <summary>A new key with the same name, role and origins; the old one is revoked at once.</summary>
+    private static async Task<IResult> RotateKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, BrowserOriginCache origins, IAuditLog audit, string keyId)
     {
         var old = await keys.FindByIdAsync(keyId, context.RequestAborted);
         if (old is not { Active: true }) return ApiProblems.Result(context, 404, "Unknown key", $"No active key '{keyId}'.");
-        var (record, key) = await keys.CreateAsync(old.Name, old.Role, context.RequestAborted);
+        var (record, key) = await keys.CreateAsync(old.Name, old.Role, context.RequestAborted, allowedOrigins: old.AllowedOrigins);
         await keys.RevokeAsync(keyId, context.RequestAborted);
         authenticator.Forget();
+        origins.Forget();
         await AuditAsync(audit, context, "key#" + keyId, "key.rotate", "replaced by " + record.KeyId);
-        return Results.Json(new KeyCreated(record.KeyId, key, record.Name, record.Role.ToString().ToLowerInvariant(), record.CreatedAt), ApiJsonContext.Default.KeyCreated, statusCode: 201);
+        return Results.Json(Created(record, key), ApiJsonContext.Default.KeyCreated, statusCode: 201);
     }
 
-    private static async Task<IResult> RevokeKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, IAuditLog audit, string keyId)
+    private static async Task<IResult> RevokeKeyAsync(HttpContext context, IApiKeyStore keys, ApiKeyAuthenticator authenticator, BrowserOriginCache origins, IAuditLog audit, string keyId)
     {
         if (!await keys.RevokeAsync(keyId, context.RequestAborted)) return ApiProblems.Result(context, 404, "Unknown key", $"No key '{keyId}'.");
         authenticator.Forget();
+        origins.Forget();
         await AuditAsync(audit, context, "key#" + keyId, "key.revoke", "");
         return Results.NoContent();
     }

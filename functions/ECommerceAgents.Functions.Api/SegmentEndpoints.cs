@@ -16,8 +16,9 @@ public sealed record SegmentRoute;
 /// already run. The write key is one of our ingest keys. The answers, chosen knowing that Segment's SDKs treat 400 as
 /// final and retry other failures: 200 when at least one message was accepted (the others listed); 400 for what a retry
 /// cannot fix (a body that is not JSON, over 500 KB or 2,500 messages, and a request none of whose messages can be
-/// accepted); 401 for a missing or unknown write key, 403 for a key without the ingest role; 429 and 503 are retried,
-/// and a retried message keeps its event id, so it is stored once.
+/// accepted); 401 for a missing or unknown write key, 403 for a key without the ingest or browser role or an Origin
+/// its key refuses (<see cref="BrowserAccess"/>); 429 and 503 are retried, and a retried message keeps its event id,
+/// so it is stored once.
 /// </summary>
 public static class SegmentEndpoints
 {
@@ -32,11 +33,16 @@ public static class SegmentEndpoints
         "track: Segment's e-commerce spec v2 events map to our types (Order Completed becomes purchase), any other name becomes custom_event; page → page_view, screen → screen_view, " +
         "group → group, identify → identify (with both ids; with one, custom_event 'Identify'), alias → identify (previousId as the anonymous id). " +
         "200: at least one message accepted (the others listed in rejected). 400: not JSON, too large, or no message acceptable (final for the SDKs). " +
-        "401: missing or unknown write key. 403: the key lacks the ingest role. 429 and 503: retry (the SDKs do).";
+        "401: missing or unknown write key. 403: the key lacks the ingest role, or the request's Origin is refused. 429 and 503: retry (the SDKs do). " +
+        "From web pages use a browser key (role browser, with its allowed origins): CORS preflights are answered for those origins, every request's Origin is checked, " +
+        "context.ip is the request's own address, and a per-client-IP rate limit applies. A server key (any other role) refuses requests that carry an Origin; its context.ip is kept as sent.";
+
+    /// <summary>The routes' paths: the only ones that take browser keys and answer CORS preflights.</summary>
+    public static readonly IReadOnlySet<string> Paths = new HashSet<string>(SegmentMapping.Calls.Append("batch").Select(c => "/v1/" + c), StringComparer.OrdinalIgnoreCase);
 
     public static void Map(WebApplication app)
     {
-        var ingest = new RequiresRole(ApiRole.Ingest);
+        var ingest = new RequiresRole(ApiRole.Ingest, ApiRole.Browser);
         var segment = new SegmentRoute();
         foreach (var call in (string[])[.. SegmentMapping.Calls, "batch"])
         {
@@ -162,7 +168,8 @@ public sealed class SegmentHandler(IEventStreamWriter stream, TimeProvider clock
         var request = context.ApiRequest();
         var body = context.Features.Get<SegmentEndpoints.SegmentBody>()?.Bytes ?? [];
         var now = clock.GetUtcNow();
-        var batch = SegmentMapping.Map(body, call, request.KeyId, now);
+        // A browser's own address wins over what its page claims; a server SDK relays its visitors' addresses in context.ip.
+        var batch = SegmentMapping.Map(body, call, request.KeyId, now, request.Key?.Role == ApiRole.Browser ? request.ClientIp : null);
         if (batch.BodyError is { } bodyError)
         {
             return ApiProblems.Result(context, 400, "Invalid request body", bodyError.Message, [ProblemError.From(bodyError)]);

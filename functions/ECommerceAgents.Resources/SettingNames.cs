@@ -65,6 +65,13 @@ public static class SettingNames
     public const string ListenAddress = "ECA_LISTEN_ADDRESS";
     public const string RateLimitRps = "ECA_RATE_LIMIT_RPS";
     public const string RateLimitBurst = "ECA_RATE_LIMIT_BURST";
+
+    /// <summary>Requests per second per client IP for browser keys (server keys have no per-IP limit).</summary>
+    public const string BrowserRateLimitPerIpRps = "ECA_BROWSER_RATE_LIMIT_PER_IP_RPS";
+    public const string BrowserRateLimitPerIpBurst = "ECA_BROWSER_RATE_LIMIT_PER_IP_BURST";
+
+    /// <summary>Where a browser request's client IP comes from: <c>connection</c>, <c>lambda</c> (the Web Adapter's request context) or <c>x-forwarded-for</c> (its last entry); inferred when unset.</summary>
+    public const string ClientIpSource = "ECA_CLIENT_IP_SOURCE";
     public const string ProductsIndex = "ECA_PRODUCTS_INDEX";
     public const string WebhookSecrets = "ECA_WEBHOOK_SECRETS";
     public const string WebhookSecretsParameter = WebhookSecrets + ParameterSuffix;

@@ -59,9 +59,11 @@ public static class SegmentMapping
     /// <summary>
     /// The request's messages as envelopes. <paramref name="call"/> is the single call's name, or <c>batch</c>;
     /// <paramref name="scope"/> is the id of the key that sent them (the scope of messageId deduplication, as a source is
-    /// Segment's), <paramref name="receivedAt"/> when the API received the request.
+    /// Segment's), <paramref name="receivedAt"/> when the API received the request. A <paramref name="clientIp"/> (the
+    /// request's own address, for a browser key) replaces every message's <c>context.ip</c>, as Segment stamps it for
+    /// client-side sources.
     /// </summary>
-    public static SegmentBatch Map(ReadOnlySpan<byte> body, string call, string scope, DateTimeOffset receivedAt)
+    public static SegmentBatch Map(ReadOnlySpan<byte> body, string call, string scope, DateTimeOffset receivedAt, string? clientIp = null)
     {
         if (body.Length > MaxBatchBytes) return Refused($"the request is {body.Length} bytes; at most {MaxBatchBytes} (500 KB) are accepted");
         JsonDocument document;
@@ -101,7 +103,7 @@ public static class SegmentMapping
                 for (var i = 0; i < messages.Count; i++)
                 {
                     var path = call == "batch" ? $"$.batch[{i}]" : "$";
-                    var error = MapOne(w, messages[i], call == "batch" ? Text(messages[i], "type") : call, path, scope, receivedAt, batchSentAt);
+                    var error = MapOne(w, messages[i], call == "batch" ? Text(messages[i], "type") : call, path, scope, receivedAt, batchSentAt, clientIp);
                     if (error is null) sourceIndexes.Add(i);
                     else rejected.Add(new RejectedEvent(FailureReason.SchemaViolation, [error]) { Index = i });
                 }
@@ -131,7 +133,7 @@ public static class SegmentMapping
         new(writeKey, 0, "[]"u8.ToArray(), [], [], new Violation("$", "body", message));
 
     /// <summary>Writes the message's envelope, or returns why it cannot be mapped (then nothing is written).</summary>
-    private static Violation? MapOne(Utf8JsonWriter w, JsonElement m, string? call, string path, string scope, DateTimeOffset receivedAt, DateTimeOffset? batchSentAt)
+    private static Violation? MapOne(Utf8JsonWriter w, JsonElement m, string? call, string path, string scope, DateTimeOffset receivedAt, DateTimeOffset? batchSentAt, string? clientIp)
     {
         if (m.ValueKind != JsonValueKind.Object) return new Violation(path, "type", "a message must be a JSON object");
         var size = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(m).Length;
@@ -164,7 +166,7 @@ public static class SegmentMapping
         w.WriteString("eventTime", EventTime(Time(m, "timestamp"), Time(m, "sentAt") ?? batchSentAt, receivedAt));
         if (userId is not null) w.WriteString("userId", userId);
         if (anonymousId is not null) w.WriteString("anonymousId", anonymousId);
-        WriteContext(w, context, call == "identify" ? properties : Object(context, "traits"));
+        WriteContext(w, context, call == "identify" ? properties : Object(context, "traits"), clientIp);
         w.WriteStartObject("data");
         SegmentData.Write(w, type, call == "track" ? eventName! : call == "identify" ? "Identify" : eventName, call, properties, context, Text(m, "groupId"));
         w.WriteEndObject();
@@ -176,7 +178,7 @@ public static class SegmentMapping
     internal static DateTimeOffset EventTime(DateTimeOffset? timestamp, DateTimeOffset? sentAt, DateTimeOffset receivedAt) =>
         timestamp is { } t ? (sentAt is { } s ? receivedAt - (s - t) : t) : receivedAt;
 
-    private static void WriteContext(Utf8JsonWriter w, JsonElement context, JsonElement traits)
+    private static void WriteContext(Utf8JsonWriter w, JsonElement context, JsonElement traits, string? clientIp)
     {
         var page = Object(context, "page");
         var campaign = Object(context, "campaign");
@@ -185,6 +187,7 @@ public static class SegmentMapping
             url = Text(page, "url"), referrer = Text(page, "referrer"),
             source = Text(campaign, "source"), medium = Text(campaign, "medium"), name = Text(campaign, "name"),
             term = Text(campaign, "term"), content = Text(campaign, "content");
+        ip = clientIp ?? ip;
         var hasCampaign = source is not null || medium is not null || name is not null || term is not null || content is not null;
         if (userAgent is null && ip is null && locale is null && deviceId is null && email is null && url is null && referrer is null && !hasCampaign) return;
         w.WriteStartObject("context");

@@ -28,6 +28,16 @@ public sealed class PublicApiProps
 /// <c>sendBeacon</c> no header at all) and are not meant for authorisation. A WAF web ACL guards the stage with rate
 /// rules per client IP and per key header, and AWS managed rules. The recommendations push is one route in API
 /// Gateway's response-streaming mode on its own function, behind the same WAF and key check.
+/// <para>
+/// Browser keys and the tracker: the Segment routes, <c>GET /sdk/v1/eca.js</c> and the CORS preflights (OPTIONS) reach
+/// the function through the proxy resource like every route, with no gateway key and no authorizer (a preflight
+/// carries no credentials at all); the app answers CORS itself. The per-IP rule counts only requests that may come
+/// from a browser: those with an <c>Origin</c> header (browsers send it on every POST, <c>sendBeacon</c> included) or
+/// with no key header at all (a browser's <c>text/plain</c> post carries its write key in the body). A keyed request
+/// without an <c>Origin</c> (a server SDK, which sends every visitor's events from one address) is exempt: the
+/// per-key rules limit it, and the app refuses a server key that comes with an <c>Origin</c>. A client that adds a
+/// made-up key header to escape the per-IP rule gets 401s from the app, within the stage's throttling.
+/// </para>
 /// </summary>
 public sealed class PublicApi : Construct
 {
@@ -97,7 +107,12 @@ public sealed class PublicApi : Construct
                     Action = new RuleActionProperty { Block = new BlockActionProperty() },
                     Statement = new StatementProperty
                     {
-                        RateBasedStatement = new RateBasedStatementProperty { Limit = limits.WafRequestsPer5MinPerIp, AggregateKeyType = "IP" },
+                        RateBasedStatement = new RateBasedStatementProperty
+                        {
+                            Limit = limits.WafRequestsPer5MinPerIp,
+                            AggregateKeyType = "IP",
+                            ScopeDownStatement = PerIpScope(),
+                        },
                     },
                     VisibilityConfig = Visibility("rate-limit-per-ip"),
                 },
@@ -172,6 +187,41 @@ public sealed class PublicApi : Construct
         ]));
         return method;
     }
+
+    /// <summary>Requests the per-IP rule counts: an <c>Origin</c> header, or neither key header (see the class comment).</summary>
+    private static StatementProperty PerIpScope() => new()
+    {
+        OrStatement = new OrStatementProperty
+        {
+            Statements = new object[]
+            {
+                HeaderPresent("origin"),
+                new StatementProperty
+                {
+                    AndStatement = new AndStatementProperty
+                    {
+                        Statements = new object[]
+                        {
+                            new StatementProperty { NotStatement = new NotStatementProperty { Statement = HeaderPresent(ApiKeyHeader) } },
+                            new StatementProperty { NotStatement = new NotStatementProperty { Statement = HeaderPresent("authorization") } },
+                        },
+                    },
+                },
+            },
+        },
+    };
+
+    /// <summary>The header is present and not empty (a size constraint on a missing header does not match).</summary>
+    private static StatementProperty HeaderPresent(string header) => new()
+    {
+        SizeConstraintStatement = new SizeConstraintStatementProperty
+        {
+            FieldToMatch = new FieldToMatchProperty { SingleHeader = new Dictionary<string, object> { ["Name"] = header } },
+            ComparisonOperator = "GT",
+            Size = 0,
+            TextTransformations = new object[] { new TextTransformationProperty { Priority = 0, Type = "NONE" } },
+        },
+    };
 
     private static RuleProperty RateLimitPerHeader(string name, int priority, string header, int limit) => new()
     {

@@ -16,10 +16,10 @@ public sealed class ApiKeyStartupTests
 
         public int Lookups { get; private set; }
 
-        public Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, ApiRole role, CancellationToken cancellationToken, string? key = null)
+        public Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, ApiRole role, CancellationToken cancellationToken, string? key = null, IReadOnlyList<string>? allowedOrigins = null)
         {
             key ??= Guid.NewGuid().ToString("N");
-            var record = new ApiKeyRecord("k-" + ByKey.Count, key, name, role, DateTimeOffset.UnixEpoch, null);
+            var record = new ApiKeyRecord("k-" + ByKey.Count, key, name, role, DateTimeOffset.UnixEpoch, null) { AllowedOrigins = allowedOrigins ?? [] };
             ByKey.Add(key, record);
             return Task.FromResult((record, key));
         }
@@ -32,6 +32,9 @@ public sealed class ApiKeyStartupTests
 
         public Task<ApiKeyRecord?> FindByIdAsync(string keyId, CancellationToken cancellationToken) =>
             Task.FromResult(ByKey.Values.FirstOrDefault(r => r.KeyId == keyId));
+
+        public Task<IReadOnlyList<ApiKeyRecord>> ActiveBrowserKeysAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ApiKeyRecord>>([.. ByKey.Values.Where(r => r is { Role: ApiRole.Browser, Active: true })]);
 
         public Task<bool> RevokeAsync(string keyId, CancellationToken cancellationToken)
         {
