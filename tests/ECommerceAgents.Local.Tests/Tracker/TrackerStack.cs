@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ECommerceAgents.Local.Stack;
@@ -8,13 +9,17 @@ namespace ECommerceAgents.Local.Tests.Tracker;
 
 /// <summary>
 /// What <c>serve</c> runs, for the tracker's tests: a private local stack with the functions on their triggers and the
-/// API (with the sample shop) on its port; Chromium found or installed where that is possible.
+/// API (with the sample shop) on its port; Chromium found or installed where that is possible. The browser reaches the
+/// API through a loopback proxy that records every request as it arrives (the browser's own request events miss
+/// <c>sendBeacon</c>) and can answer batches with a 503 in the API's place.
 /// </summary>
 public sealed class TrackerStack : IAsyncLifetime
 {
     public const string Collection = "tracker";
 
     private PrivateCliStack? _cli;
+    private FaultProxy? _proxy;
+    private int _failBatches;
 
     public string? Chromium { get; private set; }
 
@@ -26,16 +31,36 @@ public sealed class TrackerStack : IAsyncLifetime
 
     public Uri Api => Host.ApiBase!;
 
+    /// <summary>The origin the browser uses: the proxy in front of the API (the page, the tracker and the collector on one origin).</summary>
+    public string Origin => _proxy!.Endpoint.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>Every request that reached the proxy: its path and body, in order.</summary>
+    public ConcurrentQueue<(string Path, string Body)> Requests { get; } = new();
+
+    /// <summary>Answers the next <paramref name="count"/> posts to /v1/batch with a 503 in the API's place.</summary>
+    public void FailNextBatches(int count) => Volatile.Write(ref _failBatches, count);
+
     public async ValueTask InitializeAsync()
     {
         (Chromium, NoChromium) = await new Prerequisites(LocalStackOptions.FindRepositoryRoot(), installMissing: true, Console.Out).EnsureChromiumAsync(CancellationToken.None);
         _cli = await PrivateCliStack.StartAsync("tracker");
         Stack = LocalStack.Open(_cli.State, LocalStackOptions.FindRepositoryRoot())!;
         Host = await LocalHost.StartAsync(Stack, new LocalHostOptions { FunctionOutput = TextWriter.Null }, CancellationToken.None);
+        _proxy = new FaultProxy(Api.Port)
+        {
+            Decide = (_, path, body) =>
+            {
+                Requests.Enqueue((path, body));
+                return path == "/v1/batch" && Interlocked.Decrement(ref _failBatches) >= 0
+                    ? ProxyDecision.Respond(503, "application/problem+json", "{\"title\":\"injected\",\"status\":503}")
+                    : ProxyDecision.Forward;
+            },
+        };
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_proxy is not null) await _proxy.DisposeAsync();
         if (Host is not null) await Host.DisposeAsync();
         if (Stack is not null) await Stack.DisposeAsync();
         if (_cli is not null) await _cli.DisposeAsync();
