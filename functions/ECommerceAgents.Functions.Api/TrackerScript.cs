@@ -33,7 +33,7 @@ public static partial class TrackerScript
 
     public static void Map(WebApplication app)
     {
-        app.MapMethods(Path, [HttpMethods.Get, HttpMethods.Head], Serve)
+        app.MapGet(Path, Serve)
             .WithMetadata(new ApiApplication.AllowAnonymousRoute()).DisableRateLimiting()
             .WithTags("sdk").WithSummary("The first-party browser tracker (JavaScript)")
             .WithDescription("eca.js: page views, product, cart and checkout calls, a batched queue with retry, sendBeacon on page hide, consent and opt-out, UTM capture; it posts Segment's batch call to /v1/batch. No key needed to load it. Cached an hour, with an ETag (304 on If-None-Match); the version is in the X-Eca-Tracker-Version header and inside the file.")
