@@ -102,6 +102,7 @@ public static partial class ApiApplication
 
         IngestEndpoints.Map(app);
         SegmentEndpoints.Map(app);
+        TrackerScript.Map(app);
         QueryEndpoints.Map(app);
         ConsentEndpoints.Map(app);
         PrivacyEndpoints.Map(app);

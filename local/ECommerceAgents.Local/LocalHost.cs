@@ -97,9 +97,11 @@ public sealed class LocalHost : IAsyncDisposable
         {
             // The API exactly as it runs behind the Lambda Web Adapter, on Kestrel at 127.0.0.1.
             host._api = await ApiApplication.CreateAsync(environment, new IPEndPoint(IPAddress.Loopback, stack.Options.Ports.Api), cancellationToken).ConfigureAwait(false);
+            SampleShop.SampleShopPage.Map(host._api);
             await host._api.StartAsync(cancellationToken).ConfigureAwait(false);
             host.ApiBase = new Uri($"http://127.0.0.1:{stack.Options.Ports.Api}/");
             registered.Add($"Api on {host.ApiBase} (x-api-key; local admin key from ECA_BOOTSTRAP_ADMIN_KEY)");
+            registered.Add($"Sample shop on {new Uri(host.ApiBase, SampleShop.SampleShopPage.Path)}?writeKey=<an ingest key> (the browser tracker, {TrackerScript.Path})");
         }
 
         return host;
