@@ -55,6 +55,12 @@ public sealed class PublicApi : Construct
             RestApiName = props.Settings.ResourcePrefix + "-api",
             Description = "ECommerceAgents ingest and query API",
             EndpointConfiguration = new EndpointConfiguration { Types = [EndpointType.REGIONAL] },
+            // Every request body reaches the function base64-encoded and the Web Adapter decodes it, so a gzip body
+            // (Segment's and RudderStack's SDKs compress, as Content-Type application/json with Content-Encoding gzip)
+            // arrives byte for byte; without a match API Gateway hands the function the body as UTF-8 text, which
+            // mangles compressed bytes. Responses: only a body the function marks base64 (the adapter does so for
+            // binary types and any Content-Encoding) is decoded; JSON and JavaScript pass as text.
+            BinaryMediaTypes = ["*/*"],
             // AWS::ApiGateway::Account is one per account and region: only the stage that owns it creates it.
             CloudWatchRole = props.Settings.ApiGatewayCloudWatchRole,
             CloudWatchRoleRemovalPolicy = props.Settings.ApiGatewayCloudWatchRole ? RemovalPolicy.RETAIN : null,

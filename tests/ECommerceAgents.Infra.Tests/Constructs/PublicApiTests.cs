@@ -25,6 +25,18 @@ public sealed class PublicApiTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void RestApi_TreatsEveryBodyAsBinary_SoGzipRequestsArriveIntact()
+    {
+        // A gzip body sent as application/json (Segment's SDKs) would reach the function UTF-8 decoded, and broken,
+        // unless its Content-Type matches a binary media type.
+        foreach (var stage in new[] { stages.Dev, stages.Prod })
+        {
+            var api = stage.Json.Resource(stage.Json.Resources("AWS::ApiGateway::RestApi").Single().LogicalId).GetProperty("Properties");
+            Assert.Equal(["*/*"], api.GetProperty("BinaryMediaTypes").EnumerateArray().Select(t => t.GetString()));
+        }
+    }
+
+    [Fact]
     public void Stage_ThrottlesEveryRoute()
     {
         stages.Dev.Template.HasResourceProperties("AWS::ApiGateway::Stage", Obj(

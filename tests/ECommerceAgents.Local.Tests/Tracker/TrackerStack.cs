@@ -67,14 +67,15 @@ public sealed class TrackerStack : IAsyncLifetime
     }
 
     /// <summary>
-    /// The sample shop's write key, made through the admin API. The one place that says which kind of key a page uses:
-    /// an ingest key today; a browser key allowing <paramref name="pageOrigin"/> once that role exists.
+    /// The sample shop's write key, made through the admin API: a browser key allowing <paramref name="pageOrigin"/>
+    /// (Chromium sends an Origin even on same-origin posts and beacons).
     /// </summary>
     public async Task<(string Key, string KeyId)> CreateWriteKeyAsync(string pageOrigin)
     {
         using var http = new HttpClient { BaseAddress = Api };
         http.DefaultRequestHeaders.Add("x-api-key", Host.AdminKey);
-        using var response = await http.PostAsJsonAsync("v1/admin/keys", new { name = $"sample-shop {pageOrigin}", role = "ingest" });
+        // A publishable browser key, allowed from the page's origin only (a server key with an Origin is refused).
+        using var response = await http.PostAsJsonAsync("v1/admin/keys", new { name = $"sample-shop {pageOrigin}", role = "browser", allowedOrigins = new[] { pageOrigin } });
         var created = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.True(response.IsSuccessStatusCode, created.ToJsonString());
         return (created["key"]!.GetValue<string>(), created["keyId"]!.GetValue<string>());
