@@ -3,10 +3,8 @@ namespace ECommerceAgents.Adapters.Warehouse;
 /// <summary>The warehouse's tables and columns (the <c>session_*</c> columns of <c>fct_events</c> came later: <see cref="AddedEventColumns"/>).</summary>
 public sealed partial class WarehouseSql
 {
-    /// <summary>
-    /// The session's attribution on every event row (issue 20), declared first as static fields initialise in order: added after <c>fct_events</c> was first created, so the
-    /// migration adds them to an existing table (at its end, after <c>dt</c> and <c>hr</c>; every statement names its columns).
-    /// </summary>
+    /// <summary>The session's attribution on every row (issue 20), declared first (static fields initialise in order): added after
+    /// <c>fct_events</c> was first created, so the migration adds them at the table's end; every statement names its columns.</summary>
     public static readonly IReadOnlyList<SqlColumn> AddedEventColumns =
     [
         new("session_source", "varchar(128)"), new("session_medium", "varchar(128)"), new("session_campaign", "varchar(128)"),
@@ -34,12 +32,6 @@ public sealed partial class WarehouseSql
         new("quantity", "integer"), new("price", "numeric(18,4)"), new("category", "varchar(64)"), new("currency", "varchar(3)"),
         new("occurred_at", "timestamp"),
     ];
-
-    /// <summary>Reporting-currency rates (units of reporting currency per unit). Reference rates, replaced by a real feed in production.</summary>
-    public static readonly IReadOnlyDictionary<string, decimal> EurRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
-    {
-        ["EUR"] = 1m, ["USD"] = 0.92m, ["GBP"] = 1.17m, ["CHF"] = 1.04m, ["SEK"] = 0.087m, ["PLN"] = 0.23m, ["JPY"] = 0.0061m, ["DKK"] = 0.134m,
-    };
 
     public static readonly IReadOnlyList<SqlColumn> EventColumns = [.. StagedEventColumns, new("dt", "varchar(10)"), new("hr", "varchar(2)")];
 
@@ -71,9 +63,4 @@ public sealed partial class WarehouseSql
         new("event_type", "varchar(64)"), new("dt", "varchar(10)"), new("hr", "varchar(2)"), new("lines", "integer"), new("valid", "integer"),
         new("loaded", "integer"), new("completeness", "double precision"), new("validity", "double precision"), new("error_rate", "double precision"),
     ];
-
-    /// <summary>The tables a checksum covers (facts, dimensions, quality).</summary>
-    public static readonly IReadOnlyList<string> Tables = ["fct_events", "fct_order_lines", "fct_orders", "dim_products", "dim_users", "dim_fx_rates", "dq_partition_quality"];
-
-    public static readonly IReadOnlyList<string> Models = ["mdl_sessions", "mdl_funnel_daily", "mdl_kpi_daily", "mdl_product_performance", "mdl_customer_segments", "mdl_retention_weekly", "mdl_marketing_audience"];
 }

@@ -53,10 +53,10 @@ public sealed partial class WarehouseSql(SqlDialect dialect, string reportingCur
         statements.Add(Table("dq_partition_quality", QualityColumns, "event_type, dt, hr"));
         statements.AddRange(dialect.Indexes(schema));
         statements.Add($"delete from {T("dim_fx_rates")}");
-        var reporting = EurRates.TryGetValue(reportingCurrency, out var r) ? r : throw new ArgumentException($"No rate for reporting currency {reportingCurrency}.");
+        var reporting = WarehouseCatalog.EurRates.TryGetValue(reportingCurrency, out var r) ? r : throw new ArgumentException($"No rate for reporting currency {reportingCurrency}.");
         statements.Add($"insert into {T("dim_fx_rates")} (currency, rate_to_reporting, reporting_currency) values "
-            + string.Join(", ", EurRates.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"('{k.Key}', {SqlDialect.Number(decimal.Round(k.Value / reporting, 8))}, {dialect.Literal(reportingCurrency)})")));
-        foreach (var model in Models.Reverse()) statements.Add($"drop view if exists {T(model)} cascade");
+            + string.Join(", ", WarehouseCatalog.EurRates.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"('{k.Key}', {SqlDialect.Number(decimal.Round(k.Value / reporting, 8))}, {dialect.Literal(reportingCurrency)})")));
+        foreach (var model in WarehouseCatalog.Models.Reverse()) statements.Add($"drop view if exists {T(model)} cascade");
         statements.AddRange(ModelViews());
         return statements;
     }

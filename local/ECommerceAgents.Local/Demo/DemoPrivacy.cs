@@ -242,7 +242,7 @@ public static class DemoPrivacy
 
         await using var connection = new NpgsqlConnection(stores.Warehouse);
         await connection.OpenAsync(ct);
-        foreach (var table in Adapters.Warehouse.WarehouseSql.Tables)
+        foreach (var table in Adapters.Warehouse.WarehouseCatalog.Tables)
         {
             await using var command = new NpgsqlCommand($"select t::text from eca.{table} t", connection);
             await using var reader = await command.ExecuteReaderAsync(ct);

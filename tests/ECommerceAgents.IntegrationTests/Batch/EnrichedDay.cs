@@ -116,7 +116,7 @@ public sealed class EnrichedDay : IAsyncDisposable
     public Task<List<BatchRunSummary>> BackfillAsync(IFunctionHandler handler) => BackfillAsync(handler, Day);
 
     public Task<IReadOnlyDictionary<string, (long Rows, string Hash)>> ChecksumAsync() =>
-        TestWarehouse.ChecksumAsync(Warehouse, ECommerceAgents.Adapters.Warehouse.WarehouseSql.Tables.Concat(ECommerceAgents.Adapters.Warehouse.WarehouseSql.Models));
+        TestWarehouse.ChecksumAsync(Warehouse, ECommerceAgents.Adapters.Warehouse.WarehouseCatalog.Tables.Concat(ECommerceAgents.Adapters.Warehouse.WarehouseCatalog.Models));
 
     public string Bucket(BucketDefinition bucket) => Harness.Names.Bucket(bucket);
 

@@ -258,7 +258,7 @@ public sealed class ErasureEverywhereTests : IAsyncLifetime
             result.AddRange((await codec.DecodeEventsAsync(buffer.ToArray(), default)).Select(r => ("s3:processed", System.Text.Json.JsonSerializer.Serialize(r))));
         }
 
-        foreach (var table in WarehouseSql.Tables.Concat(WarehouseSql.Models))
+        foreach (var table in WarehouseCatalog.Tables.Concat(WarehouseCatalog.Models))
         {
             var rows = await TestWarehouse.QueryAsync(_warehouse, $"select * from eca.{table}");
             result.AddRange(rows.Select(r => ("warehouse", string.Join("|", r.Select(kv => kv.Value?.ToString())))));
