@@ -87,7 +87,8 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
                 item["userId"].S,
                 DateTimeOffset.Parse(item["linkedAt"].S, CultureInfo.InvariantCulture),
                 item["eventId"].S,
-                new StreamPosition(item.TryGetValue("shardId", out var shard) ? shard.S : "", item.TryGetValue("sequence", out var seq) ? seq.S : "0"));
+                new StreamPosition(item.TryGetValue("shardId", out var shard) ? shard.S : "", item.TryGetValue("sequence", out var seq) ? seq.S : "0",
+                    item.TryGetValue("subSequence", out var sub) ? int.Parse(sub.N, CultureInfo.InvariantCulture) : 0));
         }
         else if (table == _consent)
         {
@@ -142,6 +143,7 @@ public sealed class StreamStateStore(IAmazonDynamoDB dynamo, ResourceBindings na
                     ["eventId"] = S(link.EventId),
                     ["shardId"] = S(link.Position.ShardId),
                     ["sequence"] = S(link.Position.SequenceNumber),
+                    ["subSequence"] = new AttributeValue { N = link.Position.SubSequence.ToString(CultureInfo.InvariantCulture) },
                 },
                 ConditionExpression = "attribute_not_exists(anonymousId)",
             }, cancellationToken).ConfigureAwait(false);

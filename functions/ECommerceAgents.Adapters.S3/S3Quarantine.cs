@@ -19,7 +19,7 @@ public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuaran
     private readonly string _bucket = names.Bucket(Buckets.Quarantine);
 
     public static string KeyFor(QuarantineEntry entry) =>
-        ZoneLayout.QuarantineKey(entry.Reason, entry.ArrivalTime, $"{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}");
+        ZoneLayout.QuarantineKey(entry.Reason, entry.ArrivalTime, $"{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}" + (entry.Position.SubSequence == 0 ? "" : $"-{entry.Position.SubSequence}"));
 
     public async Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
     {
@@ -56,6 +56,9 @@ public sealed record QuarantineRecord
 
     public required string SequenceNumber { get; init; }
 
+    /// <summary>The event's place in its Kinesis record, when the record carries several (absent for the first).</summary>
+    public int? SubSequenceNumber { get; init; }
+
     public required string Source { get; init; }
 
     public DateTimeOffset ArrivalTime { get; init; }
@@ -76,6 +79,7 @@ public sealed record QuarantineRecord
             PartitionKey = e.Record.PartitionKey,
             ShardId = e.Position.ShardId,
             SequenceNumber = e.Position.SequenceNumber,
+            SubSequenceNumber = e.Position.SubSequence == 0 ? null : e.Position.SubSequence,
             Source = e.Source,
             ArrivalTime = e.ArrivalTime,
             PipelineVersion = e.PipelineVersion,

@@ -83,12 +83,14 @@ public sealed class StreamProcessorFunction : IAsyncDisposable
     public async Task<StreamsEventResponse> HandleAsync(KinesisEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         _log.CorrelationId = invocation.RequestId;
-        // Decoded per record: data that is not base64 rejects its record alone, never the batch.
-        var inputs = evt.Records.Select(r => StreamInput.FromBase64(
+        // Decoded per record: data that is not base64 rejects its record alone, never the batch. A record the API
+        // packed with several events is split into them; a retry names the record, and its events already applied are
+        // recognised by their sub-sequence.
+        var inputs = evt.Records.SelectMany(r => StreamInput.FromBase64(
             new StreamPosition(r.ShardId, r.Kinesis.SequenceNumber),
             r.Kinesis.PartitionKey,
             r.Kinesis.Data,
-            r.Kinesis.ApproximateArrivalTime)).ToArray();
+            r.Kinesis.ApproximateArrivalTime).SubRecords()).ToArray();
 
         var outcome = await _service.ProcessAsync(inputs, cancellationToken).ConfigureAwait(false);
         Report(outcome, invocation);

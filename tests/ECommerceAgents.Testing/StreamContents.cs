@@ -1,3 +1,4 @@
+using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Adapters.Streams;
 
 namespace ECommerceAgents.Testing;
@@ -22,4 +23,14 @@ public static class StreamContents
 
         return read;
     }
+
+    /// <summary>
+    /// The events on the stream, one per entry: a record the API packed with several events (newline-delimited) is
+    /// split as StreamProcessor splits it (<see cref="StreamInput.SubRecords"/>); each keeps its record's sequence
+    /// number and partition key.
+    /// </summary>
+    public static async Task<List<StreamRecord>> ReadEventsAsync(KinesisClient kinesis, string stream) =>
+        [.. (await ReadAllAsync(kinesis, stream).ConfigureAwait(false)).SelectMany(r =>
+            new StreamInput(new StreamPosition("", r.SequenceNumber), r.PartitionKey, r.Data, default).SubRecords()
+                .Select(e => r with { Data = e.Data.ToArray() }))];
 }

@@ -82,6 +82,9 @@ internal sealed record Lineage
 
     public string? SequenceNumber { get; init; }
 
+    /// <summary>The event's place in its Kinesis record when the record carries several events (absent for the first).</summary>
+    public int? SubSequenceNumber { get; init; }
+
     public string? Traceparent { get; init; }
 
     public string? RequestId { get; init; }

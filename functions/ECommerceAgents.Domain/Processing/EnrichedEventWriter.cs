@@ -50,6 +50,7 @@ internal sealed class EnrichedEventWriter : IDisposable
     private static readonly JsonEncodedText Steps = JsonEncodedText.Encode("steps");
     private static readonly JsonEncodedText ShardId = JsonEncodedText.Encode("shardId");
     private static readonly JsonEncodedText SequenceNumber = JsonEncodedText.Encode("sequenceNumber");
+    private static readonly JsonEncodedText SubSequenceNumber = JsonEncodedText.Encode("subSequenceNumber");
     private static readonly JsonEncodedText Traceparent = JsonEncodedText.Encode("traceparent");
     private static readonly JsonEncodedText RequestId = JsonEncodedText.Encode("requestId");
     private static readonly JsonEncodedText Partition = JsonEncodedText.Encode("partition");
@@ -200,6 +201,7 @@ internal sealed class EnrichedEventWriter : IDisposable
         w.WriteEndArray();
         w.WriteString(ShardId, f.Position.ShardId);
         w.WriteString(SequenceNumber, f.Position.SequenceNumber);
+        if (f.Position.SubSequence > 0) w.WriteNumber(SubSequenceNumber, f.Position.SubSequence);
         Optional(w, Traceparent, lineage?.Traceparent);
         Optional(w, RequestId, lineage?.RequestId);
         w.WriteEndObject();

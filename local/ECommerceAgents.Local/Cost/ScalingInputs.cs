@@ -114,7 +114,7 @@ public sealed record ScalingInputs
         new("Modelled 500-record batch", BatchMilliseconds, "ms", "measured: the same runs", true),
         new("Event bytes", EventBytes, "bytes", "the bench workload (COST.md)", false),
         new("Events per request", EventsPerRequest, "events", "the bench workload (COST.md)", false),
-        new("Kinesis records per event", KinesisRecordsPerEvent, "records", "the API sends one record per event (COST.md)", false),
+        new("Kinesis records per event", KinesisRecordsPerEvent, "records", "the API's packing at its worst, every event under its own partition key: one record per event (COST.md)", false),
         new("Peak to average", PeakToAverage, "×", "assumption: the busiest second and hour carry 3× the day's average", false),
         new("Parallelization factor", ParallelizationFactor, "batches per shard", "CDK: StreamProcessorConstruct", false),
         new("Api writes per request", ApiWritesPerRequest, "WRU", "code: IdempotencyStore claim + completion (issue 18)", false),

@@ -143,6 +143,35 @@ public sealed class StreamProcessorServiceTests
     }
 
     [Fact]
+    public async Task PackedRecord_FailingMidway_RetriedWhole_EachOfItsEventsAppliedOnce()
+    {
+        _store.Failing.Add("order");
+        var events = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.Purchase("o-1", 10m, ("SKU-1", 1, 10m)).AtMinute(1), EventBuilder.AddToCart().AtMinute(2));
+        var packed = new StreamInput(events[0].Position, events[0].PartitionKey, string.Join("\n", events.Select(e => System.Text.Encoding.UTF8.GetString(e.Data.Span))).Select(c => (byte)c).ToArray(), events[0].ArrivalTime);
+        var records = packed.SubRecords().ToArray();
+        Assert.Equal(3, records.Length);
+
+        var first = await ProcessAsync(records);
+
+        // The purchase failed: the retry names its place in the record, and Lambda redelivers the whole record.
+        Assert.Equal(records[1].Position, first.RetryFrom);
+        Assert.Equal(packed.Position.SequenceNumber, first.RetryFrom!.Value.SequenceNumber);
+        Assert.Equal(2, first.Acknowledged.Count);
+        _store.Failing.Clear();
+
+        var again = await ProcessAsync(packed.SubRecords().ToArray());
+
+        Assert.Null(again.RetryFrom);
+        Assert.Single(again.Acknowledged);
+        Assert.Equal(0, again.Duplicates);
+        Assert.True(_store.Orders.ContainsKey("o-1"));
+        Assert.Equal(1, _store.Profiles["u-1"].Orders);
+        Assert.Equal(1, _store.ProductStats["SKU-1"].Views);
+        Assert.Equal(3, _enriched.Records.Count);
+        Assert.Equal(3, _store.Markers.Count);
+    }
+
+    [Fact]
     public async Task RedeliveredBatch_IsNotAppliedTwice()
     {
         var records = Records(EventBuilder.ProductView().AtMinute(0), EventBuilder.ProductView("SKU-2").AtMinute(1), EventBuilder.AddToCart().AtMinute(2));

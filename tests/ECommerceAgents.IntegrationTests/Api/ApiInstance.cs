@@ -91,7 +91,8 @@ public sealed class ApiInstance : IAsyncDisposable
     public static string ProductView(string userId, string sku, string category = "books", Guid? id = null, DateTimeOffset? at = null) =>
         $$"""{"schema":"com.ecommerceagents/product_view/1-0-0","eventId":"{{id ?? Guid.NewGuid()}}","eventTime":"{{(at ?? DateTimeOffset.UtcNow).ToString("O")}}","userId":"{{userId}}","anonymousId":"anon-{{userId}}","context":{"userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36","ip":"203.0.113.9"},"data":{"sku":"{{sku}}","category":"{{category}}","brand":"Acme","price":12.5,"currency":"EUR" """.TrimEnd() + "}}";
 
-    public static Task<List<StreamRecord>> ReadStreamAsync(KinesisClient kinesis, string stream) => Testing.StreamContents.ReadAllAsync(kinesis, stream);
+    /// <summary>The events on the stream, one entry each (a record packing several is split as StreamProcessor splits it).</summary>
+    public static Task<List<StreamRecord>> ReadStreamAsync(KinesisClient kinesis, string stream) => Testing.StreamContents.ReadEventsAsync(kinesis, stream);
 
     public static async Task<List<JsonObject>> StreamEventsAsync(LocalStack stack, ResourceBindings names) =>
         (await ReadStreamAsync(stack.KinesisClient, names.Stream(Streams.Events))).Select(r => JsonNode.Parse(r.Data)!.AsObject()).ToList();

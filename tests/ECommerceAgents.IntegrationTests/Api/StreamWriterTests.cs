@@ -31,12 +31,47 @@ public sealed class StreamWriterTests : IAsyncLifetime
         });
         var expected = Enumerable.Range(0, 120).Sum(r => 1 + (r % 10));
         var (calls, records) = writer.Sent;
-        Assert.Equal(expected, records);
+        // Each request's events share one partition key: one record per request, its events newline-delimited.
+        Assert.Equal(120, records);
         Assert.True(calls < 120, $"{calls} calls for 120 concurrent requests: nothing was committed together");
 
-        var onStream = (await ApiInstance.ReadStreamAsync(_harness.Stack.KinesisClient, _harness.Names.Stream(Streams.Events))).Select(r => Encoding.UTF8.GetString(r.Data)).ToList();
-        Assert.Equal(expected, onStream.Count);
-        Assert.Equal(expected, onStream.Distinct().Count());
+        var onStream = await StreamContents.ReadAllAsync(_harness.Stack.KinesisClient, _harness.Names.Stream(Streams.Events));
+        Assert.Equal(120, onStream.Count);
+        var events = onStream.SelectMany(r => Encoding.UTF8.GetString(r.Data).Split('\n')).ToList();
+        Assert.Equal(expected, events.Count);
+        Assert.Equal(expected, events.Distinct().Count());
+        Assert.All(onStream, r =>
+        {
+            var lines = Encoding.UTF8.GetString(r.Data).Split('\n');
+            var request = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement.GetProperty("r").GetInt32();
+            Assert.Equal($"k{request}", r.PartitionKey);
+            Assert.Equal(Enumerable.Range(0, lines.Length).Select(i => $"{{\"r\":{request},\"i\":{i}}}"), lines);
+        });
+    }
+
+    [Fact]
+    public void Pack_GroupsEventsByPartitionKeyInOrder_SplitsAtTheSizeLimit_LeavesOddEventsAlone()
+    {
+        AcceptedEvent E(int i, string key, string json) => new(i, $"e{i}", "page_view", key, Encoding.UTF8.GetBytes(json));
+        var big = "{\"pad\":\"" + new string('x', 60) + "\"}";
+        var events = new[]
+        {
+            E(0, "a", "{\"n\":0}"),
+            E(1, "b", "{\"n\":1}"),
+            E(2, "a", "{\"n\":2}"),
+            E(3, "a", "{\n\"n\":3}"), // holds a newline: its own record
+            E(4, "b", big),
+            E(5, "b", big), // would pass the limit with 1 and 4: a new record for b
+            E(6, "c", "[1]"), // not an object: its own record
+        };
+
+        var records = KinesisEventStreamWriter.Pack(events, maxBytes: 100).ToList();
+
+        Assert.Equal([[0, 2], [1, 4], [3], [5], [6]], records.Select(r => r.Events).OrderBy(e => e[0]).ToList());
+        Assert.All(records, r => Assert.True(r.Events.Length == 1 || r.Data.Length <= 100, $"{r.Data.Length} bytes packed"));
+        var joined = records.Single(r => r.Events[0] == 0);
+        Assert.Equal("{\"n\":0}\n{\"n\":2}", Encoding.UTF8.GetString(joined.Data));
+        Assert.Same(events[6].Record, records.Single(r => r.Events[0] == 6).Data);
     }
 
     [Fact]

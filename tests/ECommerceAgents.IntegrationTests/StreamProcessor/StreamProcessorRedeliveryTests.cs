@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Testing;
 
 namespace ECommerceAgents.IntegrationTests.StreamProcessor;
@@ -114,6 +115,48 @@ public sealed class StreamProcessorRedeliveryTests(RedeliveryBaseline baseline) 
         Assert.Empty((await Workload.InvokeAsync(function, KinesisEventBuilder.Event(resent))).BatchItemFailures);
 
         await AssertSameAsBaseline(harness);
+    }
+
+    [Fact]
+    public async Task PackedRecords_RedeliveredWholeAndFromTheMiddle_SameStateAsOneDelivery_EveryEventOnce()
+    {
+        // The workload as trackers would send it through the API: each visitor's (stream key's) events in requests of 10,
+        // each request's events packed per partition key.
+        var packed = new KinesisEventBuilder();
+        foreach (var request in W.Records.GroupBy(r => r.PartitionKey, StringComparer.Ordinal).SelectMany(key => key.Chunk(10)))
+        {
+            var events = request.Select((r, i) => new Domain.Ingest.AcceptedEvent(i, r.EventId ?? "", r.Type ?? "", r.PartitionKey, r.Data)).ToArray();
+            foreach (var (data, members) in KinesisEventStreamWriter.Pack(events, KinesisEventStreamWriter.MaxPackedBytes))
+            {
+                packed.Add(data, events[members[0]].PartitionKey);
+            }
+        }
+
+        Assert.True(packed.Records.Count < W.Records.Count / 2, $"{packed.Records.Count} records for {W.Records.Count} events: little was packed");
+        var middle = packed.Records.Count / 2;
+
+        var (once, onceFunction) = await Workload.StartAsync("packed-once");
+        await using var _ = once;
+        Assert.Empty((await Workload.InvokeAsync(onceFunction, packed.Event(..))).BatchItemFailures);
+        await once.FlushAsync();
+        var expected = await once.ChecksumAsync();
+
+        var (again, function) = await Workload.StartAsync("packed-again");
+        await using var __ = again;
+        Assert.Empty((await Workload.InvokeAsync(function, packed.Event(..(middle + 10)))).BatchItemFailures);
+        Assert.Empty((await Workload.InvokeAsync(function, packed.Event(middle..))).BatchItemFailures);
+        Assert.Empty((await Workload.InvokeAsync(function, packed.Event(..))).BatchItemFailures);
+        await again.FlushAsync();
+        var checksum = await again.ChecksumAsync();
+
+        Assert.True(checksum.Matches(expected), "differs from one delivery:\n" + expected.Diff(checksum));
+        // Packing changes positions, not outcomes: the same events enriched, as bots and quarantined as one record each.
+        Assert.Equal(baseline.Checksum.Count("s3:enriched"), checksum.Count("s3:enriched"));
+        Assert.Equal(baseline.Checksum.Count("s3:bots"), checksum.Count("s3:bots"));
+        Assert.Equal(baseline.Checksum.Count("s3:quarantine"), checksum.Count("s3:quarantine"));
+        var enriched = await StoreChecksum.EnrichedLinesAsync(again.Stack, again.Names.Bucket(Resources.Buckets.Enriched), "events/");
+        Assert.Equal(W.ValidIds.Order(), enriched.Select(l => JsonNode.Parse(l)!["eventId"]!.GetValue<string>()).Order());
+        Assert.Contains(enriched, l => JsonNode.Parse(l)!["lineage"]!["subSequenceNumber"] is not null);
     }
 
     private async Task AssertSameAsBaseline(PlatformHarness harness)
