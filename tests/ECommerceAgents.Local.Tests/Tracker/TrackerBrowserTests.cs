@@ -8,7 +8,8 @@ namespace ECommerceAgents.Local.Tests.Tracker;
 /// <summary>
 /// The browser tracker in a real browser: Debian's Chromium, headless, driven by Playwright, on the sample shop that
 /// the local host serves. A shopper lands from a campaign, browses, adds to cart and checks out; each event reaches the
-/// enriched zone once, under the cookie's anonymous id, with the campaign; the profile has the order. An opted-out
+/// enriched zone once, under the cookie's anonymous id, with the campaign; the profile has the order; the day's batch
+/// puts each event in the warehouse once and the visit's sessions in the sessions model with the campaign. An opted-out
 /// visitor sends nothing; with consent required nothing is sent before it is given. Skipped where Chromium is missing.
 /// </summary>
 [Collection(TrackerStack.Collection)]
@@ -17,18 +18,21 @@ public sealed class TrackerBrowserTests(TrackerStack fixture)
     // A desktop Chrome's user agent: HeadlessChrome's own would (rightly) be classified as a bot.
     private const string DesktopChrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
+    // Where the campaign's shopper comes from: a site the classifier knows nothing of (on its own, a referral).
+    private const string Referrer = "http://news.example/spring";
+
     private string Origin => fixture.Origin;
 
     [Fact]
-    public async Task SampleShop_BrowseAddToCartCheckout_EachEventEnrichedOnceWithCookieIdAndCampaign_ProfileHasTheOrder()
+    public async Task SampleShop_BrowseAddToCartCheckout_EachEventEnrichedOnceWithCookieIdAndCampaign_ProfileHasTheOrder_WarehouseHasEventsAndSessions()
     {
         var (key, keyId) = await fixture.CreateWriteKeyAsync(Origin);
-        var campaign = "spring-" + Guid.NewGuid().ToString("N")[..6];
+        var (source, medium, campaign) = ("newsletter", "email", "spring-" + Guid.NewGuid().ToString("N")[..6]);
         var userId = "shopper-" + Guid.NewGuid().ToString("N")[..8];
         await using var browser = await LaunchAsync();
         var (context, page) = await NewVisitorAsync(browser);
 
-        await page.GotoAsync($"{Origin}/sample-shop/?writeKey={key}&utm_source=newsletter&utm_medium=email&utm_campaign={campaign}", new PageGotoOptions { Referer = "http://news.example/spring" });
+        await page.GotoAsync($"{Origin}/sample-shop/?writeKey={key}&utm_source={source}&utm_medium={medium}&utm_campaign={campaign}", new PageGotoOptions { Referer = Referrer });
         await page.WaitForSelectorAsync("body[data-tracker]");
 
         // The landing's batch meets a 503: the tracker sends it again, with the same messageIds.
@@ -59,13 +63,13 @@ public sealed class TrackerBrowserTests(TrackerStack fixture)
             mine.GroupBy(e => e["type"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count()));
         Assert.All(mine, e =>
         {
-            Assert.Equal("newsletter", e["context"]?["campaign"]?["source"]?.GetValue<string>());
-            Assert.Equal("email", e["context"]?["campaign"]?["medium"]?.GetValue<string>());
+            Assert.Equal(source, e["context"]?["campaign"]?["source"]?.GetValue<string>());
+            Assert.Equal(medium, e["context"]?["campaign"]?["medium"]?.GetValue<string>());
             Assert.Equal(campaign, e["context"]?["campaign"]?["name"]?.GetValue<string>());
             Assert.Equal("segment", e["lineage"]!["source"]!.GetValue<string>());
         });
         var landing = mine.Single(e => e["type"]!.GetValue<string>() == "page_view" && e["context"]!["page"]!["url"]!.GetValue<string>().Contains("utm_campaign", StringComparison.Ordinal));
-        Assert.StartsWith("http://news.example/", landing["context"]!["page"]!["referrer"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(new Uri(Referrer).GetLeftPart(UriPartial.Authority) + "/", landing["context"]!["page"]!["referrer"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(mine, e => e.ToJsonString().Contains(key, StringComparison.Ordinal));
         var purchase = mine.Single(e => e["type"]!.GetValue<string>() == "purchase");
         Assert.Equal(orderId, purchase["orderId"]!.GetValue<string>());
@@ -75,6 +79,33 @@ public sealed class TrackerBrowserTests(TrackerStack fixture)
         Assert.True(status == 200, profile?.ToJsonString());
         Assert.Equal(1, profile!["orders"]!.GetValue<int>());
         Assert.Equal(total, profile["spend"]!.GetValue<decimal>());
+
+        // The batch for the visit's day(s): each enriched event is one row of the facts, with its type and session, and
+        // nothing else of this visitor's is; each of the visit's sessions is a row of the sessions model with the
+        // landing's campaign, the landing's session with its referrer too, the purchase's with the shopper and the order.
+        await fixture.BatchAsync(mine.Select(e => e["partition"]!["dt"]!.GetValue<string>()).Distinct(StringComparer.Ordinal));
+        var ids = string.Join(", ", mine.Select(e => $"'{e["eventId"]!.GetValue<string>()}'"));
+        var facts = await fixture.WarehouseAsync($"select event_id, event_type, session_id from eca.fct_events where event_id in ({ids}) or anonymous_id = '{anonymousId}'");
+        Assert.Equal(
+            mine.Select(e => (e["eventId"]!.GetValue<string>(), e["type"]!.GetValue<string>(), e["sessionId"]?.GetValue<string>())).Order(),
+            facts.Select(r => ((string)r["event_id"]!, (string)r["event_type"]!, (string?)r["session_id"])).Order());
+        var visit = mine.GroupBy(e => e["sessionId"]?.GetValue<string>() ?? "(none)", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var sessions = (await fixture.WarehouseAsync($"select * from eca.mdl_sessions where session_id in ({string.Join(", ", visit.Keys.Select(id => $"'{id}'"))})"))
+            .ToDictionary(r => (string)r["session_id"]!, StringComparer.Ordinal);
+        Assert.Equal(visit.Keys.Order(StringComparer.Ordinal), sessions.Keys.Order(StringComparer.Ordinal));
+        Assert.All(sessions.Values, s =>
+        {
+            Assert.Equal(source, s["source"]);
+            Assert.Equal(medium, s["medium"]);
+            Assert.Equal(campaign, s["campaign"]);
+            Assert.Equal("email", s["referrer_class"]); // utm_medium=email: the campaign's medium classifies before the referrer
+            Assert.Equal(visit[(string)s["session_id"]!], Convert.ToInt32(s["events"], CultureInfo.InvariantCulture));
+        });
+        Assert.Equal(new Uri(Referrer).Host, sessions[landing["sessionId"]!.GetValue<string>()]["referrer_host"]);
+        var converted = sessions[purchase["sessionId"]!.GetValue<string>()];
+        Assert.Equal(userId, converted["user_id"]);
+        Assert.Equal(1, Convert.ToInt32(converted["purchases"], CultureInfo.InvariantCulture));
+        Assert.Equal(1, sessions.Values.Sum(s => Convert.ToInt32(s["purchases"], CultureInfo.InvariantCulture)));
     }
 
     [Fact]

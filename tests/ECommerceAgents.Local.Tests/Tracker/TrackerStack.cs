@@ -8,10 +8,10 @@ using ECommerceAgents.Testing;
 namespace ECommerceAgents.Local.Tests.Tracker;
 
 /// <summary>
-/// What <c>serve</c> runs, for the tracker's tests: a private local stack with the functions on their triggers and the
-/// API (with the sample shop) on its port; Chromium found or installed where that is possible. The browser reaches the
-/// API through a loopback proxy that records every request as it arrives (the browser's own request events miss
-/// <c>sendBeacon</c>) and can answer batches with a 503 in the API's place.
+/// What <c>serve</c> runs, for the tracker's tests: a private local stack with the functions on their triggers, the
+/// API (with the sample shop) on its port and the warehouse the batch loads; Chromium found or installed where that is
+/// possible. The browser reaches the API through a loopback proxy that records every request as it arrives (the
+/// browser's own request events miss <c>sendBeacon</c>) and can answer batches with a 503 in the API's place.
 /// </summary>
 public sealed class TrackerStack : IAsyncLifetime
 {
@@ -90,6 +90,15 @@ public sealed class TrackerStack : IAsyncLifetime
         foreach (var prefix in (string[])["events/", "bots/"]) lines.AddRange(await StoreChecksum.EnrichedLinesAsync(Stack, bucket, prefix));
         return [.. lines.Select(l => JsonNode.Parse(l)!)];
     }
+
+    /// <summary>The batch for each of <paramref name="days"/>, as <c>batch --date</c> runs it, into the stack's warehouse.</summary>
+    public async Task BatchAsync(IEnumerable<string> days)
+    {
+        foreach (var day in days) await BatchRunner.RunAsync(Host.Environment, day, null, null, CancellationToken.None);
+    }
+
+    /// <summary>The rows a query finds in the stack's warehouse (PostgreSQL in Redshift's place).</summary>
+    public Task<List<Dictionary<string, object?>>> WarehouseAsync(string sql) => TestWarehouse.QueryAsync(Stack.Endpoints.Warehouse!, sql);
 
     /// <summary>A GET on the API with the administrator key (the profile).</summary>
     public async Task<(int Status, JsonNode? Body)> GetAsync(string path)
