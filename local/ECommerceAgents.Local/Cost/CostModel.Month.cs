@@ -306,20 +306,24 @@ public sealed partial class CostModel
             var writers = lambdas + tasks;
             var recordsPerSecond = Workload.EventsPerSecond * i.KinesisRecordsPerEvent;
             var readers = writers == 0 ? 0 : stage.KinesisShards is { } configured
-                ? KinesisShards(configured, recordsPerSecond)
+                ? KinesisShards(configured, recordsPerSecond, StreamBytesPerSecond())
                 : Math.Max(OnDemandInitialShards, Math.Ceiling(recordsPerSecond / 1_000));
             Add("Subject key requests", CostKind.Stepped, (writers + writers * readers) * HoursPerMonth, "requests", p.KmsPer10kRequests, 10_000,
                 $"an hour: {writers:N0} API containers ({lambdas:N0} Lambda at {i.ApiSecondsPerRequest} s a request, {tasks:N0} Fargate tasks) × 1 GenerateDataKey, "
                 + $"+ {readers:N0} StreamProcessor shards × {writers:N0} Decrypt; none without traffic");
         }
 
+        /// <summary>The stream's bytes in per second: the measured billed KB per event (an upper bound of its data), else the event's bytes.</summary>
+        private double StreamBytesPerSecond() => Workload.EventsPerSecond * (Model.Inputs.KinesisBilledKbPerEvent * 1_024 ?? Workload.EventBytes);
+
         private void ProvisionedKinesis(int configuredShards)
         {
             var (p, i, stage, events) = (Model.Prices, Model.Inputs, Stage, Events);
             var recordsPerSecond = Workload.EventsPerSecond * i.KinesisRecordsPerEvent;
-            var shards = KinesisShards(configuredShards, recordsPerSecond);
+            var bytesPerSecond = StreamBytesPerSecond();
+            var shards = KinesisShards(configuredShards, recordsPerSecond, bytesPerSecond);
             Add("Shard-hours", CostKind.Fixed, shards * HoursPerMonth, "shard-hours", p.KinesisShardHour, 1,
-                $"{shards} provisioned shards: max(StageConfig's {configuredShards}, ceil({recordsPerSecond:N0} records/s ÷ 1,000 per shard ÷ 0.8 headroom))");
+                $"{shards} provisioned shards: max(StageConfig's {configuredShards}, ceil(max({recordsPerSecond:N0} records/s ÷ 1,000, {bytesPerSecond / 1_048_576:N1} MiB/s ÷ 1) per shard ÷ 0.8 headroom))");
             Add("PUT payload units", CostKind.Variable, events * i.KinesisPayloadUnitsPerEvent, "25 KB units", p.KinesisPutPayloadUnitsPerMillion, 1_000_000,
                 $"{i.KinesisPayloadUnitsPerEvent:0.###} units per event (each record rounded up to 25 KB); provisioned reads bill nothing per GB");
             if (stage.KinesisRetentionHours > 24)

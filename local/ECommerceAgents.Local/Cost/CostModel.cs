@@ -126,9 +126,12 @@ public sealed partial class CostModel(PriceTable prices, CostInputs inputs)
 
 public sealed partial class CostModel
 {
-    /// <summary>Provisioned shards: the stage's count, or more when the records/s need them (1,000 records/s a shard, 80 % headroom).</summary>
-    public static int KinesisShards(int configured, double recordsPerSecond) =>
-        Math.Max(configured, (int)Math.Ceiling(recordsPerSecond / 1_000 / 0.8));
+    /// <summary>
+    /// Provisioned shards: the stage's count, or more when the records/s or the bytes/s need them (a shard takes 1,000
+    /// records/s and 1 MiB/s in, with 20 % headroom). With several events packed per record the bytes bind first.
+    /// </summary>
+    public static int KinesisShards(int configured, double recordsPerSecond, double bytesPerSecond = 0) =>
+        Math.Max(configured, (int)Math.Ceiling(Math.Max(recordsPerSecond / 1_000, bytesPerSecond / 1_048_576) / 0.8));
 
     /// <summary>Provisioned units target tracking settles on: the average units/s over the target utilisation, within the bounds.</summary>
     public static double ProvisionedUnits(double averageUnitsPerSecond, double targetUtilization, int min, int max) =>

@@ -9,11 +9,13 @@ public sealed class StageLinesTests
         Assert.Single(estimate.Lines, l => l.Service == service && l.Item == item);
 
     [Theory]
-    [InlineData(16, 10_000, 16)] // prod at 1,000 req/s: 13 shards would do, the stage's 16 stay
-    [InlineData(16, 20_000, 25)] // 20,000 records/s ÷ 1,000 ÷ 0.8 = 25
-    [InlineData(2, 100, 2)]
-    public void KinesisShards_AtLeastTheStagesAndEnoughForTheRecords(int configured, double recordsPerSecond, int expected) =>
-        Assert.Equal(expected, CostModel.KinesisShards(configured, recordsPerSecond));
+    [InlineData(16, 10_000, 0, 16)] // prod at 1,000 req/s: 13 shards would do, the stage's 16 stay
+    [InlineData(16, 20_000, 0, 25)] // 20,000 records/s ÷ 1,000 ÷ 0.8 = 25
+    [InlineData(2, 100, 0, 2)]
+    [InlineData(2, 100, 3 * 1_048_576, 4)] // packed records: 3 MiB/s ÷ 1 MiB/s ÷ 0.8 = 3.75, though 100 records/s need 1
+    [InlineData(16, 2_000, 20 * 1_048_576, 25)]
+    public void KinesisShards_AtLeastTheStagesAndEnoughForTheRecordsAndTheBytes(int configured, double recordsPerSecond, double bytesPerSecond, int expected) =>
+        Assert.Equal(expected, CostModel.KinesisShards(configured, recordsPerSecond, bytesPerSecond));
 
     [Fact]
     public void ProvisionedKinesis_PricesShardHoursPutUnitsAndRetention_NoOnDemandLines()
