@@ -42,14 +42,17 @@ public sealed class RedisKeys(string prefix = "")
 
     public string ProfileCache(string userId) => $"{prefix}{{u:{userId}}}:profile";
 
-    /// <summary>One of a dedup window generation's hashes of markers (<see cref="RedisDedupWindow"/>): no hash tag, single-key commands only.</summary>
-    public string DedupHash(long generation, long hash) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:{hash.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>
+    /// One of a dedup window generation's sets of markers (<see cref="RedisDedupWindow"/>): no hash tag, single-key
+    /// commands only. <c>s</c> before the generation keeps them apart from the earlier layout's hashes.
+    /// </summary>
+    public string DedupSet(long generation, long set) => $"{prefix}d:s{generation.ToString(CultureInfo.InvariantCulture)}:{set.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>How many hashes a dedup window generation has.</summary>
-    public string DedupHashes(long generation) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:n";
+    /// <summary>How many sets a dedup window generation has.</summary>
+    public string DedupSets(long generation) => $"{prefix}d:s{generation.ToString(CultureInfo.InvariantCulture)}:n";
 
     /// <summary>How many markers a dedup window generation holds (sizes the next one).</summary>
-    public string DedupCount(long generation) => $"{prefix}d:{generation.ToString(CultureInfo.InvariantCulture)}:c";
+    public string DedupCount(long generation) => $"{prefix}d:s{generation.ToString(CultureInfo.InvariantCulture)}:c";
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -114,7 +114,7 @@ public sealed record StageConfig
             // of 8): https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html
             RedshiftBaseRpu = 4,
             RedshiftMaxRpu = 8,
-            // The cap holds the dedup window at the API's rate limit (100 requests/s of 10 events: 2.6 GB of markers) and
+            // The cap holds the dedup window at the API's rate limit (100 requests/s of 10 events: 1.1 GB of markers at 10 B each) and
             // the real-time data: at the cap ElastiCache evicts keys with a TTL, and the window would shrink unseen.
             CacheMaxStorageGb = 4,
             CacheMaxEcpuPerSecond = 5_000,
@@ -143,7 +143,7 @@ public sealed record StageConfig
             Search = new SearchSize(DataNodes: 2, DataNodeType: "r6g.large.search", MasterNodes: 3, MasterNodeType: "m6g.large.search", VolumeGb: 100),
             RedshiftBaseRpu = 32,
             RedshiftMaxRpu = 128,
-            // The dedup window at the API's rate limit (2,000 requests/s of 10 events: 52 GB of markers) and the real-time
+            // The dedup window at the API's rate limit (2,000 requests/s of 10 events: 22 GB of markers at 10 B each) and the real-time
             // data; billed by what is stored, so the cap costs nothing until it is used.
             CacheMaxStorageGb = 64,
             CacheMaxEcpuPerSecond = 50_000,

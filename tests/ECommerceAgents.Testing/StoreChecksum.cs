@@ -64,7 +64,7 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
 
     private static bool IsDedup(string row) => row.StartsWith("dedup:", StringComparison.Ordinal);
 
-    /// <summary>The dedup window's keys: its generations' hashes of markers and their sizes.</summary>
+    /// <summary>The dedup window's keys: its generations' sets of markers and their sizes.</summary>
     private static bool IsDedupKey(string name) => name.StartsWith("d:", StringComparison.Ordinal);
 
     public override string ToString() => string.Join("\n", Parts.Select(p => $"{p.Key}: {p.Value.Count} {p.Value.Hash[..12]}"));
@@ -185,9 +185,9 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
                 if (IsDedupKey(name))
                 {
                     // One row per marker, without the generation and hash it fell in (they follow the clock).
-                    if (await db.KeyTypeAsync(key).ConfigureAwait(false) == RedisType.Hash)
+                    if (await db.KeyTypeAsync(key).ConfigureAwait(false) == RedisType.Set)
                     {
-                        rows.AddRange((await db.HashGetAllAsync(key).ConfigureAwait(false)).Select(e => $"dedup:{Convert.ToHexString((byte[])e.Name!)}={Convert.ToHexString((byte[])e.Value!)}"));
+                        rows.AddRange((await db.SetMembersAsync(key).ConfigureAwait(false)).Select(m => $"dedup:{m}"));
                     }
 
                     continue;

@@ -123,8 +123,10 @@ public interface IStreamStateStore
 public interface IDedupWindow
 {
     /// <summary>
-    /// The markers in the window of the candidates' event ids. A marker's <see cref="DedupMarker.Position"/> equals the
-    /// candidate's when the id was marked from that very record (Lambda's redelivery), and never otherwise.
+    /// The markers in the window of the candidates' event ids. A marker's <see cref="DedupMarker.Position"/> may equal
+    /// the candidate's when the id was marked from that very record (Lambda's redelivery), and never does otherwise;
+    /// a window that keeps no positions reports none (markers are written once every effect is, so dropping a finished
+    /// event that Lambda redelivers is as safe as letting the watermarks skip it).
     /// </summary>
     Task<IReadOnlyList<DedupMarker>> FindAsync(IReadOnlyCollection<DedupMarker> candidates, CancellationToken cancellationToken);
 

@@ -189,8 +189,8 @@ public sealed record CostInputs
 
     public int KmsKeys { get; init; } = 1;
 
-    /// <summary>Redis bytes per dedup marker: a field of a ~64-field hash (listpack) plus its share of the key.</summary>
-    public double RedisDedupBytesPerMarker { get; init; } = 24;
+    /// <summary>Redis bytes per dedup marker: a member of a ~256-member set of integers (intset) plus its share of the key.</summary>
+    public double RedisDedupBytesPerMarker { get; init; } = 10;
 
     /// <summary>Markers live 1.25 × the window on average (a hash expires with its newest field).</summary>
     public double RedisDedupResidency { get; init; } = 1.25;
@@ -318,7 +318,7 @@ public sealed record CostInputs
         new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", false),
         new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks); the 983 dedup-marker WRU of the old code are gone (markers in Redis)", false),
         new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "0 since the markers moved to Redis (RedisDedupWindow); the earlier 983 was measured on the old code (`cost --measure` measures it)", false),
-        new("Redis bytes per dedup marker", RedisDedupBytesPerMarker, "bytes", "an 8-byte field and a 4-byte value in listpack hashes of ~64 fields: 19.3 B measured with MEMORY USAGE over every key of a 100,000-marker generation (redis-server 7.0), rounded up to the bound RedisDedupWindowTests holds it under", false),
+        new("Redis bytes per dedup marker", RedisDedupBytesPerMarker, "bytes", "an 8-byte integer in intsets of ~256 members: 9.1 B measured with MEMORY USAGE over every key of a 100,000-marker generation (redis-server 7.0), rounded up to the bound RedisDedupWindowTests holds it under (the earlier layout, hashes of an 8-byte field and a 4-byte value: 19.3 B, priced 24)", false),
         new("Dedup marker residency", RedisDedupResidency, "× window", "from the code: a hash of markers expires with its newest field, so markers stay 1 to 1.5 windows (1.25 on average)", false),
         new("Dedup Redis commands per event", DedupRedisCommandsPerEvent, "commands", "from the code: 3 lookups + 1 write + an amortised EXPIRE; 0 after `cost --measure` (counted in the Redis commands)", false),
         new("Api CPU seconds per request", ApiCpuSecondsPerRequest, "s", "measured: `bench api` apiOnlyCpuMicrosecondsPerRequest 135–159 µs (README), rounded up to 160 µs", false),

@@ -84,7 +84,7 @@ public sealed class ApiEndToEndTests(ApiEndToEndFixture f) : IClassFixture<ApiEn
         {
             await foreach (var key in server.KeysAsync(pattern: Harness.RedisPrefix + "d:*"))
             {
-                if (await redis.GetDatabase().KeyTypeAsync(key) == RedisType.Hash) stored += await redis.GetDatabase().HashLengthAsync(key);
+                if (await redis.GetDatabase().KeyTypeAsync(key) == RedisType.Set) stored += await redis.GetDatabase().SetLengthAsync(key);
             }
         }
 

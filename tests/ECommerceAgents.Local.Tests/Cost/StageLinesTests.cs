@@ -117,9 +117,9 @@ public sealed class StageLinesTests
     {
         var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
 
-        // 100 events/s × 1.25 × 86,400 s × 24 B = 0.2592 GB × 730 h × $0.084.
-        Assert.Equal(0.2592, CostModel.RedisDedupGb(100, new CostInputs()), 9);
-        Assert.Equal(0.2592 * 730 * 0.084, Line(small, "ElastiCache Serverless", "Dedup markers stored").Usd, 6);
+        // 100 events/s × 1.25 × 86,400 s × 10 B = 0.108 GB × 730 h × $0.084.
+        Assert.Equal(0.108, CostModel.RedisDedupGb(100, new CostInputs()), 9);
+        Assert.Equal(0.108 * 730 * 0.084, Line(small, "ElastiCache Serverless", "Dedup markers stored").Usd, 6);
         // 5 commands per event: 262.8 M events × 5 = 1.314 billion ECPUs × $0.0023 per million.
         Assert.Equal(1_314 * 0.0023, Line(small, "ElastiCache Serverless", "Dedup ECPUs").Usd, 6);
         Assert.DoesNotContain(small.Lines, l => l.Item.StartsWith("Dedup markers storage", StringComparison.Ordinal));
