@@ -67,6 +67,13 @@ public sealed record InfraSettings
     public string? LocalOpenSearch { get; init; }
 
     /// <summary>
+    /// The shop's own domains (<c>-c ownDomains=shop.example,shop.example.co.uk</c>), passed to StreamProcessor as
+    /// <c>ECA_OWN_DOMAINS</c>: a referrer on one of them, or a subdomain, is classed <c>internal</c> by the attribution
+    /// enrichment. Null leaves only the page's own host internal.
+    /// </summary>
+    public string? OwnDomains { get; init; }
+
+    /// <summary>
     /// Whether this stack sets API Gateway's account-wide CloudWatch Logs role (<c>AWS::ApiGateway::Account</c>, one per
     /// account and region). The first stage deployed to an account and region creates it (retained on deletion); every
     /// other stage there passes <c>-c apiGatewayCloudWatchRole=existing</c>, so stages do not overwrite each other's role.
@@ -116,6 +123,7 @@ public sealed record InfraSettings
             AlarmEmail = Get("alarmEmail"),
             LocalRedis = Get("localRedis"),
             LocalOpenSearch = Get("localOpenSearch"),
+            OwnDomains = ParseOwnDomains(Get("ownDomains")),
             ApiGatewayCloudWatchRole = (Get("apiGatewayCloudWatchRole") ?? "create").ToLowerInvariant() switch
             {
                 "create" or "true" => true,
@@ -123,6 +131,22 @@ public sealed record InfraSettings
                 var other => throw new ArgumentException($"Unknown apiGatewayCloudWatchRole '{other}': use create or existing."),
             },
         };
+    }
+
+    /// <summary>Comma-separated host names, lower-cased and trimmed; a URL, a port or a blank entry is refused by name.</summary>
+    public static string? ParseOwnDomains(string? value)
+    {
+        if (value is null) return null;
+        var domains = value.Split(',', StringSplitOptions.TrimEntries).Select(d => d.ToLowerInvariant()).ToArray();
+        foreach (var d in domains)
+        {
+            if (d.Length == 0 || d.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-')) || d.StartsWith('.') || d.EndsWith('.'))
+            {
+                throw new ArgumentException($"ownDomains: '{d}' is not a host name; give the shop's domains comma separated, as -c ownDomains=shop.example,shop.example.co.uk.");
+            }
+        }
+
+        return string.Join(",", domains);
     }
 
     /// <summary>Walks up from the working directory, then from the assembly, to the folder holding ECommerceAgents.sln.</summary>

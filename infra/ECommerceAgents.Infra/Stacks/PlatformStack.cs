@@ -69,7 +69,7 @@ public sealed class PlatformStack : Stack
         {
             new StreamProcessorConstruct(this, "StreamProcessor", new StreamProcessorConstructProps
             {
-                Platform = platform, Events = Events.Stream, Tables = Tables, Lake = Lake, Firehose = firehoseNames,
+                Platform = platform, Events = Events.Stream, Tables = Tables, Lake = Lake, Firehose = firehoseNames, OwnDomains = settings.OwnDomains,
             }).Handler,
         };
         var logTransformer = new LogTransformerConstruct(this, "LogTransformer", new LogTransformerConstructProps { Platform = platform, Firehose = firehoseNames });

@@ -30,6 +30,9 @@ public sealed class SynthesizedStages : IDisposable
 {
     public const string QuickSightPrincipal = "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts";
 
+    /// <summary>The <c>ownDomains</c> context the QuickSight prod stage is synthesized with, as an operator would type it.</summary>
+    public const string OwnDomains = " Shop.example , shop.example.co.uk";
+
     private readonly string _scratch;
     private readonly Lazy<SynthesizedStage> _devExistingAccountRole;
     private readonly string? _previousTmp;
@@ -44,7 +47,7 @@ public sealed class SynthesizedStages : IDisposable
 
         Dev = Synthesize("dev");
         Small = Synthesize("small");
-        Prod = Synthesize("prod", ("quicksight", "true"), ("quicksightPrincipalArn", QuickSightPrincipal));
+        Prod = Synthesize("prod", ("quicksight", "true"), ("quicksightPrincipalArn", QuickSightPrincipal), ("ownDomains", OwnDomains));
         ProdWithoutQuickSight = Synthesize("prod");
         Local = Synthesize("local");
         _devExistingAccountRole = new Lazy<SynthesizedStage>(() => Synthesize("dev", ("apiGatewayCloudWatchRole", "existing")));
@@ -57,7 +60,7 @@ public sealed class SynthesizedStages : IDisposable
     /// <summary>small: every capability sized for about 10 requests a second.</summary>
     public SynthesizedStage Small { get; }
 
-    /// <summary>prod with the QuickSight option on (<c>-c quicksight=true</c>).</summary>
+    /// <summary>prod with the QuickSight option on (<c>-c quicksight=true</c>) and the shop's own domains (<c>-c ownDomains=…</c>).</summary>
     public SynthesizedStage Prod { get; }
 
     public SynthesizedStage ProdWithoutQuickSight { get; }

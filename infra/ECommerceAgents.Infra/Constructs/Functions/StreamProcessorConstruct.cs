@@ -22,6 +22,9 @@ public sealed class StreamProcessorConstructProps
 
     /// <summary>How long a client's repeated <c>eventId</c> is recognised as a duplicate.</summary>
     public int DedupWindowHours { get; init; } = 24;
+
+    /// <summary>The shop's own domains for the attribution enrichment (<c>ECA_OWN_DOMAINS</c>); null sets nothing.</summary>
+    public string? OwnDomains { get; init; }
 }
 
 /// <summary>
@@ -75,6 +78,7 @@ public sealed class StreamProcessorConstruct : Construct
             .Redis()
             .PseudonymKey()
             .Environment(SettingNames.DedupWindowHours, props.DedupWindowHours.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (props.OwnDomains is { } own) Handler.Environment(SettingNames.OwnDomains, own);
 
         var function = Handler.Function;
         props.Events.GrantRead(function);

@@ -62,6 +62,15 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void StreamProcessor_OwnDomains_FromContext_Normalised_AbsentWithout()
+    {
+        Assert.Equal("shop.example,shop.example.co.uk", stages.Prod.Json.FunctionEnvironment("StreamProcessorFunction")[SettingNames.OwnDomains]);
+        Assert.False(stages.ProdWithoutQuickSight.Json.FunctionEnvironment("StreamProcessorFunction").ContainsKey(SettingNames.OwnDomains));
+        var refused = Assert.Throws<ArgumentException>(() => InfraSettings.ParseOwnDomains("shop.example,https://shop.example/"));
+        Assert.Contains("ownDomains", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Redis_ConnectionString_IsTheServerlessEndpointWithTls()
     {
         var redis = stages.Dev.Json.FunctionEnvironment("StreamProcessorFunction")[ServiceEndpoints.RedisVariable];
