@@ -12,20 +12,11 @@ namespace ECommerceAgents.IntegrationTests.Api;
 /// pseudonymous mode): partial updates and the older body, anonymous ids, Sec-GPC on consent and ingest requests, and
 /// each purpose's effect in the stores.
 /// </summary>
-public sealed class ApiConsentTests : IAsyncLifetime
+public sealed class ApiConsentTests(ApiConsentFixture fixture) : IClassFixture<ApiConsentFixture>
 {
-    private ApiPipeline _p = null!;
-    private string _ingest = "";
-    private string _query = "";
-
-    public async ValueTask InitializeAsync()
-    {
-        _p = await ApiPipeline.StartAsync("apiconsent");
-        _ingest = await _p.Api.CreateKeyAsync("ingest");
-        _query = await _p.Api.CreateKeyAsync("query");
-    }
-
-    public async ValueTask DisposeAsync() => await _p.DisposeAsync();
+    private ApiPipeline _p => fixture.Pipeline;
+    private string _ingest => fixture.Ingest;
+    private string _query => fixture.Query;
 
     internal static string AnonymousView(string anonymousId, string sku) =>
         $$$"""{"schema":"com.ecommerceagents/product_view/1-0-0","eventId":"{{{Guid.NewGuid()}}}","eventTime":"{{{DateTimeOffset.UtcNow:O}}}","anonymousId":"{{{anonymousId}}}","context":{"userAgent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"},"data":{"sku":"{{{sku}}}","category":"books","brand":"Acme","price":12.5,"currency":"EUR"}}""";
@@ -229,4 +220,23 @@ public sealed class ApiConsentDropTests : IAsyncLifetime
             .Where(n => n["RecordsConsentDropped"] is not null).Sum(n => n["RecordsConsentDropped"]!.GetValue<int>());
         Assert.Equal(2, dropped);
     }
+}
+
+/// <summary>One pipeline and one ingest and query key for <see cref="ApiConsentTests"/>: each test has its own users, visitors and SKUs.</summary>
+public sealed class ApiConsentFixture : IAsyncLifetime
+{
+    public ApiPipeline Pipeline { get; private set; } = null!;
+
+    public string Ingest { get; private set; } = "";
+
+    public string Query { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Pipeline = await ApiPipeline.StartAsync("apiconsent");
+        Ingest = await Pipeline.Api.CreateKeyAsync("ingest");
+        Query = await Pipeline.Api.CreateKeyAsync("query");
+    }
+
+    public async ValueTask DisposeAsync() => await Pipeline.DisposeAsync();
 }

@@ -16,33 +16,17 @@ namespace ECommerceAgents.IntegrationTests.Api;
 /// per-IP and per-key limits, and the client IP on the stream. Clients bind to different loopback addresses
 /// (127.0.0.0/8) so that one machine can play several visitors.
 /// </summary>
-public sealed class BrowserKeyTests : IAsyncLifetime
+public sealed class BrowserKeyTests(BrowserKeyFixture fixture) : IClassFixture<BrowserKeyFixture>
 {
-    private const string Shop = "https://shop.example";
+    private const string Shop = BrowserKeyFixture.Shop;
     private const string ClaimedIp = "203.0.113.9";
 
-    private PlatformHarness _harness = null!;
-    private ApiInstance _api = null!;
-    private string _browserKey = "";
-    private string _browserKeyId = "";
-    private string _serverKey = "";
-    private string _serverKeyId = "";
-
-    public async ValueTask InitializeAsync()
-    {
-        _harness = await PlatformHarness.StartAsync("browserkeys");
-        _api = await ApiInstance.StartAsync(_harness.Environment);
-        (_browserKey, _browserKeyId) = await CreateBrowserKeyAsync(_api, Shop, "https://*.brand.example");
-        using var server = await _api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "shop-backend", role = "ingest" }));
-        var created = (await server.Content.ReadFromJsonAsync<JsonObject>())!;
-        (_serverKey, _serverKeyId) = (created["key"]!.GetValue<string>(), created["keyId"]!.GetValue<string>());
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _api.DisposeAsync();
-        await _harness.DisposeAsync();
-    }
+    private PlatformHarness _harness => fixture.Harness;
+    private ApiInstance _api => fixture.Api;
+    private string _browserKey => fixture.BrowserKey;
+    private string _browserKeyId => fixture.BrowserKeyId;
+    private string _serverKey => fixture.ServerKey;
+    private string _serverKeyId => fixture.ServerKeyId;
 
     [Theory]
     [InlineData(Shop, "content-type")]
@@ -274,7 +258,7 @@ public sealed class BrowserKeyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
     }
 
-    private static async Task<(string Key, string KeyId)> CreateBrowserKeyAsync(ApiInstance api, params string[] origins)
+    internal static async Task<(string Key, string KeyId)> CreateBrowserKeyAsync(ApiInstance api, params string[] origins)
     {
         using var response = await api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "storefront", role = "browser", allowedOrigins = origins }));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -340,4 +324,38 @@ public sealed class BrowserKeyTests : IAsyncLifetime
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
+}
+
+/// <summary>One stack, one API, one browser key and one server key for the whole class; the limit tests start their own API.</summary>
+public sealed class BrowserKeyFixture : IAsyncLifetime
+{
+    public const string Shop = "https://shop.example";
+
+    public PlatformHarness Harness { get; private set; } = null!;
+
+    public ApiInstance Api { get; private set; } = null!;
+
+    public string BrowserKey { get; private set; } = "";
+
+    public string BrowserKeyId { get; private set; } = "";
+
+    public string ServerKey { get; private set; } = "";
+
+    public string ServerKeyId { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Harness = await PlatformHarness.StartAsync("browserkeys");
+        Api = await ApiInstance.StartAsync(Harness.Environment);
+        (BrowserKey, BrowserKeyId) = await BrowserKeyTests.CreateBrowserKeyAsync(Api, Shop, "https://*.brand.example");
+        using var server = await Api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "shop-backend", role = "ingest" }));
+        var created = (await server.Content.ReadFromJsonAsync<JsonObject>())!;
+        (ServerKey, ServerKeyId) = (created["key"]!.GetValue<string>(), created["keyId"]!.GetValue<string>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Harness.DisposeAsync();
+    }
 }

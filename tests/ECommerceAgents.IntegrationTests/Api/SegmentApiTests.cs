@@ -9,31 +9,43 @@ using ECommerceAgents.Testing;
 
 namespace ECommerceAgents.IntegrationTests.Api;
 
-/// <summary>
-/// The Segment tracking API's single-call routes over HTTP, as an SDK or analytics.js sends them: the write key as the
-/// Basic username or in a text/plain body, gzip bodies, Segment's limits and the status codes the SDKs act on.
-/// </summary>
-public sealed class SegmentApiTests : IAsyncLifetime
+/// <summary>One stack, one API and one write key for the whole class: every test sends its own message ids.</summary>
+public sealed class SegmentApiFixture : IAsyncLifetime
 {
-    private PlatformHarness _harness = null!;
-    private ApiInstance _api = null!;
-    private string _writeKey = "";
-    private string _keyId = "";
+    public PlatformHarness Harness { get; private set; } = null!;
+
+    public ApiInstance Api { get; private set; } = null!;
+
+    public string WriteKey { get; private set; } = "";
+
+    public string KeyId { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
     {
-        _harness = await PlatformHarness.StartAsync("segmentapi");
-        _api = await ApiInstance.StartAsync(_harness.Environment);
-        using var response = await _api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "segment-source", role = "ingest" }));
+        Harness = await PlatformHarness.StartAsync("segmentapi");
+        Api = await ApiInstance.StartAsync(Harness.Environment);
+        using var response = await Api.SendAsync(HttpMethod.Post, "v1/admin/keys", ApiInstance.AdminKey, JsonContent.Create(new { name = "segment-source", role = "ingest" }));
         var created = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        (_writeKey, _keyId) = (created["key"]!.GetValue<string>(), created["keyId"]!.GetValue<string>());
+        (WriteKey, KeyId) = (created["key"]!.GetValue<string>(), created["keyId"]!.GetValue<string>());
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _api.DisposeAsync();
-        await _harness.DisposeAsync();
+        await Api.DisposeAsync();
+        await Harness.DisposeAsync();
     }
+}
+
+/// <summary>
+/// The Segment tracking API's single-call routes over HTTP, as an SDK or analytics.js sends them: the write key as the
+/// Basic username or in a text/plain body, gzip bodies, Segment's limits and the status codes the SDKs act on.
+/// </summary>
+public sealed class SegmentApiTests(SegmentApiFixture fixture) : IClassFixture<SegmentApiFixture>
+{
+    private PlatformHarness _harness => fixture.Harness;
+    private ApiInstance _api => fixture.Api;
+    private string _writeKey => fixture.WriteKey;
+    private string _keyId => fixture.KeyId;
 
     public static TheoryData<string, string, string> Calls() => new()
     {
