@@ -1,5 +1,6 @@
 using ECommerceAgents.Adapters.Aws;
 using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Domain.Processing;
 
 namespace ECommerceAgents.Adapters.Streams;
 
@@ -8,7 +9,7 @@ namespace ECommerceAgents.Adapters.Streams;
 /// flight, the events of newly arriving requests queue up and go out together in the next call (at most 500 records
 /// or 5 MiB, split further by <see cref="KinesisClient"/>), so ten-event requests cost the stream what 500-record calls
 /// cost. A lone request is sent at once (no linger). Within a request, the events that share a partition key travel
-/// as one newline-delimited record (<see cref="Pack"/>). Each request learns only its own events' outcome; records
+/// as one newline-delimited record (<see cref="StreamInput.Pack"/>). Each request learns only its own events' outcome; records
 /// Kinesis reports failed are resent within a bounded retry budget, so a request answers 503 rather than hang.
 /// </summary>
 public sealed class KinesisEventStreamWriter(KinesisClient kinesis, string streamName, RetryPolicy? retry = null, int maxCallsInFlight = 2) : IEventStreamWriter
@@ -96,7 +97,7 @@ public sealed class KinesisEventStreamWriter(KinesisClient kinesis, string strea
         var owners = new List<(Pending Request, int[] Events)>();
         foreach (var p in batch)
         {
-            foreach (var record in Pack(p.Events, MaxPackedBytes))
+            foreach (var record in StreamInput.Pack(p.Events, MaxPackedBytes))
             {
                 entries.Add(new PutRecordsRequestEntry(record.Data, p.Events[record.Events[0]].PartitionKey));
                 owners.Add((p, record.Events));
@@ -144,59 +145,6 @@ public sealed class KinesisEventStreamWriter(KinesisClient kinesis, string strea
     /// in one record cost a fifth of what ten records cost there.
     /// </summary>
     public const int MaxPackedBytes = 25 * 1024;
-
-    /// <summary>
-    /// A request's events as stream records: the events that share a partition key, in their order, newline-delimited
-    /// in records of at most <paramref name="maxBytes"/> (StreamProcessor splits them again: <c>StreamInput.SubRecords</c>).
-    /// They ride the key's shard as one record would, so a key's events stay in order. An event that holds a newline
-    /// itself, or is larger than the limit, is a record of its own.
-    /// </summary>
-    public static IEnumerable<(byte[] Data, int[] Events)> Pack(IReadOnlyList<AcceptedEvent> events, int maxBytes)
-    {
-        var open = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
-        var order = new List<List<int>>();
-        for (var i = 0; i < events.Count; i++)
-        {
-            var e = events[i];
-            if (e.Record.AsSpan().IndexOf((byte)'\n') >= 0 || e.Record.Length == 0 || e.Record[0] != (byte)'{')
-            {
-                order.Add([i]);
-                continue;
-            }
-
-            if (open.TryGetValue(e.PartitionKey, out var group) && sizes[e.PartitionKey] + 1 + e.Record.Length <= maxBytes)
-            {
-                group.Add(i);
-                sizes[e.PartitionKey] += 1 + e.Record.Length;
-                continue;
-            }
-
-            open[e.PartitionKey] = group = [i];
-            sizes[e.PartitionKey] = e.Record.Length;
-            order.Add(group);
-        }
-
-        foreach (var group in order)
-        {
-            if (group.Count == 1)
-            {
-                yield return (events[group[0]].Record, [.. group]);
-                continue;
-            }
-
-            var data = new byte[group.Sum(i => events[i].Record.Length) + group.Count - 1];
-            var at = 0;
-            foreach (var i in group)
-            {
-                if (at > 0) data[at++] = (byte)'\n';
-                events[i].Record.CopyTo(data, at);
-                at += events[i].Record.Length;
-            }
-
-            yield return (data, [.. group]);
-        }
-    }
 
     private sealed class Pending(IReadOnlyList<AcceptedEvent> events)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using ECommerceAgents.Adapters.Streams;
 using ECommerceAgents.Domain.Ingest;
+using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 
@@ -65,7 +66,7 @@ public sealed class StreamWriterTests : IAsyncLifetime
             E(6, "c", "[1]"), // not an object: its own record
         };
 
-        var records = KinesisEventStreamWriter.Pack(events, maxBytes: 100).ToList();
+        var records = StreamInput.Pack(events, maxBytes: 100).ToList();
 
         Assert.Equal([[0, 2], [1, 4], [3], [5], [6]], records.Select(r => r.Events).OrderBy(e => e[0]).ToList());
         Assert.All(records, r => Assert.True(r.Events.Length == 1 || r.Data.Length <= 100, $"{r.Data.Length} bytes packed"));

@@ -126,7 +126,7 @@ public sealed class StreamProcessorRedeliveryTests(RedeliveryBaseline baseline) 
         foreach (var request in W.Records.GroupBy(r => r.PartitionKey, StringComparer.Ordinal).SelectMany(key => key.Chunk(10)))
         {
             var events = request.Select((r, i) => new Domain.Ingest.AcceptedEvent(i, r.EventId ?? "", r.Type ?? "", r.PartitionKey, r.Data)).ToArray();
-            foreach (var (data, members) in KinesisEventStreamWriter.Pack(events, KinesisEventStreamWriter.MaxPackedBytes))
+            foreach (var (data, members) in Domain.Processing.StreamInput.Pack(events, KinesisEventStreamWriter.MaxPackedBytes))
             {
                 packed.Add(data, events[members[0]].PartitionKey);
             }
