@@ -124,7 +124,7 @@ public sealed record StageConfig
             CatalogUpdates = CatalogUpdates.BatchLoader,
             FrontDoor = FrontDoor.ApiGateway,
             Container = null,
-            ProvisionedTables = null,
+            ProvisionedTables = DynamoDbCapacity.SmallHotTables,
             // Two provisioned shards (2,000 records/s in, 20 times the steady rate) cost less than an on-demand stream's
             // hourly charge alone, and bill PUT units instead of per-GB ingest.
             KinesisShards = 2,
@@ -231,9 +231,11 @@ public sealed record TableCapacity(string TableId, int MinRead, int MaxRead, int
 public sealed record DynamoDbCapacity(int TargetUtilizationPercent, IReadOnlyList<TableCapacity> Tables)
 {
     /// <summary>
-    /// Prod: the tables written for every event (dedup claims, sessions, profiles, product counters, stream watermarks).
-    /// On demand stay the ones whose traffic comes in bursts or rarely: the catalog (bulk imports), orders and identities
-    /// (a few percent of events, with indexes that would need capacity of their own), consent, API keys, audit, tombstones.
+    /// Prod: the tables written or read for every event or request (idempotency claims, sessions, profiles, product
+    /// counters, stream watermarks, and the consent and subject keys StreamProcessor reads for each batch's subjects,
+    /// which the Api also writes). On demand stay the ones whose traffic comes in bursts or rarely: the catalog (bulk
+    /// imports), orders and identities (a few percent of the units, with indexes that would need capacity of their own),
+    /// API keys, audit, tombstones.
     /// </summary>
     public static DynamoDbCapacity ProdHotTables { get; } = new(70,
     [
@@ -242,6 +244,26 @@ public sealed record DynamoDbCapacity(int TargetUtilizationPercent, IReadOnlyLis
         new TableCapacity(Resources.Tables.Profiles.Id, MinRead: 200, MaxRead: 20_000, MinWrite: 200, MaxWrite: 20_000),
         new TableCapacity(Resources.Tables.ProductStats.Id, MinRead: 50, MaxRead: 10_000, MinWrite: 100, MaxWrite: 10_000),
         new TableCapacity(Resources.Tables.Watermarks.Id, MinRead: 20, MaxRead: 2_000, MinWrite: 20, MaxWrite: 2_000),
+        new TableCapacity(Resources.Tables.Consent.Id, MinRead: 50, MaxRead: 10_000, MinWrite: 5, MaxWrite: 1_000),
+        new TableCapacity(Resources.Tables.SubjectKeys.Id, MinRead: 50, MaxRead: 10_000, MinWrite: 20, MaxWrite: 2_000),
+    ]);
+
+    /// <summary>
+    /// Small: the same hot tables, sized for about 10 requests/s of 10 events (the steady load) up to the stage's API limit
+    /// of 100 requests/s: at 10 requests/s the tables average about 60 write and 70 read units/s together, which target
+    /// tracking holds at 70 %; the maxima leave at least 1.5 × the units that rate needs (cost --measure's units per event, table by table). Throttled writes are
+    /// retried (the SDK's backoff, then Lambda's redelivery of the batch), and DynamoDB's burst capacity (five minutes of
+    /// unused units) covers a spike while auto scaling follows.
+    /// </summary>
+    public static DynamoDbCapacity SmallHotTables { get; } = new(70,
+    [
+        new TableCapacity(Resources.Tables.Dedup.Id, MinRead: 1, MaxRead: 100, MinWrite: 10, MaxWrite: 400),
+        new TableCapacity(Resources.Tables.Sessions.Id, MinRead: 5, MaxRead: 250, MinWrite: 5, MaxWrite: 250),
+        new TableCapacity(Resources.Tables.Profiles.Id, MinRead: 5, MaxRead: 100, MinWrite: 5, MaxWrite: 100),
+        new TableCapacity(Resources.Tables.ProductStats.Id, MinRead: 5, MaxRead: 400, MinWrite: 5, MaxWrite: 400),
+        new TableCapacity(Resources.Tables.Watermarks.Id, MinRead: 1, MaxRead: 20, MinWrite: 1, MaxWrite: 20),
+        new TableCapacity(Resources.Tables.Consent.Id, MinRead: 5, MaxRead: 250, MinWrite: 1, MaxWrite: 20),
+        new TableCapacity(Resources.Tables.SubjectKeys.Id, MinRead: 5, MaxRead: 250, MinWrite: 2, MaxWrite: 40),
     ]);
 
     public TableCapacity? For(string tableId) => Tables.FirstOrDefault(t => t.TableId == tableId);

@@ -34,8 +34,8 @@ public sealed partial class CostModelTests
         Assert.Equal(91.98, Line(estimate, "API Gateway", "REST requests, first 333 M").Usd, 6);
         // Raw archive through Firehose: each record billed as 5 KiB → 1,253.128 GB × $0.029 = $36.3407.
         Assert.Equal(36.3407, Line(estimate, "Data Firehose", "Raw archive ingestion").Usd, 4);
-        // Interface endpoints: 5 endpoints × 2 AZ × 730 h × $0.01 = $73.00 (issue 18: no Secrets Manager endpoint).
-        Assert.Equal(73.00, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
+        // Interface endpoints: 4 endpoints (Kinesis, Firehose, SSM, KMS) × 2 AZ × 730 h × $0.01 = $58.40.
+        Assert.Equal(58.40, Line(estimate, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6);
         // OpenSearch dev: one t3.small.search, 730 h × $0.036 = $26.28; 10 GB gp3 × $0.122 = $1.22.
         Assert.Equal(26.28, Line(estimate, "OpenSearch", "1 × t3.small.search").Usd, 6);
         Assert.Equal(1.22, Line(estimate, "OpenSearch", "EBS gp3").Usd, 6);
@@ -195,7 +195,7 @@ public sealed partial class CostModelTests
             Assert.Contains(stage.Container is { } c
                 ? $"FrontDoor = FrontDoor.ApiGatewayAndAlb,\n            Container = new ContainerService(Cpu: {c.Vcpu * 1024}, MemoryMiB: {c.MemoryGb * 1024}, MinTasks: {c.MinTasks}, MaxTasks: {c.MaxTasks}, CpuTargetPercent: {c.CpuTargetPercent}),"
                 : "FrontDoor = FrontDoor.ApiGateway,\n            Container = null,", block.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
-            Assert.Contains(stage.ProvisionedTables is null ? "ProvisionedTables = null," : "ProvisionedTables = DynamoDbCapacity.ProdHotTables,", block, StringComparison.Ordinal);
+            Assert.Contains(stage.ProvisionedTables is null ? "ProvisionedTables = null," : $"ProvisionedTables = DynamoDbCapacity.{name}HotTables,", block, StringComparison.Ordinal);
             Assert.Equal(stage.Container is null ? 0.0 : 1.0, stage.AlbShareOfRequests);
 
             // At its storage cap ElastiCache Serverless evicts keys that have a TTL, the dedup markers among them, so the
@@ -209,11 +209,16 @@ public sealed partial class CostModelTests
             }
         }
 
-        // The prod hot tables' bounds, summed as the model prices them.
-        var bounds = Regex.Matches(stageConfig, @"new TableCapacity\([^,]+, MinRead: (?<minR>[\d_]+), MaxRead: (?<maxR>[\d_]+), MinWrite: (?<minW>[\d_]+), MaxWrite: (?<maxW>[\d_]+)\)");
-        int Sum(string group) => bounds.Sum(m => int.Parse(m.Groups[group].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(5, bounds.Count);
-        Assert.Equal(CostStage.Prod.ProvisionedTables, new CostProvisionedTables(70, Sum("minR"), Sum("maxR"), Sum("minW"), Sum("maxW")));
+        // The hot tables' bounds of small and prod, summed as the model prices them.
+        foreach (var (stage, name) in new[] { (CostStage.Small, "Small"), (CostStage.Prod, "Prod") })
+        {
+            var declaration = Regex.Match(stageConfig, $@"{name}HotTables {{ get; }} = new\(70,(?<body>.*?)\]\);", RegexOptions.Singleline).Groups["body"].Value;
+            var bounds = Regex.Matches(declaration, @"new TableCapacity\([^,]+, MinRead: (?<minR>[\d_]+), MaxRead: (?<maxR>[\d_]+), MinWrite: (?<minW>[\d_]+), MaxWrite: (?<maxW>[\d_]+)\)");
+            int Sum(string group) => bounds.Sum(m => int.Parse(m.Groups[group].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(CostInputs.HotTables.Count, bounds.Count);
+            Assert.All(CostInputs.HotTables, id => Assert.Contains($"Tables.{string.Concat(id.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]))}.Id", declaration, StringComparison.Ordinal));
+            Assert.Equal(stage.ProvisionedTables, new CostProvisionedTables(70, Sum("minR"), Sum("maxR"), Sum("minW"), Sum("maxW")));
+        }
 
         var inputs = new CostInputs();
         string Construct(string file) => File.ReadAllText(Path.Combine(infra, "Constructs", "Functions", file));

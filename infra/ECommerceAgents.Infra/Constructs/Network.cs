@@ -14,12 +14,14 @@ public sealed class NetworkProps
 
 /// <summary>
 /// An isolated VPC over two AZs: no NAT, and no internet gateway unless the stage has the ALB front door (then two
-/// public subnets hold the load balancer only). AWS APIs are reached through gateway endpoints (S3, DynamoDB)
-/// and interface endpoints (Kinesis, Firehose, SSM, Redshift Data, and Lambda, which BatchLoader's
-/// fan-out invokes from inside the VPC). No Secrets Manager endpoint: nothing in the VPC calls it (the Redshift Data API
-/// reads the admin secret itself, from the ARN BatchLoader passes; the functions' SecureStrings come from SSM). Redshift Serverless needs subnets in
-/// three AZs, so one more isolated subnet in a third AZ serves the warehouse only. Rejected traffic is recorded in a
-/// VPC flow log.
+/// public subnets hold the load balancer only). The functions that reach Redis or OpenSearch run in it (Api, ApiStream,
+/// StreamProcessor, SearchIndexer) and reach AWS APIs through gateway endpoints (S3, DynamoDB) and interface endpoints:
+/// Kinesis (the Api's PutRecords), Firehose (StreamProcessor's enriched records), SSM (SecureStrings) and KMS (the
+/// subject keys the Api seals with and StreamProcessor opens with). VpcRoutes checks that every call they make has one.
+/// BatchLoader reaches only AWS APIs (the Redshift Data API, S3, DynamoDB, Glue, Lambda, KMS) and runs outside the VPC,
+/// so it needs no Redshift Data, Lambda or Glue endpoint. No Secrets Manager endpoint: nothing in the VPC calls it.
+/// Redshift Serverless needs subnets in three AZs, so one more isolated subnet in a third AZ serves the warehouse only.
+/// Rejected traffic is recorded in a VPC flow log.
 /// </summary>
 public sealed class Network : Construct
 {
@@ -79,8 +81,7 @@ public sealed class Network : Construct
                      ("Kinesis", InterfaceVpcEndpointAwsService.KINESIS_STREAMS),
                      ("Firehose", InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE),
                      ("Ssm", InterfaceVpcEndpointAwsService.SSM),
-                     ("RedshiftData", InterfaceVpcEndpointAwsService.REDSHIFT_DATA),
-                     ("Lambda", InterfaceVpcEndpointAwsService.LAMBDA),
+                     ("Kms", InterfaceVpcEndpointAwsService.KMS),
                  })
         {
             AddEndpoint(name, service);

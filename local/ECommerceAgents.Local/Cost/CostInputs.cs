@@ -1,3 +1,5 @@
+using ECommerceAgents.Resources;
+
 namespace ECommerceAgents.Local.Cost;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed record CostStage
     /// <summary>X-Ray fixed-rate sampling of API requests (StageConfig.Sampling, functions pass-through); null: the default rule (1/s + 5 %).</summary>
     public double? XRayFixedRate { get; init; }
 
-    /// <summary>BatchLoader registers partitions in the Glue catalog (CatalogUpdates.BatchLoader): no scheduled crawler runs, a Glue interface endpoint.</summary>
+    /// <summary>BatchLoader registers partitions in the Glue catalog (CatalogUpdates.BatchLoader): no scheduled crawler runs.</summary>
     public bool CatalogByBatchLoader { get; init; }
 
     /// <summary>The Fargate service behind the ALB (FrontDoor.ApiGatewayAndAlb); null: API Gateway only.</summary>
@@ -84,6 +86,8 @@ public sealed record CostStage
         XRayFixedRate = 0.01,
         CatalogByBatchLoader = true,
         CacheMaxStorageGb = 4,
+        // The same hot tables as prod at small bounds (DynamoDbCapacity.SmallHotTables), bounds summed.
+        ProvisionedTables = new CostProvisionedTables(TargetUtilizationPercent: 70, MinRead: 27, MaxRead: 1_370, MinWrite: 29, MaxWrite: 1_230),
     };
 
     public static CostStage Prod { get; } = new()
@@ -102,8 +106,8 @@ public sealed record CostStage
         KinesisShards = 16,
         Container = new CostContainer(Vcpu: 1, MemoryGb: 2, MinTasks: 2, MaxTasks: 20, CpuTargetPercent: 60),
         AlbShareOfRequests = 1,
-        // Dedup, sessions, profiles, product-stats, watermarks (DynamoDbCapacity.ProdHotTables), bounds summed.
-        ProvisionedTables = new CostProvisionedTables(TargetUtilizationPercent: 70, MinRead: 520, MaxRead: 62_000, MinWrite: 1_020, MaxWrite: 92_000),
+        // The hot tables (HotTables: DynamoDbCapacity.ProdHotTables), bounds summed.
+        ProvisionedTables = new CostProvisionedTables(TargetUtilizationPercent: 70, MinRead: 620, MaxRead: 82_000, MinWrite: 1_045, MaxWrite: 95_000),
     };
 
     public static IReadOnlyList<CostStage> All { get; } = [Dev, Small, Prod];
@@ -165,7 +169,7 @@ public sealed record CostInputs
 
     public double DedupWindowHours { get; init; } = 24;
 
-    public int InterfaceEndpoints { get; init; } = 5;
+    public int InterfaceEndpoints { get; init; } = 4;
 
     public int AvailabilityZones { get; init; } = 2;
 
@@ -201,8 +205,15 @@ public sealed record CostInputs
     /// <summary>The API's CPU per request, seconds (bench api's apiOnlyCpuMicrosecondsPerRequest, load loop included).</summary>
     public double ApiCpuSecondsPerRequest { get; init; } = 0.00016;
 
-    /// <summary>Share of the stream's DynamoDB units that land on the hot (provisioned in prod) tables.</summary>
-    public double HotTableUnitShare { get; init; } = 0.9;
+    /// <summary>The tables a stage with provisioned capacity provisions (DynamoDbCapacity.SmallHotTables, ProdHotTables).</summary>
+    public static IReadOnlyList<string> HotTables { get; } =
+        [Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id, Tables.Consent.Id, Tables.SubjectKeys.Id];
+
+    /// <summary>Share of the stream's DynamoDB write units that land on the <see cref="HotTables"/>.</summary>
+    public double HotTableWriteShare { get; init; } = 0.83;
+
+    /// <summary>Share of the stream's DynamoDB read units that land on the <see cref="HotTables"/>.</summary>
+    public double HotTableReadShare { get; init; } = 0.84;
 
     /// <summary>Request plus response bytes per API request through the ALB (10 events of 540 B in JSON, a short reply).</summary>
     public double AlbBytesPerRequest { get; init; } = 6_000;
@@ -322,7 +333,8 @@ public sealed record CostInputs
         new("Dedup marker residency", RedisDedupResidency, "× window", "from the code: a hash of markers expires with its newest field, so markers stay 1 to 1.5 windows (1.25 on average)", false),
         new("Dedup Redis commands per event", DedupRedisCommandsPerEvent, "commands", "from the code: 3 lookups + 1 write + an amortised EXPIRE; 0 after `cost --measure` (counted in the Redis commands)", false),
         new("Api CPU seconds per request", ApiCpuSecondsPerRequest, "s", "measured: `bench api` apiOnlyCpuMicrosecondsPerRequest 135–159 µs (README), rounded up to 160 µs", false),
-        new("Hot-table share of DynamoDB units", HotTableUnitShare, "fraction", "assumption: sessions, profiles, product stats, watermarks and the idempotency claims take most units; orders and identities a few percent", false),
+        new("Hot-table share of the stream's write units", HotTableWriteShare, "fraction", "typed from `cost --measure` (2026-12-04: 1,240 of 1,502 write units on the hot tables; identities and orders take the rest), which measures it", false),
+        new("Hot-table share of the stream's read units", HotTableReadShare, "fraction", "typed from `cost --measure` (2026-12-04: 2,122 of 2,518 read units on the hot tables; identities and orders take the rest), which measures it", false),
         new("ALB bytes per request", AlbBytesPerRequest, "bytes", "assumption: 10 events of 540 B in the JSON body plus headers and a short reply", false),
         new("ALB new connections per request", AlbNewConnectionsPerRequest, "connections", "assumption: the shop's servers keep connections alive", false),
         new("Glue catalog requests per loaded partition", GlueRequestsPerPartition, "requests", "from the code: BatchLoader's partition lookup and BatchCreatePartition", false),
@@ -335,7 +347,7 @@ public sealed record CostInputs
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
         new("BatchLoader memory", BatchLoaderMemoryMb, "MB", "CDK: BatchLoaderFunction MemoryMb", false),
         new("Dedup window", DedupWindowHours, "h", "CDK: StreamProcessorFunctionProps.DedupWindowHours (markers expire by TTL)", false),
-        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, SSM, Redshift Data, Lambda; no Secrets Manager endpoint since issue 18: nothing in the VPC calls it)", false),
+        new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, SSM, KMS: what the functions in the VPC call, checked by VpcRoutes; BatchLoader runs outside the VPC, so no Redshift Data, Lambda or Glue endpoint; no Secrets Manager endpoint: nothing in the VPC calls it)", false),
         new("Availability zones", AvailabilityZones, "AZ", "CDK: Network.cs (MaxAzs = 2; the third warehouse subnet has no endpoint)", false),
         new("Glue crawlers", Crawlers, "crawlers", "CDK: GlueCatalog.cs (enriched, logs, processed)", false),
         new("Crawls per hour", CrawlsPerHour, "runs", "CDK: GlueCatalog.cs, trigger cron(10 * * * ? *)", false),

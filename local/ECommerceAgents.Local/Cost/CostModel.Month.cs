@@ -124,27 +124,28 @@ public sealed partial class CostModel
             var streamRru = events / 1_000 * i.DynamoReadUnitsPer1000Events * Redelivered;
             var apiWru = requests * i.ApiWriteUnitsPerRequest;
             var apiRru = requests * i.ApiReadUnitsPerRequest;
-            var onDemandShare = 1.0;
+            var (writeOnDemand, readOnDemand) = (1.0, 1.0);
             if (stage.ProvisionedTables is { } hot)
             {
-                // The idempotency claims (dedup table) and the stream's hot-table share move to provisioned capacity.
-                onDemandShare = 1 - i.HotTableUnitShare;
+                // The Api's tables (idempotency claims, subject keys) and the stream's hot-table share move to provisioned capacity.
+                writeOnDemand = 1 - i.HotTableWriteShare;
+                readOnDemand = 1 - i.HotTableReadShare;
                 var target = hot.TargetUtilizationPercent / 100.0;
-                var wcu = ProvisionedUnits((streamWru * i.HotTableUnitShare + apiWru) / SecondsPerMonth, target, hot.MinWrite, hot.MaxWrite);
-                var rcu = ProvisionedUnits((streamRru * i.HotTableUnitShare + apiRru) / SecondsPerMonth, target, hot.MinRead, hot.MaxRead);
+                var wcu = ProvisionedUnits((streamWru * i.HotTableWriteShare + apiWru) / SecondsPerMonth, target, hot.MinWrite, hot.MaxWrite);
+                var rcu = ProvisionedUnits((streamRru * i.HotTableReadShare + apiRru) / SecondsPerMonth, target, hot.MinRead, hot.MaxRead);
                 Add("Provisioned write capacity", CostKind.Fixed, wcu * HoursPerMonth, "WCU-hours", p.DynamoWcuHour, 1,
-                    $"{wcu:N0} WCU: average units/s of the hot tables ({i.HotTableUnitShare:P0} of the stream's, all the Api's) ÷ {target:0.##}, within the tables' summed min {hot.MinWrite:N0} and max {hot.MaxWrite:N0}");
+                    $"{wcu:N0} WCU: average units/s of the hot tables ({i.HotTableWriteShare:P0} of the stream's, all the Api's) ÷ {target:0.##}, within the tables' summed min {hot.MinWrite:N0} and max {hot.MaxWrite:N0}");
                 Add("Provisioned read capacity", CostKind.Fixed, rcu * HoursPerMonth, "RCU-hours", p.DynamoRcuHour, 1,
-                    $"{rcu:N0} RCU: average units/s ÷ {target:0.##}, within the summed min {hot.MinRead:N0} and max {hot.MaxRead:N0}");
+                    $"{rcu:N0} RCU: average units/s of the hot tables ({i.HotTableReadShare:P0} of the stream's, all the Api's) ÷ {target:0.##}, within the summed min {hot.MinRead:N0} and max {hot.MaxRead:N0}");
                 apiWru = 0;
                 apiRru = 0;
             }
 
-            Add("Write request units", CostKind.Variable, streamWru * onDemandShare, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
-                $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests; {i.DedupMarkersPer1000Events:0} dedup markers), × {Redelivered:0.####} for redelivered batches" + (onDemandShare < 1 ? $"; {onDemandShare:P0} on the on-demand tables" : ""));
-            Add("Read request units", CostKind.Variable, streamRru * onDemandShare, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
-                $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events" + (onDemandShare < 1 ? $"; {onDemandShare:P0} on the on-demand tables" : ""));
-            Add("Conflict retries", CostKind.Variable, Batches * i.ConflictRetriesPerBatch * i.WriteUnitsPerConflictRetry * onDemandShare, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+            Add("Write request units", CostKind.Variable, streamWru * writeOnDemand, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
+                $"{i.DynamoWriteUnitsPer1000Events:0} WRU per 1,000 events ({i.DynamoRequestsPer1000Events:0} requests; {i.DedupMarkersPer1000Events:0} dedup markers), × {Redelivered:0.####} for redelivered batches" + (writeOnDemand < 1 ? $"; {writeOnDemand:P0} on the on-demand tables" : ""));
+            Add("Read request units", CostKind.Variable, streamRru * readOnDemand, "RRU", p.DynamoReadUnitsPerMillion, 1_000_000,
+                $"{i.DynamoReadUnitsPer1000Events:0} RRU per 1,000 events" + (readOnDemand < 1 ? $"; {readOnDemand:P0} on the on-demand tables" : ""));
+            Add("Conflict retries", CostKind.Variable, Batches * i.ConflictRetriesPerBatch * i.WriteUnitsPerConflictRetry * writeOnDemand, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
                 $"{i.ConflictRetriesPerBatch:0.###} retries per invocation × {i.WriteUnitsPerConflictRetry} WRU (the refused conditional write)");
             Add("Api write units", CostKind.Variable, apiWru, "WRU", p.DynamoWriteUnitsPerMillion, 1_000_000,
                 $"{i.ApiWriteUnitsPerRequest:0.###} WRU per request (idempotency claim and completion)" + (stage.ProvisionedTables is null ? "" : ": provisioned"));
@@ -229,9 +230,10 @@ public sealed partial class CostModel
                 $"{crawlRuns:0} runs × {i.CrawlerDpu} DPU × {i.CrawlerMinimumMinutes} min minimum");
 
             // --- VPC interface endpoints ---
-            var endpoints = i.InterfaceEndpoints + (stage.CatalogByBatchLoader ? 1 : 0) + (stage.Container is null ? 0 : 3);
+            // BatchLoader runs outside the VPC: its Glue, Lambda and Redshift Data calls need no endpoint.
+            var endpoints = i.InterfaceEndpoints + (stage.Container is null ? 0 : 3);
             Add("Endpoint-AZ hours", CostKind.Fixed, endpoints * i.AvailabilityZones * HoursPerMonth, "endpoint-AZ-hours", p.EndpointAzHour, 1,
-                $"{endpoints} endpoints × {i.AvailabilityZones} AZ" + (stage.CatalogByBatchLoader ? " (Glue for BatchLoader's catalog calls included)" : "")
+                $"{endpoints} endpoints × {i.AvailabilityZones} AZ"
                 + (stage.Container is null ? "" : " (ECR API, ECR Docker and CloudWatch Logs for the Fargate tasks included)"));
             Add("Data processed", CostKind.Variable, (events * i.KinesisWireBytesPerEvent + valid * i.FirehoseWireBytesPerEvent) / GiB, "GB", p.EndpointGb, 1,
                 "Api → Kinesis PutRecords and StreamProcessor → Firehose PutRecordBatch; S3 and DynamoDB use free gateway endpoints");

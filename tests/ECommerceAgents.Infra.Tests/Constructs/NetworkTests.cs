@@ -66,8 +66,7 @@ public sealed class NetworkTests(SynthesizedStages stages)
     [InlineData("kinesis-streams")]
     [InlineData("kinesis-firehose")]
     [InlineData("ssm")]
-    [InlineData("redshift-data")]
-    [InlineData("lambda")] // BatchLoader's fan-out invokes itself from the isolated subnets
+    [InlineData("kms")] // the subject keys: the Api seals with them, StreamProcessor opens with them
     public void InterfaceEndpoint_WithPrivateDns(string service)
     {
         stages.Dev.Template.HasResourceProperties("AWS::EC2::VPCEndpoint", Obj(

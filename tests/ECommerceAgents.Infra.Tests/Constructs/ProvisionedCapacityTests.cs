@@ -6,21 +6,25 @@ using static ECommerceAgents.Infra.Tests.Fixtures.Json;
 namespace ECommerceAgents.Infra.Tests.Constructs;
 
 /// <summary>
-/// prod provisions its hot tables (those written for every event) with target-tracking auto scaling on reads and writes;
-/// every other table, and every table of dev, small and local, stays on demand.
+/// small and prod provision their hot tables (those written for every event) with target-tracking auto scaling on reads
+/// and writes, each at its own bounds; every other table, and every table of dev and local, stays on demand.
 /// </summary>
 [Collection(SynthesizedStagesCollection.Name)]
 public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
 {
-    [Fact]
-    public void Prod_HotTablesProvisioned_AtTheirMinimum_TheRestOnDemand()
+    private SynthesizedStage Stage(StageName name) => name == StageName.Small ? stages.Small : stages.Prod;
+
+    [Theory]
+    [InlineData(StageName.Small)]
+    [InlineData(StageName.Prod)]
+    public void HotTablesProvisioned_AtTheirMinimum_TheRestOnDemand(StageName stage)
     {
-        var capacity = StageConfig.For(StageName.Prod).ProvisionedTables!;
-        Assert.Equal([Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id], capacity.Tables.Select(t => t.TableId));
+        var capacity = StageConfig.For(stage).ProvisionedTables!;
+        Assert.Equal([Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id, Tables.Consent.Id, Tables.SubjectKeys.Id], capacity.Tables.Select(t => t.TableId));
 
         foreach (var definition in Tables.All)
         {
-            var properties = Table(stages.Prod, definition).GetProperty("Properties");
+            var properties = Table(Stage(stage), definition).GetProperty("Properties");
             if (capacity.For(definition.Id) is { } c)
             {
                 // CloudFormation's default billing mode is PROVISIONED, which CDK leaves out.
@@ -37,15 +41,25 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
     }
 
     [Theory]
-    [InlineData("dedup")]
-    [InlineData("sessions")]
-    [InlineData("profiles")]
-    [InlineData("product-stats")]
-    [InlineData("watermarks")]
-    public void Prod_HotTable_ScalesReadsAndWritesBetweenItsBounds_At70Percent(string id)
+    [InlineData(StageName.Small, "dedup")]
+    [InlineData(StageName.Small, "sessions")]
+    [InlineData(StageName.Small, "profiles")]
+    [InlineData(StageName.Small, "product-stats")]
+    [InlineData(StageName.Small, "watermarks")]
+    [InlineData(StageName.Small, "consent")]
+    [InlineData(StageName.Small, "subject-keys")]
+    [InlineData(StageName.Prod, "dedup")]
+    [InlineData(StageName.Prod, "sessions")]
+    [InlineData(StageName.Prod, "profiles")]
+    [InlineData(StageName.Prod, "product-stats")]
+    [InlineData(StageName.Prod, "watermarks")]
+    [InlineData(StageName.Prod, "consent")]
+    [InlineData(StageName.Prod, "subject-keys")]
+    public void HotTable_ScalesReadsAndWritesBetweenItsBounds_At70Percent(StageName stage, string id)
     {
-        var c = StageConfig.For(StageName.Prod).ProvisionedTables!.For(id)!;
-        var tableId = stages.Prod.Json.LogicalIdAt($"/Tables/{Naming.Pascal(id)}/Resource");
+        var c = StageConfig.For(stage).ProvisionedTables!.For(id)!;
+        var synthesized = Stage(stage);
+        var tableId = synthesized.Json.LogicalIdAt($"/Tables/{Naming.Pascal(id)}/Resource");
         foreach (var (dimension, min, max, metric) in new[]
                  {
                      ("dynamodb:table:ReadCapacityUnits", c.MinRead, c.MaxRead, "DynamoDBReadCapacityUtilization"),
@@ -54,9 +68,9 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
         {
             var resourceId = Obj(("Fn::Join", Arr("", Arr("table/", Ref(tableId)))));
             var properties = Obj(("ScalableDimension", dimension), ("ServiceNamespace", "dynamodb"), ("MinCapacity", min), ("MaxCapacity", max), ("ResourceId", resourceId));
-            var targets = stages.Prod.Template.FindResources("AWS::ApplicationAutoScaling::ScalableTarget", Obj(("Properties", properties)));
+            var targets = synthesized.Template.FindResources("AWS::ApplicationAutoScaling::ScalableTarget", Obj(("Properties", properties)));
             var target = Assert.Single(targets).Key;
-            stages.Prod.Template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Obj(
+            synthesized.Template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Obj(
                 ("PolicyType", "TargetTrackingScaling"),
                 ("ScalingTargetId", Ref(target)),
                 ("TargetTrackingScalingPolicyConfiguration", Obj(
@@ -66,9 +80,9 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void DevSmallAndLocal_EveryTableOnDemand_NoScaling()
+    public void DevAndLocal_EveryTableOnDemand_NoScaling()
     {
-        foreach (var stage in new[] { stages.Dev, stages.Small, stages.Local })
+        foreach (var stage in new[] { stages.Dev, stages.Local })
         {
             Assert.All(stage.Json.Resources("AWS::DynamoDB::Table"), t => Assert.Equal("PAY_PER_REQUEST", t.Resource.GetProperty("Properties").GetProperty("BillingMode").GetString()));
             stage.Template.ResourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);

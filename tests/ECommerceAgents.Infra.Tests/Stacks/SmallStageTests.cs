@@ -94,10 +94,6 @@ public sealed class SmallStageTests(SynthesizedStages stages)
         Assert.Contains(statement.Resources, r => r.Contains(":table/eca_small/" + ZoneLayout.CatalogOrderLinesTable, StringComparison.Ordinal));
         Assert.DoesNotContain(statement.Resources, r => r.EndsWith("/*\"]]}", StringComparison.Ordinal) || r.EndsWith("/*", StringComparison.Ordinal));
 
-        // BatchLoader runs in the isolated subnets: Glue gets an interface endpoint there.
-        stages.Small.Template.HasResourceProperties("AWS::EC2::VPCEndpoint", Obj(
-            ("VpcEndpointType", "Interface"), ("PrivateDnsEnabled", true),
-            ("ServiceName", Obj(("Fn::Join", Arr("", Arr("com.amazonaws.", Obj(("Ref", "AWS::Region")), ".glue")))))));
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class StageLinesTests
     [Fact]
     public void ProvisionedTables_HotShareProvisionedTheRestOnDemand()
     {
-        var inputs = new CostInputs();
+        var inputs = new CostInputs { HotTableWriteShare = 0.9, HotTableReadShare = 0.5 };
         var model = new CostModel(PriceTable.UsEast1, inputs);
         var prod = model.Monthly(new Workload(1_000), CostStage.Prod);
 
@@ -53,7 +53,13 @@ public sealed class StageLinesTests
         var onDemand = 10_000 * CostModel.SecondsPerMonth * 0.42 * 0.1;
         Assert.Equal(onDemand / 1e6 * 0.625, Line(prod, "DynamoDB", "Write request units").Usd, 4);
         Assert.Equal(0, Line(prod, "DynamoDB", "Api write units").Usd);
-        Assert.DoesNotContain(CostModel.Default.Monthly(new Workload(1_000), CostStage.Small).Lines, l => l.Item.StartsWith("Provisioned", StringComparison.Ordinal));
+        // Reads split on their own share: half of 10,000 events/s × the typed read units stay on demand.
+        Assert.Equal(10_000 * CostModel.SecondsPerMonth * inputs.DynamoReadUnitsPer1000Events / 1_000 * 0.5 / 1e6 * 0.125, Line(prod, "DynamoDB", "Read request units").Usd, 4);
+
+        // Small at its rate: 100 events/s × 420 WRU per 1,000 × 0.9 + 10 requests × 2 WRU = 57.8 WRU/s ÷ 0.7 → 83 WCU.
+        var small = model.Monthly(new Workload(10), CostStage.Small);
+        Assert.Equal(83 * 730 * 0.00065, Line(small, "DynamoDB", "Provisioned write capacity").Usd, 4);
+        Assert.DoesNotContain(CostModel.Default.Monthly(new Workload(10), CostStage.Dev).Lines, l => l.Item.StartsWith("Provisioned", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -134,7 +140,7 @@ public sealed class StageLinesTests
         Assert.DoesNotContain(small.Lines, l => l.Item == "Trace reservoir");
         Assert.Equal(0, Line(small, "Glue", "Crawlers").Usd);
         Assert.Equal(16 * 730 * 2, Line(small, "Glue", "Catalog requests").Quantity, 6);
-        Assert.Equal(6 * 2 * 730 * 0.01, Line(small, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6); // 5 + Glue
+        Assert.Equal(4 * 2 * 730 * 0.01, Line(small, "VPC interface endpoints", "Endpoint-AZ hours").Usd, 6); // BatchLoader's Glue calls leave from outside the VPC
         Assert.Contains(CostStage.Small, CostStage.All);
         Assert.Equal(CostStage.Small, CostStage.Parse("small"));
     }

@@ -41,7 +41,9 @@ public sealed class BatchLoaderConstruct : Construct
             Platform = props.Platform,
             MemoryMb = 3008,
             Timeout = Duration.Minutes(15),
-            InVpc = true,
+            // Outside the VPC: every call is to an AWS API (Redshift Data, S3, DynamoDB, Glue, Lambda, KMS), none to Redis
+            // or OpenSearch, and in the isolated subnets each would need an interface endpoint billed per AZ-hour.
+            InVpc = false,
             // Fan-out must not flood the warehouse with concurrent MERGE transactions.
             ReservedConcurrency = 4,
         });
@@ -99,8 +101,6 @@ public sealed class BatchLoaderConstruct : Construct
             Handler.Environment(SettingNames.GlueCrawlers, string.Join(',', catalog.CrawlerNames));
             if (catalog.Updates == CatalogUpdates.BatchLoader)
             {
-                // BatchLoader runs in the isolated subnets: Glue needs an endpoint there.
-                props.Platform.Network?.AddEndpoint("Glue", Amazon.CDK.AWS.EC2.InterfaceVpcEndpointAwsService.GLUE);
                 Handler.Environment(SettingNames.GlueRegisterPartitions, "on");
                 catalog.GrantPartitionRegistration(Handler.Function);
             }

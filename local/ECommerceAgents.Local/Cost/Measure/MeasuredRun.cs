@@ -12,6 +12,15 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
     /// <summary>Items StreamProcessor wrote to the dedup table (markers, while it keeps them there).</summary>
     public long DedupItemsWritten => Stream.Usage.Tables.Where(t => t.Key.EndsWith("-" + Tables.Dedup.Id, StringComparison.Ordinal)).Sum(t => t.Value.ItemsWritten);
 
+    /// <summary>The share of the stream's units (write or read) on the tables a provisioned stage provisions (<see cref="CostInputs.HotTables"/>).</summary>
+    public double HotShare(Func<TableUsage, double> units)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var all = Stream.Usage.Tables.Values.Sum(units);
+        var hot = Stream.Usage.Tables.Where(t => CostInputs.HotTables.Any(id => t.Key.EndsWith("-" + id, StringComparison.Ordinal))).Sum(t => units(t.Value));
+        return all == 0 ? 1 : hot / all;
+    }
+
     /// <summary>The baseline with every figure this run measured put in, each marked measured with its source.</summary>
     public CostInputs ToInputs(CostInputs baseline)
     {
@@ -50,6 +59,8 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
             RawArchiveBilledKbPerEvent = Add("Raw archive Firehose billed KB per event", kinesis.ArchiveBilledKb / apiEvents, "KB", $"{ApiSource}: each Kinesis record's data rounded up to 5 KB, as the raw-archive Firehose reads it"),
             KinesisWireBytesPerEvent = (int)Math.Round(Add("Kinesis wire bytes per event", (double)Api.Usage.WireOf("kinesis").RequestBytes / apiEvents, "bytes", $"{ApiSource}: PutRecords request bodies")),
             FirehoseWireBytesPerEvent = (int)Math.Round(Add("Firehose wire bytes per event", (double)Stream.Usage.WireOf("firehose").RequestBytes / events, "bytes", $"{StreamSource}: PutRecordBatch request bodies")),
+            HotTableWriteShare = Add("Hot-table share of the stream's write units", HotShare(t => t.WriteUnits), "fraction", $"{StreamSource}: write units on {string.Join(", ", CostInputs.HotTables)} over all"),
+            HotTableReadShare = Add("Hot-table share of the stream's read units", HotShare(t => t.ReadUnits), "fraction", $"{StreamSource}: read units on {string.Join(", ", CostInputs.HotTables)} over all"),
             ApiWriteUnitsPerRequest = Add("Api write units per request", Api.Usage.WriteUnits / requests, "WRU", $"{ApiSource} ({Api.Usage.ConditionalFailures} refused conditional writes)"),
             ApiReadUnitsPerRequest = Add("Api read units per request", Api.Usage.ReadUnits / requests, "RRU", ApiSource),
             ApiRedisCommandsPerRequest = Add("Api Redis commands per request", Api.RedisCommands / requests, "commands", $"{ApiSource}; INFO commandstats before and after"),
