@@ -10,23 +10,36 @@ using ECommerceAgents.Domain.Batch;
 namespace ECommerceAgents.Adapters.S3;
 
 /// <summary>
-/// The quarantine zone: one JSON object per rejected record, keyed by its stream position under
-/// <c>quarantine/reason=…/dt=…/hr=…/</c>, so a redelivered record overwrites its own copy. Each object holds the
-/// exact original bytes (base64), a readable copy when they are UTF-8, every violation with its path, and the lineage.
+/// The quarantine zone: a micro-batch's rejected records of one reason and arrival hour in one JSON-lines object, keyed
+/// by the first record's stream position under <c>quarantine/reason=…/dt=…/hr=…/</c>, so a redelivered micro-batch
+/// overwrites its own copy (<see cref="ZoneLayout.QuarantineRecords"/> reads it back). Each line holds a record's exact
+/// original bytes (base64), a readable copy when they are UTF-8, every violation with its path, and the lineage.
 /// </summary>
 public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuarantine
 {
     private readonly string _bucket = names.Bucket(Buckets.Quarantine);
 
-    public static string KeyFor(QuarantineEntry entry) =>
-        ZoneLayout.QuarantineKey(entry.Reason, entry.ArrivalTime, $"{entry.Source}-{entry.Position.ShardId}-{entry.Position.SequenceNumber}" + (entry.Position.SubSequence == 0 ? "" : $"-{entry.Position.SubSequence}"));
-
-    public async Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    /// <summary>The object of a group of entries: named by the first one's source and stream position.</summary>
+    public static string KeyFor(QuarantineEntry first)
     {
-        var record = QuarantineRecord.From(entry);
-        var body = JsonSerializer.SerializeToUtf8Bytes(record, QuarantineJsonContext.Default.QuarantineRecord);
-        using var stream = new MemoryStream(body);
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = KeyFor(entry), InputStream = stream, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(first);
+        return ZoneLayout.QuarantineBatchKey(first.Reason, first.ArrivalTime,
+            $"{first.Source}-{first.Position.ShardId}-{first.Position.SequenceNumber}" + (first.Position.SubSequence == 0 ? "" : $"-{first.Position.SubSequence}"));
+    }
+
+    public async Task PutAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0) return;
+        using var stream = new MemoryStream();
+        foreach (var entry in entries)
+        {
+            JsonSerializer.Serialize(stream, QuarantineRecord.From(entry), QuarantineJsonContext.Default.QuarantineRecord);
+            stream.WriteByte((byte)'\n');
+        }
+
+        stream.Position = 0;
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = KeyFor(entries[0]), InputStream = stream, ContentType = "application/x-ndjson" }, cancellationToken).ConfigureAwait(false);
     }
 }
 

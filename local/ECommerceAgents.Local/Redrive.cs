@@ -38,34 +38,55 @@ public static class Redrive
             // Only what StreamProcessor quarantined: the batch layer's and the indexer's own reasons are not stream records.
             if (o.Key.Contains("reason=batch_", StringComparison.Ordinal) || o.Key.Contains("reason=search_", StringComparison.Ordinal)) continue;
             if (await quarantine.GetAsync(o.Key, ct) is not { } body) continue;
-            var record = JsonSerializer.Deserialize(body, QuarantineJsonContext.Default.QuarantineRecord);
-            if (record is null || record.Source != "stream") continue;
-            examined++;
-            if (record.Reason == FailureReason.InvalidBase64.Name())
+
+            // An object holds one or more records (a micro-batch's of one reason): those that pass now go back, the rest stay.
+            var lines = ZoneLayout.QuarantineRecords(o.Key, body);
+            var sent = new List<ReadOnlyMemory<byte>>();
+            var kept = new List<ReadOnlyMemory<byte>>();
+            foreach (var line in lines)
             {
-                // Its payload is the data's text as delivered, not record bytes: there is nothing to re-send.
-                still[record.Reason] = still.GetValueOrDefault(record.Reason) + 1;
-                continue;
+                var record = JsonSerializer.Deserialize(line.Span, QuarantineJsonContext.Default.QuarantineRecord);
+                if (record is null || record.Source != "stream")
+                {
+                    kept.Add(line);
+                    continue;
+                }
+
+                examined++;
+                var (payload, failing) = await CheckAsync(record, parser, keyring, ct);
+                if (payload is null)
+                {
+                    kept.Add(line);
+                    still[failing!] = still.GetValueOrDefault(failing!) + 1;
+                    continue;
+                }
+
+                redriven++;
+                sent.Add(line);
+                if (dryRun) continue;
+                var put = await kinesis.PutRecordsAsync(stream, [new PutRecordsRequestEntry(payload, record.PartitionKey)], ct);
+                if (!put.AllSucceeded) throw new CliException($"the stream refused a redriven record ({put.Failures.First().ErrorCode}); run redrive again", 1);
             }
 
-            // A record sealed at the door is checked opened (while its subject's key exists); its exact bytes go back.
-            var payload = Convert.FromBase64String(record.PayloadBase64);
-            var opened = keyring is null ? payload : await keyring.OpenAsync(payload, ct);
-            if (parser.Parse(opened) is RejectedEvent rejected)
-            {
-                var name = rejected.Reason.Name();
-                still[name] = still.GetValueOrDefault(name) + 1;
-                continue;
-            }
-
-            redriven++;
-            if (dryRun) continue;
-            var put = await kinesis.PutRecordsAsync(stream, [new PutRecordsRequestEntry(payload, record.PartitionKey)], ct);
-            if (!put.AllSucceeded) throw new CliException($"the stream refused a redriven record ({put.Failures.First().ErrorCode}); run redrive again", 1);
-            await quarantine.PutAsync(RedrivenPrefix + o.Key[ZoneLayout.Quarantine.Length..], body, "application/json", ct);
-            await quarantine.DeleteAsync(o.Key, ct);
+            if (dryRun || sent.Count == 0) continue;
+            // The records are on the stream: move them (a crash before this re-sends them next run; StreamProcessor drops the repeats).
+            await quarantine.PutAsync(RedrivenPrefix + o.Key[ZoneLayout.Quarantine.Length..], kept.Count == 0 ? body : Join(sent), "application/json", ct);
+            if (kept.Count == 0) await quarantine.DeleteAsync(o.Key, ct);
+            else await quarantine.PutAsync(o.Key, Join(kept), "application/x-ndjson", ct);
         }
 
         return new RedriveResult(examined, redriven, still);
     }
+
+    /// <summary>The record's exact bytes when it now passes (checked opened, while its subject's key exists), else the reason it still fails.</summary>
+    private static async Task<(byte[]? Payload, string? StillFailing)> CheckAsync(QuarantineRecord record, EventParser parser, ECommerceAgents.Domain.Privacy.SubjectKeyring? keyring, CancellationToken ct)
+    {
+        // An invalid_base64 payload is the data's text as delivered, not record bytes: there is nothing to re-send.
+        if (record.Reason == FailureReason.InvalidBase64.Name()) return (null, record.Reason);
+        var payload = Convert.FromBase64String(record.PayloadBase64);
+        var opened = keyring is null ? payload : await keyring.OpenAsync(payload, ct);
+        return parser.Parse(opened) is RejectedEvent rejected ? (null, rejected.Reason.Name()) : (payload, null);
+    }
+
+    private static byte[] Join(IEnumerable<ReadOnlyMemory<byte>> lines) => [.. lines.SelectMany(l => l.ToArray().Append((byte)'\n'))];
 }

@@ -37,8 +37,11 @@ public static class Replay
             foreach (var o in await quarantine.ListAsync(ZoneLayout.QuarantinePrefix(reason, date), cancellationToken).ConfigureAwait(false))
             {
                 if (await quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } body) continue;
-                using var doc = JsonDocument.Parse(body);
-                if (doc.RootElement.TryGetProperty("payloadBase64", out var p) && p.GetString() is { } b64) quarantined.Add(Hash(Convert.FromBase64String(b64)));
+                foreach (var line in ZoneLayout.QuarantineRecords(o.Key, body))
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    if (doc.RootElement.TryGetProperty("payloadBase64", out var p) && p.GetString() is { } b64) quarantined.Add(Hash(Convert.FromBase64String(b64)));
+                }
             }
         }
 

@@ -60,6 +60,43 @@ public sealed class RedriveTests
         Assert.Single(enriched, l => JsonNode.Parse(l)!["eventId"]!.GetValue<string>() == eventId);
     }
 
+    [Fact]
+    public async Task Redrive_OneObjectOfTwoRecords_TheOneThatPassesMoves_TheOtherStaysInItsObject()
+    {
+        await using var harness = await PlatformHarness.StartAsync("redrive-batch");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var environment = harness.Environment with { Clock = clock };
+        string Early(string id, TimeSpan ahead) =>
+            $$"""{"schema":"com.ecommerceagents/page_view/1-0-0","eventId":"{{id}}","eventTime":"{{clock.GetUtcNow().Add(ahead):O}}","userId":"u-redrive","data":{"url":"https://shop.example.com/"}""" + "}";
+        var soon = Early(Guid.NewGuid().ToString(), TimeSpan.FromDays(2));
+        var later = Early(Guid.NewGuid().ToString(), TimeSpan.FromDays(30));
+        var builder = new KinesisEventBuilder();
+        builder.Add(Encoding.UTF8.GetBytes(soon), "u-redrive", clock.GetUtcNow());
+        builder.Add(Encoding.UTF8.GetBytes(later), "u-redrive", clock.GetUtcNow());
+        await InvokeAsync(environment, builder.Event(..));
+        // One micro-batch, one reason, one arrival hour: one object of two records.
+        var before = await StoreChecksum.QuarantineRecordsAsync(harness.Stack, harness.Names.Bucket(Buckets.Quarantine));
+        Assert.Equal(2, before.Count);
+        Assert.Single(before.Select(r => r.Key).Distinct());
+
+        clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(5));
+        var result = await Redrive.RunAsync(environment, harness.Stack.S3Client, null, dryRun: false, CancellationToken.None);
+
+        Assert.Equal((2, 1), (result.Examined, result.Redriven));
+        Assert.Equal(1, result.StillFailing["timestamp_out_of_range"]);
+        var record = Assert.Single(await ReadStreamAsync(harness));
+        Assert.Equal(soon, Encoding.UTF8.GetString(record.Data));
+        var left = Assert.Single(await StoreChecksum.QuarantineRecordsAsync(harness.Stack, harness.Names.Bucket(Buckets.Quarantine)));
+        Assert.Equal(before[0].Key, left.Key);
+        Assert.Equal(later, Encoding.UTF8.GetString(Convert.FromBase64String(JsonNode.Parse(left.Json)!["payloadBase64"]!.GetValue<string>())));
+        Assert.Equal(1, await CountAsync(harness, Redrive.RedrivenPrefix));
+
+        // A second run finds only the record that still fails, and sends nothing.
+        var again = await Redrive.RunAsync(environment, harness.Stack.S3Client, null, dryRun: false, CancellationToken.None);
+        Assert.Equal((1, 0), (again.Examined, again.Redriven));
+        Assert.Single(await ReadStreamAsync(harness));
+    }
+
     private static async Task InvokeAsync(Lambda.Hosting.FunctionEnvironment environment, byte[] kinesisEvent)
     {
         var function = await StreamProcessorFunction.CreateAsync(environment, CancellationToken.None);

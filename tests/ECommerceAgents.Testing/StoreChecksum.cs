@@ -52,7 +52,7 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
 
         parts["s3:enriched"] = Keep("s3:enriched", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "events/").ConfigureAwait(false));
         parts["s3:bots"] = Keep("s3:bots", await EnrichedLinesAsync(stack, names.Bucket(Buckets.Enriched), "bots/").ConfigureAwait(false));
-        parts["s3:quarantine"] = Keep("s3:quarantine", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.Quarantine).ConfigureAwait(false));
+        parts["s3:quarantine"] = Keep("s3:quarantine", await QuarantinedAsync(stack, names.Bucket(Buckets.Quarantine)).ConfigureAwait(false));
         parts["s3:realtime-pending"] = Keep("s3:realtime-pending", await ObjectsAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.RealtimePending).ConfigureAwait(false));
         var redis = await RedisAsync(stack.Endpoints.Redis!, redisPrefix).ConfigureAwait(false);
         parts["redis:dedup"] = Keep("redis:dedup", redis.Where(IsDedup).ToList());
@@ -142,6 +142,30 @@ public sealed record StoreChecksum(IReadOnlyDictionary<string, (int Count, strin
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// The quarantined records, one row each: its folder (reason, arrival date and hour) and the record. An object holds a
+    /// micro-batch's records and is named after the first, so objects differ with how the records fell into batches; a
+    /// record written twice (a micro-batch retried from its middle) is one row.
+    /// </summary>
+    public static async Task<List<string>> QuarantinedAsync(LocalStack stack, string bucket) =>
+        [.. (await QuarantineRecordsAsync(stack, bucket).ConfigureAwait(false)).Select(r => r.Name + "=" + r.Json).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Every quarantined record as stored: its object's key, the name it is counted under (a one-record object's key, else its folder) and its JSON.</summary>
+    public static async Task<List<(string Key, string Name, string Json)>> QuarantineRecordsAsync(LocalStack stack, string bucket)
+    {
+        var rows = new List<(string, string, string)>();
+        foreach (var key in await KeysAsync(stack, bucket, ZoneLayout.Quarantine).ConfigureAwait(false))
+        {
+            using var response = await stack.S3Client.GetObjectAsync(bucket, key).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer).ConfigureAwait(false);
+            var name = key.EndsWith(".jsonl", StringComparison.Ordinal) ? key[..(key.LastIndexOf('/') + 1)] : key;
+            foreach (var record in ZoneLayout.QuarantineRecords(key, buffer.ToArray())) rows.Add((key, name, Encoding.UTF8.GetString(record.Span)));
+        }
+
+        return rows;
     }
 
     private static async Task<List<string>> ObjectsAsync(LocalStack stack, string bucket, string prefix)

@@ -83,6 +83,31 @@ public static class ZoneLayout
     /// <summary>A quarantined object: <c>quarantine/reason=R/dt=D/hr=H/NAME.json</c>; the name makes a redelivery overwrite its own copy.</summary>
     public static string QuarantineKey(string reason, string dt, string hr, string name) => QuarantinePrefix(reason, dt, hr) + name + ".json";
 
+    /// <summary>
+    /// A quarantine object of several records, one JSON record a line (StreamProcessor's: one per micro-batch, reason
+    /// and arrival hour): <c>quarantine/reason=R/dt=D/hr=H/NAME.jsonl</c>.
+    /// </summary>
+    public static string QuarantineBatchKey(string reason, DateTimeOffset at, string name) => QuarantineKey(reason, at, name) + "l";
+
+    /// <summary>The records a quarantine object holds: a line each in a <c>.jsonl</c> object, else the whole body.</summary>
+    public static IReadOnlyList<ReadOnlyMemory<byte>> QuarantineRecords(string key, byte[] body)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(body);
+        if (!key.EndsWith(".jsonl", StringComparison.Ordinal)) return [body];
+        var records = new List<ReadOnlyMemory<byte>>();
+        ReadOnlyMemory<byte> memory = body;
+        while (memory.Length > 0)
+        {
+            var end = memory.Span.IndexOf((byte)'\n');
+            var line = end < 0 ? memory : memory[..end];
+            if (line.Length > 0) records.Add(line);
+            memory = end < 0 ? ReadOnlyMemory<byte>.Empty : memory[(end + 1)..];
+        }
+
+        return records;
+    }
+
     /// <summary>A quarantined object filed under the UTC date and hour of <paramref name="at"/>.</summary>
     public static string QuarantineKey(string reason, DateTimeOffset at, string name)
     {

@@ -168,9 +168,23 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock, strin
         foreach (var o in await ports.Quarantine.ListAsync(ZoneLayout.Quarantine, cancellationToken).ConfigureAwait(false))
         {
             var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
-            if (body is null || OwnerOfQuarantined(targets, body) is not { } owner) continue;
-            await ports.Quarantine.DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
-            counts[owner].Quarantine++;
+            if (body is null) continue;
+
+            // An object may hold several records (a micro-batch's): the subjects' go, the others stay.
+            var records = ZoneLayout.QuarantineRecords(o.Key, body);
+            var owners = records.Select(r => OwnerOfQuarantined(targets, r.ToArray())).ToArray();
+            if (owners.All(owner => owner is null)) continue;
+            if (owners.All(owner => owner is not null))
+            {
+                await ports.Quarantine.DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var kept = records.Where((_, i) => owners[i] is null).SelectMany(r => r.ToArray().Append((byte)'\n')).ToArray();
+                await ports.Quarantine.PutAsync(o.Key, kept, "application/x-ndjson", cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var owner in owners.OfType<string>()) counts[owner].Quarantine++;
         }
     }
 

@@ -132,39 +132,51 @@ internal sealed class ExportService(BatchPorts ports, PrivacyPorts privacy, Time
     private async Task CollectQuarantineAsync(ErasureTargets targets, Dictionary<string, Zones> zones, CancellationToken cancellationToken)
     {
         var decryption = new RecordDecryption(ports.Keys);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var o in await ports.Quarantine.ListAsync(ZoneLayout.Quarantine, cancellationToken).ConfigureAwait(false))
         {
             var body = await ports.Quarantine.GetAsync(o.Key, cancellationToken).ConfigureAwait(false);
             if (body is null) continue;
-            JsonObject? record;
-            try
+            foreach (var line in ZoneLayout.QuarantineRecords(o.Key, body))
             {
-                record = JsonNode.Parse(body) as JsonObject;
+                await CollectQuarantinedAsync(targets, zones, decryption, line, seen, cancellationToken).ConfigureAwait(false);
             }
-            catch (JsonException)
-            {
-                record = null;
-            }
-
-            if (record?["payloadBase64"]?.GetValue<string>() is not { } b64) continue;
-            byte[] payload;
-            try
-            {
-                payload = Convert.FromBase64String(b64);
-            }
-            catch (FormatException)
-            {
-                continue;
-            }
-
-            StreamInput[] input = [new(NoPosition, "", payload, default)];
-            await decryption.PrepareAsync(input, cancellationToken).ConfigureAwait(false);
-            var opened = decryption.Open(payload, out _);
-            if (targets.OwnerOfLine(opened) is not { } owner) continue;
-            record.Remove("payloadBase64");
-            record["payload"] = ParseOrText(Encoding.UTF8.GetString(opened));
-            zones[owner].Quarantine.Add(record.ToJsonString());
         }
+    }
+
+    /// <summary>One quarantined record, once per stream position (a retried micro-batch may have written it twice).</summary>
+    private static async Task CollectQuarantinedAsync(ErasureTargets targets, Dictionary<string, Zones> zones, RecordDecryption decryption, ReadOnlyMemory<byte> line,
+        HashSet<string> seen, CancellationToken cancellationToken)
+    {
+        JsonObject? record;
+        try
+        {
+            record = JsonNode.Parse(line.Span) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            record = null;
+        }
+
+        if (record?["payloadBase64"]?.GetValue<string>() is not { } b64) return;
+        if (record["shardId"]?.GetValue<string>() is { } shard && !seen.Add($"{shard}/{record["sequenceNumber"]}/{record["subSequenceNumber"]}")) return;
+        byte[] payload;
+        try
+        {
+            payload = Convert.FromBase64String(b64);
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+
+        StreamInput[] input = [new(NoPosition, "", payload, default)];
+        await decryption.PrepareAsync(input, cancellationToken).ConfigureAwait(false);
+        var opened = decryption.Open(payload, out _);
+        if (targets.OwnerOfLine(opened) is not { } owner) return;
+        record.Remove("payloadBase64");
+        record["payload"] = ParseOrText(Encoding.UTF8.GetString(opened));
+        zones[owner].Quarantine.Add(record.ToJsonString());
     }
 
     private sealed class Zones

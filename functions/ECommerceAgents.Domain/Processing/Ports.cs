@@ -153,8 +153,14 @@ public sealed record QuarantineEntry(Validation.RejectedEvent Rejection, StreamI
     public DateTimeOffset ArrivalTime => Record.ArrivalTime;
 }
 
-/// <summary>The quarantine zone. Writing the same record twice leaves one copy (its key is its stream position).</summary>
+/// <summary>
+/// The quarantine zone. A micro-batch's rejected records that share a reason and an arrival hour go in one object, keyed
+/// by the first one's stream position (S3 bills each PUT, and a flood of bad records would otherwise be a PUT each): a
+/// redelivered micro-batch overwrites its own objects. A retry that starts later in the shard writes its records again
+/// under another key, so readers count a record once by its stream position.
+/// </summary>
 public interface IQuarantine
 {
-    Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken);
+    /// <param name="entries">One or more entries with the same <see cref="QuarantineEntry.Reason"/> and arrival hour, in stream order.</param>
+    Task PutAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken);
 }

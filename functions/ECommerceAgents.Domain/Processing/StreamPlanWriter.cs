@@ -5,8 +5,8 @@ namespace ECommerceAgents.Domain.Processing;
 
 /// <summary>
 /// Writes a <see cref="StreamPlan"/>: the enriched zone (past the shard's cursor) before any state, then the cursor
-/// and one write per DynamoDB entity (subjects after the profiles they feed); the quarantine (one object per rejected
-/// record) and the real-time store alongside; last the event-id markers (<see cref="IDedupWindow"/>). Each failure fails only the records its write
+/// and one write per DynamoDB entity (subjects after the profiles they feed); the quarantine (one object per reason and
+/// arrival hour) and the real-time store alongside; last the event-id markers (<see cref="IDedupWindow"/>). Each failure fails only the records its write
 /// carries. The writes overlap as far as their order allows: in AWS each is a network round trip, and a shard's
 /// micro-batch must be written faster than the shard fills.
 /// </summary>
@@ -58,16 +58,21 @@ internal sealed class StreamPlanWriter(
 
     private async Task WriteQuarantineAsync(IReadOnlyList<StreamInput> inputs, IReadOnlyList<(int Index, RejectedEvent Rejection)> rejected, DateTimeOffset now, WriteResult result, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(rejected, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (r, ct) =>
+        // One object per reason and arrival hour (the quarantine's key layout), its records in stream order.
+        var groups = rejected
+            .Select(r => (r.Index, Entry: new QuarantineEntry(r.Rejection, inputs[r.Index], now, options.PipelineVersion, "stream")))
+            .GroupBy(e => (e.Entry.Reason, Hour: e.Entry.ArrivalTime.UtcTicks / TimeSpan.TicksPerHour))
+            .Select(g => g.OrderBy(e => e.Entry.Position).ToArray())
+            .ToArray();
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = options.WriteConcurrency, CancellationToken = cancellationToken }, async (group, ct) =>
         {
-            var entry = new QuarantineEntry(r.Rejection, inputs[r.Index], now, options.PipelineVersion, "stream");
             try
             {
-                await quarantine.PutAsync(entry, ct).ConfigureAwait(false);
+                await quarantine.PutAsync([.. group.Select(e => e.Entry)], ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                result.Fail([r.Index], "quarantine", ex);
+                result.Fail(group.Select(e => e.Index), "quarantine", ex);
             }
         }).ConfigureAwait(false);
     }

@@ -76,10 +76,18 @@ public static partial class DemoReconciliation
         Check("late", "late events in their event-time partition", truth.Late, late.Count(e => e.Key.Contains($"dt={e.EventTime.UtcDateTime:yyyy-MM-dd}/hr={e.EventTime.UtcDateTime:HH}/", StringComparison.Ordinal)));
 
         // ---------------------------------------------------------------- quarantine: record by record
+        // An object holds a micro-batch's records of one reason; a record a retried micro-batch wrote twice counts once, by its stream position.
         var quarantined = new List<QuarantinedRecord>();
+        var positions = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var key in DemoRun.KeysAsync(stack, names.Bucket(Buckets.Quarantine), ZoneLayout.Quarantine, ct))
         {
-            quarantined.Add(ReadQuarantined(key, await DemoRun.ReadAsync(stack, names.Bucket(Buckets.Quarantine), key, ct)));
+            var body = await DemoRun.ReadAsync(stack, names.Bucket(Buckets.Quarantine), key, ct);
+            var lines = ZoneLayout.QuarantineRecords(key, body);
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var record = ReadQuarantined(key, lines[i].ToArray());
+                if (positions.Add(record.Position ?? $"{key}#{i}")) quarantined.Add(record);
+            }
         }
 
         var reasons = quarantined.GroupBy(q => q.Reason).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -493,7 +501,7 @@ public static partial class DemoReconciliation
     private static Dictionary<string, string> Counted(IEnumerable<(string Key, string Value)> items) =>
         items.GroupBy(i => i.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Value : $"{g.Count()} copies: " + string.Join(" | ", g.Select(i => i.Value)), StringComparer.Ordinal);
 
-    private sealed record QuarantinedRecord(string Key, string Reason, string? EventId, string PayloadSha256, string? Type, DateTimeOffset? EventTime);
+    private sealed record QuarantinedRecord(string Key, string Reason, string? EventId, string PayloadSha256, string? Type, DateTimeOffset? EventTime, string? Position = null);
 
     /// <summary>A quarantined record with the type and event time read from its payload, where it has them.</summary>
     private static QuarantinedRecord ReadQuarantined(string key, byte[] body)
@@ -521,7 +529,8 @@ public static partial class DemoReconciliation
             {
             }
 
-            return new QuarantinedRecord(key, node["reason"]?.GetValue<string>() ?? reason, node["eventId"]?.GetValue<string>(), InjectedFault.Hash(payload), type, eventTime);
+            var position = node["shardId"]?.GetValue<string>() is { } shard ? $"{shard}/{node["sequenceNumber"]}/{node["subSequenceNumber"]}" : null;
+            return new QuarantinedRecord(key, node["reason"]?.GetValue<string>() ?? reason, node["eventId"]?.GetValue<string>(), InjectedFault.Hash(payload), type, eventTime, position);
         }
         catch (JsonException)
         {

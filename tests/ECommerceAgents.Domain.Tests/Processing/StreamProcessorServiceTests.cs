@@ -68,6 +68,25 @@ public sealed class StreamProcessorServiceTests
     }
 
     [Fact]
+    public async Task RejectedRecords_OneWritePerReason_TheirRecordsInStreamOrder()
+    {
+        var records = new[]
+        {
+            _records.Next(NotUtf8), _records.Next(EventBuilder.ProductView().AtMinute(0)), _records.Next("{"u8.ToArray()),
+            _records.Next(NotUtf8), _records.Next(NotUtf8),
+        };
+
+        var outcome = await ProcessAsync(records);
+
+        Assert.Equal((3, 1), (outcome.QuarantinedByReason["invalid_utf8"], outcome.QuarantinedByReason["malformed_json"]));
+        var puts = _quarantine.Puts.OrderBy(p => p[0].Reason, StringComparer.Ordinal).ToArray();
+        Assert.Equal(2, puts.Length);
+        Assert.Equal([records[0].Position, records[3].Position, records[4].Position], puts[0].Select(e => e.Position));
+        Assert.Equal([records[2].Position], puts[1].Select(e => e.Position));
+        Assert.Equal(["invalid_utf8", "malformed_json"], puts.Select(p => Assert.Single(p.Select(e => e.Reason).Distinct())));
+    }
+
+    [Fact]
     public async Task FailingWrite_FailsTheRecordsItCarries_AndAcknowledgesOnlyWhatWasWritten()
     {
         _store.Failing.Add("order");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using ECommerceAgents.Adapters.Warehouse;
 using ECommerceAgents.Domain.Batch;
@@ -35,11 +36,18 @@ public sealed class TombstoneTests
         // Raw archive (as sent, with PII) and the quarantine.
         var rawBody = Gzip.Compress(Encoding.UTF8.GetBytes(string.Join("\n", Raw("u-x", "a-x", "x-0"), Raw(null, "a-x", "x-anon"), Raw("u-y", "a-y", "y-0"), "{\"anonymousId\":\"a-x\", broken") + "\n"));
         await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = slice.Bucket(Buckets.Raw), Key = "raw/dt=2026-03-10/hr=08/raw-1-2026-03-10-08-06-00-a.gz", InputStream = new MemoryStream(rawBody) });
-        foreach (var (name, payload) in new[] { ("x", Raw("u-x", "a-x", "x-bad")), ("y", Raw("u-y", "a-y", "y-bad")) })
+        static string Quarantined(string payload, int sequence) =>
+            $$"""{"reason":"schema_violation","violations":[],"payloadBase64":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(payload))}}","partitionKey":"k","shardId":"s","sequenceNumber":"{{sequence}}","source":"stream","arrivalTime":"2026-03-10T08:06:00Z","pipelineVersion":"1.0.0"}""";
+        // A micro-batch's object holding both users' records, and a one-record object of the earlier format.
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
         {
-            var record = $$"""{"reason":"schema_violation","violations":[],"payloadBase64":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(payload))}}","partitionKey":"k","shardId":"s","sequenceNumber":"1","source":"kinesis","arrivalTime":"2026-03-10T08:06:00Z","pipelineVersion":"1.0.0"}""";
-            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = slice.Bucket(Buckets.Quarantine), Key = $"quarantine/reason=schema_violation/dt=2026-03-10/hr=08/kinesis-s-{name}.json", ContentBody = record });
-        }
+            BucketName = slice.Bucket(Buckets.Quarantine), Key = "quarantine/reason=schema_violation/dt=2026-03-10/hr=08/stream-s-1.jsonl",
+            ContentBody = Quarantined(Raw("u-x", "a-x", "x-bad"), 1) + "\n" + Quarantined(Raw("u-y", "a-y", "y-bad"), 2) + "\n",
+        });
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = slice.Bucket(Buckets.Quarantine), Key = "quarantine/reason=schema_violation/dt=2026-03-10/hr=08/kinesis-s-x.json", ContentBody = Quarantined(Raw(null, "a-x", "x-bad2"), 3),
+        });
 
         var loader = await slice.LoaderAsync();
         await EnrichedDay.BackfillAsync(loader, "2026-03-10");
@@ -72,7 +80,11 @@ public sealed class TombstoneTests
         Assert.DoesNotContain("u-x", raw);
         Assert.DoesNotContain("a-x", raw);
         Assert.Contains("u-y", raw);
-        Assert.Equal(["quarantine/reason=schema_violation/dt=2026-03-10/hr=08/kinesis-s-y.json"], await StoreChecksum.KeysAsync(slice.Harness.Stack, slice.Bucket(Buckets.Quarantine), "quarantine/"));
+        // The one-record object is gone; the micro-batch's object keeps the other user's record only.
+        var left = await StoreChecksum.QuarantineRecordsAsync(slice.Harness.Stack, slice.Bucket(Buckets.Quarantine));
+        var kept = Assert.Single(left);
+        Assert.Equal("quarantine/reason=schema_violation/dt=2026-03-10/hr=08/stream-s-1.jsonl", kept.Key);
+        Assert.Equal("2", JsonNode.Parse(kept.Json)!["sequenceNumber"]!.GetValue<string>());
         var enriched = string.Join("\n", await StoreChecksum.EnrichedLinesAsync(slice.Harness.Stack, slice.Bucket(Buckets.Enriched), "events/"));
         Assert.DoesNotContain("\"u-x\"", enriched);
         Assert.DoesNotContain("\"a-x\"", enriched);
@@ -90,7 +102,7 @@ public sealed class TombstoneTests
         Assert.True(item.ContainsKey("appliedAt"));
         var counts = item["counts"].M.ToDictionary(kv => kv.Key, kv => int.Parse(kv.Value.N, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(3, counts["raw"]);            // two event lines and the malformed one naming a-x
-        Assert.Equal(1, counts["quarantine"]);
+        Assert.Equal(2, counts["quarantine"]);
         Assert.Equal(5, counts["enriched"]);
         Assert.Equal(5, counts["processed"]);
         Assert.True(counts["warehouse"] >= 5, $"warehouse {counts["warehouse"]}");

@@ -72,12 +72,11 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
         Assert.Empty(response.BatchItemFailures);
         await _harness.FlushAsync();
 
+        // Each record by its sequence number, with the reason its object is filed under (an object holds one reason's records).
         var quarantined = new Dictionary<string, string>(StringComparer.Ordinal);
-        var listing = await _harness.Stack.S3Client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = _harness.Names.Bucket(Buckets.Quarantine) });
-        foreach (var o in listing.S3Objects ?? [])
+        foreach (var (key, _, json) in await StoreChecksum.QuarantineRecordsAsync(_harness.Stack, _harness.Names.Bucket(Buckets.Quarantine)))
         {
-            var reason = o.Key.Split('/')[1]["reason=".Length..];
-            quarantined[o.Key[(o.Key.LastIndexOf('-') + 1)..^".json".Length]] = reason;
+            quarantined[JsonNode.Parse(json)!["sequenceNumber"]!.GetValue<string>()] = key.Split('/')[1]["reason=".Length..];
         }
 
         var enriched = (await StoreChecksum.EnrichedLinesAsync(_harness.Stack, _harness.Names.Bucket(Buckets.Enriched), "events/"))

@@ -187,10 +187,10 @@ public sealed class CrashAtEveryWriteTests
 
     private sealed class CrashingQuarantine(IQuarantine inner, CrashPoint crash) : IQuarantine
     {
-        public async Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+        public async Task PutAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken)
         {
             crash.Hit("quarantine");
-            await inner.PutAsync(entry, cancellationToken);
+            await inner.PutAsync(entries, cancellationToken);
         }
     }
 

@@ -14,6 +14,7 @@ using ECommerceAgents.Domain.Privacy;
 using ECommerceAgents.Domain.Processing;
 using ECommerceAgents.IntegrationTests.Api;
 using ECommerceAgents.Resources;
+using ECommerceAgents.Testing;
 
 namespace ECommerceAgents.IntegrationTests.Privacy;
 
@@ -63,17 +64,8 @@ public sealed class CryptoShreddingPipelineTests : IAsyncLifetime
 
     private async Task<List<byte[]>> QuarantinedPayloadsAsync()
     {
-        var bucket = _p.Harness.Names.Bucket(Buckets.Quarantine);
-        var listed = await _p.Harness.Stack.S3Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = ZoneLayout.Quarantine });
-        var payloads = new List<byte[]>();
-        foreach (var o in listed.S3Objects ?? [])
-        {
-            using var body = await _p.Harness.Stack.S3Client.GetObjectAsync(bucket, o.Key);
-            var record = (await JsonNode.ParseAsync(body.ResponseStream))!;
-            payloads.Add(Convert.FromBase64String(record["payloadBase64"]!.GetValue<string>()));
-        }
-
-        return payloads;
+        var records = await StoreChecksum.QuarantineRecordsAsync(_p.Harness.Stack, _p.Harness.Names.Bucket(Buckets.Quarantine));
+        return [.. records.Select(r => Convert.FromBase64String(JsonNode.Parse(r.Json)!["payloadBase64"]!.GetValue<string>()))];
     }
 
     private async Task<string> EnrichedZoneAsync()

@@ -92,7 +92,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     }
 
     /// <summary>
-    /// s3rver is killed as the batch writes its quarantine (at the fifth of its quarantined records): the records whose
+    /// s3rver is killed as the batch writes its quarantine (at the second of its objects, one per reason): the records whose
     /// objects were not written fail and everything from the first of them is retried; the enriched records already
     /// handed to Firehose wait in the stand-in, which keeps retrying its S3 delivery as Firehose does. After a restart
     /// the retry completes and every store equals one clean delivery.
@@ -111,7 +111,7 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
         var puts = 0;
         var quarantine = new KillingQuarantine(new S3Quarantine(s3, env.Names), () =>
         {
-            if (Interlocked.Increment(ref puts) == 5) stack.S3.Kill();
+            if (Interlocked.Increment(ref puts) == 2) stack.S3.Kill();
         });
         var function = StreamProcessorFunction.Create(env, PlatformHarness.PseudonymKey,
             new StreamStateStore(dynamo, env.Names, env.Clock),
@@ -225,10 +225,10 @@ public sealed class StoreDownTests(RedeliveryBaseline baseline) : IClassFixture<
     /// <summary>The real quarantine, with a hook just before each write (where the test kills the server).</summary>
     private sealed class KillingQuarantine(IQuarantine inner, Action beforeWrite) : IQuarantine
     {
-        public Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+        public Task PutAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken)
         {
             beforeWrite();
-            return inner.PutAsync(entry, cancellationToken);
+            return inner.PutAsync(entries, cancellationToken);
         }
     }
 }

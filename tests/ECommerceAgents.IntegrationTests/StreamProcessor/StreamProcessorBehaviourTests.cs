@@ -18,15 +18,15 @@ public sealed class StreamProcessorBehaviourTests
 
         Assert.Empty(response.BatchItemFailures);
         var bucket = harness.Names.Bucket(Buckets.Quarantine);
-        var keys = await StoreChecksum.KeysAsync(harness.Stack, bucket, ZoneLayout.Quarantine);
-        Assert.Equal(2, keys.Count);
-        Assert.All(keys, k => Assert.StartsWith("quarantine/reason=malformed_json/", k));
-        using var first = await harness.Stack.S3Client.GetObjectAsync(bucket, keys.Order().First());
-        var record = await JsonDocument.ParseAsync(first.ResponseStream);
-        var payloads = new[] { "Hello, this is a test.", "This is only a test." };
-        Assert.Contains(record.RootElement.GetProperty("payloadText").GetString(), payloads);
-        Assert.Equal("json", record.RootElement.GetProperty("violations")[0].GetProperty("keyword").GetString());
-        Assert.Equal("shardId-000000000006", record.RootElement.GetProperty("shardId").GetString());
+        var records = await StoreChecksum.QuarantineRecordsAsync(harness.Stack, bucket);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.StartsWith("quarantine/reason=malformed_json/", r.Key));
+        // The two share a reason and an arrival hour: one object, its records in stream order.
+        Assert.Single(records.Select(r => r.Key).Distinct());
+        var parsed = records.Select(r => JsonDocument.Parse(r.Json).RootElement).ToArray();
+        Assert.Equal(["Hello, this is a test.", "This is only a test."], parsed.Select(r => r.GetProperty("payloadText").GetString()));
+        Assert.All(parsed, r => Assert.Equal("json", r.GetProperty("violations")[0].GetProperty("keyword").GetString()));
+        Assert.All(parsed, r => Assert.Equal("shardId-000000000006", r.GetProperty("shardId").GetString()));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class StreamProcessorBehaviourTests
         var bucket = harness.Names.Bucket(Buckets.Quarantine);
         var key = Assert.Single(await StoreChecksum.KeysAsync(harness.Stack, bucket, ZoneLayout.Quarantine));
         Assert.StartsWith("quarantine/reason=invalid_base64/", key, StringComparison.Ordinal);
-        Assert.EndsWith("-49590338271490256608559692538361571095921575989136588911.json", key, StringComparison.Ordinal);
+        Assert.EndsWith("-49590338271490256608559692538361571095921575989136588911.jsonl", key, StringComparison.Ordinal);
         using var quarantined = await harness.Stack.S3Client.GetObjectAsync(bucket, key);
         var record = (await JsonDocument.ParseAsync(quarantined.ResponseStream)).RootElement;
         Assert.Equal("invalid_base64", record.GetProperty("reason").GetString());

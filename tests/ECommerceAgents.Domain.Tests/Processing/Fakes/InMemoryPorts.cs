@@ -140,9 +140,13 @@ internal sealed class InMemoryQuarantine : IQuarantine
 {
     public ConcurrentDictionary<StreamPosition, QuarantineEntry> Entries { get; } = new();
 
-    public Task PutAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    /// <summary>Each write's entries (one object each in S3).</summary>
+    public ConcurrentQueue<IReadOnlyList<QuarantineEntry>> Puts { get; } = new();
+
+    public Task PutAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken)
     {
-        Entries[entry.Position] = entry;
+        Puts.Enqueue(entries);
+        foreach (var entry in entries) Entries[entry.Position] = entry;
         return Task.CompletedTask;
     }
 }
