@@ -55,7 +55,7 @@ internal static class DeployCheckCommand
 
     private static void Render(IReadOnlyList<StageCheck> checks, int recorded)
     {
-        var table = new Table().RoundedBorder().AddColumns("stage", "cfn-lint errors", "warnings (allowed)", "runtimes", "IAM requests (recorded)", "denied", "required missing", "unused grants", "functions", "resources", "$/month fixed · at 10 req/s", "");
+        var table = new Table().RoundedBorder().AddColumns("stage", "cfn-lint errors", "warnings (allowed)", "runtimes", "IAM requests (recorded)", "denied", "required missing", "unrouted", "unused grants", "functions", "resources", "$/month fixed · at 10 req/s", "");
         foreach (var c in checks)
         {
             table.AddRow(
@@ -66,6 +66,7 @@ internal static class DeployCheckCommand
                 $"{c.Iam.CallsChecked} ({c.Iam.RecordedCallsChecked})",
                 (c.Iam.Denied.Count + c.Iam.Unresolved.Count).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 c.Iam.RequiredMissing.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                c.Unrouted.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 c.Iam.UnusedGrants.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"{c.Iam.FunctionsCovered.Count}/{c.Iam.FunctionsInStage.Count}",
                 c.Resources.Values.Sum().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -79,7 +80,8 @@ internal static class DeployCheckCommand
         {
             foreach (var line in c.Lint.Errors.Concat(c.Lint.Warnings).Select(f => f.ToString()).Concat(c.RuntimeProblems)
                          .Concat(c.Iam.Denied.Select(d => $"denied: {d.Request.Function} {d.Request.Action} on {d.Request.Resource} ({d.Request.Evidence})"))
-                         .Concat(c.Iam.Unresolved).Concat(c.Iam.RequiredMissing.Select(m => $"required, never exercised: {m.Function} {m.Action}")))
+                         .Concat(c.Iam.Unresolved).Concat(c.Iam.RequiredMissing.Select(m => $"required, never exercised: {m.Function} {m.Action}"))
+                         .Concat(c.Unrouted.Select(u => $"no route from the VPC: {u.Function} {u.Action} ({u.Why})")))
             {
                 AnsiConsole.MarkupLine($"  [red]{Markup.Escape(c.Stage.Name)}[/] {Markup.Escape(line)}");
             }

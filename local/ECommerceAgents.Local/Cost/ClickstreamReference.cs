@@ -47,7 +47,7 @@ public static class ClickstreamReference
             "Secrets Manager, SSM parameters, KMS key",
             l => l.Service is "Secrets Manager" or "SSM Parameter Store" or "KMS"),
         new("Private networking", "Kinesis interface endpoint, 2 AZ ($14.62; data processed published only at 1,000 RPS: $267)", [14.62, 14.62, 281.62],
-            "5 interface endpoints (small: + Glue; prod: + ECR API, ECR Docker, Logs) × 2 AZ + data processed",
+            "4 interface endpoints (Kinesis, Firehose, SSM, KMS; prod: + ECR API, ECR Docker, Logs) × 2 AZ + data processed",
             l => l.Service == "VPC interface endpoints"),
         new("Real-time state", "none (no real-time profile store)", [null, null, null],
             "DynamoDB (profiles, sessions, dedup) + ElastiCache Serverless",

@@ -17,15 +17,19 @@ public sealed record StageCheck(
     double? FixedMonthlyUsd,
     double? MonthlyAt10RpsUsd)
 {
-    /// <summary>A deploy of this stage would go through: no lint error or unlisted warning, no runtime problem, no denied call, nothing required uncovered.</summary>
+    /// <summary>Calls a function in the isolated subnets makes with no endpoint to carry them (<see cref="VpcRoutes"/>).</summary>
+    public IReadOnlyList<UnroutedCall> Unrouted { get; init; } = [];
+
+    /// <summary>A deploy of this stage would go through: no lint error or unlisted warning, no runtime problem, no denied or unrouted call, nothing required uncovered.</summary>
     public bool Passed => Lint.Errors.Count == 0 && Lint.Warnings.Count == 0 && RuntimeProblems.Count == 0
-                          && Iam.Denied.Count == 0 && Iam.Unresolved.Count == 0 && Iam.RequiredMissing.Count == 0;
+                          && Iam.Denied.Count == 0 && Iam.Unresolved.Count == 0 && Iam.RequiredMissing.Count == 0 && Unrouted.Count == 0;
 }
 
 /// <summary>
 /// <c>eca deploy-check</c>: a deploy rehearsal without an AWS account. For each stage it synthesizes the template with stub
 /// assets, runs cfn-lint (with <c>infra/cfn-lint-allowed.json</c>) and the runtime look-ahead, replays the recorded AWS
-/// calls of the functions against their roles (<see cref="IamReplay"/>), and prices the stage.
+/// calls of the functions against their roles (<see cref="IamReplay"/>), checks that every call from the isolated
+/// subnets has an endpoint (<see cref="VpcRoutes"/>), and prices the stage.
 /// </summary>
 public static class DeployCheck
 {
@@ -55,7 +59,10 @@ public static class DeployCheck
                 at10 = Math.Round(CostModel.Default.Monthly(new Workload(10, 10), costStage).TotalUsd, 2);
             }
 
-            results.Add(new StageCheck(stage, template, lint, runtimes, iam, TemplateSynth.ResourceCounts(template), fixedCost, at10));
+            results.Add(new StageCheck(stage, template, lint, runtimes, iam, TemplateSynth.ResourceCounts(template), fixedCost, at10)
+            {
+                Unrouted = VpcRoutes.Check(cfn, required, implied),
+            });
         }
 
         return results;
@@ -73,6 +80,7 @@ public static class DeployCheck
             w.WriteNumber("cfnLintWarnings", checks.Sum(c => c.Lint.Warnings.Count));
             w.WriteNumber("iamDenied", checks.Sum(c => c.Iam.Denied.Count + c.Iam.Unresolved.Count));
             w.WriteNumber("iamRequiredPairsMissing", checks.Sum(c => c.Iam.RequiredMissing.Count));
+            w.WriteNumber("unroutedCalls", checks.Sum(c => c.Unrouted.Count));
             w.WriteStartArray("stages");
             foreach (var c in checks)
             {
@@ -90,6 +98,9 @@ public static class DeployCheck
                 foreach (var p in c.RuntimeProblems) w.WriteStringValue(p);
                 w.WriteEndArray();
                 IamReplay.WriteJson(w, c.Iam);
+                w.WriteStartArray("unroutedCalls");
+                foreach (var u in c.Unrouted) w.WriteStringValue($"{u.Function}: {u.Action} ({u.Why})");
+                w.WriteEndArray();
                 w.WriteNumber("resourceCount", c.Resources.Values.Sum());
                 w.WriteStartObject("resources");
                 foreach (var (type, n) in c.Resources) w.WriteNumber(type, n);

@@ -47,6 +47,8 @@ public static class IamRecording
         steps.Add("LogTransformer: output over its response budget re-ingested into the logs delivery stream");
         await RedeliverProductStatsAsync(host, ct);
         steps.Add("StreamProcessor: product stats written again by a redelivered batch (the watermark read)");
+        await RecordGpcOptOutAsync(host, ct);
+        steps.Add("StreamProcessor: a Sec-GPC opt-out recorded in the consent table");
         return steps;
     }
 
@@ -61,6 +63,19 @@ public static class IamRecording
         var sample = await File.ReadAllBytesAsync(Path.Combine(host.Stack.Options.RepositoryRoot, "events", "firehose-transformation.json"), ct);
         await function.InvokeAsync(sample, Lambda.Runtime.LambdaInvocation.Local(TimeSpan.FromMinutes(1)), ct);
         await host.DrainAsync(TimeSpan.FromMinutes(1), ct);
+    }
+
+    /// <summary>
+    /// An event sent with <c>Sec-GPC: 1</c> makes StreamProcessor record the sale/share opt-out (an UpdateItem on the
+    /// consent table). The demo's traffic carries no such header, so the adapter is called here under StreamProcessor's
+    /// name and bindings.
+    /// </summary>
+    private static async Task RecordGpcOptOutAsync(LocalHost host, CancellationToken ct)
+    {
+        var env = host.Environment.For("StreamProcessor");
+        using var dynamo = Adapters.DynamoDb.DynamoDbClientFactory.Create(env.Endpoints);
+        var store = new Adapters.DynamoDb.StreamStateStore(dynamo, env.Names);
+        await store.RecordSaleShareOptOutAsync("iam-replay-gpc", DateTimeOffset.UtcNow, ct);
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ public sealed class DeployCheckCliTests(DeployCheckFixture check) : IClassFixtur
         Assert.Equal(0, stage.GetProperty("cfnLintErrors").GetInt32());
         Assert.Equal(0, stage.GetProperty("cfnLintWarnings").GetInt32());
         Assert.Empty(stage.GetProperty("runtimeProblems").EnumerateArray());
+        Assert.Empty(stage.GetProperty("unroutedCalls").EnumerateArray());
         // One table per definition the functions bind to (13 since the subject key table).
         Assert.Equal(Tables.All.Count, stage.GetProperty("resources").GetProperty("AWS::DynamoDB::Table").GetInt32());
         Assert.Equal(stage.GetProperty("resources").EnumerateObject().Sum(r => r.Value.GetInt32()), stage.GetProperty("resourceCount").GetInt32());
