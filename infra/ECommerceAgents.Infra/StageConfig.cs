@@ -232,10 +232,10 @@ public sealed record DynamoDbCapacity(int TargetUtilizationPercent, IReadOnlyLis
 {
     /// <summary>
     /// Prod: the tables written or read for every event or request (idempotency claims, sessions, profiles, product
-    /// counters, stream watermarks, and the consent and subject keys StreamProcessor reads for each batch's subjects,
-    /// which the Api also writes). On demand stay the ones whose traffic comes in bursts or rarely: the catalog (bulk
-    /// imports), orders and identities (a few percent of the units, with indexes that would need capacity of their own),
-    /// API keys, audit, tombstones.
+    /// counters, stream watermarks, the consent and subject keys StreamProcessor reads for each batch's subjects, which
+    /// the Api also writes, and the identity links and orders, whose indexes bill a write each; the indexes get the
+    /// table's bounds). On demand stay the ones whose traffic comes in bursts or rarely: the catalog (bulk imports), API
+    /// keys, audit, tombstones.
     /// </summary>
     public static DynamoDbCapacity ProdHotTables { get; } = new(70,
     [
@@ -246,6 +246,8 @@ public sealed record DynamoDbCapacity(int TargetUtilizationPercent, IReadOnlyLis
         new TableCapacity(Resources.Tables.Watermarks.Id, MinRead: 20, MaxRead: 2_000, MinWrite: 20, MaxWrite: 2_000),
         new TableCapacity(Resources.Tables.Consent.Id, MinRead: 50, MaxRead: 10_000, MinWrite: 5, MaxWrite: 1_000),
         new TableCapacity(Resources.Tables.SubjectKeys.Id, MinRead: 50, MaxRead: 10_000, MinWrite: 20, MaxWrite: 2_000),
+        new TableCapacity(Resources.Tables.Identities.Id, MinRead: 20, MaxRead: 5_000, MinWrite: 20, MaxWrite: 5_000),
+        new TableCapacity(Resources.Tables.Orders.Id, MinRead: 10, MaxRead: 2_000, MinWrite: 10, MaxWrite: 5_000),
     ]);
 
     /// <summary>
@@ -264,6 +266,8 @@ public sealed record DynamoDbCapacity(int TargetUtilizationPercent, IReadOnlyLis
         new TableCapacity(Resources.Tables.Watermarks.Id, MinRead: 1, MaxRead: 20, MinWrite: 1, MaxWrite: 20),
         new TableCapacity(Resources.Tables.Consent.Id, MinRead: 5, MaxRead: 250, MinWrite: 1, MaxWrite: 20),
         new TableCapacity(Resources.Tables.SubjectKeys.Id, MinRead: 5, MaxRead: 250, MinWrite: 2, MaxWrite: 40),
+        new TableCapacity(Resources.Tables.Identities.Id, MinRead: 2, MaxRead: 200, MinWrite: 2, MaxWrite: 150),
+        new TableCapacity(Resources.Tables.Orders.Id, MinRead: 1, MaxRead: 50, MinWrite: 1, MaxWrite: 100),
     ]);
 
     public TableCapacity? For(string tableId) => Tables.FirstOrDefault(t => t.TableId == tableId);

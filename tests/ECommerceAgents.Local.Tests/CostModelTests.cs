@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ECommerceAgents.Local.Cost;
 using ECommerceAgents.Local.Stack;
+using ECommerceAgents.Resources;
 using ECommerceAgents.Testing;
 
 namespace ECommerceAgents.Local.Tests;
@@ -213,8 +214,10 @@ public sealed partial class CostModelTests
         foreach (var (stage, name) in new[] { (CostStage.Small, "Small"), (CostStage.Prod, "Prod") })
         {
             var declaration = Regex.Match(stageConfig, $@"{name}HotTables {{ get; }} = new\(70,(?<body>.*?)\]\);", RegexOptions.Singleline).Groups["body"].Value;
-            var bounds = Regex.Matches(declaration, @"new TableCapacity\([^,]+, MinRead: (?<minR>[\d_]+), MaxRead: (?<maxR>[\d_]+), MinWrite: (?<minW>[\d_]+), MaxWrite: (?<maxW>[\d_]+)\)");
-            int Sum(string group) => bounds.Sum(m => int.Parse(m.Groups[group].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
+            var bounds = Regex.Matches(declaration, @"new TableCapacity\(Resources\.Tables\.(?<table>\w+)\.Id, MinRead: (?<minR>[\d_]+), MaxRead: (?<maxR>[\d_]+), MinWrite: (?<minW>[\d_]+), MaxWrite: (?<maxW>[\d_]+)\)");
+            // A provisioned table's indexes get the table's bounds (OperationalTables).
+            int Copies(Match m) => 1 + Tables.All.Single(t => string.Concat(t.Id.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..])) == m.Groups["table"].Value).GlobalIndexes.Count;
+            int Sum(string group) => bounds.Sum(m => Copies(m) * int.Parse(m.Groups[group].Value.Replace("_", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(CostInputs.HotTables.Count, bounds.Count);
             Assert.All(CostInputs.HotTables, id => Assert.Contains($"Tables.{string.Concat(id.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]))}.Id", declaration, StringComparison.Ordinal));
             Assert.Equal(stage.ProvisionedTables, new CostProvisionedTables(70, Sum("minR"), Sum("maxR"), Sum("minW"), Sum("maxW")));

@@ -13,8 +13,8 @@ public sealed class OperationalTablesProps
 
 /// <summary>
 /// One table per <see cref="Tables"/> definition, with PITR, encryption, TTL and GSIs from the definition. On demand,
-/// except the hot tables a stage provisions (<see cref="StageConfig.ProvisionedTables"/>): those get target-tracking auto
-/// scaling on reads and writes between the stage's bounds.
+/// except the hot tables a stage provisions (<see cref="StageConfig.ProvisionedTables"/>): those and their indexes get
+/// target-tracking auto scaling on reads and writes between the stage's bounds.
 /// </summary>
 public sealed class OperationalTables : Construct
 {
@@ -26,11 +26,6 @@ public sealed class OperationalTables : Construct
         foreach (var definition in Tables.All)
         {
             var capacity = provisioned?.For(definition.Id);
-            if (capacity is not null && definition.GlobalIndexes.Count > 0)
-            {
-                throw new InvalidOperationException($"Table {definition.Id} has indexes: provision them too before provisioning the table.");
-            }
-
             var table = new Table(this, Naming.Pascal(definition.Id), new TableProps
             {
                 PartitionKey = Key(definition.PartitionKey),
@@ -53,14 +48,23 @@ public sealed class OperationalTables : Construct
                     PartitionKey = Key(index.PartitionKey),
                     SortKey = index.SortKey is { } isk ? Key(isk) : null,
                     ProjectionType = ProjectionType.ALL,
+                    ReadCapacity = capacity?.MinRead,
+                    WriteCapacity = capacity?.MinWrite,
                 });
             }
 
             if (capacity is not null)
             {
+                // Each index of a provisioned table is provisioned too, at the table's bounds: with an ALL projection every
+                // write that enters, changes or leaves the index costs the index about what it costs the table.
                 var target = new UtilizationScalingProps { TargetUtilizationPercent = provisioned!.TargetUtilizationPercent };
                 table.AutoScaleReadCapacity(new EnableScalingProps { MinCapacity = capacity.MinRead, MaxCapacity = capacity.MaxRead }).ScaleOnUtilization(target);
                 table.AutoScaleWriteCapacity(new EnableScalingProps { MinCapacity = capacity.MinWrite, MaxCapacity = capacity.MaxWrite }).ScaleOnUtilization(target);
+                foreach (var index in definition.GlobalIndexes)
+                {
+                    table.AutoScaleGlobalSecondaryIndexReadCapacity(index.Name, new EnableScalingProps { MinCapacity = capacity.MinRead, MaxCapacity = capacity.MaxRead }).ScaleOnUtilization(target);
+                    table.AutoScaleGlobalSecondaryIndexWriteCapacity(index.Name, new EnableScalingProps { MinCapacity = capacity.MinWrite, MaxCapacity = capacity.MaxWrite }).ScaleOnUtilization(target);
+                }
             }
 
             _tables[definition.Id] = table;

@@ -20,7 +20,7 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
     public void HotTablesProvisioned_AtTheirMinimum_TheRestOnDemand(StageName stage)
     {
         var capacity = StageConfig.For(stage).ProvisionedTables!;
-        Assert.Equal([Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id, Tables.Consent.Id, Tables.SubjectKeys.Id], capacity.Tables.Select(t => t.TableId));
+        Assert.Equal([Tables.Dedup.Id, Tables.Sessions.Id, Tables.Profiles.Id, Tables.ProductStats.Id, Tables.Watermarks.Id, Tables.Consent.Id, Tables.SubjectKeys.Id, Tables.Identities.Id, Tables.Orders.Id], capacity.Tables.Select(t => t.TableId));
 
         foreach (var definition in Tables.All)
         {
@@ -48,6 +48,8 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
     [InlineData(StageName.Small, "watermarks")]
     [InlineData(StageName.Small, "consent")]
     [InlineData(StageName.Small, "subject-keys")]
+    [InlineData(StageName.Small, "identities")]
+    [InlineData(StageName.Small, "orders")]
     [InlineData(StageName.Prod, "dedup")]
     [InlineData(StageName.Prod, "sessions")]
     [InlineData(StageName.Prod, "profiles")]
@@ -55,6 +57,8 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
     [InlineData(StageName.Prod, "watermarks")]
     [InlineData(StageName.Prod, "consent")]
     [InlineData(StageName.Prod, "subject-keys")]
+    [InlineData(StageName.Prod, "identities")]
+    [InlineData(StageName.Prod, "orders")]
     public void HotTable_ScalesReadsAndWritesBetweenItsBounds_At70Percent(StageName stage, string id)
     {
         var c = StageConfig.For(stage).ProvisionedTables!.For(id)!;
@@ -76,6 +80,34 @@ public sealed class ProvisionedCapacityTests(SynthesizedStages stages)
                 ("TargetTrackingScalingPolicyConfiguration", Obj(
                     ("PredefinedMetricSpecification", Obj(("PredefinedMetricType", metric))),
                     ("TargetValue", 70)))));
+        }
+    }
+
+    [Theory]
+    [InlineData(StageName.Small)]
+    [InlineData(StageName.Prod)]
+    public void ProvisionedTable_ItsIndexesProvisionedAndScaled_AtTheTablesBounds(StageName stage)
+    {
+        var synthesized = Stage(stage);
+        var indexed = Tables.All.Where(t => t.GlobalIndexes.Count > 0 && StageConfig.For(stage).ProvisionedTables!.For(t.Id) is not null).ToList();
+        Assert.Equal([Tables.Identities.Id, Tables.Orders.Id], indexed.Select(t => t.Id).Order(StringComparer.Ordinal));
+        foreach (var definition in indexed)
+        {
+            var c = StageConfig.For(stage).ProvisionedTables!.For(definition.Id)!;
+            var tableId = synthesized.Json.LogicalIdAt($"/Tables/{Naming.Pascal(definition.Id)}/Resource");
+            var gsis = Table(synthesized, definition).GetProperty("Properties").GetProperty("GlobalSecondaryIndexes").EnumerateArray().ToList();
+            Assert.Equal(definition.GlobalIndexes.Count, gsis.Count);
+            foreach (var gsi in gsis)
+            {
+                var name = gsi.GetProperty("IndexName").GetString()!;
+                Assert.Equal((c.MinRead, c.MinWrite), (gsi.GetProperty("ProvisionedThroughput").GetProperty("ReadCapacityUnits").GetInt32(), gsi.GetProperty("ProvisionedThroughput").GetProperty("WriteCapacityUnits").GetInt32()));
+                foreach (var (dimension, min, max) in new[] { ("dynamodb:index:ReadCapacityUnits", c.MinRead, c.MaxRead), ("dynamodb:index:WriteCapacityUnits", c.MinWrite, c.MaxWrite) })
+                {
+                    var resourceId = Obj(("Fn::Join", Arr("", Arr("table/", Ref(tableId), "/index/" + name))));
+                    var properties = Obj(("ScalableDimension", dimension), ("ServiceNamespace", "dynamodb"), ("MinCapacity", min), ("MaxCapacity", max), ("ResourceId", resourceId));
+                    Assert.Single(synthesized.Template.FindResources("AWS::ApplicationAutoScaling::ScalableTarget", Obj(("Properties", properties))));
+                }
+            }
         }
     }
 

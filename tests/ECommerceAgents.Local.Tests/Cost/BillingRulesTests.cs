@@ -206,4 +206,37 @@ public sealed class BillingRulesTests
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body) });
         }
     }
+
+    private static readonly IndexSchema ByUser = new("byUser", ["userId", "anonymousId"], ProjectsAll: true, []);
+
+    private static JsonElement? Entry(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    [Theory]
+    // Not in the index before or after (no userId): nothing.
+    [InlineData(null, """{"anonymousId":{"S":"a"}}""", 0)]
+    // Enters the index: one write of the entry.
+    [InlineData(null, """{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", 1)]
+    // Written again as it was: nothing changes in the index.
+    [InlineData("""{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", """{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", 0)]
+    // A projected attribute changes (ALL projection): one write.
+    [InlineData("""{"anonymousId":{"S":"a"},"userId":{"S":"u"},"n":{"N":"1"}}""", """{"anonymousId":{"S":"a"},"userId":{"S":"u"},"n":{"N":"2"}}""", 1)]
+    // The index key changes: delete the old entry, put the new one.
+    [InlineData("""{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", """{"anonymousId":{"S":"a"},"userId":{"S":"v"}}""", 2)]
+    // Leaves the index (deleted, or its key attribute removed): one write.
+    [InlineData("""{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", null, 1)]
+    [InlineData("""{"anonymousId":{"S":"a"},"userId":{"S":"u"}}""", """{"anonymousId":{"S":"a"}}""", 1)]
+    public void IndexWriteUnits_AsTheIndexChanges(string? before, string? after, long units) =>
+        Assert.Equal(units, BillingRules.IndexWriteUnits(Entry(before), Entry(after), ByUser, ["anonymousId"]));
+
+    [Fact]
+    public void IndexWriteUnits_BilledPerKilobyteOfTheEntry_With100BytesOverhead()
+    {
+        // 930 B of payload + "anonymousId" (11 + 1) + "userId" (6 + 1) + "p" (1) = 950 B; + 100 B overhead = 1,050 B: 2 units.
+        var item = Entry("{\"anonymousId\":{\"S\":\"a\"},\"userId\":{\"S\":\"u\"},\"p\":{\"S\":\"" + new string('x', 930) + "\"}}");
+        Assert.Equal(2, BillingRules.IndexWriteUnits(null, item, ByUser, ["anonymousId"]));
+
+        // A keys-only index holds the keys alone: 1 unit.
+        var keysOnly = ByUser with { ProjectsAll = false };
+        Assert.Equal(1, BillingRules.IndexWriteUnits(null, item, keysOnly, ["anonymousId"]));
+    }
 }

@@ -88,6 +88,42 @@ public static class BillingRules
         return consistent ? units : units / 2.0;
     }
 
+    /// <summary>
+    /// Write units a global secondary index bills for one item write (DynamoDB developer guide, "Provisioned throughput
+    /// considerations for Global Secondary Indexes"): an item that enters the index costs one write, one that leaves it
+    /// one, one whose index key changes two (delete and put), one whose projected attributes change one; an item in the
+    /// index neither before nor after costs nothing. Each index write is billed in 1 KB units of the index entry: the
+    /// table's key, the index's key and the projected attributes, plus 100 bytes. <paramref name="before"/> and
+    /// <paramref name="after"/> are the item's wire forms (null: no item).
+    /// </summary>
+    public static long IndexWriteUnits(JsonElement? before, JsonElement? after, IndexSchema index, IReadOnlyList<string> tableKey)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(tableKey);
+        var wasIn = before is { } b && index.Key.All(k => b.TryGetProperty(k, out _));
+        var isIn = after is { } a && index.Key.All(k => a.TryGetProperty(k, out _));
+        if (!wasIn && !isIn) return 0;
+        var old = wasIn ? Projected(before!.Value, index, tableKey) : null;
+        var @new = isIn ? Projected(after!.Value, index, tableKey) : null;
+        if (wasIn && isIn)
+        {
+            var keyChanged = index.Key.Any(k => before!.Value.GetProperty(k).GetRawText() != after!.Value.GetProperty(k).GetRawText());
+            if (keyChanged) return EntryUnits(old!) + EntryUnits(@new!);
+            return old!.SequenceEqual(@new!) ? 0 : EntryUnits(@new!);
+        }
+
+        return EntryUnits(wasIn ? old! : @new!);
+    }
+
+    private static long EntryUnits(List<(string Name, string Value, long Bytes)> entry) => WriteUnits(entry.Sum(e => e.Bytes) + 100);
+
+    /// <summary>The attributes an index entry holds, sorted by name: the table's and the index's keys and the projection.</summary>
+    private static List<(string Name, string Value, long Bytes)> Projected(JsonElement item, IndexSchema index, IReadOnlyList<string> tableKey) =>
+        [.. item.EnumerateObject()
+            .Where(a => index.ProjectsAll || tableKey.Contains(a.Name) || index.Key.Contains(a.Name) || index.Projected.Contains(a.Name))
+            .Select(a => (a.Name, a.Value.GetRawText(), Encoding.UTF8.GetByteCount(a.Name) + ValueBytes(a.Value)))
+            .OrderBy(a => a.Name, StringComparer.Ordinal)];
+
     /// <summary>KB of on-demand Kinesis data in for one record (data blob plus partition key, rounded up to 1 KB).</summary>
     public static long KinesisBilledKb(long recordBytes) => Math.Max(1, (recordBytes + KinesisOnDemandIncrementBytes - 1) / KinesisOnDemandIncrementBytes);
 
@@ -100,3 +136,6 @@ public static class BillingRules
     private static long Base64Bytes(string? base64) =>
         string.IsNullOrEmpty(base64) ? 0 : (base64.Length * 3 / 4) - (base64.EndsWith("==", StringComparison.Ordinal) ? 2 : base64.EndsWith('=') ? 1 : 0);
 }
+
+/// <summary>A global secondary index as DescribeTable states it: its key attributes and its projection.</summary>
+public sealed record IndexSchema(string Name, IReadOnlyList<string> Key, bool ProjectsAll, IReadOnlyList<string> Projected);

@@ -12,13 +12,18 @@ namespace ECommerceAgents.Local.Cost.Measure;
 /// write refused by its condition (ConditionalCheckFailedException) bills all the same. BatchWriteItem bills each
 /// processed item (its own size; a batch's delete as 1 unit: the meter does not read batch items back).
 /// TransactWriteItems bills twice. GetItem, BatchGetItem, Query and Scan bill 4 KB read units of the items returned
-/// (a key not found still 1), halved where the request asks for eventually consistent reads.
+/// (a key not found still 1), halved where the request asks for eventually consistent reads. A table's global secondary
+/// indexes (read once per table with DescribeTable) bill their own writes (<see cref="BillingRules.IndexWriteUnits"/>):
+/// from the item before and after for the single-item writes; a batch's put as an item entering the index (the meter
+/// does not read batch items back, so a put that leaves its index entry as it was is counted, an upper bound).
 /// </summary>
 public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) : ServiceMeter("dynamodb", tally)
 {
     private static readonly string[] SignatureHeaders = ["Authorization", "X-Amz-Date", "X-Amz-Security-Token"];
 
-    private readonly ConcurrentDictionary<string, Task<string[]>> _keySchemas = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<TableSchema>> _schemas = new(StringComparer.Ordinal);
+
+    private sealed record TableSchema(string[] Key, IndexSchema[] Indexes);
 
     private static string Operation(ProxiedRequest request) => request.Target is { } t ? t[(t.IndexOf('.', StringComparison.Ordinal) + 1)..] : "";
 
@@ -30,7 +35,7 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
         var root = document.RootElement;
         var table = root.GetProperty("TableName").GetString()!;
         var key = operation == "PutItem" ? await KeyOfAsync(request, table, root.GetProperty("Item"), cancellationToken).ConfigureAwait(false) : root.GetProperty("Key").GetRawText();
-        return (table, key, await StoredBytesAsync(request, table, key, cancellationToken).ConfigureAwait(false));
+        return (table, key, await StoredItemAsync(request, table, key, cancellationToken).ConfigureAwait(false));
     }
 
     public override async ValueTask AfterAsync(ProxiedRequest request, object? before, ProxiedResponse response, CancellationToken cancellationToken)
@@ -40,17 +45,23 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
         if (response.Status != 200 && !refused) return; // throttled, invalid: not billed
         using var document = JsonDocument.Parse(request.Body);
         var root = document.RootElement;
-        if (before is (string table, string key, long beforeBytes))
+        if (before is ValueTuple<string, string, JsonElement?> (var table, var key, var beforeItem))
         {
-            var after = refused || operation == "DeleteItem" ? 0
-                : operation == "PutItem" ? BillingRules.ItemBytes(root.GetProperty("Item"))
-                : await StoredBytesAsync(request, table, key, cancellationToken).ConfigureAwait(false);
+            var afterItem = refused || operation == "DeleteItem" ? null
+                : operation == "PutItem" ? root.GetProperty("Item").Clone()
+                : await StoredItemAsync(request, table, key, cancellationToken).ConfigureAwait(false);
+            var beforeBytes = beforeItem is { } b ? BillingRules.ItemBytes(b) : 0;
+            var afterBytes = afterItem is { } a ? BillingRules.ItemBytes(a) : 0;
+            // A refused write changes nothing, so no index is written.
+            var schema = await SchemaAsync(request, table).ConfigureAwait(false);
+            var indexUnits = refused ? 0 : schema.Indexes.Sum(i => BillingRules.IndexWriteUnits(beforeItem, afterItem, i, schema.Key));
             Tally.Add(u =>
             {
                 var t = u.Table(table);
                 t.WriteRequests++;
                 t.ItemsWritten++;
-                t.WriteUnits += BillingRules.WriteUnits(Math.Max(beforeBytes, after));
+                t.WriteUnits += BillingRules.WriteUnits(Math.Max(beforeBytes, afterBytes)) + indexUnits;
+                t.IndexWriteUnits += indexUnits;
                 if (refused) t.ConditionalFailures++;
             });
             return;
@@ -60,7 +71,7 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
         using var answer = JsonDocument.Parse(response.Body);
         switch (operation)
         {
-            case "BatchWriteItem": BatchWrite(root, answer.RootElement); break;
+            case "BatchWriteItem": await BatchWriteAsync(request, root, answer.RootElement).ConfigureAwait(false); break;
             case "TransactWriteItems": TransactWrite(root); break;
             case "GetItem": Read(root, answer.RootElement, "Item"); break;
             case "Query" or "Scan": Read(root, answer.RootElement, "Items"); break;
@@ -68,16 +79,21 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
         }
     }
 
-    private void BatchWrite(JsonElement request, JsonElement answer)
+    private async Task BatchWriteAsync(ProxiedRequest like, JsonElement request, JsonElement answer)
     {
         var unprocessed = answer.TryGetProperty("UnprocessedItems", out var u) ? u : default;
         foreach (var table in request.GetProperty("RequestItems").EnumerateObject())
         {
+            var schema = await SchemaAsync(like, table.Name).ConfigureAwait(false);
+            long IndexUnitsOf(JsonElement write) =>
+                write.TryGetProperty("PutRequest", out var put) ? schema.Indexes.Sum(i => BillingRules.IndexWriteUnits(null, put.GetProperty("Item"), i, schema.Key)) : 0;
             var units = table.Value.EnumerateArray().Sum(WriteUnitsOf);
+            var indexUnits = table.Value.EnumerateArray().Sum(IndexUnitsOf);
             var items = table.Value.GetArrayLength();
             if (unprocessed.ValueKind == JsonValueKind.Object && unprocessed.TryGetProperty(table.Name, out var left))
             {
                 units -= left.EnumerateArray().Sum(WriteUnitsOf);
+                indexUnits -= left.EnumerateArray().Sum(IndexUnitsOf);
                 items -= left.GetArrayLength();
             }
 
@@ -86,7 +102,8 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
                 var t = usage.Table(table.Name);
                 t.WriteRequests++;
                 t.ItemsWritten += items;
-                t.WriteUnits += units;
+                t.WriteUnits += units + indexUnits;
+                t.IndexWriteUnits += indexUnits;
             });
         }
     }
@@ -176,7 +193,7 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
     /// <summary>The key attributes of an item, as a JSON map, from the table's key schema (asked once per table).</summary>
     private async Task<string> KeyOfAsync(ProxiedRequest like, string table, JsonElement item, CancellationToken cancellationToken)
     {
-        var names = await _keySchemas.GetOrAdd(table, t => KeySchemaAsync(like, t)).ConfigureAwait(false);
+        var names = (await SchemaAsync(like, table).ConfigureAwait(false)).Key;
         var key = new StringBuilder("{");
         foreach (var name in names)
         {
@@ -187,17 +204,31 @@ public sealed class DynamoMeter(UsageTally tally, HttpClient http, Uri server) :
         return key.Append('}').ToString();
     }
 
-    private async Task<string[]> KeySchemaAsync(ProxiedRequest like, string table)
+    private Task<TableSchema> SchemaAsync(ProxiedRequest like, string table) => _schemas.GetOrAdd(table, t => DescribeAsync(like, t));
+
+    /// <summary>The table's key attributes and its global secondary indexes (asked once per table).</summary>
+    private async Task<TableSchema> DescribeAsync(ProxiedRequest like, string table)
     {
         using var answer = await SideCallAsync(like, "DescribeTable", $"{{\"TableName\":{JsonSerializer.Serialize(table)}}}", CancellationToken.None).ConfigureAwait(false);
-        return answer.RootElement.GetProperty("Table").GetProperty("KeySchema").EnumerateArray().Select(k => k.GetProperty("AttributeName").GetString()!).ToArray();
+        var description = answer.RootElement.GetProperty("Table");
+        static string[] Names(JsonElement keySchema) => [.. keySchema.EnumerateArray().Select(k => k.GetProperty("AttributeName").GetString()!)];
+        var indexes = description.TryGetProperty("GlobalSecondaryIndexes", out var gsis)
+            ? gsis.EnumerateArray().Select(g =>
+            {
+                var projection = g.GetProperty("Projection");
+                var type = projection.TryGetProperty("ProjectionType", out var p) ? p.GetString() : "ALL";
+                string[] projected = projection.TryGetProperty("NonKeyAttributes", out var n) ? [.. n.EnumerateArray().Select(a => a.GetString()!)] : [];
+                return new IndexSchema(g.GetProperty("IndexName").GetString()!, Names(g.GetProperty("KeySchema")), type == "ALL", projected);
+            }).ToArray()
+            : [];
+        return new TableSchema(Names(description.GetProperty("KeySchema")), indexes);
     }
 
-    /// <summary>The stored item's size (0 when there is none), read consistently by the meter itself.</summary>
-    private async Task<long> StoredBytesAsync(ProxiedRequest like, string table, string key, CancellationToken cancellationToken)
+    /// <summary>The stored item (null when there is none), read consistently by the meter itself.</summary>
+    private async Task<JsonElement?> StoredItemAsync(ProxiedRequest like, string table, string key, CancellationToken cancellationToken)
     {
         using var answer = await SideCallAsync(like, "GetItem", $"{{\"TableName\":{JsonSerializer.Serialize(table)},\"Key\":{key},\"ConsistentRead\":true}}", cancellationToken).ConfigureAwait(false);
-        return answer.RootElement.TryGetProperty("Item", out var item) ? BillingRules.ItemBytes(item) : 0;
+        return answer.RootElement.TryGetProperty("Item", out var item) ? item.Clone() : null;
     }
 
     /// <summary>A call of the meter's own straight to the server, signed as the request it reads for (the local server checks the signature's form only).</summary>

@@ -115,7 +115,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
         {
             tables[name] = new JsonObject
             {
-                ["writeRequests"] = t.WriteRequests, ["itemsWritten"] = t.ItemsWritten, ["conditionalFailures"] = t.ConditionalFailures, ["writeUnits"] = t.WriteUnits,
+                ["writeRequests"] = t.WriteRequests, ["itemsWritten"] = t.ItemsWritten, ["conditionalFailures"] = t.ConditionalFailures, ["writeUnits"] = t.WriteUnits, ["indexWriteUnits"] = t.IndexWriteUnits,
                 ["readRequests"] = t.ReadRequests, ["itemsRead"] = t.ItemsRead, ["readUnits"] = t.ReadUnits,
             };
         }

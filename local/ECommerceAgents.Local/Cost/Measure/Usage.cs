@@ -13,6 +13,9 @@ public sealed class TableUsage
 
     public double WriteUnits { get; set; }
 
+    /// <summary>Write units counted in <see cref="WriteUnits"/> for the table's global secondary indexes.</summary>
+    public double IndexWriteUnits { get; set; }
+
     public long ReadRequests { get; set; }
 
     public long ItemsRead { get; set; }
