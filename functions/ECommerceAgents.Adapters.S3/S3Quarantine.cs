@@ -31,14 +31,8 @@ public sealed class S3Quarantine(IAmazonS3 s3, ResourceBindings names) : IQuaran
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0) return;
-        using var stream = new MemoryStream();
-        foreach (var entry in entries)
-        {
-            JsonSerializer.Serialize(stream, QuarantineRecord.From(entry), QuarantineJsonContext.Default.QuarantineRecord);
-            stream.WriteByte((byte)'\n');
-        }
-
-        stream.Position = 0;
+        var body = ZoneLayout.QuarantineBody(entries.Select(e => (ReadOnlyMemory<byte>)JsonSerializer.SerializeToUtf8Bytes(QuarantineRecord.From(e), QuarantineJsonContext.Default.QuarantineRecord)));
+        using var stream = new MemoryStream(body);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = KeyFor(entries[0]), InputStream = stream, ContentType = "application/x-ndjson" }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -70,9 +70,9 @@ public static class Redrive
 
             if (dryRun || sent.Count == 0) continue;
             // The records are on the stream: move them (a crash before this re-sends them next run; StreamProcessor drops the repeats).
-            await quarantine.PutAsync(RedrivenPrefix + o.Key[ZoneLayout.Quarantine.Length..], kept.Count == 0 ? body : Join(sent), "application/json", ct);
+            await quarantine.PutAsync(RedrivenPrefix + o.Key[ZoneLayout.Quarantine.Length..], kept.Count == 0 ? body : ZoneLayout.QuarantineBody(sent), "application/json", ct);
             if (kept.Count == 0) await quarantine.DeleteAsync(o.Key, ct);
-            else await quarantine.PutAsync(o.Key, Join(kept), "application/x-ndjson", ct);
+            else await quarantine.PutAsync(o.Key, ZoneLayout.QuarantineBody(kept), "application/x-ndjson", ct);
         }
 
         return new RedriveResult(examined, redriven, still);
@@ -87,6 +87,4 @@ public static class Redrive
         var opened = keyring is null ? payload : await keyring.OpenAsync(payload, ct);
         return parser.Parse(opened) is RejectedEvent rejected ? (null, rejected.Reason.Name()) : (payload, null);
     }
-
-    private static byte[] Join(IEnumerable<ReadOnlyMemory<byte>> lines) => [.. lines.SelectMany(l => l.ToArray().Append((byte)'\n'))];
 }

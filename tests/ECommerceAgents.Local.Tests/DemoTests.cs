@@ -172,7 +172,7 @@ public sealed class DemoTests(DemoRunFixture run) : IClassFixture<DemoRunFixture
         var records = ZoneLayout.QuarantineRecords(key, original);
         var id = JsonNode.Parse(records[0].Span)!["eventId"]!.GetValue<string>();
         if (records.Count == 1) await run.Stack.S3Client.DeleteObjectAsync(bucket, key);
-        else await PutAsync(bucket, key, [.. records.Skip(1).SelectMany(r => r.ToArray().Append((byte)'\n'))]);
+        else await PutAsync(bucket, key, ZoneLayout.QuarantineBody(records.Skip(1)));
         await AssertNamedAsync(() => PutAsync(bucket, key, original), ("quarantine", "exactly the injected records", $"missing {id} [schema_violation]"), ("quarantine", "schema_violation", null));
     }
 

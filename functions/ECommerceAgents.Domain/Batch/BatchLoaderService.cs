@@ -274,7 +274,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
                         foreach (var line in ZoneLayout.QuarantineRecords(o.Key, body))
                         {
                             // A record a retried micro-batch wrote twice counts once, by its stream position.
-                            if (PartitionOfQuarantined(line) is { } at && seen.Add(at.Position ?? o.Key)) rejects.Add((at.Type, at.EventHour, reason));
+                            if (PartitionOfQuarantined(line) is { } at && seen.Add(ZoneLayout.QuarantinePosition(line) ?? o.Key)) rejects.Add((at.Type, at.EventHour, reason));
                         }
                     }
                 }
@@ -288,16 +288,13 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
         return counts;
     }
 
-    /// <summary>The event type and event hour of a quarantined record, read from its original payload, and its stream position when it has one.</summary>
-    private static (string Type, DateTimeOffset EventHour, string? Position)? PartitionOfQuarantined(ReadOnlyMemory<byte> body)
+    /// <summary>The event type and event hour of a quarantined record, read from its original payload.</summary>
+    private static (string Type, DateTimeOffset EventHour)? PartitionOfQuarantined(ReadOnlyMemory<byte> body)
     {
         try
         {
             using var record = JsonDocument.Parse(body);
             if (!record.RootElement.TryGetProperty("payloadBase64", out var payload) || payload.ValueKind != JsonValueKind.String) return null;
-            string? position = record.RootElement.TryGetProperty("shardId", out var shard) && record.RootElement.TryGetProperty("sequenceNumber", out var sequence)
-                ? $"{shard.GetString()}/{sequence.GetString()}/{(record.RootElement.TryGetProperty("subSequenceNumber", out var sub) ? sub.GetRawText() : "")}"
-                : null;
             using var evt = JsonDocument.Parse(payload.GetBytesFromBase64());
             if (evt.RootElement.ValueKind != JsonValueKind.Object) return null;
             var schema = evt.RootElement.TryGetProperty("schema", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
@@ -305,7 +302,7 @@ public sealed class BatchLoaderService(BatchPorts ports, BatchOptions options, T
             if (parts is not { Length: >= 2 }) return null;
             if (!evt.RootElement.TryGetProperty("eventTime", out var t) || t.ValueKind != JsonValueKind.String || !t.TryGetDateTimeOffset(out var at)) return null;
             var utc = at.UtcDateTime;
-            return (parts[1], new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero), position);
+            return (parts[1], new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero));
         }
         catch (JsonException)
         {

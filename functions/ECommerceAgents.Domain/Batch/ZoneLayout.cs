@@ -108,6 +108,40 @@ public static class ZoneLayout
         return records;
     }
 
+    /// <summary>A JSON-lines quarantine object of <paramref name="records"/>, each followed by a newline (what <see cref="QuarantineRecords"/> reads).</summary>
+    public static byte[] QuarantineBody(IEnumerable<ReadOnlyMemory<byte>> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        using var body = new MemoryStream();
+        foreach (var record in records)
+        {
+            body.Write(record.Span);
+            body.WriteByte((byte)'\n');
+        }
+
+        return body.ToArray();
+    }
+
+    /// <summary>
+    /// A quarantined record's identity: its stream position (<c>shard/sequence/sub-sequence</c>), which a retried
+    /// micro-batch writes again under another object; null for a record without one (the batch layer's, the indexer's).
+    /// Readers count a record once by it.
+    /// </summary>
+    public static string? QuarantinePosition(ReadOnlyMemory<byte> record)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(record);
+            var root = document.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object || !root.TryGetProperty("shardId", out var shard) || !root.TryGetProperty("sequenceNumber", out var sequence)) return null;
+            return $"{shard.GetString()}/{sequence.GetString()}/{(root.TryGetProperty("subSequenceNumber", out var sub) ? sub.GetRawText() : "")}";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A quarantined object filed under the UTC date and hour of <paramref name="at"/>.</summary>
     public static string QuarantineKey(string reason, DateTimeOffset at, string name)
     {

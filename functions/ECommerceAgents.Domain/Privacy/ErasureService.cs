@@ -180,7 +180,7 @@ internal sealed class ErasureService(BatchPorts ports, TimeProvider clock, strin
             }
             else
             {
-                var kept = records.Where((_, i) => owners[i] is null).SelectMany(r => r.ToArray().Append((byte)'\n')).ToArray();
+                var kept = ZoneLayout.QuarantineBody(records.Where((_, i) => owners[i] is null));
                 await ports.Quarantine.PutAsync(o.Key, kept, "application/x-ndjson", cancellationToken).ConfigureAwait(false);
             }
 

@@ -159,7 +159,7 @@ internal sealed class ExportService(BatchPorts ports, PrivacyPorts privacy, Time
         }
 
         if (record?["payloadBase64"]?.GetValue<string>() is not { } b64) return;
-        if (record["shardId"]?.GetValue<string>() is { } shard && !seen.Add($"{shard}/{record["sequenceNumber"]}/{record["subSequenceNumber"]}")) return;
+        if (ZoneLayout.QuarantinePosition(line) is { } position && !seen.Add(position)) return;
         byte[] payload;
         try
         {

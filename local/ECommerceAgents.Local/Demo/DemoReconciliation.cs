@@ -85,8 +85,7 @@ public static partial class DemoReconciliation
             var lines = ZoneLayout.QuarantineRecords(key, body);
             for (var i = 0; i < lines.Count; i++)
             {
-                var record = ReadQuarantined(key, lines[i].ToArray());
-                if (positions.Add(record.Position ?? $"{key}#{i}")) quarantined.Add(record);
+                if (positions.Add(ZoneLayout.QuarantinePosition(lines[i]) ?? $"{key}#{i}")) quarantined.Add(ReadQuarantined(key, lines[i].ToArray()));
             }
         }
 
@@ -501,7 +500,7 @@ public static partial class DemoReconciliation
     private static Dictionary<string, string> Counted(IEnumerable<(string Key, string Value)> items) =>
         items.GroupBy(i => i.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Value : $"{g.Count()} copies: " + string.Join(" | ", g.Select(i => i.Value)), StringComparer.Ordinal);
 
-    private sealed record QuarantinedRecord(string Key, string Reason, string? EventId, string PayloadSha256, string? Type, DateTimeOffset? EventTime, string? Position = null);
+    private sealed record QuarantinedRecord(string Key, string Reason, string? EventId, string PayloadSha256, string? Type, DateTimeOffset? EventTime);
 
     /// <summary>A quarantined record with the type and event time read from its payload, where it has them.</summary>
     private static QuarantinedRecord ReadQuarantined(string key, byte[] body)
@@ -529,8 +528,7 @@ public static partial class DemoReconciliation
             {
             }
 
-            var position = node["shardId"]?.GetValue<string>() is { } shard ? $"{shard}/{node["sequenceNumber"]}/{node["subSequenceNumber"]}" : null;
-            return new QuarantinedRecord(key, node["reason"]?.GetValue<string>() ?? reason, node["eventId"]?.GetValue<string>(), InjectedFault.Hash(payload), type, eventTime, position);
+            return new QuarantinedRecord(key, node["reason"]?.GetValue<string>() ?? reason, node["eventId"]?.GetValue<string>(), InjectedFault.Hash(payload), type, eventTime);
         }
         catch (JsonException)
         {

@@ -34,4 +34,23 @@ public sealed class QuarantineLayoutTests
 
         Assert.Equal(body, record.ToArray());
     }
+
+    [Fact]
+    public void Body_IsWhatRecordsReadsBack_ALineEach()
+    {
+        ReadOnlyMemory<byte>[] records = ["{\"a\":1}"u8.ToArray(), "{\"b\":2}"u8.ToArray()];
+
+        var body = ZoneLayout.QuarantineBody(records);
+
+        Assert.Equal("{\"a\":1}\n{\"b\":2}\n", Encoding.UTF8.GetString(body));
+        Assert.Equal(["{\"a\":1}", "{\"b\":2}"], ZoneLayout.QuarantineRecords("q/x.jsonl", body).Select(r => Encoding.UTF8.GetString(r.Span)));
+    }
+
+    [Theory]
+    [InlineData("{\"shardId\":\"shardId-1\",\"sequenceNumber\":\"42\",\"reason\":\"r\"}", "shardId-1/42/")]
+    [InlineData("{\"shardId\":\"shardId-1\",\"sequenceNumber\":\"42\",\"subSequenceNumber\":3}", "shardId-1/42/3")]
+    [InlineData("{\"reason\":\"batch_invalid\",\"objectKey\":\"k\"}", null)]
+    [InlineData("not json", null)]
+    public void Position_IsTheStreamPosition_NullWithoutOne(string record, string? position) =>
+        Assert.Equal(position, ZoneLayout.QuarantinePosition(Encoding.UTF8.GetBytes(record)));
 }
