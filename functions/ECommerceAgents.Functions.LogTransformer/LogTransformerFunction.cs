@@ -1,11 +1,14 @@
 using ECommerceAgents.Adapters.Streams;
+using ECommerceAgents.Domain.Batch;
 using ECommerceAgents.Domain.Logs;
 
 namespace ECommerceAgents.Functions.LogTransformer;
 
 /// <summary>
-/// LogTransformer: the logs delivery stream's Firehose transformation. This class only wires the Firehose client (once
-/// per container) and maps the transformation event to <see cref="LogBatchTransformer"/> and back.
+/// LogTransformer: the platform's Firehose processor. For the logs delivery stream it is the transformation; for the
+/// enriched stream it only returns each record's partition keys (<see cref="ZoneLayout.EnrichedPartitionKeys"/>),
+/// in place of Firehose's JQ extraction, which bills every hour it runs. This class only wires the Firehose client
+/// (once per container) and maps the transformation event to <see cref="LogBatchTransformer"/> and back.
 /// </summary>
 public sealed class LogTransformerFunction
 {
@@ -43,6 +46,7 @@ public sealed class LogTransformerFunction
     public async Task<RawTransformationResponse> HandleAsync(RawTransformationEvent evt, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
         _telemetry.Begin(invocation);
+        if (_settings.EnrichedStream is { } enriched && StreamOf(evt) == enriched) return Partition(evt, invocation);
         var reingestion = _reingestion ?? new FirehoseLogReingestion(_firehose!, StreamName(evt));
         var transformer = new LogBatchTransformer(_settings.Transform, reingestion);
         var inputs = evt.Records.Select(r => new LogInputRecord(r.RecordId, r.Data ?? string.Empty, r.ApproximateArrivalTimestamp)).ToArray();
@@ -55,10 +59,45 @@ public sealed class LogTransformerFunction
         return response;
     }
 
+    /// <summary>
+    /// The enriched stream's records, unchanged, each with its partition keys; a record without them (not JSON, no
+    /// <c>partition</c> object, an unsafe value) is ProcessingFailed, which Firehose writes under the error prefix.
+    /// </summary>
+    private RawTransformationResponse Partition(RawTransformationEvent evt, LambdaInvocation invocation)
+    {
+        var failed = new Dictionary<string, int>(StringComparer.Ordinal);
+        var records = new RawOutputRecord[evt.Records.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var r = evt.Records[i];
+            try
+            {
+                var keys = ZoneLayout.EnrichedPartitionKeys(Convert.FromBase64String(r.Data));
+                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.Ok, r.Data, new FirehoseRecordMetadata { PartitionKeys = keys });
+            }
+            catch (FormatException ex)
+            {
+                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.ProcessingFailed, r.Data);
+                failed[ex.Message] = failed.GetValueOrDefault(ex.Message) + 1;
+            }
+        }
+
+        var metrics = _telemetry.Metrics(invocation);
+        metrics.Add("EnrichedRecordsPartitioned", records.Length - failed.Values.Sum());
+        metrics.Add("EnrichedRecordsFailed", failed.Values.Sum());
+        metrics.Flush();
+        foreach (var (reason, count) in failed) _log.Warn("enriched records without partition keys", ("reason", reason), ("count", count));
+        return new RawTransformationResponse(records);
+    }
+
+    /// <summary>The delivery stream named by the event's ARN (the stream that invoked us).</summary>
+    private static string? StreamOf(RawTransformationEvent evt) =>
+        evt.DeliveryStreamArn is { } arn && arn.LastIndexOf('/') is var slash and >= 0 ? arn[(slash + 1)..] : null;
+
     /// <summary>The configured logs delivery stream; else the one named by the event's ARN (the stream that invoked us).</summary>
     private string StreamName(RawTransformationEvent evt) =>
         _settings.DeliveryStream
-        ?? (evt.DeliveryStreamArn is { } arn && arn.LastIndexOf('/') is var slash and >= 0 ? arn[(slash + 1)..] : null)
+        ?? StreamOf(evt)
         ?? throw new InvalidOperationException($"{DeliveryStreams.Logs.EnvironmentVariable} is required to re-ingest overflow records.");
 
     private void Report(LogBatchStats stats, LambdaInvocation invocation)

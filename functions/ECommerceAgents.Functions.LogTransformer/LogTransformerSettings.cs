@@ -14,6 +14,12 @@ public sealed record LogTransformerSettings
     /// <summary>The logs delivery stream overflow records go back to; null: the one named by the event.</summary>
     public string? DeliveryStream { get; init; }
 
+    /// <summary>
+    /// The enriched delivery stream, whose records this function gives their partition keys (Firehose's Lambda
+    /// processor; the partitioning step, no transformation); null: every invocation is the logs stream's.
+    /// </summary>
+    public string? EnrichedStream { get; init; }
+
     public static LogTransformerSettings From(FunctionEnvironment env) => new()
     {
         Transform = new LogTransformOptions
@@ -23,5 +29,6 @@ public sealed record LogTransformerSettings
             ServicePrefixes = (env.Setting(SettingNames.LogsServicePrefixes) ?? "eca-").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         },
         DeliveryStream = env.Setting(DeliveryStreams.Logs.EnvironmentVariable),
+        EnrichedStream = env.Names.ToEnvironment().TryGetValue(DeliveryStreams.Enriched.EnvironmentVariable, out var enriched) ? enriched : null,
     };
 }

@@ -47,12 +47,14 @@ public sealed record StreamDefinition(string Id, string Purpose)
 }
 
 /// <summary>
-/// A Firehose delivery stream. Prefixes are Firehose's own templates (<c>!{partitionKeyFromQuery:x}</c>,
-/// <c>!{partitionKeyFromLambda:x}</c>, <c>!{timestamp:…}</c>, <c>!{firehose:…}</c>), used verbatim by the CDK app
-/// and evaluated by the local stand-in. Objects are GZIP; <paramref name="AppendNewline"/> is Firehose's
+/// A Firehose delivery stream. Prefixes are Firehose's own templates (<c>!{partitionKeyFromLambda:x}</c>,
+/// <c>!{timestamp:…}</c>, <c>!{firehose:…}</c>), used verbatim by the CDK app and evaluated by the local stand-in.
+/// <paramref name="TransformedByLambda"/> is Firehose's Lambda processor (LogTransformer), which also returns the
+/// partition keys; it runs after the deaggregation, on each sub-record. Objects are GZIP; <paramref name="AppendNewline"/> is Firehose's
 /// AppendDelimiterToRecord processor, so each object is newline-delimited records. <paramref name="SubRecordDelimiter"/>
 /// is Firehose's multi-record deaggregation (the RecordDeAggregation processor, DELIMITED): a producer may pack up to
-/// 500 records into one Firehose record, separated by it, and each is partitioned and delivered as its own record.
+/// 500 records into one Firehose record, separated by it, and each is transformed, partitioned and delivered as its own
+/// record.
 /// </summary>
 public sealed record DeliveryStreamDefinition(
     string Id,
@@ -61,7 +63,6 @@ public sealed record DeliveryStreamDefinition(
     string Prefix,
     string ErrorPrefix,
     DeliverySource Source,
-    IReadOnlyDictionary<string, string>? PartitionQueries = null,
     bool TransformedByLambda = false,
     int BufferSeconds = 60,
     int BufferMegabytes = 64,

@@ -135,19 +135,17 @@ public static class DeliveryStreams
         ErrorPrefix: "raw-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
         Source: DeliverySource.KinesisStream);
 
-    /// <summary>Enriched events. <c>zone</c> is <c>events</c> or <c>bots</c>, so bot traffic never mixes with real users.</summary>
+    /// <summary>
+    /// Enriched events. <c>zone</c> is <c>events</c> or <c>bots</c>, so bot traffic never mixes with real users. The
+    /// partition keys come from LogTransformer (a Lambda processor after the multi-record deaggregation), which reads
+    /// them from each record's <c>partition</c> object: JQ extraction would bill every hour it runs.
+    /// </summary>
     public static readonly DeliveryStreamDefinition Enriched = new(
         "enriched", "Enriched events from StreamProcessor.", Buckets.Enriched,
-        Prefix: "!{partitionKeyFromQuery:zone}/type=!{partitionKeyFromQuery:type}/dt=!{partitionKeyFromQuery:dt}/hr=!{partitionKeyFromQuery:hr}/",
+        Prefix: "!{partitionKeyFromLambda:zone}/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/hr=!{partitionKeyFromLambda:hr}/",
         ErrorPrefix: "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
         Source: DeliverySource.DirectPut,
-        PartitionQueries: new Dictionary<string, string>
-        {
-            ["zone"] = ".partition.zone",
-            ["type"] = ".partition.type",
-            ["dt"] = ".partition.dt",
-            ["hr"] = ".partition.hr",
-        },
+        TransformedByLambda: true,
         BufferSeconds: 60,
         BufferMegabytes: 64,
         SubRecordDelimiter: "\n");

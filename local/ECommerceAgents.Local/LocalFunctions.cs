@@ -56,7 +56,8 @@ public static class LocalFunctions
             }
         }
 
-        var sources = new LocalEventSources(stack);
+        var processor = await FunctionCatalog.Find("LogTransformer")!.Create!(Environment(stack) with { Output = TextWriter.Null }, cancellationToken);
+        var sources = new LocalEventSources(stack, transforms: LocalEventSources.Processors(processor));
         await sources.StartAsync(cancellationToken, rawArchive: false);
         return new Flushing(sources);
     }

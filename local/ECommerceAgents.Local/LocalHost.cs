@@ -63,8 +63,7 @@ public sealed class LocalHost : IAsyncDisposable
         }
 
         var log = new JsonLog("serve", options.Log ?? TextWriter.Null);
-        var transforms = new Dictionary<string, IFunctionHandler>(StringComparer.Ordinal);
-        if (functions.TryGetValue("LogTransformer", out var logTransformer)) transforms[DeliveryStreams.Logs.Id] = logTransformer;
+        var transforms = functions.TryGetValue("LogTransformer", out var logTransformer) ? LocalEventSources.Processors(logTransformer) : null;
         if (options.FirehoseServer is { } firehoseServer) await firehoseServer.StartAsync(cancellationToken).ConfigureAwait(false);
         var sources = new LocalEventSources(stack, log, options.Firehose, transforms, environment.Names) { ExternalFirehose = options.FirehoseServer };
         var registered = new List<string>();

@@ -89,7 +89,8 @@ public sealed class FirehoseServerTests(FirehoseServerTests.Fixture fixture) : I
         await _stack.ProvisionAsync(names, CancellationToken.None);
         var path = Path.Combine(_stack.Options.StateDirectory, "spool-test", prefix + ".spool");
         var options = new LocalFirehoseOptions { BufferInterval = TimeSpan.FromMinutes(10) };
-        FirehoseDeliveryStream Open() => new(DeliveryStreams.Enriched, names.DeliveryStream(DeliveryStreams.Enriched), names.Bucket(Buckets.Enriched), _stack.S3Client, null, options, spool: new FirehoseSpool(path));
+        var processor = FirehoseProcessor.ForEnriched(_stack.Endpoints, names.DeliveryStream(DeliveryStreams.Enriched));
+        FirehoseDeliveryStream Open() => new(DeliveryStreams.Enriched, names.DeliveryStream(DeliveryStreams.Enriched), names.Bucket(Buckets.Enriched), _stack.S3Client, processor, options, spool: new FirehoseSpool(path));
 
         // The file as a crash would leave it after the objects were put but before the spool was cut back: the records,
         // then the batch's start mark.

@@ -1,3 +1,4 @@
+using ECommerceAgents.Functions.LogTransformer;
 using ECommerceAgents.Lambda.Hosting;
 using ECommerceAgents.Local.Stack;
 using ECommerceAgents.Local.Stack.EventSources;
@@ -39,9 +40,6 @@ public sealed class PlatformHarness : IAsyncDisposable
         var names = ResourceBindings.FromPrefix(TestStack.UniquePrefix(owner));
         await stack.ProvisionAsync(names, CancellationToken.None).ConfigureAwait(false);
         var port = LocalPorts.Free().Firehose;
-        var sources = new LocalEventSources(stack, names: names, firehosePort: port);
-        await sources.StartAsync(CancellationToken.None, rawArchive: rawArchive).ConfigureAwait(false);
-
         var resolved = (endpoints ?? stack.Endpoints) with { Firehose = new Uri($"http://127.0.0.1:{port}") };
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in resolved.ToEnvironment()) all[k] = v;
@@ -53,7 +51,12 @@ public sealed class PlatformHarness : IAsyncDisposable
             foreach (var (k, v) in settings) all[k] = v;
         }
 
-        return new PlatformHarness(stack, names, sources, new FunctionEnvironment(resolved, names, all) { Output = System.Environment.GetEnvironmentVariable(LocalSettingNames.TestFunctionLog) == "1" ? Console.Out : TextWriter.Null });
+        var environment = new FunctionEnvironment(resolved, names, all) { Output = System.Environment.GetEnvironmentVariable(LocalSettingNames.TestFunctionLog) == "1" ? Console.Out : TextWriter.Null };
+        // The delivery streams' Lambda processor, as in AWS: LogTransformer (the enriched stream's partition keys).
+        var processor = await LogTransformerFunction.CreateAsync(environment, CancellationToken.None).ConfigureAwait(false);
+        var sources = new LocalEventSources(stack, names: names, firehosePort: port, transforms: LocalEventSources.Processors(processor));
+        await sources.StartAsync(CancellationToken.None, rawArchive: rawArchive).ConfigureAwait(false);
+        return new PlatformHarness(stack, names, sources, environment);
     }
 
     /// <summary>Delivers every buffered enriched record to S3.</summary>

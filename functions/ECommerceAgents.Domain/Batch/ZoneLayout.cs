@@ -142,6 +142,48 @@ public static class ZoneLayout
         }
     }
 
+    /// <summary>The partition keys of the enriched zone's prefix, in the order it uses them.</summary>
+    public static readonly IReadOnlyList<string> EnrichedPartitionKeyNames = ["zone", "type", "dt", "hr"];
+
+    /// <summary>
+    /// An enriched record's partition keys (<c>zone</c>, <c>type</c>, <c>dt</c>, <c>hr</c>), read from the
+    /// <c>partition</c> object StreamProcessor writes into it: what the enriched delivery stream's prefix is built from
+    /// (LogTransformer returns them to Firehose as <c>partitionKeyFromLambda</c>). Throws <see cref="FormatException"/>
+    /// naming what is missing or unsafe in a key (empty, a slash, or a zone other than events/bots).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> EnrichedPartitionKeys(ReadOnlyMemory<byte> record)
+    {
+        System.Text.Json.JsonDocument document;
+        try
+        {
+            document = System.Text.Json.JsonDocument.Parse(record);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new FormatException("the record is not JSON: " + ex.Message, ex);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !document.RootElement.TryGetProperty("partition", out var partition) || partition.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                throw new FormatException("the record has no partition object");
+            }
+
+            var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in EnrichedPartitionKeyNames)
+            {
+                var value = partition.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+                if (string.IsNullOrEmpty(value)) throw new FormatException($"partition.{name} is missing or not a string");
+                if (value.Contains('/', StringComparison.Ordinal) || value is "." or "..") throw new FormatException($"partition.{name} '{value}' is not a single path segment");
+                keys[name] = value;
+            }
+
+            if (keys["zone"] + "/" is not (EnrichedEvents or EnrichedBots)) throw new FormatException($"partition.zone '{keys["zone"]}' is neither events nor bots");
+            return keys;
+        }
+    }
+
     /// <summary>A quarantined object filed under the UTC date and hour of <paramref name="at"/>.</summary>
     public static string QuarantineKey(string reason, DateTimeOffset at, string name)
     {

@@ -55,7 +55,7 @@ public sealed class FirehoseDelivery : Construct
     private CfnDeliveryStream Create(DeliveryStreamDefinition definition, FirehoseDeliveryProps props)
     {
         var name = Naming.Pascal(definition.Id);
-        var dynamicPartitioning = definition.PartitionQueries is { Count: > 0 } || definition.TransformedByLambda;
+        var dynamicPartitioning = definition.TransformedByLambda;
         if (dynamicPartitioning && definition.BufferMegabytes < DynamicPartitioningMinBufferMb)
         {
             throw new InvalidOperationException($"Delivery stream '{definition.Id}' uses dynamic partitioning, which needs a buffer of at least {DynamicPartitioningMinBufferMb} MB.");
@@ -94,20 +94,6 @@ public sealed class FirehoseDelivery : Construct
                 {
                     new ProcessorParameterProperty { ParameterName = "SubRecordType", ParameterValue = "DELIMITED" },
                     new ProcessorParameterProperty { ParameterName = "Delimiter", ParameterValue = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(delimiter)) },
-                },
-            });
-        }
-
-        if (definition.PartitionQueries is { Count: > 0 } queries)
-        {
-            var query = "{" + string.Join(",", queries.Select(q => $"{q.Key}:{q.Value}")) + "}";
-            processors.Add(new ProcessorProperty
-            {
-                Type = "MetadataExtraction",
-                Parameters = new object[]
-                {
-                    new ProcessorParameterProperty { ParameterName = "MetadataExtractionQuery", ParameterValue = query },
-                    new ProcessorParameterProperty { ParameterName = "JsonParsingEngine", ParameterValue = "JQ-1.6" },
                 },
             });
         }

@@ -196,9 +196,11 @@ public sealed class FirehoseDeliveryStream(
             var last = Sequence(batch[^1]);
             spool?.BeginBatch(last);
             var range = $"{Sequence(batch[0])}-{last}";
+            // Firehose's order: deaggregation, then the Lambda processor on each sub-record, then partitioning.
+            var records = batch.SelectMany(Deaggregate).ToList();
             var (ok, failed) = transform is null
-                ? (batch.SelectMany(b => SubRecords(b.Data).Select(data => new Output(b, data, null))).ToList(), new List<Failure>())
-                : await TransformAsync(batch, cancellationToken).ConfigureAwait(false);
+                ? (records.Select(b => new Output(b, b.Data, null)).ToList(), new List<Failure>())
+                : await TransformAsync(records, cancellationToken).ConfigureAwait(false);
 
             var groups = new Dictionary<string, List<Output>>(StringComparer.Ordinal);
             var timestamp = batch.Min(b => b.Arrival);
@@ -207,7 +209,7 @@ public sealed class FirehoseDeliveryStream(
                 string prefix;
                 try
                 {
-                    prefix = FirehosePrefix.Evaluate(definition.Prefix, timestamp, o.PartitionKeys ?? QueryKeys(o.Data));
+                    prefix = FirehosePrefix.Evaluate(definition.Prefix, timestamp, o.PartitionKeys);
                 }
                 catch (Exception ex) when (ex is PartitionKeyMissingException or JsonException or FormatException)
                 {
@@ -340,19 +342,6 @@ public sealed class FirehoseDeliveryStream(
         if (chunk.Count > 0) yield return chunk;
     }
 
-    private Dictionary<string, string>? QueryKeys(byte[] data)
-    {
-        if (definition.PartitionQueries is not { Count: > 0 } queries) return null;
-        using var doc = JsonDocument.Parse(data);
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, path) in queries)
-        {
-            if (JqPath.Evaluate(doc.RootElement, path) is { } value) keys[key] = value;
-        }
-
-        return keys;
-    }
-
     private byte[] Gzip(IEnumerable<byte[]> records)
     {
         using var buffer = new MemoryStream();
@@ -391,29 +380,25 @@ public sealed class FirehoseDeliveryStream(
         : $"{name}-1-{first.UtcDateTime:yyyy-MM-dd-HH-mm-ss}-{range}.gz";
 
     /// <summary>
-    /// Multi-record deaggregation (DELIMITED): a record's sub-records, or the record itself on a stream without a
-    /// delimiter. Not modelled together with a Lambda transform, which no stream here combines it with.
+    /// Multi-record deaggregation (DELIMITED): a record's sub-records, each its own record from here on (its id the
+    /// record's with the sub-record's index), or the record itself on a stream without a delimiter.
     /// </summary>
-    private IEnumerable<byte[]> SubRecords(byte[] data)
+    private IEnumerable<Buffered> Deaggregate(Buffered record)
     {
         if (definition.SubRecordDelimiter is not { } delimiter)
         {
-            yield return data;
+            yield return record;
             yield break;
         }
 
         var separator = System.Text.Encoding.UTF8.GetBytes(delimiter);
-        var rest = data.AsMemory();
-        while (true)
+        var rest = record.Data.AsMemory();
+        for (var index = 0; ; index++)
         {
             var at = rest.Span.IndexOf(separator);
-            if (at < 0)
-            {
-                yield return rest.ToArray();
-                yield break;
-            }
-
-            yield return rest[..at].ToArray();
+            var sub = at < 0 ? rest : rest[..at];
+            yield return record with { Id = $"{record.Id}.{index}", Data = sub.ToArray() };
+            if (at < 0) yield break;
             rest = rest[(at + separator.Length)..];
         }
     }

@@ -46,6 +46,13 @@ public sealed class LocalEventSources : IAsyncDisposable
     public LocalFirehoseOptions FirehoseOptions { get; }
 
     /// <summary>
+    /// The <c>transforms</c> of every delivery stream with a Lambda processor, all served by <paramref name="processor"/>
+    /// (LogTransformer, as in AWS: the logs stream's transformation and the enriched stream's partition keys).
+    /// </summary>
+    public static IReadOnlyDictionary<string, IFunctionHandler> Processors(IFunctionHandler processor) =>
+        DeliveryStreams.All.Where(d => d.TransformedByLambda).ToDictionary(d => d.Id, _ => processor, StringComparer.Ordinal);
+
+    /// <summary>
     /// A Firehose server process that serves the direct-put delivery streams instead of this layer (the demo's, so
     /// that it can be killed and restarted); the raw archive, which reads the stream, stays here. Set before start.
     /// </summary>

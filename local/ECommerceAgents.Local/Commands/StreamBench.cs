@@ -164,10 +164,11 @@ internal static class StreamBench
         var names = ResourceBindings.FromPrefix("bench-" + Guid.NewGuid().ToString("N")[..8]);
         await stack.ProvisionAsync(names, ct);
         var port = LocalPorts.Free().Firehose;
-        await using var sources = new LocalEventSources(stack, names: names, firehosePort: port);
-        await sources.StartAsync(ct, rawArchive: false);
         var firehose = new Uri($"http://127.0.0.1:{port}");
         var endpoints = stack.Endpoints with { Firehose = stack.Latency?.Proxy(firehose, AwsRequestClassifier.Firehose) ?? firehose };
+        var processor = await FunctionCatalog.Find("LogTransformer")!.Create!(new FunctionEnvironment(stack.Endpoints, names, new Dictionary<string, string>()) { Output = TextWriter.Null }, ct);
+        await using var sources = new LocalEventSources(stack, names: names, firehosePort: port, transforms: LocalEventSources.Processors(processor));
+        await sources.StartAsync(ct, rawArchive: false);
         var s3 = stack.Latency is null ? stack.S3Client : S3ClientFactory.Create(endpoints); // under the simulation, through its proxy
 
         var dynamo = (AmazonDynamoDBClient)DynamoDbClientFactory.Create(endpoints);

@@ -124,14 +124,16 @@ internal static class StreamShardBench
             var names = ResourceBindings.FromPrefix("bench-shard-" + Guid.NewGuid().ToString("N")[..8]);
             await stack.ProvisionAsync(names, ct);
             var port = LocalPorts.Free().Firehose;
-            var shard = new ShardFunction { _sources = new LocalEventSources(stack, names: names, firehosePort: port) };
-            await shard._sources.StartAsync(ct, rawArchive: false);
+            var shard = new ShardFunction();
             var environment = LocalFunctions.Environment(stack, new Dictionary<string, string> { [SettingNames.RedisPrefix] = names.Table(Tables.Profiles) + ":" }) with
             {
                 Names = names,
                 Endpoints = endpoints with { Firehose = firehose(new Uri($"http://127.0.0.1:{port}")) },
                 Output = TextWriter.Synchronized(shard.Log),
             };
+            var processor = await FunctionCatalog.Find("LogTransformer")!.Create!(environment with { Endpoints = stack.Endpoints, Output = TextWriter.Null }, ct);
+            shard._sources = new LocalEventSources(stack, names: names, firehosePort: port, transforms: LocalEventSources.Processors(processor));
+            await shard._sources.StartAsync(ct, rawArchive: false);
             shard.Function = await StreamProcessorFunction.CreateAsync(environment, ct);
             var keyring = SubjectKeyringFactory.Create(environment.Endpoints, names, stack.DynamoDbClient, environment.Setting, TimeProvider.System);
             shard._door = keyring is null ? null : new DoorEncryption(keyring);

@@ -32,7 +32,7 @@ public static class ClickstreamReference
             "S3: raw, enriched and Parquet zones (month-12 storage, requests, transitions)",
             l => l.Service == "S3" && !IsAccessLog(l)),
         new("Processing", "EMR Serverless, hourly", [65.50, 353, 1_260],
-            "StreamProcessor and BatchLoader Lambdas, Firehose (raw + enriched), Glue crawlers",
+            "StreamProcessor, BatchLoader and the enriched partitioner (LogTransformer) on Lambda, Firehose (raw + enriched), Glue crawlers",
             l => l.Service is "Data Firehose" or "Glue" || (l.Service == "Lambda" && !l.Item.StartsWith("Api", StringComparison.Ordinal))),
         new("Warehouse compute", "Redshift Serverless load (8 base RPU; 16 at 1,000 RPS), hourly", [172, 385, 2_325],
             "Redshift Serverless base RPU for the hourly loads",

@@ -167,6 +167,8 @@ public sealed record CostInputs
 
     public int BatchLoaderMemoryMb { get; init; } = 3_008;
 
+    public int LogTransformerMemoryMb { get; init; } = 1_024;
+
     public double DedupWindowHours { get; init; } = 24;
 
     public int InterfaceEndpoints { get; init; } = 4;
@@ -251,7 +253,8 @@ public sealed record CostInputs
 
     public double CrawlerMinimumMinutes { get; init; } = 10;
 
-    public double JqHoursPerMonth { get; init; } = 730;
+    /// <summary>LogTransformer's time per invocation as the enriched stream's partitioner (about 1 MB of records).</summary>
+    public double PartitionerSecondsPerInvocation { get; init; } = 0.1;
 
     public int EnrichedActivePartitions { get; init; } = 16;
 
@@ -346,6 +349,7 @@ public sealed record CostInputs
         new("StreamProcessor memory", StreamProcessorMemoryMb, "MB", "CDK: StreamProcessorFunction MemoryMb", false),
         new("Api memory", ApiMemoryMb, "MB", "CDK: ApiFunction MemoryMb", false),
         new("BatchLoader memory", BatchLoaderMemoryMb, "MB", "CDK: BatchLoaderFunction MemoryMb", false),
+        new("LogTransformer memory", LogTransformerMemoryMb, "MB", "CDK: LogTransformerConstruct MemoryMb (also the enriched stream's partitioner)", false),
         new("Dedup window", DedupWindowHours, "h", "CDK: StreamProcessorFunctionProps.DedupWindowHours (markers expire by TTL)", false),
         new("Interface endpoints", InterfaceEndpoints, "endpoints", "CDK: Network.cs (Kinesis, Firehose, SSM, KMS: what the functions in the VPC call, checked by VpcRoutes; BatchLoader runs outside the VPC, so no Redshift Data, Lambda or Glue endpoint; no Secrets Manager endpoint: nothing in the VPC calls it)", false),
         new("Availability zones", AvailabilityZones, "AZ", "CDK: Network.cs (MaxAzs = 2; the third warehouse subnet has no endpoint)", false),
@@ -364,7 +368,7 @@ public sealed record CostInputs
         new("BatchLoader seconds per million events", BatchLoaderSecondsPerMillionEvents, "s", "assumption (BatchLoader not implemented yet)", false),
         new("Warehouse minutes per load", WarehouseMinutesPerLoad, "min", "assumption: COPY + MERGE keep the workgroup at base RPU for 5 minutes per hourly load", false),
         new("Crawler DPU", CrawlerDpu, "DPU", "assumption: AWS does not publish a crawler's DPUs; each run billed at least 10 minutes", false),
-        new("Firehose JQ hours per month", JqHoursPerMonth, "h", "assumption: the enriched stream's JQ partition query is billed every hour while traffic flows", false),
+        new("Partitioner seconds per invocation", PartitionerSecondsPerInvocation, "s", "assumption: LogTransformer parses about 1,000 enriched records (Firehose's 1 MB processor buffer) and returns their partition keys; not benchmarked on Lambda", false),
         new("Active enriched partitions", EnrichedActivePartitions, "partitions", "assumption: 16 event types in the current hour (zone × type × dt × hr)", false),
         new("GZIP ratio", GzipRatio, "×", "assumption for JSON events", false),
         new("Parquet bytes per event", ParquetBytesPerEvent, "bytes", "assumption for the processed zone and Redshift managed storage", false),

@@ -93,7 +93,13 @@ public sealed partial class CostModel
                     $"partitions fill {i.FirehoseBufferMb} MB before {i.FirehoseBufferSeconds} s");
             }
 
-            Add("JQ processing", CostKind.Fixed, i.JqHoursPerMonth, "JQ-hours", p.FirehoseJqHour, 1, "assumed: billed every hour while traffic flows");
+            // The partition keys come from LogTransformer (a Lambda processor, no JQ hours): Firehose invokes it per 1 MB
+            // of records or every 60 s, whichever comes first.
+            var partitionerInvocations = valid > 0 ? Math.Max(enrichedGb * GiB / (PartitionerBufferMb * 1_048_576.0), HoursPerMonth * 3_600 / PartitionerBufferSeconds) : 0;
+            Add("Partitioner requests", CostKind.Variable, partitionerInvocations, "invocations", p.LambdaPerMillionRequests, 1_000_000,
+                $"LogTransformer returns the enriched records' partition keys: one invocation per {PartitionerBufferMb} MB or {PartitionerBufferSeconds} s");
+            Add("Partitioner duration", CostKind.Variable, partitionerInvocations * i.PartitionerSecondsPerInvocation * i.LogTransformerMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
+                $"{i.PartitionerSecondsPerInvocation} s per invocation (assumed) × {i.LogTransformerMemoryMb} MB");
         }
 
         public void Compute()
@@ -360,6 +366,10 @@ public sealed partial class CostModel
                 $"{tasks} tasks × {container.Vcpu} vCPU: max({container.MinTasks}, ceil(requests/s × {i.ApiCpuSecondsPerRequest * 1e6:0} µs CPU ÷ ({container.Vcpu} vCPU × {container.CpuTargetPercent} %)))");
             Add("Fargate memory", CostKind.Fixed, tasks * container.MemoryGb * HoursPerMonth, "GB-hours", p.FargateGbHour, 1, $"{tasks} tasks × {container.MemoryGb} GB");
         }
+
+        // The enriched stream's Lambda processor's buffering hints (CDK: FirehoseDelivery, BufferSizeInMBs and BufferIntervalInSeconds).
+        private const int PartitionerBufferMb = 1;
+        private const int PartitionerBufferSeconds = 60;
 
         private void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>
             Lines.Add(new CostLine(price.Service, item, kind, quantity, unit, quantity / unitsPerPrice * price.Usd, price.Key, basis));

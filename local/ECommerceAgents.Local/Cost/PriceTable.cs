@@ -82,9 +82,6 @@ public sealed record PriceTable
 
     public Price FirehoseDynamicPartitioningPer1kObjects { get; init; } = new("firehose.dpObjects", "Data Firehose", "Dynamic partitioning, objects delivered to S3", 0.005, "per 1,000 objects", FirehosePage, Transcription);
 
-    public Price FirehoseJqHour { get; init; } = new("firehose.jqHour", "Data Firehose", "Dynamic partitioning, JQ processing", 0.07, "per JQ-hour", FirehosePage,
-        "a third-party description of the AWS Pricing Calculator's Firehose inputs (\"JQ metadata processing at $0.07 per JQ-hour\"; the hours are the user's input)");
-
     public Price FirehoseFormatConversionGb { get; init; } = new("firehose.formatConversionGb", "Data Firehose", "Format conversion to Parquet/ORC (not used: BatchLoader writes Parquet)", 0.018, "per GB", FirehosePage, Transcription);
 
     // AWS Lambda, x86_64 (our functions are provided.al2023 on x86_64).
@@ -260,7 +257,7 @@ public sealed record PriceTable
     public IReadOnlyList<Price> All =>
     [
         KinesisStreamHour, KinesisIngestGb, KinesisRetrievalGb, KinesisExtendedRetentionGbMonth, KinesisShardHour, KinesisPutPayloadUnitsPerMillion, KinesisShardExtendedRetentionHour,
-        FirehoseIngestGb, FirehoseDynamicPartitioningGb, FirehoseDynamicPartitioningPer1kObjects, FirehoseJqHour, FirehoseFormatConversionGb,
+        FirehoseIngestGb, FirehoseDynamicPartitioningGb, FirehoseDynamicPartitioningPer1kObjects, FirehoseFormatConversionGb,
         LambdaGbSecond, LambdaPerMillionRequests,
         DynamoWriteUnitsPerMillion, DynamoReadUnitsPerMillion, DynamoStorageGbMonth, DynamoPitrGbMonth, DynamoWcuHour, DynamoRcuHour,
         S3StandardGbMonth, S3StandardIaGbMonth, S3GlacierInstantGbMonth, S3GlacierGbMonth, S3PutPer1k, S3GetPer1k, S3TransitionIaPer1k, S3TransitionGlacierInstantPer1k, S3TransitionGlacierPer1k,

@@ -127,7 +127,9 @@ public sealed class ScalingModel(ScalingInputs inputs)
         var api = Ceiling(requests * c.ApiSecondsPerRequest);
         var invocations = peak / c.StreamProcessorBatchSize;
         var logMib = (requests * c.LogBytesPerRequest + invocations * c.LogBytesPerBatch) / MiB;
-        var logTransformer = Ceiling(logMib / i.LogTransformerBufferMb * i.LogTransformerSecondsPerInvocation);
+        // LogTransformer is also the enriched stream's partitioner: one invocation per MB of enriched records.
+        var enrichedMib = peak * c.ValidFraction * c.EnrichedRecordBytes / MiB;
+        var logTransformer = Ceiling(logMib / i.LogTransformerBufferMb * i.LogTransformerSecondsPerInvocation + enrichedMib / i.LogTransformerBufferMb * c.PartitionerSecondsPerInvocation);
 
         var peakHour = eventsPerDay / 24 * i.PeakToAverage;
         var partitions = c.EnrichedActivePartitions;

@@ -41,22 +41,31 @@ public sealed class FirehoseDeliveryTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void Enriched_PartitionsDynamicallyWithJqFromTheDefinition()
+    public void Enriched_PartitionKeysFromLogTransformer_AfterTheDeaggregation_WithoutJq()
     {
         var properties = Stream(DeliveryStreams.Enriched.Id).GetProperty("Properties");
         var s3 = properties.GetProperty("ExtendedS3DestinationConfiguration");
-        var extraction = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "MetadataExtraction");
-        var parameters = extraction.GetProperty("Parameters").EnumerateArray()
-            .ToDictionary(p => p.GetProperty("ParameterName").GetString()!, p => p.GetProperty("ParameterValue").GetString()!);
+        var types = Processors(s3).Select(p => p.GetProperty("Type").GetString()).ToArray();
+        var lambda = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "Lambda");
 
         Assert.Equal("DirectPut", properties.GetProperty("DeliveryStreamType").GetString());
         Assert.True(s3.GetProperty("DynamicPartitioningConfiguration").GetProperty("Enabled").GetBoolean());
-        Assert.Equal("JQ-1.6", parameters["JsonParsingEngine"]);
-        Assert.Equal("{zone:.partition.zone,type:.partition.type,dt:.partition.dt,hr:.partition.hr}", parameters["MetadataExtractionQuery"]);
-        foreach (var key in DeliveryStreams.Enriched.PartitionQueries!.Keys)
+        Assert.Equal(["RecordDeAggregation", "Lambda", "AppendDelimiterToRecord"], types);
+        Assert.DoesNotContain("MetadataExtraction", types);
+        Assert.Contains("LogTransformerFunction", lambda.GetProperty("Parameters").GetRawText(), StringComparison.Ordinal);
+        foreach (var key in ECommerceAgents.Domain.Batch.ZoneLayout.EnrichedPartitionKeyNames)
         {
-            Assert.Contains($"!{{partitionKeyFromQuery:{key}}}", DeliveryStreams.Enriched.Prefix, StringComparison.Ordinal);
+            Assert.Contains($"!{{partitionKeyFromLambda:{key}}}", s3.GetProperty("Prefix").GetString(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void LogTransformer_IsToldTheEnrichedStreamItPartitions()
+    {
+        var function = stages.Dev.Json.Resources("AWS::Lambda::Function").Single(f => f.LogicalId.Contains("LogTransformer", StringComparison.Ordinal)).Resource;
+        var variables = function.GetProperty("Properties").GetProperty("Environment").GetProperty("Variables");
+
+        Assert.Equal($"eca-dev-{DeliveryStreams.Enriched.Id}", variables.GetProperty(DeliveryStreams.Enriched.EnvironmentVariable).GetString());
     }
 
     [Fact]

@@ -26,9 +26,13 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private FirehoseDeliveryStream Stream(DeliveryStreamDefinition definition, IFunctionHandler? transform = null, int retries = 3, string? bucket = null) =>
-        new(definition, _names.DeliveryStream(definition) + "-" + Guid.NewGuid().ToString("N")[..6], bucket ?? _names.Bucket(definition.Destination), _stack.S3Client, transform,
-            new LocalFirehoseOptions { TransformRetries = retries });
+    /// <summary>A stream of its own; the enriched one with LogTransformer as its processor, as in AWS, unless given another.</summary>
+    private FirehoseDeliveryStream Stream(DeliveryStreamDefinition definition, IFunctionHandler? transform = null, int retries = 3, string? bucket = null)
+    {
+        var name = _names.DeliveryStream(definition) + "-" + Guid.NewGuid().ToString("N")[..6];
+        if (definition == DeliveryStreams.Enriched) transform ??= FirehoseProcessor.ForEnriched(_stack.Endpoints, name);
+        return new(definition, name, bucket ?? _names.Bucket(definition.Destination), _stack.S3Client, transform, new LocalFirehoseOptions { TransformRetries = retries });
+    }
 
     private static byte[] Enriched(string type, string dt, string hr, string zone = "events", string id = "x") =>
         Encoding.UTF8.GetBytes($"{{\"eventId\":\"{id}\",\"partition\":{{\"zone\":\"{zone}\",\"type\":\"{type}\",\"dt\":\"{dt}\",\"hr\":\"{hr}\"}}}}");
@@ -69,7 +73,8 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         Assert.Equal(2, views.Count);
         Assert.Single(await ReadLinesAsync(bucket, "events/type=purchase/dt=2026-11-23/hr=11/" + stream.Name));
         Assert.Single(await ReadLinesAsync(bucket, "bots/type=search/dt=2026-11-23/hr=11/" + stream.Name));
-        var errors = await ReadLinesAsync(bucket, "errors/partitioning-failed/");
+        // LogTransformer answers a record without partition keys ProcessingFailed: Firehose files it as processing-failed.
+        var errors = await ReadLinesAsync(bucket, "errors/processing-failed/");
         var error = JsonDocument.Parse(errors.Single(e => e.Contains(Convert.ToBase64String("{\"eventId\":\"no-partition\"}"u8.ToArray()), StringComparison.Ordinal))).RootElement;
         Assert.Equal("{\"eventId\":\"no-partition\"}", Encoding.UTF8.GetString(Convert.FromBase64String(error.GetProperty("rawData").GetString()!)));
         Assert.Equal(4, stream.Stats.RecordsDelivered);

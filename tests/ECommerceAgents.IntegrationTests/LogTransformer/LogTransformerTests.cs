@@ -88,6 +88,35 @@ public sealed class LogTransformerTests : IAsyncLifetime
         Assert.Equal(0, Logs.Pending);
     }
 
+    /// <summary>
+    /// The enriched stream's processor: each record back unchanged with its partition keys; one without them
+    /// ProcessingFailed with its data untouched (Firehose files it under the error prefix). The logs stream's records in
+    /// the same container still take the logs path.
+    /// </summary>
+    [Fact]
+    public async Task EnrichedStream_RecordsReturnedUnchangedWithTheirPartitionKeys_OneWithoutThemProcessingFailed()
+    {
+        var good = "{\"eventId\":\"e1\",\"partition\":{\"zone\":\"events\",\"type\":\"purchase\",\"dt\":\"2026-12-04\",\"hr\":\"07\"}}"u8.ToArray();
+        var bad = "{\"eventId\":\"e2\"}"u8.ToArray();
+        var enriched = $"arn:aws:firehose:us-east-1:000000000000:deliverystream/{_harness.Names.DeliveryStream(DeliveryStreams.Enriched)}";
+        var request = new Lambda.Events.FirehoseTransformationEvent
+        {
+            InvocationId = "i1", DeliveryStreamArn = enriched, Region = "us-east-1",
+            Records = [new() { RecordId = "r1", ApproximateArrivalTimestamp = 1, Data = good }, new() { RecordId = "r2", ApproximateArrivalTimestamp = 1, Data = bad }],
+        };
+
+        var bytes = await _handler.InvokeAsync(JsonSerializer.SerializeToUtf8Bytes(request, Lambda.Events.LambdaEventsJsonContext.Default.FirehoseTransformationEvent), LambdaInvocation.Local(TimeSpan.FromMinutes(1)), CancellationToken.None);
+        var response = JsonSerializer.Deserialize(bytes, Lambda.Events.LambdaEventsJsonContext.Default.FirehoseTransformationResponse)!;
+
+        var ok = response.Records.Single(r => r.RecordId == "r1");
+        Assert.Equal(Lambda.Events.FirehoseResult.Ok, ok.Result);
+        Assert.Equal(good, ok.Data);
+        Assert.Equal(new Dictionary<string, string> { ["zone"] = "events", ["type"] = "purchase", ["dt"] = "2026-12-04", ["hr"] = "07" }, ok.Metadata!.PartitionKeys);
+        var failed = response.Records.Single(r => r.RecordId == "r2");
+        Assert.Equal(Lambda.Events.FirehoseResult.ProcessingFailed, failed.Result);
+        Assert.Equal(bad, failed.Data);
+    }
+
     [Fact]
     public async Task Firehose_ResponseWouldExceed6MB_OverflowReingestedThroughPutRecordBatchAndEveryLineDelivered()
     {

@@ -20,7 +20,7 @@ public sealed class FunctionEnvironmentTests(SynthesizedStages stages)
                 ServiceEndpoints.RedisVariable, SettingNames.PseudonymKeyParameter, SettingNames.DedupWindowHours,
             ]
         },
-        { "LogTransformer", [DeliveryStreams.Logs.EnvironmentVariable] },
+        { "LogTransformer", [DeliveryStreams.Enriched.EnvironmentVariable, DeliveryStreams.Logs.EnvironmentVariable] },
         { "CatalogImport", [Tables.Catalog.EnvironmentVariable, Buckets.Landing.EnvironmentVariable, Buckets.Processed.EnvironmentVariable, Streams.Events.EnvironmentVariable] },
         {
             "BatchLoader",

@@ -96,13 +96,13 @@ public sealed class TriggerTests(SynthesizedStages stages)
     }
 
     [Fact]
-    public void LogTransformer_IsInvokedByTheLogsDeliveryStreamOnly()
+    public void LogTransformer_IsInvokedByTheLogsAndEnrichedDeliveryStreamsOnly()
     {
-        var logsRole = stages.Dev.Json.LogicalIdAt("/Firehose/LogsRole/Resource");
+        var processed = new[] { "/Firehose/LogsRole/Resource", "/Firehose/EnrichedRole/Resource" }.Select(stages.Dev.Json.LogicalIdAt).Order(StringComparer.Ordinal).ToList();
         var invokers = stages.Dev.Json.IdentityStatements()
             .Where(s => s.Actions.Contains("lambda:InvokeFunction") && s.Resources.Any(r => r.Contains("LogTransformerFunction", StringComparison.Ordinal)))
-            .Select(s => s.Roles).Distinct().ToList();
+            .Select(s => s.Roles).Distinct().Order(StringComparer.Ordinal).ToList();
 
-        Assert.Equal([logsRole], invokers);
+        Assert.Equal(processed, invokers);
     }
 }
