@@ -70,14 +70,15 @@ public sealed class LogTransformerFunction
         for (var i = 0; i < records.Length; i++)
         {
             var r = evt.Records[i];
+            var data = r.Data ?? string.Empty; // a null on the wire is an empty record, failed below, not a failed batch
             try
             {
-                var keys = ZoneLayout.EnrichedPartitionKeys(Convert.FromBase64String(r.Data));
-                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.Ok, r.Data, new FirehoseRecordMetadata { PartitionKeys = keys });
+                var keys = ZoneLayout.EnrichedPartitionKeys(Convert.FromBase64String(data));
+                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.Ok, data, new FirehoseRecordMetadata { PartitionKeys = keys });
             }
             catch (FormatException ex)
             {
-                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.ProcessingFailed, r.Data);
+                records[i] = new RawOutputRecord(r.RecordId, FirehoseResult.ProcessingFailed, data);
                 failed[ex.Message] = failed.GetValueOrDefault(ex.Message) + 1;
             }
         }

@@ -14,7 +14,7 @@ public static class FunctionCatalog
     public static IReadOnlyList<Entry> All { get; } =
     [
         new("StreamProcessor", "Kinesis events stream", Functions.StreamProcessor.StreamProcessorFunction.CreateAsync),
-        new("LogTransformer", "Firehose logs transformation", Functions.LogTransformer.LogTransformerFunction.CreateAsync),
+        new("LogTransformer", "Firehose processor: logs transformation, enriched partition keys", Functions.LogTransformer.LogTransformerFunction.CreateAsync),
         new("CatalogImport", "S3 Object Created (EventBridge) in the landing zone", Functions.CatalogImport.CatalogImportFunction.CreateAsync),
         new("BatchLoader", "Glue crawler state change / schedule", Functions.BatchLoader.BatchLoaderFunction.CreateAsync),
         new("SearchIndexer", "search outbox in the processed zone", Functions.SearchIndexer.SearchIndexerFunction.CreateAsync),

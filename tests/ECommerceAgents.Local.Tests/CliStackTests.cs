@@ -37,7 +37,7 @@ public sealed class CliStackTests : IAsyncLifetime
         Assert.Equal(pidsAfterFirst, Pids());
 
         var status = await Cli.RunAsync(_env, "status");
-        Assert.Equal(0, status.ExitCode);
+        Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
         foreach (var (server, variable) in new[] { ("dynamodb", LocalSettingNames.PortDynamoDb), ("kinesis", LocalSettingNames.PortKinesis), ("s3", LocalSettingNames.PortS3), ("redis", LocalSettingNames.PortRedis), ("postgres", LocalSettingNames.PortPostgres) })
         {
             Assert.Matches($@"{server}\s.*\s{_env[variable]}\s.*ready", status.Stdout);

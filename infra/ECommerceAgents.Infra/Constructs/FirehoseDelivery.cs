@@ -21,13 +21,13 @@ public sealed class FirehoseDeliveryProps
 
     public required DeliveryStreamNames Names { get; init; }
 
-    /// <summary>The logs stream's transformation.</summary>
+    /// <summary>The Lambda processor: the logs stream's transformation and the enriched stream's partition keys.</summary>
     public required IFunction LogTransformer { get; init; }
 }
 
 /// <summary>
 /// One delivery stream per <see cref="DeliveryStreams"/> definition (L1: CDK 2.160 has no stable Firehose L2).
-/// Prefixes, error prefixes, partition queries and buffer hints come from the definition verbatim; every stream writes
+/// Prefixes, error prefixes, the Lambda processor and buffer hints come from the definition verbatim; every stream writes
 /// GZIP objects of newline-delimited records and logs its delivery errors to CloudWatch Logs.
 /// </summary>
 public sealed class FirehoseDelivery : Construct

@@ -29,7 +29,7 @@ public sealed record LocalFirehoseOptions
 
 public sealed class FirehoseStats
 {
-    private long _in, _delivered, _dropped, _failed, _objects, _invocations;
+    private long _in, _delivered, _dropped, _failed, _objects, _invocations, _transformBytes, _transformTicks;
 
     public long RecordsIn => Interlocked.Read(ref _in);
 
@@ -43,6 +43,12 @@ public sealed class FirehoseStats
 
     public long TransformInvocations => Interlocked.Read(ref _invocations);
 
+    /// <summary>The record bytes handed to the transformation in invocations that answered.</summary>
+    public long TransformBytes => Interlocked.Read(ref _transformBytes);
+
+    /// <summary>The time those invocations took (in process: the function's own time, no network).</summary>
+    public TimeSpan TransformTime => TimeSpan.FromTicks(Interlocked.Read(ref _transformTicks));
+
     internal void In(int n) => Interlocked.Add(ref _in, n);
 
     internal void Delivered(int n) => Interlocked.Add(ref _delivered, n);
@@ -54,6 +60,12 @@ public sealed class FirehoseStats
     internal void Object() => Interlocked.Increment(ref _objects);
 
     internal void Invocation() => Interlocked.Increment(ref _invocations);
+
+    internal void Transformed(long bytes, TimeSpan elapsed)
+    {
+        Interlocked.Add(ref _transformBytes, bytes);
+        Interlocked.Add(ref _transformTicks, elapsed.Ticks);
+    }
 }
 
 /// <summary>
@@ -263,7 +275,9 @@ public sealed class FirehoseDeliveryStream(
                 Stats.Invocation();
                 try
                 {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     var bytes = await transform!.InvokeAsync(payload, LambdaInvocation.Local(TimeSpan.FromMinutes(5)), cancellationToken).ConfigureAwait(false);
+                    var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                     if (bytes.Length > MaxLambdaPayload)
                     {
                         error = $"The response of {bytes.Length} bytes exceeds the 6 MB Lambda payload limit.";
@@ -272,6 +286,7 @@ public sealed class FirehoseDeliveryStream(
 
                     response = JsonSerializer.Deserialize(bytes, LambdaEventsJsonContext.Default.FirehoseTransformationResponse);
                     if (response is null) error = "The function returned null.";
+                    else Stats.Transformed(chunk.Sum(b => (long)b.Data.Length), elapsed); // only the attempt that answered
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {

@@ -119,6 +119,13 @@ internal static class StreamShardBench
         /// <summary>The function's log lines (its metrics among them).</summary>
         public StringWriter Log { get; } = new();
 
+        /// <summary>Delivers what the enriched stream buffered (its records pass LogTransformer, the partitioner) and returns its counters.</summary>
+        public async Task<FirehoseStats> FlushEnrichedAsync(CancellationToken ct)
+        {
+            await _sources.DrainAsync(TimeSpan.FromSeconds(60), ct);
+            return _sources.DeliveryStream(DeliveryStreams.Enriched).Stats;
+        }
+
         public static async Task<ShardFunction> StartAsync(LocalStack stack, Func<Uri, Uri> firehose, ServiceEndpoints endpoints, CancellationToken ct)
         {
             var names = ResourceBindings.FromPrefix("bench-shard-" + Guid.NewGuid().ToString("N")[..8]);
@@ -132,7 +139,10 @@ internal static class StreamShardBench
                 Output = TextWriter.Synchronized(shard.Log),
             };
             var processor = await FunctionCatalog.Find("LogTransformer")!.Create!(environment with { Endpoints = stack.Endpoints, Output = TextWriter.Null }, ct);
-            shard._sources = new LocalEventSources(stack, names: names, firehosePort: port, transforms: LocalEventSources.Processors(processor));
+            // Delivery only when asked (FlushEnrichedAsync, disposal): a background flush would share the CPU with the batch
+            // being timed, and in AWS Firehose's work is not on the function's.
+            shard._sources = new LocalEventSources(stack, firehoseOptions: new LocalFirehoseOptions { BufferInterval = TimeSpan.FromHours(1) }, names: names, firehosePort: port,
+                transforms: LocalEventSources.Processors(processor));
             await shard._sources.StartAsync(ct, rawArchive: false);
             shard.Function = await StreamProcessorFunction.CreateAsync(environment, ct);
             var keyring = SubjectKeyringFactory.Create(environment.Endpoints, names, stack.DynamoDbClient, environment.Setting, TimeProvider.System);

@@ -99,7 +99,7 @@ public sealed partial class CostModel
             Add("Partitioner requests", CostKind.Variable, partitionerInvocations, "invocations", p.LambdaPerMillionRequests, 1_000_000,
                 $"LogTransformer returns the enriched records' partition keys: one invocation per {PartitionerBufferMb} MB or {PartitionerBufferSeconds} s");
             Add("Partitioner duration", CostKind.Variable, partitionerInvocations * i.PartitionerSecondsPerInvocation * i.LogTransformerMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
-                $"{i.PartitionerSecondsPerInvocation} s per invocation (assumed) × {i.LogTransformerMemoryMb} MB");
+                $"{i.PartitionerSecondsPerInvocation:0.####} s per invocation × {i.LogTransformerMemoryMb} MB");
         }
 
         public void Compute()

@@ -35,6 +35,9 @@ public sealed record ScalingEstimate
 
     public required double LogMiBPerSecond { get; init; }
 
+    /// <summary>The enriched records LogTransformer partitions (it is the enriched stream's Lambda processor too).</summary>
+    public required double PartitionedMiBPerSecond { get; init; }
+
     public required int LogTransformerConcurrency { get; init; }
 
     public required int BatchLoaderConcurrency { get; init; }
@@ -152,6 +155,7 @@ public sealed class ScalingModel(ScalingInputs inputs)
             StreamProcessorConcurrency = streamProcessor,
             ApiConcurrency = api,
             LogMiBPerSecond = logMib,
+            PartitionedMiBPerSecond = enrichedMib,
             LogTransformerConcurrency = logTransformer,
             BatchLoaderConcurrency = batchLoader,
             AccountConcurrency = streamProcessor + api + logTransformer + i.BatchLoaderReservedConcurrency + i.ApiStreamReservedConcurrency,

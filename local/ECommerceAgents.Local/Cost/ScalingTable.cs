@@ -41,7 +41,7 @@ public static class ScalingTable
                 $"The account's {N(AwsQuotas.AccountConcurrency.Value)} concurrent executions (one request per environment)",
                 "Raise the account quota; or the Fargate front door (issue 18) at steady high rates", [AwsQuotas.AccountConcurrency]),
             new("Lambda: LogTransformer",
-                Cells(x => new($"{N(x.LogTransformerConcurrency)} ({N(x.LogMiBPerSecond, "0.00")} MiB/s of our own logs and the enriched events' partition keys, {N(i.LogTransformerBufferMb)} MB per invocation)", x.LogTransformerConcurrency, AwsQuotas.AccountConcurrency.Value)),
+                Cells(x => new($"{N(x.LogTransformerConcurrency)} ({N(x.LogMiBPerSecond, "0.00")} MiB/s of our own logs, {N(x.PartitionedMiBPerSecond, "0.00")} MiB/s of enriched events to partition, {N(i.LogTransformerBufferMb)} MB per invocation)", x.LogTransformerConcurrency, AwsQuotas.AccountConcurrency.Value)),
                 $"The account's {N(AwsQuotas.AccountConcurrency.Value)}; Firehose keeps at most {N(AwsQuotas.FirehoseLambdaInvocationsPerShard.Value)} invocations outstanding per internal shard",
                 "Larger transform buffers (fewer, longer invocations); the shop's own service logs come on top", [AwsQuotas.AccountConcurrency, AwsQuotas.FirehoseLambdaInvocationsPerShard]),
             new("Lambda: BatchLoader (fan-out)",

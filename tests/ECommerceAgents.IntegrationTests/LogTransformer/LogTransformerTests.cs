@@ -31,7 +31,7 @@ public sealed class LogTransformerTests : IAsyncLifetime
         var port = LocalPorts.Free().Firehose;
         _env = _harness.Environment with { Endpoints = _harness.Environment.Endpoints with { Firehose = new Uri($"http://127.0.0.1:{port}") } };
         _handler = await LogTransformerFunction.CreateAsync(_env, CancellationToken.None);
-        _sources = new LocalEventSources(_harness.Stack, names: _harness.Names, firehosePort: port, transforms: new Dictionary<string, IFunctionHandler> { [DeliveryStreams.Logs.Id] = _handler },
+        _sources = new LocalEventSources(_harness.Stack, names: _harness.Names, firehosePort: port, transforms: LocalEventSources.Processors(_handler),
             firehoseOptions: new LocalFirehoseOptions { BufferInterval = TimeSpan.FromHours(1), TransformRetries = 0 });
         await _sources.StartAsync(CancellationToken.None, rawArchive: false);
     }

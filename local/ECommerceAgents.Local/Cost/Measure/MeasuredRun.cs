@@ -65,6 +65,19 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
             ApiReadUnitsPerRequest = Add("Api read units per request", Api.Usage.ReadUnits / requests, "RRU", ApiSource),
             ApiRedisCommandsPerRequest = Add("Api Redis commands per request", Api.RedisCommands / requests, "commands", $"{ApiSource}; INFO commandstats before and after"),
         };
+        if (Stream.Partitioner is { Bytes: > 0 } partitioner)
+        {
+            // In process, single-threaded and CPU-bound: its time is CPU time, stretched to the vCPU share Lambda gives
+            // LogTransformer's memory, per Firehose's 1 MB processor buffer.
+            var share = Math.Min(1, baseline.LogTransformerMemoryMb / 1_769.0);
+            var perMb = partitioner.Time.TotalSeconds / (partitioner.Bytes / 1_048_576.0);
+            inputs = inputs with
+            {
+                PartitionerSecondsPerInvocation = Add("Partitioner seconds per invocation", perMb / share, "s",
+                    $"{StreamSource}: LogTransformer partitioned {partitioner.Bytes / 1_048_576.0:0.00} MB of enriched records in {partitioner.Invocations} in-process invocations after the warm-up batch, {partitioner.Time.TotalMilliseconds:0.0} ms: {perMb * 1_000:0.0} ms per MB, stretched to {share:0.###} vCPU ({baseline.LogTransformerMemoryMb} MB; 1,769 MB = 1 vCPU) for a 1 MB invocation"),
+            };
+        }
+
         if (Timing is { } t)
         {
             inputs = inputs with
@@ -91,6 +104,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
             ["distinctValidEvents"] = Stream.DistinctValidEvents,
             ["redisCommands"] = Stream.RedisCommands,
             ["dedupItemsWritten"] = DedupItemsWritten,
+            ["partitioner"] = new JsonObject { ["bytes"] = Stream.Partitioner.Bytes, ["ms"] = Math.Round(Stream.Partitioner.Time.TotalMilliseconds, 2), ["invocations"] = Stream.Partitioner.Invocations },
             ["usage"] = UsageJson(Stream.Usage),
         },
         ["api"] = new JsonObject
