@@ -376,7 +376,8 @@ public sealed class FirehoseDeliveryStream(
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var line = new FirehoseErrorRecord(
-            AttemptsMade: f.OutputType == "processing-failed" ? options.TransformRetries + 1 : 1,
+            // Only a failed invocation is retried; a record the function answered ProcessingFailed had one attempt.
+            AttemptsMade: f.Code == "Lambda.FunctionError" ? options.TransformRetries + 1 : 1,
             ArrivalTimestamp: f.Source.Arrival.ToUnixTimeMilliseconds(),
             ErrorCode: f.Code,
             ErrorMessage: f.Message,

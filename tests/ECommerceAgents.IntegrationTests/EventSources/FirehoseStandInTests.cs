@@ -161,9 +161,9 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         var errors = (await ReadLinesAsync(bucket, "logs-errors/processing-failed/"))
             .Select(e => JsonDocument.Parse(e).RootElement)
             .Where(e => e.GetProperty("lambdaArn").GetString()!.EndsWith(":transform", StringComparison.Ordinal))
-            .ToDictionary(e => Encoding.UTF8.GetString(Convert.FromBase64String(e.GetProperty("rawData").GetString()!)), e => e.GetProperty("errorCode").GetString());
-        Assert.Equal("Lambda.ProcessingFailedStatus", errors["fail"]);
-        Assert.Equal("Lambda.MissingRecordId", errors["forget"]);
+            .ToDictionary(e => Encoding.UTF8.GetString(Convert.FromBase64String(e.GetProperty("rawData").GetString()!)), e => (Code: e.GetProperty("errorCode").GetString(), Attempts: e.GetProperty("attemptsMade").GetInt32()));
+        Assert.Equal(("Lambda.ProcessingFailedStatus", 1), errors["fail"]); // answered, not retried
+        Assert.Equal(("Lambda.MissingRecordId", 1), errors["forget"]);
         Assert.Equal(1, stream.Stats.RecordsDropped);
         Assert.Equal(2, stream.Stats.RecordsDelivered);
     }
@@ -184,6 +184,7 @@ public sealed class FirehoseStandInTests : IAsyncLifetime
         Assert.Equal(0, stream.Stats.RecordsDelivered);
         var errors = await ReadLinesAsync(bucket, "logs-errors/processing-failed/");
         Assert.Contains(errors, e => e.Contains("6 MB", StringComparison.Ordinal) && e.Contains("Lambda.FunctionError", StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Equal(2, JsonDocument.Parse(e).RootElement.GetProperty("attemptsMade").GetInt32())); // the invocation and its one retry
     }
 
     [Fact]
