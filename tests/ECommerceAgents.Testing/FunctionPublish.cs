@@ -19,7 +19,10 @@ public static class FunctionPublish
         try
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = LocalStackOptions.FindRepositoryRoot() };
-            foreach (var a in new[] { "publish", $"functions/ECommerceAgents.Functions.{function}", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo" }) psi.ArgumentList.Add(a);
+            // Without the Roslyn analyzers: they only report (the solution's build already enforced them, warnings as
+            // errors) and change nothing in the binary, and they are a fifth of a publish's time on two cores. The
+            // trimming and AOT warnings the tests look for come from the ILC compiler, which runs as it ships.
+            foreach (var a in new[] { "publish", $"functions/ECommerceAgents.Functions.{function}", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-p:RunAnalyzers=false" }) psi.ArgumentList.Add(a);
             using var process = Process.Start(psi)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
