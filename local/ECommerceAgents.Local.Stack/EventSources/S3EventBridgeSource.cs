@@ -37,8 +37,11 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
         {
             try
             {
+                // Idle since the listing started, not since it ended: a listing taken before an object arrived does
+                // not cover it, however late its deliveries finish (a drain asked meanwhile waits for the next one).
+                var started = DateTime.UtcNow;
                 await PollOnceAsync(cancellationToken).ConfigureAwait(false);
-                _idleSince = DateTime.UtcNow;
+                _idleSince = started;
                 await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

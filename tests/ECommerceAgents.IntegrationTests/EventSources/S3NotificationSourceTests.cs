@@ -92,6 +92,63 @@ public sealed class S3NotificationSourceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task CaughtUp_OnlyAfterAListingThatStartedAfterTheCall()
+    {
+        // A poll that listed the prefix before an object arrived, and ends after the drain was asked, must not count:
+        // the demo's drain once returned with a catalog file not yet delivered (CatalogImport's events then missed
+        // the reconciliation).
+        var bucket = _names.Bucket(Buckets.Landing);
+        const string prefix = "catalog/incoming/drain-race/";
+        var handler = new HoldFirst();
+        var source = new S3EventBridgeSource(_stack.S3Client, bucket, prefix, handler, stateFile: null) { PollInterval = TimeSpan.FromMilliseconds(300) };
+        await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + "a.csv", ContentBody = "sku,title\n" });
+        using var stop = new CancellationTokenSource();
+        var running = source.RunAsync(stop.Token);
+        try
+        {
+            await handler.FirstEntered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await _stack.S3Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + "b.csv", ContentBody = "sku,title\n" });
+            var drained = source.WaitUntilCaughtUpAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+            handler.Release.SetResult();
+
+            await drained;
+
+            Assert.Equal([prefix + "a.csv", prefix + "b.csv"], handler.Keys.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    /// <summary>Holds its first invocation until released; records every object key delivered.</summary>
+    private sealed class HoldFirst : IFunctionHandler
+    {
+        private int _calls;
+
+        public TaskCompletionSource FirstEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Keys { get; } = new();
+
+        public string Name => "s3-hold-first";
+
+        public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                FirstEntered.SetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+
+            Keys.Enqueue(JsonSerializer.Deserialize(payload.Span, LambdaEventsJsonContext.Default.EventBridgeEvent)!.AsS3ObjectCreated()!.Object.Key);
+            return "{}"u8.ToArray();
+        }
+    }
+
     private sealed class Recorder(List<EventBridgeEvent> events, int failures = 0) : IFunctionHandler
     {
         private int _failures = failures;
