@@ -51,9 +51,9 @@ public sealed class ScalingModelTests
 
         // Dedup table: no per-event markers since they moved to Redis; 3,472.22 requests × 2 Api writes = 6,944.44.
         Assert.Equal(6_944.44, e.DedupTableWriteUnits, 2);
-        // The other tables: 420 WRU per 1,000 events; reads 400 RRU per 1,000.
-        Assert.Equal(14_583.33, e.OtherTablesWriteUnits, 2);
-        Assert.Equal(13_888.89, e.ReadUnits, 2);
+        // The other tables: 630 WRU per 1,000 events of the peak's 34,722.22 events/s; reads 840 RRU per 1,000.
+        Assert.Equal(21_875.00, e.OtherTablesWriteUnits, 2);
+        Assert.Equal(29_166.67, e.ReadUnits, 2);
         // A hot item: 35 shards × one write per 215.9 ms batch = 162.11 writes/s.
         Assert.Equal(162.11, e.HotItemWritesPerSecond, 2);
         // Enriched Firehose: 34,131.94 records/s × 1,200 B = 39.06 MiB/s; 2 calls per 1,000 events = 69.44 calls/s.

@@ -141,15 +141,16 @@ public sealed record CostInputs
     // Measured (bench stream and the local runs of issue 7).
     public double StreamProcessorSecondsPerBatch { get; init; } = 0.65;
 
-    public double DynamoRequestsPer1000Events { get; init; } = 396;
+    public double DynamoRequestsPer1000Events { get; init; } = 283;
 
-    /// <summary>The earlier 1,400 less its 983 dedup markers, which moved to Redis.</summary>
-    public double DynamoWriteUnitsPer1000Events { get; init; } = 420;
+    /// <summary>`cost --measure` on 2026-12-04: 627.7 in both runs (item sizes, index writes and conditional writes as AWS bills them), rounded up.</summary>
+    public double DynamoWriteUnitsPer1000Events { get; init; } = 630;
 
     /// <summary>DynamoDB dedup markers: 0 since the markers moved to Redis (RedisDedupWindow); the 983 measured before was the old code.</summary>
     public double DedupMarkersPer1000Events { get; init; }
 
-    public double RedisCommandsPer1000Events { get; init; } = 1_900;
+    /// <summary>`cost --measure` on 2026-12-04: 4,713 and 4,717, the dedup window's commands included.</summary>
+    public double RedisCommandsPer1000Events { get; init; } = 4_720;
 
     public double FirehoseCallsPer1000Events { get; init; } = 2;
 
@@ -201,8 +202,8 @@ public sealed record CostInputs
     /// <summary>Markers live 1.25 × the window on average (a hash expires with its newest field).</summary>
     public double RedisDedupResidency { get; init; } = 1.25;
 
-    /// <summary>Redis commands per event for dedup (3 lookups + 1 write + amortised EXPIRE); 0 when a measured run counts them in <see cref="RedisCommandsPer1000Events"/>.</summary>
-    public double DedupRedisCommandsPerEvent { get; init; } = 5;
+    /// <summary>Redis commands per event for dedup, beside <see cref="RedisCommandsPer1000Events"/>: 0 since those were measured with the dedup window's commands in them.</summary>
+    public double DedupRedisCommandsPerEvent { get; init; }
 
     /// <summary>The API's CPU per request, seconds (bench api's apiOnlyCpuMicrosecondsPerRequest, load loop included).</summary>
     public double ApiCpuSecondsPerRequest { get; init; } = 0.00016;
@@ -232,8 +233,10 @@ public sealed record CostInputs
     /// <summary>Glue catalog requests per loaded partition (GetPartition + BatchCreatePartition) when BatchLoader registers them.</summary>
     public double GlueRequestsPerPartition { get; init; } = 2;
 
+    /// <summary>`cost --measure` on 2026-12-04: 839.3 in both runs (4 KB units of the items returned, a missing item billed as one), rounded up.</summary>
+    public double DynamoReadUnitsPer1000Events { get; init; } = 840;
+
     // Assumptions (nothing measured yet).
-    public double DynamoReadUnitsPer1000Events { get; init; } = 400;
 
     public double DedupMarkerBytes { get; init; } = 150;
 
@@ -329,19 +332,19 @@ public sealed record CostInputs
     private IReadOnlyList<InputSource> Declared =>
     [
         new("StreamProcessor seconds per 500-record batch", StreamProcessorSecondsPerBatch, "s", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured locally: about 1.3 s for one 1,000-record batch through the real function code against the local stack (issue 7); 0.65 s per 500 assumes the time scales with records", false),
-        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`, one seeded 1,000-event batch (dedup markers in BatchWriteItem calls)", false),
-        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): estimated from the measured batch: about 420 conditional Put/Update of items under 1 KB at 1 WRU each (profiles, sessions, identities, product stats, orders, watermarks); the 983 dedup-marker WRU of the old code are gone (markers in Redis)", false),
+        new("DynamoDB requests per 1,000 events", DynamoRequestsPer1000Events, "requests", "typed from `cost --measure` on 2026-12-04 (two runs, sealed, Release), not measured by this run (`cost --measure` measures it): 283 and 283 (the bench workload's six 500-record batches, state reads and writes, the dedup window in Redis)", false),
+        new("DynamoDB write units per 1,000 events", DynamoWriteUnitsPer1000Events, "WRU", "typed from `cost --measure` on 2026-12-04 (two runs, sealed, Release), not measured by this run (`cost --measure` measures it): 627.7 in both runs, rounded up: item sizes before and after, index writes and conditional writes as AWS bills them (profiles, sessions, identities, product stats, orders, watermarks; no dedup markers, they are in Redis). Was 420, an estimate that left out index writes and items over 1 KB", false),
         new("Dedup markers per 1,000 events", DedupMarkersPer1000Events, "items", "0 since the markers moved to Redis (RedisDedupWindow); the earlier 983 was measured on the old code (`cost --measure` measures it)", false),
         new("Redis bytes per dedup marker", RedisDedupBytesPerMarker, "bytes", "an 8-byte integer in intsets of ~256 members: 9.1 B measured with MEMORY USAGE over every key of a 100,000-marker generation (redis-server 7.0), rounded up to the bound RedisDedupWindowTests holds it under (the earlier layout, hashes of an 8-byte field and a 4-byte value: 19.3 B, priced 24)", false),
         new("Dedup marker residency", RedisDedupResidency, "× window", "from the code: a hash of markers expires with its newest field, so markers stay 1 to 1.5 windows (1.25 on average)", false),
-        new("Dedup Redis commands per event", DedupRedisCommandsPerEvent, "commands", "from the code: 3 lookups + 1 write + an amortised EXPIRE; 0 after `cost --measure` (counted in the Redis commands)", false),
+        new("Dedup Redis commands per event", DedupRedisCommandsPerEvent, "commands", "0: the typed Redis commands per 1,000 events were measured with the dedup window's commands in them (was 5, from the code: 3 lookups + 1 write + an amortised EXPIRE, beside the 1,900 measured before the window moved to Redis)", false),
         new("Api CPU seconds per request", ApiCpuSecondsPerRequest, "s", "measured: `bench api` apiOnlyCpuMicrosecondsPerRequest 135–159 µs (README), rounded up to 160 µs", false),
         new("Hot-table share of the stream's write units", HotTableWriteShare, "fraction", "typed from `cost --measure` (2026-12-04: every table StreamProcessor writes is provisioned since identities and orders joined, 1,883 of 1,883 write units, index writes included), which measures it", false),
         new("Hot-table share of the stream's read units", HotTableReadShare, "fraction", "typed from `cost --measure` (2026-12-04: every table StreamProcessor reads is provisioned, 2,518 of 2,518 read units), which measures it", false),
         new("ALB bytes per request", AlbBytesPerRequest, "bytes", "assumption: 10 events of 540 B in the JSON body plus headers and a short reply", false),
         new("ALB new connections per request", AlbNewConnectionsPerRequest, "connections", "assumption: the shop's servers keep connections alive", false),
         new("Glue catalog requests per loaded partition", GlueRequestsPerPartition, "requests", "from the code: BatchLoader's partition lookup and BatchCreatePartition", false),
-        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream` (INFO commandstats before and after)", false),
+        new("Redis commands per 1,000 events", RedisCommandsPer1000Events, "commands", "typed from `cost --measure` on 2026-12-04 (two runs, sealed, Release), not measured by this run (`cost --measure` measures it): 4,713 and 4,717, rounded up, the dedup window's SISMEMBER and SADD included (was 1,900, measured by `eca bench stream` before the window moved to Redis)", false),
         new("Firehose calls per 1,000 events", FirehoseCallsPer1000Events, "PutRecordBatch", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: `eca bench stream`; Firehose bills per GB (5 KB per record), not per call", false),
         new("Enriched record size", EnrichedRecordBytes, "bytes", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: enriched JSON written by StreamProcessor, about 1.2 KB", false),
         new("Events reaching the enriched zone", ValidFraction, "fraction", "typed from an earlier measurement, not measured by this run (`cost --measure` measures it): measured: 983 of the bench batch's 1,000 records", false),
@@ -359,7 +362,7 @@ public sealed record CostInputs
         new("Firehose buffer", FirehoseBufferSeconds, "s", "Resources: DeliveryStreamDefinition (60 s or 64 MB)", false),
         new("Kinesis consumers", KinesisConsumers, "consumers", "CDK: the StreamProcessor event source mapping and the raw-archive Firehose", false),
         new("WAF rules", WafRules, "rules", "CDK: PublicApi.cs (three rate-based rules: per IP, per x-api-key, per Authorization header; two AWS managed rule groups), each billed as a rule", false),
-        new("DynamoDB read units per 1,000 events", DynamoReadUnitsPer1000Events, "RRU", "assumption: the state snapshot reads each touched item once (about 350 per 1,000 events), at most 1 RRU each (< 4 KB, strongly consistent); rounded up", false),
+        new("DynamoDB read units per 1,000 events", DynamoReadUnitsPer1000Events, "RRU", "typed from `cost --measure` on 2026-12-04 (two runs, sealed, Release), not measured by this run (`cost --measure` measures it): 839.3 in both, rounded up: the state snapshot's BatchGetItem; a key with no item is billed too, as DynamoDB bills a read of a missing item (consent and identity lookups mostly find none). Was 400, an assumption that counted found items only", false),
         new("Dedup marker size", DedupMarkerBytes, "bytes", "assumption: key + TTL + DynamoDB's 100-byte item overhead", false),
         new("Entity state in DynamoDB", EntityStateGb, "GB", "assumption: profiles, sessions, orders and product stats grow with users and products, not with the event rate", false),
         new("ECPUs per Redis command", EcpusPerRedisCommand, "ECPU", "assumption: each command moves under 1 KB (1 ECPU per KB transferred)", false),

@@ -47,18 +47,18 @@ public sealed class StageLinesTests
         var model = new CostModel(PriceTable.UsEast1, inputs);
         var prod = model.Monthly(new Workload(1_000), CostStage.Prod);
 
-        // Hot tables: 10,000 events/s × 420 WRU per 1,000 × 0.9 + 1,000 requests × 2 WRU = 5,780 WRU/s ÷ 0.7 → 8,258 WCU.
-        Assert.Equal(8_258 * 730 * 0.00065, Line(prod, "DynamoDB", "Provisioned write capacity").Usd, 4);
+        // Hot tables: 10,000 events/s × 630 WRU per 1,000 × 0.9 + 1,000 requests × 2 WRU = 7,670 WRU/s ÷ 0.7 → 10,958 WCU.
+        Assert.Equal(10_958 * 730 * 0.00065, Line(prod, "DynamoDB", "Provisioned write capacity").Usd, 4);
         // The other 10 % of the stream's units stay on demand; the Api's are provisioned.
-        var onDemand = 10_000 * CostModel.SecondsPerMonth * 0.42 * 0.1;
+        var onDemand = 10_000 * CostModel.SecondsPerMonth * 0.63 * 0.1;
         Assert.Equal(onDemand / 1e6 * 0.625, Line(prod, "DynamoDB", "Write request units").Usd, 4);
         Assert.Equal(0, Line(prod, "DynamoDB", "Api write units").Usd);
         // Reads split on their own share: half of 10,000 events/s × the typed read units stay on demand.
         Assert.Equal(10_000 * CostModel.SecondsPerMonth * inputs.DynamoReadUnitsPer1000Events / 1_000 * 0.5 / 1e6 * 0.125, Line(prod, "DynamoDB", "Read request units").Usd, 4);
 
-        // Small at its rate: 100 events/s × 420 WRU per 1,000 × 0.9 + 10 requests × 2 WRU = 57.8 WRU/s ÷ 0.7 → 83 WCU.
+        // Small at its rate: 100 events/s × 630 WRU per 1,000 × 0.9 + 10 requests × 2 WRU = 76.7 WRU/s ÷ 0.7 → 110 WCU.
         var small = model.Monthly(new Workload(10), CostStage.Small);
-        Assert.Equal(83 * 730 * 0.00065, Line(small, "DynamoDB", "Provisioned write capacity").Usd, 4);
+        Assert.Equal(110 * 730 * 0.00065, Line(small, "DynamoDB", "Provisioned write capacity").Usd, 4);
         Assert.DoesNotContain(CostModel.Default.Monthly(new Workload(10), CostStage.Dev).Lines, l => l.Item.StartsWith("Provisioned", StringComparison.Ordinal));
     }
 
@@ -122,12 +122,15 @@ public sealed class StageLinesTests
     public void RedisDedup_StorageAndEcpusFollowTheEvents()
     {
         var small = CostModel.Default.Monthly(new Workload(10), CostStage.Small);
+        // Dedup commands typed beside the measured ones (the typed inputs count them in the Redis commands: 0 beside).
+        var beside = new CostModel(PriceTable.UsEast1, new CostInputs { DedupRedisCommandsPerEvent = 5 }).Monthly(new Workload(10), CostStage.Small);
 
         // 100 events/s × 1.25 × 86,400 s × 10 B = 0.108 GB × 730 h × $0.084.
         Assert.Equal(0.108, CostModel.RedisDedupGb(100, new CostInputs()), 9);
         Assert.Equal(0.108 * 730 * 0.084, Line(small, "ElastiCache Serverless", "Dedup markers stored").Usd, 6);
         // 5 commands per event: 262.8 M events × 5 = 1.314 billion ECPUs × $0.0023 per million.
-        Assert.Equal(1_314 * 0.0023, Line(small, "ElastiCache Serverless", "Dedup ECPUs").Usd, 6);
+        Assert.Equal(1_314 * 0.0023, Line(beside, "ElastiCache Serverless", "Dedup ECPUs").Usd, 6);
+        Assert.Equal(0, Line(small, "ElastiCache Serverless", "Dedup ECPUs").Usd);
         Assert.DoesNotContain(small.Lines, l => l.Item.StartsWith("Dedup markers storage", StringComparison.Ordinal));
     }
 
