@@ -129,6 +129,16 @@ public static class Streams
 
 public static class DeliveryStreams
 {
+    /// <summary>
+    /// The Lambda processor's buffering hints (LogTransformer, on the logs and enriched streams): an invocation per
+    /// 1 MB or 60 s, whichever comes first. 1 MB in keeps the transformed response well under Lambda's 6 MB; the
+    /// function re-ingests any overflow. The CDK app, the Firehose stand-in and the cost and scaling models read them here.
+    /// </summary>
+    public const int ProcessorBufferMegabytes = 1;
+
+    /// <inheritdoc cref="ProcessorBufferMegabytes"/>
+    public const int ProcessorBufferSeconds = 60;
+
     public static readonly DeliveryStreamDefinition RawArchive = new(
         "raw", "Exact copy of the events stream.", Buckets.Raw,
         Prefix: ZoneLayout.RawArchive + "dt=!{timestamp:yyyy-MM-dd}/hr=!{timestamp:HH}/",

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Kinesis;
@@ -107,9 +108,8 @@ public sealed class FirehoseDelivery : Construct
                 {
                     new ProcessorParameterProperty { ParameterName = "LambdaArn", ParameterValue = props.LogTransformer.FunctionArn },
                     new ProcessorParameterProperty { ParameterName = "NumberOfRetries", ParameterValue = "3" },
-                    // 1 MB in keeps the transformed response well under Lambda's 6 MB; the function re-ingests any overflow.
-                    new ProcessorParameterProperty { ParameterName = "BufferSizeInMBs", ParameterValue = "1" },
-                    new ProcessorParameterProperty { ParameterName = "BufferIntervalInSeconds", ParameterValue = "60" },
+                    new ProcessorParameterProperty { ParameterName = "BufferSizeInMBs", ParameterValue = DeliveryStreams.ProcessorBufferMegabytes.ToString(CultureInfo.InvariantCulture) },
+                    new ProcessorParameterProperty { ParameterName = "BufferIntervalInSeconds", ParameterValue = DeliveryStreams.ProcessorBufferSeconds.ToString(CultureInfo.InvariantCulture) },
                 },
             });
             props.LogTransformer.GrantInvoke(role);

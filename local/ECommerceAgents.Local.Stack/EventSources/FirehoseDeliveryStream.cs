@@ -18,8 +18,8 @@ public sealed record LocalFirehoseOptions
     /// <summary>Null uses the definition's buffer size.</summary>
     public long? BufferBytes { get; init; }
 
-    /// <summary>Lambda buffering hint for transformation invocations (AWS default 1 MB, at most 3 MB).</summary>
-    public int TransformBatchBytes { get; init; } = 1024 * 1024;
+    /// <summary>Lambda buffering hint for transformation invocations: the CDK app's (AWS allows at most 3 MB).</summary>
+    public int TransformBatchBytes { get; init; } = DeliveryStreams.ProcessorBufferMegabytes * 1024 * 1024;
 
     /// <summary>Retries of a failed transformation invocation before its records go to the error prefix (AWS default 3).</summary>
     public int TransformRetries { get; init; } = 3;

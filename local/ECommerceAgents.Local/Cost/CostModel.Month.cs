@@ -367,9 +367,9 @@ public sealed partial class CostModel
             Add("Fargate memory", CostKind.Fixed, tasks * container.MemoryGb * HoursPerMonth, "GB-hours", p.FargateGbHour, 1, $"{tasks} tasks × {container.MemoryGb} GB");
         }
 
-        // The enriched stream's Lambda processor's buffering hints (CDK: FirehoseDelivery, BufferSizeInMBs and BufferIntervalInSeconds).
-        private const int PartitionerBufferMb = 1;
-        private const int PartitionerBufferSeconds = 60;
+        // The enriched stream's Lambda processor's buffering hints (the CDK app's BufferSizeInMBs and BufferIntervalInSeconds).
+        private const int PartitionerBufferMb = Resources.DeliveryStreams.ProcessorBufferMegabytes;
+        private const int PartitionerBufferSeconds = Resources.DeliveryStreams.ProcessorBufferSeconds;
 
         private void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>
             Lines.Add(new CostLine(price.Service, item, kind, quantity, unit, quantity / unitsPerPrice * price.Usd, price.Key, basis));

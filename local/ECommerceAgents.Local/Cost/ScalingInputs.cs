@@ -65,7 +65,7 @@ public sealed record ScalingInputs
     public int ApiStreamReservedConcurrency { get; init; } = 100;
 
     /// <summary>CDK FirehoseDelivery: the logs stream hands LogTransformer 1 MB buffers.</summary>
-    public double LogTransformerBufferMb { get; init; } = 1;
+    public double LogTransformerBufferMb { get; init; } = Resources.DeliveryStreams.ProcessorBufferMegabytes;
 
     /// <summary>Assumption: one 1 MB log buffer takes LogTransformer about a second (the construct: "well under a second").</summary>
     public double LogTransformerSecondsPerInvocation { get; init; } = 1;
@@ -120,7 +120,7 @@ public sealed record ScalingInputs
         new("Api writes per request", ApiWritesPerRequest, "WRU", "code: IdempotencyStore claim + completion (issue 18)", false),
         new("Api stage throttle", ApiStageRatePerSecond, "requests/s", "CDK: StageConfig prod", false),
         new("ApiStream reserved concurrency", ApiStreamReservedConcurrency, "executions", "CDK: StageConfig prod", false),
-        new("LogTransformer buffer", LogTransformerBufferMb, "MB", "CDK: FirehoseDelivery", false),
+        new("LogTransformer buffer", LogTransformerBufferMb, "MB", "Resources: DeliveryStreams.ProcessorBufferMegabytes (the CDK app's processor buffering hint)", false),
         new("LogTransformer seconds per invocation", LogTransformerSecondsPerInvocation, "s", "assumption", false),
         new("BatchLoader reserved concurrency", BatchLoaderReservedConcurrency, "executions", "CDK: BatchLoaderConstruct", false),
         new("Partition load rate", PartitionEventsPerSecond, "events/s", "measured: bench batch, one 50,000-event partition in 2.9 s", true),

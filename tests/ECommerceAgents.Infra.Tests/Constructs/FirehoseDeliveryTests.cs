@@ -94,6 +94,23 @@ public sealed class FirehoseDeliveryTests(SynthesizedStages stages)
     }
 
     [Fact]
+    public void LambdaProcessor_BuffersAsTheResourcesSay()
+    {
+        // The stand-in, the cost model and the scaling model read the same constants, so they price and batch the
+        // invocations the template asks Firehose for.
+        foreach (var definition in DeliveryStreams.All.Where(d => d.TransformedByLambda))
+        {
+            var s3 = Stream(definition.Id).GetProperty("Properties").GetProperty("ExtendedS3DestinationConfiguration");
+            var parameters = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "Lambda").GetProperty("Parameters").EnumerateArray()
+                .Where(p => p.GetProperty("ParameterValue").ValueKind == JsonValueKind.String)
+                .ToDictionary(p => p.GetProperty("ParameterName").GetString()!, p => p.GetProperty("ParameterValue").GetString());
+
+            Assert.Equal(DeliveryStreams.ProcessorBufferMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture), parameters["BufferSizeInMBs"]);
+            Assert.Equal(DeliveryStreams.ProcessorBufferSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), parameters["BufferIntervalInSeconds"]);
+        }
+    }
+
+    [Fact]
     public void DynamicPartitioning_BuffersAtLeast64Megabytes()
     {
         foreach (var (_, stream) in stages.Dev.Json.Resources("AWS::KinesisFirehose::DeliveryStream"))
