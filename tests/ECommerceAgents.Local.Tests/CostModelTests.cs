@@ -73,8 +73,8 @@ public sealed partial class CostModelTests
         // lifecycle is the exception (issue 18): S3 transitions no object under 128 KB, and prod's enriched objects cross
         // that size between the two rates, so the zone's storage classes and transitions differ (S3LifecycleTests prices
         // both sides by hand). So is DynamoDB's provisioned capacity: the larger of the tables' minimum and the need over
-        // the target, and at 100 req/s the need (830 WRU/s ÷ 0.7) passes prod's minimum of 1,115 WCU
-        // (StageLinesTests prices it by hand).
+        // the target, and at 100 req/s the need passes prod's minimum, for writes and reads
+        // (StageLinesTests.ProvisionedTables_AtProd100_TheNeedPassesTheFloors prices both by hand).
         var low = CostModel.Default.Monthly(new Workload(10), CostStage.Prod);
         var high = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
         static bool BySize(CostLine l) =>

@@ -23,7 +23,8 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
 
     private readonly Dictionary<string, string> _seen = Load(stateFile);
     private readonly JsonLog _log = log ?? new JsonLog("s3-eventbridge", TextWriter.Null);
-    private DateTime _idleSince = DateTime.MinValue;
+    // UTC ticks of the start of the last listing that was fully delivered (read by a drain on another thread).
+    private long _idleSinceTicks;
 
     public int Delivered { get; private set; }
 
@@ -39,9 +40,9 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
             {
                 // Idle since the listing started, not since it ended: a listing taken before an object arrived does
                 // not cover it, however late its deliveries finish (a drain asked meanwhile waits for the next one).
-                var started = DateTime.UtcNow;
+                var started = DateTime.UtcNow.Ticks;
                 await PollOnceAsync(cancellationToken).ConfigureAwait(false);
-                _idleSince = started;
+                Volatile.Write(ref _idleSinceTicks, started);
                 await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -79,7 +80,7 @@ public sealed class S3EventBridgeSource(IAmazonS3 s3, string bucket, string pref
     {
         var asked = DateTime.UtcNow;
         var deadline = asked + timeout;
-        while (_idleSince <= asked)
+        while (Volatile.Read(ref _idleSinceTicks) <= asked.Ticks)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("S3 Object Created events did not catch up.");
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);

@@ -178,7 +178,9 @@ public sealed partial class CostModel
                 $"events/s × {i.RedisDedupResidency} × {i.DedupWindowHours} h × {i.RedisDedupBytesPerMarker} B (RedisDedupWindow hashes) = {dedupGb:0.##} GB"
                 + (dedupGb > stage.CacheMaxStorageGb ? $"; above the cache's {stage.CacheMaxStorageGb} GB cap" : ""));
             Add("Dedup ECPUs", CostKind.Variable, events * i.DedupRedisCommandsPerEvent * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
-                $"{i.DedupRedisCommandsPerEvent:0.##} commands per event (3 lookups + 1 write + amortised EXPIRE)");
+                i.DedupRedisCommandsPerEvent > 0
+                    ? $"{i.DedupRedisCommandsPerEvent:0.##} commands per event (3 lookups + 1 write + amortised EXPIRE)"
+                    : "none beside the Redis commands per 1,000 events, which count the dedup window's lookups and writes");
             Add("Api ECPUs", CostKind.Variable, requests * i.ApiRedisCommandsPerRequest * i.EcpusPerRedisCommand, "ECPUs", p.CacheEcpuPerMillion, 1_000_000,
                 $"{i.ApiRedisCommandsPerRequest:0.##} commands per request × {i.EcpusPerRedisCommand} ECPU");
         }

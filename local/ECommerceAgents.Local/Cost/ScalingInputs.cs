@@ -64,7 +64,7 @@ public sealed record ScalingInputs
 
     public int ApiStreamReservedConcurrency { get; init; } = 100;
 
-    /// <summary>CDK FirehoseDelivery: the logs stream hands LogTransformer 1 MB buffers.</summary>
+    /// <summary>DeliveryStreams.ProcessorBufferMegabytes: Firehose hands LogTransformer 1 MB buffers (logs and enriched streams).</summary>
     public double LogTransformerBufferMb { get; init; } = Resources.DeliveryStreams.ProcessorBufferMegabytes;
 
     /// <summary>Assumption: one 1 MB log buffer takes LogTransformer about a second (the construct: "well under a second").</summary>

@@ -98,7 +98,9 @@ public sealed class FirehoseDeliveryTests(SynthesizedStages stages)
     {
         // The stand-in, the cost model and the scaling model read the same constants, so they price and batch the
         // invocations the template asks Firehose for.
-        foreach (var definition in DeliveryStreams.All.Where(d => d.TransformedByLambda))
+        var processed = DeliveryStreams.All.Where(d => d.TransformedByLambda).ToList();
+        Assert.NotEmpty(processed);
+        foreach (var definition in processed)
         {
             var s3 = Stream(definition.Id).GetProperty("Properties").GetProperty("ExtendedS3DestinationConfiguration");
             var parameters = Processors(s3).Single(p => p.GetProperty("Type").GetString() == "Lambda").GetProperty("Parameters").EnumerateArray()

@@ -62,6 +62,18 @@ public sealed class StageLinesTests
         Assert.DoesNotContain(CostModel.Default.Monthly(new Workload(10), CostStage.Dev).Lines, l => l.Item.StartsWith("Provisioned", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ProvisionedTables_AtProd100_TheNeedPassesTheFloors()
+    {
+        var prod = CostModel.Default.Monthly(new Workload(100), CostStage.Prod);
+
+        // Writes: 1,000 events/s × 630 WRU per 1,000 + 100 requests × 2 WRU = 830 WRU/s ÷ 0.7 → 1,186 WCU, over the
+        // floors' 1,115 (the nine hot tables' minimums, each index at its table's).
+        Assert.Equal(1_186 * 730 * 0.00065, Line(prod, "DynamoDB", "Provisioned write capacity").Usd, 4);
+        // Reads: 1,000 events/s × 840 RRU per 1,000 (the Api's reads typed 0) = 840 RRU/s ÷ 0.7 → 1,200 RCU, over 690.
+        Assert.Equal(1_200 * 730 * 0.00013, Line(prod, "DynamoDB", "Provisioned read capacity").Usd, 4);
+    }
+
     [Theory]
     [InlineData(1_000, 0.00016, 2)] // 0.16 vCPU: the minimum
     [InlineData(10_000, 0.00016, 3)] // 1.6 vCPU ÷ 0.6 = 2.67
