@@ -32,6 +32,9 @@ internal static class StreamShardBench
     /// <summary>Lambda gives one vCPU at 1,769 MB, and a proportional share below.</summary>
     public const double MemoryMbPerVcpu = 1769;
 
+    /// <summary>The vCPU share Lambda gives a function of <paramref name="memoryMb"/> (at most one).</summary>
+    public static double VcpuShare(double memoryMb) => Math.Min(1.0, memoryMb / MemoryMbPerVcpu);
+
     public const int ShardRecordsPerSecond = 1000;
     public const int ShardBytesPerSecond = 1024 * 1024;
     public const int TargetRecordsPerSecondPerShard = 2000;
@@ -220,7 +223,7 @@ internal static class StreamShardBench
 
     private static void Report(JsonObject result, List<Round> rounds, int batchSize, int memoryMb)
     {
-        var share = Math.Min(1.0, memoryMb / MemoryMbPerVcpu);
+        var share = VcpuShare(memoryMb);
         double Modelled(Round r) => EventSourceOverheadMs + r.WallMs + (r.CpuMs * ((1 / share) - 1));
         var perShard = BenchFigure.Of(rounds.Select(r => batchSize * 1000.0 / Modelled(r)));
         perShard.WriteTo(result, "recordsPerSecondPerShard");

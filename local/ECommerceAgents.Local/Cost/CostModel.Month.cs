@@ -95,9 +95,9 @@ public sealed partial class CostModel
 
             // The partition keys come from LogTransformer (a Lambda processor, no JQ hours): Firehose invokes it per 1 MB
             // of records or every 60 s, whichever comes first.
-            var partitionerInvocations = valid > 0 ? Math.Max(enrichedGb * GiB / (PartitionerBufferMb * 1_048_576.0), HoursPerMonth * 3_600 / PartitionerBufferSeconds) : 0;
+            var partitionerInvocations = valid > 0 ? Math.Max(enrichedGb * GiB / (Resources.DeliveryStreams.ProcessorBufferMegabytes * 1_048_576.0), HoursPerMonth * 3_600 / Resources.DeliveryStreams.ProcessorBufferSeconds) : 0;
             Add("Partitioner requests", CostKind.Variable, partitionerInvocations, "invocations", p.LambdaPerMillionRequests, 1_000_000,
-                $"LogTransformer returns the enriched records' partition keys: one invocation per {PartitionerBufferMb} MB or {PartitionerBufferSeconds} s");
+                $"LogTransformer returns the enriched records' partition keys: one invocation per {Resources.DeliveryStreams.ProcessorBufferMegabytes} MB or {Resources.DeliveryStreams.ProcessorBufferSeconds} s");
             Add("Partitioner duration", CostKind.Variable, partitionerInvocations * i.PartitionerSecondsPerInvocation * i.LogTransformerMemoryMb / 1_024, "GB-s", p.LambdaGbSecond, 1,
                 $"{i.PartitionerSecondsPerInvocation:0.####} s per invocation × {i.LogTransformerMemoryMb} MB");
         }
@@ -368,10 +368,6 @@ public sealed partial class CostModel
                 $"{tasks} tasks × {container.Vcpu} vCPU: max({container.MinTasks}, ceil(requests/s × {i.ApiCpuSecondsPerRequest * 1e6:0} µs CPU ÷ ({container.Vcpu} vCPU × {container.CpuTargetPercent} %)))");
             Add("Fargate memory", CostKind.Fixed, tasks * container.MemoryGb * HoursPerMonth, "GB-hours", p.FargateGbHour, 1, $"{tasks} tasks × {container.MemoryGb} GB");
         }
-
-        // The enriched stream's Lambda processor's buffering hints (the CDK app's BufferSizeInMBs and BufferIntervalInSeconds).
-        private const int PartitionerBufferMb = Resources.DeliveryStreams.ProcessorBufferMegabytes;
-        private const int PartitionerBufferSeconds = Resources.DeliveryStreams.ProcessorBufferSeconds;
 
         private void Add(string item, CostKind kind, double quantity, string unit, Price price, double unitsPerPrice, string basis) =>
             Lines.Add(new CostLine(price.Service, item, kind, quantity, unit, quantity / unitsPerPrice * price.Usd, price.Key, basis));

@@ -69,7 +69,7 @@ public sealed record MeasuredRun(StreamPhase Stream, ApiPhase Api, BatchTiming? 
         {
             // In process, single-threaded and CPU-bound: its time is CPU time, stretched to the vCPU share Lambda gives
             // LogTransformer's memory, per Firehose's 1 MB processor buffer.
-            var share = Math.Min(1, baseline.LogTransformerMemoryMb / 1_769.0);
+            var share = Commands.StreamShardBench.VcpuShare(baseline.LogTransformerMemoryMb);
             var perMb = partitioner.Time.TotalSeconds / (partitioner.Bytes / 1_048_576.0);
             inputs = inputs with
             {
